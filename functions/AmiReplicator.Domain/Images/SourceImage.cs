@@ -1,0 +1,53 @@
+namespace AmiReplicator.Domain.Images;
+
+/// <summary>What the replicator needs to know of an AMI, read from DescribeImages.</summary>
+public sealed record ImageInfo(
+    string ImageId,
+    string Region,
+    string Name,
+    string? Description,
+    ImageState State,
+    string? StateReason,
+    string OwnerId,
+    IReadOnlyDictionary<string, string> Tags,
+    IReadOnlyList<SnapshotInfo> Snapshots,
+    bool IsEbsBacked,
+    bool HasBillingProducts,
+    DateTimeOffset? DeprecationTime,
+    string? CopiedFromImageId)
+{
+    public bool IsEncrypted => Snapshots.Any(s => s.Encrypted);
+
+    /// <summary>Tags a caller may write again: EC2 refuses keys with the reserved 'aws:' prefix.</summary>
+    public IEnumerable<KeyValuePair<string, string>> UserTags =>
+        Tags.Where(t => !t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase));
+}
+
+public sealed record SnapshotInfo(string SnapshotId, bool Encrypted);
+
+public enum ImageState
+{
+    Pending,
+    Available,
+    Failed,
+    Invalid,
+    Deregistered,
+    Transient,
+    Error,
+    Disabled,
+    Unknown,
+}
+
+/// <summary>One entry of an AMI's launchPermission attribute.</summary>
+public sealed record LaunchPermission(LaunchPermissionKind Kind, string Value)
+{
+    public static readonly LaunchPermission Public = new(LaunchPermissionKind.Group, "all");
+}
+
+public enum LaunchPermissionKind
+{
+    UserId,
+    Group,
+    OrganizationArn,
+    OrganizationalUnitArn,
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AmiReplicator.Domain.Jobs;
+
+/// <summary>One copy of one source AMI into one destination region: the unit the replicator tracks.</summary>
+public sealed record CopyJobKey(string SourceRegion, string SourceImageId, string DestinationRegion)
+{
+    public override string ToString() => $"{SourceRegion}/{SourceImageId}->{DestinationRegion}";
+}
+
+public enum CopyJobState
+{
+    /// <summary>Recorded; waits for a free slot (or for its NotBefore time after back-pressure or a failed copy).</summary>
+    Waiting,
+
+    /// <summary>Holds both slots; CopyImage is being called (or the caller died and the reconciler will call it again).</summary>
+    Claimed,
+
+    /// <summary>Holds both slots; EC2 is copying into TargetImageId.</summary>
+    Copying,
+
+    /// <summary>Done: the copy is available with launch permissions, tags and deprecation applied.</summary>
+    Available,
+
+    /// <summary>Done: refused, or failed more times than the policy retries; LastError says why.</summary>
+    Failed,
+}
+
+public static class CopyJobStates
+{
+    public static bool HoldsSlot(this CopyJobState state) => state is CopyJobState.Claimed or CopyJobState.Copying;
+
+    public static bool IsTerminal(this CopyJobState state) => state is CopyJobState.Available or CopyJobState.Failed;
+
+    /// <summary>The job state machine. A move to the same state only updates notes and errors.</summary>
+    public static bool CanMoveTo(this CopyJobState from, CopyJobState to) => (from, to) switch
+    {
+        _ when from == to => true,
+        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Failed) => true,
+        (CopyJobState.Claimed, CopyJobState.Copying or CopyJobState.Waiting or CopyJobState.Failed) => true,
+        (CopyJobState.Copying, CopyJobState.Available or CopyJobState.Failed or CopyJobState.Waiting) => true,
+        // A person asks again (retry): a failed job starts over.
+        (CopyJobState.Failed, CopyJobState.Waiting) => true,
+        _ => false,
+    };
+}
+
+public sealed record CopyJob
+{
+    public required CopyJobKey Key { get; init; }
+    public required CopyJobState State { get; init; }
+
+    /// <summary>Optimistic concurrency: every write is conditional on the version it read.</summary>
+    public long Version { get; init; }
+
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public bool Encrypt { get; init; }
+    public string? KmsKeyId { get; init; }
+
+    /// <summary>Tags the copy must carry: the source's user tags, provenance, the policy's extra tags.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public required string RequestedBy { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>Copy attempt (1-based); the ClientToken derives from it, so repeating a call of one attempt never makes a second image.</summary>
+    public int Attempt { get; init; } = 1;
+
+    public string? TargetImageId { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>A waiting job is not started before this time (back-pressure, retry backoff).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    public DateTimeOffset? ClaimedAt { get; init; }
+    public DateTimeOffset? CopyStartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public string? LastError { get; init; }
+
+    /// <summary>What was done or could not be done on the copy (e.g. a launch permission refused).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The idempotency token of this attempt's CopyImage call (at most 64 ASCII characters).</summary>
+    public string ClientToken
+    {
+        get
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{Key.SourceRegion}|{Key.SourceImageId}|{Key.DestinationRegion}|{Attempt}"));
+            return $"amirepl-{Convert.ToHexStringLower(hash)[..40]}";
+        }
+    }
+
+    public CopyJob MoveTo(CopyJobState state, DateTimeOffset now)
+    {
+        if (!State.CanMoveTo(state))
+        {
+            throw new InvalidOperationException($"Copy job {Key} cannot move from {State} to {state}.");
+        }
+
+        return this with { State = state, UpdatedAt = now };
+    }
+
+    public CopyJob WithNote(string note) => this with { Notes = [.. Notes, note] };
+}
+
+/// <summary>Tags that mark a copy as made by the replicator, so it is never replicated again.</summary>
+public static class ProvenanceTags
+{
+    public const string SourceImageId = "amireplicator:source-image-id";
+    public const string SourceRegion = "amireplicator:source-region";
+
+    public static bool IsReplicatorCopy(IReadOnlyDictionary<string, string> tags) => tags.ContainsKey(SourceImageId);
+}

@@ -1,0 +1,73 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Domain.Jobs;
+
+/// <summary>What EC2 refuses to copy (the seed's limits), checked before any slot is taken.</summary>
+public static class CopyRules
+{
+    /// <summary>Why this copy cannot be made, or null when EC2 would accept it.</summary>
+    public static string? Refusal(ImageInfo source, Destination destination, string ownAccountId)
+    {
+        var shared = source.OwnerId != ownAccountId;
+        if (shared && source.IsEncrypted)
+        {
+            return $"refused: encrypted AMI shared from account {source.OwnerId} cannot be copied; "
+                + "copy its snapshots with re-encryption under a key of your own and register a new AMI instead";
+        }
+
+        if (shared && source.HasBillingProducts)
+        {
+            return $"refused: AMI with a billing product code (Windows, AWS Marketplace) shared from account {source.OwnerId} "
+                + "cannot be copied; launch an instance from it and create an image instead";
+        }
+
+        if (!source.IsEbsBacked && destination.Encrypt)
+        {
+            return "refused: an instance-store-backed AMI has no snapshots, so copying cannot encrypt it";
+        }
+
+        return null;
+    }
+
+    /// <summary>The tags a copy carries: the source's user tags, the policy's extra tags, and provenance (which always wins).</summary>
+    public static IReadOnlyDictionary<string, string> TagsFor(ImageInfo source, ReplicationPolicy policy)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in source.UserTags)
+        {
+            tags[key] = value;
+        }
+
+        foreach (var (key, value) in policy.ExtraTags)
+        {
+            tags[key] = value;
+        }
+
+        tags[ProvenanceTags.SourceImageId] = source.ImageId;
+        tags[ProvenanceTags.SourceRegion] = source.Region;
+        return tags;
+    }
+
+    /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
+    public static CopyJob NewJob(ImageInfo source, Destination destination, ReplicationPolicy policy, ReplicationRequest request, string ownAccountId, DateTimeOffset now)
+    {
+        var refusal = Refusal(source, destination, ownAccountId);
+        return new CopyJob
+        {
+            Key = new CopyJobKey(source.Region, source.ImageId, destination.Region),
+            State = refusal is null ? CopyJobState.Waiting : CopyJobState.Failed,
+            Name = policy.Templates.NameFor(source, destination.Region),
+            Description = policy.Templates.DescriptionFor(source, destination.Region),
+            Encrypt = destination.Encrypt,
+            KmsKeyId = destination.KmsKeyId,
+            Tags = TagsFor(source, policy),
+            RequestedBy = request.RequestedBy,
+            Reason = request.Reason,
+            CreatedAt = now,
+            UpdatedAt = now,
+            CompletedAt = refusal is null ? null : now,
+            LastError = refusal,
+        };
+    }
+}

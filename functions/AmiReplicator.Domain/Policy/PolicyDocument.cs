@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace AmiReplicator.Domain.Policy;
+
+/// <summary>
+/// The replication policy as written in cdk.json (context key "amiReplicator") and handed to the functions.
+/// Every field is optional in JSON so that validation, not the parser, names what is missing.
+/// </summary>
+public sealed class PolicyDocument
+{
+    public List<DestinationDocument>? Destinations { get; set; }
+    public List<string>? SourceRegions { get; set; }
+    public SelectionDocument? Selection { get; set; }
+    public BudgetsDocument? Budgets { get; set; }
+    public TemplatesDocument? Templates { get; set; }
+    public Dictionary<string, string>? Tags { get; set; }
+    public RetriesDocument? Retries { get; set; }
+    public string? Schedule { get; set; }
+}
+
+public sealed class DestinationDocument
+{
+    public string? Region { get; set; }
+
+    /// <summary>true: encrypt every snapshot (with KmsKeyId or the account's default EBS key). Absent: keep each snapshot's encryption.</summary>
+    public bool? Encrypted { get; set; }
+
+    public string? KmsKeyId { get; set; }
+    public int? MaxInFlight { get; set; }
+    public int? MaxInFlightPerSource { get; set; }
+}
+
+public sealed class SelectionDocument
+{
+    /// <summary>Every tag listed must be on the AMI with that value.</summary>
+    public Dictionary<string, string>? Tags { get; set; }
+
+    /// <summary>The AMI name must match one of these (* and ? wildcards).</summary>
+    public List<string>? NamePatterns { get; set; }
+
+    /// <summary>The AMI owner must be one of these account ids; "self" is the replicator's own account.</summary>
+    public List<string>? OwnerAccounts { get; set; }
+}
+
+public sealed class BudgetsDocument
+{
+    public int? MaxInFlightPerDestination { get; set; }
+    public int? MaxInFlightPerSource { get; set; }
+}
+
+public sealed class TemplatesDocument
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+}
+
+public sealed class RetriesDocument
+{
+    public int? MaxAttempts { get; set; }
+    public int? BackoffSeconds { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PolicyDocument))]
+public sealed partial class PolicyJsonContext : JsonSerializerContext;

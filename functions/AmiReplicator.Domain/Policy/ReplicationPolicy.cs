@@ -1,0 +1,232 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AmiReplicator.Domain.Policy;
+
+/// <summary>A validated replication policy. Build it with <see cref="Parse"/> or <see cref="FromDocument"/>.</summary>
+public sealed partial record ReplicationPolicy(
+    IReadOnlyList<Destination> Destinations,
+    IReadOnlyList<string> SourceRegions,
+    Selection Selection,
+    CopyTemplates Templates,
+    IReadOnlyDictionary<string, string> ExtraTags,
+    RetryPolicy Retries,
+    string Schedule,
+    SlotBudget DefaultBudget)
+{
+    public const int DefaultMaxInFlightPerDestination = 50;
+    public const int DefaultMaxInFlightPerSource = 25;
+    public const string DefaultSchedule = "rate(1 minute)";
+
+    public Destination? FindDestination(string region) =>
+        Destinations.FirstOrDefault(d => d.Region == region);
+
+    /// <summary>The destination's budget; a region dropped from the policy keeps the default one until its copies finish.</summary>
+    public SlotBudget BudgetFor(string region) => FindDestination(region)?.Budget ?? DefaultBudget;
+
+    public static ReplicationPolicy Parse(string json)
+    {
+        PolicyDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new PolicyException(JsonPathToField(e.Path), $"not valid policy JSON ({FirstSentence(e.Message)})");
+        }
+
+        return FromDocument(document ?? throw new PolicyException("policy", "is empty"));
+    }
+
+    public static string ToJson(PolicyDocument document) =>
+        JsonSerializer.Serialize(document, PolicyJsonContext.Default.PolicyDocument);
+
+    public static ReplicationPolicy FromDocument(PolicyDocument document)
+    {
+        var budgets = document.Budgets ?? new BudgetsDocument();
+        var defaultPerDestination = Positive(budgets.MaxInFlightPerDestination, "budgets.maxInFlightPerDestination")
+            ?? DefaultMaxInFlightPerDestination;
+        var defaultPerSource = Positive(budgets.MaxInFlightPerSource, "budgets.maxInFlightPerSource")
+            ?? DefaultMaxInFlightPerSource;
+
+        if (document.Destinations is not { Count: > 0 })
+        {
+            throw new PolicyException("destinations", "at least one destination region is required");
+        }
+
+        var destinations = document.Destinations
+            .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource))
+            .ToList();
+        var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new PolicyException("destinations", $"region '{duplicate.Key}' is listed more than once");
+        }
+
+        var sourceRegions = (document.SourceRegions ?? [])
+            .Select((r, i) => KnownRegion(r, $"sourceRegions[{i}]"))
+            .Distinct()
+            .ToList();
+
+        var retries = document.Retries ?? new RetriesDocument();
+        var maxAttempts = Positive(retries.MaxAttempts, "retries.maxAttempts") ?? RetryPolicy.Default.MaxAttempts;
+        var backoff = Positive(retries.BackoffSeconds, "retries.backoffSeconds") is { } seconds
+            ? TimeSpan.FromSeconds(seconds)
+            : RetryPolicy.Default.Backoff;
+
+        var templates = document.Templates ?? new TemplatesDocument();
+        var extraTags = document.Tags ?? [];
+        foreach (var key in extraTags.Keys)
+        {
+            ValidateTagKey(key, $"tags.{key}");
+        }
+
+        return new ReplicationPolicy(
+            destinations,
+            sourceRegions,
+            ValidateSelection(document.Selection ?? new SelectionDocument()),
+            new CopyTemplates(
+                CopyTemplates.Validate(templates.Name ?? CopyTemplates.DefaultName, "templates.name"),
+                CopyTemplates.Validate(templates.Description ?? CopyTemplates.DefaultDescription, "templates.description")),
+            extraTags,
+            new RetryPolicy(maxAttempts, backoff),
+            ValidateSchedule(document.Schedule),
+            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)));
+    }
+
+    private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)
+    {
+        if (d is null)
+        {
+            throw new PolicyException(field, "must be an object with at least a region");
+        }
+
+        var region = KnownRegion(d.Region, $"{field}.region");
+        if (d.Encrypted == false)
+        {
+            throw new PolicyException($"{field}.encrypted",
+                "false would ask for unencrypted copies, and EC2 cannot copy an encrypted snapshot to an unencrypted one; "
+                + "omit it to keep each snapshot's encryption, or set true to encrypt every copy");
+        }
+
+        if (d.KmsKeyId is not null && d.Encrypted != true)
+        {
+            throw new PolicyException($"{field}.kmsKeyId", "a KMS key needs \"encrypted\": true (CopyImage rejects KmsKeyId without Encrypted)");
+        }
+
+        if (d.KmsKeyId is { } key && !KmsKeyPattern().IsMatch(key))
+        {
+            throw new PolicyException($"{field}.kmsKeyId", $"'{key}' is not a KMS key id, key ARN, alias name or alias ARN");
+        }
+
+        if (d.KmsKeyId is { } arn && arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 3 } parts && parts[3] != region)
+        {
+            throw new PolicyException($"{field}.kmsKeyId", $"the key is in region '{parts[3]}', but CopyImage needs a key in the destination region '{region}'");
+        }
+
+        var perDestination = Positive(d.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
+        var perSource = Positive(d.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
+        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource));
+    }
+
+    private static Selection ValidateSelection(SelectionDocument s)
+    {
+        var tags = s.Tags ?? [];
+        foreach (var key in tags.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new PolicyException("selection.tags", "tag keys must not be empty");
+            }
+        }
+
+        var patterns = (s.NamePatterns ?? []).Select((p, i) => string.IsNullOrWhiteSpace(p)
+            ? throw new PolicyException($"selection.namePatterns[{i}]", "must not be empty")
+            : p).ToList();
+        var owners = (s.OwnerAccounts ?? []).Select((o, i) => o == Selection.Self || AccountIdPattern().IsMatch(o)
+            ? o
+            : throw new PolicyException($"selection.ownerAccounts[{i}]", $"'{o}' is not a 12-digit account id or \"self\"")).ToList();
+        return new Selection(tags, patterns, owners);
+    }
+
+    private static string ValidateSchedule(string? schedule)
+    {
+        if (schedule is null)
+        {
+            return DefaultSchedule;
+        }
+
+        if (!ScheduleExpressionPattern().IsMatch(schedule))
+        {
+            throw new PolicyException("schedule", $"'{schedule}' is not an EventBridge schedule expression such as \"rate(1 minute)\" or \"cron(* * * * ? *)\"");
+        }
+
+        return schedule;
+    }
+
+    internal static void ValidateTagKey(string key, string field)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Length > 128)
+        {
+            throw new PolicyException(field, "tag keys must be 1 to 128 characters");
+        }
+
+        if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PolicyException(field, "tag keys starting with 'aws:' are reserved by AWS and cannot be written");
+        }
+    }
+
+    private static string KnownRegion(string? region, string field)
+    {
+        if (string.IsNullOrWhiteSpace(region))
+        {
+            throw new PolicyException(field, "a region is required");
+        }
+
+        return AwsRegions.Known.Contains(region)
+            ? region
+            : throw new PolicyException(field, $"'{region}' is not a known AWS region");
+    }
+
+    private static int? Positive(int? value, string field) => value switch
+    {
+        null => null,
+        <= 0 => throw new PolicyException(field, $"must be greater than 0 (got {value})"),
+        _ => value,
+    };
+
+    private static string JsonPathToField(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "policy" : path.TrimStart('$', '.');
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.TrimEnd('.') : message[..end];
+    }
+
+    [GeneratedRegex("^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|[A-Fa-f0-9-]{36}|mrk-[a-f0-9]{32}|alias/[A-Za-z0-9/_-]+)$")]
+    private static partial Regex KmsKeyPattern();
+
+    [GeneratedRegex("^\\d{12}$")]
+    private static partial Regex AccountIdPattern();
+
+    [GeneratedRegex("^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|cron\\([^)]+\\))$")]
+    private static partial Regex ScheduleExpressionPattern();
+}
+
+/// <summary>A destination region, how its copies are encrypted, and how many copies may run into it at once.</summary>
+public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget);
+
+/// <summary>Copies in flight allowed into one destination, in all and from any one source region.</summary>
+public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource);
+
+public sealed record RetryPolicy(int MaxAttempts, TimeSpan Backoff)
+{
+    public static readonly RetryPolicy Default = new(3, TimeSpan.FromMinutes(1));
+
+    /// <summary>Exponential from <see cref="Backoff"/>, capped at an hour, after the given failed attempt (1-based).</summary>
+    public TimeSpan DelayAfter(int failedAttempt) =>
+        TimeSpan.FromTicks(Math.Min(Backoff.Ticks * (1L << Math.Clamp(failedAttempt - 1, 0, 16)), TimeSpan.FromHours(1).Ticks));
+}

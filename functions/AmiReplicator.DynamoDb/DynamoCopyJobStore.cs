@@ -1,0 +1,264 @@
+using System.Globalization;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Logging;
+using static AmiReplicator.DynamoDb.JobItems;
+
+namespace AmiReplicator.DynamoDb;
+
+/// <summary>
+/// Copy jobs and slot counters in DynamoDB. This is where slots are taken and given back: a job moves into a
+/// slot-holding state only in the transaction that takes its destination slot and its source->destination slot,
+/// and moves out only in the one that releases both. Counters record their holders, so neither a retried
+/// request nor a repeated release can count twice.
+/// </summary>
+public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName, ILogger<DynamoCopyJobStore> log) : ICopyJobStore
+{
+    private const string ConditionalCheckFailed = "ConditionalCheckFailed";
+
+    public async Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = Key(key),
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.IsItemSet ? FromItem(response.Item) : null;
+    }
+
+    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = ToItem(job),
+                ConditionExpression = "attribute_not_exists(PK)",
+            }, cancellationToken);
+            return (job, true);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var existing = await GetAsync(job.Key, cancellationToken)
+                ?? throw new InvalidOperationException($"Copy job {job.Key} exists and then does not: it was deleted meanwhile.");
+            return (existing, false);
+        }
+    }
+
+    public async Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
+    {
+        if (!from.State.CanMoveTo(to.State) || from.Key != to.Key)
+        {
+            throw new InvalidOperationException($"Copy job {from.Key} cannot move from {from.State} to {to.State}.");
+        }
+
+        var next = to with { Version = from.Version + 1 };
+        var takes = !from.State.HoldsSlot() && to.State.HoldsSlot();
+        var releases = from.State.HoldsSlot() && !to.State.HoldsSlot();
+        if (takes)
+        {
+            return await TakeSlotsAsync(from, next, budget, cancellationToken);
+        }
+
+        if (releases)
+        {
+            return await ReleaseSlotsAsync(from, next, cancellationToken);
+        }
+
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = ToItem(next),
+                ConditionExpression = VersionCondition,
+                ExpressionAttributeNames = VersionNames,
+                ExpressionAttributeValues = VersionValues(from),
+            }, cancellationToken);
+            return new TransitionResult(TransitionStatus.Applied, next);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
+        }
+    }
+
+    private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, CancellationToken cancellationToken)
+    {
+        var holder = HolderId(from.Key);
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    JobPut(from, next),
+                    Acquire(DestinationCounterKey(from.Key), holder, budget.MaxInFlight),
+                    Acquire(PairCounterKey(from.Key), holder, budget.MaxInFlightPerSource),
+                ],
+            }, cancellationToken);
+            return new TransitionResult(TransitionStatus.Applied, next);
+        }
+        catch (TransactionCanceledException e)
+        {
+            var failed = FailedConditions(e);
+            if (failed.Contains(0))
+            {
+                return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
+            }
+
+            if (failed.Count == 0)
+            {
+                throw;
+            }
+
+            return new TransitionResult(failed.Contains(1) ? TransitionStatus.DestinationFull : TransitionStatus.PairFull, from);
+        }
+    }
+
+    private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
+    {
+        var holder = HolderId(from.Key);
+        var counters = new List<Dictionary<string, AttributeValue>> { DestinationCounterKey(from.Key), PairCounterKey(from.Key) };
+        while (true)
+        {
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems = [JobPut(from, next), .. counters.Select(c => Release(c, holder))],
+                }, cancellationToken);
+                return new TransitionResult(TransitionStatus.Applied, next);
+            }
+            catch (TransactionCanceledException e)
+            {
+                var failed = FailedConditions(e);
+                if (failed.Contains(0))
+                {
+                    return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
+                }
+
+                if (failed.Count == 0)
+                {
+                    throw;
+                }
+
+                // A counter that does not list this job has nothing to give back (the reconciler repaired it): leave it out.
+                var notHeld = failed.Select(i => counters[i - 1]).ToList();
+                foreach (var counter in notHeld)
+                {
+                    log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTable.SortKey].S, from.Key);
+                }
+
+                counters.RemoveAll(notHeld.Contains);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken)
+    {
+        var jobs = new List<CopyJob>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                IndexName = JobTable.ActiveIndexName,
+                KeyConditionExpression = "#pk = :pk",
+                ExpressionAttributeNames = new() { ["#pk"] = JobTable.ActiveIndexPartitionKey },
+                ExpressionAttributeValues = new() { [":pk"] = S(ActivePartition(destinationRegion, state)) },
+                ScanIndexForward = true,
+                Limit = limit - jobs.Count,
+                ExclusiveStartKey = start,
+            }, cancellationToken);
+            jobs.AddRange((response.Items ?? []).Select(FromItem));
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null && jobs.Count < limit);
+
+        return jobs;
+    }
+
+    public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "#pk = :pk",
+            ExpressionAttributeNames = new() { ["#pk"] = JobTable.PartitionKey },
+            ExpressionAttributeValues = new() { [":pk"] = S(CounterPartition) },
+            ConsistentRead = true,
+        }, cancellationToken);
+        return (response.Items ?? []).Select(item => new SlotCounter(
+            item[JobTable.SortKey].S,
+            item.TryGetValue("InFlight", out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
+            item.TryGetValue("Holders", out var holders) && holders.SS is not null ? holders.SS.ToHashSet() : new HashSet<string>()))
+            .ToList();
+    }
+
+    private const string VersionCondition = "#version = :version";
+
+    private static Dictionary<string, string> VersionNames => new() { ["#version"] = "Version" };
+
+    private static Dictionary<string, AttributeValue> VersionValues(CopyJob from) => new() { [":version"] = N(from.Version) };
+
+    private TransactWriteItem JobPut(CopyJob from, CopyJob next) => new()
+    {
+        Put = new Put
+        {
+            TableName = tableName,
+            Item = ToItem(next),
+            ConditionExpression = VersionCondition,
+            ExpressionAttributeNames = VersionNames,
+            ExpressionAttributeValues = VersionValues(from),
+        },
+    };
+
+    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int max) => new()
+    {
+        Update = new Update
+        {
+            TableName = tableName,
+            Key = counter,
+            UpdateExpression = "SET InFlight = if_not_exists(InFlight, :zero) + :one ADD Holders :holders",
+            ConditionExpression = "(attribute_not_exists(InFlight) OR InFlight < :max) AND (attribute_not_exists(Holders) OR NOT contains(Holders, :holder))",
+            ExpressionAttributeValues = new()
+            {
+                [":zero"] = N(0),
+                [":one"] = N(1),
+                [":max"] = N(max),
+                [":holder"] = S(holder),
+                [":holders"] = new AttributeValue { SS = [holder] },
+            },
+        },
+    };
+
+    private TransactWriteItem Release(Dictionary<string, AttributeValue> counter, string holder) => new()
+    {
+        Update = new Update
+        {
+            TableName = tableName,
+            Key = counter,
+            UpdateExpression = "SET InFlight = InFlight - :one DELETE Holders :holders",
+            ConditionExpression = "contains(Holders, :holder)",
+            ExpressionAttributeValues = new()
+            {
+                [":one"] = N(1),
+                [":holder"] = S(holder),
+                [":holders"] = new AttributeValue { SS = [holder] },
+            },
+        },
+    };
+
+    private static HashSet<int> FailedConditions(TransactionCanceledException e) =>
+        (e.CancellationReasons ?? [])
+            .Select((reason, index) => (reason, index))
+            .Where(r => r.reason.Code == ConditionalCheckFailed)
+            .Select(r => r.index)
+            .ToHashSet();
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using AmiReplicator.Domain.Jobs;
+using Amazon.DynamoDBv2.Model;
+
+namespace AmiReplicator.DynamoDb;
+
+/// <summary>Copy jobs to and from DynamoDB items: plain attributes, so a scan in the console reads well.</summary>
+internal static class JobItems
+{
+    public const string CounterPartition = "SLOT";
+
+    public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
+    {
+        [JobTable.PartitionKey] = S($"JOB#{key.SourceRegion}#{key.SourceImageId}"),
+        [JobTable.SortKey] = S($"DEST#{key.DestinationRegion}"),
+    };
+
+    /// <summary>The id a slot counter records for the job holding one of its slots.</summary>
+    public static string HolderId(CopyJobKey key) => $"{key.SourceRegion}#{key.SourceImageId}#{key.DestinationRegion}";
+
+    public static Dictionary<string, AttributeValue> DestinationCounterKey(CopyJobKey key) => CounterKey($"DEST#{key.DestinationRegion}");
+
+    public static Dictionary<string, AttributeValue> PairCounterKey(CopyJobKey key) => CounterKey($"PAIR#{key.SourceRegion}#{key.DestinationRegion}");
+
+    public static string ActivePartition(string destinationRegion, CopyJobState state) =>
+        $"{state.ToString().ToUpperInvariant()}#{destinationRegion}";
+
+    public static Dictionary<string, AttributeValue> ToItem(CopyJob job)
+    {
+        var item = Key(job.Key);
+        item["SourceRegion"] = S(job.Key.SourceRegion);
+        item["SourceImageId"] = S(job.Key.SourceImageId);
+        item["DestinationRegion"] = S(job.Key.DestinationRegion);
+        item["State"] = S(job.State.ToString().ToUpperInvariant());
+        item["Version"] = N(job.Version);
+        item["Name"] = S(job.Name);
+        item["Description"] = S(job.Description);
+        item["Encrypt"] = new AttributeValue { BOOL = job.Encrypt };
+        item["RequestedBy"] = S(job.RequestedBy);
+        item["Attempt"] = N(job.Attempt);
+        item["CreatedAt"] = S(Time(job.CreatedAt));
+        item["UpdatedAt"] = S(Time(job.UpdatedAt));
+        item["Tags"] = new AttributeValue { M = job.Tags.ToDictionary(t => t.Key, t => S(t.Value)) };
+        item["Notes"] = new AttributeValue { L = job.Notes.Select(S).ToList() };
+        SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
+        SetIfPresent(item, "Reason", job.Reason);
+        SetIfPresent(item, "TargetImageId", job.TargetImageId);
+        SetIfPresent(item, "LastError", job.LastError);
+        SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
+        SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
+        SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
+        SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
+        if (!job.State.IsTerminal())
+        {
+            // Sparse index: only jobs the poller still has to look at.
+            item[JobTable.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion, job.State));
+            item[JobTable.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
+        }
+
+        return item;
+    }
+
+    public static CopyJob FromItem(Dictionary<string, AttributeValue> item) => new()
+    {
+        Key = new CopyJobKey(item["SourceRegion"].S, item["SourceImageId"].S, item["DestinationRegion"].S),
+        State = Enum.Parse<CopyJobState>(item["State"].S, ignoreCase: true),
+        Version = long.Parse(item["Version"].N, CultureInfo.InvariantCulture),
+        Name = item["Name"].S,
+        Description = item["Description"].S,
+        Encrypt = item["Encrypt"].BOOL == true,
+        KmsKeyId = Optional(item, "KmsKeyId"),
+        Tags = item.TryGetValue("Tags", out var tags) && tags.M is not null ? tags.M.ToDictionary(t => t.Key, t => t.Value.S) : [],
+        RequestedBy = item["RequestedBy"].S,
+        Reason = Optional(item, "Reason"),
+        Attempt = int.Parse(item["Attempt"].N, CultureInfo.InvariantCulture),
+        TargetImageId = Optional(item, "TargetImageId"),
+        CreatedAt = ParseTime(item["CreatedAt"].S),
+        UpdatedAt = ParseTime(item["UpdatedAt"].S),
+        NotBefore = OptionalTime(item, "NotBefore"),
+        ClaimedAt = OptionalTime(item, "ClaimedAt"),
+        CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
+        CompletedAt = OptionalTime(item, "CompletedAt"),
+        LastError = Optional(item, "LastError"),
+        Notes = item.TryGetValue("Notes", out var notes) && notes.L is not null ? notes.L.Select(n => n.S).ToList() : [],
+    };
+
+    public static AttributeValue S(string value) => new() { S = value };
+
+    public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static Dictionary<string, AttributeValue> CounterKey(string scope) => new()
+    {
+        [JobTable.PartitionKey] = S(CounterPartition),
+        [JobTable.SortKey] = S(scope),
+    };
+
+    private static void SetIfPresent(Dictionary<string, AttributeValue> item, string name, string? value)
+    {
+        if (value is not null)
+        {
+            item[name] = S(value);
+        }
+    }
+
+    private static string? Optional(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) ? value.S : null;
+
+    private static DateTimeOffset? OptionalTime(Dictionary<string, AttributeValue> item, string name) =>
+        Optional(item, name) is { } text ? ParseTime(text) : null;
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}

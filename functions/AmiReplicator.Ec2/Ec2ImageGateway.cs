@@ -1,0 +1,169 @@
+using System.Globalization;
+using AmiReplicator.Domain.Images;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using DomainImageState = AmiReplicator.Domain.Images.ImageState;
+using DomainLaunchPermission = AmiReplicator.Domain.Images.LaunchPermission;
+using Ec2LaunchPermission = Amazon.EC2.Model.LaunchPermission;
+
+namespace AmiReplicator.Ec2;
+
+/// <summary>The replicator's EC2 calls over AWSSDK.EC2; EC2 errors come out as <see cref="ImageServiceException"/> with EC2's code.</summary>
+public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
+{
+    public async Task<ImageInfo?> DescribeImageAsync(string region, string imageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+            {
+                ImageIds = [imageId],
+                IncludeDeprecated = true,
+                IncludeDisabled = true,
+            }, cancellationToken));
+            return response.Images?.Select(i => ToInfo(i, region)).FirstOrDefault();
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, ImageInfo>> DescribeImagesAsync(string region, IReadOnlyCollection<string> imageIds, CancellationToken cancellationToken)
+    {
+        if (imageIds.Count == 0)
+        {
+            return new Dictionary<string, ImageInfo>();
+        }
+
+        // A filter, unlike ImageIds, answers the ids it knows instead of failing the whole call on one unknown id.
+        var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+        {
+            Filters = [new Filter("image-id", [.. imageIds])],
+            IncludeDeprecated = true,
+            IncludeDisabled = true,
+        }, cancellationToken));
+        return (response.Images ?? []).Select(i => ToInfo(i, region)).ToDictionary(i => i.ImageId);
+    }
+
+    public async Task<string> CopyImageAsync(CopyImageCommand command, CancellationToken cancellationToken)
+    {
+        var tags = command.Tags.Select(t => new Tag(t.Key, t.Value)).ToList();
+        var request = new CopyImageRequest
+        {
+            SourceRegion = command.SourceRegion,
+            SourceImageId = command.SourceImageId,
+            Name = command.Name,
+            Description = command.Description,
+            ClientToken = command.ClientToken,
+            // Tags at creation: the only way that satisfies an Organizations tag policy requiring them.
+            TagSpecifications =
+            [
+                new TagSpecification { ResourceType = ResourceType.Image, Tags = tags },
+                new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = tags },
+            ],
+        };
+        if (command.Encrypt)
+        {
+            request.Encrypted = true;
+            request.KmsKeyId = command.KmsKeyId;
+        }
+
+        var response = await Call(() => clients.For(command.DestinationRegion).CopyImageAsync(request, cancellationToken));
+        return response.ImageId;
+    }
+
+    public async Task<IReadOnlyList<DomainLaunchPermission>> GetLaunchPermissionsAsync(string region, string imageId, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => clients.For(region).DescribeImageAttributeAsync(new DescribeImageAttributeRequest
+        {
+            ImageId = imageId,
+            Attribute = ImageAttributeName.LaunchPermission,
+        }, cancellationToken));
+        return (response.ImageAttribute?.LaunchPermissions ?? []).Select(ToDomain).OfType<DomainLaunchPermission>().ToList();
+    }
+
+    public Task AddLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<DomainLaunchPermission> permissions, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = imageId,
+            LaunchPermission = new LaunchPermissionModifications { Add = permissions.Select(ToEc2).ToList() },
+        }, cancellationToken));
+
+    public Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).CreateTagsAsync(new CreateTagsRequest
+        {
+            Resources = [.. resourceIds],
+            Tags = tags.Select(t => new Tag(t.Key, t.Value)).ToList(),
+        }, cancellationToken));
+
+    public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).EnableImageDeprecationAsync(new EnableImageDeprecationRequest
+        {
+            ImageId = imageId,
+            DeprecateAt = deprecateAt.UtcDateTime,
+        }, cancellationToken));
+
+    private static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonServiceException e) when (e.ErrorCode is not null)
+        {
+            throw new ImageServiceException(e.ErrorCode, e.Message, e);
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or TimeoutException)
+        {
+            throw new ImageServiceException("NetworkError", e.Message, e);
+        }
+    }
+
+    private static ImageInfo ToInfo(Image image, string region)
+    {
+        var tags = (image.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+        var snapshots = (image.BlockDeviceMappings ?? [])
+            .Where(m => m.Ebs?.SnapshotId is not null)
+            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true))
+            .ToList();
+        return new ImageInfo(
+            image.ImageId,
+            region,
+            image.Name ?? "",
+            image.Description,
+            ParseState(image.State?.Value),
+            image.StateReason?.Message,
+            image.OwnerId ?? "",
+            tags,
+            snapshots,
+            IsEbsBacked: image.RootDeviceType?.Value != "instance-store",
+            HasBillingProducts: image.ProductCodes is { Count: > 0 }
+                || (image.PlatformDetails ?? "").Contains("Windows", StringComparison.OrdinalIgnoreCase),
+            DeprecationTime: string.IsNullOrEmpty(image.DeprecationTime)
+                ? null
+                : DateTimeOffset.Parse(image.DeprecationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+            CopiedFromImageId: image.SourceImageId);
+    }
+
+    private static DomainImageState ParseState(string? state) =>
+        Enum.TryParse<DomainImageState>(state, ignoreCase: true, out var parsed) ? parsed : DomainImageState.Unknown;
+
+    private static DomainLaunchPermission? ToDomain(Ec2LaunchPermission p) => p switch
+    {
+        { UserId: { } user } => new DomainLaunchPermission(LaunchPermissionKind.UserId, user),
+        { Group: { } group } => new DomainLaunchPermission(LaunchPermissionKind.Group, group.Value),
+        { OrganizationArn: { } org } => new DomainLaunchPermission(LaunchPermissionKind.OrganizationArn, org),
+        { OrganizationalUnitArn: { } ou } => new DomainLaunchPermission(LaunchPermissionKind.OrganizationalUnitArn, ou),
+        _ => null,
+    };
+
+    private static Ec2LaunchPermission ToEc2(DomainLaunchPermission p) => p.Kind switch
+    {
+        LaunchPermissionKind.UserId => new Ec2LaunchPermission { UserId = p.Value },
+        LaunchPermissionKind.Group => new Ec2LaunchPermission { Group = new PermissionGroup(p.Value) },
+        LaunchPermissionKind.OrganizationArn => new Ec2LaunchPermission { OrganizationArn = p.Value },
+        _ => new Ec2LaunchPermission { OrganizationalUnitArn = p.Value },
+    };
+}

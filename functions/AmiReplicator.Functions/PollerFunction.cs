@@ -1,0 +1,26 @@
+using AmiReplicator.Domain.Workflows;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Functions;
+
+/// <summary>The scheduled handler: one poller pass. It fails (so Lambda's error metric shows it) when a region could not be polled.</summary>
+public sealed class PollerFunction(CopyPoller poller, ILogger<PollerFunction> log)
+{
+    public async Task<string> HandleJsonAsync(string payload, CancellationToken cancellationToken)
+    {
+        var report = await RunAsync(cancellationToken);
+        return System.Text.Json.JsonSerializer.Serialize(report.ToString());
+    }
+
+    public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var report = await poller.RunAsync(cancellationToken);
+        log.LogInformation("Poller pass: {Report}", report);
+        if (report.Errors.Count > 0)
+        {
+            throw new InvalidOperationException($"Poller pass incomplete: {string.Join("; ", report.Errors)}");
+        }
+
+        return report;
+    }
+}

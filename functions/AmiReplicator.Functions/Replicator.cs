@@ -1,0 +1,56 @@
+using AmiReplicator.Domain.Workflows;
+using AmiReplicator.DynamoDb;
+using AmiReplicator.Ec2;
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Functions;
+
+/// <summary>The replicator wired from its settings: AWS clients, the job store, the workflows, the two handlers.</summary>
+public sealed class Replicator : IDisposable
+{
+    private readonly AmazonDynamoDBClient _dynamo;
+    private readonly Ec2Clients _ec2;
+
+    public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null, AWSCredentials? localCredentials = null)
+    {
+        Settings = settings;
+        var dynamoConfig = new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 };
+        if (settings.DynamoDbEndpoint is { } endpoint)
+        {
+            dynamoConfig.ServiceURL = endpoint.ToString();
+            dynamoConfig.AuthenticationRegion = settings.HomeRegion;
+        }
+        else
+        {
+            dynamoConfig.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.HomeRegion);
+        }
+
+        _dynamo = localCredentials is null ? new AmazonDynamoDBClient(dynamoConfig) : new AmazonDynamoDBClient(localCredentials, dynamoConfig);
+        _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
+
+        Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
+        var images = new Ec2ImageGateway(_ec2);
+        var starter = new CopyStarter(Store, images, settings.Policy, clock, logging.CreateLogger<CopyStarter>());
+        Dispatcher = new DispatcherFunction(
+            new ReplicationDispatcher(Store, images, starter, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+            logging.CreateLogger<DispatcherFunction>());
+        Poller = new PollerFunction(
+            new CopyPoller(Store, images, starter, settings.Policy, pollerOptions ?? new PollerOptions(), clock, logging.CreateLogger<CopyPoller>()),
+            logging.CreateLogger<PollerFunction>());
+    }
+
+    public ReplicatorSettings Settings { get; }
+    public DynamoCopyJobStore Store { get; }
+    public DispatcherFunction Dispatcher { get; }
+    public PollerFunction Poller { get; }
+    public IAmazonDynamoDB DynamoDb => _dynamo;
+
+    public void Dispose()
+    {
+        _dynamo.Dispose();
+        _ec2.Dispose();
+    }
+}

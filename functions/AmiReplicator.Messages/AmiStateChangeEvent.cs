@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+
+namespace AmiReplicator.Messages;
+
+/// <summary>EventBridge's "EC2 AMI State Change" event, emitted in the AMI's own region.</summary>
+public sealed class AmiStateChangeEvent
+{
+    public const string DetailType = "EC2 AMI State Change";
+    public const string EventSource = "aws.ec2";
+
+    public string? Version { get; set; }
+    public string? Id { get; set; }
+
+    [JsonPropertyName("detail-type")]
+    public string? DetailTypeName { get; set; }
+
+    public string? Source { get; set; }
+    public string? Account { get; set; }
+    public string? Time { get; set; }
+    public string? Region { get; set; }
+    public List<string>? Resources { get; set; }
+    public AmiStateChangeDetail? Detail { get; set; }
+}
+
+/// <summary>The detail's keys are capitalised in the real event, and case-sensitive.</summary>
+public sealed class AmiStateChangeDetail
+{
+    [JsonPropertyName("RequestId")]
+    public string? RequestId { get; set; }
+
+    [JsonPropertyName("ImageId")]
+    public string? ImageId { get; set; }
+
+    [JsonPropertyName("State")]
+    public string? State { get; set; }
+
+    [JsonPropertyName("ErrorMessage")]
+    public string? ErrorMessage { get; set; }
+}
+
+/// <summary>The project's own request: replicate one AMI, asked by a person or a tool (backfill, retry).</summary>
+public sealed class CopyRequestMessage
+{
+    public string? SourceRegion { get; set; }
+    public string? SourceImageId { get; set; }
+
+    /// <summary>Only these destinations (each must be in the policy); all of the policy's when absent.</summary>
+    public List<string>? Destinations { get; set; }
+
+    public string? RequestedBy { get; set; }
+    public string? Reason { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SqsEvent))]
+[JsonSerializable(typeof(SqsBatchResponse))]
+[JsonSerializable(typeof(AmiStateChangeEvent))]
+[JsonSerializable(typeof(CopyRequestMessage))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
+public sealed partial class MessagesJsonContext : JsonSerializerContext;
+
+/// <summary>EventBridge patterns the stack's rules use (and the tests check against moto's EventBridge).</summary>
+public static class EventPatterns
+{
+    /// <summary>An AMI that became available: the trigger of a replication.</summary>
+    public const string AmiAvailable =
+        """{"source":["aws.ec2"],"detail-type":["EC2 AMI State Change"],"detail":{"State":["available"]}}""";
+
+    /// <summary>A copy's own end (available or failed), forwarded from destination regions so the poller finishes it at once.</summary>
+    public const string AmiFinished =
+        """{"source":["aws.ec2"],"detail-type":["EC2 AMI State Change"],"detail":{"State":["available","failed"]}}""";
+}

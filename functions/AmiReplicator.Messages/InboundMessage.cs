@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Messages;
+
+/// <summary>What a queue message asks for: a replication, nothing (an event of no interest), or it cannot be read.</summary>
+public abstract partial record InboundMessage
+{
+    public sealed record Replicate(ReplicationRequest Request) : InboundMessage;
+
+    public sealed record Ignore(string Reason) : InboundMessage;
+
+    public sealed record Malformed(string Reason) : InboundMessage;
+
+    /// <summary>Reads a message body: an EC2 AMI State Change event (as EventBridge delivers it) or a <see cref="CopyRequestMessage"/>.</summary>
+    public static InboundMessage Parse(string body)
+    {
+        JsonElement root;
+        try
+        {
+            root = JsonSerializer.Deserialize(body, MessagesJsonContext.Default.JsonElement);
+        }
+        catch (JsonException e)
+        {
+            return new Malformed($"body is not JSON: {e.Message}");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return new Malformed("body is not a JSON object");
+        }
+
+        try
+        {
+            return root.TryGetProperty("detail-type", out _)
+                ? FromEvent(root.Deserialize(MessagesJsonContext.Default.AmiStateChangeEvent)!)
+                : FromRequest(root.Deserialize(MessagesJsonContext.Default.CopyRequestMessage)!);
+        }
+        catch (JsonException e)
+        {
+            return new Malformed($"body does not have the expected shape: {e.Message}");
+        }
+    }
+
+    private static InboundMessage FromEvent(AmiStateChangeEvent e)
+    {
+        if (e.DetailTypeName != AmiStateChangeEvent.DetailType || e.Source != AmiStateChangeEvent.EventSource)
+        {
+            return new Malformed($"event '{e.DetailTypeName}' from '{e.Source}' is not an EC2 AMI State Change event");
+        }
+
+        if (e.Detail?.ImageId is not { } imageId || !ImageIdPattern().IsMatch(imageId))
+        {
+            return new Malformed("EC2 AMI State Change event without a valid detail.ImageId");
+        }
+
+        if (e.Region is not { } region || !AwsRegions.Known.Contains(region))
+        {
+            return new Malformed($"EC2 AMI State Change event for {imageId} has no known region ('{e.Region}')");
+        }
+
+        if (e.Detail.State != "available")
+        {
+            return new Ignore($"{imageId} in {region} is now '{e.Detail.State}', only 'available' starts a replication");
+        }
+
+        return new Replicate(new ReplicationRequest(region, imageId, null, $"eventbridge:{e.Id}", "EC2 AMI State Change: available", RequestOrigin.Event));
+    }
+
+    private static InboundMessage FromRequest(CopyRequestMessage m)
+    {
+        if (m.SourceImageId is null || !ImageIdPattern().IsMatch(m.SourceImageId))
+        {
+            return new Malformed($"copy request: sourceImageId '{m.SourceImageId}' is not an AMI id (ami- and 8 or 17 hex digits)");
+        }
+
+        if (m.SourceRegion is null || !AwsRegions.Known.Contains(m.SourceRegion))
+        {
+            return new Malformed($"copy request: sourceRegion '{m.SourceRegion}' is not a known AWS region");
+        }
+
+        if (string.IsNullOrWhiteSpace(m.RequestedBy))
+        {
+            return new Malformed("copy request: requestedBy is required (who asked for the copy)");
+        }
+
+        var unknown = m.Destinations?.FirstOrDefault(d => !AwsRegions.Known.Contains(d));
+        if (unknown is not null)
+        {
+            return new Malformed($"copy request: destination '{unknown}' is not a known AWS region");
+        }
+
+        return new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, RequestOrigin.Manual));
+    }
+
+    [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    private static partial Regex ImageIdPattern();
+}

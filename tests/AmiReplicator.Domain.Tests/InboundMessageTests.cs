@@ -1,0 +1,58 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
+
+namespace AmiReplicator.Domain.Tests;
+
+public class InboundMessageTests
+{
+    private const string AvailableEvent = """
+        {"version":"0","id":"7f0a","detail-type":"EC2 AMI State Change","source":"aws.ec2","account":"123456789012",
+         "time":"2026-11-24T10:00:00Z","region":"us-east-1","resources":["arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890"],
+         "detail":{"RequestId":"r","ImageId":"ami-0abcdef1234567890","State":"available","ErrorMessage":""}}
+        """;
+
+    [Fact]
+    public void An_available_event_asks_for_a_replication_by_the_policy()
+    {
+        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse(AvailableEvent));
+
+        Assert.Equal(new ReplicationRequest("us-east-1", "ami-0abcdef1234567890", null, "eventbridge:7f0a",
+            "EC2 AMI State Change: available", RequestOrigin.Event), message.Request with { Destinations = null });
+    }
+
+    [Fact]
+    public void Other_states_are_ignored_with_a_reason()
+    {
+        var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", "\"State\":\"deregistered\"", StringComparison.Ordinal));
+
+        Assert.Contains("deregistered", Assert.IsType<InboundMessage.Ignore>(message).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_copy_request_by_hand_names_who_asked()
+    {
+        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse("""
+            {"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","destinations":["eu-west-1"],"requestedBy":"alice","reason":"backfill"}
+            """));
+
+        Assert.Equal(RequestOrigin.Manual, message.Request.Origin);
+        Assert.Equal(["eu-west-1"], message.Request.Destinations);
+        Assert.Equal("alice", message.Request.RequestedBy);
+    }
+
+    [Theory]
+    [InlineData("not json", "not JSON")]
+    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-xyz","requestedBy":"a"}""", "sourceImageId")]
+    [InlineData("""{"sourceRegion":"moon-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a"}""", "sourceRegion")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890"}""", "requestedBy")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","destinations":["x-1"]}""", "destination 'x-1'")]
+    [InlineData("""{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2"}""", "not an EC2 AMI State Change")]
+    [InlineData("""{"sourceRegion":7}""", "expected shape")]
+    public void A_malformed_message_says_what_is_wrong(string body, string reason)
+    {
+        var message = Assert.IsType<InboundMessage.Malformed>(InboundMessage.Parse(body));
+
+        Assert.Contains(reason, message.Reason, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,84 @@
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Domain.Tests;
+
+public class PolicyTests
+{
+    private const string Minimal = """{"destinations":[{"region":"eu-west-1"}]}""";
+
+    [Fact]
+    public void A_minimal_policy_gets_the_seed_budgets_and_templates()
+    {
+        var policy = ReplicationPolicy.Parse(Minimal);
+
+        var destination = Assert.Single(policy.Destinations);
+        Assert.Equal("eu-west-1", destination.Region);
+        Assert.Equal(new SlotBudget(50, 25), destination.Budget);
+        Assert.False(destination.Encrypt);
+        Assert.Equal(CopyTemplates.DefaultName, policy.Templates.Name);
+        Assert.Equal("rate(1 minute)", policy.Schedule);
+        Assert.Equal(3, policy.Retries.MaxAttempts);
+    }
+
+    [Fact]
+    public void Budgets_can_be_set_per_destination_and_by_default()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1","maxInFlight":7,"maxInFlightPerSource":3},{"region":"eu-central-1"}],
+             "budgets":{"maxInFlightPerDestination":10,"maxInFlightPerSource":4}}
+            """);
+
+        Assert.Equal(new SlotBudget(7, 3), policy.BudgetFor("eu-west-1"));
+        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor("eu-central-1"));
+        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor("ap-south-1"));
+    }
+
+    [Theory]
+    [InlineData("""{"destinations":[]}""", "destinations")]
+    [InlineData("""{}""", "destinations")]
+    [InlineData("""{"destinations":[{"region":"eu-wst-1"}]}""", "destinations[0].region")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"mars-1"}]}""", "destinations[1].region")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","encrypted":false}]}""", "destinations[0].encrypted")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","kmsKeyId":"alias/copies"}]}""", "destinations[0].kmsKeyId")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"arn:aws:kms:us-east-1:123456789012:key/abc"}]}""", "destinations[0].kmsKeyId")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","maxInFlight":0}]}""", "destinations[0].maxInFlight")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","maxInFlightPerSource":-2}]}""", "destinations[0].maxInFlightPerSource")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"budgets":{"maxInFlightPerDestination":0}}""", "budgets.maxInFlightPerDestination")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"eu-west-1"}]}""", "destinations")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"sourceRegions":["us-east-9"]}""", "sourceRegions[0]")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":"{sourceNmae}"}}""", "templates.name")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"aws:owner":"x"}}""", "tags.aws:owner")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"selection":{"ownerAccounts":["12345"]}}""", "selection.ownerAccounts[0]")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":0}}""", "retries.maxAttempts")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"schedule":"every minute"}""", "schedule")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","kmsKey":"x"}]}""", "destinations[0].kmsKey")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","maxInFlight":"many"}]}""", "destinations[0].maxInFlight")]
+    public void An_invalid_policy_is_refused_with_the_field_named(string json, string field)
+    {
+        var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));
+
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith(field + ": ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_encrypted_destination_may_name_a_key_in_its_own_region()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}
+            """);
+
+        Assert.True(policy.Destinations[0].Encrypt);
+        Assert.EndsWith("567890ab", policy.Destinations[0].KmsKeyId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retry_backoff_grows_and_is_capped()
+    {
+        var retries = new RetryPolicy(10, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(TimeSpan.FromMinutes(1), retries.DelayAfter(1));
+        Assert.Equal(TimeSpan.FromMinutes(4), retries.DelayAfter(3));
+        Assert.Equal(TimeSpan.FromHours(1), retries.DelayAfter(12));
+    }
+}

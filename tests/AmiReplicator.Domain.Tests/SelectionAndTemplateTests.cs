@@ -1,0 +1,86 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Domain.Tests;
+
+public class SelectionAndTemplateTests
+{
+    private const string Own = "123456789012";
+
+    internal static ImageInfo Image(
+        string name = "golden-al2023-2026.11",
+        Dictionary<string, string>? tags = null,
+        string owner = Own,
+        bool encrypted = false,
+        bool billing = false,
+        bool ebs = true) =>
+        new("ami-0123456789abcdef0", "us-east-1", name, "base image", ImageState.Available, null, owner,
+            tags ?? new Dictionary<string, string> { ["team"] = "platform", ["aws:cloudformation:stack-name"] = "x" },
+            ebs ? [new SnapshotInfo("snap-0123456789abcdef0", encrypted)] : [], ebs, billing, null, null);
+
+    [Fact]
+    public void An_empty_selection_takes_every_image()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}]}""");
+
+        Assert.Null(policy.Selection.Excludes(Image(), Own));
+    }
+
+    [Fact]
+    public void Tags_names_and_owners_must_all_match()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"}],
+             "selection":{"tags":{"team":"platform"},"namePatterns":["golden-*"],"ownerAccounts":["self"]}}
+            """);
+
+        Assert.Null(policy.Selection.Excludes(Image(), Own));
+        Assert.Contains("team=platform", policy.Selection.Excludes(Image(tags: []), Own), StringComparison.Ordinal);
+        Assert.Contains("name", policy.Selection.Excludes(Image(name: "scratch-1"), Own), StringComparison.Ordinal);
+        Assert.Contains("owner", policy.Selection.Excludes(Image(owner: "999999999999"), Own), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Templates_fill_in_the_source_and_default_to_saying_where_the_copy_came_from()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}]}""");
+
+        Assert.Equal("golden-al2023-2026.11", policy.Templates.NameFor(Image(), "eu-west-1"));
+        Assert.Equal("Copy of ami-0123456789abcdef0 from us-east-1", policy.Templates.DescriptionFor(Image(), "eu-west-1"));
+    }
+
+    [Fact]
+    public void Copy_tags_are_the_source_user_tags_the_extra_tags_and_provenance()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"tags":{"copied-by":"ami-replicator"}}""");
+
+        var tags = CopyRules.TagsFor(Image(), policy);
+
+        Assert.Equal("platform", tags["team"]);
+        Assert.Equal("ami-replicator", tags["copied-by"]);
+        Assert.Equal("ami-0123456789abcdef0", tags[ProvenanceTags.SourceImageId]);
+        Assert.Equal("us-east-1", tags[ProvenanceTags.SourceRegion]);
+        Assert.DoesNotContain(tags.Keys, k => k.StartsWith("aws:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true, false, true, false, "encrypted AMI shared")]
+    [InlineData(false, true, true, false, "billing product")]
+    [InlineData(false, false, false, true, "instance-store")]
+    public void Copies_EC2_refuses_are_refused_before_any_slot_is_taken(bool encrypted, bool billing, bool ebs, bool encrypt, string reason)
+    {
+        var destination = new Destination("eu-west-1", encrypt, null, new SlotBudget(50, 25));
+        var image = Image(owner: ebs ? "999999999999" : Own, encrypted: encrypted, billing: billing, ebs: ebs);
+
+        Assert.Contains(reason, CopyRules.Refusal(image, destination, Own), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Own_encrypted_and_billing_images_may_be_copied()
+    {
+        var destination = new Destination("eu-west-1", true, null, new SlotBudget(50, 25));
+
+        Assert.Null(CopyRules.Refusal(Image(encrypted: true, billing: true), destination, Own));
+    }
+}
