@@ -98,6 +98,18 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
             Tags = tags.Select(t => new Tag(t.Key, t.Value)).ToList(),
         }, cancellationToken));
 
+    public async Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Call(() => clients.For(region).DeregisterImageAsync(new DeregisterImageRequest { ImageId = imageId }, cancellationToken));
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.NotFound)
+        {
+            // Already gone: what deregistering wanted.
+        }
+    }
+
     public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).EnableImageDeprecationAsync(new EnableImageDeprecationRequest
         {

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -34,7 +35,7 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
             }
 
             using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartObject();
                 json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));

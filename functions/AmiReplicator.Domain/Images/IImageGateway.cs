@@ -18,6 +18,9 @@ public interface IImageGateway
 
     Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
 
+    /// <summary>Deregisters the image (stops a pending copy, removes a failed one); an image already gone is no error.</summary>
+    Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken);
+
     Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken);
 }
 

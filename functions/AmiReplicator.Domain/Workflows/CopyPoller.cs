@@ -156,6 +156,8 @@ public sealed class CopyPoller(
 
     private async Task RetryOrFailAsync(CopyJob job, string reason, PollReport report, CancellationToken cancellationToken)
     {
+        // A failed image keeps its name (a retry would meet InvalidAMIName.Duplicate) and its partial snapshots: remove it first.
+        await images.DeregisterImageAsync(job.Key.DestinationRegion, job.TargetImageId!, cancellationToken);
         var now = clock.GetUtcNow();
         if (job.Attempt < policy.Retries.MaxAttempts)
         {

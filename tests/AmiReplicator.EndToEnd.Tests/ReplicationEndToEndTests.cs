@@ -1,0 +1,293 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
+
+namespace AmiReplicator.EndToEnd.Tests;
+
+[Collection(LocalCloudCollection.Name)]
+public class ReplicationEndToEndTests(LocalCloudFixture cloud)
+{
+    private static readonly string[] ThreeDestinations = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
+
+    private const string ThreeDestinationPolicy = """
+        {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"},{"region":"ap-southeast-2"},{"region":"us-east-1"}],
+         "tags":{"copied-by":"ami-replicator"}}
+        """;
+
+    private static readonly Dictionary<string, string> SourceTags = new() { ["team"] = "platform", ["Name"] = "golden-al2023" };
+
+    /// <summary>Registers an AMI through the EC2 API, with tags and launch permissions, as a build pipeline would.</summary>
+    private static async Task<string> RegisterSourceAsync(IAmazonEC2 ec2, string name = "golden-al2023-2026.11")
+    {
+        var imageId = (await ec2.RegisterImageAsync(new RegisterImageRequest
+        {
+            Name = name,
+            Description = "Golden image",
+            RootDeviceName = "/dev/xvda",
+            BlockDeviceMappings = [new BlockDeviceMapping { DeviceName = "/dev/xvda", Ebs = new EbsBlockDevice { VolumeSize = 8 } }],
+            TagSpecifications = [new TagSpecification
+            {
+                ResourceType = ResourceType.Image,
+                Tags = SourceTags.Select(t => new Tag(t.Key, t.Value)).ToList(),
+            }],
+        })).ImageId;
+        await ec2.ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = imageId,
+            LaunchPermission = new LaunchPermissionModifications
+            {
+                Add =
+                [
+                    new LaunchPermission { UserId = "111122223333" },
+                    new LaunchPermission { OrganizationArn = "arn:aws:organizations::123456789012:organization/o-abc123def4" },
+                ],
+            },
+        });
+        return imageId;
+    }
+
+    private static async Task<List<string>> LaunchPermissionsAsync(IAmazonEC2 ec2, string imageId) =>
+        ((await ec2.DescribeImageAttributeAsync(new DescribeImageAttributeRequest { ImageId = imageId, Attribute = ImageAttributeName.LaunchPermission }))
+            .ImageAttribute.LaunchPermissions ?? [])
+            .Select(p => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? p.Group?.Value ?? "?")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    [Fact]
+    public async Task An_available_AMI_is_copied_to_every_destination_with_its_tags_and_launch_permissions()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy);
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+        var sourcePermissions = await LaunchPermissionsAsync(h.Ec2("us-east-1"), sourceId);
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        Assert.Equal(1, await h.DeliverAsync());
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.Equal(ThreeDestinations.Order(), jobs.Select(j => j.Key.DestinationRegion).Order());
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        foreach (var job in jobs)
+        {
+            var ec2 = h.Ec2(job.Key.DestinationRegion);
+            var copy = Assert.Single((await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["self"] })).Images);
+            Assert.Equal(job.TargetImageId, copy.ImageId);
+            Assert.Equal(ImageState.Available, copy.State);
+            Assert.Equal("golden-al2023-2026.11", copy.Name);
+            Assert.Contains(sourceId, copy.Description, StringComparison.Ordinal);
+            Assert.Contains("us-east-1", copy.Description, StringComparison.Ordinal);
+            var tags = copy.Tags.ToDictionary(t => t.Key, t => t.Value);
+            Assert.Equal("platform", tags["team"]);
+            Assert.Equal("golden-al2023", tags["Name"]);
+            Assert.Equal("ami-replicator", tags["copied-by"]);
+            Assert.Equal(sourceId, tags[ProvenanceTags.SourceImageId]);
+            Assert.Equal("us-east-1", tags[ProvenanceTags.SourceRegion]);
+            Assert.Equal(sourcePermissions, await LaunchPermissionsAsync(ec2, copy.ImageId));
+        }
+
+        Assert.Single(h.Simulator.Images("us-east-1"));
+        Assert.All(await h.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
+        Assert.Equal(6, (await h.CountersAsync()).Count);
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_twice_makes_no_second_copy()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy);
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-1"));
+        await h.DeliverAsync();
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-1"));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-2"));
+        await h.DeliverAsync();
+
+        Assert.Equal(3, jobs.Count);
+        foreach (var destination in ThreeDestinations)
+        {
+            Assert.Single(h.Simulator.Images(destination));
+        }
+
+        Assert.All(await h.JobsAsync(), j => Assert.Equal(CopyJobState.Available, j.State));
+    }
+
+    [Fact]
+    public async Task A_budget_of_one_runs_the_copies_one_after_another()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        var sources = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            sources.Add(await RegisterSourceAsync(h.Ec2("us-east-1"), $"golden-{i}"));
+        }
+
+        foreach (var source in sources)
+        {
+            await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", source, source));
+        }
+
+        await h.DeliverAsync();
+        var inFlight = new List<int>();
+        var jobs = await h.RunPollerUntilDoneAsync(eachMinute: async () =>
+            inFlight.Add((await h.JobsAsync()).Count(j => j.State.HoldsSlot())));
+
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        Assert.Equal(1, h.Simulator.PeakPendingCopies("eu-west-1"));
+        Assert.Equal(1, inFlight.Max());
+        var windows = jobs.Select(j => (Start: j.CopyStartedAt!.Value, End: j.CompletedAt!.Value)).OrderBy(w => w.Start).ToList();
+        Assert.All(windows.Zip(windows.Skip(1)), pair => Assert.True(pair.First.End <= pair.Second.Start));
+        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+    }
+
+    [Fact]
+    public async Task A_waiting_job_starts_in_the_same_poller_pass_that_frees_its_slot()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        var first = await RegisterSourceAsync(h.Ec2("us-east-1"), "first");
+        var second = await RegisterSourceAsync(h.Ec2("us-east-1"), "second");
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", first, "1"));
+        await h.DeliverAsync();
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", second, "2"));
+        await h.DeliverAsync();
+
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        var (a, b) = (jobs.Single(j => j.Key.SourceImageId == first), jobs.Single(j => j.Key.SourceImageId == second));
+        Assert.Equal(a.CompletedAt, b.CopyStartedAt);
+    }
+
+    [Fact]
+    public async Task A_pair_budget_holds_back_one_source_region_but_not_another()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":1}]}""");
+        var east = new[] { await RegisterSourceAsync(h.Ec2("us-east-1"), "east-1"), await RegisterSourceAsync(h.Ec2("us-east-1"), "east-2") };
+        var west = await RegisterSourceAsync(h.Ec2("us-west-2"), "west-1");
+        foreach (var id in east)
+        {
+            await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", id, id));
+        }
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-west-2", west, west));
+        await h.DeliverAsync();
+
+        var started = (await h.JobsAsync()).Where(j => j.State.HoldsSlot()).Select(j => j.Key.SourceRegion).Order().ToList();
+        Assert.Equal(["us-east-1", "us-west-2"], started);
+        await h.RunPollerUntilDoneAsync();
+        Assert.Equal(1, h.Simulator.PeakPendingCopies("us-east-1", "eu-west-1"));
+        Assert.Equal(2, h.Simulator.PeakPendingCopies("eu-west-1"));
+    }
+
+    [Fact]
+    public async Task A_malformed_message_ends_in_the_DLQ_with_its_reason_logged_and_loses_nothing_else()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy, maxReceiveCount: 2);
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+        await h.SendAsync("{\"sourceRegion\":\"us-east-1\",\"sourceImageId\":\"not-an-ami\",\"requestedBy\":\"alice\"}");
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+
+        await h.DeliverAsync();
+
+        var dead = Assert.Single(await h.DeadLettersAsync());
+        Assert.Contains("not-an-ami", dead.Body, StringComparison.Ordinal);
+        Assert.Contains("is malformed", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("sourceImageId 'not-an-ami' is not an AMI id", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(3, (await h.JobsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_request_by_hand_copies_to_the_destinations_asked_even_when_the_selection_would_not()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"selection":{"tags":{"replicate":"yes"}}}
+            """);
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.DeliverAsync();
+        Assert.Empty(await h.JobsAsync());
+        Assert.Contains("not selected by the policy", h.Log.ToString(), StringComparison.Ordinal);
+
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","destinations":["eu-central-1"],"requestedBy":"alice","reason":"backfill"}""");
+        await h.DeliverAsync();
+        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        Assert.Equal(("eu-central-1", CopyJobState.Available, "alice", "backfill"), (job.Key.DestinationRegion, job.State, job.RequestedBy, job.Reason));
+        Assert.Empty(h.Simulator.Images("eu-west-1"));
+    }
+
+    [Fact]
+    public async Task A_copy_that_keeps_failing_is_retried_then_failed_with_its_reason_and_its_slots_released()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """
+            {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":2,"backoffSeconds":60}}
+            """);
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+        h.Simulator.FailNextCopies("eu-west-1", 2, new SimStateReason("Client.InternalError", "snapshot copy failed"));
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.DeliverAsync();
+        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        Assert.Equal(CopyJobState.Failed, job.State);
+        Assert.Equal(2, job.Attempt);
+        Assert.Contains("snapshot copy failed", job.LastError, StringComparison.Ordinal);
+        Assert.Contains("after 2 attempts", job.LastError, StringComparison.Ordinal);
+        Assert.All(await h.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
+    }
+
+    [Fact]
+    public async Task A_copy_that_fails_once_is_retried_and_ends_available()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
+        h.Simulator.FailNextCopies("eu-west-1", 1, new SimStateReason("Client.InternalError", "snapshot copy failed"));
+
+        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.DeliverAsync();
+        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        Assert.True(job.State == CopyJobState.Available, job.LastError);
+        Assert.Equal(2, job.Attempt);
+        Assert.Contains(job.Notes, n => n.Contains("attempt 1 failed", StringComparison.Ordinal));
+        Assert.Single(h.Simulator.Images("eu-west-1"), i => i.State == "available");
+    }
+
+    [Fact]
+    public async Task An_encrypted_AMI_shared_from_another_account_is_refused_with_a_reason_and_no_copy()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage
+        {
+            Name = "vendor-image",
+            OwnerId = "999988887777",
+            Volumes = [new SeedVolume("/dev/xvda") { Encrypted = true }],
+            LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
+        });
+
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
+
+        var job = Assert.Single(await h.JobsAsync());
+        Assert.Equal(CopyJobState.Failed, job.State);
+        Assert.Contains("encrypted AMI shared from account 999988887777", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, h.Simulator.CallCount("eu-west-1", "CopyImage"));
+    }
+
+    [Fact]
+    public async Task A_source_still_pending_is_redelivered_until_it_is_available()
+    {
+        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""", maxReceiveCount: 5);
+        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "baking", State = "pending" });
+
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
+        var first = await h.EventSource.PollOnceAsync(h.Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None);
+
+        Assert.Single(first.FailedMessageIds);
+        Assert.Empty(await h.JobsAsync());
+        Assert.Contains("not available yet", h.Log.ToString(), StringComparison.Ordinal);
+    }
+}
