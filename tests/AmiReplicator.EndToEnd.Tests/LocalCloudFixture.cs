@@ -5,30 +5,19 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// <summary>One DynamoDB Local and one moto for the whole test assembly (or the ones .ci/run started).</summary>
 public sealed class LocalCloudFixture : IAsyncLifetime
 {
-    private LocalServer? _dynamo;
-    private LocalServer? _moto;
+    private LocalCloudServers? _servers;
 
-    public Uri DynamoDbUrl => _dynamo?.Url ?? throw new InvalidOperationException("Not started.");
-    public Uri MotoUrl => _moto?.Url ?? throw new InvalidOperationException("Not started.");
+    public LocalCloudServers Servers => _servers ?? throw new InvalidOperationException("Not started.");
 
-    public async Task InitializeAsync()
-    {
-        var dynamo = DynamoDbLocal.UseOrStartAsync();
-        var moto = Moto.UseOrStartAsync();
-        _dynamo = await dynamo;
-        _moto = await moto;
-    }
+    public Uri MotoUrl => Servers.MotoUrl;
+
+    public async Task InitializeAsync() => _servers = await LocalCloudServers.StartAsync();
 
     public async Task DisposeAsync()
     {
-        if (_dynamo is not null)
+        if (_servers is not null)
         {
-            await _dynamo.DisposeAsync();
-        }
-
-        if (_moto is not null)
-        {
-            await _moto.DisposeAsync();
+            await _servers.DisposeAsync();
         }
     }
 }

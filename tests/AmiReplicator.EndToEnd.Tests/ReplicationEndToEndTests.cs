@@ -1,3 +1,4 @@
+using AmiReplicator.LocalCloud;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using Amazon.EC2;
@@ -58,11 +59,11 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task An_available_AMI_is_copied_to_every_destination_with_its_tags_and_launch_permissions()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
         var sourcePermissions = await LaunchPermissionsAsync(h.Ec2("us-east-1"), sourceId);
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         Assert.Equal(1, await h.DeliverAsync());
         var jobs = await h.RunPollerUntilDoneAsync();
 
@@ -94,16 +95,16 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task The_same_event_delivered_twice_makes_no_second_copy()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-1"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId, "e-1"));
         await h.DeliverAsync();
         h.Clock.Advance(TimeSpan.FromMinutes(2));
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-1"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId, "e-1"));
         await h.DeliverAsync();
         var jobs = await h.RunPollerUntilDoneAsync();
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId, "e-2"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId, "e-2"));
         await h.DeliverAsync();
 
         Assert.Equal(3, jobs.Count);
@@ -118,7 +119,7 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_budget_of_one_runs_the_copies_one_after_another()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
         var sources = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -127,7 +128,7 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
 
         foreach (var source in sources)
         {
-            await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", source, source));
+            await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", source, source));
         }
 
         await h.DeliverAsync();
@@ -146,12 +147,12 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_waiting_job_starts_in_the_same_poller_pass_that_frees_its_slot()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
         var first = await RegisterSourceAsync(h.Ec2("us-east-1"), "first");
         var second = await RegisterSourceAsync(h.Ec2("us-east-1"), "second");
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", first, "1"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", first, "1"));
         await h.DeliverAsync();
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", second, "2"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", second, "2"));
         await h.DeliverAsync();
 
         var jobs = await h.RunPollerUntilDoneAsync();
@@ -163,15 +164,15 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_pair_budget_holds_back_one_source_region_but_not_another()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":1}]}""");
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":1}]}""");
         var east = new[] { await RegisterSourceAsync(h.Ec2("us-east-1"), "east-1"), await RegisterSourceAsync(h.Ec2("us-east-1"), "east-2") };
         var west = await RegisterSourceAsync(h.Ec2("us-west-2"), "west-1");
         foreach (var id in east)
         {
-            await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", id, id));
+            await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", id, id));
         }
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-west-2", west, west));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-west-2", west, west));
         await h.DeliverAsync();
 
         var started = (await h.JobsAsync()).Where(j => j.State.HoldsSlot()).Select(j => j.Key.SourceRegion).Order().ToList();
@@ -184,10 +185,10 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_malformed_message_ends_in_the_DLQ_with_its_reason_logged_and_loses_nothing_else()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, ThreeDestinationPolicy, maxReceiveCount: 2);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy, maxReceiveCount: 2);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
         await h.SendAsync("{\"sourceRegion\":\"us-east-1\",\"sourceImageId\":\"not-an-ami\",\"requestedBy\":\"alice\"}");
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
 
         await h.DeliverAsync();
 
@@ -201,12 +202,12 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_request_by_hand_copies_to_the_destinations_asked_even_when_the_selection_would_not()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"selection":{"tags":{"replicate":"yes"}}}
             """);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         await h.DeliverAsync();
         Assert.Empty(await h.JobsAsync());
         Assert.Contains("not selected by the policy", h.Log.ToString(), StringComparison.Ordinal);
@@ -222,13 +223,13 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_copy_that_keeps_failing_is_retried_then_failed_with_its_reason_and_its_slots_released()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
             {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":2,"backoffSeconds":60}}
             """);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
         h.Simulator.FailNextCopies("eu-west-1", 2, new SimStateReason("Client.InternalError", "snapshot copy failed"));
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         await h.DeliverAsync();
         var job = Assert.Single(await h.RunPollerUntilDoneAsync());
 
@@ -242,11 +243,11 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_copy_that_fails_once_is_retried_and_ends_available()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
         h.Simulator.FailNextCopies("eu-west-1", 1, new SimStateReason("Client.InternalError", "snapshot copy failed"));
 
-        await h.SendAsync(ReplicationHarness.AvailableEvent("us-east-1", sourceId));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         await h.DeliverAsync();
         var job = Assert.Single(await h.RunPollerUntilDoneAsync());
 
@@ -259,7 +260,7 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task An_encrypted_AMI_shared_from_another_account_is_refused_with_a_reason_and_no_copy()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage
         {
             Name = "vendor-image",
@@ -280,7 +281,7 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_source_still_pending_is_redelivered_until_it_is_available()
     {
-        await using var h = await ReplicationHarness.StartAsync(cloud, """{"destinations":[{"region":"eu-west-1"}]}""", maxReceiveCount: 5);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""", maxReceiveCount: 5);
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "baking", State = "pending" });
 
         await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");

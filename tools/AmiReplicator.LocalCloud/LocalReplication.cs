@@ -5,7 +5,6 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
-using AmiReplicator.LocalCloud;
 using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SQS;
@@ -13,20 +12,20 @@ using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.LocalCloud;
 
 /// <summary>
-/// The replicator on the local cloud, for one test: its own table and queues, an in-process EC2 simulator on a
-/// virtual clock, and the real handlers fed by a local SQS event source.
+/// The replicator on the local cloud: its own table and queues, an in-process EC2 simulator on a virtual clock,
+/// and the real handlers fed by a local SQS event source. Used by the local run and the end-to-end tests.
 /// </summary>
-public sealed class ReplicationHarness : IAsyncDisposable
+public sealed class LocalReplication : IAsyncDisposable
 {
     public const string Home = "us-east-1";
     public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
 
     private readonly Ec2Clients _ec2Clients;
 
-    private ReplicationHarness(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
+    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
         AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
     {
         Clock = clock;
@@ -52,8 +51,8 @@ public sealed class ReplicationHarness : IAsyncDisposable
     /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
     public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
 
-    public static async Task<ReplicationHarness> StartAsync(
-        LocalCloudFixture cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
+    public static async Task<LocalReplication> StartAsync(
+        LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
         int maxReceiveCount = 3, PollerOptions? pollerOptions = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
@@ -70,7 +69,7 @@ public sealed class ReplicationHarness : IAsyncDisposable
 
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new ReplicationHarness(clock, simulator, replicator, sqs, queues, log, logging);
+        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging);
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
