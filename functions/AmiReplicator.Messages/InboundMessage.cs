@@ -56,7 +56,9 @@ public abstract partial record InboundMessage
             return new Malformed("EC2 AMI State Change event without a valid detail.ImageId");
         }
 
-        if (e.Region is not { } region || !AwsRegions.Known.Contains(region))
+        // The image's ARN names its region, and survives forwarding between buses; the envelope's region is the fallback.
+        var region = e.Resources?.Select(RegionOfImageArn).FirstOrDefault(r => r is not null) ?? e.Region;
+        if (region is null || !AwsRegions.Known.Contains(region))
         {
             return new Malformed($"EC2 AMI State Change event for {imageId} has no known region ('{e.Region}')");
         }
@@ -94,6 +96,9 @@ public abstract partial record InboundMessage
 
         return new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, RequestOrigin.Manual));
     }
+
+    private static string? RegionOfImageArn(string arn) =>
+        arn.Split(':') is ["arn", _, "ec2", var region, _, var resource] && resource.StartsWith("image/", StringComparison.Ordinal) ? region : null;
 
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex ImageIdPattern();

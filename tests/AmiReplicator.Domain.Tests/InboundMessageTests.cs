@@ -21,6 +21,17 @@ public class InboundMessageTests
     }
 
     [Fact]
+    public void The_image_ARN_names_the_source_region_when_a_forwarding_bus_rewrote_the_envelope()
+    {
+        var forwarded = AvailableEvent
+            .Replace("arn:aws:ec2:us-east-1::image", "arn:aws:ec2:us-west-2::image", StringComparison.Ordinal);
+
+        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse(forwarded));
+
+        Assert.Equal("us-west-2", message.Request.SourceRegion);
+    }
+
+    [Fact]
     public void Other_states_are_ignored_with_a_reason()
     {
         var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", "\"State\":\"deregistered\"", StringComparison.Ordinal));
