@@ -57,13 +57,17 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
             Name = command.Name,
             Description = command.Description,
             ClientToken = command.ClientToken,
-            // Tags at creation: the only way that satisfies an Organizations tag policy requiring them.
-            TagSpecifications =
+        };
+        if (tags.Count > 0)
+        {
+            // Tags at creation: the only way that satisfies an Organizations tag policy requiring them. EC2 refuses an empty specification.
+            request.TagSpecifications =
             [
                 new TagSpecification { ResourceType = ResourceType.Image, Tags = tags },
                 new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = tags },
-            ],
-        };
+            ];
+        }
+
         if (command.Encrypt)
         {
             request.Encrypted = true;
@@ -151,8 +155,9 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
             tags,
             snapshots,
             IsEbsBacked: image.RootDeviceType?.Value != "instance-store",
+            // Windows, Red Hat, SUSE, SQL Server...: any platform other than plain Linux/UNIX is billed through a product code.
             HasBillingProducts: image.ProductCodes is { Count: > 0 }
-                || (image.PlatformDetails ?? "").Contains("Windows", StringComparison.OrdinalIgnoreCase),
+                || image.PlatformDetails is { Length: > 0 } platform && platform != "Linux/UNIX",
             DeprecationTime: string.IsNullOrEmpty(image.DeprecationTime)
                 ? null
                 : DateTimeOffset.Parse(image.DeprecationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),

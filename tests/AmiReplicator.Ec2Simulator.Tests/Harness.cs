@@ -1,0 +1,121 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AmiReplicator.Ec2Simulator.Tests;
+
+/// <summary>A simulator on a fake clock and real AWSSDK.EC2 clients for it, one per region, as the product sets them up.</summary>
+public sealed class Harness : IAsyncDisposable
+{
+    public const string Source = "us-east-1";
+    public const string Destination = "eu-west-1";
+    public const string OtherAccount = "210987654321";
+
+    private readonly Dictionary<string, AmazonEC2Client> _clients = [];
+
+    private Harness(Ec2Simulator simulator, FakeTimeProvider clock)
+    {
+        Simulator = simulator;
+        Clock = clock;
+    }
+
+    public Ec2Simulator Simulator { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public static async Task<Harness> StartAsync(Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? configure = null)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        var options = new Ec2SimulatorOptions { Clock = clock };
+        return new Harness(await Ec2Simulator.StartAsync(configure is null ? options : configure(options)), clock);
+    }
+
+    /// <summary>The product's client setup; no retries so each test sees EC2's first answer.</summary>
+    public static AmazonEC2Client CreateClient(Uri endpoint, string region, int maxErrorRetry = 0) =>
+        new(new BasicAWSCredentials("test", "test"), new AmazonEC2Config
+        {
+            ServiceURL = endpoint.ToString(),
+            AuthenticationRegion = region,
+            MaxErrorRetry = maxErrorRetry,
+        });
+
+    public AmazonEC2Client Client(string region)
+    {
+        lock (_clients)
+        {
+            if (!_clients.TryGetValue(region, out var client))
+            {
+                _clients[region] = client = CreateClient(Simulator.Endpoint, region);
+            }
+
+            return client;
+        }
+    }
+
+    public async Task<string> RegisterAsync(
+        string region, string? name = null, Dictionary<string, string>? tags = null, bool encrypted = false, string? kmsKeyId = null)
+    {
+        var request = new RegisterImageRequest
+        {
+            Name = name ?? UniqueName("source"),
+            Description = "golden image",
+            RootDeviceName = "/dev/xvda",
+            BlockDeviceMappings =
+            [
+                new BlockDeviceMapping
+                {
+                    DeviceName = "/dev/xvda",
+                    Ebs = new EbsBlockDevice { VolumeSize = 8, Encrypted = encrypted ? true : null, KmsKeyId = kmsKeyId },
+                },
+            ],
+        };
+        if (tags is not null)
+        {
+            request.TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Image, Tags = ToTags(tags) }];
+        }
+
+        return (await Client(region).RegisterImageAsync(request)).ImageId;
+    }
+
+    public async Task<string> CopyAsync(
+        string sourceImageId, string destination = Destination, string source = Source, Action<CopyImageRequest>? configure = null)
+    {
+        var request = new CopyImageRequest
+        {
+            SourceRegion = source,
+            SourceImageId = sourceImageId,
+            Name = UniqueName("copy"),
+        };
+        configure?.Invoke(request);
+        return (await Client(destination).CopyImageAsync(request)).ImageId;
+    }
+
+    public async Task<Image> DescribeAsync(string region, string imageId) =>
+        Assert.Single((await Client(region).DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [imageId] })).Images);
+
+    public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    public static List<Tag> ToTags(Dictionary<string, string> tags) => [.. tags.Select(tag => new Tag(tag.Key, tag.Value))];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+
+        await Simulator.DisposeAsync();
+    }
+}
+
+/// <summary>Asserts the EC2 error code a call answers with.</summary>
+public static class Ec2Assert
+{
+    public static async Task<AmazonEC2Exception> ErrorAsync(string code, Func<Task> call)
+    {
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(call);
+        Assert.Equal(code, error.ErrorCode);
+        return error;
+    }
+}

@@ -1,0 +1,44 @@
+namespace AmiReplicator.Ec2Simulator;
+
+/// <summary>How the simulated EC2 behaves. Every default is the documented AWS default or the seed's.</summary>
+public sealed record Ec2SimulatorOptions
+{
+    public static readonly IReadOnlyList<string> DefaultRegions =
+        ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"];
+
+    /// <summary>
+    /// The only source of time. State is computed from it on each request (no timers), so tests pass a
+    /// FakeTimeProvider and advance it.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>How long a copy stays pending when <see cref="CopyDurationFor"/> is not set.</summary>
+    public TimeSpan CopyDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Per-copy duration, e.g. to make one region slow. Overrides <see cref="CopyDuration"/>.</summary>
+    public Func<CopyInfo, TimeSpan>? CopyDurationFor { get; init; }
+
+    /// <summary>
+    /// Eventual consistency: a new copy's id answers as not found (and its snapshots too) until this long
+    /// after CopyImage returned it.
+    /// </summary>
+    public TimeSpan DescribeVisibilityDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Pending copies a destination region accepts (the seed's 50).</summary>
+    public int MaxConcurrentCopiesPerDestination { get; init; } = 50;
+
+    /// <summary>Pending copies a destination accepts from one source region (the seed's 25).</summary>
+    public int MaxConcurrentCopiesPerSourceRegion { get; init; } = 25;
+
+    public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
+
+    /// <summary>The caller's own account: every request is made by it.</summary>
+    public string AccountId { get; init; } = "123456789012";
+
+    /// <summary>Loopback port to listen on; 0 picks a free one.</summary>
+    public int Port { get; init; }
+}
+
+/// <summary>What is known about a copy when its duration is chosen.</summary>
+public sealed record CopyInfo(
+    string ImageId, string SourceRegion, string SourceImageId, string DestinationRegion, int TotalSizeGiB);

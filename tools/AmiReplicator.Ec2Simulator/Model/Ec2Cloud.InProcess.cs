@@ -1,0 +1,173 @@
+namespace AmiReplicator.Ec2Simulator.Model;
+
+/// <summary>What tests and the local run do in-process: seeding, faults and observations.</summary>
+internal sealed partial class Ec2Cloud
+{
+    public string SeedImage(string regionName, SeedImage seed) => Run(() =>
+    {
+        var region = Region(regionName);
+        var now = Now;
+        var ownerId = seed.OwnerId ?? AccountId;
+        var imageId = seed.ImageId ?? NewImageId();
+        if (!ResourceIds.IsImageId(imageId) || _regions.Values.Any(r => r.Images.ContainsKey(imageId)))
+        {
+            throw new ArgumentException($"Image id '{imageId}' is malformed or already used.", nameof(seed));
+        }
+
+        var devices = new List<BlockDeviceInfo>();
+        if (seed.RootDeviceType == "ebs")
+        {
+            foreach (var volume in seed.Volumes.Count > 0 ? seed.Volumes : [new SeedVolume(seed.RootDeviceName)])
+            {
+                var keyArn = volume.Encrypted ? ResolveKmsKey(region, volume.KmsKeyId) ?? volume.KmsKeyId : null;
+                var snapshot = new SimSnapshot
+                {
+                    Id = NewSnapshotId(),
+                    Region = region.Name,
+                    OwnerId = ownerId,
+                    VolumeSize = volume.SizeGiB,
+                    Encrypted = volume.Encrypted,
+                    KmsKeyId = keyArn,
+                    State = "completed",
+                    Description = $"Created for seeded image {imageId}",
+                    VisibleFrom = now,
+                };
+                region.Snapshots.Add(snapshot.Id, snapshot);
+                devices.Add(new BlockDeviceInfo(
+                    volume.DeviceName, null, snapshot.Id, volume.SizeGiB, volume.VolumeType, true, volume.Encrypted, keyArn));
+            }
+        }
+        else if (seed.RootDeviceType != "instance-store")
+        {
+            throw new ArgumentException($"RootDeviceType must be 'ebs' or 'instance-store', not '{seed.RootDeviceType}'.", nameof(seed));
+        }
+
+        var image = new SimImage
+        {
+            Id = imageId,
+            Region = region.Name,
+            OwnerId = ownerId,
+            Name = seed.Name,
+            Description = seed.Description,
+            State = seed.State,
+            Reason = seed.State == ImageStates.Failed ? StateReason.CopyInternalError : null,
+            CreationDate = seed.CreationDate ?? now,
+            VisibleFrom = now,
+            RootDeviceType = seed.RootDeviceType,
+            RootDeviceName = seed.RootDeviceName,
+            ImageLocation = seed.ImageLocation ?? (seed.RootDeviceType == "ebs"
+                ? $"{ownerId}/{seed.Name}"
+                : $"{seed.Name}-bucket/{seed.Name}.manifest.xml"),
+            Architecture = seed.Architecture,
+            PlatformDetails = seed.PlatformDetails,
+            ProductCodes = seed.ProductCodes,
+            BlockDevices = devices,
+            DeprecationTime = seed.DeprecationTime,
+            StorageReadable = seed.StorageReadable,
+        };
+        foreach (var tag in seed.Tags)
+        {
+            image.OwnerTags[tag.Key] = tag.Value;
+        }
+
+        image.LaunchPermissions.AddRange(seed.LaunchPermissions.Distinct());
+        region.Images.Add(image.Id, image);
+        if (image.State is ImageStates.Available or ImageStates.Failed)
+        {
+            RecordStateChange(image, now);
+        }
+
+        return image.Id;
+    });
+
+    public string CreateKmsKey(string regionName, string? alias) => Run(() =>
+    {
+        var region = Region(regionName);
+        var keyId = Guid.NewGuid().ToString();
+        var arn = $"arn:aws:kms:{region.Name}:{AccountId}:key/{keyId}";
+        region.AddKmsKey(arn, keyId, alias, AccountId);
+        return arn;
+    });
+
+    public void SetImageBlockPublicAccess(string regionName, bool enabled) =>
+        Run(() => Region(regionName).BlockPublicAccess = enabled);
+
+    public void SetRegionAccess(string regionName, RegionAccess access) => Run(() => Region(regionName).Access = access);
+
+    public void InjectFault(string regionName, string action, int count, ApiFault fault) => Run(() =>
+    {
+        var faults = Region(regionName).Faults;
+        if (!faults.TryGetValue(action, out var queue))
+        {
+            faults[action] = queue = new Queue<ApiFault>();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            queue.Enqueue(fault);
+        }
+    });
+
+    public void FailNextCopies(string regionName, int count, StateReason reason) => Run(() =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Region(regionName).CopyFailures.Enqueue(reason);
+        }
+    });
+
+    public IDisposable OccupyCopySlots(string regionName, int count, string? sourceRegion) => Run(() =>
+    {
+        var region = Region(regionName);
+        var reservation = new SlotReservation(sourceRegion, count);
+        region.Reservations.Add(reservation);
+        return (IDisposable)new Release(() => Run(() => region.Reservations.Remove(reservation)));
+    });
+
+    /// <summary>Deregisters any image, another account's too (an owner withdrawing a shared source).</summary>
+    public void ForceDeregister(string regionName, string imageId) => Run(() =>
+    {
+        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State == ImageStates.Deregistered)
+        {
+            throw new ArgumentException($"No image {imageId} to deregister in {regionName}.", nameof(imageId));
+        }
+
+        Deregister(image, deleteSnapshots: image.State == ImageStates.Pending);
+    });
+
+    public IReadOnlyList<ImageInfo> Images(string regionName) => Run(() =>
+        (IReadOnlyList<ImageInfo>)Region(regionName).Images.Values
+            .OrderBy(image => image.CreationDate)
+            .Select(image => image.ToInfo(AccountId))
+            .ToList());
+
+    public IReadOnlyList<SnapshotInfo> Snapshots(string regionName) => Run(() =>
+        (IReadOnlyList<SnapshotInfo>)Region(regionName).Snapshots.Values.Select(snapshot => snapshot.ToInfo()).ToList());
+
+    public int PendingCopyCount(string destination) => Run(() =>
+        Region(destination).Images.Values.Count(image => image.IsPendingCopy));
+
+    public int PeakPendingCopies(string destination) => Run(() => Region(destination).PeakPendingCopies);
+
+    public int PeakPendingCopies(string sourceRegion, string destination) => Run(() =>
+        Region(destination).PeakPendingCopiesFrom.GetValueOrDefault(sourceRegion));
+
+    public int CallCount(string regionName, string action) => Run(() => Region(regionName).Calls.GetValueOrDefault(action));
+
+    public int ErrorCount(string regionName, string code) => Run(() => Region(regionName).Errors.GetValueOrDefault(code));
+
+    public IReadOnlyList<ImageStateChange> StateChanges() => Run(() => (IReadOnlyList<ImageStateChange>)[.. _stateChanges]);
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                release();
+            }
+        }
+    }
+}
