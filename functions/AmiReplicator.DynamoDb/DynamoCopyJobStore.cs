@@ -1,4 +1,3 @@
-using System.Globalization;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using Amazon.DynamoDBv2;
@@ -89,7 +88,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, CancellationToken cancellationToken)
     {
-        var holder = HolderId(from.Key);
+        var holder = from.Key.HolderId;
+        var (destination, pair) = (SlotScope.Destination(from.Key.DestinationRegion), SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion));
         try
         {
             await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
@@ -97,8 +97,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 TransactItems =
                 [
                     JobPut(from, next),
-                    Acquire(DestinationCounterKey(from.Key), holder, budget.MaxInFlight),
-                    Acquire(PairCounterKey(from.Key), holder, budget.MaxInFlightPerSource),
+                    Acquire(CounterKey(destination), holder, budget.MaxInFlight),
+                    Acquire(CounterKey(pair), holder, budget.MaxInFlightPerSource),
                 ],
             }, cancellationToken);
             return new TransitionResult(TransitionStatus.Applied, next);
@@ -122,8 +122,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
     {
-        var holder = HolderId(from.Key);
-        var counters = new List<Dictionary<string, AttributeValue>> { DestinationCounterKey(from.Key), PairCounterKey(from.Key) };
+        var holder = from.Key.HolderId;
+        var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
         while (true)
         {
             try
@@ -218,11 +218,55 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             ExpressionAttributeValues = new() { [":pk"] = S(CounterPartition) },
             ConsistentRead = true,
         }, cancellationToken);
-        return (response.Items ?? []).Select(item => new SlotCounter(
-            item[JobTable.SortKey].S,
-            item.TryGetValue("InFlight", out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
-            item.TryGetValue("Holders", out var holders) && holders.SS is not null ? holders.SS.ToHashSet() : new HashSet<string>()))
-            .ToList();
+        return (response.Items ?? []).Select(CounterFromItem).ToList();
+    }
+
+    public async Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken)
+    {
+        // The job must be as it was read: a job claimed or released meanwhile has already put its counters right.
+        var jobUnchanged = new ConditionCheck
+        {
+            TableName = tableName,
+            Key = Key(holder),
+            ConditionExpression = job is null ? "attribute_not_exists(PK)" : VersionCondition,
+            ExpressionAttributeNames = job is null ? null : VersionNames,
+            ExpressionAttributeValues = job is null ? null : VersionValues(job),
+        };
+        var fix = job?.State.HoldsSlot() == true
+            ? Acquire(CounterKey(scope), holder.HolderId, max: null)
+            : Release(CounterKey(scope), holder.HolderId);
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [new TransactWriteItem { ConditionCheck = jobUnchanged }, fix],
+            }, cancellationToken);
+            return true;
+        }
+        catch (TransactionCanceledException e) when (FailedConditions(e).Count > 0)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = CounterKey(counter.Scope),
+                UpdateExpression = "SET InFlight = :count",
+                ConditionExpression = "InFlight = :seen AND " + (counter.Holders.Count == 0 ? "attribute_not_exists(Holders)" : "size(Holders) = :count"),
+                ExpressionAttributeValues = new() { [":count"] = N(counter.Holders.Count), [":seen"] = N(counter.InFlight) },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
     }
 
     private const string VersionCondition = "#version = :version";
@@ -243,24 +287,34 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         },
     };
 
-    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int max) => new()
+    /// <summary>Takes a slot for the holder, within <paramref name="max"/> when given (a repair adds a holder that already copies).</summary>
+    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max)
     {
-        Update = new Update
+        var values = new Dictionary<string, AttributeValue>
         {
-            TableName = tableName,
-            Key = counter,
-            UpdateExpression = "SET InFlight = if_not_exists(InFlight, :zero) + :one ADD Holders :holders",
-            ConditionExpression = "(attribute_not_exists(InFlight) OR InFlight < :max) AND (attribute_not_exists(Holders) OR NOT contains(Holders, :holder))",
-            ExpressionAttributeValues = new()
+            [":zero"] = N(0),
+            [":one"] = N(1),
+            [":holder"] = S(holder),
+            [":holders"] = new AttributeValue { SS = [holder] },
+        };
+        var notHolding = "(attribute_not_exists(Holders) OR NOT contains(Holders, :holder))";
+        if (max is { } limit)
+        {
+            values[":max"] = N(limit);
+        }
+
+        return new TransactWriteItem
+        {
+            Update = new Update
             {
-                [":zero"] = N(0),
-                [":one"] = N(1),
-                [":max"] = N(max),
-                [":holder"] = S(holder),
-                [":holders"] = new AttributeValue { SS = [holder] },
+                TableName = tableName,
+                Key = counter,
+                UpdateExpression = "SET InFlight = if_not_exists(InFlight, :zero) + :one ADD Holders :holders",
+                ConditionExpression = max is null ? notHolding : $"(attribute_not_exists(InFlight) OR InFlight < :max) AND {notHolding}",
+                ExpressionAttributeValues = values,
             },
-        },
-    };
+        };
+    }
 
     private TransactWriteItem Release(Dictionary<string, AttributeValue> counter, string holder) => new()
     {

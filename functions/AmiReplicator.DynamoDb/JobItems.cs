@@ -15,12 +15,18 @@ internal static class JobItems
         [JobTable.SortKey] = S($"DEST#{key.DestinationRegion}"),
     };
 
-    /// <summary>The id a slot counter records for the job holding one of its slots.</summary>
-    public static string HolderId(CopyJobKey key) => $"{key.SourceRegion}#{key.SourceImageId}#{key.DestinationRegion}";
+    public static Dictionary<string, AttributeValue> CounterKey(SlotScope scope) => new()
+    {
+        [JobTable.PartitionKey] = S(CounterPartition),
+        [JobTable.SortKey] = S(scope.ToString()),
+    };
 
-    public static Dictionary<string, AttributeValue> DestinationCounterKey(CopyJobKey key) => CounterKey($"DEST#{key.DestinationRegion}");
-
-    public static Dictionary<string, AttributeValue> PairCounterKey(CopyJobKey key) => CounterKey($"PAIR#{key.SourceRegion}#{key.DestinationRegion}");
+    public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
+        SlotScope.Parse(item[JobTable.SortKey].S),
+        item.TryGetValue("InFlight", out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue("Holders", out var holders) && holders.SS is not null
+            ? holders.SS.Select(CopyJobKey.FromHolderId).ToHashSet()
+            : new HashSet<CopyJobKey>());
 
     public static string ActivePartition(string destinationRegion, CopyJobState state) =>
         $"{state.ToString().ToUpperInvariant()}#{destinationRegion}";
@@ -45,6 +51,7 @@ internal static class JobItems
         SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
         SetIfPresent(item, "Reason", job.Reason);
         SetIfPresent(item, "TargetImageId", job.TargetImageId);
+        SetIfPresent(item, "FailedImageId", job.FailedImageId);
         SetIfPresent(item, "LastError", job.LastError);
         SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
         SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
@@ -74,6 +81,7 @@ internal static class JobItems
         Reason = Optional(item, "Reason"),
         Attempt = int.Parse(item["Attempt"].N, CultureInfo.InvariantCulture),
         TargetImageId = Optional(item, "TargetImageId"),
+        FailedImageId = Optional(item, "FailedImageId"),
         CreatedAt = ParseTime(item["CreatedAt"].S),
         UpdatedAt = ParseTime(item["UpdatedAt"].S),
         NotBefore = OptionalTime(item, "NotBefore"),
@@ -87,12 +95,6 @@ internal static class JobItems
     public static AttributeValue S(string value) => new() { S = value };
 
     public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
-
-    private static Dictionary<string, AttributeValue> CounterKey(string scope) => new()
-    {
-        [JobTable.PartitionKey] = S(CounterPartition),
-        [JobTable.SortKey] = S(scope),
-    };
 
     private static void SetIfPresent(Dictionary<string, AttributeValue> item, string name, string? value)
     {

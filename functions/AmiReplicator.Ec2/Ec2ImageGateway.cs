@@ -161,7 +161,8 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
             DeprecationTime: string.IsNullOrEmpty(image.DeprecationTime)
                 ? null
                 : DateTimeOffset.Parse(image.DeprecationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            CopiedFromImageId: image.SourceImageId);
+            CopiedFromImageId: image.SourceImageId,
+            CopiedFromRegion: image.SourceImageRegion);
     }
 
     private static DomainImageState ParseState(string? state) =>

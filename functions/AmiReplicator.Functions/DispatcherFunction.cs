@@ -45,26 +45,27 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, ILogger
                 log.LogInformation("Message {MessageId} ignored: {Reason}", record.MessageId, ignore.Reason);
                 return true;
             case InboundMessage.Replicate replicate:
-                return await ReplicateAsync(record, replicate, cancellationToken);
+                return await DispatchAsync(record, replicate.Request.SourceImageId, () => dispatcher.DispatchAsync(replicate.Request, cancellationToken));
+            case InboundMessage.ImageChanged changed:
+                return await DispatchAsync(record, changed.Event.ImageId, () => dispatcher.OnImageChangedAsync(changed.Event, cancellationToken));
             default:
                 throw new InvalidOperationException("Unknown message kind.");
         }
     }
 
-    private async Task<bool> ReplicateAsync(SqsMessage record, InboundMessage.Replicate replicate, CancellationToken cancellationToken)
+    private async Task<bool> DispatchAsync(SqsMessage record, string imageId, Func<Task<DispatchReport>> dispatch)
     {
-        var request = replicate.Request;
         try
         {
-            var report = await dispatcher.DispatchAsync(request, cancellationToken);
+            var report = await dispatch();
             if (report.IgnoredBecause is { } reason)
             {
-                log.LogInformation("Message {MessageId} ({Source}) ignored: {Reason}", record.MessageId, request.SourceImageId, reason);
+                log.LogInformation("Message {MessageId} ({ImageId}) ignored: {Reason}", record.MessageId, imageId, reason);
             }
             else
             {
-                log.LogInformation("Message {MessageId}: {Source} in {Region} -> {Jobs}", record.MessageId, request.SourceImageId,
-                    request.SourceRegion, string.Join(", ", report.Jobs.Select(j => $"{j.Key.DestinationRegion}={j.State}")));
+                log.LogInformation("Message {MessageId}: {ImageId} -> {Jobs}", record.MessageId, imageId,
+                    string.Join(", ", report.Jobs.Select(j => $"{j.Key.DestinationRegion}={j.State}")));
             }
 
             return true;

@@ -33,12 +33,14 @@ public sealed class Replicator : IDisposable
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
         var images = new Ec2ImageGateway(_ec2);
+        var options = pollerOptions ?? new PollerOptions();
         var starter = new CopyStarter(Store, images, settings.Policy, clock, logging.CreateLogger<CopyStarter>());
+        var finisher = new CopyFinisher(Store, images, settings.Policy, options, clock, logging.CreateLogger<CopyFinisher>());
         Dispatcher = new DispatcherFunction(
-            new ReplicationDispatcher(Store, images, starter, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+            new ReplicationDispatcher(Store, images, starter, finisher, options, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
             logging.CreateLogger<DispatcherFunction>());
         Poller = new PollerFunction(
-            new CopyPoller(Store, images, starter, settings.Policy, pollerOptions ?? new PollerOptions(), clock, logging.CreateLogger<CopyPoller>()),
+            new CopyPoller(Store, images, starter, finisher, settings.Policy, options, clock, logging.CreateLogger<CopyPoller>()),
             logging.CreateLogger<PollerFunction>());
     }
 

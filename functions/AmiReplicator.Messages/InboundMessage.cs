@@ -10,6 +10,9 @@ public abstract partial record InboundMessage
 {
     public sealed record Replicate(ReplicationRequest Request) : InboundMessage;
 
+    /// <summary>An AMI became available or failed: a new source to replicate, or one of the replicator's own copies ending.</summary>
+    public sealed record ImageChanged(ImageEvent Event) : InboundMessage;
+
     public sealed record Ignore(string Reason) : InboundMessage;
 
     public sealed record Malformed(string Reason) : InboundMessage;
@@ -63,12 +66,9 @@ public abstract partial record InboundMessage
             return new Malformed($"EC2 AMI State Change event for {imageId} has no known region ('{e.Region}')");
         }
 
-        if (e.Detail.State != "available")
-        {
-            return new Ignore($"{imageId} in {region} is now '{e.Detail.State}', only 'available' starts a replication");
-        }
-
-        return new Replicate(new ReplicationRequest(region, imageId, null, $"eventbridge:{e.Id}", "EC2 AMI State Change: available", RequestOrigin.Event));
+        return e.Detail.State is "available" or "failed"
+            ? new ImageChanged(new ImageEvent(region, imageId, e.Detail.State, e.Id ?? ""))
+            : new Ignore($"{imageId} in {region} is now '{e.Detail.State}'; only 'available' and 'failed' concern the replicator");
     }
 
     private static InboundMessage FromRequest(CopyRequestMessage m)

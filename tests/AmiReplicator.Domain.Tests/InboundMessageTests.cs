@@ -14,10 +14,19 @@ public class InboundMessageTests
     [Fact]
     public void An_available_event_asks_for_a_replication_by_the_policy()
     {
-        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse(AvailableEvent));
+        var message = Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(AvailableEvent));
 
+        Assert.Equal(new ImageEvent("us-east-1", "ami-0abcdef1234567890", "available", "7f0a"), message.Event);
         Assert.Equal(new ReplicationRequest("us-east-1", "ami-0abcdef1234567890", null, "eventbridge:7f0a",
-            "EC2 AMI State Change: available", RequestOrigin.Event), message.Request with { Destinations = null });
+            "EC2 AMI State Change: available", RequestOrigin.Event), message.Event.AsRequest());
+    }
+
+    [Fact]
+    public void A_failed_event_is_read_too_as_it_may_end_one_of_the_replicators_copies()
+    {
+        var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", "\"State\":\"failed\"", StringComparison.Ordinal));
+
+        Assert.Equal("failed", Assert.IsType<InboundMessage.ImageChanged>(message).Event.State);
     }
 
     [Fact]
@@ -26,9 +35,9 @@ public class InboundMessageTests
         var forwarded = AvailableEvent
             .Replace("arn:aws:ec2:us-east-1::image", "arn:aws:ec2:us-west-2::image", StringComparison.Ordinal);
 
-        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse(forwarded));
+        var message = Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(forwarded));
 
-        Assert.Equal("us-west-2", message.Request.SourceRegion);
+        Assert.Equal("us-west-2", message.Event.Region);
     }
 
     [Fact]

@@ -31,8 +31,8 @@ public class EventPatternTests(LocalCloudFixture cloud)
 
         var received = await h.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = h.Queues.QueueUrl, MaxNumberOfMessages = 10, VisibilityTimeout = 0 });
         var message = Assert.Single(received.Messages ?? []);
-        var request = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse(message.Body)).Request;
-        Assert.Equal(("us-east-1", sourceId), (request.SourceRegion, request.SourceImageId));
+        var change = Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(message.Body)).Event;
+        Assert.Equal(("us-east-1", sourceId, "available"), (change.Region, change.ImageId, change.State));
 
         await h.DeliverAsync();
         var job = Assert.Single(await h.RunPollerUntilDoneAsync());

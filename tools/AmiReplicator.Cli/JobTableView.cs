@@ -26,7 +26,7 @@ internal static class JobTableView
 
     public static void WriteCounters(TextWriter output, IReadOnlyList<SlotCounter> counters) =>
         Write(output, ["COUNTER", "IN FLIGHT", "HOLDERS"],
-            counters.Select(c => new[] { c.Scope, c.InFlight.ToString(CultureInfo.InvariantCulture), string.Join(" ", c.Holders.Order(StringComparer.Ordinal)) }).ToList());
+            counters.Select(c => new[] { c.Scope.ToString(), c.InFlight.ToString(CultureInfo.InvariantCulture), string.Join(" ", c.Holders.Select(h => h.ToString()).Order(StringComparer.Ordinal)) }).ToList());
 
     private static void Write(TextWriter output, string[] header, List<string[]> rows)
     {

@@ -14,7 +14,8 @@ public sealed record ImageInfo(
     bool IsEbsBacked,
     bool HasBillingProducts,
     DateTimeOffset? DeprecationTime,
-    string? CopiedFromImageId)
+    string? CopiedFromImageId = null,
+    string? CopiedFromRegion = null)
 {
     public bool IsEncrypted => Snapshots.Any(s => s.Encrypted);
 

@@ -21,6 +21,15 @@ public interface ICopyJobStore
     Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Repairs a counter that disagrees with a job: adds the job as a holder when <paramref name="job"/> holds a slot,
+    /// removes it when it does not (or is null: no such job). Written only if the job is still as read; answers whether it was.
+    /// </summary>
+    Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken);
+
+    /// <summary>Sets the counter's InFlight to its number of holders, if the counter is still as read.</summary>
+    Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken);
 }
 
 public enum TransitionStatus
@@ -41,6 +50,3 @@ public sealed record TransitionResult(TransitionStatus Status, CopyJob? Job)
 {
     public bool Applied => Status == TransitionStatus.Applied;
 }
-
-/// <summary>A slot counter: copies in flight and the jobs holding them (the holders make acquire and release idempotent).</summary>
-public sealed record SlotCounter(string Scope, int InFlight, IReadOnlySet<string> Holders);

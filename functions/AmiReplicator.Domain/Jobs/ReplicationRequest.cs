@@ -17,3 +17,13 @@ public enum RequestOrigin
     /// <summary>Asked by hand: the person chose the AMI, so the selection is not applied, and a failed job is tried again.</summary>
     Manual,
 }
+
+/// <summary>EC2 said an AMI changed state (available or failed).</summary>
+public sealed record ImageEvent(string Region, string ImageId, string State, string EventId)
+{
+    public bool IsAvailable => State == "available";
+
+    /// <summary>The request an available AMI that is not one of the replicator's copies makes.</summary>
+    public ReplicationRequest AsRequest() =>
+        new(Region, ImageId, null, $"eventbridge:{EventId}", "EC2 AMI State Change: available", RequestOrigin.Event);
+}

@@ -40,6 +40,12 @@ public sealed class CopyStarter(
         string targetImageId;
         try
         {
+            if (claimed.FailedImageId is { } failed)
+            {
+                // The previous attempt's failed image still holds the name the new copy needs.
+                await images.DeregisterImageAsync(key.DestinationRegion, failed, cancellationToken);
+            }
+
             targetImageId = await images.CopyImageAsync(
                 new CopyImageCommand(key.DestinationRegion, key.SourceRegion, key.SourceImageId, claimed.Name,
                     claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags),
@@ -78,9 +84,39 @@ public sealed class CopyStarter(
         return await RecordAsync(claimed, claimed.MoveTo(CopyJobState.Copying, started) with
         {
             TargetImageId = targetImageId,
+            FailedImageId = null,
             CopyStartedAt = started,
             LastError = null,
         }, cancellationToken);
+    }
+
+    /// <summary>Starts waiting jobs of a destination, oldest first, until its budget is used up; answers how many started.</summary>
+    public async Task<int> StartWaitingAsync(string destinationRegion, int pageSize, CancellationToken cancellationToken)
+    {
+        var waiting = await store.ListActiveAsync(destinationRegion, CopyJobState.Waiting, pageSize, cancellationToken);
+        var fullSources = new HashSet<string>(StringComparer.Ordinal);
+        var started = 0;
+        foreach (var job in waiting)
+        {
+            if (job.NotBefore > clock.GetUtcNow() || fullSources.Contains(job.Key.SourceRegion))
+            {
+                continue;
+            }
+
+            switch (await TryStartAsync(job, cancellationToken))
+            {
+                case TransitionStatus.Applied:
+                    started++;
+                    break;
+                case TransitionStatus.DestinationFull:
+                    return started;
+                case TransitionStatus.PairFull:
+                    fullSources.Add(job.Key.SourceRegion);
+                    break;
+            }
+        }
+
+        return started;
     }
 
     private async Task<CopyJob?> RecordAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)

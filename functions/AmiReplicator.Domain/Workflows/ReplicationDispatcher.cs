@@ -10,16 +10,82 @@ public sealed class ReplicationDispatcher(
     ICopyJobStore store,
     IImageGateway images,
     CopyStarter starter,
+    CopyFinisher finisher,
+    PollerOptions options,
     ReplicationPolicy policy,
     string ownAccountId,
     TimeProvider clock,
     ILogger<ReplicationDispatcher> log)
 {
+    /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
     public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, CancellationToken cancellationToken)
     {
         var source = await images.DescribeImageAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
+        return await ReplicateAsync(source, request, cancellationToken);
+    }
 
+    /// <summary>
+    /// An AMI became available or failed. One of the replicator's own copies finishes its job at once (and frees its
+    /// slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy.
+    /// </summary>
+    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, CancellationToken cancellationToken)
+    {
+        var image = await images.DescribeImageAsync(change.Region, change.ImageId, cancellationToken);
+        if (image is null)
+        {
+            return change.IsAvailable
+                ? throw new RequestFailedException($"AMI {change.ImageId} is not visible in {change.Region} yet", permanent: false)
+                : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed and is gone");
+        }
+
+        if (OwnCopyJobKey(image) is { } key)
+        {
+            return await FinishOwnCopyAsync(key, image, cancellationToken);
+        }
+
+        return change.IsAvailable
+            ? await ReplicateAsync(image, change.AsRequest(), cancellationToken)
+            : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
+    }
+
+    /// <summary>The job a copy of ours belongs to: by its provenance tags, or by the source EC2 reports on the copy.</summary>
+    private static CopyJobKey? OwnCopyJobKey(ImageInfo image)
+    {
+        if (image.Tags.TryGetValue(ProvenanceTags.SourceImageId, out var sourceImageId)
+            && image.Tags.TryGetValue(ProvenanceTags.SourceRegion, out var sourceRegion))
+        {
+            return new CopyJobKey(sourceRegion, sourceImageId, image.Region);
+        }
+
+        return image is { CopiedFromImageId: { } copiedFrom, CopiedFromRegion: { } copiedFromRegion }
+            ? new CopyJobKey(copiedFromRegion, copiedFrom, image.Region)
+            : null;
+    }
+
+    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, CancellationToken cancellationToken)
+    {
+        var job = await store.GetAsync(key, cancellationToken);
+        if (job is null || job.TargetImageId != copy.ImageId)
+        {
+            // EC2 names a source on every copy, also those others made: only a job's own target is ours.
+            return ProvenanceTags.IsReplicatorCopy(copy.Tags)
+                ? DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again")
+                : await ReplicateAsync(copy, new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event), cancellationToken);
+        }
+
+        if (job.State == CopyJobState.Copying)
+        {
+            var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
+            var started = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
+            log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
+        }
+
+        return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, now {(await store.GetAsync(key, cancellationToken))?.State}; copies are never replicated again");
+    }
+
+    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, CancellationToken cancellationToken)
+    {
         if (ProvenanceTags.IsReplicatorCopy(source.Tags))
         {
             return DispatchReport.Ignored($"{source.ImageId} is a copy made by the replicator (from {source.Tags[ProvenanceTags.SourceImageId]}); copies are never replicated again");
