@@ -24,6 +24,7 @@ public sealed class LocalReplication : IAsyncDisposable
     public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
 
     private readonly Ec2Clients _ec2Clients;
+    private int _ec2EventsSent;
 
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
         AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
@@ -73,6 +74,23 @@ public sealed class LocalReplication : IAsyncDisposable
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
+
+    /// <summary>
+    /// Enqueues the EC2 events the simulator emitted since the last call, as the stack's rules do (sources' and
+    /// copies' own events alike); answers how many.
+    /// </summary>
+    public async Task<int> SendEc2EventsAsync()
+    {
+        var changes = Simulator.StateChanges();
+        var fresh = changes.Skip(_ec2EventsSent).ToList();
+        _ec2EventsSent = changes.Count;
+        foreach (var change in fresh)
+        {
+            await SendAsync(change.ToEventBridgeJson());
+        }
+
+        return fresh.Count;
+    }
 
     /// <summary>Hands every visible message to the dispatcher, as Lambda would, until the queue has none left visible.</summary>
     public async Task<int> DeliverAsync(int maxBatches = 50)

@@ -1,0 +1,157 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.EndToEnd.Tests;
+
+/// <summary>EC2's limit shared with other tools, and the world changing while copies wait or run.</summary>
+[Collection(LocalCloudCollection.Name)]
+public class WorldChangesTests(LocalCloudFixture cloud)
+{
+    private static async Task<string> RequestAsync(LocalReplication local, string name, string region = "us-east-1")
+    {
+        var imageId = local.Simulator.SeedImage(region, new SeedImage { Name = name, Tags = new Dictionary<string, string> { ["team"] = "platform" } });
+        await local.SendAsync($$"""{"sourceRegion":"{{region}}","sourceImageId":"{{imageId}}","requestedBy":"test"}""");
+        await local.DeliverAsync();
+        return imageId;
+    }
+
+    private static async Task AssertNoSlotHeldAsync(LocalReplication local) =>
+        Assert.All(await local.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
+
+    [Fact]
+    public async Task ResourceLimitExceeded_from_EC2_is_back_pressure_the_job_waits_and_finishes_later()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var otherTools = local.Simulator.OccupyCopySlots("eu-west-1", 50);
+
+        await RequestAsync(local, "golden-1");
+
+        var waiting = Assert.Single(await local.JobsAsync());
+        Assert.Equal(CopyJobState.Waiting, waiting.State);
+        Assert.Contains("ResourceLimitExceeded", waiting.LastError, StringComparison.Ordinal);
+        Assert.NotNull(waiting.NotBefore);
+        await AssertNoSlotHeldAsync(local);
+
+        otherTools.Dispose();
+        var done = Assert.Single(await local.RunPollerUntilDoneAsync());
+        Assert.Equal((CopyJobState.Available, 1), (done.State, done.Attempt));
+    }
+
+    [Fact]
+    public async Task A_source_deregistered_while_its_copy_waits_fails_the_job_and_frees_nothing_it_did_not_hold()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        var first = await RequestAsync(local, "golden-1");
+        var second = await RequestAsync(local, "golden-2");
+        Assert.Equal(CopyJobState.Waiting, (await local.JobsAsync()).Single(j => j.Key.SourceImageId == second).State);
+
+        local.Simulator.DeregisterImage("us-east-1", second);
+        var jobs = await local.RunPollerUntilDoneAsync();
+
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.SourceImageId == first).State);
+        var gone = jobs.Single(j => j.Key.SourceImageId == second);
+        Assert.Equal(CopyJobState.Failed, gone.State);
+        Assert.Contains("CopyImage refused: InvalidAMIID.", gone.LastError, StringComparison.Ordinal);
+        await AssertNoSlotHeldAsync(local);
+    }
+
+    [Fact]
+    public async Task A_source_deregistered_while_its_copy_runs_leaves_an_available_copy_with_a_note()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var source = await RequestAsync(local, "golden-1");
+
+        local.Simulator.DeregisterImage("us-east-1", source);
+        var job = Assert.Single(await local.RunPollerUntilDoneAsync());
+
+        Assert.Equal(CopyJobState.Available, job.State);
+        Assert.Contains(job.Notes, n => n.Contains("source AMI no longer exists", StringComparison.Ordinal));
+        await AssertNoSlotHeldAsync(local);
+    }
+
+    [Fact]
+    public async Task A_copy_deregistered_by_a_person_is_abandoned_and_its_slots_released()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await RequestAsync(local, "golden-1");
+        var copying = Assert.Single(await local.JobsAsync());
+
+        local.Simulator.DeregisterImage("eu-west-1", copying.TargetImageId!);
+        var job = Assert.Single(await local.RunPollerUntilDoneAsync());
+
+        Assert.Equal(CopyJobState.Failed, job.State);
+        Assert.Contains($"target {copying.TargetImageId} no longer exists", job.LastError, StringComparison.Ordinal);
+        await AssertNoSlotHeldAsync(local);
+    }
+
+    [Theory]
+    [InlineData(RegionAccess.Denied, "UnauthorizedOperation")]
+    [InlineData(RegionAccess.NotOptedIn, "AuthFailure")]
+    public async Task A_destination_that_refuses_fails_its_jobs_with_the_reason_and_the_others_go_on(RegionAccess access, string code)
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"},{"region":"ap-southeast-2"}]}""");
+        local.Simulator.SetRegionAccess("ap-southeast-2", access);
+
+        await RequestAsync(local, "golden-1");
+        var jobs = await local.RunPollerUntilDoneAsync();
+
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.DestinationRegion == "eu-west-1").State);
+        var refused = jobs.Single(j => j.Key.DestinationRegion == "ap-southeast-2");
+        Assert.Equal(CopyJobState.Failed, refused.State);
+        Assert.Contains(code, refused.LastError, StringComparison.Ordinal);
+        await AssertNoSlotHeldAsync(local);
+    }
+
+    [Fact]
+    public async Task A_copys_own_available_event_finishes_its_job_and_starts_waiting_work_without_a_poller_pass()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        var first = await RequestAsync(local, "golden-1");
+        var second = await RequestAsync(local, "golden-2");
+        await local.SendEc2EventsAsync();
+        await local.DeliverAsync();
+
+        local.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(await local.SendEc2EventsAsync() > 0);
+        await local.DeliverAsync();
+
+        var jobs = await local.JobsAsync();
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.SourceImageId == first).State);
+        Assert.Equal(CopyJobState.Copying, jobs.Single(j => j.Key.SourceImageId == second).State);
+        Assert.Equal(2, jobs.Count);
+    }
+
+    [Fact]
+    public async Task Replicating_both_ways_copies_each_AMI_exactly_once_per_destination_and_never_a_copy()
+    {
+        await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"us-east-1"},{"region":"eu-west-1"}]}""");
+        var sources = new Dictionary<string, string>();
+        foreach (var (region, i) in new[] { ("us-east-1", 1), ("us-east-1", 2), ("eu-west-1", 3) })
+        {
+            sources[local.Simulator.SeedImage(region, new SeedImage { Name = $"golden-{i}" })] = region;
+        }
+
+        // Every EC2 event goes to the queue, the copies' own included, minute after minute.
+        for (var minute = 0; minute < 30; minute++)
+        {
+            await local.SendEc2EventsAsync();
+            await local.DeliverAsync();
+            local.Clock.Advance(TimeSpan.FromMinutes(1));
+            await local.Replicator.Poller.RunAsync(CancellationToken.None);
+        }
+
+        var jobs = await local.JobsAsync();
+        Assert.Equal(sources.Count, jobs.Count);
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        foreach (var (imageId, region) in sources)
+        {
+            var other = region == "us-east-1" ? "eu-west-1" : "us-east-1";
+            Assert.Single(local.Simulator.Images(other), i => i.SourceImageId == imageId);
+            Assert.DoesNotContain(local.Simulator.Images(region), i => i.SourceImageId is not null && sources.ContainsKey(i.SourceImageId) && sources[i.SourceImageId] == region);
+        }
+
+        Assert.Equal(3 + 3, local.Simulator.Images("us-east-1").Count + local.Simulator.Images("eu-west-1").Count);
+        Assert.Contains("copies are never replicated again", local.Log.ToString(), StringComparison.Ordinal);
+    }
+}
