@@ -1,7 +1,7 @@
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
 using Microsoft.Extensions.Logging;
 using static AmiReplicator.DynamoDb.JobItems;
 

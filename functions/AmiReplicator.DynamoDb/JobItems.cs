@@ -1,6 +1,6 @@
 using System.Globalization;
-using AmiReplicator.Domain.Jobs;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.DynamoDb;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
-using AmiReplicator.Domain.Images;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
+using AmiReplicator.Domain.Images;
 using DomainImageState = AmiReplicator.Domain.Images.ImageState;
 using DomainLaunchPermission = AmiReplicator.Domain.Images.LaunchPermission;
 using Ec2LaunchPermission = Amazon.EC2.Model.LaunchPermission;

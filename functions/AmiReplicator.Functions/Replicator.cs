@@ -1,9 +1,9 @@
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AmiReplicator.Domain.Workflows;
+using AmiReplicator.DynamoDb;
+using AmiReplicator.Ec2;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using AmiReplicator.DynamoDb;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AmiReplicator.DynamoDb;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;

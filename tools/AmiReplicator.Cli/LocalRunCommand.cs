@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Amazon.EC2;
+using Amazon.EC2.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
-using Amazon.EC2;
-using Amazon.EC2.Model;
 
 namespace AmiReplicator.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using AmiReplicator.Messages;
 using Amazon.SQS;
+using AmiReplicator.Messages;
 
 namespace AmiReplicator.Cli;
 

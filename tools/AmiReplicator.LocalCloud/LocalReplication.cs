@@ -1,3 +1,7 @@
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
@@ -5,10 +9,6 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
-using Amazon.EC2;
-using Amazon.Runtime;
-using Amazon.SQS;
-using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

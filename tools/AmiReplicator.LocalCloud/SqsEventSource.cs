@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AmiReplicator.Messages;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using AmiReplicator.Messages;
 
 namespace AmiReplicator.LocalCloud;
 
