@@ -90,25 +90,52 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     {
         var holder = from.Key.HolderId;
         var (destination, pair) = (SlotScope.Destination(from.Key.DestinationRegion), SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion));
+        var (done, fullCounters) = await TransactAsync(from, next,
+            [Acquire(CounterKey(destination), holder, budget.MaxInFlight), Acquire(CounterKey(pair), holder, budget.MaxInFlightPerSource)],
+            cancellationToken);
+        return done ?? new TransitionResult(fullCounters.Contains(0) ? TransitionStatus.DestinationFull : TransitionStatus.PairFull, from);
+    }
+
+    private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
+    {
+        var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
+        while (true)
+        {
+            var (done, notHolding) = await TransactAsync(from, next, counters.Select(c => Release(c, from.Key.HolderId)).ToList(), cancellationToken);
+            if (done is not null)
+            {
+                return done;
+            }
+
+            // A counter that does not list this job has nothing to give back (the reconciler repaired it): leave it out.
+            var notHeld = notHolding.Select(i => counters[i]).ToList();
+            foreach (var counter in notHeld)
+            {
+                log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTable.SortKey].S, from.Key);
+            }
+
+            counters.RemoveAll(notHeld.Contains);
+        }
+    }
+
+    /// <summary>
+    /// Writes the job and its counter updates in one transaction. Answers the result when the transaction was applied
+    /// or the job had changed; otherwise the positions of the counter updates whose conditions failed.
+    /// </summary>
+    private async Task<(TransitionResult? Done, IReadOnlyList<int> FailedCounters)> TransactAsync(
+        CopyJob from, CopyJob next, IReadOnlyList<TransactWriteItem> counterUpdates, CancellationToken cancellationToken)
+    {
         try
         {
-            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
-            {
-                TransactItems =
-                [
-                    JobPut(from, next),
-                    Acquire(CounterKey(destination), holder, budget.MaxInFlight),
-                    Acquire(CounterKey(pair), holder, budget.MaxInFlightPerSource),
-                ],
-            }, cancellationToken);
-            return new TransitionResult(TransitionStatus.Applied, next);
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [JobPut(from, next), .. counterUpdates] }, cancellationToken);
+            return (new TransitionResult(TransitionStatus.Applied, next), []);
         }
         catch (TransactionCanceledException e)
         {
             var failed = FailedConditions(e);
             if (failed.Contains(0))
             {
-                return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
+                return (new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken)), []);
             }
 
             if (failed.Count == 0)
@@ -116,46 +143,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 throw;
             }
 
-            return new TransitionResult(failed.Contains(1) ? TransitionStatus.DestinationFull : TransitionStatus.PairFull, from);
-        }
-    }
-
-    private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
-    {
-        var holder = from.Key.HolderId;
-        var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
-        while (true)
-        {
-            try
-            {
-                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
-                {
-                    TransactItems = [JobPut(from, next), .. counters.Select(c => Release(c, holder))],
-                }, cancellationToken);
-                return new TransitionResult(TransitionStatus.Applied, next);
-            }
-            catch (TransactionCanceledException e)
-            {
-                var failed = FailedConditions(e);
-                if (failed.Contains(0))
-                {
-                    return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
-                }
-
-                if (failed.Count == 0)
-                {
-                    throw;
-                }
-
-                // A counter that does not list this job has nothing to give back (the reconciler repaired it): leave it out.
-                var notHeld = failed.Select(i => counters[i - 1]).ToList();
-                foreach (var counter in notHeld)
-                {
-                    log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTable.SortKey].S, from.Key);
-                }
-
-                counters.RemoveAll(notHeld.Contains);
-            }
+            return (null, failed.Select(i => i - 1).ToList());
         }
     }
 

@@ -1,13 +1,17 @@
+using AmiReplicator.LambdaHost;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
 
-/// <summary>What both Lambda entry points do at start: read the settings, wire the replicator, log as JSON lines.</summary>
+/// <summary>What both Lambda entry points do: read the settings, wire the replicator, log as JSON lines, serve invocations.</summary>
 public static class LambdaEntryPoint
 {
-    public static Replicator CreateReplicator()
-    {
-        var logging = LoggerFactory.Create(builder => builder.AddProvider(new JsonLineLoggerProvider(Console.Out)));
-        return new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging);
-    }
+    public static Task<int> RunAsync(Func<Replicator, Func<string, CancellationToken, Task<string>>> handlerOf) =>
+        LambdaRuntime.RunAsync(_ =>
+        {
+            var logging = LoggerFactory.Create(builder => builder.AddProvider(new JsonLineLoggerProvider(Console.Out)));
+            var replicator = new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging);
+            var handle = handlerOf(replicator);
+            return Task.FromResult<LambdaHandler>((invocation, cancellationToken) => handle(invocation.Payload, cancellationToken));
+        });
 }

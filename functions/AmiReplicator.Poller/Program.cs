@@ -1,9 +1,3 @@
 using AmiReplicator.Functions;
-using AmiReplicator.LambdaHost;
 
-return await LambdaRuntime.RunAsync(_ =>
-{
-    var replicator = LambdaEntryPoint.CreateReplicator();
-    return Task.FromResult<LambdaHandler>((invocation, cancellationToken) =>
-        replicator.Poller.HandleJsonAsync(invocation.Payload, cancellationToken));
-});
+return await LambdaEntryPoint.RunAsync(replicator => replicator.Poller.HandleJsonAsync);
