@@ -1,0 +1,70 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SQS;
+using Constructs;
+using EventBus = Amazon.CDK.AWS.Events.EventBus;
+using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
+
+namespace AmiReplicator.Infra;
+
+/// <summary>
+/// A region other than home: its AMI events go to the home region's default bus, so one set of budgets governs every copy.
+/// A source region forwards new AMIs (<c>available</c>); a destination region forwards its copies ending (<c>available</c>, <c>failed</c>).
+/// </summary>
+public sealed class ForwardingStack : Stack
+{
+    public ForwardingStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, bool isSource, bool isDestination)
+        : base(scope, id, props)
+    {
+        var nag = new Nag();
+        string[] states = isDestination ? ["available", "failed"] : ["available"];
+
+        DeadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
+        {
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            RetentionPeriod = Duration.Days(14),
+        });
+        nag.Suppress(DeadLetterQueue, new NagSuppression("AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the forwarding rule; a DLQ of a DLQ would only move the problem."),
+            new NagSuppression("Serverless-SQSRedrivePolicy",
+                "Nothing consumes this dead-letter queue: its alarm asks a person to look, so there is no redelivery to bound."));
+
+        var homeBus = EventBus.FromEventBusArn(this, "HomeBus", $"arn:{Aws.PARTITION}:events:{settings.HomeRegion}:{Aws.ACCOUNT_ID}:event-bus/default");
+        ForwardRule = new Rule(this, "ForwardAmiEvents", new RuleProps
+        {
+            Description = (isSource, isDestination) switch
+            {
+                (true, true) => $"New AMIs and finished copies in {Region}: forward to the replicator in {settings.HomeRegion}.",
+                (true, false) => $"New AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
+                _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
+            },
+            EventPattern = ReplicatorStack.AmiEvents(null, states),
+        });
+        ForwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = DeadLetterQueue }));
+
+        DeadLettersAlarm = new Alarm(this, "ForwardingDeadLetters", new AlarmProps
+        {
+            AlarmDescription = $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: "
+                + "new AMIs in them were not replicated; send copy requests for them by hand.",
+            Metric = DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = "Maximum", Period = Duration.Minutes(5) }),
+            Threshold = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            EvaluationPeriods = 1,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        if (settings.AlarmTopicArn is { } topicArn && topicArn.Split(':')[3] == Region)
+        {
+            // Alarm actions must be in the alarm's region; a topic elsewhere is left to the home stack's alarms.
+            DeadLettersAlarm.AddAlarmAction(new SnsAction(Topic.FromTopicArn(this, "AlarmTopic", topicArn)));
+        }
+    }
+
+    public Queue DeadLetterQueue { get; }
+    public Rule ForwardRule { get; }
+    public Alarm DeadLettersAlarm { get; }
+}

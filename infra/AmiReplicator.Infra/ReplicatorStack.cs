@@ -1,0 +1,241 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.EventSources;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.SQS;
+using AmiReplicator.DynamoDb;
+using AmiReplicator.Functions;
+using AmiReplicator.Messages;
+using Constructs;
+using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
+using Function = Amazon.CDK.AWS.Lambda.Function;
+using LambdaTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
+
+namespace AmiReplicator.Infra;
+
+/// <summary>
+/// The home region: the job table, the request queue and its DLQ, the dispatcher (queue-driven) and the poller
+/// (scheduled, and poked by copies finishing in any destination), the rules feeding them, alarms and a dashboard.
+/// </summary>
+public sealed class ReplicatorStack : Stack
+{
+    public const int DispatcherMemoryMb = 512;
+    public const int DispatcherTimeoutSeconds = 60;
+    public const int DispatcherBatchSize = 10;
+    public const int DispatcherMaxConcurrency = 5;
+    public const int PollerMemoryMb = 512;
+    public const int PollerTimeoutSeconds = 300;
+    public const int MaxReceiveCount = 5;
+
+    public ReplicatorStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, ILambdaPackages packages)
+        : base(scope, id, props)
+    {
+        var nag = new Nag();
+        Table = CreateTable();
+
+        DeadLetterQueue = new Queue(this, "DeadLetterQueue", new QueueProps
+        {
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            RetentionPeriod = Duration.Days(14),
+        });
+        nag.Suppress(DeadLetterQueue, new NagSuppression("Serverless-SQSRedrivePolicy",
+            "This is the dead-letter queue: its messages are read by people and redriven to the request queue by hand, never consumed in a loop."));
+        RequestQueue = new Queue(this, "RequestQueue", new QueueProps
+        {
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            // AWS's advice for SQS-triggered functions: six times the function timeout, so retries inside a batch never reappear early.
+            VisibilityTimeout = Duration.Seconds(6 * DispatcherTimeoutSeconds),
+            DeadLetterQueue = new DeadLetterQueue { Queue = DeadLetterQueue, MaxReceiveCount = MaxReceiveCount },
+        });
+
+        var environment = new Dictionary<string, string>
+        {
+            [ReplicatorSettings.TableNameVariable] = Table.TableName,
+            [ReplicatorSettings.PolicyVariable] = settings.PolicyJson,
+            [ReplicatorSettings.AccountIdVariable] = Aws.ACCOUNT_ID,
+        };
+
+        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages, environment, settings, new FunctionProps
+        {
+            Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
+            MemorySize = DispatcherMemoryMb,
+            Timeout = Duration.Seconds(DispatcherTimeoutSeconds),
+        }, ReplicatorPermissions.CopyImages(settings));
+        Dispatcher.AddEventSource(new SqsEventSource(RequestQueue, new SqsEventSourceProps
+        {
+            BatchSize = DispatcherBatchSize,
+            ReportBatchItemFailures = true,
+            MaxConcurrency = DispatcherMaxConcurrency,
+        }));
+        nag.Suppress(Dispatcher.Node.FindAll().OfType<CfnEventSourceMapping>().Single(), new NagSuppression("Serverless-LambdaEventSourceMappingDestination",
+            "Lambda offers no on-failure destination for SQS event sources: a message that keeps failing moves to the request queue's DLQ by its redrive policy."));
+
+        Poller = CreateFunction(nag, LambdaFunction.Poller, packages, environment, settings, new FunctionProps
+        {
+            Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
+            MemorySize = PollerMemoryMb,
+            Timeout = Duration.Seconds(PollerTimeoutSeconds),
+            // One pass at a time is enough: bursts of finishing copies queue up instead of racing each other over EC2's API limits.
+            ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
+            // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
+            MaxEventAge = Duration.Minutes(2),
+            RetryAttempts = 0,
+        }, ReplicatorPermissions.CopyImages(settings));
+        nag.Suppress(Poller.Node.FindChild("EventInvokeConfig"), new NagSuppression("Serverless-LambdaAsyncFailureDestination",
+            "A failed poller pass shows in the PollerErrors alarm and is redone by the next tick; its input (a schedule or AMI event) carries nothing to keep."));
+
+        NewAmiRule = new Rule(this, "NewAmiRule", new RuleProps
+        {
+            Description = "An AMI became available in a source region (here, or forwarded from there): ask the dispatcher to replicate it.",
+            EventPattern = AmiEvents(settings.SourceRegions, "available"),
+        });
+        NewAmiRule.AddTarget(new SqsQueue(RequestQueue, new SqsQueueProps { DeadLetterQueue = DeadLetterQueue }));
+
+        CopyFinishedRule = new Rule(this, "CopyFinishedRule", new RuleProps
+        {
+            Description = "An AMI in a destination region became available or failed: run the poller now rather than at its next tick.",
+            EventPattern = AmiEvents(settings.DestinationRegions, "available", "failed"),
+        });
+        CopyFinishedRule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
+
+        PollerSchedule = new Rule(this, "PollerSchedule", new RuleProps
+        {
+            Description = "The poller's backstop: events are best effort, the schedule is not.",
+            Schedule = Schedule.Expression(settings.Policy.Schedule),
+        });
+        PollerSchedule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
+
+        foreach (var rule in new[] { CopyFinishedRule, PollerSchedule })
+        {
+            nag.Suppress(rule, new NagSuppression("Serverless-EventBusDLQ",
+                "A lost poke of the poller costs at most one schedule tick: the next pass does the same work, so there is nothing to keep in a DLQ."));
+        }
+
+        Monitoring = new ReplicatorMonitoring(this, "Monitoring", this, settings);
+
+        new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
+        new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
+        new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = RequestQueue.QueueName, Description = "The request queue's name." });
+        new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = DeadLetterQueue.QueueUrl, Description = "Requests that failed for good." });
+        new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = Dispatcher.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = Poller.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName, Description = "The CloudWatch dashboard." });
+    }
+
+    public Table Table { get; }
+    public Queue RequestQueue { get; }
+    public Queue DeadLetterQueue { get; }
+    public Function Dispatcher { get; }
+    public Function Poller { get; }
+    public Rule NewAmiRule { get; }
+    public Rule CopyFinishedRule { get; }
+    public Rule PollerSchedule { get; }
+    public ReplicatorMonitoring Monitoring { get; }
+
+    /// <summary>EC2 AMI State Change events in the given states, of images in the given regions (null: any region).</summary>
+    /// <remarks>
+    /// The region is matched in the image's ARN (resources), not in the envelope: the ARN always names the image's own
+    /// region, also for events forwarded from another region's bus.
+    /// </remarks>
+    public static EventPattern AmiEvents(IEnumerable<string>? regions, params string[] states) => new()
+    {
+        Source = [AmiStateChangeEvent.EventSource],
+        DetailType = [AmiStateChangeEvent.DetailType],
+        Resources = regions is null
+            ? null
+            : Amazon.CDK.AWS.Events.Match.AnyOf([.. regions.Select(r => (object)Amazon.CDK.AWS.Events.Match.Prefix($"arn:{Aws.PARTITION}:ec2:{r}::image/"))]),
+        Detail = new Dictionary<string, object> { ["State"] = states },
+    };
+
+    private Table CreateTable()
+    {
+        var table = new Table(this, "Jobs", new TableProps
+        {
+            PartitionKey = new Attribute { Name = JobTable.PartitionKey, Type = AttributeType.STRING },
+            SortKey = new Attribute { Name = JobTable.SortKey, Type = AttributeType.STRING },
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            PointInTimeRecovery = true,
+            Encryption = TableEncryption.AWS_MANAGED,
+            // The table says which copies exist and which budget slots they hold: it outlives the stack.
+            RemovalPolicy = RemovalPolicy.RETAIN,
+            DeletionProtection = true,
+        });
+        table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+        {
+            IndexName = JobTable.ActiveIndexName,
+            PartitionKey = new Attribute { Name = JobTable.ActiveIndexPartitionKey, Type = AttributeType.STRING },
+            SortKey = new Attribute { Name = JobTable.ActiveIndexSortKey, Type = AttributeType.STRING },
+            ProjectionType = ProjectionType.ALL,
+        });
+        return table;
+    }
+
+    private Function CreateFunction(
+        Nag nag,
+        LambdaFunction which,
+        ILambdaPackages packages,
+        Dictionary<string, string> environment,
+        DeploymentSettings settings,
+        FunctionProps props,
+        IEnumerable<PolicyStatement> statements)
+    {
+        var name = which.ToString();
+        var logGroup = new LogGroup(this, $"{name}Logs", new Amazon.CDK.AWS.Logs.LogGroupProps
+        {
+            Retention = RetentionDays.ONE_MONTH,
+            // Logs are not state: the job table keeps what each copy went through.
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        var role = new Role(this, $"{name}Role", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
+            Description = $"AMI replicator {name.ToLowerInvariant()}: EC2 image copies, the job table, its own log group.",
+        });
+        var policy = new Policy(this, $"{name}Policy", new PolicyProps
+        {
+            Roles = [role],
+            Statements = [.. statements, ReplicatorPermissions.JobTableAccess(Table.TableArn), ReplicatorPermissions.WriteLogs(logGroup.LogGroupArn)],
+        });
+
+        props.Runtime = Runtime.PROVIDED_AL2023;
+        props.Architecture = Architecture.ARM_64;
+        props.Handler = "bootstrap";
+        props.Code = Code.FromAsset(packages.DirectoryFor(which));
+        props.Role = role;
+        props.LogGroup = logGroup;
+        props.LoggingFormat = LoggingFormat.JSON;
+        props.Environment = environment;
+        var function = new Function(this, name, props);
+        function.Node.AddDependency(policy);
+
+        nag.Suppress(policy,
+            new NagSuppression("AwsSolutions-IAM5",
+                "EC2 image and snapshot ARNs end in the id of an image that does not exist yet (the copy) or is only known at run time (the source); "
+                + "each ARN names one configured region, and changing an image needs the tag the replicator puts on its copies.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:[a-z0-9-]+::(image|snapshot)\\/\\*$/"),
+            new NagSuppression("AwsSolutions-IAM5",
+                "ec2:DescribeImages and ec2:DescribeImageAttribute do not support resource-level permissions; aws:RequestedRegion limits them to the configured regions.",
+                "Resource::*"));
+        if (settings.Policy.Destinations.Any(d => d.KmsKeyId is not null && ReplicatorPermissions.KmsKey(d).Alias is not null))
+        {
+            nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
+                "A KMS key named by alias is granted on the keys of its region that carry that alias (kms:ResourceAliases), and only via EC2 (kms:ViaService).",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:[a-z0-9-]+:(<AWS::AccountId>|\\d{12}):key\\/\\*$/"));
+        }
+
+        nag.Suppress(function,
+            new NagSuppression("Serverless-LambdaTracing",
+                "The functions log one JSON line per decision and the job table records each copy's history; X-Ray would add a wildcard xray:Put* grant for no extra insight."),
+            new NagSuppression("Serverless-LambdaDLQ",
+                which == LambdaFunction.Dispatcher
+                    ? "The dispatcher is invoked by an SQS event source, never asynchronously; its failed messages go to the request queue's DLQ."
+                    : "The poller's asynchronous invocations are pokes: a lost one is redone by the next scheduled pass, so there is nothing to keep."));
+        return function;
+    }
+}

@@ -1,0 +1,289 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.DynamoDb;
+using AmiReplicator.Functions;
+using AmiReplicator.Infra;
+using AmiReplicator.Messages;
+using static AmiReplicator.Infra.Tests.Json;
+
+namespace AmiReplicator.Infra.Tests;
+
+[Collection(SynthesizedAppCollection.Name)]
+public sealed class MainStackTests(SynthesizedApp app)
+{
+    private Template Main => app.Main;
+
+    [Fact]
+    public void The_main_stack_is_in_the_home_region_and_account_agnostic()
+    {
+        Assert.Equal("AmiReplicator", app.Stacks.Main.StackName);
+        Assert.Equal("us-east-1", app.Stacks.Main.Region);
+        Assert.True(Amazon.CDK.Token.IsUnresolved(app.Stacks.Main.Account));
+    }
+
+    [Fact]
+    public void The_table_matches_the_job_table_design()
+    {
+        Main.ResourceCountIs("AWS::DynamoDB::Table", 1);
+        Main.HasResourceProperties("AWS::DynamoDB::Table", Obj(
+            ("KeySchema", new object[]
+            {
+                Obj(("AttributeName", JobTable.PartitionKey), ("KeyType", "HASH")),
+                Obj(("AttributeName", JobTable.SortKey), ("KeyType", "RANGE")),
+            }),
+            ("AttributeDefinitions", Match.ArrayWith(new object[]
+            {
+                Obj(("AttributeName", JobTable.PartitionKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTable.SortKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTable.ActiveIndexPartitionKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTable.ActiveIndexSortKey), ("AttributeType", "S")),
+            })),
+            ("GlobalSecondaryIndexes", new object[]
+            {
+                Obj(
+                    ("IndexName", JobTable.ActiveIndexName),
+                    ("KeySchema", new object[]
+                    {
+                        Obj(("AttributeName", JobTable.ActiveIndexPartitionKey), ("KeyType", "HASH")),
+                        Obj(("AttributeName", JobTable.ActiveIndexSortKey), ("KeyType", "RANGE")),
+                    }),
+                    ("Projection", Obj(("ProjectionType", "ALL")))),
+            })));
+    }
+
+    [Fact]
+    public void The_table_is_on_demand_recoverable_encrypted_and_kept()
+    {
+        Main.HasResource("AWS::DynamoDB::Table", Obj(
+            ("Properties", Match.ObjectLike(Obj(
+                ("BillingMode", "PAY_PER_REQUEST"),
+                ("PointInTimeRecoverySpecification", Obj(("PointInTimeRecoveryEnabled", true))),
+                // SSEEnabled without a key: KMS encryption with the AWS managed key (aws/dynamodb).
+                ("SSESpecification", Obj(("SSEEnabled", true))),
+                ("DeletionProtectionEnabled", true)))),
+            ("DeletionPolicy", "Retain"),
+            ("UpdateReplacePolicy", "Retain")));
+    }
+
+    [Fact]
+    public void Both_queues_are_encrypted_and_the_request_queue_redrives_to_the_dlq()
+    {
+        var dlq = app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue");
+        Main.HasResourceProperties("AWS::SQS::Queue", Obj(("SqsManagedSseEnabled", true), ("MessageRetentionPeriod", 14 * 24 * 3600)));
+        Main.HasResourceProperties("AWS::SQS::Queue", Obj(
+            ("SqsManagedSseEnabled", true),
+            ("VisibilityTimeout", 6 * ReplicatorStack.DispatcherTimeoutSeconds),
+            ("RedrivePolicy", Obj(("deadLetterTargetArn", GetAtt(dlq, "Arn")), ("maxReceiveCount", ReplicatorStack.MaxReceiveCount)))));
+        Assert.All(app.MainResources("AWS::SQS::Queue").Values, q => Assert.True((bool)q["Properties"]!["SqsManagedSseEnabled"]!));
+    }
+
+    [Fact]
+    public void Both_queues_refuse_requests_without_tls()
+    {
+        foreach (var queue in app.MainResources("AWS::SQS::Queue").Keys)
+        {
+            Main.HasResourceProperties("AWS::SQS::QueuePolicy", Obj(
+                ("Queues", new object[] { Ref(queue) }),
+                ("PolicyDocument", Match.ObjectLike(Obj(("Statement", Match.ArrayWith(new object[]
+                {
+                    Match.ObjectLike(Obj(
+                        ("Effect", "Deny"),
+                        ("Principal", Obj(("AWS", "*"))),
+                        ("Condition", Obj(("Bool", Obj(("aws:SecureTransport", "false"))))))),
+                })))))));
+        }
+    }
+
+    [Fact]
+    public void Every_function_has_explicit_memory_timeout_json_logs_and_log_retention()
+    {
+        var functions = app.MainResources("AWS::Lambda::Function");
+        Assert.Equal(2, functions.Count);
+        foreach (var (_, function) in functions)
+        {
+            var properties = function["Properties"]!;
+            Assert.Equal("provided.al2023", (string?)properties["Runtime"]);
+            Assert.Equal("arm64", (string?)properties["Architectures"]![0]);
+            Assert.Equal("bootstrap", (string?)properties["Handler"]);
+            Assert.NotNull(properties["MemorySize"]);
+            Assert.NotNull(properties["Timeout"]);
+            Assert.Equal("JSON", (string?)properties["LoggingConfig"]!["LogFormat"]);
+            var logGroup = (string)properties["LoggingConfig"]!["LogGroup"]!["Ref"]!;
+            Assert.Equal(30, (int)app.MainJson["Resources"]![logGroup]!["Properties"]!["RetentionInDays"]!);
+        }
+    }
+
+    [Theory]
+    [InlineData("Dispatcher", ReplicatorStack.DispatcherMemoryMb, ReplicatorStack.DispatcherTimeoutSeconds)]
+    [InlineData("Poller", ReplicatorStack.PollerMemoryMb, ReplicatorStack.PollerTimeoutSeconds)]
+    public void Each_function_gets_its_settings_and_the_validated_policy(string function, int memory, int timeout)
+    {
+        var table = app.MainLogicalId("AWS::DynamoDB::Table", "Jobs");
+        var properties = app.MainResources("AWS::Lambda::Function")[app.MainLogicalId("AWS::Lambda::Function", function)]["Properties"]!;
+        Assert.Equal(memory, (int)properties["MemorySize"]!);
+        Assert.Equal(timeout, (int)properties["Timeout"]!);
+
+        var variables = properties["Environment"]!["Variables"]!.AsObject();
+        Assert.Equal(table, (string?)variables[ReplicatorSettings.TableNameVariable]!["Ref"]);
+        Assert.Equal("AWS::AccountId", (string?)variables[ReplicatorSettings.AccountIdVariable]!["Ref"]);
+        var policyJson = (string)variables[ReplicatorSettings.PolicyVariable]!;
+        Assert.Equal(app.Settings.PolicyJson, policyJson);
+
+        // The functions read back exactly what synth validated.
+        var policy = ReplicationPolicy.Parse(policyJson);
+        Assert.Equal(app.Settings.Policy.Destinations, policy.Destinations);
+        Assert.Equal(app.Settings.Policy.SourceRegions, policy.SourceRegions);
+        Assert.Equal(app.Settings.Policy.Schedule, policy.Schedule);
+        Assert.Equal(app.Settings.Policy.Retries, policy.Retries);
+        Assert.Equal(app.Settings.Policy.Templates, policy.Templates);
+        Assert.Equal(app.Settings.Policy.ExtraTags, policy.ExtraTags);
+        Assert.Equal(app.Settings.Policy.DefaultBudget, policy.DefaultBudget);
+    }
+
+    [Fact]
+    public void The_dispatcher_consumes_the_request_queue_with_partial_batch_responses_and_bounded_concurrency()
+    {
+        Main.ResourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+        Main.HasResourceProperties("AWS::Lambda::EventSourceMapping", Obj(
+            ("EventSourceArn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "Arn")),
+            ("FunctionName", Ref(app.MainLogicalId("AWS::Lambda::Function", "Dispatcher"))),
+            ("BatchSize", ReplicatorStack.DispatcherBatchSize),
+            ("FunctionResponseTypes", new object[] { "ReportBatchItemFailures" }),
+            ("ScalingConfig", Obj(("MaximumConcurrency", ReplicatorStack.DispatcherMaxConcurrency)))));
+    }
+
+    [Fact]
+    public void The_poller_runs_every_minute_one_pass_at_a_time()
+    {
+        var poller = app.MainLogicalId("AWS::Lambda::Function", "Poller");
+        Main.HasResourceProperties("AWS::Events::Rule", Obj(
+            ("ScheduleExpression", "rate(1 minute)"),
+            ("State", "ENABLED"),
+            ("Targets", new object[] { Match.ObjectLike(Obj(("Arn", GetAtt(poller, "Arn")))) })));
+        Main.HasResourceProperties("AWS::Lambda::Function", Obj(
+            ("Handler", "bootstrap"),
+            ("Timeout", ReplicatorStack.PollerTimeoutSeconds),
+            ("ReservedConcurrentExecutions", 1)));
+        Main.HasResourceProperties("AWS::Lambda::EventInvokeConfig", Obj(
+            ("FunctionName", Ref(poller)),
+            ("MaximumRetryAttempts", 0),
+            ("MaximumEventAgeInSeconds", 120)));
+    }
+
+    [Fact]
+    public void New_available_amis_of_the_source_regions_are_enqueued_as_whole_events()
+    {
+        Main.HasResourceProperties("AWS::Events::Rule", Obj(
+            ("EventPattern", Obj(
+                ("source", new object[] { "aws.ec2" }),
+                ("detail-type", new object[] { "EC2 AMI State Change" }),
+                ("resources", ImagesIn("us-east-1", "us-west-2")),
+                ("detail", Obj(("State", new object[] { "available" }))))),
+            ("Targets", new object[]
+            {
+                Match.ObjectLike(Obj(
+                    ("Arn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "Arn")),
+                    ("DeadLetterConfig", Obj(("Arn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue"), "Arn")))),
+                    // No Input/InputPath/InputTransformer: the message body is the event itself.
+                    ("Input", Match.Absent()),
+                    ("InputPath", Match.Absent()),
+                    ("InputTransformer", Match.Absent()))),
+            })));
+    }
+
+    [Fact]
+    public void Copies_ending_in_a_destination_region_run_the_poller()
+    {
+        Main.HasResourceProperties("AWS::Events::Rule", Obj(
+            ("EventPattern", Obj(
+                ("source", new object[] { "aws.ec2" }),
+                ("detail-type", new object[] { "EC2 AMI State Change" }),
+                ("resources", ImagesIn("eu-west-1", "eu-central-1", "ap-southeast-2")),
+                ("detail", Obj(("State", new object[] { "available", "failed" }))))),
+            ("Targets", new object[] { Match.ObjectLike(Obj(("Arn", GetAtt(app.MainLogicalId("AWS::Lambda::Function", "Poller"), "Arn")))) })));
+    }
+
+    [Fact]
+    public void The_rules_match_the_event_patterns_the_functions_are_tested_against()
+    {
+        var patterns = app.MainResources("AWS::Events::Rule").Values
+            .Select(r => r["Properties"]!["EventPattern"]?.AsObject())
+            .OfType<JsonObject>()
+            .Select(p =>
+            {
+                var withoutRegions = p.DeepClone().AsObject();
+                withoutRegions.Remove("resources");
+                return withoutRegions;
+            })
+            .ToList();
+        Assert.Contains(patterns, p => JsonNode.DeepEquals(p, JsonNode.Parse(EventPatterns.AmiAvailable)));
+        Assert.Contains(patterns, p => JsonNode.DeepEquals(p, JsonNode.Parse(EventPatterns.AmiFinished)));
+    }
+
+    [Fact]
+    public void Alarms_watch_dead_letters_failed_copies_and_old_waiting_jobs()
+    {
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", "ApproximateNumberOfMessagesVisible"),
+            ("Namespace", "AWS/SQS"),
+            ("Dimensions", new object[] { Obj(("Name", "QueueName"), ("Value", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue"), "QueueName"))) }),
+            ("ComparisonOperator", "GreaterThanOrEqualToThreshold"),
+            ("Threshold", 1)));
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", ReplicatorMonitoring.CopiesFailedMetric),
+            ("Namespace", ReplicatorMonitoring.MetricNamespace),
+            ("Statistic", "Sum"),
+            ("Threshold", 1)));
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", ReplicatorMonitoring.OldestWaitingJobMetric),
+            ("Namespace", ReplicatorMonitoring.MetricNamespace),
+            ("Statistic", "Maximum"),
+            ("ComparisonOperator", "GreaterThanThreshold"),
+            ("Threshold", ReplicatorMonitoring.OldestWaitingJobLimit.TotalSeconds)));
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", "Errors"),
+            ("Namespace", "AWS/Lambda"),
+            ("Dimensions", new object[] { Obj(("Name", "FunctionName"), ("Value", Ref(app.MainLogicalId("AWS::Lambda::Function", "Poller")))) })));
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", "ApproximateAgeOfOldestMessage"),
+            ("Threshold", ReplicatorMonitoring.RequestAgeLimit.TotalSeconds)));
+    }
+
+    [Fact]
+    public void Failed_copies_are_counted_from_both_functions_logs()
+    {
+        foreach (var function in new[] { "Dispatcher", "Poller" })
+        {
+            Main.HasResourceProperties("AWS::Logs::MetricFilter", Obj(
+                ("LogGroupName", Ref(app.MainLogicalId("AWS::Logs::LogGroup", function + "Logs"))),
+                ("FilterPattern", "{ ($.Job = \"*\") && (($.level = \"Error\") || ($.State = \"Failed\")) }"),
+                ("MetricTransformations", new object[]
+                {
+                    Obj(("MetricNamespace", ReplicatorMonitoring.MetricNamespace), ("MetricName", ReplicatorMonitoring.CopiesFailedMetric), ("MetricValue", "1")),
+                })));
+        }
+    }
+
+    [Fact]
+    public void A_dashboard_shows_the_replicator()
+    {
+        Main.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
+        var body = app.MainResources("AWS::CloudWatch::Dashboard").Values.Single()["Properties"]!["DashboardBody"]!.ToJsonString();
+        Assert.Contains(ReplicatorMonitoring.CopiesFailedMetric, body, StringComparison.Ordinal);
+        Assert.Contains(ReplicatorMonitoring.OldestWaitingJobMetric, body, StringComparison.Ordinal);
+        Assert.Contains("ApproximateNumberOfMessagesVisible", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>Matches the images of these regions by ARN prefix, as the rules do.</summary>
+    internal static object[] ImagesIn(params string[] regions) =>
+        [.. regions.Select(r => Obj(("prefix", Obj(("Fn::Join", new object[] { "", new object[] { "arn:", Ref("AWS::Partition"), $":ec2:{r}::image/" } })))))];
+
+    [Fact]
+    public void Outputs_name_the_table_and_the_queue()
+    {
+        Main.HasOutput("TableName", Obj(("Value", Ref(app.MainLogicalId("AWS::DynamoDB::Table", "Jobs")))));
+        Main.HasOutput("RequestQueueUrl", Obj(("Value", Ref(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")))));
+        Main.HasOutput("RequestQueueName", Obj(("Value", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "QueueName"))));
+    }
+}

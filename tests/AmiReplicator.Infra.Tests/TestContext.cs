@@ -1,0 +1,42 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using AmiReplicator.Infra;
+
+namespace AmiReplicator.Infra.Tests;
+
+/// <summary>CDK context as the app gets it: from the repository's cdk.json, or made up by a test.</summary>
+internal static class TestContext
+{
+    public static string RepositoryRoot { get; } = PublishedLambdaPackages.FindRepositoryRoot(
+        typeof(TestContext).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!);
+
+    /// <summary>The "context" object of cdk.json, as plain dictionaries, lists and scalars.</summary>
+    public static Dictionary<string, object> FromCdkJson()
+    {
+        var cdkJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "cdk.json")))!;
+        return (Dictionary<string, object>)ToPlain(cdkJson["context"])!;
+    }
+
+    /// <summary>The cdk.json policy with <paramref name="change"/> applied to a copy of it.</summary>
+    public static Dictionary<string, object> WithPolicy(Action<JsonObject> change)
+    {
+        var cdkJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "cdk.json")))!;
+        var context = cdkJson["context"]!.AsObject();
+        change(context[DeploymentSettings.PolicyKey]!.AsObject());
+        return (Dictionary<string, object>)ToPlain(context)!;
+    }
+
+    public static object? ToPlain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => o.ToDictionary(p => p.Key, p => ToPlain(p.Value)!),
+        JsonArray a => a.Select(ToPlain).ToArray(),
+        // As JSII hands context over: every number a double.
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        _ => node.GetValue<string>(),
+    };
+
+    public static DeploymentSettings Settings(IReadOnlyDictionary<string, object> context, string? defaultRegion = null) =>
+        DeploymentSettings.Read(key => context.GetValueOrDefault(key), name => name == "CDK_DEFAULT_REGION" ? defaultRegion : null);
+}
