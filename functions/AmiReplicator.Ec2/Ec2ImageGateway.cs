@@ -49,7 +49,9 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
 
     public async Task<string> CopyImageAsync(CopyImageCommand command, CancellationToken cancellationToken)
     {
-        var tags = command.Tags.Select(t => new Tag(t.Key, t.Value)).ToList();
+        // In key order: a repeated call (same ClientToken) must send the same parameters, and a job read back from DynamoDB
+        // has its tags in another order than when it was written; EC2 would answer IdempotentParameterMismatch.
+        var tags = command.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tag(t.Key, t.Value)).ToList();
         var request = new CopyImageRequest
         {
             SourceRegion = command.SourceRegion,

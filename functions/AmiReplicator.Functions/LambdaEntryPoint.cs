@@ -10,7 +10,7 @@ public static class LambdaEntryPoint
         LambdaRuntime.RunAsync(_ =>
         {
             var logging = LoggerFactory.Create(builder => builder.AddProvider(new JsonLineLoggerProvider(Console.Out)));
-            var replicator = new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging);
+            var replicator = new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging, metrics: Console.Out);
             var handle = handlerOf(replicator);
             return Task.FromResult<LambdaHandler>((invocation, cancellationToken) => handle(invocation.Payload, cancellationToken));
         });

@@ -14,7 +14,9 @@ public sealed class Replicator : IDisposable
     private readonly AmazonDynamoDBClient _dynamo;
     private readonly Ec2Clients _ec2;
 
-    public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null, AWSCredentials? localCredentials = null)
+    /// <param name="metrics">Where embedded-metric-format lines go: stdout in Lambda; nowhere when not given.</param>
+    public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null,
+        AWSCredentials? localCredentials = null, TextWriter? metrics = null)
     {
         Settings = settings;
         var dynamoConfig = new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 };
@@ -41,6 +43,8 @@ public sealed class Replicator : IDisposable
             logging.CreateLogger<DispatcherFunction>());
         Poller = new PollerFunction(
             new CopyPoller(Store, images, starter, finisher, settings.Policy, options, clock, logging.CreateLogger<CopyPoller>()),
+            clock,
+            metrics ?? TextWriter.Null,
             logging.CreateLogger<PollerFunction>());
     }
 

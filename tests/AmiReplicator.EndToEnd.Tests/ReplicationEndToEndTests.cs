@@ -162,6 +162,24 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     }
 
     [Fact]
+    public async Task Each_poller_pass_publishes_the_age_of_the_oldest_waiting_job()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", await RegisterSourceAsync(h.Ec2("us-east-1"), "first"), "1"));
+        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", await RegisterSourceAsync(h.Ec2("us-east-1"), "second"), "2"));
+        await h.DeliverAsync();
+
+        h.Clock.Advance(TimeSpan.FromMinutes(3));
+        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        Assert.Contains("\"OldestWaitingJobAgeSeconds\":180}", h.Log.ToString(), StringComparison.Ordinal);
+
+        await h.RunPollerUntilDoneAsync();
+        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        Assert.EndsWith("\"OldestWaitingJobAgeSeconds\":0}", h.Log.ToString().TrimEnd().Split('\n')[^1].TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("\"Namespace\":\"AmiReplicator\"", h.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_pair_budget_holds_back_one_source_region_but_not_another()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":1}]}""");

@@ -64,8 +64,9 @@ public sealed class LocalReplication : IAsyncDisposable
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
             simulator.Endpoint, cloud.DynamoDbUrl);
         var log = new StringWriter();
-        var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(log))));
-        var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials);
+        var sink = TextWriter.Synchronized(log);
+        var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
+        var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
 
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });

@@ -45,7 +45,12 @@ public sealed class CopyPoller(
             {
                 var holding = await CheckCopiesAsync(region, report, cancellationToken);
                 await ReconcileCountersAsync(counters.Where(c => c.Scope.DestinationRegion == region), holding, report, cancellationToken);
-                report.Started += await starter.StartWaitingAsync(region, options.PageSize, cancellationToken);
+                var (started, oldestWaiting) = await starter.StartWaitingAsync(region, options.PageSize, cancellationToken);
+                report.Started += started;
+                if (report.OldestWaiting is null || oldestWaiting < report.OldestWaiting)
+                {
+                    report.OldestWaiting = oldestWaiting;
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -129,6 +134,10 @@ public sealed class PollReport
     public int Failed { get; set; }
     public int Repaired { get; set; }
     public int Started { get; set; }
+
+    /// <summary>When the oldest job still waiting after the pass was created (null: none waits).</summary>
+    public DateTimeOffset? OldestWaiting { get; set; }
+
     public List<string> Errors { get; } = [];
 
     public void Count(CopyOutcome outcome)

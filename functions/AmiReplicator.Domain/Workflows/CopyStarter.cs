@@ -90,16 +90,22 @@ public sealed class CopyStarter(
         }, cancellationToken);
     }
 
-    /// <summary>Starts waiting jobs of a destination, oldest first, until its budget is used up; answers how many started.</summary>
-    public async Task<int> StartWaitingAsync(string destinationRegion, int pageSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts waiting jobs of a destination, oldest first, until its budget is used up; answers how many started and
+    /// when the oldest job left waiting was created.
+    /// </summary>
+    public async Task<(int Started, DateTimeOffset? OldestWaiting)> StartWaitingAsync(string destinationRegion, int pageSize, CancellationToken cancellationToken)
     {
         var waiting = await store.ListActiveAsync(destinationRegion, CopyJobState.Waiting, pageSize, cancellationToken);
         var fullSources = new HashSet<string>(StringComparer.Ordinal);
         var started = 0;
+        DateTimeOffset? oldestLeft = null;
+        var destinationFull = false;
         foreach (var job in waiting)
         {
-            if (job.NotBefore > clock.GetUtcNow() || fullSources.Contains(job.Key.SourceRegion))
+            if (destinationFull || job.NotBefore > clock.GetUtcNow() || fullSources.Contains(job.Key.SourceRegion))
             {
+                oldestLeft ??= job.CreatedAt;
                 continue;
             }
 
@@ -109,14 +115,17 @@ public sealed class CopyStarter(
                     started++;
                     break;
                 case TransitionStatus.DestinationFull:
-                    return started;
+                    destinationFull = true;
+                    oldestLeft ??= job.CreatedAt;
+                    break;
                 case TransitionStatus.PairFull:
                     fullSources.Add(job.Key.SourceRegion);
+                    oldestLeft ??= job.CreatedAt;
                     break;
             }
         }
 
-        return started;
+        return (started, oldestLeft);
     }
 
     private async Task<CopyJob?> RecordAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)

@@ -77,7 +77,7 @@ public sealed class ReplicationDispatcher(
         if (job.State == CopyJobState.Copying)
         {
             var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
-            var started = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
+            var (started, _) = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
             log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
         }
 
@@ -94,6 +94,11 @@ public sealed class ReplicationDispatcher(
         if (source.State != ImageState.Available)
         {
             throw new RequestFailedException($"source AMI {source.ImageId} is {source.State}, not available yet", permanent: false);
+        }
+
+        if (request.Origin == RequestOrigin.Event && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
+        {
+            return DispatchReport.Ignored($"{source.ImageId} is in {source.Region}, which is not one of the policy's source regions");
         }
 
         if (request.Origin == RequestOrigin.Event && policy.Selection.Excludes(source, ownAccountId) is { } exclusion)
