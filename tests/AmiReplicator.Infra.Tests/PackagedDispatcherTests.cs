@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiReplicator.Functions;
 using AmiReplicator.Infra;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Infra.Tests;
 
@@ -27,7 +28,8 @@ public sealed class PackagedDispatcherTests
         Assert.True(File.GetUnixFileMode(bootstrap).HasFlag(UnixFileMode.UserExecute), "bootstrap must be executable");
         Assert.True(File.Exists(Path.Combine(package, "libcoreclr.so")), "the package must carry its own runtime (provided.al2023 has none)");
 
-        await using var api = FakeRuntimeApi.Start(RequestId, SqsEvent);
+        await using var api = FakeRuntimeApi.Start();
+        api.Enqueue(new FakeEvent(RequestId, SqsEvent, DateTimeOffset.UtcNow.AddMinutes(1)));
         var settings = TestContext.Settings(TestContext.FromCdkJson());
         var start = new ProcessStartInfo(bootstrap) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = api.Address;
@@ -45,11 +47,11 @@ public sealed class PackagedDispatcherTests
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        (string Path, string Body)? post = null;
+        RecordedPost? post = null;
         bool stillWaiting;
         try
         {
-            post = await api.FirstPost.WaitAsync(TimeSpan.FromSeconds(60));
+            post = await api.NextPostAsync(TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException)
         {
@@ -63,7 +65,7 @@ public sealed class PackagedDispatcherTests
         }
 
         var log = await stdout + await stderr;
-        var (path, body) = post ?? throw new Xunit.Sdk.XunitException($"The runtime posted nothing within a minute. Its output:\n{log}");
+        var (path, _, body) = post ?? throw new Xunit.Sdk.XunitException($"The runtime posted nothing within a minute. Its output:\n{log}");
         Assert.True(path == $"/2018-06-01/runtime/invocation/{RequestId}/response", $"{path}: {body}\n{log}");
         Assert.True(body == """{"batchItemFailures":[{"itemIdentifier":"msg-malformed"}]}""", $"{body}\n{log}");
         Assert.True(stillWaiting, "the runtime loop must wait for the next event");

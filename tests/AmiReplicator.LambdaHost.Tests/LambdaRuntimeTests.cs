@@ -1,3 +1,4 @@
+using AmiReplicator.TestSupport;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,3 +1,4 @@
+using AmiReplicator.TestSupport;
 namespace AmiReplicator.LambdaHost.Tests;
 
 /// <summary>A LambdaRuntime.RunAsync loop in the background, stopped (and its exit awaited) on dispose.</summary>

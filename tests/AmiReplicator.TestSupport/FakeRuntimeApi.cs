@@ -4,21 +4,21 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace AmiReplicator.LambdaHost.Tests;
+namespace AmiReplicator.TestSupport;
 
-internal sealed record FakeEvent(
+public sealed record FakeEvent(
     string RequestId,
     string Payload,
     DateTimeOffset Deadline,
     string FunctionArn = "arn:aws:lambda:eu-west-1:123456789012:function:replicate",
     string? TraceId = null);
 
-internal sealed record RecordedPost(string Path, IReadOnlyDictionary<string, string> Headers, string Body);
+public sealed record RecordedPost(string Path, IReadOnlyDictionary<string, string> Headers, string Body);
 
 /// <summary>
 /// The Lambda Runtime API over real HTTP on 127.0.0.1: hands out queued events on next and records every post.
 /// </summary>
-internal sealed class FakeRuntimeApi : IAsyncDisposable
+public sealed class FakeRuntimeApi : IAsyncDisposable
 {
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(5);
     private const string NextPath = "/2018-06-01/runtime/invocation/next";
@@ -73,7 +73,9 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
     public void Enqueue(FakeEvent e) => _events.Writer.TryWrite(e);
 
     /// <summary>The next post the runtime made, in order; fails the test if none comes in time.</summary>
-    public Task<RecordedPost> NextPostAsync() => _posts.Reader.ReadAsync().AsTask().WaitAsync(WaitTimeout);
+    public Task<RecordedPost> NextPostAsync() => NextPostAsync(WaitTimeout);
+
+    public Task<RecordedPost> NextPostAsync(TimeSpan timeout) => _posts.Reader.ReadAsync().AsTask().WaitAsync(timeout);
 
     /// <summary>Waits for the runtime's next call to /runtime/invocation/next (returns its 1-based number).</summary>
     public Task<int> NextCallAsync() => _nextCalls.Reader.ReadAsync().AsTask().WaitAsync(WaitTimeout);
