@@ -1,0 +1,36 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Resilience.Tests.Faults;
+
+/// <summary>The job store with a fault injector around every method: each call is a step boundary.</summary>
+public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) : ICopyJobStore
+{
+    public const string Port = nameof(ICopyJobStore);
+
+    public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(GetAsync), "", () => inner.GetAsync(key, cancellationToken));
+
+    public Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CreateIfAbsentAsync), "", () => inner.CreateIfAbsentAsync(job, cancellationToken));
+
+    public Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(TransitionAsync), TransitionDetail(from, to), () => inner.TransitionAsync(from, to, budget, cancellationToken));
+
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListActiveAsync), state.ToString(), () => inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken));
+
+    public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
+
+    public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(RepairHolderAsync), job?.State.HoldsSlot() == true ? "add holder" : "remove holder",
+            () => inner.RepairHolderAsync(scope, holder, job, cancellationToken));
+
+    public Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(RepairInFlightAsync), "", () => inner.RepairInFlightAsync(counter, cancellationToken));
+
+    /// <summary>A transition's step: its states, and whether it starts a new attempt or takes or releases slots.</summary>
+    private static string TransitionDetail(CopyJob from, CopyJob to) =>
+        $"{from.State}->{to.State}{(to.Attempt > from.Attempt ? " new attempt" : "")}";
+}
