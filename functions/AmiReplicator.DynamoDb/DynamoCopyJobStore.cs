@@ -133,7 +133,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         catch (TransactionCanceledException e)
         {
             var failed = FailedConditions(e);
-            if (failed.Contains(0))
+            // Another transaction on the same items (TransactionConflict) wrote nothing either: the job is moved on later.
+            if (failed.Contains(0) || (failed.Count == 0 && (e.CancellationReasons ?? []).Any(r => r.Code == "TransactionConflict")))
             {
                 return (new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken)), []);
             }

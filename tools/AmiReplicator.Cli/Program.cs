@@ -7,5 +7,6 @@ var root = new RootCommand("AmiReplicator: replicate every new AMI to its destin
     InspectCommands.Jobs(),
     InspectCommands.Counters(),
     RequestCommand.Create(),
+    BurstCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
