@@ -1,6 +1,6 @@
+using Amazon.SQS.Model;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
-using Amazon.SQS.Model;
 
 namespace AmiReplicator.EndToEnd.Tests;
 

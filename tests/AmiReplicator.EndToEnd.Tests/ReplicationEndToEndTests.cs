@@ -1,8 +1,8 @@
-using AmiReplicator.LocalCloud;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Ec2Simulator;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
 using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
 
 namespace AmiReplicator.EndToEnd.Tests;
