@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using Microsoft.Extensions.Logging;
@@ -111,7 +112,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             var notHeld = notHolding.Select(i => counters[i]).ToList();
             foreach (var counter in notHeld)
             {
-                log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTable.SortKey].S, from.Key);
+                log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTableSchema.SortKey].S, from.Key);
             }
 
             counters.RemoveAll(notHeld.Contains);
@@ -157,9 +158,9 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             var response = await dynamo.QueryAsync(new QueryRequest
             {
                 TableName = tableName,
-                IndexName = JobTable.ActiveIndexName,
+                IndexName = JobTableSchema.ActiveIndexName,
                 KeyConditionExpression = "#pk = :pk",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTable.ActiveIndexPartitionKey },
+                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey },
                 ExpressionAttributeValues = new() { [":pk"] = S(ActivePartition(destinationRegion, state)) },
                 ScanIndexForward = true,
                 Limit = limit - jobs.Count,
@@ -184,7 +185,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             {
                 TableName = tableName,
                 FilterExpression = "begins_with(#pk, :job)",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTable.PartitionKey },
+                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
                 ExpressionAttributeValues = new() { [":job"] = S("JOB#") },
                 ConsistentRead = true,
                 ExclusiveStartKey = start,
@@ -203,7 +204,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         {
             TableName = tableName,
             KeyConditionExpression = "#pk = :pk",
-            ExpressionAttributeNames = new() { ["#pk"] = JobTable.PartitionKey },
+            ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
             ExpressionAttributeValues = new() { [":pk"] = S(CounterPartition) },
             ConsistentRead = true,
         }, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.DynamoDb;
@@ -11,18 +12,18 @@ internal static class JobItems
 
     public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
     {
-        [JobTable.PartitionKey] = S($"JOB#{key.SourceRegion}#{key.SourceImageId}"),
-        [JobTable.SortKey] = S($"DEST#{key.DestinationRegion}"),
+        [JobTableSchema.PartitionKey] = S($"JOB#{key.SourceRegion}#{key.SourceImageId}"),
+        [JobTableSchema.SortKey] = S($"DEST#{key.DestinationRegion}"),
     };
 
     public static Dictionary<string, AttributeValue> CounterKey(SlotScope scope) => new()
     {
-        [JobTable.PartitionKey] = S(CounterPartition),
-        [JobTable.SortKey] = S(scope.ToString()),
+        [JobTableSchema.PartitionKey] = S(CounterPartition),
+        [JobTableSchema.SortKey] = S(scope.ToString()),
     };
 
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
-        SlotScope.Parse(item[JobTable.SortKey].S),
+        SlotScope.Parse(item[JobTableSchema.SortKey].S),
         item.TryGetValue("InFlight", out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
         item.TryGetValue("Holders", out var holders) && holders.SS is not null
             ? holders.SS.Select(CopyJobKey.FromHolderId).ToHashSet()
@@ -60,8 +61,8 @@ internal static class JobItems
         if (!job.State.IsTerminal())
         {
             // Sparse index: only jobs the poller still has to look at.
-            item[JobTable.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion, job.State));
-            item[JobTable.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion, job.State));
+            item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
         }
 
         return item;

@@ -1,6 +1,7 @@
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Workflows;
 using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
@@ -34,17 +35,17 @@ public sealed class Replicator : IDisposable
         _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
+        var meter = new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock);
+        var jobs = new MeteredCopyJobStore(Store, meter);
         var images = new Ec2ImageGateway(_ec2);
         var options = pollerOptions ?? new PollerOptions();
-        var starter = new CopyStarter(Store, images, settings.Policy, clock, logging.CreateLogger<CopyStarter>());
-        var finisher = new CopyFinisher(Store, images, settings.Policy, options, clock, logging.CreateLogger<CopyFinisher>());
+        var starter = new CopyStarter(jobs, images, settings.Policy, clock, logging.CreateLogger<CopyStarter>());
+        var finisher = new CopyFinisher(jobs, images, settings.Policy, options, clock, logging.CreateLogger<CopyFinisher>());
         Dispatcher = new DispatcherFunction(
-            new ReplicationDispatcher(Store, images, starter, finisher, options, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+            new ReplicationDispatcher(jobs, images, starter, finisher, options, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
             logging.CreateLogger<DispatcherFunction>());
         Poller = new PollerFunction(
-            new CopyPoller(Store, images, starter, finisher, settings.Policy, options, clock, logging.CreateLogger<CopyPoller>()),
-            clock,
-            metrics ?? TextWriter.Null,
+            new CopyPoller(jobs, images, starter, finisher, settings.Policy, options, meter, clock, logging.CreateLogger<CopyPoller>()),
             logging.CreateLogger<PollerFunction>());
     }
 

@@ -171,13 +171,20 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
 
         h.Clock.Advance(TimeSpan.FromMinutes(3));
         await h.Replicator.Poller.RunAsync(CancellationToken.None);
-        Assert.Contains("\"OldestWaitingJobAgeSeconds\":180}", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(180, LastOldestWaitingAge(h, "eu-west-1"));
 
         await h.RunPollerUntilDoneAsync();
         await h.Replicator.Poller.RunAsync(CancellationToken.None);
-        Assert.EndsWith("\"OldestWaitingJobAgeSeconds\":0}", h.Log.ToString().TrimEnd().Split('\n')[^1].TrimEnd(), StringComparison.Ordinal);
-        Assert.Contains("\"Namespace\":\"AmiReplicator\"", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, LastOldestWaitingAge(h, "eu-west-1"));
     }
+
+    /// <summary>The newest OldestWaitingJobAgeSeconds the poller published (embedded metric format) for the destination.</summary>
+    private static double LastOldestWaitingAge(LocalReplication h, string destination) =>
+        h.Log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Last(l => l.TryGetProperty("_aws", out _) && l.TryGetProperty("OldestWaitingJobAgeSeconds", out _)
+                && l.GetProperty("DestinationRegion").GetString() == destination)
+            .GetProperty("OldestWaitingJobAgeSeconds").GetDouble();
 
     [Fact]
     public async Task A_pair_budget_holds_back_one_source_region_but_not_another()

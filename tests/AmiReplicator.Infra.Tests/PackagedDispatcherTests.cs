@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AmiReplicator.Functions;
+using AmiReplicator.Contract;
 using AmiReplicator.Infra;
 using AmiReplicator.TestSupport;
 
@@ -34,12 +34,12 @@ public sealed class PackagedDispatcherTests
         var start = new ProcessStartInfo(bootstrap) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = api.Address;
         start.Environment["AWS_REGION"] = settings.HomeRegion;
-        start.Environment[ReplicatorSettings.TableNameVariable] = "AmiReplicator-Jobs";
-        start.Environment[ReplicatorSettings.PolicyVariable] = settings.PolicyJson;
-        start.Environment[ReplicatorSettings.AccountIdVariable] = "123456789012";
+        start.Environment[FunctionEnvironment.TableName] = "AmiReplicator-Jobs";
+        start.Environment[FunctionEnvironment.Policy] = settings.PolicyJson;
+        start.Environment[FunctionEnvironment.AccountId] = "123456789012";
         // Were AWS called after all, it would hit a closed local port rather than an account.
-        start.Environment[ReplicatorSettings.Ec2EndpointVariable] = "http://127.0.0.1:9";
-        start.Environment[ReplicatorSettings.DynamoDbEndpointVariable] = "http://127.0.0.1:9";
+        start.Environment[FunctionEnvironment.Ec2Endpoint] = "http://127.0.0.1:9";
+        start.Environment[FunctionEnvironment.DynamoDbEndpoint] = "http://127.0.0.1:9";
         start.Environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "not-a-secret";
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
@@ -72,7 +72,7 @@ public sealed class PackagedDispatcherTests
 
         // The function logs one JSON object per line: each decision is there, as Lambda's JSON log format keeps it.
         var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.Contains("msg-malformed", StringComparison.Ordinal) && JsonDocument.Parse(l).RootElement.GetProperty("level").GetString() == "Error");
+        Assert.Contains(lines, l => l.Contains("msg-malformed", StringComparison.Ordinal) && JsonDocument.Parse(l).RootElement.GetProperty("level").GetString() == "ERROR");
         Assert.Empty(await stderr);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.DynamoDb;
@@ -241,8 +242,8 @@ public sealed class CrashScenario : IAsyncDisposable
             TableName = table,
             Item = new()
             {
-                [JobTable.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTable.SortKey] = new AttributeValue { S = SlotScope.Destination(Ghost.DestinationRegion).ToString() },
+                [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
+                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.Destination(Ghost.DestinationRegion).ToString() },
                 ["InFlight"] = new AttributeValue { N = "1" },
                 ["Holders"] = new AttributeValue { SS = [Ghost.HolderId] },
             },
@@ -252,8 +253,8 @@ public sealed class CrashScenario : IAsyncDisposable
             TableName = table,
             Item = new()
             {
-                [JobTable.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTable.SortKey] = new AttributeValue { S = DriftedInFlight.ToString() },
+                [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
+                [JobTableSchema.SortKey] = new AttributeValue { S = DriftedInFlight.ToString() },
                 ["InFlight"] = new AttributeValue { N = DriftedInFlightValue.ToString(CultureInfo.InvariantCulture) },
             },
         });

@@ -1,5 +1,6 @@
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Functions;
@@ -22,9 +23,7 @@ public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Polle
                     logging.CreateLogger<ReplicationDispatcher>()),
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
-                new CopyPoller(store, images, starter, finisher, settings.Policy, options, clock, logging.CreateLogger<CopyPoller>()),
-                clock,
-                TextWriter.Null,
+                new CopyPoller(store, images, starter, finisher, settings.Policy, options, NoMetrics.Instance, clock, logging.CreateLogger<CopyPoller>()),
                 logging.CreateLogger<PollerFunction>()));
     }
 

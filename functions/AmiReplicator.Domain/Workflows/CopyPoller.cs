@@ -1,5 +1,7 @@
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -31,6 +33,7 @@ public sealed class CopyPoller(
     CopyFinisher finisher,
     ReplicationPolicy policy,
     PollerOptions options,
+    IMetrics metrics,
     TimeProvider clock,
     ILogger<CopyPoller> log)
 {
@@ -47,6 +50,8 @@ public sealed class CopyPoller(
                 await ReconcileCountersAsync(counters.Where(c => c.Scope.DestinationRegion == region), holding, report, cancellationToken);
                 var (started, oldestWaiting) = await starter.StartWaitingAsync(region, options.PageSize, cancellationToken);
                 report.Started += started;
+                var age = oldestWaiting is { } oldest ? Math.Max(0, (clock.GetUtcNow() - oldest).TotalSeconds) : 0;
+                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, age, region);
                 if (report.OldestWaiting is null || oldestWaiting < report.OldestWaiting)
                 {
                     report.OldestWaiting = oldestWaiting;

@@ -1,0 +1,73 @@
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Domain.Observability;
+
+/// <summary>
+/// Counts copies started, completed and failed where every state change passes: at the store. Whichever path moves a
+/// job (the poller, a copy's own event, a retry by hand, a refusal at creation), its metric cannot be forgotten.
+/// </summary>
+public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) : ICopyJobStore
+{
+    public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+
+    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        var result = await inner.CreateIfAbsentAsync(job, cancellationToken);
+        if (result.Created)
+        {
+            Observe(null, result.Job);
+        }
+
+        return result;
+    }
+
+    public async Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
+    {
+        var result = await inner.TransitionAsync(from, to, budget, cancellationToken);
+        if (result is { Applied: true, Job: { } stored })
+        {
+            Observe(from, stored);
+        }
+
+        return result;
+    }
+
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
+        inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken);
+
+    public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
+
+    public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
+        inner.RepairHolderAsync(scope, holder, job, cancellationToken);
+
+    public Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken) => inner.RepairInFlightAsync(counter, cancellationToken);
+
+    private void Observe(CopyJob? from, CopyJob to)
+    {
+        if (from?.State == to.State)
+        {
+            return;
+        }
+
+        var destination = to.Key.DestinationRegion;
+        switch (to.State)
+        {
+            case CopyJobState.Copying:
+                metrics.Record(ReplicatorMetrics.CopiesStarted, 1, destination);
+                break;
+            case CopyJobState.Available:
+                metrics.Record(ReplicatorMetrics.CopiesCompleted, 1, destination);
+                if (to is { CopyStartedAt: { } started, CompletedAt: { } completed })
+                {
+                    metrics.Record(ReplicatorMetrics.CopyDuration, Math.Max(0, (completed - started).TotalSeconds), destination);
+                }
+
+                break;
+            case CopyJobState.Failed:
+                metrics.Record(ReplicatorMetrics.CopiesFailed, 1, destination);
+                break;
+        }
+    }
+}
