@@ -7,9 +7,15 @@ public static class FunctionEnvironment
     public const string Policy = "AMIREPL_POLICY";
     public const string AccountId = "AMIREPL_ACCOUNT_ID";
 
+    /// <summary>The dispatcher's: the request queue's DLQ, where a message that can never succeed goes at once with its reason.</summary>
+    public const string DeadLetterQueueUrl = "AMIREPL_DEAD_LETTER_QUEUE_URL";
+
     /// <summary>Only for the local cloud: an EC2 endpoint serving every region.</summary>
     public const string Ec2Endpoint = "AMIREPL_EC2_ENDPOINT";
 
     /// <summary>Only for the local cloud: a DynamoDB endpoint.</summary>
     public const string DynamoDbEndpoint = "AMIREPL_DYNAMODB_ENDPOINT";
+
+    /// <summary>Only for the local cloud: an SQS endpoint.</summary>
+    public const string SqsEndpoint = "AMIREPL_SQS_ENDPOINT";
 }

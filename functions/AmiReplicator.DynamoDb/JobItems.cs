@@ -9,6 +9,7 @@ namespace AmiReplicator.DynamoDb;
 internal static class JobItems
 {
     public const string CounterPartition = "SLOT";
+    public const string InFlightAttribute = "InFlight";
 
     public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
     {
@@ -24,13 +25,17 @@ internal static class JobItems
 
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
         SlotScope.Parse(item[JobTableSchema.SortKey].S),
-        item.TryGetValue("InFlight", out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
         item.TryGetValue("Holders", out var holders) && holders.SS is not null
             ? holders.SS.Select(CopyJobKey.FromHolderId).ToHashSet()
-            : new HashSet<CopyJobKey>());
+            : new HashSet<CopyJobKey>(),
+        OptionalTime(item, "BackOffUntil"));
 
     public static string ActivePartition(string destinationRegion, CopyJobState state) =>
         $"{state.ToString().ToUpperInvariant()}#{destinationRegion}";
+
+    /// <summary>Ended jobs that still have an image to remove stay in the sparse index under this partition until it is gone.</summary>
+    public static string CleanupPartition(string destinationRegion) => $"CLEANUP#{destinationRegion}";
 
     public static Dictionary<string, AttributeValue> ToItem(CopyJob job)
     {
@@ -45,6 +50,7 @@ internal static class JobItems
         item["Encrypt"] = new AttributeValue { BOOL = job.Encrypt };
         item["RequestedBy"] = S(job.RequestedBy);
         item["Attempt"] = N(job.Attempt);
+        item["StepFailures"] = N(job.StepFailures);
         item["CreatedAt"] = S(Time(job.CreatedAt));
         item["UpdatedAt"] = S(Time(job.UpdatedAt));
         item["Tags"] = new AttributeValue { M = job.Tags.ToDictionary(t => t.Key, t => S(t.Value)) };
@@ -52,16 +58,20 @@ internal static class JobItems
         SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
         SetIfPresent(item, "Reason", job.Reason);
         SetIfPresent(item, "TargetImageId", job.TargetImageId);
-        SetIfPresent(item, "FailedImageId", job.FailedImageId);
+        SetIfPresent(item, "ImageToRemove", job.ImageToRemove);
         SetIfPresent(item, "LastError", job.LastError);
         SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
+        SetIfPresent(item, "WaitingSince", job.WaitingSince is { } waiting ? Time(waiting) : null);
         SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
-        if (!job.State.IsTerminal())
+        // Sparse index: only jobs the poller still has to look at (not yet done, or done with an image left to remove).
+        var partition = !job.State.IsTerminal() ? ActivePartition(job.Key.DestinationRegion, job.State)
+            : job.ImageToRemove is not null ? CleanupPartition(job.Key.DestinationRegion)
+            : null;
+        if (partition is not null)
         {
-            // Sparse index: only jobs the poller still has to look at.
-            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion, job.State));
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(partition);
             item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
         }
 
@@ -81,11 +91,13 @@ internal static class JobItems
         RequestedBy = item["RequestedBy"].S,
         Reason = Optional(item, "Reason"),
         Attempt = int.Parse(item["Attempt"].N, CultureInfo.InvariantCulture),
+        StepFailures = item.TryGetValue("StepFailures", out var failures) ? int.Parse(failures.N, CultureInfo.InvariantCulture) : 0,
         TargetImageId = Optional(item, "TargetImageId"),
-        FailedImageId = Optional(item, "FailedImageId"),
+        ImageToRemove = Optional(item, "ImageToRemove"),
         CreatedAt = ParseTime(item["CreatedAt"].S),
         UpdatedAt = ParseTime(item["UpdatedAt"].S),
         NotBefore = OptionalTime(item, "NotBefore"),
+        WaitingSince = OptionalTime(item, "WaitingSince"),
         ClaimedAt = OptionalTime(item, "ClaimedAt"),
         CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
         CompletedAt = OptionalTime(item, "CompletedAt"),
@@ -111,7 +123,7 @@ internal static class JobItems
     private static DateTimeOffset? OptionalTime(Dictionary<string, AttributeValue> item, string name) =>
         Optional(item, name) is { } text ? ParseTime(text) : null;
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);

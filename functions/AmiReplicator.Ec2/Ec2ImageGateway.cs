@@ -108,12 +108,29 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
     {
         try
         {
-            await Call(() => clients.For(region).DeregisterImageAsync(new DeregisterImageRequest { ImageId = imageId }, cancellationToken));
+            await Call(() => clients.For(region).DeregisterImageAsync(new DeregisterImageRequest
+            {
+                ImageId = imageId,
+                // Without it the snapshots of a failed or stopped copy stay behind, billed and nobody's.
+                DeleteAssociatedSnapshots = true,
+            }, cancellationToken));
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.NotFound)
         {
             // Already gone: what deregistering wanted.
         }
+    }
+
+    public async Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+        {
+            Owners = ["self"],
+            Filters = [new Filter("name", [name])],
+            IncludeDeprecated = true,
+            IncludeDisabled = true,
+        }, cancellationToken));
+        return (response.Images ?? []).Select(i => ToInfo(i, region)).FirstOrDefault(i => i.Name == name);
     }
 
     public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
@@ -131,11 +148,11 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         }
         catch (AmazonServiceException e) when (e.ErrorCode is not null)
         {
-            throw new ImageServiceException(e.ErrorCode, e.Message, e);
+            throw new ImageServiceException(Ec2Errors.Classify(e.ErrorCode), e.ErrorCode, e.Message, e);
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException or TimeoutException)
         {
-            throw new ImageServiceException("NetworkError", e.Message, e);
+            throw new ImageServiceException(Ec2ErrorKind.Transient, "NetworkError", e.Message, e);
         }
     }
 

@@ -10,7 +10,9 @@ public sealed record ReplicatorSettings(
     string AccountId,
     string HomeRegion,
     Uri? Ec2Endpoint = null,
-    Uri? DynamoDbEndpoint = null)
+    Uri? DynamoDbEndpoint = null,
+    string? DeadLetterQueueUrl = null,
+    Uri? SqsEndpoint = null)
 {
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
@@ -35,6 +37,8 @@ public sealed record ReplicatorSettings(
             Required(FunctionEnvironment.AccountId),
             Required("AWS_REGION"),
             variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
-            variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null);
+            variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null,
+            variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
+            variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null);
     }
 }

@@ -69,6 +69,9 @@ public class InboundMessageTests
     [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","destinations":["x-1"]}""", "destination 'x-1'")]
     [InlineData("""{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2"}""", "not an EC2 AMI State Change")]
     [InlineData("""{"sourceRegion":7}""", "expected shape")]
+    [InlineData("""{"version":"0","detail-type":"EC2 AMI State Change","source":"aws.ec2","region":"us-east-1","resources":[null],"detail":{"ImageId":"ami-0abcdef1234567890","State":"available"}}""", "resources holds null")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","destinations":[null]}""", "destination 'null'")]
+    [InlineData("""{"Type":"Notification","MessageId":"m","TopicArn":"arn:aws:sns:us-east-1:123456789012:amis","Message":"{}"}""", "raw message delivery")]
     public void A_malformed_message_says_what_is_wrong(string body, string reason)
     {
         var message = Assert.IsType<InboundMessage.Malformed>(InboundMessage.Parse(body));

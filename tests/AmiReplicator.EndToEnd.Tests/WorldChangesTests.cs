@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 
@@ -30,7 +31,8 @@ public class WorldChangesTests(LocalCloudFixture cloud)
         var waiting = Assert.Single(await local.JobsAsync());
         Assert.Equal(CopyJobState.Waiting, waiting.State);
         Assert.Contains("ResourceLimitExceeded", waiting.LastError, StringComparison.Ordinal);
-        Assert.NotNull(waiting.NotBefore);
+        Assert.Equal(local.Clock.GetUtcNow() + CopyStarter.BackPressureDelay,
+            (await local.CountersAsync()).Single(c => c.Scope == SlotScope.Destination("eu-west-1")).BackOffUntil);
         await AssertNoSlotHeldAsync(local);
 
         otherTools.Dispose();
@@ -71,7 +73,7 @@ public class WorldChangesTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task A_copy_deregistered_by_a_person_is_abandoned_and_its_slots_released()
+    public async Task A_pending_copy_deregistered_by_a_person_ends_cancelled_with_the_reason_and_its_slots_released()
     {
         await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         await RequestAsync(local, "golden-1");
@@ -80,8 +82,9 @@ public class WorldChangesTests(LocalCloudFixture cloud)
         local.Simulator.DeregisterImage("eu-west-1", copying.TargetImageId!);
         var job = Assert.Single(await local.RunPollerUntilDoneAsync());
 
-        Assert.Equal(CopyJobState.Failed, job.State);
-        Assert.Contains($"target {copying.TargetImageId} no longer exists", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(CopyJobState.Cancelled, job.State);
+        Assert.Contains($"target {copying.TargetImageId} was deregistered before it finished", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(1, job.Attempt);
         await AssertNoSlotHeldAsync(local);
     }
 

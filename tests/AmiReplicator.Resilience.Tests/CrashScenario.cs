@@ -28,7 +28,8 @@ namespace AmiReplicator.Resilience.Tests;
 /// <item>the answer to the poller's first CopyImage into eu-central-1 is lost (it started the copy): the claim is repeated with its token;</item>
 /// <item>the first copy into eu-central-1 fails and is retried (its failed image deregistered first);</item>
 /// <item>a tag is removed from the pending copies in eu-central-1 and the finisher puts it back;</item>
-/// <item>copies into eu-west-1 are finished by their own EC2 event through the dispatcher, those into eu-central-1 by the poller.</item>
+/// <item>copies into eu-west-1 are finished by their own EC2 event through the dispatcher, those into eu-central-1 by the poller;</item>
+/// <item>A and B have the same name: the second copy into each destination finds it taken and is renamed.</item>
 /// </list>
 /// </summary>
 public sealed class CrashScenario : IAsyncDisposable
@@ -79,7 +80,7 @@ public sealed class CrashScenario : IAsyncDisposable
         _faulty = Workers.Compose(
             new FaultyJobStore(local.Replicator.Store, plan),
             new FaultyImageGateway(_lostAnswer, plan),
-            local.Replicator.Settings, local.Clock, local.Logging);
+            local.DeadLetterQueue, local.Replicator.Settings, local.Clock, local.Logging);
         _clean = Workers.Of(local.Replicator);
         // EventBridge forwards the available events of eu-west-1 only: the copies into eu-central-1 are left to the poller.
         local.Simulator.ImageStateChanged += (_, change) =>
@@ -120,7 +121,8 @@ public sealed class CrashScenario : IAsyncDisposable
             h.Simulator.SeedImage(Source, new SeedImage
             {
                 ImageId = Replicated[i],
-                Name = $"golden-{i}",
+                // One name for both: the second copy into each destination finds it taken and takes the disambiguated one.
+                Name = "golden",
                 Tags = new Dictionary<string, string> { ["team"] = "platform", ["Name"] = $"golden-{i}" },
                 LaunchPermissions = SourcePermissions,
                 DeprecationTime = DeprecateAt,
@@ -286,7 +288,7 @@ public sealed class CrashScenario : IAsyncDisposable
             if (Struck is null && command.DestinationRegion == region && Actor.Name == Actor.Poller)
             {
                 Struck = new CopyJobKey(command.SourceRegion, command.SourceImageId, command.DestinationRegion);
-                throw new ImageServiceException("RequestLimitExceeded", "Request limit exceeded (the SDK's retries ran out; the copy had started)");
+                throw new ImageServiceException(Ec2ErrorKind.Transient, "RequestLimitExceeded", "Request limit exceeded (the SDK's retries ran out; the copy had started)");
             }
 
             return imageId;
@@ -309,6 +311,9 @@ public sealed class CrashScenario : IAsyncDisposable
 
         public Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
             inner.DeregisterImageAsync(region, imageId, cancellationToken);
+
+        public Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken) =>
+            inner.FindOwnImageByNameAsync(region, name, cancellationToken);
 
         public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
             inner.EnableDeprecationAsync(region, imageId, deprecateAt, cancellationToken);

@@ -9,6 +9,8 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
+using AmiReplicator.Messages;
+using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -26,9 +28,14 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
+    private readonly PollerOptions? _pollerOptions;
+    private readonly TextWriter _sink;
+
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
+        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging, PollerOptions? pollerOptions)
     {
+        _pollerOptions = pollerOptions;
+        _sink = sink;
         Clock = clock;
         Simulator = simulator;
         Replicator = replicator;
@@ -42,12 +49,15 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
-    public Replicator Replicator { get; }
+    public Replicator Replicator { get; private set; }
     public AmazonSQSClient Sqs { get; }
     public LocalQueues Queues { get; }
     public SqsEventSource EventSource { get; }
     public StringWriter Log { get; }
     public ILoggerFactory Logging { get; }
+
+    /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
+    public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
 
     /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
     public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
@@ -61,17 +71,24 @@ public sealed class LocalReplication : IAsyncDisposable
         var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
 
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
+        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
+        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
-            simulator.Endpoint, cloud.DynamoDbUrl);
+            simulator.Endpoint, cloud.DynamoDbUrl, queues.DeadLetterQueueUrl, cloud.MotoUrl);
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
         var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
+        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, sink, logging, pollerOptions);
+    }
 
-        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
-        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging);
+    /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
+    public void ChangePolicy(string policyJson)
+    {
+        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
+        Replicator.Dispose();
+        Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
@@ -139,7 +156,12 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public async Task<List<Message>> DeadLettersAsync()
     {
-        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = Queues.DeadLetterQueueUrl, MaxNumberOfMessages = 10 });
+        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = Queues.DeadLetterQueueUrl,
+            MaxNumberOfMessages = 10,
+            MessageAttributeNames = ["All"],
+        });
         return response.Messages ?? [];
     }
 

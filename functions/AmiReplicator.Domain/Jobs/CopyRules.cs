@@ -30,29 +30,11 @@ public static class CopyRules
         return null;
     }
 
-    /// <summary>The tags a copy carries: the source's user tags, the policy's extra tags, and provenance (which always wins).</summary>
-    public static IReadOnlyDictionary<string, string> TagsFor(ImageInfo source, ReplicationPolicy policy)
-    {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in source.UserTags)
-        {
-            tags[key] = value;
-        }
-
-        foreach (var (key, value) in policy.ExtraTags)
-        {
-            tags[key] = value;
-        }
-
-        tags[ProvenanceTags.SourceImageId] = source.ImageId;
-        tags[ProvenanceTags.SourceRegion] = source.Region;
-        return tags;
-    }
-
     /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
     public static CopyJob NewJob(ImageInfo source, Destination destination, ReplicationPolicy policy, ReplicationRequest request, string ownAccountId, DateTimeOffset now)
     {
         var refusal = Refusal(source, destination, ownAccountId);
+        var (tags, leftOut) = CopyTags.For(source, policy);
         return new CopyJob
         {
             Key = new CopyJobKey(source.Region, source.ImageId, destination.Region),
@@ -61,13 +43,18 @@ public static class CopyRules
             Description = policy.Templates.DescriptionFor(source, destination.Region),
             Encrypt = destination.Encrypt,
             KmsKeyId = destination.KmsKeyId,
-            Tags = TagsFor(source, policy),
+            Tags = tags,
             RequestedBy = request.RequestedBy,
             Reason = request.Reason,
             CreatedAt = now,
             UpdatedAt = now,
+            WaitingSince = now,
             CompletedAt = refusal is null ? null : now,
             LastError = refusal,
+            Notes = leftOut.Count == 0 ? [] :
+            [
+                $"source tags left out, EC2 allows {CopyTags.MaxTagsPerResource} per image: {string.Join(", ", leftOut)}",
+            ],
         };
     }
 }

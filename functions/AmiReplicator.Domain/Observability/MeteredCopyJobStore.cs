@@ -5,7 +5,7 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Domain.Observability;
 
 /// <summary>
-/// Counts copies started, completed and failed where every state change passes: at the store. Whichever path moves a
+/// Counts copies started, completed, failed and cancelled where every state change passes: at the store. Whichever path moves a
 /// job (the poller, a copy's own event, a retry by hand, a refusal at creation), its metric cannot be forgotten.
 /// </summary>
 public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) : ICopyJobStore
@@ -37,7 +37,15 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
         inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken);
 
+    public Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        inner.ListToCleanUpAsync(destinationRegion, limit, cancellationToken);
+
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
+
+    public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) => inner.CreateCounterAsync(counter, cancellationToken);
+
+    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
+        inner.BackOffAsync(destinationRegion, until, cancellationToken);
 
     public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
         inner.RepairHolderAsync(scope, holder, job, cancellationToken);
@@ -67,6 +75,9 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
                 break;
             case CopyJobState.Failed:
                 metrics.Record(ReplicatorMetrics.CopiesFailed, 1, destination);
+                break;
+            case CopyJobState.Cancelled:
+                metrics.Record(ReplicatorMetrics.CopiesCancelled, 1, destination);
                 break;
         }
     }

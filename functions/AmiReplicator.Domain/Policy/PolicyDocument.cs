@@ -16,6 +16,9 @@ public sealed class PolicyDocument
     public Dictionary<string, string>? Tags { get; set; }
     public RetriesDocument? Retries { get; set; }
     public string? Schedule { get; set; }
+
+    /// <summary>Copy a public source's "all" launch permission to its copies (off: copies are shared only with who the source names).</summary>
+    public bool? CopyPublicLaunchPermission { get; set; }
 }
 
 public sealed class DestinationDocument

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.Domain.Policy;
 
@@ -12,7 +13,8 @@ public sealed partial record ReplicationPolicy(
     IReadOnlyDictionary<string, string> ExtraTags,
     RetryPolicy Retries,
     string Schedule,
-    SlotBudget DefaultBudget)
+    SlotBudget DefaultBudget,
+    bool CopyPublicLaunchPermission = false)
 {
     public const int DefaultMaxInFlightPerDestination = 50;
     public const int DefaultMaxInFlightPerSource = 25;
@@ -38,9 +40,6 @@ public sealed partial record ReplicationPolicy(
 
         return FromDocument(document ?? throw new PolicyException("policy", "is empty"));
     }
-
-    public static string ToJson(PolicyDocument document) =>
-        JsonSerializer.Serialize(document, PolicyJsonContext.Default.PolicyDocument);
 
     public static ReplicationPolicy FromDocument(PolicyDocument document)
     {
@@ -76,23 +75,20 @@ public sealed partial record ReplicationPolicy(
             : RetryPolicy.Default.Backoff;
 
         var templates = document.Templates ?? new TemplatesDocument();
-        var extraTags = document.Tags ?? [];
-        foreach (var key in extraTags.Keys)
-        {
-            ValidateTagKey(key, $"tags.{key}");
-        }
+        var extraTags = ValidateExtraTags(document.Tags ?? []);
 
         return new ReplicationPolicy(
             destinations,
             sourceRegions,
             ValidateSelection(document.Selection ?? new SelectionDocument()),
             new CopyTemplates(
-                CopyTemplates.Validate(templates.Name ?? CopyTemplates.DefaultName, "templates.name"),
-                CopyTemplates.Validate(templates.Description ?? CopyTemplates.DefaultDescription, "templates.description")),
+                CopyTemplates.ValidateName(templates.Name ?? CopyTemplates.DefaultName, "templates.name"),
+                CopyTemplates.ValidateDescription(templates.Description ?? CopyTemplates.DefaultDescription, "templates.description")),
             extraTags,
             new RetryPolicy(maxAttempts, backoff),
             ValidateSchedule(document.Schedule),
-            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)));
+            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
+            document.CopyPublicLaunchPermission == true);
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)
@@ -165,18 +161,43 @@ public sealed partial record ReplicationPolicy(
         return schedule;
     }
 
-    internal static void ValidateTagKey(string key, string field)
+    /// <summary>The policy's tags must fit on every copy beside the provenance tags, within EC2's limits for each tag.</summary>
+    private static Dictionary<string, string> ValidateExtraTags(Dictionary<string, string> tags)
     {
-        if (string.IsNullOrWhiteSpace(key) || key.Length > 128)
+        var room = CopyTags.MaxTagsPerResource - ProvenanceTagCount;
+        if (tags.Count > room)
         {
-            throw new PolicyException(field, "tag keys must be 1 to 128 characters");
+            throw new PolicyException("tags", $"{tags.Count} tags given; EC2 allows {CopyTags.MaxTagsPerResource} per resource and the replicator's own {ProvenanceTagCount} provenance tags leave room for {room}");
         }
 
-        if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+        foreach (var (key, value) in tags)
         {
-            throw new PolicyException(field, "tag keys starting with 'aws:' are reserved by AWS and cannot be written");
+            var field = $"tags.{key}";
+            if (string.IsNullOrWhiteSpace(key) || key.Length > CopyTags.MaxKeyLength)
+            {
+                throw new PolicyException(field, $"tag keys must be 1 to {CopyTags.MaxKeyLength} characters");
+            }
+
+            if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PolicyException(field, "tag keys starting with 'aws:' are reserved by AWS and cannot be written");
+            }
+
+            if (key.StartsWith(ProvenanceTags.Prefix, StringComparison.Ordinal))
+            {
+                throw new PolicyException(field, $"tag keys starting with '{ProvenanceTags.Prefix}' are the replicator's provenance tags");
+            }
+
+            if (value is null || value.Length > CopyTags.MaxValueLength)
+            {
+                throw new PolicyException(field, $"tag values must be 0 to {CopyTags.MaxValueLength} characters");
+            }
         }
+
+        return tags;
     }
+
+    private const int ProvenanceTagCount = 2;
 
     private static string KnownRegion(string? region, string field)
     {

@@ -20,9 +20,11 @@ public sealed class ReplicationDispatcher(
     /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
     public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, CancellationToken cancellationToken)
     {
+        // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
+        var destinations = DestinationsFor(request);
         var source = await images.DescribeImageAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
-        return await ReplicateAsync(source, request, cancellationToken);
+        return await ReplicateAsync(source, request, destinations, cancellationToken);
     }
 
     /// <summary>
@@ -45,7 +47,7 @@ public sealed class ReplicationDispatcher(
         }
 
         return change.IsAvailable
-            ? await ReplicateAsync(image, change.AsRequest(), cancellationToken)
+            ? await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), cancellationToken)
             : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
     }
 
@@ -69,13 +71,18 @@ public sealed class ReplicationDispatcher(
         if (job is null || job.TargetImageId != copy.ImageId)
         {
             // EC2 names a source on every copy, also those others made: only a job's own target is ours.
-            return ProvenanceTags.IsReplicatorCopy(copy.Tags)
-                ? DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again")
-                : await ReplicateAsync(copy, new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event), cancellationToken);
+            if (ProvenanceTags.IsReplicatorCopy(copy.Tags))
+            {
+                return DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again");
+            }
+
+            var request = new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event);
+            return await ReplicateAsync(copy, request, DestinationsFor(request), cancellationToken);
         }
 
         if (job.State == CopyJobState.Copying)
         {
+            // A finishing step that fails is recorded on the job and retried by the poller: the event itself has been handled.
             var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
             var (started, _) = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
             log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
@@ -84,16 +91,24 @@ public sealed class ReplicationDispatcher(
         return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, now {(await store.GetAsync(key, cancellationToken))?.State}; copies are never replicated again");
     }
 
-    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, CancellationToken cancellationToken)
+    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, IReadOnlyList<Destination> destinations, CancellationToken cancellationToken)
     {
         if (ProvenanceTags.IsReplicatorCopy(source.Tags))
         {
             return DispatchReport.Ignored($"{source.ImageId} is a copy made by the replicator (from {source.Tags[ProvenanceTags.SourceImageId]}); copies are never replicated again");
         }
 
-        if (source.State != ImageState.Available)
+        switch (source.State)
         {
-            throw new RequestFailedException($"source AMI {source.ImageId} is {source.State}, not available yet", permanent: false);
+            case ImageState.Available:
+                break;
+            case ImageState.Pending:
+                throw new RequestFailedException($"source AMI {source.ImageId} is pending, not available yet", permanent: false);
+            case ImageState.Disabled:
+                throw new RequestFailedException($"source AMI {source.ImageId} in {source.Region} is disabled: EC2 copies only available AMIs; "
+                    + "enable it (EnableImage) and ask again", permanent: true);
+            default:
+                throw new RequestFailedException($"source AMI {source.ImageId} in {source.Region} is {source.State.ToString().ToLowerInvariant()}: there is nothing to copy", permanent: true);
         }
 
         if (request.Origin == RequestOrigin.Event && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
@@ -107,7 +122,7 @@ public sealed class ReplicationDispatcher(
         }
 
         var jobs = new List<CopyJob>();
-        foreach (var destination in DestinationsFor(request))
+        foreach (var destination in destinations)
         {
             jobs.Add(await RecordAndStartAsync(source, destination, request, cancellationToken));
         }
@@ -115,18 +130,24 @@ public sealed class ReplicationDispatcher(
         return new DispatchReport(jobs, null);
     }
 
-    private IEnumerable<Destination> DestinationsFor(ReplicationRequest request)
+    /// <summary>The destinations a request asks for, all in the policy (else nothing is done), the source region left out.</summary>
+    private List<Destination> DestinationsFor(ReplicationRequest request)
     {
-        var asked = request.Destinations ?? policy.Destinations.Select(d => d.Region).ToList();
-        foreach (var region in asked.Distinct())
+        var asked = (request.Destinations ?? policy.Destinations.Select(d => d.Region).ToList()).Distinct().Where(r => r != request.SourceRegion).ToList();
+        if (asked.Count == 0 && request.Destinations is not null)
         {
-            var destination = policy.FindDestination(region)
-                ?? throw new RequestFailedException($"destination {region} is not in the replication policy", permanent: true);
-            if (region != request.SourceRegion)
-            {
-                yield return destination;
-            }
+            throw new RequestFailedException($"the only destination asked, {request.SourceRegion}, is the source's own region: there is nothing to copy", permanent: true);
         }
+
+        var outside = asked.Where(r => policy.FindDestination(r) is null).ToList();
+        if (outside.Count > 0)
+        {
+            throw new RequestFailedException(
+                $"{(outside.Count == 1 ? "destination" : "destinations")} {string.Join(", ", outside)} {(outside.Count == 1 ? "is" : "are")} not in the replication policy "
+                + $"(its destinations: {string.Join(", ", policy.Destinations.Select(d => d.Region))}); nothing was done", permanent: true);
+        }
+
+        return [.. asked.Select(r => policy.FindDestination(r)!)];
     }
 
     private async Task<CopyJob> RecordAndStartAsync(ImageInfo source, Destination destination, ReplicationRequest request, CancellationToken cancellationToken)
@@ -138,32 +159,47 @@ public sealed class ReplicationDispatcher(
         {
             log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
         }
-        else if (job.State == CopyJobState.Failed && request.Origin == RequestOrigin.Manual)
+        else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
         {
-            job = await RetryFailedAsync(job, source, destination, request, now, cancellationToken) ?? job;
+            job = await StartOverAsync(job, source, destination, request, why, now, cancellationToken) ?? job;
         }
 
         if (job.State == CopyJobState.Waiting && (job.NotBefore is null || job.NotBefore <= now))
         {
-            await starter.TryStartAsync(job, cancellationToken);
-            job = await store.GetAsync(job.Key, cancellationToken) ?? job;
+            if (await starter.TryStartAsync(job, cancellationToken) is not StartOutcome.DestinationFull and not StartOutcome.PairFull and not StartOutcome.BackingOff)
+            {
+                job = await store.GetAsync(job.Key, cancellationToken) ?? job;
+            }
         }
 
         return job;
     }
 
-    private async Task<CopyJob?> RetryFailedAsync(CopyJob failed, ImageInfo source, Destination destination, ReplicationRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Why a job asked for again by hand starts over: it failed, was cancelled, or its copy is gone. Null: it stands as it is.</summary>
+    private async Task<string?> WhyAgainAsync(CopyJob job, CancellationToken cancellationToken) => job.State switch
     {
-        // Planned afresh: the source or the policy may have changed since the failure, and a refusal is checked again.
-        var retry = CopyRules.NewJob(source, destination, policy, request, ownAccountId, now) with
+        CopyJobState.Failed => $"it had failed: {job.LastError}",
+        CopyJobState.Cancelled => $"it had been cancelled: {job.LastError}",
+        CopyJobState.Available when job.TargetImageId is { } target
+            && await images.DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
+            => $"its copy {target} was deregistered",
+        _ => null,
+    };
+
+    private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, string why,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
+        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, now);
+        var retry = again with
         {
-            Version = failed.Version,
-            Attempt = failed.Attempt + 1,
-            CreatedAt = failed.CreatedAt,
-            Notes = [.. failed.Notes, $"retried by {request.RequestedBy} after: {failed.LastError}"],
+            Version = ended.Version,
+            Attempt = ended.Attempt + 1,
+            CreatedAt = ended.CreatedAt,
+            Notes = [.. ended.Notes, $"asked again by {request.RequestedBy}: {why}", .. again.Notes],
         };
-        var result = await store.TransitionAsync(failed, retry, policy.BudgetFor(failed.Key.DestinationRegion), cancellationToken);
-        log.LogInformation("Manual retry of {Job}: {Status}", failed.Key, result.Status);
+        var result = await store.TransitionAsync(ended, retry, policy.BudgetFor(ended.Key.DestinationRegion), cancellationToken);
+        log.LogInformation("{Job} asked again by {RequestedBy} ({Why}): {Status}", ended.Key, request.RequestedBy, why, result.Status);
         return result.Job;
     }
 }
@@ -174,9 +210,9 @@ public sealed record DispatchReport(IReadOnlyList<CopyJob> Jobs, string? Ignored
     public static DispatchReport Ignored(string reason) => new([], reason);
 }
 
-/// <summary>A request that cannot be handled now; the message is redelivered and, if it keeps failing, ends in the DLQ.</summary>
+/// <summary>A request that cannot be handled now: redelivered when a later delivery may succeed, dead-lettered at once when none can.</summary>
 public sealed class RequestFailedException(string message, bool permanent) : Exception(message)
 {
-    /// <summary>True when repeating will not help (the message is bound for the DLQ); false when a later delivery may succeed.</summary>
+    /// <summary>True when repeating will not help (the message goes to the DLQ with its reason); false when a later delivery may succeed.</summary>
     public bool Permanent { get; } = permanent;
 }

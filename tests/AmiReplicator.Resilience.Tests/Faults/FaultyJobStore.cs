@@ -20,8 +20,22 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListActiveAsync), state.ToString(), () => inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken));
 
+    public Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListToCleanUpAsync), "", () => inner.ListToCleanUpAsync(destinationRegion, limit, cancellationToken));
+
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
+
+    public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CreateCounterAsync), counter.Scope.SourceRegion is null ? "destination" : "pair",
+            () => inner.CreateCounterAsync(counter, cancellationToken));
+
+    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(BackOffAsync), "", async () =>
+        {
+            await inner.BackOffAsync(destinationRegion, until, cancellationToken);
+            return true;
+        });
 
     public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(RepairHolderAsync), job?.State.HoldsSlot() == true ? "add holder" : "remove holder",
