@@ -137,6 +137,27 @@ public class BudgetsAndPolicyChangesTests(LocalCloudFixture cloud)
     }
 
     [Fact]
+    public async Task A_draining_destination_finishes_its_copies_in_flight_cancels_its_waiting_work_and_takes_no_new_request()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1},{"region":"eu-central-1"}]}""");
+        var first = await RequestAsync(h, "golden-1");
+        var second = await RequestAsync(h, "golden-2");
+
+        h.ChangePolicy("""{"destinations":[{"region":"eu-west-1","maxInFlight":1,"drain":true},{"region":"eu-central-1"}]}""");
+        var third = await RequestAsync(h, "golden-3");
+        var asked = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-4" });
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{asked}}","requestedBy":"alice","destinations":["eu-west-1"]}""");
+        await h.DeliverAsync();
+        var jobs = (await h.RunPollerUntilDoneAsync()).Where(j => j.Key.DestinationRegion == "eu-west-1").ToDictionary(j => j.Key.SourceImageId);
+
+        Assert.Equal(CopyJobState.Available, jobs[first].State);
+        Assert.Equal((CopyJobState.Cancelled, "destination eu-west-1 is draining (drain: true in the policy)"), (jobs[second].State, jobs[second].LastError));
+        Assert.False(jobs.ContainsKey(third));
+        Assert.False(jobs.ContainsKey(asked));
+        Assert.Contains("not in the replication policy or draining", Assert.Single(await h.DeadLettersAsync()).MessageAttributes["FailureReason"].StringValue, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_lowered_budget_holds_at_once_the_copies_above_it_finish_and_no_new_one_starts_until_there_is_room()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":3}]}""");

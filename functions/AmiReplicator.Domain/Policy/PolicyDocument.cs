@@ -31,6 +31,9 @@ public sealed class DestinationDocument
     public string? KmsKeyId { get; set; }
     public int? MaxInFlight { get; set; }
     public int? MaxInFlightPerSource { get; set; }
+
+    /// <summary>true: no new copies into this region (waiting ones are cancelled), copies in flight finish; the step before removing it.</summary>
+    public bool? Drain { get; set; }
 }
 
 public sealed class SelectionDocument

@@ -23,6 +23,9 @@ public sealed partial record ReplicationPolicy(
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
 
+    /// <summary>The destination, if it is in the policy and not draining: the ones new copies go to.</summary>
+    public Destination? FindOpenDestination(string region) => FindDestination(region) is { TakesNewCopies: true } open ? open : null;
+
     /// <summary>The destination's budget; a region dropped from the policy keeps the default one until its copies finish.</summary>
     public SlotBudget BudgetFor(string region) => FindDestination(region)?.Budget ?? DefaultBudget;
 
@@ -123,7 +126,7 @@ public sealed partial record ReplicationPolicy(
 
         var perDestination = Positive(d.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
         var perSource = Positive(d.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
-        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource));
+        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource), d.Drain == true);
     }
 
     private static Selection ValidateSelection(SelectionDocument s)
@@ -238,7 +241,11 @@ public sealed partial record ReplicationPolicy(
 }
 
 /// <summary>A destination region, how its copies are encrypted, and how many copies may run into it at once.</summary>
-public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget);
+/// <param name="Draining">No new copies go there; those in flight finish (the functions keep their permissions there).</param>
+public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget, bool Draining = false)
+{
+    public bool TakesNewCopies => !Draining;
+}
 
 /// <summary>Copies in flight allowed into one destination, in all and from any one source region.</summary>
 public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource);

@@ -65,9 +65,10 @@ public sealed class CopyPoller(
         await PartAsync(region, "removing images left behind", report, () => CleanUpAsync(region, report, cancellationToken));
         await PartAsync(region, "reconciling counters", report, async () =>
             report.Repaired += await reconciler.ReconcileAsync(region, counters, holding, cancellationToken));
-        await PartAsync(region, policy.FindDestination(region) is null ? "cancelling waiting work" : "starting waiting work", report, async () =>
+        var open = policy.FindOpenDestination(region) is not null;
+        await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
-            var leftWaiting = policy.FindDestination(region) is null
+            var leftWaiting = !open
                 ? await CancelWaitingAsync(region, report, cancellationToken)
                 : backingOff
                     ? await store.ListActiveAsync(region, CopyJobState.Waiting, options.PageSize, cancellationToken)
@@ -173,8 +174,8 @@ public sealed class CopyPoller(
     }
 
     /// <summary>
-    /// A destination no longer in the policy starts no new copies: its waiting jobs end CANCELLED with the reason (its copies in
-    /// flight are finished as usual). Asking for the copy again after the destination is back in the policy starts it over.
+    /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
+    /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
     /// </summary>
     private async Task<IReadOnlyList<CopyJob>> CancelWaitingAsync(string region, PollReport report, CancellationToken cancellationToken)
     {
@@ -182,7 +183,9 @@ public sealed class CopyPoller(
         {
             try
             {
-                report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, $"destination {region} is no longer in the replication policy", cancellationToken));
+                report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, policy.FindDestination(region) is null
+                    ? $"destination {region} is no longer in the replication policy"
+                    : $"destination {region} is draining (drain: true in the policy)", cancellationToken));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

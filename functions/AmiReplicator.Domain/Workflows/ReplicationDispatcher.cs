@@ -133,21 +133,22 @@ public sealed class ReplicationDispatcher(
     /// <summary>The destinations a request asks for, all in the policy (else nothing is done), the source region left out.</summary>
     private List<Destination> DestinationsFor(ReplicationRequest request)
     {
-        var asked = (request.Destinations ?? policy.Destinations.Select(d => d.Region).ToList()).Distinct().Where(r => r != request.SourceRegion).ToList();
+        var asked = (request.Destinations ?? policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region).ToList())
+            .Distinct().Where(r => r != request.SourceRegion).ToList();
         if (asked.Count == 0 && request.Destinations is not null)
         {
             throw new RequestFailedException($"the only destination asked, {request.SourceRegion}, is the source's own region: there is nothing to copy", permanent: true);
         }
 
-        var outside = asked.Where(r => policy.FindDestination(r) is null).ToList();
+        var outside = asked.Where(r => policy.FindOpenDestination(r) is null).ToList();
         if (outside.Count > 0)
         {
             throw new RequestFailedException(
                 $"{(outside.Count == 1 ? "destination" : "destinations")} {string.Join(", ", outside)} {(outside.Count == 1 ? "is" : "are")} not in the replication policy "
-                + $"(its destinations: {string.Join(", ", policy.Destinations.Select(d => d.Region))}); nothing was done", permanent: true);
+                + $"or draining (it copies to: {string.Join(", ", policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region))}); nothing was done", permanent: true);
         }
 
-        return [.. asked.Select(r => policy.FindDestination(r)!)];
+        return [.. asked.Select(r => policy.FindOpenDestination(r)!)];
     }
 
     private async Task<CopyJob> RecordAndStartAsync(ImageInfo source, Destination destination, ReplicationRequest request, CancellationToken cancellationToken)
