@@ -44,9 +44,6 @@ public static class ReplicatorMetrics
     /// <summary>How long the oldest job has waited for its current attempt; 0 when none waits.</summary>
     public static readonly MetricDefinition OldestWaitingJobAge = new("OldestWaitingJobAgeSeconds", Seconds, true);
 
-    /// <summary>Jobs waiting for a slot after the pass.</summary>
-    public static readonly MetricDefinition WaitingJobs = new("WaitingJobs", Count, false);
-
     /// <summary>Copies holding a slot of the destination after the pass.</summary>
     public static readonly MetricDefinition CopiesInFlight = new("CopiesInFlight", Count, false);
 

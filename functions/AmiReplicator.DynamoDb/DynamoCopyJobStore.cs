@@ -31,7 +31,48 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return response.IsItemSet ? FromItem(response.Item) : null;
     }
 
-    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            // All in one call: a new AMI's jobs are new together. A duplicate event finds them all there and writes nothing.
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [.. jobs.Select(job => new TransactWriteItem
+                {
+                    Put = new Put
+                    {
+                        TableName = tableName,
+                        Item = ToItem(job),
+                        ConditionExpression = "attribute_not_exists(PK)",
+                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                    },
+                })],
+            }, cancellationToken);
+            return [.. jobs.Select(job => (job, true))];
+        }
+        catch (TransactionCanceledException e) when (FailedConditions(e).Count > 0)
+        {
+            // Some exist: those stand as stored, the others are written one by one (each may race another worker's write).
+            var reasons = e.CancellationReasons;
+            var results = new List<(CopyJob, bool)>();
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                results.Add(reasons[i].Code == ConditionalCheckFailed && reasons[i].Item is { Count: > 0 } existing
+                    ? (FromItem(existing), false)
+                    : await CreateIfAbsentAsync(jobs[i], cancellationToken));
+            }
+
+            return results;
+        }
+    }
+
+    private async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
     {
         try
         {
@@ -104,16 +145,19 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             return done;
         }
 
-        // The first counter that refused says why: missing, backing off, or full.
-        var (position, old) = outcome.RefusingCounters[0];
-        var scope = scopes[position];
-        var counter = old is { Count: > 0 } && old.ContainsKey(InFlightAttribute) ? CounterFromItem(old) : null;
-        var status = counter switch
+        // A missing counter comes first (it is rebuilt before anything else), then the first that refused: backing off, or full.
+        var refusals = outcome.RefusingCounters
+            .Select(r => (Scope: scopes[r.Position], Counter: r.Item is { Count: > 0 } old && old.ContainsKey(InFlightAttribute) ? CounterFromItem(old) : null))
+            .ToList();
+        if (refusals.FirstOrDefault(r => r.Counter is null) is { Scope: { } missing })
         {
-            null => TransitionStatus.CounterMissing,
-            _ when scope.SourceRegion is null && counter.BacksOffAt(next.UpdatedAt) => TransitionStatus.BackingOff,
-            _ => scope.SourceRegion is null ? TransitionStatus.DestinationFull : TransitionStatus.PairFull,
-        };
+            return new TransitionResult(TransitionStatus.CounterMissing, from, missing);
+        }
+
+        var (scope, counter) = refusals[0];
+        var status = scope.SourceRegion is null
+            ? counter!.BacksOffAt(next.UpdatedAt) ? TransitionStatus.BackingOff : TransitionStatus.DestinationFull
+            : TransitionStatus.PairFull;
         return new TransitionResult(status, from, scope);
     }
 
@@ -177,25 +221,34 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
-        QueryIndexAsync(ActivePartition(destinationRegion, state), limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(ActivePartition(destinationRegion), readyBefore: null, limit, cancellationToken);
 
-    public Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        QueryIndexAsync(CleanupPartition(destinationRegion), limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(WaitingPartition(destinationRegion, sourceRegion),
+            readyBy is { } time ? StartOrderKeyBound(CopyJob.FloorMinute(time).AddMinutes(1)) : null, limit, cancellationToken);
 
-    private async Task<IReadOnlyList<CopyJob>> QueryIndexAsync(string partition, int limit, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<CopyJob>> QueryIndexAsync(string partition, string? readyBefore, int limit, CancellationToken cancellationToken)
     {
         var jobs = new List<CopyJob>();
         Dictionary<string, AttributeValue>? start = null;
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = S(partition) };
+        if (readyBefore is not null)
+        {
+            values[":ready"] = S(readyBefore);
+        }
+
         do
         {
             var response = await dynamo.QueryAsync(new QueryRequest
             {
                 TableName = tableName,
                 IndexName = JobTableSchema.ActiveIndexName,
-                KeyConditionExpression = "#pk = :pk",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey },
-                ExpressionAttributeValues = new() { [":pk"] = S(partition) },
+                KeyConditionExpression = readyBefore is null ? "#pk = :pk" : "#pk = :pk AND #sk < :ready",
+                ExpressionAttributeNames = readyBefore is null
+                    ? new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey }
+                    : new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey },
+                ExpressionAttributeValues = values,
                 ScanIndexForward = true,
                 Limit = limit - jobs.Count,
                 ExclusiveStartKey = start,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.DynamoDb;
@@ -31,11 +32,24 @@ internal static class JobItems
             : new HashSet<CopyJobKey>(),
         OptionalTime(item, "BackOffUntil"));
 
-    public static string ActivePartition(string destinationRegion, CopyJobState state) =>
-        $"{state.ToString().ToUpperInvariant()}#{destinationRegion}";
+    /// <summary>Waiting jobs, one partition per source->destination pair, sorted in start order (<see cref="StartOrderKey"/>).</summary>
+    public static string WaitingPartition(string destinationRegion, string sourceRegion) => $"WAITING#{destinationRegion}#{sourceRegion}";
 
-    /// <summary>Ended jobs that still have an image to remove stay in the sparse index under this partition until it is gone.</summary>
-    public static string CleanupPartition(string destinationRegion) => $"CLEANUP#{destinationRegion}";
+    /// <summary>Claimed and copying jobs, and ended ones with an image left to remove: all the poller checks, in one query.</summary>
+    public static string ActivePartition(string destinationRegion) => $"ACTIVE#{destinationRegion}";
+
+    /// <summary>
+    /// <see cref="CopyJob.StartOrder"/> as a string: the ready minute, then the size largest first, then since when it waits.
+    /// Every key of a job ready by a minute sorts before <see cref="StartOrderKeyBound"/> of the next minute.
+    /// </summary>
+    public static string StartOrderKey(CopyJob job) =>
+        $"{MinuteText(job.ReadyMinute)}#{MaxSortedSize - Math.Clamp(job.SizeGiB, 0, MaxSortedSize):D7}#{Time(job.WaitingSinceOrCreated)}#{job.Key.SourceImageId}";
+
+    public static string StartOrderKeyBound(DateTimeOffset minute) => MinuteText(minute);
+
+    private const int MaxSortedSize = 9_999_999;
+
+    private static string MinuteText(DateTimeOffset minute) => minute.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
 
     public static Dictionary<string, AttributeValue> ToItem(CopyJob job)
     {
@@ -55,6 +69,18 @@ internal static class JobItems
         item["UpdatedAt"] = S(Time(job.UpdatedAt));
         item["Tags"] = new AttributeValue { M = job.Tags.ToDictionary(t => t.Key, t => S(t.Value)) };
         item["Notes"] = new AttributeValue { L = job.Notes.Select(S).ToList() };
+        item["SizeGiB"] = N(job.SizeGiB);
+        if (job.LaunchPermissions is { } permissions)
+        {
+            // IsLSet: an empty list (read, and nobody to share with) is stored as one, not left out like "not read".
+            item["LaunchPermissions"] = new AttributeValue
+            {
+                L = permissions.Select(p => new AttributeValue { M = new() { ["Kind"] = S(p.Kind.ToString()), ["Value"] = S(p.Value) } }).ToList(),
+                IsLSet = true,
+            };
+        }
+
+        SetIfPresent(item, "SourceDeprecationTime", job.SourceDeprecationTime is { } deprecation ? Time(deprecation) : null);
         SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
         SetIfPresent(item, "Reason", job.Reason);
         SetIfPresent(item, "TargetImageId", job.TargetImageId);
@@ -65,13 +91,15 @@ internal static class JobItems
         SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
-        // Sparse index: only jobs the poller still has to look at (not yet done, or done with an image left to remove).
-        var partition = !job.State.IsTerminal() ? ActivePartition(job.Key.DestinationRegion, job.State)
-            : job.ImageToRemove is not null ? CleanupPartition(job.Key.DestinationRegion)
-            : null;
-        if (partition is not null)
+        // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
+        if (job.State == CopyJobState.Waiting)
         {
-            item[JobTableSchema.ActiveIndexPartitionKey] = S(partition);
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.DestinationRegion, job.Key.SourceRegion));
+            item[JobTableSchema.ActiveIndexSortKey] = S(StartOrderKey(job));
+        }
+        else if (!job.State.IsTerminal() || job.ImageToRemove is not null)
+        {
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion));
             item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
         }
 
@@ -103,6 +131,11 @@ internal static class JobItems
         CompletedAt = OptionalTime(item, "CompletedAt"),
         LastError = Optional(item, "LastError"),
         Notes = item.TryGetValue("Notes", out var notes) && notes.L is not null ? notes.L.Select(n => n.S).ToList() : [],
+        SizeGiB = item.TryGetValue("SizeGiB", out var size) ? int.Parse(size.N, CultureInfo.InvariantCulture) : 0,
+        LaunchPermissions = item.TryGetValue("LaunchPermissions", out var permissions) && permissions.IsLSet
+            ? (permissions.L ?? []).Select(p => new LaunchPermission(Enum.Parse<LaunchPermissionKind>(p.M["Kind"].S), p.M["Value"].S)).ToList()
+            : null,
+        SourceDeprecationTime = OptionalTime(item, "SourceDeprecationTime"),
     };
 
     public static AttributeValue S(string value) => new() { S = value };

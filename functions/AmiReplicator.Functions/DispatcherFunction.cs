@@ -23,9 +23,10 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
     public async Task<SqsBatchResponse> HandleAsync(SqsEvent sqsEvent, CancellationToken cancellationToken)
     {
         var response = new SqsBatchResponse();
+        var slots = dispatcher.NewInvocation();
         foreach (var record in sqsEvent.Records)
         {
-            if (!await HandleRecordAsync(record, cancellationToken))
+            if (!await HandleRecordAsync(record, slots, cancellationToken))
             {
                 response.BatchItemFailures.Add(new BatchItemFailure { ItemIdentifier = record.MessageId });
             }
@@ -35,7 +36,7 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
     }
 
     /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
-    private async Task<bool> HandleRecordAsync(SqsMessage record, CancellationToken cancellationToken)
+    private async Task<bool> HandleRecordAsync(SqsMessage record, InvocationSlots slots, CancellationToken cancellationToken)
     {
         try
         {
@@ -44,9 +45,9 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
                 InboundMessage.Malformed malformed => await DeadLetterAsync(record, $"malformed message: {malformed.Reason}", cancellationToken),
                 InboundMessage.Ignore ignore => Ignored(record, ignore.Reason),
                 InboundMessage.Replicate replicate => await DispatchAsync(record, replicate.Request.SourceImageId,
-                    () => dispatcher.DispatchAsync(replicate.Request, cancellationToken), cancellationToken),
+                    () => dispatcher.DispatchAsync(replicate.Request, slots, cancellationToken), cancellationToken),
                 InboundMessage.ImageChanged changed => await DispatchAsync(record, changed.Event.ImageId,
-                    () => dispatcher.OnImageChangedAsync(changed.Event, cancellationToken), cancellationToken),
+                    () => dispatcher.OnImageChangedAsync(changed.Event, slots, cancellationToken), cancellationToken),
                 _ => throw new InvalidOperationException("Unknown message kind."),
             };
         }

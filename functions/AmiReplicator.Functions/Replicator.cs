@@ -53,10 +53,10 @@ public sealed class Replicator : IDisposable
         var steps = new JobSteps(jobs, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
         var reconciler = new CounterReconciler(jobs, options, metrics, logging.CreateLogger<CounterReconciler>());
         var starter = new CopyStarter(jobs, images, policy, steps, reconciler, metrics, clock, logging.CreateLogger<CopyStarter>());
-        var finisher = new CopyFinisher(jobs, images, policy, options, steps, settings.AccountId, clock, logging.CreateLogger<CopyFinisher>());
+        var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
         return (
             new DispatcherFunction(
-                new ReplicationDispatcher(jobs, images, starter, finisher, options, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+                new ReplicationDispatcher(jobs, images, starter, finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(

@@ -89,7 +89,7 @@ public class SelectionAndTemplateTests
         var image = Image(tags: Enumerable.Range(0, 52).ToDictionary(i => $"tag-{i:00}", i => "v"));
 
         var job = CopyRules.NewJob(image, policy.Destinations[0], policy,
-            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, DateTimeOffset.UnixEpoch);
+            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, SourceSharing.Read([]), DateTimeOffset.UnixEpoch);
 
         Assert.Equal(50, job.Tags.Count);
         var note = Assert.Single(job.Notes);

@@ -87,8 +87,8 @@ public class RealAccountInputsTests(LocalCloudFixture cloud)
         var other = h.Simulator.SeedImage("us-west-2", new SeedImage { Name = "golden-west" });
         await RequestAsync(h, "us-east-1", troubled);
         await RequestAsync(h, "us-west-2", other);
-        // Reading the source's launch permissions fails every time (the SDK's retries included) for as long as the test runs.
-        h.Simulator.InjectFault("us-east-1", "DescribeImageAttribute", 1000, ApiFault.InternalError);
+        // Sharing the copy fails every time (the SDK's retries included) for as long as the test runs.
+        h.Simulator.InjectFault("eu-west-1", "ModifyImageAttribute", 1000, ApiFault.InternalError);
 
         var failures = new List<int>();
         var jobs = await h.RunPollerUntilDoneAsync(eachMinute: async () =>
@@ -112,7 +112,7 @@ public class RealAccountInputsTests(LocalCloudFixture cloud)
         await RequestAsync(h, "us-east-1", source);
         await h.SendEc2EventsAsync();
         await h.DeliverAsync();
-        h.Simulator.InjectFault("us-east-1", "DescribeImageAttribute", 1000, ApiFault.InternalError);
+        h.Simulator.InjectFault("eu-west-1", "ModifyImageAttribute", 1000, ApiFault.InternalError);
 
         h.Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.True(await h.SendEc2EventsAsync() > 0);

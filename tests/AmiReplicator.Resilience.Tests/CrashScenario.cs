@@ -24,7 +24,7 @@ namespace AmiReplicator.Resilience.Tests;
 /// <item>AMIs A and B to eu-west-1 (budget 1) and eu-central-1 (budget 2), C (shared from another account, its snapshots not
 /// readable) to eu-west-1 by hand: EC2 refuses to copy it, it fails, a second request by hand retries it and it fails again;</item>
 /// <item>two counters inherited drifted (a holder that is no job, an InFlight with no holders): the reconciler repairs them;</item>
-/// <item>other tools fill eu-west-1's copy limit during the first minute: back-pressure gives the slots back;</item>
+/// <item>other tools fill eu-west-1's copy limit for the first two minutes: back-pressure, the destination backs off;</item>
 /// <item>the answer to the poller's first CopyImage into eu-central-1 is lost (it started the copy): the claim is repeated with its token;</item>
 /// <item>the first copy into eu-central-1 fails and is retried (its failed image deregistered first);</item>
 /// <item>a tag is removed from the pending copies in eu-central-1 and the finisher puts it back;</item>
@@ -156,8 +156,12 @@ public sealed class CrashScenario : IAsyncDisposable
 
             if (minute == 1)
             {
-                _otherTools.Dispose();
                 await RemoveTagFromPendingCopiesAsync("eu-central-1", "team");
+            }
+
+            if (minute == 2)
+            {
+                _otherTools.Dispose();
             }
 
             if (minute == SecondRequestMinute)

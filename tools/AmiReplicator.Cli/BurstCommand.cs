@@ -348,16 +348,16 @@ internal static class BurstCommand
     {
         foreach (var destination in Destinations)
         {
-            foreach (var state in new[] { CopyJobState.Waiting, CopyJobState.Claimed, CopyJobState.Copying })
+            if ((await local.Replicator.Store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
+                || await AnyAsync(Sources.Select(s => local.Replicator.Store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken))))
             {
-                if ((await local.Replicator.Store.ListActiveAsync(destination, state, 1, cancellationToken)).Count > 0)
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
         return true;
+
+        static async Task<bool> AnyAsync(IEnumerable<Task<IReadOnlyList<CopyJob>>> reads) => (await Task.WhenAll(reads)).Any(r => r.Count > 0);
     }
 
     private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");

@@ -72,6 +72,18 @@ public sealed record CopyJob
     /// <summary>Tags the copy must carry: the source's user tags, provenance, the policy's extra tags.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The source's launch permissions, read once per source AMI when the copy was asked for and applied when it is available;
+    /// null when the account could not read them (an AMI another account owns).
+    /// </summary>
+    public IReadOnlyList<Images.LaunchPermission>? LaunchPermissions { get; init; }
+
+    /// <summary>The source's deprecation time when the copy was asked for, carried to the copy.</summary>
+    public DateTimeOffset? SourceDeprecationTime { get; init; }
+
+    /// <summary>The source's snapshot GiB: among jobs that became ready in the same minute, larger copies start first.</summary>
+    public int SizeGiB { get; init; }
+
     public required string RequestedBy { get; init; }
     public string? Reason { get; init; }
 
@@ -124,6 +136,40 @@ public sealed record CopyJob
 
     /// <summary>When the job has waited since for its current attempt (jobs recorded before it was kept: since created).</summary>
     public DateTimeOffset WaitingSinceOrCreated => WaitingSince ?? CreatedAt;
+
+    /// <summary>
+    /// The minute from which a waiting job may start: the one it began waiting in, or, backing off after a failed attempt, the
+    /// first whole minute at or after <see cref="NotBefore"/>. Waiting jobs start by this minute, oldest first; within one minute
+    /// the largest copy first (the longest copies started first shorten a burst), then in the order they became ready.
+    /// </summary>
+    public DateTimeOffset ReadyMinute => NotBefore is { } notBefore
+        ? FloorMinute(notBefore) == notBefore ? notBefore : FloorMinute(notBefore).AddMinutes(1)
+        : FloorMinute(WaitingSinceOrCreated);
+
+    /// <summary>Whether a waiting job may be started at <paramref name="now"/>.</summary>
+    public bool IsReadyAt(DateTimeOffset now) => ReadyMinute <= now;
+
+    public static DateTimeOffset FloorMinute(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    /// <summary>The order waiting jobs of one destination start in (see <see cref="ReadyMinute"/>).</summary>
+    public static IComparer<CopyJob> StartOrder { get; } = Comparer<CopyJob>.Create((a, b) =>
+    {
+        var byMinute = a.ReadyMinute.CompareTo(b.ReadyMinute);
+        if (byMinute != 0)
+        {
+            return byMinute;
+        }
+
+        var bySize = b.SizeGiB.CompareTo(a.SizeGiB);
+        if (bySize != 0)
+        {
+            return bySize;
+        }
+
+        var byTime = a.WaitingSinceOrCreated.CompareTo(b.WaitingSinceOrCreated);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Key.ToString(), b.Key.ToString());
+    });
 
     /// <summary>The job in another state. Moving to another state is progress: the count of a step's failures starts again.</summary>
     public CopyJob MoveTo(CopyJobState state, DateTimeOffset now)

@@ -7,8 +7,11 @@ public interface ICopyJobStore
 {
     Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken);
 
-    /// <summary>Writes the job unless one exists for its key; answers the stored job and whether it is the new one.</summary>
-    Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the
+    /// stored job and whether it is the new one.
+    /// </summary>
+    Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken);
 
     /// <summary>
     /// Replaces <paramref name="from"/> by <paramref name="to"/> if the stored job is still <paramref name="from"/> (same version).
@@ -18,11 +21,18 @@ public interface ICopyJobStore
     /// </summary>
     Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken);
 
-    /// <summary>Jobs in a non-terminal state for a destination, oldest first.</summary>
-    Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// The jobs of a destination the poller looks after, waiting ones aside: claimed and copying (they hold slots), and ended
+    /// ones that still have an image to remove (<see cref="CopyJob.ImageToRemove"/>); oldest first.
+    /// </summary>
+    Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Ended jobs of a destination that still have an image to remove (<see cref="CopyJob.ImageToRemove"/>).</summary>
-    Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waiting jobs from one source region into one destination, in <see cref="CopyJob.StartOrder"/>; with
+    /// <paramref name="readyBy"/>, only those ready by then (<see cref="CopyJob.IsReadyAt"/>). Reading one pair at a time is what
+    /// keeps a long backlog of a pair that is full from hiding the jobs of another.
+    /// </summary>
+    Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
 

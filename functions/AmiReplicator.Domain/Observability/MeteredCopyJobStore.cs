@@ -12,15 +12,15 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
 {
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
 
-    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
-        var result = await inner.CreateIfAbsentAsync(job, cancellationToken);
-        if (result.Created)
+        var results = await inner.CreateAllIfAbsentAsync(jobs, cancellationToken);
+        foreach (var (job, created) in results.Where(r => r.Created))
         {
-            Observe(null, result.Job);
+            Observe(null, job);
         }
 
-        return result;
+        return results;
     }
 
     public async Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
@@ -34,11 +34,11 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
         return result;
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
-        inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        inner.ListActiveAsync(destinationRegion, limit, cancellationToken);
 
-    public Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        inner.ListToCleanUpAsync(destinationRegion, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken);
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
 

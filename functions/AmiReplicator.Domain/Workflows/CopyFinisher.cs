@@ -9,8 +9,8 @@ namespace AmiReplicator.Domain.Workflows;
 /// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
 /// deprecation, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
 /// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
-/// refuses for good (an AMI of another account whose launch permissions cannot be read, a deprecation time in the past, a
-/// tag over the limit) is noted on the job and never retried; any other error is one failed pass of the job's step.
+/// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
+/// and never retried; any other error is one failed pass of the job's step.
 /// </summary>
 public sealed class CopyFinisher(
     ICopyJobStore store,
@@ -18,7 +18,6 @@ public sealed class CopyFinisher(
     ReplicationPolicy policy,
     PollerOptions options,
     JobSteps steps,
-    string ownAccountId,
     TimeProvider clock,
     ILogger<CopyFinisher> log)
 {
@@ -49,28 +48,20 @@ public sealed class CopyFinisher(
         }
     }
 
-    /// <summary>Applies what CopyImage does not copy, then marks the job AVAILABLE and releases its slots.</summary>
+    /// <summary>
+    /// Applies what CopyImage does not copy, as the source had it when the copy was asked for (read once per source AMI then),
+    /// then marks the job AVAILABLE and releases its slots.
+    /// </summary>
     private async Task<CopyOutcome> FinishAsync(CopyJob job, ImageInfo target, CancellationToken cancellationToken)
     {
         using var scope = log.BeginScope(new Dictionary<string, object?> { ["TargetImageId"] = target.ImageId });
-        var part = "reading the source";
+        var part = "sharing the copy";
         try
         {
             var notes = new List<string>();
-            var region = job.Key.DestinationRegion;
-            var source = await images.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
-            if (source is null)
-            {
-                notes.Add("source AMI no longer exists: launch permissions and deprecation could not be copied");
-            }
-            else
-            {
-                part = "sharing the copy";
-                await ShareAsync(job, source, target, notes, cancellationToken);
-                part = "deprecating the copy";
-                await DeprecateAsync(source, target, notes, cancellationToken);
-            }
-
+            await ShareAsync(job, target, notes, cancellationToken);
+            part = "deprecating the copy";
+            await DeprecateAsync(job, target, notes, cancellationToken);
             part = "tagging the copy";
             await TagAsync(job, target, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
@@ -95,40 +86,24 @@ public sealed class CopyFinisher(
         return CopyOutcome.Finished;
     }
 
-    /// <summary>The source's launch permissions on the copy, as far as the account may read them, the policy wants them and EC2 allows.</summary>
-    private async Task ShareAsync(CopyJob job, ImageInfo source, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    /// <summary>The source's launch permissions on the copy, as far as the policy wants them and EC2 allows.</summary>
+    private async Task ShareAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        if (source.OwnerId != ownAccountId)
-        {
-            // EC2 answers AuthFailure to DescribeImageAttribute on an image the account does not own: whom the owner shares it with is theirs to know.
-            notes.Add($"launch permissions not copied: the source belongs to account {source.OwnerId}, and only its owner can read them");
-            return;
-        }
-
-        IReadOnlyList<LaunchPermission> permissions;
-        try
-        {
-            permissions = await images.GetLaunchPermissionsAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
-        }
-        catch (ImageServiceException e) when (e.Kind is Ec2ErrorKind.Refused or Ec2ErrorKind.NotFound)
-        {
-            notes.Add($"launch permissions not copied: the source's could not be read ({e.Message})");
-            return;
-        }
-
+        // Null: they could not be read when the copy was asked for (the job's notes say why).
+        var permissions = job.LaunchPermissions ?? [];
         if (permissions.Contains(LaunchPermission.Public) && !policy.CopyPublicLaunchPermission)
         {
             notes.Add("the source is public; its copy is not (copyPublicLaunchPermission is off)");
             permissions = [.. permissions.Where(p => p != LaunchPermission.Public)];
         }
 
-        var shared = permissions.Where(p => p != LaunchPermission.Public).ToList();
         if (permissions.Contains(LaunchPermission.Public))
         {
             // Block public access for AMIs refuses Group=all on its own: share the rest whatever it answers.
             await AddLaunchPermissionsAsync(target, [LaunchPermission.Public], "public launch permission (group all)", notes, cancellationToken);
         }
 
+        var shared = permissions.Where(p => p != LaunchPermission.Public).ToList();
         await AddLaunchPermissionsAsync(target, shared, $"launch permissions for {string.Join(", ", shared.Select(p => p.Value))}", notes, cancellationToken);
     }
 
@@ -150,9 +125,9 @@ public sealed class CopyFinisher(
         }
     }
 
-    private async Task DeprecateAsync(ImageInfo source, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        if (source.DeprecationTime is not { } deprecateAt || target.DeprecationTime == deprecateAt)
+        if (job.SourceDeprecationTime is not { } deprecateAt || target.DeprecationTime == deprecateAt)
         {
             return;
         }
@@ -284,6 +259,13 @@ public sealed class CopyFinisher(
 
         return result.Applied;
     }
+}
+
+public static class CopyOutcomes
+{
+    /// <summary>Whether a copying job that had this outcome gave its slots back.</summary>
+    public static bool ReleasedSlots(this CopyOutcome outcome) =>
+        outcome is CopyOutcome.Finished or CopyOutcome.Retried or CopyOutcome.Failed or CopyOutcome.Cancelled;
 }
 
 public enum CopyOutcome

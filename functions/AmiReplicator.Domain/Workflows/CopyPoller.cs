@@ -47,40 +47,67 @@ public sealed class CopyPoller(
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
     {
         var report = new PollReport();
-        var counters = await store.ListCountersAsync(cancellationToken);
-        foreach (var region in policy.Destinations.Select(d => d.Region)
-            .Concat(counters.Select(c => c.Scope.DestinationRegion)).Distinct())
+        var slots = new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+        foreach (var region in slots.Destinations.ToList())
         {
-            await PollDestinationAsync(region, counters, report, cancellationToken);
+            await PollDestinationAsync(region, slots, report, cancellationToken);
         }
 
         return report;
     }
 
-    private async Task PollDestinationAsync(string region, IReadOnlyList<SlotCounter> counters, PollReport report, CancellationToken cancellationToken)
+    private async Task PollDestinationAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        var backingOff = counters.Any(c => c.Scope == SlotScope.Destination(region) && c.BacksOffAt(clock.GetUtcNow()));
-        IReadOnlyList<CopyJob> holding = [];
-        await PartAsync(region, "checking copies", report, async () => holding = await CheckCopiesAsync(region, backingOff, report, cancellationToken));
-        await PartAsync(region, "removing images left behind", report, () => CleanUpAsync(region, report, cancellationToken));
+        IReadOnlyList<CopyJob> active = [];
+        await PartAsync(region, "checking copies", report, async () =>
+        {
+            active = await store.ListActiveAsync(region, options.PageSize, cancellationToken);
+            await CheckCopiesAsync(region, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
+        });
+        await PartAsync(region, "repairing claims", report, () =>
+            RepairClaimsAsync(region, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
+        await PartAsync(region, "removing images left behind", report, async () =>
+        {
+            foreach (var job in active.Where(j => j.State.IsTerminal()))
+            {
+                report.Count(await finisher.CleanUpAsync(job, cancellationToken));
+            }
+        });
         await PartAsync(region, "reconciling counters", report, async () =>
-            report.Repaired += await reconciler.ReconcileAsync(region, counters, holding, cancellationToken));
+        {
+            var repairs = await reconciler.ReconcileAsync(region, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
+            if (repairs > 0)
+            {
+                // Start waiting work from the counters as repaired, not as they were read.
+                slots.Update((await store.ListCountersAsync(cancellationToken)).Where(c => c.Scope.DestinationRegion == region));
+                report.Repaired += repairs;
+            }
+        });
+
         var open = policy.FindOpenDestination(region) is not null;
         await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
-            var leftWaiting = !open
-                ? await CancelWaitingAsync(region, report, cancellationToken)
-                : backingOff
-                    ? await store.ListActiveAsync(region, CopyJobState.Waiting, options.PageSize, cancellationToken)
-                    : await StartWaitingAsync(region, report, cancellationToken);
-            var oldest = leftWaiting.Count == 0 ? (DateTimeOffset?)null : leftWaiting.Min(j => j.WaitingSinceOrCreated);
+            if (open)
+            {
+                report.Started += (await starter.StartWaitingAsync(region, slots, [], cancellationToken)).Count;
+            }
+            else
+            {
+                await CancelWaitingAsync(region, slots, report, cancellationToken);
+            }
+
+            // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
+            var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
+                .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
+                .Min();
             metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
-            metrics.Record(ReplicatorMetrics.WaitingJobs, leftWaiting.Count, region);
             if (report.OldestWaiting is null || oldest < report.OldestWaiting)
             {
                 report.OldestWaiting = oldest;
             }
         });
+        metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
+        metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
     }
 
     /// <summary>One part of a destination's pass; its error is logged and reported, and the pass goes on with the next part.</summary>
@@ -97,29 +124,61 @@ public sealed class CopyPoller(
         }
     }
 
-    /// <summary>Moves copying jobs on and repeats stale claims; answers the jobs that held a slot when listed.</summary>
-    private async Task<IReadOnlyList<CopyJob>> CheckCopiesAsync(string region, bool backingOff, PollReport report, CancellationToken cancellationToken)
+    /// <summary>Moves copying jobs on from what EC2 says of their targets; the slots they give back are free for waiting work.</summary>
+    private async Task CheckCopiesAsync(string region, IReadOnlyList<CopyJob> copying, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        var copying = await store.ListActiveAsync(region, CopyJobState.Copying, options.PageSize, cancellationToken);
         foreach (var batch in copying.Chunk(options.DescribeBatchSize))
         {
             foreach (var (job, target) in await DescribeTargetsAsync(region, batch, report, cancellationToken))
             {
-                report.Count(await finisher.AdvanceAsync(job, target, cancellationToken));
+                var outcome = await finisher.AdvanceAsync(job, target, cancellationToken);
+                report.Count(outcome);
+                if (outcome.ReleasedSlots())
+                {
+                    slots.Released(job.Key);
+                }
             }
         }
+    }
 
-        var claimed = await store.ListActiveAsync(region, CopyJobState.Claimed, options.PageSize, cancellationToken);
-        // While the destination backs off, no CopyImage goes there: the claims keep their slots until it ends.
-        foreach (var job in backingOff ? [] : claimed.Where(j => clock.GetUtcNow() - j.UpdatedAt >= options.StaleClaimAfter))
+    /// <summary>
+    /// Repeats CopyImage, with the same token, for claims that never reached EC2 (their worker died) or that wait for the end of
+    /// back-pressure. While the destination backs off no CopyImage goes there, and one that meets EC2's limit again ends the repairs.
+    /// </summary>
+    private async Task RepairClaimsAsync(string region, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var job in claimed.Where(j => j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter))
         {
-            log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
-            metrics.Record(ReplicatorMetrics.Repairs, 1, region);
-            report.Repaired++;
-            await starter.CallCopyImageAsync(job, cancellationToken);
-        }
+            if (slots.BacksOffAt(region, clock.GetUtcNow()))
+            {
+                return;
+            }
 
-        return [.. copying, .. claimed];
+            if (job.NotBefore is null)
+            {
+                log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
+                metrics.Record(ReplicatorMetrics.Repairs, 1, region);
+                report.Repaired++;
+            }
+            else
+            {
+                log.LogInformation("{Job}: the destination's back-off is over; calling CopyImage again with its token", job.Key);
+            }
+
+            switch (await starter.CallCopyImageAsync(job, cancellationToken))
+            {
+                case StartOutcome.Started:
+                    report.Started++;
+                    break;
+                case StartOutcome.Ended:
+                    slots.Released(job.Key);
+                    break;
+                case StartOutcome.BackPressure:
+                    slots.BackedOff(region, clock.GetUtcNow() + CopyStarter.BackPressureDelay);
+                    return;
+            }
+        }
     }
 
     /// <summary>
@@ -158,44 +217,31 @@ public sealed class CopyPoller(
         return described;
     }
 
-    private async Task CleanUpAsync(string region, PollReport report, CancellationToken cancellationToken)
-    {
-        foreach (var job in await store.ListToCleanUpAsync(region, options.PageSize, cancellationToken))
-        {
-            report.Count(await finisher.CleanUpAsync(job, cancellationToken));
-        }
-    }
-
-    private async Task<IReadOnlyList<CopyJob>> StartWaitingAsync(string region, PollReport report, CancellationToken cancellationToken)
-    {
-        var (started, leftWaiting) = await starter.StartWaitingAsync(region, options.PageSize, cancellationToken);
-        report.Started += started;
-        return leftWaiting;
-    }
-
     /// <summary>
     /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
     /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
     /// </summary>
-    private async Task<IReadOnlyList<CopyJob>> CancelWaitingAsync(string region, PollReport report, CancellationToken cancellationToken)
+    private async Task CancelWaitingAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        foreach (var job in await store.ListActiveAsync(region, CopyJobState.Waiting, options.PageSize, cancellationToken))
+        var reason = policy.FindDestination(region) is null
+            ? $"destination {region} is no longer in the replication policy"
+            : $"destination {region} is draining (drain: true in the policy)";
+        foreach (var source in slots.SourcesOf(region))
         {
-            try
+            foreach (var job in await store.ListWaitingAsync(region, source, readyBy: null, options.PageSize, cancellationToken))
             {
-                report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, policy.FindDestination(region) is null
-                    ? $"destination {region} is no longer in the replication policy"
-                    : $"destination {region} is draining (drain: true in the policy)", cancellationToken));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Only a write, and writes fail when the store does: the next pass cancels it.
-                log.LogError(e, "Cancelling {Job} failed", job.Key);
-                report.Errors.Add($"{region}: cancelling {job.Key}: {e.Message}");
+                try
+                {
+                    report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, reason, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Only a write, and writes fail when the store does: the next pass cancels it.
+                    log.LogError(e, "Cancelling {Job} failed", job.Key);
+                    report.Errors.Add($"{region}: cancelling {job.Key}: {e.Message}");
+                }
             }
         }
-
-        return [];
     }
 }
 

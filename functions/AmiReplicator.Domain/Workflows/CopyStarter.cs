@@ -22,7 +22,7 @@ public sealed class CopyStarter(
     public static readonly TimeSpan BackPressureDelay = TimeSpan.FromMinutes(1);
 
     /// <summary>Claims the job's slots and starts its copy; answers whether EC2 accepted it, or why not.</summary>
-    public async Task<StartOutcome> TryStartAsync(CopyJob waiting, CancellationToken cancellationToken)
+    private async Task<StartOutcome> TryStartAsync(CopyJob waiting, SlotView slots, CancellationToken cancellationToken)
     {
         var claim = await ClaimAsync(waiting, cancellationToken);
         if (claim.Status == TransitionStatus.CounterMissing)
@@ -30,20 +30,38 @@ public sealed class CopyStarter(
             // A counter a person deleted (or one never made) is rebuilt from the jobs holding its slots before any claim passes.
             foreach (var scope in SlotScope.HeldBy(waiting.Key))
             {
-                await counters.RebuildAsync(scope, cancellationToken);
+                slots.Learn(await counters.RebuildAsync(scope, cancellationToken));
             }
 
             claim = await ClaimAsync(waiting, cancellationToken);
         }
 
-        return claim.Status switch
+        switch (claim.Status)
         {
-            TransitionStatus.Applied => await CallCopyImageAsync(claim.Job!, cancellationToken),
-            TransitionStatus.Conflict => StartOutcome.MovedOn,
-            TransitionStatus.PairFull => StartOutcome.PairFull,
-            TransitionStatus.BackingOff => StartOutcome.BackingOff,
-            _ => StartOutcome.DestinationFull,
-        };
+            case TransitionStatus.Applied:
+                slots.Took(waiting.Key);
+                var outcome = await CallCopyImageAsync(claim.Job!, cancellationToken);
+                if (outcome == StartOutcome.Ended)
+                {
+                    slots.Released(waiting.Key);
+                }
+                else if (outcome == StartOutcome.BackPressure)
+                {
+                    slots.BackedOff(waiting.Key.DestinationRegion, clock.GetUtcNow() + BackPressureDelay);
+                }
+
+                return outcome;
+            case TransitionStatus.PairFull:
+                slots.Full(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.DestinationRegion));
+                return StartOutcome.PairFull;
+            case TransitionStatus.BackingOff:
+                return StartOutcome.BackingOff;
+            case TransitionStatus.Conflict:
+                return StartOutcome.MovedOn;
+            default:
+                slots.Full(SlotScope.Destination(waiting.Key.DestinationRegion));
+                return StartOutcome.DestinationFull;
+        }
     }
 
     private Task<TransitionResult> ClaimAsync(CopyJob waiting, CancellationToken cancellationToken)
@@ -99,64 +117,111 @@ public sealed class CopyStarter(
         }, cancellationToken);
 
     /// <summary>
-    /// Starts waiting jobs of a destination, oldest first, until its budget is used up or EC2 pushes back; answers how many EC2
-    /// accepted and the jobs left waiting.
+    /// Starts waiting jobs of a destination while both its slots and a pair's are free, in <see cref="CopyJob.StartOrder"/> across
+    /// the pairs. Only pairs with a free slot are read, and only as many ready jobs as there are free slots, so a long backlog of
+    /// a full pair never hides another pair's jobs and the work per start stays that of a few items. <paramref name="justRecorded"/>
+    /// are jobs written a moment ago, which the index may not list yet. Answers the jobs EC2 accepted copies for.
     /// </summary>
-    public async Task<(int Started, IReadOnlyList<CopyJob> LeftWaiting)> StartWaitingAsync(string destinationRegion, int pageSize, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CopyJob>> StartWaitingAsync(string destinationRegion, SlotView slots, IReadOnlyCollection<CopyJob> justRecorded, CancellationToken cancellationToken)
     {
-        var waiting = await store.ListActiveAsync(destinationRegion, CopyJobState.Waiting, pageSize, cancellationToken);
-        var fullSources = new HashSet<string>(StringComparer.Ordinal);
-        var started = 0;
-        var leftWaiting = new List<CopyJob>();
-        var stop = false;
-        foreach (var job in waiting)
+        // Every pair with waiting jobs has its counter: that is how passes find the pair's jobs, started now or not.
+        foreach (var scope in justRecorded.SelectMany(j => SlotScope.HeldBy(j.Key)).Distinct().Where(s => !slots.Knows(s)).ToList())
         {
-            if (stop || job.NotBefore > clock.GetUtcNow() || fullSources.Contains(job.Key.SourceRegion))
+            slots.Learn(await counters.RebuildAsync(scope, cancellationToken));
+        }
+
+        var started = new List<CopyJob>();
+        var tried = new HashSet<CopyJobKey>();
+        for (var round = 0; round < 3; round++)
+        {
+            var destinationFree = slots.Free(SlotScope.Destination(destinationRegion));
+            if (destinationFree == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
             {
-                leftWaiting.Add(job);
-                continue;
+                break;
             }
 
-            switch (await TryStartAsync(job, cancellationToken))
+            var candidates = new List<CopyJob>();
+            foreach (var source in slots.SourcesOf(destinationRegion))
             {
-                case StartOutcome.Started:
-                    started++;
+                var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destinationRegion)));
+                if (free > 0)
+                {
+                    candidates.AddRange(await store.ListWaitingAsync(destinationRegion, source, clock.GetUtcNow(), free + tried.Count, cancellationToken));
+                }
+            }
+
+            candidates.AddRange(justRecorded.Where(j => j.Key.DestinationRegion == destinationRegion && j.State == CopyJobState.Waiting));
+            var conflicts = false;
+            foreach (var job in candidates.Where(j => j.IsReadyAt(clock.GetUtcNow()) && tried.Add(j.Key)).Order(CopyJob.StartOrder).ToList())
+            {
+                if (slots.Free(SlotScope.Destination(destinationRegion)) == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
+                {
                     break;
-                case StartOutcome.PairFull:
-                    fullSources.Add(job.Key.SourceRegion);
-                    leftWaiting.Add(job);
-                    break;
-                case StartOutcome.DestinationFull or StartOutcome.BackingOff or StartOutcome.BackPressure:
-                    // No free slot, or EC2 is at its limit: no further CopyImage into this destination in this pass.
-                    stop = true;
-                    leftWaiting.Add(job);
-                    break;
-                case StartOutcome.StepFailed:
-                    leftWaiting.Add(job);
-                    break;
+                }
+
+                if (slots.Free(SlotScope.Pair(job.Key.SourceRegion, destinationRegion)) == 0)
+                {
+                    continue;
+                }
+
+                switch (await TryStartAsync(job, slots, cancellationToken))
+                {
+                    case StartOutcome.Started:
+                        started.Add(job);
+                        break;
+                    case StartOutcome.MovedOn or StartOutcome.StepFailed:
+                        conflicts = true;
+                        break;
+                    case StartOutcome.BackPressure or StartOutcome.BackingOff:
+                        return started;
+                }
+            }
+
+            // Another worker took some of the jobs read: read again for the slots still free, a few times at most.
+            if (!conflicts)
+            {
+                break;
             }
         }
 
-        return (started, leftWaiting);
+        return started;
+    }
+
+    /// <summary>Since when the longest-waiting job of the destination has waited for its attempt (one item read per pair), or null.</summary>
+    public async Task<DateTimeOffset?> OldestWaitingAsync(string destinationRegion, SlotView slots, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? oldest = null;
+        foreach (var source in slots.SourcesOf(destinationRegion))
+        {
+            foreach (var job in await store.ListWaitingAsync(destinationRegion, source, readyBy: null, 1, cancellationToken))
+            {
+                oldest = oldest is null || job.WaitingSinceOrCreated < oldest ? job.WaitingSinceOrCreated : oldest;
+            }
+        }
+
+        return oldest;
     }
 
     private Task<StartOutcome> Guarded(CopyJob claimed, Func<Task<StartOutcome>> action, CancellationToken cancellationToken) =>
         steps.RunAsync(claimed, JobStep.StartCopy, action, (j, why) => GiveUpAsync(j, why, cancellationToken), StartOutcome.StepFailed, cancellationToken);
 
+    /// <summary>
+    /// EC2 is at its limit. The job keeps its claim and its slots and is repeated with the same token once the destination's
+    /// back-off ends. Giving the slots back would let them go to another job while a CopyImage of this claim made by another
+    /// worker (a repair, or a call that outlived the stale-claim window) may still start the copy: a copy with no slot. Held,
+    /// they are idle at worst, and the back-off keeps every worker from claiming there anyway.
+    /// </summary>
     private async Task<StartOutcome> BackOffAsync(CopyJob claimed, ImageServiceException e, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var until = now + BackPressureDelay;
         var key = claimed.Key;
-        log.LogWarning("EC2 copy limit reached in {Destination}; {Job} gives its slots back and the destination backs off until {Until}",
-            key.DestinationRegion, key, now + BackPressureDelay);
+        log.LogWarning("EC2 copy limit reached in {Destination}; {Job} keeps its claim and the destination backs off until {Until}",
+            key.DestinationRegion, key, until);
         metrics.Record(ReplicatorMetrics.BackPressure, 1, key.DestinationRegion);
-        await store.BackOffAsync(key.DestinationRegion, now + BackPressureDelay, cancellationToken);
+        await store.BackOffAsync(key.DestinationRegion, until, cancellationToken);
         // Still waiting for the same attempt: WaitingSince stays, so the waiting-time metric shows the whole wait.
-        await RecordAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, now) with
-        {
-            ClaimedAt = null,
-            LastError = $"back-pressure: {e.Message}",
-        }, cancellationToken);
+        await RecordAsync(claimed, claimed with { UpdatedAt = now, NotBefore = until, LastError = $"back-pressure: {e.Message}" }, cancellationToken);
         return StartOutcome.BackPressure;
     }
 
@@ -270,6 +335,6 @@ public enum StartOutcome
     /// <summary>The destination backs off after an earlier ResourceLimitExceeded: no claim was made.</summary>
     BackingOff,
 
-    /// <summary>EC2 answered ResourceLimitExceeded now: the job gave its slots back and the destination backs off.</summary>
+    /// <summary>EC2 answered ResourceLimitExceeded now: the job keeps its claim and the destination backs off.</summary>
     BackPressure,
 }

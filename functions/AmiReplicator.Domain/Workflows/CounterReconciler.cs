@@ -16,22 +16,22 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
     /// Rebuilds a missing counter from the jobs holding its slots. Claims need the counter to exist, so none passes the budget
     /// before this; a job listed late by the index is added by the next <see cref="ReconcileAsync"/>.
     /// </summary>
-    public async Task RebuildAsync(SlotScope scope, CancellationToken cancellationToken)
+    public async Task<SlotCounter> RebuildAsync(SlotScope scope, CancellationToken cancellationToken)
     {
         var holders = (await ListHoldingAsync(scope.DestinationRegion, cancellationToken)).Select(j => j.Key).Where(scope.Covers).ToHashSet();
-        if (await store.CreateCounterAsync(new SlotCounter(scope, holders.Count, holders), cancellationToken))
+        var counter = new SlotCounter(scope, holders.Count, holders);
+        if (await store.CreateCounterAsync(counter, cancellationToken))
         {
             log.LogWarning("Counter {Counter} was missing: rebuilt from the {Holders} jobs holding its slots", scope, holders.Count);
             metrics.Record(ReplicatorMetrics.Repairs, 1, scope.DestinationRegion);
         }
+
+        return counter;
     }
 
     /// <summary>The jobs of a destination that hold slots (claimed or copying), as the index lists them.</summary>
     public async Task<IReadOnlyList<CopyJob>> ListHoldingAsync(string destinationRegion, CancellationToken cancellationToken) =>
-    [
-        .. await store.ListActiveAsync(destinationRegion, CopyJobState.Copying, options.PageSize, cancellationToken),
-        .. await store.ListActiveAsync(destinationRegion, CopyJobState.Claimed, options.PageSize, cancellationToken),
-    ];
+        [.. (await store.ListActiveAsync(destinationRegion, options.PageSize, cancellationToken)).Where(j => j.State.HoldsSlot())];
 
     /// <summary>
     /// Puts the destination's counters right against the jobs that held slots when listed. The index lags, so every suspect is

@@ -11,27 +11,29 @@ public sealed class ReplicationDispatcher(
     IImageGateway images,
     CopyStarter starter,
     CopyFinisher finisher,
-    PollerOptions options,
     ReplicationPolicy policy,
     string ownAccountId,
     TimeProvider clock,
     ILogger<ReplicationDispatcher> log)
 {
+    /// <summary>A new view of the slots for one invocation, read the first time a message needs it.</summary>
+    public InvocationSlots NewInvocation() => new(store, policy);
+
     /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
-    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, CancellationToken cancellationToken)
+    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, InvocationSlots slots, CancellationToken cancellationToken)
     {
         // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
         var destinations = DestinationsFor(request);
         var source = await images.DescribeImageAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
-        return await ReplicateAsync(source, request, destinations, cancellationToken);
+        return await ReplicateAsync(source, request, destinations, slots, cancellationToken);
     }
 
     /// <summary>
     /// An AMI became available or failed. One of the replicator's own copies finishes its job at once (and frees its
     /// slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy.
     /// </summary>
-    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, CancellationToken cancellationToken)
+    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, InvocationSlots slots, CancellationToken cancellationToken)
     {
         var image = await images.DescribeImageAsync(change.Region, change.ImageId, cancellationToken);
         if (image is null)
@@ -43,11 +45,11 @@ public sealed class ReplicationDispatcher(
 
         if (OwnCopyJobKey(image) is { } key)
         {
-            return await FinishOwnCopyAsync(key, image, cancellationToken);
+            return await FinishOwnCopyAsync(key, image, slots, cancellationToken);
         }
 
         return change.IsAvailable
-            ? await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), cancellationToken)
+            ? await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), slots, cancellationToken)
             : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
     }
 
@@ -65,7 +67,7 @@ public sealed class ReplicationDispatcher(
             : null;
     }
 
-    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, CancellationToken cancellationToken)
+    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, InvocationSlots slots, CancellationToken cancellationToken)
     {
         var job = await store.GetAsync(key, cancellationToken);
         if (job is null || job.TargetImageId != copy.ImageId)
@@ -77,21 +79,30 @@ public sealed class ReplicationDispatcher(
             }
 
             var request = new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event);
-            return await ReplicateAsync(copy, request, DestinationsFor(request), cancellationToken);
+            return await ReplicateAsync(copy, request, DestinationsFor(request), slots, cancellationToken);
         }
 
-        if (job.State == CopyJobState.Copying)
+        if (job.State != CopyJobState.Copying)
         {
-            // A finishing step that fails is recorded on the job and retried by the poller: the event itself has been handled.
-            var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
-            var (started, _) = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
-            log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
+            return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, which is {job.State} already; copies are never replicated again");
         }
 
-        return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, now {(await store.GetAsync(key, cancellationToken))?.State}; copies are never replicated again");
+        // A finishing step that fails is recorded on the job and retried by the poller: the event itself has been handled.
+        var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
+        var started = 0;
+        if (outcome.ReleasedSlots() && policy.FindOpenDestination(key.DestinationRegion) is not null)
+        {
+            // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass.
+            slots.Released(key);
+            started = (await starter.StartWaitingAsync(key.DestinationRegion, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+        }
+
+        log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
+        return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key} ({outcome}); copies are never replicated again");
     }
 
-    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, IReadOnlyList<Destination> destinations, CancellationToken cancellationToken)
+    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, List<Destination> destinations,
+        InvocationSlots slots, CancellationToken cancellationToken)
     {
         if (ProvenanceTags.IsReplicatorCopy(source.Tags))
         {
@@ -121,13 +132,62 @@ public sealed class ReplicationDispatcher(
             return DispatchReport.Ignored($"{source.ImageId} is not selected by the policy: {exclusion}");
         }
 
-        var jobs = new List<CopyJob>();
-        foreach (var destination in destinations)
+        if (destinations.Count == 0)
         {
-            jobs.Add(await RecordAndStartAsync(source, destination, request, cancellationToken));
+            return new DispatchReport([], null);
         }
 
-        return new DispatchReport(jobs, null);
+        var now = clock.GetUtcNow();
+        var sharing = await ReadSharingAsync(source, cancellationToken);
+        var recorded = await store.CreateAllIfAbsentAsync(
+            [.. destinations.Select(d => CopyRules.NewJob(source, d, policy, request, ownAccountId, sharing, now))], cancellationToken);
+        var jobs = new List<CopyJob>();
+        foreach (var ((job, created), destination) in recorded.Zip(destinations))
+        {
+            if (created)
+            {
+                log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
+                jobs.Add(job);
+            }
+            else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
+            {
+                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, why, now, cancellationToken) ?? job);
+            }
+            else
+            {
+                jobs.Add(job);
+            }
+        }
+
+        // Each new job starts now if its destination and pair have room and no older job of its pair waits for it.
+        var ready = jobs.Where(j => j.State == CopyJobState.Waiting && j.IsReadyAt(now)).ToList();
+        var started = new HashSet<CopyJobKey>();
+        foreach (var destination in ready.GroupBy(j => j.Key.DestinationRegion))
+        {
+            var view = await slots.GetAsync(cancellationToken);
+            started.UnionWith((await starter.StartWaitingAsync(destination.Key, view, [.. destination], cancellationToken)).Select(j => j.Key));
+        }
+
+        return new DispatchReport([.. jobs.Select(j => started.Contains(j.Key) ? j with { State = CopyJobState.Copying } : j)], null);
+    }
+
+    /// <summary>The source's launch permissions, read once for all its destinations; only the owner of an AMI may read them.</summary>
+    private async Task<SourceSharing> ReadSharingAsync(ImageInfo source, CancellationToken cancellationToken)
+    {
+        if (source.OwnerId != ownAccountId)
+        {
+            // EC2 answers AuthFailure to DescribeImageAttribute on an image the account does not own: whom the owner shares it with is theirs to know.
+            return SourceSharing.NotReadable($"the source belongs to account {source.OwnerId}, and only its owner can read them");
+        }
+
+        try
+        {
+            return SourceSharing.Read(await images.GetLaunchPermissionsAsync(source.Region, source.ImageId, cancellationToken));
+        }
+        catch (ImageServiceException e) when (e.Kind is Ec2ErrorKind.Refused or Ec2ErrorKind.NotFound)
+        {
+            return SourceSharing.NotReadable($"the source's could not be read ({e.Message})");
+        }
     }
 
     /// <summary>The destinations a request asks for, all in the policy (else nothing is done), the source region left out.</summary>
@@ -151,31 +211,6 @@ public sealed class ReplicationDispatcher(
         return [.. asked.Select(r => policy.FindOpenDestination(r)!)];
     }
 
-    private async Task<CopyJob> RecordAndStartAsync(ImageInfo source, Destination destination, ReplicationRequest request, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var (job, created) = await store.CreateIfAbsentAsync(
-            CopyRules.NewJob(source, destination, policy, request, ownAccountId, now), cancellationToken);
-        if (created)
-        {
-            log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
-        }
-        else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
-        {
-            job = await StartOverAsync(job, source, destination, request, why, now, cancellationToken) ?? job;
-        }
-
-        if (job.State == CopyJobState.Waiting && (job.NotBefore is null || job.NotBefore <= now))
-        {
-            if (await starter.TryStartAsync(job, cancellationToken) is not StartOutcome.DestinationFull and not StartOutcome.PairFull and not StartOutcome.BackingOff)
-            {
-                job = await store.GetAsync(job.Key, cancellationToken) ?? job;
-            }
-        }
-
-        return job;
-    }
-
     /// <summary>Why a job asked for again by hand starts over: it failed, was cancelled, or its copy is gone. Null: it stands as it is.</summary>
     private async Task<string?> WhyAgainAsync(CopyJob job, CancellationToken cancellationToken) => job.State switch
     {
@@ -187,11 +222,11 @@ public sealed class ReplicationDispatcher(
         _ => null,
     };
 
-    private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, string why,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing,
+        string why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
-        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, now);
+        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, now);
         var retry = again with
         {
             Version = ended.Version,
@@ -205,7 +240,7 @@ public sealed class ReplicationDispatcher(
     }
 }
 
-/// <summary>What a request led to: its jobs as stored, or why it was ignored.</summary>
+/// <summary>What a request led to: its jobs (those EC2 accepted a copy for shown as copying), or why it was ignored.</summary>
 public sealed record DispatchReport(IReadOnlyList<CopyJob> Jobs, string? IgnoredBecause)
 {
     public static DispatchReport Ignored(string reason) => new([], reason);
@@ -216,4 +251,16 @@ public sealed class RequestFailedException(string message, bool permanent) : Exc
 {
     /// <summary>True when repeating will not help (the message goes to the DLQ with its reason); false when a later delivery may succeed.</summary>
     public bool Permanent { get; } = permanent;
+}
+
+/// <summary>One dispatcher invocation's view of the slots, read the first time a message of the batch needs it.</summary>
+public sealed class InvocationSlots(ICopyJobStore store, ReplicationPolicy policy)
+{
+    private SlotView? _view;
+
+    public async Task<SlotView> GetAsync(CancellationToken cancellationToken) =>
+        _view ??= new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+
+    /// <summary>A job of this invocation gave its slots back; a view read before that learns it (one read after sees it anyway).</summary>
+    public void Released(CopyJobKey key) => _view?.Released(key);
 }

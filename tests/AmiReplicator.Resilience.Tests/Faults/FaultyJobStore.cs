@@ -11,17 +11,18 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(GetAsync), "", () => inner.GetAsync(key, cancellationToken));
 
-    public Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(CreateIfAbsentAsync), "", () => inner.CreateIfAbsentAsync(job, cancellationToken));
+    public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CreateAllIfAbsentAsync), "", () => inner.CreateAllIfAbsentAsync(jobs, cancellationToken));
 
     public Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TransitionAsync), TransitionDetail(from, to), () => inner.TransitionAsync(from, to, budget, cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(ListActiveAsync), state.ToString(), () => inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken));
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListActiveAsync), "", () => inner.ListActiveAsync(destinationRegion, limit, cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> ListToCleanUpAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(ListToCleanUpAsync), "", () => inner.ListToCleanUpAsync(destinationRegion, limit, cancellationToken));
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListWaitingAsync), readyBy is null ? "all" : "ready",
+            () => inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken));
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
