@@ -7,6 +7,9 @@ public static class FunctionEnvironment
     public const string Policy = "AMIREPL_POLICY";
     public const string AccountId = "AMIREPL_ACCOUNT_ID";
 
+    /// <summary>The poller's: the request queue, where the sweep sends what it found.</summary>
+    public const string RequestQueueUrl = "AMIREPL_REQUEST_QUEUE_URL";
+
     /// <summary>The dispatcher's: the request queue's DLQ, where a message that can never succeed goes at once with its reason.</summary>
     public const string DeadLetterQueueUrl = "AMIREPL_DEAD_LETTER_QUEUE_URL";
 

@@ -31,6 +31,47 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return response.IsItemSet ? FromItem(response.Item) : null;
     }
 
+    public async Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken)
+    {
+        var jobs = new List<CopyJob>();
+        foreach (var chunk in keys.Distinct().Chunk(100))
+        {
+            var pending = new Dictionary<string, KeysAndAttributes>
+            {
+                [tableName] = new KeysAndAttributes { Keys = [.. chunk.Select(Key)], ConsistentRead = true },
+            };
+            while (pending.Count > 0)
+            {
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                jobs.AddRange((response.Responses?.GetValueOrDefault(tableName) ?? []).Select(FromItem));
+                // DynamoDB answers part of a batch under load: the rest is asked again (the SDK backs off between calls).
+                pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+
+        return jobs;
+    }
+
+    public async Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = SweepKey(sourceRegion),
+                UpdateExpression = "SET LastSweptAt = :now",
+                ConditionExpression = "attribute_not_exists(LastSweptAt) OR LastSweptAt <= :due",
+                ExpressionAttributeValues = new() { [":now"] = S(Time(now)), [":due"] = S(Time(now - interval)) },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
         if (jobs.Count == 0)

@@ -24,6 +24,13 @@ internal static class JobItems
         [JobTableSchema.SortKey] = S(scope.ToString()),
     };
 
+    /// <summary>When a source region was last swept: PK = SWEEP, SK = SOURCE#{region}.</summary>
+    public static Dictionary<string, AttributeValue> SweepKey(string sourceRegion) => new()
+    {
+        [JobTableSchema.PartitionKey] = S("SWEEP"),
+        [JobTableSchema.SortKey] = S($"SOURCE#{sourceRegion}"),
+    };
+
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
         SlotScope.Parse(item[JobTableSchema.SortKey].S),
         item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,

@@ -121,6 +121,36 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         }
     }
 
+    public async IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filters = new List<Filter> { new("state", ["available"]) };
+        if (namePatterns.Count > 0)
+        {
+            filters.Add(new Filter("name", [.. namePatterns]));
+        }
+
+        filters.AddRange(tags.Select(t => new Filter($"tag:{t.Key}", [t.Value])));
+        string? nextToken = null;
+        do
+        {
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+            {
+                Owners = [.. owners],
+                Filters = filters,
+                MaxResults = 1000,
+                NextToken = nextToken,
+            }, cancellationToken));
+            foreach (var image in response.Images ?? [])
+            {
+                yield return ToInfo(image, region);
+            }
+
+            nextToken = response.NextToken;
+        }
+        while (!string.IsNullOrEmpty(nextToken));
+    }
+
     public async Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken)
     {
         var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest

@@ -34,7 +34,8 @@ public sealed class Replicator : IDisposable
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
         IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
-        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, settings, clock, logging,
+        IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
+        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, requests, settings, clock, logging,
             new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock), pollerOptions ?? new PollerOptions());
     }
 
@@ -45,14 +46,17 @@ public sealed class Replicator : IDisposable
     public IAmazonDynamoDB DynamoDb => _dynamo;
 
     /// <summary>The two handlers over the given store and gateway: the one place the workflows are put together.</summary>
+    /// <param name="requests">Where the sweep sends what it found; no sweep without it.</param>
     public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters,
-        ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options)
+        IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options)
     {
         var policy = settings.Policy;
         var jobs = new MeteredCopyJobStore(store, metrics);
         var steps = new JobSteps(jobs, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
         var reconciler = new CounterReconciler(jobs, options, metrics, logging.CreateLogger<CounterReconciler>());
         var starter = new CopyStarter(jobs, images, policy, steps, reconciler, metrics, clock, logging.CreateLogger<CopyStarter>());
+        var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
+            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>());
         var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
         return (
             new DispatcherFunction(
@@ -60,7 +64,7 @@ public sealed class Replicator : IDisposable
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
-                new CopyPoller(jobs, images, starter, finisher, reconciler, steps, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
+                new CopyPoller(jobs, images, starter, finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
                 logging.CreateLogger<PollerFunction>()));
     }
 

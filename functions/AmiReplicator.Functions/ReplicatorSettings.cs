@@ -12,7 +12,8 @@ public sealed record ReplicatorSettings(
     Uri? Ec2Endpoint = null,
     Uri? DynamoDbEndpoint = null,
     string? DeadLetterQueueUrl = null,
-    Uri? SqsEndpoint = null)
+    Uri? SqsEndpoint = null,
+    string? RequestQueueUrl = null)
 {
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
@@ -39,6 +40,7 @@ public sealed record ReplicatorSettings(
             variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
             variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null,
             variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
-            variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null);
+            variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
+            variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null);
     }
 }

@@ -108,7 +108,15 @@ public abstract partial record InboundMessage
             }
         }
 
-        return new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, RequestOrigin.Manual));
+        var origin = m.Origin switch
+        {
+            null => RequestOrigin.Manual,
+            CopyRequestMessage.SweepOrigin => RequestOrigin.Sweep,
+            _ => (RequestOrigin?)null,
+        };
+        return origin is { } known
+            ? new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, known))
+            : new Malformed($"copy request: origin '{m.Origin}' is not known (leave it out when asking by hand)");
     }
 
     private static string? RegionOfImageArn(string arn) =>

@@ -58,6 +58,7 @@ public class PolicyTests
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":"ab"}}""", "templates.name")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"amireplicator:source-image-id":"x"}}""", "tags.amireplicator:source-image-id")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"":"x"}}""", "tags.")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":-1}""", "sweepIntervalMinutes")]
     public void An_invalid_policy_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));
@@ -84,6 +85,14 @@ public class PolicyTests
     [InlineData("golden/{sourceName}-[copy] @{sourceRegion}_'x'")]
     public void Name_templates_may_use_every_character_EC2_takes_in_a_name(string template) =>
         Assert.Equal(template, ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":""" + $"\"{template}\"" + "}}").Templates.Name);
+
+    [Fact]
+    public void The_sweep_runs_hourly_unless_set_otherwise_and_0_turns_it_off()
+    {
+        Assert.Equal(TimeSpan.FromHours(1), ReplicationPolicy.Parse(Minimal).SweepInterval);
+        Assert.Equal(TimeSpan.FromMinutes(15), ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":15}""").SweepInterval);
+        Assert.Null(ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":0}""").SweepInterval);
+    }
 
     [Fact]
     public void Copying_a_public_sources_all_permission_is_off_unless_asked()

@@ -316,6 +316,10 @@ public sealed class CrashScenario : IAsyncDisposable
         public Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
             inner.DeregisterImageAsync(region, imageId, cancellationToken);
 
+        public IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+            IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+            inner.ListAvailableImagesAsync(region, owners, namePatterns, tags, cancellationToken);
+
         public Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken) =>
             inner.FindOwnImageByNameAsync(region, name, cancellationToken);
 

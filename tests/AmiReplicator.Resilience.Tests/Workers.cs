@@ -14,7 +14,7 @@ public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Polle
     public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, ReplicatorSettings settings,
         TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null)
     {
-        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
+        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests: null, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
         return new Workers(dispatcher, poller);
     }
 

@@ -74,7 +74,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
-            simulator.Endpoint, cloud.DynamoDbUrl, queues.DeadLetterQueueUrl, cloud.MotoUrl);
+            simulator.Endpoint, cloud.DynamoDbUrl, queues.DeadLetterQueueUrl, cloud.MotoUrl, queues.QueueUrl);
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));

@@ -24,6 +24,13 @@ public interface IImageGateway
     /// </summary>
     Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The available images of the region that these owners ("self" or account ids) own and the account may use, narrowed by EC2's
+    /// filters to names matching one of <paramref name="namePatterns"/> (none: any) and carrying every tag given; page by page.
+    /// </summary>
+    IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
     /// <summary>The account's own image with that name in the region, whatever its state (names are unique per account and region).</summary>
     Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken);
 

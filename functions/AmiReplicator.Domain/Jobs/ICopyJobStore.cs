@@ -7,6 +7,15 @@ public interface ICopyJobStore
 {
     Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken);
 
+    /// <summary>Those of the jobs that exist (consistent reads, many keys a call).</summary>
+    Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the sweep of a source region if none was taken within <paramref name="interval"/> before <paramref name="now"/> (one
+    /// conditional write, so overlapping pollers never sweep the same region twice); answers whether this caller took it.
+    /// </summary>
+    Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
+
     /// <summary>
     /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the
     /// stored job and whether it is the new one.

@@ -12,6 +12,12 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
 {
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
 
+    public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
+        inner.GetManyAsync(keys, cancellationToken);
+
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken);
+
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
         var results = await inner.CreateAllIfAbsentAsync(jobs, cancellationToken);

@@ -19,6 +19,9 @@ public sealed class PolicyDocument
 
     /// <summary>Copy a public source's "all" launch permission to its copies (off: copies are shared only with who the source names).</summary>
     public bool? CopyPublicLaunchPermission { get; set; }
+
+    /// <summary>Minutes between sweeps of the source regions for selected AMIs with no job (EC2's events are best effort); 0: no sweep.</summary>
+    public int? SweepIntervalMinutes { get; set; }
 }
 
 public sealed class DestinationDocument

@@ -14,8 +14,12 @@ public sealed partial record ReplicationPolicy(
     RetryPolicy Retries,
     string Schedule,
     SlotBudget DefaultBudget,
-    bool CopyPublicLaunchPermission = false)
+    bool CopyPublicLaunchPermission = false,
+    TimeSpan? SweepInterval = null)
 {
+    public const int DefaultSweepIntervalMinutes = 60;
+    public const int MaxSweepIntervalMinutes = 7 * 24 * 60;
+
     public const int DefaultMaxInFlightPerDestination = 50;
     public const int DefaultMaxInFlightPerSource = 25;
     public const string DefaultSchedule = "rate(1 minute)";
@@ -91,7 +95,8 @@ public sealed partial record ReplicationPolicy(
             new RetryPolicy(maxAttempts, backoff),
             ValidateSchedule(document.Schedule),
             new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
-            document.CopyPublicLaunchPermission == true);
+            document.CopyPublicLaunchPermission == true,
+            ValidateSweepInterval(document.SweepIntervalMinutes));
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)
@@ -148,6 +153,14 @@ public sealed partial record ReplicationPolicy(
             : throw new PolicyException($"selection.ownerAccounts[{i}]", $"'{o}' is not a 12-digit account id or \"self\"")).ToList();
         return new Selection(tags, patterns, owners);
     }
+
+    private static TimeSpan? ValidateSweepInterval(int? minutes) => minutes switch
+    {
+        null => TimeSpan.FromMinutes(DefaultSweepIntervalMinutes),
+        0 => null,
+        < 0 or > MaxSweepIntervalMinutes => throw new PolicyException("sweepIntervalMinutes", $"must be 0 (no sweep) or 1 to {MaxSweepIntervalMinutes} (got {minutes})"),
+        _ => TimeSpan.FromMinutes(minutes.Value),
+    };
 
     private static string ValidateSchedule(string? schedule)
     {

@@ -38,6 +38,7 @@ public sealed class CopyPoller(
     CopyFinisher finisher,
     CounterReconciler reconciler,
     JobSteps steps,
+    SourceSweep? sweep,
     ReplicationPolicy policy,
     PollerOptions options,
     IMetrics metrics,
@@ -51,6 +52,11 @@ public sealed class CopyPoller(
         foreach (var region in slots.Destinations.ToList())
         {
             await PollDestinationAsync(region, slots, report, cancellationToken);
+        }
+
+        if (sweep is not null)
+        {
+            await PartAsync("source regions", "sweeping", report, async () => report.Swept += await sweep.RunIfDueAsync(cancellationToken));
         }
 
         return report;
@@ -258,6 +264,9 @@ public sealed class PollReport
     public int Repaired { get; set; }
     public int Started { get; set; }
 
+    /// <summary>Requests the sweep sent for selected AMIs that had no job.</summary>
+    public int Swept { get; set; }
+
     /// <summary>Since when the longest-waiting job left waiting after the pass has waited for its attempt (null: none waits).</summary>
     public DateTimeOffset? OldestWaiting { get; set; }
 
@@ -279,5 +288,5 @@ public sealed class PollReport
 
     public override string ToString() =>
         $"finished {Finished}, still copying {StillCopying}, started {Started}, retried {Retried}, failed {Failed}, cancelled {Cancelled}, "
-        + $"cleaned up {CleanedUp}, step failures {StepFailures}, repaired {Repaired}, errors {Errors.Count}";
+        + $"cleaned up {CleanedUp}, step failures {StepFailures}, repaired {Repaired}, swept {Swept}, errors {Errors.Count}";
 }

@@ -122,12 +122,12 @@ public sealed class ReplicationDispatcher(
                 throw new RequestFailedException($"source AMI {source.ImageId} in {source.Region} is {source.State.ToString().ToLowerInvariant()}: there is nothing to copy", permanent: true);
         }
 
-        if (request.Origin == RequestOrigin.Event && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
+        if (request.Origin.IsSelected() && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
         {
             return DispatchReport.Ignored($"{source.ImageId} is in {source.Region}, which is not one of the policy's source regions");
         }
 
-        if (request.Origin == RequestOrigin.Event && policy.Selection.Excludes(source, ownAccountId) is { } exclusion)
+        if (request.Origin.IsSelected() && policy.Selection.Excludes(source, ownAccountId) is { } exclusion)
         {
             return DispatchReport.Ignored($"{source.ImageId} is not selected by the policy: {exclusion}");
         }

@@ -11,6 +11,12 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(GetAsync), "", () => inner.GetAsync(key, cancellationToken));
 
+    public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(GetManyAsync), "", () => inner.GetManyAsync(keys, cancellationToken));
+
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(TryStartSweepAsync), "", () => inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken));
+
     public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(CreateAllIfAbsentAsync), "", () => inner.CreateAllIfAbsentAsync(jobs, cancellationToken));
 
