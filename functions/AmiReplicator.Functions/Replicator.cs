@@ -54,17 +54,18 @@ public sealed class Replicator : IDisposable
         var jobs = new MeteredCopyJobStore(store, metrics);
         var steps = new JobSteps(jobs, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
         var reconciler = new CounterReconciler(jobs, options, metrics, logging.CreateLogger<CounterReconciler>());
-        var starter = new CopyStarter(jobs, images, policy, steps, reconciler, metrics, clock, logging.CreateLogger<CopyStarter>());
+        // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
+        CopyStarter Starter() => new(jobs, images, policy, steps, reconciler, new WaitingCandidates(jobs, policy, clock), metrics, clock, logging.CreateLogger<CopyStarter>());
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>());
         var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
         return (
             new DispatcherFunction(
-                new ReplicationDispatcher(jobs, images, starter, finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+                new ReplicationDispatcher(jobs, images, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
-                new CopyPoller(jobs, images, starter, finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
+                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
                 logging.CreateLogger<PollerFunction>()));
     }
 

@@ -23,6 +23,12 @@ public sealed record PollerOptions
 
     /// <summary>Passes in a row a job's step may fail before the job is ended with what could not be done (about 10 minutes on the default schedule).</summary>
     public int MaxStepFailures { get; init; } = 10;
+
+    /// <summary>
+    /// How often a poller publishes each destination's OldestWaitingJobAgeSeconds (one read per source region): within every
+    /// period of the alarm that watches it, whatever the schedule.
+    /// </summary>
+    public TimeSpan OldestWaitingEvery { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -102,6 +108,11 @@ public sealed class CopyPoller(
                 await CancelWaitingAsync(region, slots, report, cancellationToken);
             }
 
+            if (!IsOldestWaitingDue(region))
+            {
+                return;
+            }
+
             // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
             var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
                 .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
@@ -114,6 +125,23 @@ public sealed class CopyPoller(
         });
         metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
         metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
+    }
+
+    private readonly Dictionary<string, DateTimeOffset> _oldestWaitingPublished = new(StringComparer.Ordinal);
+
+    private bool IsOldestWaitingDue(string region)
+    {
+        var now = clock.GetUtcNow();
+        lock (_oldestWaitingPublished)
+        {
+            if (_oldestWaitingPublished.TryGetValue(region, out var last) && now - last < options.OldestWaitingEvery)
+            {
+                return false;
+            }
+
+            _oldestWaitingPublished[region] = now;
+            return true;
+        }
     }
 
     /// <summary>One part of a destination's pass; its error is logged and reported, and the pass goes on with the next part.</summary>

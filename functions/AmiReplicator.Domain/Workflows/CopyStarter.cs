@@ -14,6 +14,7 @@ public sealed class CopyStarter(
     ReplicationPolicy policy,
     JobSteps steps,
     CounterReconciler counters,
+    WaitingCandidates candidates,
     IMetrics metrics,
     TimeProvider clock,
     ILogger<CopyStarter> log)
@@ -140,19 +141,19 @@ public sealed class CopyStarter(
                 break;
             }
 
-            var candidates = new List<CopyJob>();
+            var ready = new List<CopyJob>();
             foreach (var source in slots.SourcesOf(destinationRegion))
             {
                 var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destinationRegion)));
                 if (free > 0)
                 {
-                    candidates.AddRange(await store.ListWaitingAsync(destinationRegion, source, clock.GetUtcNow(), free + tried.Count, cancellationToken));
+                    ready.AddRange(await candidates.TakeAsync(destinationRegion, source, free + tried.Count, cancellationToken));
                 }
             }
 
-            candidates.AddRange(justRecorded.Where(j => j.Key.DestinationRegion == destinationRegion && j.State == CopyJobState.Waiting));
+            ready.AddRange(justRecorded.Where(j => j.Key.DestinationRegion == destinationRegion && j.State == CopyJobState.Waiting));
             var conflicts = false;
-            foreach (var job in candidates.Where(j => j.IsReadyAt(clock.GetUtcNow()) && tried.Add(j.Key)).Order(CopyJob.StartOrder).ToList())
+            foreach (var job in ready.Where(j => j.IsReadyAt(clock.GetUtcNow()) && tried.Add(j.Key)).Order(CopyJob.StartOrder).ToList())
             {
                 if (slots.Free(SlotScope.Destination(destinationRegion)) == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
                 {
@@ -164,7 +165,13 @@ public sealed class CopyStarter(
                     continue;
                 }
 
-                switch (await TryStartAsync(job, slots, cancellationToken))
+                var outcome = await TryStartAsync(job, slots, cancellationToken);
+                if (outcome is not (StartOutcome.PairFull or StartOutcome.DestinationFull or StartOutcome.BackingOff))
+                {
+                    candidates.Forget(job.Key);
+                }
+
+                switch (outcome)
                 {
                     case StartOutcome.Started:
                         started.Add(job);
@@ -187,13 +194,17 @@ public sealed class CopyStarter(
         return started;
     }
 
-    /// <summary>Since when the longest-waiting job of the destination has waited for its attempt (one item read per pair), or null.</summary>
+    /// <summary>Whether every pair of these source regions into the destination was found with no ready job a moment ago.</summary>
+    public bool NothingWaitsFrom(string destinationRegion, IEnumerable<string> sourceRegions) =>
+        sourceRegions.All(s => candidates.KnownEmpty(destinationRegion, s));
+
+    /// <summary>Since when the longest-waiting ready job of the destination has waited for its attempt, or null when none waits.</summary>
     public async Task<DateTimeOffset?> OldestWaitingAsync(string destinationRegion, SlotView slots, CancellationToken cancellationToken)
     {
         DateTimeOffset? oldest = null;
         foreach (var source in slots.SourcesOf(destinationRegion))
         {
-            foreach (var job in await store.ListWaitingAsync(destinationRegion, source, readyBy: null, 1, cancellationToken))
+            foreach (var job in await candidates.TakeAsync(destinationRegion, source, 1, cancellationToken))
             {
                 oldest = oldest is null || job.WaitingSinceOrCreated < oldest ? job.WaitingSinceOrCreated : oldest;
             }

@@ -92,9 +92,15 @@ public sealed class ReplicationDispatcher(
         var started = 0;
         if (outcome.ReleasedSlots() && policy.FindOpenDestination(key.DestinationRegion) is not null)
         {
-            // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass.
+            // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass. The copy's own
+            // pair goes first (no counter read needed for that); only if it has nothing ready are the counters read for another pair.
             slots.Released(key);
-            started = (await starter.StartWaitingAsync(key.DestinationRegion, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+            started = (await starter.StartWaitingAsync(key.DestinationRegion, slots.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
+            if (started == 0 && slots.Loaded is null
+                && !starter.NothingWaitsFrom(key.DestinationRegion, policy.SourceRegions.Where(s => s != key.DestinationRegion)))
+            {
+                started = (await starter.StartWaitingAsync(key.DestinationRegion, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+            }
         }
 
         log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
@@ -260,6 +266,9 @@ public sealed class InvocationSlots(ICopyJobStore store, ReplicationPolicy polic
 
     public async Task<SlotView> GetAsync(CancellationToken cancellationToken) =>
         _view ??= new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+
+    /// <summary>The view, if this invocation has read it already.</summary>
+    public SlotView? Loaded => _view;
 
     /// <summary>A job of this invocation gave its slots back; a view read before that learns it (one read after sees it anyway).</summary>
     public void Released(CopyJobKey key) => _view?.Released(key);

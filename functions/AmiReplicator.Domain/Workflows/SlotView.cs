@@ -33,6 +33,24 @@ public sealed class SlotView
         }
     }
 
+    /// <summary>
+    /// All a worker knows right after a job gave its slots back, with no counter read: one free slot in the job's destination and
+    /// one in its pair. Other pairs count as full, so only the freed pair's waiting work is read; if it has none, the worker reads
+    /// the counters to hand the slot to another pair.
+    /// </summary>
+    public static SlotView JustFreed(CopyJobKey released, ReplicationPolicy policy)
+    {
+        var budget = policy.BudgetFor(released.DestinationRegion);
+        var others = policy.SourceRegions.Where(s => s != released.SourceRegion && s != released.DestinationRegion)
+            .Select(s => new SlotCounter(SlotScope.Pair(s, released.DestinationRegion), budget.MaxInFlightPerSource, new HashSet<CopyJobKey>()));
+        return new SlotView(
+        [
+            new SlotCounter(SlotScope.Destination(released.DestinationRegion), budget.MaxInFlight - 1, new HashSet<CopyJobKey>()),
+            new SlotCounter(SlotScope.Pair(released.SourceRegion, released.DestinationRegion), budget.MaxInFlightPerSource - 1, new HashSet<CopyJobKey>()),
+            .. others,
+        ], policy);
+    }
+
     /// <summary>The counters as read.</summary>
     public IReadOnlyList<SlotCounter> Counters { get; }
 
