@@ -17,7 +17,7 @@ public sealed class SqsRequestQueue(IAmazonSQS sqs, string queueUrl) : IRequestQ
             {
                 QueueUrl = queueUrl,
                 Entries = [.. batch.Select((r, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    JsonSerializer.Serialize(ToMessage(r), MessagesJsonContext.Default.CopyRequestMessage)))],
+                    JsonSerializer.Serialize(CopyRequestMessage.From(r), MessagesJsonContext.Default.CopyRequestMessage)))],
             }, cancellationToken);
             if (response.Failed is { Count: > 0 } failed)
             {
@@ -26,14 +26,4 @@ public sealed class SqsRequestQueue(IAmazonSQS sqs, string queueUrl) : IRequestQ
             }
         }
     }
-
-    private static CopyRequestMessage ToMessage(ReplicationRequest request) => new()
-    {
-        SourceRegion = request.SourceRegion,
-        SourceImageId = request.SourceImageId,
-        Destinations = request.Destinations is null ? null : [.. request.Destinations],
-        RequestedBy = request.RequestedBy,
-        Reason = request.Reason,
-        Origin = request.Origin == RequestOrigin.Sweep ? CopyRequestMessage.SweepOrigin : null,
-    };
 }

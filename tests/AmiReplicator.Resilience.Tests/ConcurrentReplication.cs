@@ -56,7 +56,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         _logging = logging;
         _clients = new Ec2Clients(ec2.Endpoint, LocalReplication.Credentials);
         _faulty = Workers.Compose(new FaultyJobStore(replicator.Store, chaos), new FaultyImageGateway(new Ec2ImageGateway(_clients), chaos),
-            _queue, replicator.Settings, clock, logging);
+            _queue, _queue, replicator.Settings, clock, logging);
         _clean = Workers.Of(replicator);
         var destinations = scenario.Destinations.Select(d => d.Region).ToHashSet();
         // EventBridge forwards the copies' own available and failed events to the queue (the stack's second pattern).

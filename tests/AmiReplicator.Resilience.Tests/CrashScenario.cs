@@ -80,7 +80,7 @@ public sealed class CrashScenario : IAsyncDisposable
         _faulty = Workers.Compose(
             new FaultyJobStore(local.Replicator.Store, plan),
             new FaultyImageGateway(_lostAnswer, plan),
-            local.DeadLetterQueue, local.Replicator.Settings, local.Clock, local.Logging);
+            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
         _clean = Workers.Of(local.Replicator);
         // EventBridge forwards the available events of eu-west-1 only: the copies into eu-central-1 are left to the poller.
         local.Simulator.ImageStateChanged += (_, change) =>

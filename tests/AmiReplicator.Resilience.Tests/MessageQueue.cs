@@ -1,4 +1,5 @@
 using System.Globalization;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Messages;
 
 namespace AmiReplicator.Resilience.Tests;
@@ -7,7 +8,7 @@ namespace AmiReplicator.Resilience.Tests;
 /// An in-memory SQS queue with SQS's delivery guarantees and nothing more: at least once (a message comes back unless its handler
 /// succeeded, and now and then is handed to two workers at once), in no particular order; and its DLQ.
 /// </summary>
-public sealed class MessageQueue : IDeadLetterQueue
+public sealed class MessageQueue : IDeadLetterQueue, IRequestQueue
 {
     private readonly Lock _gate = new();
     private readonly List<string> _deadLetters = [];
@@ -43,6 +44,17 @@ public sealed class MessageQueue : IDeadLetterQueue
         lock (_gate)
         {
             _deadLetters.Add($"{reason}: {message.Body}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The sweep's requests, as the dispatcher will read them.</summary>
+    public Task SendAsync(IReadOnlyList<ReplicationRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var request in requests)
+        {
+            Send(System.Text.Json.JsonSerializer.Serialize(CopyRequestMessage.From(request), MessagesJsonContext.Default.CopyRequestMessage));
         }
 
         return Task.CompletedTask;

@@ -30,7 +30,7 @@ public class OverlappingWorkersTests(LocalCloudFixture cloud)
             o => o with { MaxConcurrentCopiesPerDestination = 1, CopyDuration = TimeSpan.FromMinutes(5) });
         var clients = new Ec2Clients(local.Simulator.Endpoint, LocalReplication.Credentials);
         var scripted = Workers.Compose(local.Replicator.Store, new FaultyImageGateway(new Ec2ImageGateway(clients), script),
-            local.DeadLetterQueue, local.Replicator.Settings, local.Clock, local.Logging);
+            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
         return (local, scripted);
     }
 

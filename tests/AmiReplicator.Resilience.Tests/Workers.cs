@@ -11,10 +11,10 @@ namespace AmiReplicator.Resilience.Tests;
 /// <summary>The two handlers wired as <see cref="Replicator"/> wires them, but over the store and gateway given (decorated ones).</summary>
 public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Poller)
 {
-    public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, ReplicatorSettings settings,
+    public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, IRequestQueue requests, ReplicatorSettings settings,
         TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null)
     {
-        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests: null, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
+        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
         return new Workers(dispatcher, poller);
     }
 

@@ -56,6 +56,9 @@ public sealed class LocalReplication : IAsyncDisposable
     public StringWriter Log { get; }
     public ILoggerFactory Logging { get; }
 
+    /// <summary>The request queue as the sweep sends to it (for workers composed around decorated ports).</summary>
+    public IRequestQueue RequestQueue => new SqsRequestQueue(Sqs, Queues.QueueUrl);
+
     /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
     public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
 
