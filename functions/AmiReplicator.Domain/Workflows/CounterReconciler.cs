@@ -20,7 +20,17 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
     {
         var holders = (await ListHoldingAsync(scope.DestinationRegion, cancellationToken)).Select(j => j.Key).Where(scope.Covers).ToHashSet();
         var counter = new SlotCounter(scope, holders.Count, holders);
-        if (await store.CreateCounterAsync(counter, cancellationToken))
+        if (!await store.CreateCounterAsync(counter, cancellationToken))
+        {
+            return counter;
+        }
+
+        if (holders.Count == 0)
+        {
+            // A pair's or destination's first job makes its counter; a deleted one with nothing in flight is the same.
+            log.LogInformation("Counter {Counter} created", scope);
+        }
+        else
         {
             log.LogWarning("Counter {Counter} was missing: rebuilt from the {Holders} jobs holding its slots", scope, holders.Count);
             metrics.Record(ReplicatorMetrics.Repairs, 1, scope.DestinationRegion);
