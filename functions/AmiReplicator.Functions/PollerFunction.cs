@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
@@ -10,7 +12,7 @@ public sealed class PollerFunction(CopyPoller poller, TimeProvider clock, TextWr
     public async Task<string> HandleJsonAsync(string payload, CancellationToken cancellationToken)
     {
         var report = await RunAsync(cancellationToken);
-        return System.Text.Json.JsonSerializer.Serialize(report.ToString());
+        return JsonSerializer.Serialize(report.ToString(), MessagesJsonContext.Default.String);
     }
 
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)

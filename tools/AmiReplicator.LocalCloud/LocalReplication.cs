@@ -26,9 +26,12 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
+    private readonly string _policyJson;
+
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
+        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging, string policyJson)
     {
+        _policyJson = policyJson;
         Clock = clock;
         Simulator = simulator;
         Replicator = replicator;
@@ -71,7 +74,32 @@ public sealed class LocalReplication : IAsyncDisposable
 
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging);
+        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging, policyJson);
+    }
+
+    /// <summary>
+    /// The environment the stack gives a function, pointed at this local cloud: a published <c>bootstrap</c> started with it
+    /// works on this replication's table and simulator (on the simulator's clock, the function on the real one).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FunctionEnvironment()
+    {
+        var settings = Replicator.Settings;
+        var credentials = Credentials.GetCredentials();
+        return new Dictionary<string, string>
+        {
+            [ReplicatorSettings.TableNameVariable] = settings.TableName,
+            [ReplicatorSettings.PolicyVariable] = _policyJson,
+            [ReplicatorSettings.AccountIdVariable] = settings.AccountId,
+            [ReplicatorSettings.Ec2EndpointVariable] = settings.Ec2Endpoint!.ToString(),
+            [ReplicatorSettings.DynamoDbEndpointVariable] = settings.DynamoDbEndpoint!.ToString(),
+            ["AWS_REGION"] = settings.HomeRegion,
+            ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
+            // Nothing may reach for an instance metadata service or a profile of this machine.
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+            ["AWS_CONFIG_FILE"] = "/dev/null",
+        };
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
