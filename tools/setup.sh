@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local run and the tests need on a fresh machine: the pinned npm packages (CDK CLI,
-# DynamoDB Local inside amplify-dynamodb-simulator) and checks Java, moto_server and the .NET SDK.
+# DynamoDB Local inside amplify-dynamodb-simulator), the Native AOT toolchain for linux-x64 and linux-arm64 and
+# qemu-user-static (Debian packages, as root; skipped when installed), and checks Java, moto_server and the .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -106,9 +106,12 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
         [
             "--configuration", "Release", "--runtime", runtimeIdentifier, "--self-contained", "true",
             build == LambdaBuild.NativeAot ? "-p:PublishAot=true" : "-p:PublishAot=false",
-            // The same bytes from any checkout path: source paths are mapped, and no symbol file (which would name the
-            // build folder) goes into the package.
-            "-p:ContinuousIntegrationBuild=true", "-p:Deterministic=true", $"-p:PathMap={repositoryRoot}{Path.DirectorySeparatorChar}=/_/",
+            // The same bytes from any checkout path and for any commit that leaves the functions alone: paths under the
+            // checkout (sources, and the build folder, which names generated sources and so the compiler's file-local
+            // types) are mapped to one root; no commit id in the version; no symbol file. ContinuousIntegrationBuild is not
+            // used: its mapping numbers the source roots it finds, which differ with and without a git repository.
+            "-p:Deterministic=true", $"-p:PathMap={repositoryRoot}{Path.DirectorySeparatorChar}=/_/",
+            "-p:IncludeSourceRevisionInInformationalVersion=false",
             "-p:DebugType=none", "-p:CopyOutputSymbolsToPublishDirectory=false", "-p:GenerateDocumentationFile=false",
         ];
         if (build == LambdaBuild.NativeAot && CrossCompilingTriple() is { } triple)
