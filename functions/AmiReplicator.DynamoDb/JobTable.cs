@@ -1,22 +1,12 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
 
 namespace AmiReplicator.DynamoDb;
 
-/// <summary>
-/// One table holds the copy jobs and the slot counters.
-/// Job:     PK = JOB#{sourceRegion}#{sourceImageId}   SK = DEST#{destinationRegion}
-/// Counter: PK = SLOT                                 SK = DEST#{destination} | PAIR#{sourceRegion}#{destination}
-/// Index ByDestinationState (sparse, only jobs not yet done): GSI1PK = {STATE}#{destination}, GSI1SK = {createdAt}#{source}.
-/// </summary>
+/// <summary>The one table of copy jobs and slot counters (its key schema: <see cref="JobTableSchema"/>).</summary>
 public static class JobTable
 {
-    public const string PartitionKey = "PK";
-    public const string SortKey = "SK";
-    public const string ActiveIndexName = "ByDestinationState";
-    public const string ActiveIndexPartitionKey = "GSI1PK";
-    public const string ActiveIndexSortKey = "GSI1SK";
-
     /// <summary>The table as the stack defines it, for DynamoDB Local and the tests.</summary>
     public static CreateTableRequest Definition(string tableName) => new()
     {
@@ -24,18 +14,18 @@ public static class JobTable
         BillingMode = BillingMode.PAY_PER_REQUEST,
         AttributeDefinitions =
         [
-            new(PartitionKey, ScalarAttributeType.S),
-            new(SortKey, ScalarAttributeType.S),
-            new(ActiveIndexPartitionKey, ScalarAttributeType.S),
-            new(ActiveIndexSortKey, ScalarAttributeType.S),
+            new(JobTableSchema.PartitionKey, ScalarAttributeType.S),
+            new(JobTableSchema.SortKey, ScalarAttributeType.S),
+            new(JobTableSchema.ActiveIndexPartitionKey, ScalarAttributeType.S),
+            new(JobTableSchema.ActiveIndexSortKey, ScalarAttributeType.S),
         ],
-        KeySchema = [new(PartitionKey, KeyType.HASH), new(SortKey, KeyType.RANGE)],
+        KeySchema = [new(JobTableSchema.PartitionKey, KeyType.HASH), new(JobTableSchema.SortKey, KeyType.RANGE)],
         GlobalSecondaryIndexes =
         [
             new GlobalSecondaryIndex
             {
-                IndexName = ActiveIndexName,
-                KeySchema = [new(ActiveIndexPartitionKey, KeyType.HASH), new(ActiveIndexSortKey, KeyType.RANGE)],
+                IndexName = JobTableSchema.ActiveIndexName,
+                KeySchema = [new(JobTableSchema.ActiveIndexPartitionKey, KeyType.HASH), new(JobTableSchema.ActiveIndexSortKey, KeyType.RANGE)],
                 Projection = new Projection { ProjectionType = ProjectionType.ALL },
             },
         ],

@@ -6,15 +6,45 @@ namespace AmiReplicator.Functions;
 
 /// <summary>
 /// One JSON object per line on stdout, written before the call returns: Lambda may freeze the process right after
-/// the response, so a queued logger could lose the very line that says why a message failed.
+/// the response, so a queued logger could lose the very line that says why a message failed. Levels carry Lambda's
+/// names (INFO, WARN, ERROR, ...), so the function's ApplicationLogLevel filters them; fields of the enclosing scopes
+/// (a job's id, source image and regions) are written on every line logged inside them.
 /// </summary>
-public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum = LogLevel.Information) : ILoggerProvider
+public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum = LogLevel.Information) : ILoggerProvider, ISupportExternalScope
 {
+    /// <summary>Set by Lambda from the function's ApplicationLogLevel (TRACE, DEBUG, INFO, WARN, ERROR, FATAL).</summary>
+    public const string LambdaLogLevelVariable = "AWS_LAMBDA_LOG_LEVEL";
+
     private readonly Lock _gate = new();
     private readonly TextWriter _output = output;
     private readonly LogLevel _minimum = minimum;
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
     public ILogger CreateLogger(string categoryName) => new JsonLineLogger(this, categoryName);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    /// <summary>Lambda's level name for a level.</summary>
+    public static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "TRACE",
+        LogLevel.Debug => "DEBUG",
+        LogLevel.Information => "INFO",
+        LogLevel.Warning => "WARN",
+        LogLevel.Error => "ERROR",
+        _ => "FATAL",
+    };
+
+    /// <summary>The level Lambda asks for by name (see <see cref="LambdaLogLevelVariable"/>); Information when absent or unknown.</summary>
+    public static LogLevel MinimumFrom(string? lambdaLevel) => lambdaLevel?.ToUpperInvariant() switch
+    {
+        "TRACE" => LogLevel.Trace,
+        "DEBUG" => LogLevel.Debug,
+        "WARN" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        "FATAL" => LogLevel.Critical,
+        _ => LogLevel.Information,
+    };
 
     public void Dispose()
     {
@@ -23,7 +53,7 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
     private sealed class JsonLineLogger(JsonLineLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
+            where TState : notnull => provider._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= provider._minimum && logLevel != LogLevel.None;
 
@@ -39,20 +69,12 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
             {
                 json.WriteStartObject();
                 json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-                json.WriteString("level", logLevel.ToString());
+                json.WriteString("level", LevelName(logLevel));
                 json.WriteString("logger", category);
                 json.WriteString("message", formatter(state, exception));
-                if (state is IEnumerable<KeyValuePair<string, object?>> fields)
-                {
-                    foreach (var (key, value) in fields)
-                    {
-                        if (key != "{OriginalFormat}")
-                        {
-                            json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
-                        }
-                    }
-                }
-
+                var written = new HashSet<string>(StringComparer.Ordinal) { "timestamp", "level", "logger", "message" };
+                WriteFields(json, state, written);
+                provider._scopes.ForEachScope((scope, fields) => WriteFields(fields.Json, scope, fields.Written), (Json: json, Written: written));
                 if (exception is not null)
                 {
                     json.WriteString("errorType", exception.GetType().FullName);
@@ -67,6 +89,23 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
             {
                 provider._output.WriteLine(line);
                 provider._output.Flush();
+            }
+        }
+
+        /// <summary>The fields of a message or scope; the innermost wins when two name the same field.</summary>
+        private static void WriteFields(Utf8JsonWriter json, object? fields, HashSet<string> written)
+        {
+            if (fields is not IEnumerable<KeyValuePair<string, object?>> pairs)
+            {
+                return;
+            }
+
+            foreach (var (key, value) in pairs)
+            {
+                if (key != "{OriginalFormat}" && written.Add(key))
+                {
+                    json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                }
             }
         }
     }

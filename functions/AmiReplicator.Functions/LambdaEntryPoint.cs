@@ -9,7 +9,8 @@ public static class LambdaEntryPoint
     public static Task<int> RunAsync(Func<Replicator, Func<string, CancellationToken, Task<string>>> handlerOf) =>
         LambdaRuntime.RunAsync(_ =>
         {
-            var logging = LoggerFactory.Create(builder => builder.AddProvider(new JsonLineLoggerProvider(Console.Out)));
+            var minimum = JsonLineLoggerProvider.MinimumFrom(Environment.GetEnvironmentVariable(JsonLineLoggerProvider.LambdaLogLevelVariable));
+            var logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(minimum).AddProvider(new JsonLineLoggerProvider(Console.Out, minimum)));
             var replicator = new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging, metrics: Console.Out);
             var handle = handlerOf(replicator);
             return Task.FromResult<LambdaHandler>((invocation, cancellationToken) => handle(invocation.Payload, cancellationToken));

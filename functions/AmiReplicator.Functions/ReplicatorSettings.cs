@@ -1,3 +1,4 @@
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Functions;
@@ -9,14 +10,11 @@ public sealed record ReplicatorSettings(
     string AccountId,
     string HomeRegion,
     Uri? Ec2Endpoint = null,
-    Uri? DynamoDbEndpoint = null)
+    Uri? DynamoDbEndpoint = null,
+    string? DeadLetterQueueUrl = null,
+    Uri? SqsEndpoint = null,
+    string? RequestQueueUrl = null)
 {
-    public const string TableNameVariable = "AMIREPL_TABLE_NAME";
-    public const string PolicyVariable = "AMIREPL_POLICY";
-    public const string AccountIdVariable = "AMIREPL_ACCOUNT_ID";
-    public const string Ec2EndpointVariable = "AMIREPL_EC2_ENDPOINT";
-    public const string DynamoDbEndpointVariable = "AMIREPL_DYNAMODB_ENDPOINT";
-
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
     {
@@ -27,19 +25,22 @@ public sealed record ReplicatorSettings(
         ReplicationPolicy policy;
         try
         {
-            policy = ReplicationPolicy.Parse(Required(PolicyVariable));
+            policy = ReplicationPolicy.Parse(Required(FunctionEnvironment.Policy));
         }
         catch (PolicyException e)
         {
-            throw new InvalidOperationException($"{PolicyVariable} is not a valid policy: {e.Message}", e);
+            throw new InvalidOperationException($"{FunctionEnvironment.Policy} is not a valid policy: {e.Message}", e);
         }
 
         return new ReplicatorSettings(
-            Required(TableNameVariable),
+            Required(FunctionEnvironment.TableName),
             policy,
-            Required(AccountIdVariable),
+            Required(FunctionEnvironment.AccountId),
             Required("AWS_REGION"),
-            variable(Ec2EndpointVariable) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
-            variable(DynamoDbEndpointVariable) is { Length: > 0 } dynamo ? new Uri(dynamo) : null);
+            variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
+            variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null,
+            variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
+            variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
+            variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null);
     }
 }

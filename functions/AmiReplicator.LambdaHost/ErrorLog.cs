@@ -12,7 +12,7 @@ internal static class ErrorLog
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("level", "Error");
+            json.WriteString("level", "ERROR");
             json.WriteString("message", message);
             if (requestId is not null)
             {

@@ -49,6 +49,11 @@ public sealed class CopyRequestMessage
 
     public string? RequestedBy { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary>"sweep" when the replicator's sweep sent it (the policy's selection applies then); absent when asked by hand.</summary>
+    public string? Origin { get; set; }
+
+    public const string SweepOrigin = "sweep";
 }
 
 [JsonSourceGenerationOptions(

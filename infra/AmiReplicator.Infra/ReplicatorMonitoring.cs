@@ -1,8 +1,8 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
-using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
+using AmiReplicator.Contract;
 using Constructs;
 
 namespace AmiReplicator.Infra;
@@ -10,47 +10,23 @@ namespace AmiReplicator.Infra;
 /// <summary>Alarms for what must not go unseen (dead letters, failed copies, copies stuck waiting, failing passes) and a dashboard.</summary>
 public sealed class ReplicatorMonitoring : Construct
 {
-    public const string MetricNamespace = "AmiReplicator";
-    public const string CopiesFailedMetric = "CopiesFailed";
-
-    /// <summary>Age of the oldest job still waiting for a budget slot; the poller publishes it (embedded metric format) on each pass.</summary>
-    public const string OldestWaitingJobMetric = "OldestWaitingJobAgeSeconds";
-
-    public static readonly IFilterPattern CopyFailedLogLine = FilterPattern.All(
-        FilterPattern.Exists("$.Job"),
-        FilterPattern.Any(FilterPattern.StringValue("$.level", "=", "Error"), FilterPattern.StringValue("$.State", "=", "Failed")));
-
     public static readonly TimeSpan OldestWaitingJobLimit = TimeSpan.FromHours(6);
     public static readonly TimeSpan RequestAgeLimit = TimeSpan.FromMinutes(15);
 
     public ReplicatorMonitoring(Construct scope, string id, ReplicatorStack stack, DeploymentSettings settings)
         : base(scope, id)
     {
-        // The functions log each job decision with a Job field; a copy that failed for good is logged at Error level
-        // (retries used up, EC2 refused the copy) or recorded with State "Failed" (refused before any attempt).
-        foreach (var function in new[] { stack.Dispatcher, stack.Poller })
-        {
-            new MetricFilter(this, $"{function.Node.Id}CopiesFailed", new MetricFilterProps
-            {
-                LogGroup = function.LogGroup,
-                FilterPattern = CopyFailedLogLine,
-                MetricNamespace = MetricNamespace,
-                MetricName = CopiesFailedMetric,
-                MetricValue = "1",
-            });
-        }
-
         var copiesFailed = new Metric(new MetricProps
         {
-            Namespace = MetricNamespace,
-            MetricName = CopiesFailedMetric,
+            Namespace = ReplicatorMetrics.Namespace,
+            MetricName = ReplicatorMetrics.CopiesFailed.Name,
             Statistic = "Sum",
             Period = Duration.Minutes(5),
         });
         var oldestWaiting = new Metric(new MetricProps
         {
-            Namespace = MetricNamespace,
-            MetricName = OldestWaitingJobMetric,
+            Namespace = ReplicatorMetrics.Namespace,
+            MetricName = ReplicatorMetrics.OldestWaitingJobAge.Name,
             Statistic = "Maximum",
             Period = Duration.Minutes(5),
         });

@@ -1,8 +1,8 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.DynamoDb;
 
 namespace AmiReplicator.Infra;
 
@@ -100,7 +100,7 @@ public static class ReplicatorPermissions
     {
         Sid = "JobTable",
         Actions = TableActions,
-        Resources = [tableArn, $"{tableArn}/index/{JobTable.ActiveIndexName}"],
+        Resources = [tableArn, $"{tableArn}/index/{JobTableSchema.ActiveIndexName}"],
     });
 
     public static PolicyStatement WriteLogs(string logGroupArn) => new(new PolicyStatementProps

@@ -7,8 +7,7 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SQS;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Functions;
+using AmiReplicator.Contract;
 using AmiReplicator.Messages;
 using Constructs;
 using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
@@ -56,9 +55,9 @@ public sealed class ReplicatorStack : Stack
 
         var environment = new Dictionary<string, string>
         {
-            [ReplicatorSettings.TableNameVariable] = Table.TableName,
-            [ReplicatorSettings.PolicyVariable] = settings.PolicyJson,
-            [ReplicatorSettings.AccountIdVariable] = Aws.ACCOUNT_ID,
+            [FunctionEnvironment.TableName] = Table.TableName,
+            [FunctionEnvironment.Policy] = settings.PolicyJson,
+            [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
         };
 
         Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages, environment, settings, new FunctionProps
@@ -157,8 +156,8 @@ public sealed class ReplicatorStack : Stack
     {
         var table = new Table(this, "Jobs", new TableProps
         {
-            PartitionKey = new Attribute { Name = JobTable.PartitionKey, Type = AttributeType.STRING },
-            SortKey = new Attribute { Name = JobTable.SortKey, Type = AttributeType.STRING },
+            PartitionKey = new Attribute { Name = JobTableSchema.PartitionKey, Type = AttributeType.STRING },
+            SortKey = new Attribute { Name = JobTableSchema.SortKey, Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,
             Encryption = TableEncryption.AWS_MANAGED,
@@ -168,9 +167,9 @@ public sealed class ReplicatorStack : Stack
         });
         table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
         {
-            IndexName = JobTable.ActiveIndexName,
-            PartitionKey = new Attribute { Name = JobTable.ActiveIndexPartitionKey, Type = AttributeType.STRING },
-            SortKey = new Attribute { Name = JobTable.ActiveIndexSortKey, Type = AttributeType.STRING },
+            IndexName = JobTableSchema.ActiveIndexName,
+            PartitionKey = new Attribute { Name = JobTableSchema.ActiveIndexPartitionKey, Type = AttributeType.STRING },
+            SortKey = new Attribute { Name = JobTableSchema.ActiveIndexSortKey, Type = AttributeType.STRING },
             ProjectionType = ProjectionType.ALL,
         });
         return table;

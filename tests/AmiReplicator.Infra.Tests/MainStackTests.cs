@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Functions;
 using AmiReplicator.Infra;
 using AmiReplicator.Messages;
 using static AmiReplicator.Infra.Tests.Json;
@@ -29,24 +28,24 @@ public sealed class MainStackTests(SynthesizedApp app)
         Main.HasResourceProperties("AWS::DynamoDB::Table", Obj(
             ("KeySchema", new object[]
             {
-                Obj(("AttributeName", JobTable.PartitionKey), ("KeyType", "HASH")),
-                Obj(("AttributeName", JobTable.SortKey), ("KeyType", "RANGE")),
+                Obj(("AttributeName", JobTableSchema.PartitionKey), ("KeyType", "HASH")),
+                Obj(("AttributeName", JobTableSchema.SortKey), ("KeyType", "RANGE")),
             }),
             ("AttributeDefinitions", Match.ArrayWith(new object[]
             {
-                Obj(("AttributeName", JobTable.PartitionKey), ("AttributeType", "S")),
-                Obj(("AttributeName", JobTable.SortKey), ("AttributeType", "S")),
-                Obj(("AttributeName", JobTable.ActiveIndexPartitionKey), ("AttributeType", "S")),
-                Obj(("AttributeName", JobTable.ActiveIndexSortKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.PartitionKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.SortKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.ActiveIndexPartitionKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.ActiveIndexSortKey), ("AttributeType", "S")),
             })),
             ("GlobalSecondaryIndexes", new object[]
             {
                 Obj(
-                    ("IndexName", JobTable.ActiveIndexName),
+                    ("IndexName", JobTableSchema.ActiveIndexName),
                     ("KeySchema", new object[]
                     {
-                        Obj(("AttributeName", JobTable.ActiveIndexPartitionKey), ("KeyType", "HASH")),
-                        Obj(("AttributeName", JobTable.ActiveIndexSortKey), ("KeyType", "RANGE")),
+                        Obj(("AttributeName", JobTableSchema.ActiveIndexPartitionKey), ("KeyType", "HASH")),
+                        Obj(("AttributeName", JobTableSchema.ActiveIndexSortKey), ("KeyType", "RANGE")),
                     }),
                     ("Projection", Obj(("ProjectionType", "ALL")))),
             })));
@@ -125,9 +124,9 @@ public sealed class MainStackTests(SynthesizedApp app)
         Assert.Equal(timeout, (int)properties["Timeout"]!);
 
         var variables = properties["Environment"]!["Variables"]!.AsObject();
-        Assert.Equal(table, (string?)variables[ReplicatorSettings.TableNameVariable]!["Ref"]);
-        Assert.Equal("AWS::AccountId", (string?)variables[ReplicatorSettings.AccountIdVariable]!["Ref"]);
-        var policyJson = (string)variables[ReplicatorSettings.PolicyVariable]!;
+        Assert.Equal(table, (string?)variables[FunctionEnvironment.TableName]!["Ref"]);
+        Assert.Equal("AWS::AccountId", (string?)variables[FunctionEnvironment.AccountId]!["Ref"]);
+        var policyJson = (string)variables[FunctionEnvironment.Policy]!;
         Assert.Equal(app.Settings.PolicyJson, policyJson);
 
         // The functions read back exactly what synth validated.
@@ -231,13 +230,13 @@ public sealed class MainStackTests(SynthesizedApp app)
             ("ComparisonOperator", "GreaterThanOrEqualToThreshold"),
             ("Threshold", 1)));
         Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
-            ("MetricName", ReplicatorMonitoring.CopiesFailedMetric),
-            ("Namespace", ReplicatorMonitoring.MetricNamespace),
+            ("MetricName", ReplicatorMetrics.CopiesFailed.Name),
+            ("Namespace", ReplicatorMetrics.Namespace),
             ("Statistic", "Sum"),
             ("Threshold", 1)));
         Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
-            ("MetricName", ReplicatorMonitoring.OldestWaitingJobMetric),
-            ("Namespace", ReplicatorMonitoring.MetricNamespace),
+            ("MetricName", ReplicatorMetrics.OldestWaitingJobAge.Name),
+            ("Namespace", ReplicatorMetrics.Namespace),
             ("Statistic", "Maximum"),
             ("ComparisonOperator", "GreaterThanThreshold"),
             ("Threshold", ReplicatorMonitoring.OldestWaitingJobLimit.TotalSeconds)));
@@ -251,18 +250,13 @@ public sealed class MainStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Failed_copies_are_counted_from_both_functions_logs()
+    public void Failed_copies_are_counted_from_the_metric_the_functions_publish_not_from_log_lines()
     {
-        foreach (var function in new[] { "Dispatcher", "Poller" })
-        {
-            Main.HasResourceProperties("AWS::Logs::MetricFilter", Obj(
-                ("LogGroupName", Ref(app.MainLogicalId("AWS::Logs::LogGroup", function + "Logs"))),
-                ("FilterPattern", "{ ($.Job = \"*\") && (($.level = \"Error\") || ($.State = \"Failed\")) }"),
-                ("MetricTransformations", new object[]
-                {
-                    Obj(("MetricNamespace", ReplicatorMonitoring.MetricNamespace), ("MetricName", ReplicatorMonitoring.CopiesFailedMetric), ("MetricValue", "1")),
-                })));
-        }
+        Main.ResourceCountIs("AWS::Logs::MetricFilter", 0);
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", ReplicatorMetrics.CopiesFailed.Name),
+            ("Namespace", ReplicatorMetrics.Namespace),
+            ("Dimensions", Amazon.CDK.Assertions.Match.Absent())));
     }
 
     [Fact]
@@ -270,8 +264,8 @@ public sealed class MainStackTests(SynthesizedApp app)
     {
         Main.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
         var body = app.MainResources("AWS::CloudWatch::Dashboard").Values.Single()["Properties"]!["DashboardBody"]!.ToJsonString();
-        Assert.Contains(ReplicatorMonitoring.CopiesFailedMetric, body, StringComparison.Ordinal);
-        Assert.Contains(ReplicatorMonitoring.OldestWaitingJobMetric, body, StringComparison.Ordinal);
+        Assert.Contains(ReplicatorMetrics.CopiesFailed.Name, body, StringComparison.Ordinal);
+        Assert.Contains(ReplicatorMetrics.OldestWaitingJobAge.Name, body, StringComparison.Ordinal);
         Assert.Contains("ApproximateNumberOfMessagesVisible", body, StringComparison.Ordinal);
     }
 

@@ -49,7 +49,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         await h.SendAsync("this is not json");
 
-        await using var dispatcher = BootstrapProcess.Start(dispatcherBootstrap, h.FunctionEnvironment());
+        await using var dispatcher = BootstrapProcess.Start(dispatcherBootstrap, h.FunctionEnvironmentVariables());
         var outcome = await h.EventSource.PollOnceAsync((sqsEvent, _) => dispatcher.InvokeAsync(sqsEvent, Answer), CancellationToken.None);
 
         // The partial batch response lists the unreadable message only; the AMI became one copy per destination.
@@ -63,7 +63,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
         AssertJsonLogLines(dispatcher, "malformed");
 
         h.Clock.Advance(TimeSpan.FromMinutes(6));
-        await using var poller = BootstrapProcess.Start(pollerBootstrap, h.FunctionEnvironment());
+        await using var poller = BootstrapProcess.Start(pollerBootstrap, h.FunctionEnvironmentVariables());
         await poller.InvokeAsync(ScheduledEvent, Answer);
 
         var finished = await h.JobsAsync();
@@ -91,7 +91,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
         var sourceId = SeedSource(h);
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
 
-        await using var dispatcher = BootstrapProcess.Start(bootstrap, h.FunctionEnvironment(), emulator: "qemu-aarch64-static");
+        await using var dispatcher = BootstrapProcess.Start(bootstrap, h.FunctionEnvironmentVariables(), emulator: "qemu-aarch64-static");
         var outcome = await h.EventSource.PollOnceAsync((sqsEvent, _) => dispatcher.InvokeAsync(sqsEvent, TimeSpan.FromMinutes(3)), CancellationToken.None);
 
         Assert.Equal(1, outcome.Delivered);

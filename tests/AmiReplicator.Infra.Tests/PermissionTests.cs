@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AmiReplicator.DynamoDb;
+using AmiReplicator.Contract;
 using AmiReplicator.Infra;
 using static AmiReplicator.Infra.Tests.Json;
 
@@ -118,7 +118,7 @@ public sealed class PermissionTests(SynthesizedApp app)
             var resources = Many(statement["Resource"]).Select(r => r!.ToJsonString()).ToList();
             Assert.Equal(2, resources.Count);
             Assert.Contains(GetAttJson(table), resources);
-            Assert.Contains(resources, r => r.Contains(GetAttJson(table), StringComparison.Ordinal) && r.Contains($"/index/{JobTable.ActiveIndexName}", StringComparison.Ordinal));
+            Assert.Contains(resources, r => r.Contains(GetAttJson(table), StringComparison.Ordinal) && r.Contains($"/index/{JobTableSchema.ActiveIndexName}", StringComparison.Ordinal));
         }
     }
 

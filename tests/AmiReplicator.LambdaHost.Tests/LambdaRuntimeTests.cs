@@ -1,5 +1,5 @@
-using AmiReplicator.TestSupport;
 using System.Text.Json;
+using AmiReplicator.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AmiReplicator.LambdaHost.Tests;
@@ -60,7 +60,7 @@ public class LambdaRuntimeTests
 
         var line = Assert.Single(runtime.Log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         using var entry = JsonDocument.Parse(line);
-        Assert.Equal("Error", entry.RootElement.GetProperty("level").GetString());
+        Assert.Equal("ERROR", entry.RootElement.GetProperty("level").GetString());
         Assert.Equal("req-1", entry.RootElement.GetProperty("requestId").GetString());
         Assert.False(string.IsNullOrEmpty(entry.RootElement.GetProperty("message").GetString()));
         Assert.Contains("boom", entry.RootElement.GetProperty("exception").GetString(), StringComparison.Ordinal);
@@ -207,7 +207,7 @@ public class LambdaRuntimeTests
 
         var post = await api.NextPostAsync();
         Assert.Equal(InvocationPath + "req-1/response", post.Path);
-        Assert.Contains("\"level\":\"Error\"", runtime.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"level\":\"ERROR\"", runtime.Log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

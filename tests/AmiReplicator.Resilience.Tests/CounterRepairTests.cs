@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.DynamoDb;
@@ -64,8 +65,8 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
             TableName = h.Replicator.Settings.TableName,
             Item = new()
             {
-                [JobTable.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTable.SortKey] = new AttributeValue { S = SlotScope.Destination("ap-southeast-2").ToString() },
+                [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
+                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.Destination("ap-southeast-2").ToString() },
                 ["InFlight"] = new AttributeValue { N = "4" },
             },
         });
@@ -126,8 +127,8 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
             TableName = h.Replicator.Settings.TableName,
             Key = new()
             {
-                [JobTable.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTable.SortKey] = new AttributeValue { S = scope.ToString() },
+                [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
+                [JobTableSchema.SortKey] = new AttributeValue { S = scope.ToString() },
             },
             UpdateExpression = update,
             ExpressionAttributeValues = values,

@@ -5,11 +5,12 @@ namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
 /// An in-memory SQS queue with SQS's delivery guarantees and nothing more: at least once (a message comes back unless its handler
-/// succeeded, and now and then is handed to two workers at once), in no particular order.
+/// succeeded, and now and then is handed to two workers at once), in no particular order; and its DLQ.
 /// </summary>
-public sealed class MessageQueue
+public sealed class MessageQueue : IDeadLetterQueue
 {
     private readonly Lock _gate = new();
+    private readonly List<string> _deadLetters = [];
     private readonly List<Entry> _visible = [];
     private readonly Dictionary<string, Entry> _inFlight = [];
     private int _nextId;
@@ -23,6 +24,28 @@ public sealed class MessageQueue
                 return _visible.Count + _inFlight.Count;
             }
         }
+    }
+
+    /// <summary>Messages the dispatcher sent to the DLQ, with their reasons.</summary>
+    public IReadOnlyList<string> DeadLetters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _deadLetters];
+            }
+        }
+    }
+
+    public Task SendAsync(SqsMessage message, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _deadLetters.Add($"{reason}: {message.Body}");
+        }
+
+        return Task.CompletedTask;
     }
 
     public void Send(string body)

@@ -238,7 +238,7 @@ internal static class BurstCommand
         Row(output, "counters at the end", counterLeft.Count == 0 ? $"all {counters.Count} at 0, no holders" : string.Join(", ", counterLeft.Select(c => $"{c.Scope} {c.InFlight} ({c.Holders.Count} holders)")));
         var logLines = local.Log.ToString().Split('\n');
         Row(output, "log lines at Warning / Error", string.Create(invariant,
-            $"{logLines.Count(l => l.Contains("\"level\":\"Warning\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"Error\"", StringComparison.Ordinal))}"));
+            $"{logLines.Count(l => l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal))}"));
         Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {pollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {eventDeliveries})" : "")}"));
 
         var ok = jobs.Count == jobCount && jobs.All(j => j.State == CopyJobState.Available) && limitErrors == 0 && duplicates == 0
@@ -348,16 +348,16 @@ internal static class BurstCommand
     {
         foreach (var destination in Destinations)
         {
-            foreach (var state in new[] { CopyJobState.Waiting, CopyJobState.Claimed, CopyJobState.Copying })
+            if ((await local.Replicator.Store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
+                || await AnyAsync(Sources.Select(s => local.Replicator.Store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken))))
             {
-                if ((await local.Replicator.Store.ListActiveAsync(destination, state, 1, cancellationToken)).Count > 0)
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
         return true;
+
+        static async Task<bool> AnyAsync(IEnumerable<Task<IReadOnlyList<CopyJob>>> reads) => (await Task.WhenAll(reads)).Any(r => r.Count > 0);
     }
 
     private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");

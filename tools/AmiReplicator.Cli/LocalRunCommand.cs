@@ -91,7 +91,7 @@ internal static class LocalRunCommand
 
         var ok = final.Count == amisPerRegion * Sources.Length * Destinations.Length && final.All(j => j.State == CopyJobState.Available) && counters.All(c => c.InFlight == 0);
         output.WriteLine(ok ? "Every copy is AVAILABLE and every counter is back at 0." : "Not every copy finished: see the table above and the errors below.");
-        foreach (var line in local.Log.ToString().Split('\n').Where(l => l.Contains("\"level\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"level\":\"Warning\"", StringComparison.Ordinal)))
+        foreach (var line in local.Log.ToString().Split('\n').Where(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal) || l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal)))
         {
             output.WriteLine(line);
         }

@@ -96,7 +96,7 @@ internal static class ColdStart
             ],
         }, MessagesJsonContext.Default.SqsEvent);
 
-        await using var dispatcher = BootstrapProcess.Start(bootstrap, h.FunctionEnvironment());
+        await using var dispatcher = BootstrapProcess.Start(bootstrap, h.FunctionEnvironmentVariables());
         var answer = await dispatcher.InvokeAsync(sqsEvent, Answer);
         var elapsed = dispatcher.SinceStart.TotalMilliseconds;
 

@@ -2,6 +2,7 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
@@ -9,6 +10,8 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
+using AmiReplicator.Messages;
+using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -26,11 +29,16 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
-    private readonly string _policyJson;
+    private readonly PollerOptions? _pollerOptions;
+    private readonly TextWriter _sink;
+    private string _policyJson;
 
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging, string policyJson)
+        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging, PollerOptions? pollerOptions,
+        string policyJson)
     {
+        _pollerOptions = pollerOptions;
+        _sink = sink;
         _policyJson = policyJson;
         Clock = clock;
         Simulator = simulator;
@@ -45,12 +53,15 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
-    public Replicator Replicator { get; }
+    public Replicator Replicator { get; private set; }
     public AmazonSQSClient Sqs { get; }
     public LocalQueues Queues { get; }
     public SqsEventSource EventSource { get; }
     public StringWriter Log { get; }
     public ILoggerFactory Logging { get; }
+
+    /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
+    public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
 
     /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
     public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
@@ -64,34 +75,45 @@ public sealed class LocalReplication : IAsyncDisposable
         var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
 
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
+        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
+        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
-            simulator.Endpoint, cloud.DynamoDbUrl);
+            simulator.Endpoint, cloud.DynamoDbUrl, queues.DeadLetterQueueUrl, cloud.MotoUrl, queues.QueueUrl);
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
         var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
+        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, sink, logging, pollerOptions, policyJson);
+    }
 
-        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
-        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging, policyJson);
+    /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
+    public void ChangePolicy(string policyJson)
+    {
+        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
+        Replicator.Dispose();
+        Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
+        _policyJson = policyJson;
     }
 
     /// <summary>
     /// The environment the stack gives a function, pointed at this local cloud: a published <c>bootstrap</c> started with it
-    /// works on this replication's table and simulator (on the simulator's clock, the function on the real one).
+    /// works on this replication's table, queues and simulator (on the simulator's clock, the function on the real one).
     /// </summary>
-    public IReadOnlyDictionary<string, string> FunctionEnvironment()
+    public IReadOnlyDictionary<string, string> FunctionEnvironmentVariables()
     {
         var settings = Replicator.Settings;
         var credentials = Credentials.GetCredentials();
         return new Dictionary<string, string>
         {
-            [ReplicatorSettings.TableNameVariable] = settings.TableName,
-            [ReplicatorSettings.PolicyVariable] = _policyJson,
-            [ReplicatorSettings.AccountIdVariable] = settings.AccountId,
-            [ReplicatorSettings.Ec2EndpointVariable] = settings.Ec2Endpoint!.ToString(),
-            [ReplicatorSettings.DynamoDbEndpointVariable] = settings.DynamoDbEndpoint!.ToString(),
+            [FunctionEnvironment.TableName] = settings.TableName,
+            [FunctionEnvironment.Policy] = _policyJson,
+            [FunctionEnvironment.AccountId] = settings.AccountId,
+            [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
+            [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
+            [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
+            [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
+            [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
             ["AWS_REGION"] = settings.HomeRegion,
             ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
             ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
@@ -167,7 +189,12 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public async Task<List<Message>> DeadLettersAsync()
     {
-        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = Queues.DeadLetterQueueUrl, MaxNumberOfMessages = 10 });
+        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = Queues.DeadLetterQueueUrl,
+            MaxNumberOfMessages = 10,
+            MessageAttributeNames = ["All"],
+        });
         return response.Messages ?? [];
     }
 

@@ -28,6 +28,13 @@ public sealed class FaultyImageGateway(IImageGateway inner, IFaultInjector fault
     public Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(DeregisterImageAsync), "", () => Done(inner.DeregisterImageAsync(region, imageId, cancellationToken)));
 
+    public IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        inner.ListAvailableImagesAsync(region, owners, namePatterns, tags, cancellationToken);
+
+    public Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(FindOwnImageByNameAsync), region, () => inner.FindOwnImageByNameAsync(region, name, cancellationToken));
+
     public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(EnableDeprecationAsync), "", () => Done(inner.EnableDeprecationAsync(region, imageId, deprecateAt, cancellationToken)));
 

@@ -1,0 +1,24 @@
+namespace AmiReplicator.Contract;
+
+/// <summary>The environment variables the stack sets on both functions (and the local run points at the local cloud).</summary>
+public static class FunctionEnvironment
+{
+    public const string TableName = "AMIREPL_TABLE_NAME";
+    public const string Policy = "AMIREPL_POLICY";
+    public const string AccountId = "AMIREPL_ACCOUNT_ID";
+
+    /// <summary>The poller's: the request queue, where the sweep sends what it found.</summary>
+    public const string RequestQueueUrl = "AMIREPL_REQUEST_QUEUE_URL";
+
+    /// <summary>The dispatcher's: the request queue's DLQ, where a message that can never succeed goes at once with its reason.</summary>
+    public const string DeadLetterQueueUrl = "AMIREPL_DEAD_LETTER_QUEUE_URL";
+
+    /// <summary>Only for the local cloud: an EC2 endpoint serving every region.</summary>
+    public const string Ec2Endpoint = "AMIREPL_EC2_ENDPOINT";
+
+    /// <summary>Only for the local cloud: a DynamoDB endpoint.</summary>
+    public const string DynamoDbEndpoint = "AMIREPL_DYNAMODB_ENDPOINT";
+
+    /// <summary>Only for the local cloud: an SQS endpoint.</summary>
+    public const string SqsEndpoint = "AMIREPL_SQS_ENDPOINT";
+}

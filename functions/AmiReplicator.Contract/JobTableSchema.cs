@@ -1,0 +1,16 @@
+namespace AmiReplicator.Contract;
+
+/// <summary>
+/// The key schema of the one table that holds copy jobs and slot counters, as the stack creates it and the store reads it.
+/// Job:     PK = JOB#{sourceRegion}#{sourceImageId}   SK = DEST#{destinationRegion}
+/// Counter: PK = SLOT                                 SK = DEST#{destination} | PAIR#{sourceRegion}#{destination}
+/// Index ByDestinationState (sparse, only jobs not yet done): GSI1PK = {STATE}#{destination}, GSI1SK = {createdAt}#{source}.
+/// </summary>
+public static class JobTableSchema
+{
+    public const string PartitionKey = "PK";
+    public const string SortKey = "SK";
+    public const string ActiveIndexName = "ByDestinationState";
+    public const string ActiveIndexPartitionKey = "GSI1PK";
+    public const string ActiveIndexSortKey = "GSI1SK";
+}

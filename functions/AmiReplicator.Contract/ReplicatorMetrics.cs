@@ -1,0 +1,52 @@
+namespace AmiReplicator.Contract;
+
+/// <summary>A metric the functions publish (CloudWatch embedded metric format) and the stack's alarms and dashboard read.</summary>
+/// <param name="Unit">A CloudWatch unit name.</param>
+/// <param name="AlsoUndimensioned">
+/// Also published without the destination dimension, so one alarm covers every destination: true where a sum (counts) or a
+/// maximum (ages) over destinations means something, false for levels per destination (copies in flight, jobs waiting).
+/// </param>
+public sealed record MetricDefinition(string Name, string Unit, bool AlsoUndimensioned);
+
+/// <summary>Every metric of the replicator, in the namespace <see cref="Namespace"/>, per destination region.</summary>
+public static class ReplicatorMetrics
+{
+    public const string Namespace = "AmiReplicator";
+    public const string DestinationDimension = "DestinationRegion";
+
+    private const string Count = "Count";
+    private const string Seconds = "Seconds";
+
+    /// <summary>EC2 accepted a CopyImage: a copy is under way.</summary>
+    public static readonly MetricDefinition CopiesStarted = new("CopiesStarted", Count, true);
+
+    /// <summary>A copy became AVAILABLE with its launch permissions, tags and deprecation applied (or noted).</summary>
+    public static readonly MetricDefinition CopiesCompleted = new("CopiesCompleted", Count, true);
+
+    /// <summary>A job ended FAILED, by any path (refused, retries used up, abandoned, a step that kept failing).</summary>
+    public static readonly MetricDefinition CopiesFailed = new("CopiesFailed", Count, true);
+
+    /// <summary>A job ended CANCELLED: stopped by a person, or its destination left the policy.</summary>
+    public static readonly MetricDefinition CopiesCancelled = new("CopiesCancelled", Count, true);
+
+    /// <summary>From CopyImage to AVAILABLE, per finished copy.</summary>
+    public static readonly MetricDefinition CopyDuration = new("CopyDurationSeconds", Seconds, true);
+
+    /// <summary>EC2 answered ResourceLimitExceeded: the destination backs off.</summary>
+    public static readonly MetricDefinition BackPressure = new("BackPressureEvents", Count, true);
+
+    /// <summary>A step of one job raised an error; the job records it and the pass goes on.</summary>
+    public static readonly MetricDefinition JobStepErrors = new("JobStepErrors", Count, true);
+
+    /// <summary>Something dead workers or people left was put right (a stale claim repeated, a counter rebuilt).</summary>
+    public static readonly MetricDefinition Repairs = new("Repairs", Count, true);
+
+    /// <summary>How long the oldest job has waited for its current attempt; 0 when none waits.</summary>
+    public static readonly MetricDefinition OldestWaitingJobAge = new("OldestWaitingJobAgeSeconds", Seconds, true);
+
+    /// <summary>Copies holding a slot of the destination after the pass.</summary>
+    public static readonly MetricDefinition CopiesInFlight = new("CopiesInFlight", Count, false);
+
+    /// <summary>The destination's budget, published beside <see cref="CopiesInFlight"/> so a graph shows both.</summary>
+    public static readonly MetricDefinition InFlightBudget = new("InFlightBudget", Count, false);
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
+
+namespace AmiReplicator.Sqs;
+
+/// <summary>Sends requests to the dispatcher's queue as copy request messages, ten to a call.</summary>
+public sealed class SqsRequestQueue(IAmazonSQS sqs, string queueUrl) : IRequestQueue
+{
+    public async Task SendAsync(IReadOnlyList<ReplicationRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var batch in requests.Chunk(10))
+        {
+            var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = queueUrl,
+                Entries = [.. batch.Select((r, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    JsonSerializer.Serialize(ToMessage(r), MessagesJsonContext.Default.CopyRequestMessage)))],
+            }, cancellationToken);
+            if (response.Failed is { Count: > 0 } failed)
+            {
+                // Nothing is lost: the next sweep finds the same AMIs without jobs. It is still an error to see.
+                throw new InvalidOperationException($"SQS refused {failed.Count} of {batch.Length} requests: {string.Join("; ", failed.Select(f => $"{f.Code} {f.Message}"))}");
+            }
+        }
+    }
+
+    private static CopyRequestMessage ToMessage(ReplicationRequest request) => new()
+    {
+        SourceRegion = request.SourceRegion,
+        SourceImageId = request.SourceImageId,
+        Destinations = request.Destinations is null ? null : [.. request.Destinations],
+        RequestedBy = request.RequestedBy,
+        Reason = request.Reason,
+        Origin = request.Origin == RequestOrigin.Sweep ? CopyRequestMessage.SweepOrigin : null,
+    };
+}
