@@ -2,6 +2,7 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
@@ -30,12 +31,15 @@ public sealed class LocalReplication : IAsyncDisposable
 
     private readonly PollerOptions? _pollerOptions;
     private readonly TextWriter _sink;
+    private string _policyJson;
 
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging, PollerOptions? pollerOptions)
+        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging, PollerOptions? pollerOptions,
+        string policyJson)
     {
         _pollerOptions = pollerOptions;
         _sink = sink;
+        _policyJson = policyJson;
         Clock = clock;
         Simulator = simulator;
         Replicator = replicator;
@@ -83,7 +87,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
         var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, sink, logging, pollerOptions);
+        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, sink, logging, pollerOptions, policyJson);
     }
 
     /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
@@ -92,6 +96,35 @@ public sealed class LocalReplication : IAsyncDisposable
         var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
         Replicator.Dispose();
         Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
+        _policyJson = policyJson;
+    }
+
+    /// <summary>
+    /// The environment the stack gives a function, pointed at this local cloud: a published <c>bootstrap</c> started with it
+    /// works on this replication's table, queues and simulator (on the simulator's clock, the function on the real one).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FunctionEnvironmentVariables()
+    {
+        var settings = Replicator.Settings;
+        var credentials = Credentials.GetCredentials();
+        return new Dictionary<string, string>
+        {
+            [FunctionEnvironment.TableName] = settings.TableName,
+            [FunctionEnvironment.Policy] = _policyJson,
+            [FunctionEnvironment.AccountId] = settings.AccountId,
+            [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
+            [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
+            [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
+            [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
+            [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
+            ["AWS_REGION"] = settings.HomeRegion,
+            ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
+            // Nothing may reach for an instance metadata service or a profile of this machine.
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+            ["AWS_CONFIG_FILE"] = "/dev/null",
+        };
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
