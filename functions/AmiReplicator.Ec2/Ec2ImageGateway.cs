@@ -191,7 +191,7 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         var tags = (image.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
         var snapshots = (image.BlockDeviceMappings ?? [])
             .Where(m => m.Ebs?.SnapshotId is not null)
-            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true, m.Ebs.VolumeSize ?? 0))
+            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true, m.Ebs.VolumeSize ?? 0, m.Ebs.KmsKeyId))
             .ToList();
         return new ImageInfo(
             image.ImageId,

@@ -20,6 +20,7 @@ public sealed class Replicator : IDisposable
     private readonly AmazonDynamoDBClient _dynamo;
     private readonly Ec2Clients _ec2;
     private readonly AmazonSQSClient _sqs;
+    private readonly KmsKeyGateway _kms;
 
     /// <param name="metrics">Where embedded-metric-format lines go: stdout in Lambda; nowhere when not given.</param>
     public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null,
@@ -31,11 +32,13 @@ public sealed class Replicator : IDisposable
         _sqs = Client(settings.SqsEndpoint, settings.HomeRegion, localCredentials,
             new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard }, (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config));
         _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
+        // Locally the EC2 simulator answers KMS too, on the same endpoint.
+        _kms = new KmsKeyGateway(settings.Ec2Endpoint, localCredentials);
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
         IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
         IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
-        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, requests, settings, clock, logging,
+        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), _kms, deadLetters, requests, settings, clock, logging,
             new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock), pollerOptions ?? new PollerOptions());
     }
 
@@ -47,7 +50,7 @@ public sealed class Replicator : IDisposable
 
     /// <summary>The two handlers over the given store and gateway: the one place the workflows are put together.</summary>
     /// <param name="requests">Where the sweep sends what it found; no sweep without it.</param>
-    public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters,
+    public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IKeyGateway keys, IDeadLetterQueue deadLetters,
         IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options)
     {
         var policy = settings.Policy;
@@ -58,10 +61,10 @@ public sealed class Replicator : IDisposable
         CopyStarter Starter() => new(jobs, images, policy, steps, reconciler, new WaitingCandidates(jobs, policy, clock), metrics, clock, logging.CreateLogger<CopyStarter>());
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>());
-        var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
+        var finisher = new CopyFinisher(jobs, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
         return (
             new DispatcherFunction(
-                new ReplicationDispatcher(jobs, images, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+                new ReplicationDispatcher(jobs, images, keys, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
@@ -90,6 +93,7 @@ public sealed class Replicator : IDisposable
         _dynamo.Dispose();
         _sqs.Dispose();
         _ec2.Dispose();
+        _kms.Dispose();
     }
 
     /// <summary>Without a DLQ configured, a message that can never succeed is redelivered until the queue's redrive policy moves it.</summary>

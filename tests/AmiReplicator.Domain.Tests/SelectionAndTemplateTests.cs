@@ -89,7 +89,7 @@ public class SelectionAndTemplateTests
         var image = Image(tags: Enumerable.Range(0, 52).ToDictionary(i => $"tag-{i:00}", i => "v"));
 
         var job = CopyRules.NewJob(image, policy.Destinations[0], policy,
-            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, SourceSharing.Read([]), DateTimeOffset.UnixEpoch);
+            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, SourceSharing.Read([]), [], DateTimeOffset.UnixEpoch);
 
         Assert.Equal(50, job.Tags.Count);
         var note = Assert.Single(job.Notes);
@@ -110,22 +110,36 @@ public class SelectionAndTemplateTests
     }
 
     [Theory]
-    [InlineData(true, false, true, false, "encrypted AMI shared")]
-    [InlineData(false, true, true, false, "billing product")]
-    [InlineData(false, false, false, true, "instance-store")]
-    public void Copies_EC2_refuses_are_refused_before_any_slot_is_taken(bool encrypted, bool billing, bool ebs, bool encrypt, string reason)
+    [InlineData(true, false, "key-1 (AccessDeniedException: not allowed)", "encrypted AMI shared from account 999999999999, and this account cannot use its KMS key (key-1")]
+    [InlineData(false, true, null, "billing product")]
+    public void Copies_EC2_refuses_are_refused_before_any_slot_is_taken(bool encrypted, bool billing, string? unusableKey, string reason)
     {
-        var destination = new Destination("eu-west-1", encrypt, null, new SlotBudget(50, 25));
-        var image = Image(owner: ebs ? "999999999999" : Own, encrypted: encrypted, billing: billing, ebs: ebs);
+        var image = Image(owner: "999999999999", encrypted: encrypted, billing: billing);
 
-        Assert.Contains(reason, CopyRules.Refusal(image, destination, Own), StringComparison.Ordinal);
+        Assert.Contains(reason, CopyRules.Refusal(image, Own, unusableKey is null ? [] : [unusableKey]), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Own_encrypted_and_billing_images_may_be_copied()
+    public void Own_encrypted_and_billing_images_and_shared_ones_whose_keys_are_usable_may_be_copied()
     {
-        var destination = new Destination("eu-west-1", true, null, new SlotBudget(50, 25));
+        Assert.Null(CopyRules.Refusal(Image(encrypted: true, billing: true), Own, []));
+        Assert.Null(CopyRules.Refusal(Image(owner: "999999999999", encrypted: true), Own, []));
+        var key = "arn:aws:kms:us-east-1:999999999999:key/1";
+        SnapshotInfo[] snapshots = [new("snap-1", true, 8, key), new("snap-2", true, 8, key), new("snap-3", false, 8)];
+        Assert.Equal([key], CopyRules.KeysToCheck(Image(owner: "999999999999") with { Snapshots = snapshots }, Own));
+        Assert.Empty(CopyRules.KeysToCheck(Image() with { Snapshots = snapshots }, Own));
+    }
 
-        Assert.Null(CopyRules.Refusal(Image(encrypted: true, billing: true), destination, Own));
+    [Fact]
+    public void An_instance_store_AMI_is_copied_unencrypted_whatever_its_destination_asks_and_its_job_says_so()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1","encrypted":true}]}""");
+        var image = Image(ebs: false);
+
+        var job = CopyRules.NewJob(image, policy.Destinations[0], policy,
+            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, SourceSharing.Read([]), [], DateTimeOffset.UnixEpoch);
+
+        Assert.Equal((CopyJobState.Waiting, false, null), (job.State, job.Encrypt, job.KmsKeyId));
+        Assert.Contains(job.Notes, n => n.Contains("instance-store-backed AMI has no snapshots", StringComparison.Ordinal));
     }
 }

@@ -55,22 +55,6 @@ public sealed class CopyRefusalTests
     }
 
     [Fact]
-    public async Task An_encrypted_ami_shared_by_another_account_is_refused()
-    {
-        await using var h = await Harness.StartAsync();
-        var shared = h.Simulator.SeedImage(Source, new SeedImage
-        {
-            Name = UniqueName("shared-encrypted"),
-            OwnerId = OtherAccount,
-            Volumes = [new SeedVolume(Encrypted: true)],
-            LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
-        });
-
-        var error = await Ec2Assert.ErrorAsync("InvalidRequest", () => h.CopyAsync(shared));
-        Assert.Contains("Encrypted", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Amis_with_billing_products_shared_by_another_account_are_refused()
     {
         await using var h = await Harness.StartAsync();

@@ -284,27 +284,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task An_encrypted_AMI_shared_from_another_account_is_refused_with_a_reason_and_no_copy()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage
-        {
-            Name = "vendor-image",
-            OwnerId = "999988887777",
-            Volumes = [new SeedVolume("/dev/xvda") { Encrypted = true }],
-            LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
-        });
-
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
-        await h.DeliverAsync();
-
-        var job = Assert.Single(await h.JobsAsync());
-        Assert.Equal(CopyJobState.Failed, job.State);
-        Assert.Contains("encrypted AMI shared from account 999988887777", job.LastError, StringComparison.Ordinal);
-        Assert.Equal(0, h.Simulator.CallCount("eu-west-1", "CopyImage"));
-    }
-
-    [Fact]
     public async Task A_source_still_pending_is_redelivered_until_it_is_available()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""", maxReceiveCount: 5);

@@ -2,7 +2,9 @@ using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Ec2;
 using AmiReplicator.Functions;
+using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +16,9 @@ public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Polle
     public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, IRequestQueue requests, ReplicatorSettings settings,
         TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null)
     {
-        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
+        // KMS is not decorated: its one call is a read, and a failure of it fails the request, which is delivered again.
+        var keys = new KmsKeyGateway(settings.Ec2Endpoint, LocalReplication.Credentials);
+        var (dispatcher, poller) = Replicator.Compose(store, images, keys, deadLetters, requests, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
         return new Workers(dispatcher, poller);
     }
 

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>
-/// A multi-region EC2 (AMI API) on loopback. Point the real client at it with
+/// A multi-region EC2 (AMI API, and KMS DescribeKey) on loopback. Point the real client at it with
 /// <c>new AmazonEC2Client(new BasicAWSCredentials("test", "test"), new AmazonEC2Config { ServiceURL = Endpoint.ToString(), AuthenticationRegion = region })</c>:
 /// the region is read from the request's SigV4 credential scope. Besides the API it offers seeding,
 /// fault injection and observations for tests and the local run.
@@ -49,7 +49,8 @@ public sealed class Ec2Simulator : IAsyncDisposable
         Ec2Simulator? simulator = null;
         var cloud = new Ec2Cloud(options, change => simulator?.ImageStateChanged?.Invoke(simulator, change));
         var endpoint = new Ec2QueryEndpoint(cloud);
-        app.Run(endpoint.HandleAsync);
+        var kms = new KmsJsonEndpoint(cloud);
+        app.Run(context => KmsJsonEndpoint.Accepts(context) ? kms.HandleAsync(context) : endpoint.HandleAsync(context));
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -65,6 +66,11 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Creates a KMS key usable in <paramref name="region"/> only; returns its ARN. It can be named by
     /// id, ARN, <paramref name="alias"/> ("alias/...") or alias ARN. "alias/aws/ebs" always exists.</summary>
     public string CreateKmsKey(string region, string? alias = null) => _cloud.CreateKmsKey(region, alias);
+
+    /// <summary>Creates a KMS key of another account in <paramref name="region"/>; returns its ARN. Its key policy lets our account
+    /// use it (DescribeKey, and EC2 copying what it encrypts) only when <paramref name="sharedWithUs"/>.</summary>
+    public string CreateForeignKmsKey(string region, string ownerAccountId, bool sharedWithUs) =>
+        _cloud.CreateForeignKmsKey(region, ownerAccountId, sharedWithUs);
 
     /// <summary>Block public access for AMIs: when on, adding Group=all answers OperationNotPermitted.</summary>
     public void SetImageBlockPublicAccess(string region, bool enabled) => _cloud.SetImageBlockPublicAccess(region, enabled);

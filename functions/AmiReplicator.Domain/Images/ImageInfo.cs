@@ -27,7 +27,8 @@ public sealed record ImageInfo(
         Tags.Where(t => !t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase));
 }
 
-public sealed record SnapshotInfo(string SnapshotId, bool Encrypted, int SizeGiB = 0);
+/// <param name="KmsKeyId">The key an encrypted snapshot is encrypted with (its ARN, as DescribeImages shows it).</param>
+public sealed record SnapshotInfo(string SnapshotId, bool Encrypted, int SizeGiB = 0, string? KmsKeyId = null);
 
 public enum ImageState
 {

@@ -7,37 +7,51 @@ namespace AmiReplicator.Domain.Jobs;
 public static class CopyRules
 {
     /// <summary>Why this copy cannot be made, or null when EC2 would accept it.</summary>
-    public static string? Refusal(ImageInfo source, Destination destination, string ownAccountId)
+    /// <param name="unusableKeys">The KMS keys of the source's snapshots the account may not use, each with why (see <see cref="IKeyGateway"/>).</param>
+    public static string? Refusal(ImageInfo source, string ownAccountId, IReadOnlyList<string> unusableKeys)
     {
         var shared = source.OwnerId != ownAccountId;
-        if (shared && source.IsEncrypted)
-        {
-            return $"refused: encrypted AMI shared from account {source.OwnerId} cannot be copied; "
-                + "copy its snapshots with re-encryption under a key of your own and register a new AMI instead";
-        }
-
         if (shared && source.HasBillingProducts)
         {
             return $"refused: AMI with a billing product code (Windows, AWS Marketplace) shared from account {source.OwnerId} "
                 + "cannot be copied; launch an instance from it and create an image instead";
         }
 
-        if (!source.IsEbsBacked && destination.Encrypt)
+        // EC2 copies an encrypted AMI another account shares when the account may use its keys; the copy is encrypted with a key
+        // of the account's. Without a key, the copy would fail later: the seed's advice is what remains.
+        if (shared && unusableKeys.Count > 0)
         {
-            return "refused: an instance-store-backed AMI has no snapshots, so copying cannot encrypt it";
+            return $"refused: encrypted AMI shared from account {source.OwnerId}, and this account cannot use its KMS "
+                + $"{(unusableKeys.Count == 1 ? "key" : "keys")} ({string.Join("; ", unusableKeys)}); ask the owner to allow this account "
+                + "kms:DescribeKey, kms:Decrypt, kms:CreateGrant and kms:ReEncrypt* in the key policy, or copy its snapshots with "
+                + "re-encryption under a key of your own and register a new AMI instead";
         }
 
         return null;
     }
 
+    /// <summary>The keys of a shared source's encrypted snapshots, which the account must be allowed to use for EC2 to copy it.</summary>
+    public static IReadOnlyList<string> KeysToCheck(ImageInfo source, string ownAccountId) =>
+        source.OwnerId == ownAccountId
+            ? []
+            : [.. source.Snapshots.Where(s => s.Encrypted).Select(s => s.KmsKeyId).OfType<string>().Distinct(StringComparer.Ordinal)];
+
     /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
     /// <param name="sharing">The source's launch permissions as read when the copy was asked for, or why they could not be.</param>
+    /// <param name="unusableKeys">The source's KMS keys the account may not use (<see cref="Refusal"/>).</param>
     public static CopyJob NewJob(ImageInfo source, Destination destination, ReplicationPolicy policy, ReplicationRequest request, string ownAccountId,
-        SourceSharing sharing, DateTimeOffset now)
+        SourceSharing sharing, IReadOnlyList<string> unusableKeys, DateTimeOffset now)
     {
-        var refusal = Refusal(source, destination, ownAccountId);
+        var refusal = Refusal(source, ownAccountId, unusableKeys);
         var (tags, leftOut) = CopyTags.For(source, policy);
         var notes = new List<string>();
+        // Encrypting applies to snapshots only: EC2 refuses Encrypted for an instance-store-backed AMI, so it is copied as it is.
+        var encrypt = destination.Encrypt && source.IsEbsBacked;
+        if (destination.Encrypt && !source.IsEbsBacked)
+        {
+            notes.Add($"not encrypted: an instance-store-backed AMI has no snapshots, so the encryption {destination.Region} asks for does not apply to its copy");
+        }
+
         if (sharing.Unreadable is { } why)
         {
             notes.Add($"launch permissions not copied: {why}");
@@ -54,8 +68,8 @@ public static class CopyRules
             State = refusal is null ? CopyJobState.Waiting : CopyJobState.Failed,
             Name = policy.Templates.NameFor(source, destination.Region),
             Description = policy.Templates.DescriptionFor(source, destination.Region),
-            Encrypt = destination.Encrypt,
-            KmsKeyId = destination.KmsKeyId,
+            Encrypt = encrypt,
+            KmsKeyId = encrypt ? destination.KmsKeyId : null,
             Tags = tags,
             LaunchPermissions = sharing.Permissions,
             SourceDeprecationTime = source.DeprecationTime,

@@ -15,6 +15,7 @@ namespace AmiReplicator.Domain.Workflows;
 public sealed class CopyFinisher(
     ICopyJobStore store,
     IImageGateway images,
+    IKeyGateway keys,
     ReplicationPolicy policy,
     PollerOptions options,
     JobSteps steps,
@@ -174,6 +175,11 @@ public sealed class CopyFinisher(
     private async Task<CopyOutcome> RetryOrFailAsync(CopyJob job, string reason, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        if (await KeyProblemAsync(job, cancellationToken) is { } keyProblem)
+        {
+            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason}; {keyProblem}", cancellationToken);
+        }
+
         if (job.Attempt >= policy.Retries.MaxAttempts)
         {
             return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason} (after {job.Attempt} attempts)", cancellationToken);
@@ -197,6 +203,23 @@ public sealed class CopyFinisher(
 
         log.LogWarning("{Job} attempt {Attempt} failed ({Reason}); retrying after {NotBefore}", job.Key, job.Attempt, reason, retry.NotBefore);
         return CopyOutcome.Retried;
+    }
+
+    /// <summary>
+    /// EC2 checks a copy's KMS key only after accepting the copy, and reports a bad key as an internal error of the copy: the key is
+    /// asked about, so that the job names it, and a copy no attempt can make is not retried. Null: no key given, or it is usable.
+    /// </summary>
+    private async Task<string?> KeyProblemAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        if (!job.Encrypt || job.KmsKeyId is not { } key)
+        {
+            return null;
+        }
+
+        var region = job.Key.DestinationRegion;
+        return await keys.WhyUnusableAsync(region, key, cancellationToken) is { } why
+            ? $"its KMS key {key} is not usable in {region} ({why}); give the destination a kmsKeyId of a key in {region} the account may use"
+            : null;
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ namespace AmiReplicator.Domain.Workflows;
 public sealed class ReplicationDispatcher(
     ICopyJobStore store,
     IImageGateway images,
+    IKeyGateway keys,
     CopyStarter starter,
     CopyFinisher finisher,
     ReplicationPolicy policy,
@@ -145,8 +146,9 @@ public sealed class ReplicationDispatcher(
 
         var now = clock.GetUtcNow();
         var sharing = await ReadSharingAsync(source, cancellationToken);
+        var unusableKeys = await UnusableKeysAsync(source, cancellationToken);
         var recorded = await store.CreateAllIfAbsentAsync(
-            [.. destinations.Select(d => CopyRules.NewJob(source, d, policy, request, ownAccountId, sharing, now))], cancellationToken);
+            [.. destinations.Select(d => CopyRules.NewJob(source, d, policy, request, ownAccountId, sharing, unusableKeys, now))], cancellationToken);
         var jobs = new List<CopyJob>();
         foreach (var ((job, created), destination) in recorded.Zip(destinations))
         {
@@ -157,7 +159,7 @@ public sealed class ReplicationDispatcher(
             }
             else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
             {
-                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, why, now, cancellationToken) ?? job);
+                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, unusableKeys, why, now, cancellationToken) ?? job);
             }
             else
             {
@@ -196,6 +198,24 @@ public sealed class ReplicationDispatcher(
         }
     }
 
+    /// <summary>
+    /// The KMS keys of a shared source the account may not use, each with KMS's reason, read once for all its destinations in the
+    /// source's region. A KMS error other than a refusal fails the request, which is delivered again.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> UnusableKeysAsync(ImageInfo source, CancellationToken cancellationToken)
+    {
+        var unusable = new List<string>();
+        foreach (var key in CopyRules.KeysToCheck(source, ownAccountId))
+        {
+            if (await keys.WhyUnusableAsync(source.Region, key, cancellationToken) is { } why)
+            {
+                unusable.Add($"{key}: {why}");
+            }
+        }
+
+        return unusable;
+    }
+
     /// <summary>The destinations a request asks for, all in the policy (else nothing is done), the source region left out.</summary>
     private List<Destination> DestinationsFor(ReplicationRequest request)
     {
@@ -229,10 +249,10 @@ public sealed class ReplicationDispatcher(
     };
 
     private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing,
-        string why, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<string> unusableKeys, string why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
-        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, now);
+        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, unusableKeys, now);
         var retry = again with
         {
             Version = ended.Version,

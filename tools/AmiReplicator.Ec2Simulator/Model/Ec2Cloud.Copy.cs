@@ -87,12 +87,6 @@ internal sealed partial class Ec2Cloud
                 throw Ec2Errors.InvalidRequest("Images with EC2 BillingProduct codes cannot be copied to another AWS account");
             }
 
-            if (source.BlockDevices.Any(device => device.Encrypted))
-            {
-                throw Ec2Errors.InvalidRequest(
-                    "Encrypted images cannot be copied from another AWS account: copy the snapshots with a key of your own and register them as a new image");
-            }
-
             if (!source.StorageReadable)
             {
                 throw Ec2Errors.InvalidRequest("You do not have permission to access the storage of this ami");
@@ -156,7 +150,9 @@ internal sealed partial class Ec2Cloud
 
         // KMS is checked asynchronously: an unknown key is accepted here and fails the copy later.
         var requestedKey = input.Encrypted == true ? ResolveKmsKey(destination, input.KmsKeyId) : null;
-        var keyIsBad = input.Encrypted == true && requestedKey is null;
+        // The keys of a shared source are checked the same way: one its owner did not share with the account fails the copy later.
+        var keyIsBad = (input.Encrypted == true && requestedKey is null)
+            || source.BlockDevices.Any(device => device.Encrypted && !IsUsableKey(sourceRegion, device.KmsKeyId));
         var devices = new List<BlockDeviceInfo>();
         foreach (var device in source.BlockDevices)
         {
@@ -169,8 +165,8 @@ internal sealed partial class Ec2Cloud
             var encrypted = device.Encrypted || input.Encrypted == true;
             var keyArn = !encrypted ? null
                 : input.Encrypted == true ? requestedKey ?? input.KmsKeyId
-                : sourceRegion == destination ? device.KmsKeyId
-                : destination.DefaultKmsKeyArn;
+                : sourceRegion == destination && source.OwnerId == AccountId ? device.KmsKeyId
+                : destination.DefaultKmsKeyArn; // a key of the account's own: another region's or account's key cannot be kept
             var snapshot = new SimSnapshot
             {
                 Id = NewSnapshotId(),

@@ -27,6 +27,9 @@ internal sealed class RegionState
     /// <summary>Every way a key can be named in a request (id, ARN, alias, alias ARN) to its key ARN.</summary>
     public Dictionary<string, string> KmsKeyNames { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Keys of other accounts in this region, by ARN: whether their key policy lets this account use them.</summary>
+    public Dictionary<string, bool> ForeignKmsKeys { get; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, (string Fingerprint, string ImageId)> ClientTokens { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Copy slots held by other tools of the account: (source region or null, count).</summary>
