@@ -65,7 +65,51 @@ public static class ReplicatorPermissions
         {
             yield return statement;
         }
+
+        foreach (var statement in SourceKeyStatements(settings))
+        {
+            yield return statement;
+        }
     }
+
+    /// <summary>
+    /// An encrypted AMI another account shares is copied with its owner's keys: the dispatcher asks KMS whether the account may use
+    /// them (DescribeKey), and EC2 uses them on the account's behalf in the source region. Keys of any account, since the owners are
+    /// only known at run time; each key's own policy decides whether this account may use it.
+    /// </summary>
+    private static IEnumerable<PolicyStatement> SourceKeyStatements(DeploymentSettings settings)
+    {
+        var sources = settings.SourceRegions.Append(settings.HomeRegion).Distinct().Order(StringComparer.Ordinal).ToArray();
+        string[] keys = [.. sources.Select(SourceKeyArn)];
+        var viaEc2 = new Dictionary<string, object> { ["kms:ViaService"] = sources.Select(r => $"ec2.{r}.amazonaws.com").ToArray() };
+        yield return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DescribeSourceKeys",
+            Actions = ["kms:DescribeKey"],
+            Resources = keys,
+        });
+        yield return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DecryptSharedSourcesViaEc2",
+            Actions = [.. KmsUseActions.Where(a => a != "kms:DescribeKey")],
+            Resources = keys,
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = viaEc2 },
+        });
+        yield return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "GrantEbsSourceKeys",
+            Actions = ["kms:CreateGrant"],
+            Resources = keys,
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = viaEc2,
+                ["Bool"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "true" },
+            },
+        });
+    }
+
+    /// <summary>Every account's keys in a source region (KMS ARNs name the key's owner; a shared source's is another account).</summary>
+    public static string SourceKeyArn(string region) => $"arn:{Aws.PARTITION}:kms:{region}:*:key/*";
 
     /// <summary>Finishing a copy: read the source's launch permissions, share, tag, deprecate or stop the copy.</summary>
     private static IEnumerable<PolicyStatement> FinishCopies(DeploymentSettings settings)
@@ -158,6 +202,16 @@ public static class ReplicatorPermissions
             Actions = KmsUseActions,
             Resources = [keyArn],
             Conditions = Conditions(),
+        });
+        // The poller asks KMS about the key itself when a copy with it fails (EC2 reports a bad key only as an internal error).
+        yield return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = $"DescribeTheKeyIn{sid}",
+            Actions = ["kms:DescribeKey"],
+            Resources = [keyArn],
+            Conditions = alias is null
+                ? null
+                : new Dictionary<string, object> { ["ForAnyValue:StringEquals"] = new Dictionary<string, object> { ["kms:ResourceAliases"] = alias } },
         });
         yield return new PolicyStatement(new PolicyStatementProps
         {

@@ -220,7 +220,11 @@ public sealed class ReplicatorStack : Stack
                 "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:[a-z0-9-]+::(image|snapshot)\\/\\*$/"),
             new NagSuppression("AwsSolutions-IAM5",
                 "ec2:DescribeImages and ec2:DescribeImageAttribute do not support resource-level permissions; aws:RequestedRegion limits them to the configured regions.",
-                "Resource::*"));
+                "Resource::*"),
+            new NagSuppression("AwsSolutions-IAM5",
+                "A shared encrypted source is encrypted with its owner's keys, known only at run time: each source region's keys of any account, "
+                + "used only via EC2 (kms:ViaService) but DescribeKey, and only where the key's own policy allows this account.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:[a-z0-9-]+:\\*:key\\/\\*$/"));
         if (settings.Policy.Destinations.Any(d => d.KmsKeyId is not null && ReplicatorPermissions.KmsKey(d).Alias is not null))
         {
             nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",

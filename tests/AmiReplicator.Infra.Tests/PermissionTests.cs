@@ -91,20 +91,40 @@ public sealed class PermissionTests(SynthesizedApp app)
     [InlineData("Poller")]
     public void Kms_is_granted_on_the_configured_key_only_with_what_copy_image_needs(string function)
     {
-        var kms = FunctionStatements(function).Where(s => Actions(s).Any(a => a.StartsWith("kms:", StringComparison.Ordinal))).ToList();
-        Assert.Equal(2, kms.Count);
-        Assert.All(kms, s =>
-        {
-            Assert.Equal([KeyArn], Many(s["Resource"]).Select(r => (string)r!));
-            Assert.Equal("ec2.eu-west-1.amazonaws.com", (string?)s["Condition"]!["StringEquals"]!["kms:ViaService"]);
-        });
-        var grant = kms.Single(s => Actions(s).Contains("kms:CreateGrant"));
+        var kms = KmsStatements(function).Where(s => Many(s["Resource"]).Select(ResourceText).SequenceEqual([KeyArn])).ToList();
+        Assert.Equal(3, kms.Count);
+        // The poller asks KMS itself about the key of a copy that failed: DescribeKey alone, not only via EC2.
+        var describe = Assert.Single(kms, s => s["Condition"] is null);
+        Assert.Equal(["kms:DescribeKey"], Actions(describe));
+        var viaEc2 = kms.Where(s => s != describe).ToList();
+        Assert.All(viaEc2, s => Assert.Equal("ec2.eu-west-1.amazonaws.com", (string?)s["Condition"]!["StringEquals"]!["kms:ViaService"]));
+        var grant = viaEc2.Single(s => Actions(s).Contains("kms:CreateGrant"));
         Assert.Equal(["kms:CreateGrant"], Actions(grant));
         Assert.Equal("true", (string?)grant["Condition"]!["Bool"]!["kms:GrantIsForAWSResource"]);
         Assert.Equal(
             ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-            Actions(kms.Single(s => s != grant)).Order());
+            Actions(viaEc2.Single(s => s != grant)).Order());
     }
+
+    [Theory]
+    [InlineData("Dispatcher")]
+    [InlineData("Poller")]
+    public void Keys_of_shared_sources_are_described_or_used_via_EC2_in_the_source_regions_only(string function)
+    {
+        var source = KmsStatements(function).Where(s => !Many(s["Resource"]).Select(ResourceText).SequenceEqual([KeyArn])).ToList();
+        Assert.Equal(3, source.Count);
+        Assert.All(source, s => Assert.All(Many(s["Resource"]).Select(ResourceText),
+            r => Assert.Matches("^arn:\\{AWS::Partition\\}:kms:(us-east-1|us-west-2):\\*:key/\\*$", r)));
+        var describe = Assert.Single(source, s => s["Condition"] is null);
+        Assert.Equal(["kms:DescribeKey"], Actions(describe));
+        Assert.All(source.Where(s => s != describe), s => Assert.Equal(
+            ["ec2.us-east-1.amazonaws.com", "ec2.us-west-2.amazonaws.com"],
+            Many(s["Condition"]!["StringEquals"]!["kms:ViaService"]).Select(v => (string)v!)));
+        Assert.DoesNotContain(source.Where(s => s != describe).SelectMany(Actions), a => a == "kms:DescribeKey");
+    }
+
+    private IEnumerable<JsonObject> KmsStatements(string function) =>
+        FunctionStatements(function).Where(s => Actions(s).Any(a => a.StartsWith("kms:", StringComparison.Ordinal)));
 
     [Fact]
     public void Dynamodb_is_granted_on_the_table_and_its_index_only()

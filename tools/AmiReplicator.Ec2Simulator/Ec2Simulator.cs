@@ -72,6 +72,10 @@ public sealed class Ec2Simulator : IAsyncDisposable
     public string CreateForeignKmsKey(string region, string ownerAccountId, bool sharedWithUs) =>
         _cloud.CreateForeignKmsKey(region, ownerAccountId, sharedWithUs);
 
+    /// <summary>An Organizations tag policy enforced on create in the region: CopyImage must carry each key (with an allowed value, when
+    /// values are given) in its TagSpecifications for the image and for its snapshots, else it answers TagPolicyViolation.</summary>
+    public void EnforceTagPolicy(string region, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) => _cloud.EnforceTagPolicy(region, required);
+
     /// <summary>Block public access for AMIs: when on, adding Group=all answers OperationNotPermitted.</summary>
     public void SetImageBlockPublicAccess(string region, bool enabled) => _cloud.SetImageBlockPublicAccess(region, enabled);
 

@@ -41,6 +41,7 @@ internal sealed partial class Ec2Cloud
         RequireEncryptedForKey(input.Encrypted, input.KmsKeyId);
         ValidateDescription(input.Description);
         var tagSpecs = ValidateTagSpecifications(input.TagSpecifications);
+        CheckTagPolicy(destination, tagSpecs);
         if (!_regions.TryGetValue(sourceRegionName, out var sourceRegion))
         {
             throw Ec2Errors.InvalidValue($"Invalid source region: {sourceRegionName}");

@@ -30,6 +30,9 @@ internal sealed class RegionState
     /// <summary>Keys of other accounts in this region, by ARN: whether their key policy lets this account use them.</summary>
     public Dictionary<string, bool> ForeignKmsKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Tag keys an Organizations tag policy demands on images and snapshots at creation, with their allowed values (null: any).</summary>
+    public Dictionary<string, IReadOnlyList<string>?> TagPolicy { get; set; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, (string Fingerprint, string ImageId)> ClientTokens { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Copy slots held by other tools of the account: (source region or null, count).</summary>

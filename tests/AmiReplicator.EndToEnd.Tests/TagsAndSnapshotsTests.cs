@@ -1,0 +1,50 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.EndToEnd.Tests;
+
+/// <summary>Tags given at creation, so that a tag policy enforced on create never rejects a copy; what the copy's snapshots carry.</summary>
+[Collection(LocalCloudCollection.Name)]
+public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
+{
+    private static async Task<IReadOnlyList<CopyJob>> ReplicateAsync(LocalReplication h, string sourceId)
+    {
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
+        return await h.RunPollerUntilDoneAsync();
+    }
+
+    [Fact]
+    public async Task A_tag_policy_enforced_on_create_accepts_every_copy_because_its_tags_come_with_CopyImage()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"tags":{"cost-center":"platform"}}
+            """);
+        var demanded = new Dictionary<string, IReadOnlyList<string>?> { ["cost-center"] = ["platform"], ["team"] = null };
+        h.Simulator.EnforceTagPolicy("eu-west-1", demanded);
+        h.Simulator.EnforceTagPolicy("eu-central-1", new Dictionary<string, IReadOnlyList<string>?> { ["owner"] = null });
+        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage
+        {
+            Name = "golden-tagged",
+            Tags = new Dictionary<string, string> { ["team"] = "platform" },
+            Volumes = [new SeedVolume("/dev/xvda"), new SeedVolume("/dev/xvdb", 20)],
+        });
+
+        var jobs = await ReplicateAsync(h, sourceId);
+
+        var accepted = jobs.Single(j => j.Key.DestinationRegion == "eu-west-1");
+        Assert.Equal(CopyJobState.Available, accepted.State);
+        var copy = h.Simulator.FindImage("eu-west-1", accepted.TargetImageId!)!;
+        var snapshots = copy.BlockDevices.Select(d => d.SnapshotId).ToHashSet();
+        Assert.Equal(2, snapshots.Count);
+        var tagSets = h.Simulator.Snapshots("eu-west-1").Where(s => snapshots.Contains(s.SnapshotId)).Select(s => s.Tags).Append(copy.Tags).ToList();
+        Assert.Equal(3, tagSets.Count);
+        Assert.All(tagSets, tags => Assert.Equal(("platform", "platform"), (tags["cost-center"], tags["team"])));
+        // A policy demanding a tag the copy does not have refuses it at the call: the job says why, and no copy exists.
+        var refused = jobs.Single(j => j.Key.DestinationRegion == "eu-central-1");
+        Assert.Equal(CopyJobState.Failed, refused.State);
+        Assert.Contains("CopyImage refused: TagPolicyViolation", refused.LastError, StringComparison.Ordinal);
+        Assert.Empty(h.Simulator.Images("eu-central-1"));
+    }
+}
