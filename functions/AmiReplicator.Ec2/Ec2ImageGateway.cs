@@ -97,6 +97,31 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
             LaunchPermission = new LaunchPermissionModifications { Add = permissions.Select(ToEc2).ToList() },
         }, cancellationToken));
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetSnapshotTagsAsync(string region, IReadOnlyCollection<string> snapshotIds,
+        CancellationToken cancellationToken)
+    {
+        if (snapshotIds.Count == 0)
+        {
+            return new Dictionary<string, IReadOnlyDictionary<string, string>>();
+        }
+
+        var response = await Call(() => clients.For(region).DescribeSnapshotsAsync(new DescribeSnapshotsRequest { SnapshotIds = [.. snapshotIds] }, cancellationToken));
+        return (response.Snapshots ?? []).ToDictionary(
+            s => s.SnapshotId,
+            s => (IReadOnlyDictionary<string, string>)(s.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
+    }
+
+    public Task AddCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
+        {
+            SnapshotId = snapshotId,
+            Attribute = SnapshotAttributeName.CreateVolumePermission,
+            CreateVolumePermission = new CreateVolumePermissionModifications
+            {
+                Add = [.. accountIds.Select(a => new CreateVolumePermission { UserId = a })],
+            },
+        }, cancellationToken));
+
     public Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).CreateTagsAsync(new CreateTagsRequest
         {
@@ -191,7 +216,7 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         var tags = (image.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
         var snapshots = (image.BlockDeviceMappings ?? [])
             .Where(m => m.Ebs?.SnapshotId is not null)
-            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true, m.Ebs.VolumeSize ?? 0, m.Ebs.KmsKeyId))
+            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true, m.Ebs.VolumeSize ?? 0, m.Ebs.KmsKeyId, m.DeviceName))
             .ToList();
         return new ImageInfo(
             image.ImageId,

@@ -111,14 +111,14 @@ public static class ReplicatorPermissions
     /// <summary>Every account's keys in a source region (KMS ARNs name the key's owner; a shared source's is another account).</summary>
     public static string SourceKeyArn(string region) => $"arn:{Aws.PARTITION}:kms:{region}:*:key/*";
 
-    /// <summary>Finishing a copy: read the source's launch permissions, share, tag, deprecate or stop the copy.</summary>
+    /// <summary>Finishing a copy: read the source's launch permissions and snapshot tags, share, tag, deprecate or stop the copy.</summary>
     private static IEnumerable<PolicyStatement> FinishCopies(DeploymentSettings settings)
     {
         var sources = settings.SourceRegions.Append(settings.HomeRegion).Distinct().Order(StringComparer.Ordinal).ToArray();
         yield return new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "ReadSourceLaunchPermissions",
-            Actions = ["ec2:DescribeImageAttribute"],
+            Sid = "ReadSourceLaunchPermissionsAndSnapshotTags",
+            Actions = ["ec2:DescribeImageAttribute", "ec2:DescribeSnapshots"],
             Resources = ["*"],
             Conditions = RequestedRegions(sources),
         });
@@ -136,6 +136,15 @@ public static class ReplicatorPermissions
             Sid = "ShareDeprecateOrStopCopies",
             Actions = ["ec2:ModifyImageAttribute", "ec2:EnableImageDeprecation", "ec2:DeregisterImage"],
             Resources = [.. settings.DestinationRegions.Select(ImageArn)],
+            Conditions = CopiesOnly(),
+        });
+
+        // createVolumePermission on a copy's snapshots (shareSnapshots); they carry the copy's provenance tag from creation.
+        yield return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ShareCopySnapshots",
+            Actions = ["ec2:ModifySnapshotAttribute"],
+            Resources = [.. settings.DestinationRegions.Select(SnapshotArn)],
             Conditions = CopiesOnly(),
         });
     }

@@ -219,7 +219,7 @@ public sealed class ReplicatorStack : Stack
                 + "each ARN names one configured region, and changing an image needs the tag the replicator puts on its copies.",
                 "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:[a-z0-9-]+::(image|snapshot)\\/\\*$/"),
             new NagSuppression("AwsSolutions-IAM5",
-                "ec2:DescribeImages and ec2:DescribeImageAttribute do not support resource-level permissions; aws:RequestedRegion limits them to the configured regions.",
+                "ec2:DescribeImages, ec2:DescribeImageAttribute and ec2:DescribeSnapshots do not support resource-level permissions; aws:RequestedRegion limits them to the configured regions.",
                 "Resource::*"),
             new NagSuppression("AwsSolutions-IAM5",
                 "A shared encrypted source is encrypted with its owner's keys, known only at run time: each source region's keys of any account, "

@@ -102,6 +102,13 @@ public class PolicyTests
     }
 
     [Fact]
+    public void Sharing_the_copies_snapshots_is_off_unless_asked()
+    {
+        Assert.False(ReplicationPolicy.Parse(Minimal).ShareSnapshots);
+        Assert.True(ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"shareSnapshots":true}""").ShareSnapshots);
+    }
+
+    [Fact]
     public void An_encrypted_destination_may_name_a_key_in_its_own_region()
     {
         var policy = ReplicationPolicy.Parse("""

@@ -47,4 +47,43 @@ public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
         Assert.Contains("CopyImage refused: TagPolicyViolation", refused.LastError, StringComparison.Ordinal);
         Assert.Empty(h.Simulator.Images("eu-central-1"));
     }
+
+    [Fact]
+    public async Task The_copys_snapshots_carry_their_source_snapshots_tags_and_are_shared_with_the_accounts_the_source_names()
+    {
+        const string Org = "arn:aws:organizations::123456789012:organization/o-abc123def4";
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1","encrypted":true}],"tags":{"copied-by":"ami-replicator"},"shareSnapshots":true}
+            """);
+        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage
+        {
+            Name = "golden-snapshots",
+            Volumes =
+            [
+                new SeedVolume("/dev/xvda") { Tags = new Dictionary<string, string> { ["backup"] = "daily", ["copied-by"] = "someone-else" } },
+                new SeedVolume("/dev/xvdb", 20) { Tags = new Dictionary<string, string> { ["role"] = "data" } },
+            ],
+            LaunchPermissions = [LaunchPermissionEntry.ForAccount("111122223333"), LaunchPermissionEntry.ForOrganization(Org)],
+        });
+
+        var jobs = await ReplicateAsync(h, sourceId);
+
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        var plain = jobs.Single(j => j.Key.DestinationRegion == "eu-west-1");
+        var devices = h.Simulator.FindImage("eu-west-1", plain.TargetImageId!)!.BlockDevices;
+        var snapshots = h.Simulator.Snapshots("eu-west-1").ToDictionary(s => s.SnapshotId);
+        var root = snapshots[devices.Single(d => d.DeviceName == "/dev/xvda").SnapshotId!];
+        var data = snapshots[devices.Single(d => d.DeviceName == "/dev/xvdb").SnapshotId!];
+        // Each snapshot gets its own source snapshot's tags; the copy's own tags (provenance, the policy's) win.
+        Assert.Equal(("daily", "ami-replicator", sourceId), (root.Tags["backup"], root.Tags["copied-by"], root.Tags["amireplicator:source-image-id"]));
+        Assert.False(root.Tags.ContainsKey("role"));
+        Assert.Equal("data", data.Tags["role"]);
+        Assert.False(data.Tags.ContainsKey("backup"));
+        Assert.All(new[] { root, data }, s => Assert.Equal([LaunchPermissionEntry.ForAccount("111122223333")], s.CreateVolumePermissions));
+        Assert.Contains(plain.Notes, n => n.Contains($"snapshots not shared with {Org}: EC2 shares snapshots with accounts only", StringComparison.Ordinal));
+        // Encrypted with the AWS managed key, which no other account may use: EC2 refuses to share, and the job says so.
+        var encrypted = jobs.Single(j => j.Key.DestinationRegion == "eu-central-1");
+        Assert.Contains(encrypted.Notes, n => n.Contains("Encrypted snapshots with EBS default key cannot be shared", StringComparison.Ordinal));
+        Assert.All(h.Simulator.Snapshots("eu-central-1"), s => Assert.Empty(s.CreateVolumePermissions));
+    }
 }

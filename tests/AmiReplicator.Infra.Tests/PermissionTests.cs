@@ -13,7 +13,7 @@ public sealed class PermissionTests(SynthesizedApp app)
     private static readonly string[] Ec2Actions =
     [
         "ec2:CopyImage", "ec2:CreateTags", "ec2:DeregisterImage", "ec2:DescribeImageAttribute", "ec2:DescribeImages",
-        "ec2:EnableImageDeprecation", "ec2:ModifyImageAttribute",
+        "ec2:DescribeSnapshots", "ec2:EnableImageDeprecation", "ec2:ModifyImageAttribute", "ec2:ModifySnapshotAttribute",
     ];
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PermissionTests(SynthesizedApp app)
     [InlineData("Poller")]
     public void Changing_an_image_needs_the_copy_tag_and_tags_need_it_or_the_copy_being_created(string function)
     {
-        foreach (var statement in FunctionStatements(function).Where(s => Actions(s).Any(a => a is "ec2:ModifyImageAttribute" or "ec2:EnableImageDeprecation" or "ec2:DeregisterImage")))
+        foreach (var statement in FunctionStatements(function).Where(s => Actions(s).Any(a => a is "ec2:ModifyImageAttribute" or "ec2:EnableImageDeprecation" or "ec2:DeregisterImage" or "ec2:ModifySnapshotAttribute")))
         {
             Assert.Equal("false", (string?)statement["Condition"]!["Null"]![ReplicatorPermissions.CopyTagCondition]);
         }

@@ -36,7 +36,7 @@ public sealed class CrashScenario : IAsyncDisposable
 {
     public const string PolicyJson = """
         {"destinations":[{"region":"eu-west-1","maxInFlight":1},{"region":"eu-central-1","maxInFlight":2}],
-         "tags":{"copied-by":"ami-replicator"},"retries":{"maxAttempts":3,"backoffSeconds":60}}
+         "tags":{"copied-by":"ami-replicator"},"retries":{"maxAttempts":3,"backoffSeconds":60},"shareSnapshots":true}
         """;
 
     public const string Source = "us-east-1";
@@ -126,6 +126,7 @@ public sealed class CrashScenario : IAsyncDisposable
                 Tags = new Dictionary<string, string> { ["team"] = "platform", ["Name"] = $"golden-{i}" },
                 LaunchPermissions = SourcePermissions,
                 DeprecationTime = DeprecateAt,
+                Volumes = [new SeedVolume { Tags = new Dictionary<string, string> { ["backup"] = "daily" } }],
             });
         }
 
@@ -309,6 +310,13 @@ public sealed class CrashScenario : IAsyncDisposable
 
         public Task AddLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<LaunchPermission> permissions, CancellationToken cancellationToken) =>
             inner.AddLaunchPermissionsAsync(region, imageId, permissions, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetSnapshotTagsAsync(string region, IReadOnlyCollection<string> snapshotIds,
+            CancellationToken cancellationToken) =>
+            inner.GetSnapshotTagsAsync(region, snapshotIds, cancellationToken);
+
+        public Task AddCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+            inner.AddCreateVolumePermissionsAsync(region, snapshotId, accountIds, cancellationToken);
 
         public Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
             inner.CreateTagsAsync(region, resourceIds, tags, cancellationToken);

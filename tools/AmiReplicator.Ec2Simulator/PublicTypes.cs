@@ -55,7 +55,11 @@ public sealed record StateReason(string Code, string Message)
 
 /// <summary>One EBS volume of a seeded image.</summary>
 public sealed record SeedVolume(
-    string DeviceName = "/dev/xvda", int SizeGiB = 8, bool Encrypted = false, string? KmsKeyId = null, string VolumeType = "gp3");
+    string DeviceName = "/dev/xvda", int SizeGiB = 8, bool Encrypted = false, string? KmsKeyId = null, string VolumeType = "gp3")
+{
+    /// <summary>The snapshot's own tags (the owner's).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// An image placed in a region in-process, for what the API cannot express: images of other accounts
@@ -187,7 +191,10 @@ public sealed record SnapshotInfo(
     string? KmsKeyId,
     string State,
     string Description,
-    IReadOnlyDictionary<string, string> Tags);
+    IReadOnlyDictionary<string, string> Tags)
+{
+    public IReadOnlyList<LaunchPermissionEntry> CreateVolumePermissions { get; init; } = [];
+}
 
 /// <summary>
 /// An "EC2 AMI State Change" event of an image of our account: emitted once per change, timed at the

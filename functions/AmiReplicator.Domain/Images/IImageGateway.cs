@@ -16,6 +16,12 @@ public interface IImageGateway
 
     Task AddLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<LaunchPermission> permissions, CancellationToken cancellationToken);
 
+    /// <summary>The user tags of each snapshot (all in the region), by snapshot id.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetSnapshotTagsAsync(string region, IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken);
+
+    /// <summary>Lets these accounts create volumes from the snapshot (its createVolumePermission); adding an account twice is harmless.</summary>
+    Task AddCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken);
+
     Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
 
     /// <summary>

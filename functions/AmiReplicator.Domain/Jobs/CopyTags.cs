@@ -29,8 +29,27 @@ public static class CopyTags
             tags[key] = value;
         }
 
+        return (tags, Fill(tags, source.UserTags));
+    }
+
+    /// <summary>
+    /// What a copy's snapshot gets from its source's snapshot besides the job's tags (given to it at creation): the source
+    /// snapshot's user tags in key order, the job's tags winning, up to <see cref="MaxTagsPerResource"/> in all. Answers the tags to
+    /// add and the keys left out.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string> Extra, IReadOnlyList<string> LeftOut) ForSnapshot(
+        IReadOnlyDictionary<string, string> jobTags, IReadOnlyDictionary<string, string> sourceSnapshotTags)
+    {
+        var tags = new Dictionary<string, string>(jobTags, StringComparer.Ordinal);
+        var leftOut = Fill(tags, sourceSnapshotTags.Where(t => !t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)));
+        return (tags.Where(t => !jobTags.ContainsKey(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal), leftOut);
+    }
+
+    /// <summary>Adds the source's tags that <paramref name="tags"/> lacks, in key order, while there is room; answers the keys left out.</summary>
+    private static List<string> Fill(Dictionary<string, string> tags, IEnumerable<KeyValuePair<string, string>> sourceTags)
+    {
         var leftOut = new List<string>();
-        foreach (var (key, value) in source.UserTags.Where(t => !tags.ContainsKey(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in sourceTags.Where(t => !tags.ContainsKey(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             if (tags.Count < MaxTagsPerResource && !key.StartsWith(ProvenanceTags.Prefix, StringComparison.Ordinal))
             {
@@ -42,6 +61,6 @@ public static class CopyTags
             }
         }
 
-        return (tags, leftOut);
+        return leftOut;
     }
 }

@@ -20,6 +20,9 @@ public sealed class PolicyDocument
     /// <summary>Copy a public source's "all" launch permission to its copies (off: copies are shared only with who the source names).</summary>
     public bool? CopyPublicLaunchPermission { get; set; }
 
+    /// <summary>Give the copy's snapshots createVolumePermission for the accounts its launch permissions name (off: snapshots are not shared).</summary>
+    public bool? ShareSnapshots { get; set; }
+
     /// <summary>Minutes between sweeps of the source regions for selected AMIs with no job (EC2's events are best effort); 0: no sweep.</summary>
     public int? SweepIntervalMinutes { get; set; }
 }

@@ -15,7 +15,8 @@ public sealed partial record ReplicationPolicy(
     string Schedule,
     SlotBudget DefaultBudget,
     bool CopyPublicLaunchPermission = false,
-    TimeSpan? SweepInterval = null)
+    TimeSpan? SweepInterval = null,
+    bool ShareSnapshots = false)
 {
     public const int DefaultSweepIntervalMinutes = 60;
     public const int MaxSweepIntervalMinutes = 7 * 24 * 60;
@@ -96,7 +97,8 @@ public sealed partial record ReplicationPolicy(
             ValidateSchedule(document.Schedule),
             new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
             document.CopyPublicLaunchPermission == true,
-            ValidateSweepInterval(document.SweepIntervalMinutes));
+            ValidateSweepInterval(document.SweepIntervalMinutes),
+            document.ShareSnapshots == true);
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)

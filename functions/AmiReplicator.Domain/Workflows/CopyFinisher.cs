@@ -65,6 +65,10 @@ public sealed class CopyFinisher(
             await DeprecateAsync(job, target, notes, cancellationToken);
             part = "tagging the copy";
             await TagAsync(job, target, notes, cancellationToken);
+            part = "tagging the copy's snapshots like the source's";
+            await TagSnapshotsLikeSourceAsync(job, target, notes, cancellationToken);
+            part = "sharing the copy's snapshots";
+            await ShareSnapshotsAsync(job, target, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -169,6 +173,94 @@ public sealed class CopyFinisher(
         {
             // TagLimitExceeded: others tagged the copy meanwhile.
             notes.Add($"tags {string.Join(", ", missing.Keys)} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A copy's snapshots are new snapshots, without their source's tags: each gets the tags of the source's snapshot of the same
+    /// device, as the source has them now. The account's own sources only (the copy's owner): another account's snapshot tags
+    /// are that account's.
+    /// </summary>
+    private async Task TagSnapshotsLikeSourceAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (target.Snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var source = await images.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
+        if (source is null || source.State == ImageState.Deregistered)
+        {
+            notes.Add("source snapshot tags not copied: the source is gone");
+            return;
+        }
+
+        if (source.OwnerId != target.OwnerId || source.Snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var sourceTags = await images.GetSnapshotTagsAsync(source.Region, [.. source.Snapshots.Select(s => s.SnapshotId)], cancellationToken);
+        foreach (var snapshot in target.Snapshots)
+        {
+            if (source.Snapshots.FirstOrDefault(s => s.DeviceName == snapshot.DeviceName) is not { } from
+                || !sourceTags.TryGetValue(from.SnapshotId, out var tags))
+            {
+                continue;
+            }
+
+            var (extra, leftOut) = CopyTags.ForSnapshot(job.Tags, tags);
+            if (leftOut.Count > 0)
+            {
+                notes.Add($"tags of source snapshot {from.SnapshotId} left out of {snapshot.SnapshotId}, EC2 allows {CopyTags.MaxTagsPerResource}: {string.Join(", ", leftOut)}");
+            }
+
+            if (extra.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await images.CreateTagsAsync(target.Region, [snapshot.SnapshotId], extra, cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+            {
+                notes.Add($"tags of source snapshot {from.SnapshotId} refused on {snapshot.SnapshotId}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="ReplicationPolicy.ShareSnapshots"/>, the copy's snapshots are shared (createVolumePermission) with the accounts
+    /// its launch permissions name. EC2 shares snapshots with accounts, not organizations or OUs: those are noted.
+    /// </summary>
+    private async Task ShareSnapshotsAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var permissions = job.LaunchPermissions ?? [];
+        if (!policy.ShareSnapshots || permissions.Count == 0 || target.Snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var accounts = permissions.Where(p => p.Kind == LaunchPermissionKind.UserId).Select(p => p.Value).ToList();
+        var others = permissions.Where(p => p.Kind != LaunchPermissionKind.UserId).Select(p => p.Value).ToList();
+        if (others.Count > 0)
+        {
+            notes.Add($"snapshots not shared with {string.Join(", ", others)}: EC2 shares snapshots with accounts only");
+        }
+
+        foreach (var snapshot in accounts.Count == 0 ? [] : target.Snapshots)
+        {
+            try
+            {
+                await images.AddCreateVolumePermissionsAsync(target.Region, snapshot.SnapshotId, accounts, cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+            {
+                // The AWS managed key aws/ebs cannot be used by another account, so EC2 refuses to share what it encrypts.
+                notes.Add($"snapshot {snapshot.SnapshotId} not shared with {string.Join(", ", accounts)}: {e.Message}");
+            }
         }
     }
 

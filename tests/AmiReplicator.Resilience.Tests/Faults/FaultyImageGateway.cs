@@ -22,6 +22,13 @@ public sealed class FaultyImageGateway(IImageGateway inner, IFaultInjector fault
     public Task AddLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<LaunchPermission> permissions, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(AddLaunchPermissionsAsync), "", () => Done(inner.AddLaunchPermissionsAsync(region, imageId, permissions, cancellationToken)));
 
+    public Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetSnapshotTagsAsync(string region, IReadOnlyCollection<string> snapshotIds,
+        CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(GetSnapshotTagsAsync), region, () => inner.GetSnapshotTagsAsync(region, snapshotIds, cancellationToken));
+
+    public Task AddCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(AddCreateVolumePermissionsAsync), "", () => Done(inner.AddCreateVolumePermissionsAsync(region, snapshotId, accountIds, cancellationToken)));
+
     public Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(CreateTagsAsync), "", () => Done(inner.CreateTagsAsync(region, resourceIds, tags, cancellationToken)));
 

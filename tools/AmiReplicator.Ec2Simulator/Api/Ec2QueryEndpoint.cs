@@ -135,6 +135,32 @@ internal sealed class Ec2QueryEndpoint(Ec2Cloud cloud)
                     return Return;
                 }
 
+            case "DescribeSnapshots":
+                {
+                    var snapshots = cloud.DescribeSnapshots(region, p.List("SnapshotId"));
+                    return w => Ec2Xml.Items(w, "snapshotSet", snapshots, Ec2Xml.Snapshot, writeWhenEmpty: true);
+                }
+
+            case "DescribeSnapshotAttribute":
+                {
+                    var snapshotId = p.Required("SnapshotId");
+                    _ = p.Required("Attribute") == "createVolumePermission"
+                        ? true
+                        : throw Ec2Errors.InvalidValue($"Value ({p["Attribute"]}) for parameter attribute is invalid. Unknown attribute.");
+                    var permissions = cloud.DescribeCreateVolumePermissions(region, snapshotId);
+                    return w =>
+                    {
+                        Ec2Xml.Text(w, "snapshotId", snapshotId);
+                        Ec2Xml.Items(w, "createVolumePermission", permissions, Ec2Xml.LaunchPermission, writeWhenEmpty: true);
+                    };
+                }
+
+            case "ModifySnapshotAttribute":
+                cloud.ModifyCreateVolumePermissions(region, p.Required("SnapshotId"), new LaunchPermissionChanges(
+                    p.Members("CreateVolumePermission.Add").Select(LaunchPermission).ToList(),
+                    p.Members("CreateVolumePermission.Remove").Select(LaunchPermission).ToList()));
+                return Return;
+
             case "DescribeRegions":
                 {
                     var regions = cloud.DescribeRegions(p.Bool("AllRegions") ?? false);

@@ -143,6 +143,19 @@ internal static class Ec2Xml
         writer.WriteEndElement();
     }
 
+    public static void Snapshot(XmlWriter writer, SnapshotInfo snapshot)
+    {
+        Text(writer, "snapshotId", snapshot.SnapshotId);
+        Text(writer, "status", snapshot.State);
+        Text(writer, "progress", snapshot.State == "completed" ? "100%" : "0%");
+        Text(writer, "ownerId", snapshot.OwnerId);
+        Text(writer, "volumeSize", snapshot.VolumeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Text(writer, "description", snapshot.Description);
+        Bool(writer, "encrypted", snapshot.Encrypted);
+        Text(writer, "kmsKeyId", snapshot.KmsKeyId);
+        Items(writer, "tagSet", snapshot.Tags.OrderBy(tag => tag.Key, StringComparer.Ordinal), Tag);
+    }
+
     public static void Tag(XmlWriter writer, KeyValuePair<string, string> tag)
     {
         Text(writer, "key", tag.Key);

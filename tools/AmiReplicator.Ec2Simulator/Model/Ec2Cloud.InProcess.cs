@@ -32,6 +32,11 @@ internal sealed partial class Ec2Cloud
                     Description = $"Created for seeded image {imageId}",
                     VisibleFrom = now,
                 };
+                foreach (var tag in volume.Tags)
+                {
+                    snapshot.Tags[tag.Key] = tag.Value;
+                }
+
                 region.Snapshots.Add(snapshot.Id, snapshot);
                 devices.Add(new BlockDeviceInfo(
                     volume.DeviceName, null, snapshot.Id, volume.SizeGiB, volume.VolumeType, true, volume.Encrypted, keyArn));

@@ -153,7 +153,13 @@ internal sealed class SimSnapshot
 
     public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Accounts (UserId) or everyone (Group=all) who may create volumes from it.</summary>
+    public List<LaunchPermissionEntry> CreateVolumePermissions { get; } = [];
+
     public SnapshotInfo ToInfo() =>
         new(Region, Id, OwnerId, VolumeSize, Encrypted, KmsKeyId, State ?? "deleted", Description,
-            new Dictionary<string, string>(Tags, StringComparer.Ordinal));
+            new Dictionary<string, string>(Tags, StringComparer.Ordinal))
+        {
+            CreateVolumePermissions = [.. CreateVolumePermissions],
+        };
 }
