@@ -82,4 +82,28 @@ public class EncryptionTests(LocalCloudFixture cloud)
             n => n.Contains("not encrypted: an instance-store-backed AMI has no snapshots", StringComparison.Ordinal));
         Assert.DoesNotContain(jobs.Single(j => j.Key.DestinationRegion == "eu-central-1").Notes, n => n.Contains("encrypt", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Asking_again_after_a_destinations_encryption_changed_recopies_the_source_and_the_first_copy_stays()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        var first = Assert.Single(await ReplicateAsync(h, sourceId));
+        var unchanged = Assert.Single(await ReplicateAsync(h, sourceId));
+        var key = h.Simulator.CreateKmsKey("eu-west-1");
+        h.ChangePolicy($$"""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{key}}"}]}""");
+
+        var recopied = Assert.Single(await ReplicateAsync(h, sourceId));
+
+        Assert.Equal((CopyJobState.Available, first.TargetImageId, 1), (unchanged.State, unchanged.TargetImageId, unchanged.Attempt));
+        Assert.Equal((CopyJobState.Available, 2, true, key), (recopied.State, recopied.Attempt, recopied.Encrypt, recopied.KmsKeyId));
+        Assert.NotEqual(first.TargetImageId, recopied.TargetImageId);
+        Assert.Contains(recopied.Notes, n => n.Contains("eu-west-1's encryption changed since its copy", StringComparison.Ordinal));
+        var copy = h.Simulator.FindImage("eu-west-1", recopied.TargetImageId!)!;
+        Assert.Equal($"golden-1 (us-east-1 {sourceId})", copy.Name);
+        Assert.All(copy.BlockDevices, d => Assert.Equal((true, key), (d.Encrypted, d.KmsKeyId)));
+        var kept = h.Simulator.FindImage("eu-west-1", first.TargetImageId!)!;
+        Assert.Equal(("available", "golden-1", false), (kept.State, kept.Name, kept.BlockDevices[0].Encrypted));
+        Assert.Equal(2, h.Simulator.CallCount("eu-west-1", "CopyImage"));
+    }
 }

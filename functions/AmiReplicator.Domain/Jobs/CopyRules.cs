@@ -36,6 +36,13 @@ public static class CopyRules
             ? []
             : [.. source.Snapshots.Where(s => s.Encrypted).Select(s => s.KmsKeyId).OfType<string>().Distinct(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// The encryption a copy of the source into the destination is made with. Encrypting applies to snapshots only: EC2 refuses
+    /// Encrypted for an instance-store-backed AMI, so it is copied as it is.
+    /// </summary>
+    public static (bool Encrypt, string? KmsKeyId) EncryptionFor(ImageInfo source, Destination destination) =>
+        destination.Encrypt && source.IsEbsBacked ? (true, destination.KmsKeyId) : (false, null);
+
     /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
     /// <param name="sharing">The source's launch permissions as read when the copy was asked for, or why they could not be.</param>
     /// <param name="unusableKeys">The source's KMS keys the account may not use (<see cref="Refusal"/>).</param>
@@ -45,8 +52,7 @@ public static class CopyRules
         var refusal = Refusal(source, ownAccountId, unusableKeys);
         var (tags, leftOut) = CopyTags.For(source, policy);
         var notes = new List<string>();
-        // Encrypting applies to snapshots only: EC2 refuses Encrypted for an instance-store-backed AMI, so it is copied as it is.
-        var encrypt = destination.Encrypt && source.IsEbsBacked;
+        var (encrypt, kmsKeyId) = EncryptionFor(source, destination);
         if (destination.Encrypt && !source.IsEbsBacked)
         {
             notes.Add($"not encrypted: an instance-store-backed AMI has no snapshots, so the encryption {destination.Region} asks for does not apply to its copy");
@@ -69,7 +75,7 @@ public static class CopyRules
             Name = policy.Templates.NameFor(source, destination.Region),
             Description = policy.Templates.DescriptionFor(source, destination.Region),
             Encrypt = encrypt,
-            KmsKeyId = encrypt ? destination.KmsKeyId : null,
+            KmsKeyId = kmsKeyId,
             Tags = tags,
             LaunchPermissions = sharing.Permissions,
             SourceDeprecationTime = source.DeprecationTime,

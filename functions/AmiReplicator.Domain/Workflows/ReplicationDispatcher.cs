@@ -157,7 +157,7 @@ public sealed class ReplicationDispatcher(
                 log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
                 jobs.Add(job);
             }
-            else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
+            else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, source, destination, cancellationToken) is { } why)
             {
                 jobs.Add(await StartOverAsync(job, source, destination, request, sharing, unusableKeys, why, now, cancellationToken) ?? job);
             }
@@ -237,31 +237,42 @@ public sealed class ReplicationDispatcher(
         return [.. asked.Select(r => policy.FindOpenDestination(r)!)];
     }
 
-    /// <summary>Why a job asked for again by hand starts over: it failed, was cancelled, or its copy is gone. Null: it stands as it is.</summary>
-    private async Task<string?> WhyAgainAsync(CopyJob job, CancellationToken cancellationToken) => job.State switch
+    /// <summary>
+    /// Why a job asked for again by hand starts over: it failed, was cancelled, its copy is gone, or the destination's encryption
+    /// changed since its copy was made (copies are independent of their source and policy once made: the guide's "recopy"). Null: it
+    /// stands as it is.
+    /// </summary>
+    private async Task<Again?> WhyAgainAsync(CopyJob job, ImageInfo source, Destination destination, CancellationToken cancellationToken) => job.State switch
     {
-        CopyJobState.Failed => $"it had failed: {job.LastError}",
-        CopyJobState.Cancelled => $"it had been cancelled: {job.LastError}",
+        CopyJobState.Failed => new($"it had failed: {job.LastError}"),
+        CopyJobState.Cancelled => new($"it had been cancelled: {job.LastError}"),
         CopyJobState.Available when job.TargetImageId is { } target
             && await images.DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
-            => $"its copy {target} was deregistered",
+            => new($"its copy {target} was deregistered"),
+        CopyJobState.Available when CopyRules.EncryptionFor(source, destination) != (job.Encrypt, job.KmsKeyId)
+            => new($"{destination.Region}'s encryption changed since its copy {job.TargetImageId} was made, which stays as it is", CopyStays: true),
         _ => null,
     };
 
+    /// <param name="CopyStays">The job's copy stays in the destination (under its name) beside the new one.</param>
+    private sealed record Again(string Why, bool CopyStays = false);
+
     private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing,
-        IReadOnlyList<string> unusableKeys, string why, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<string> unusableKeys, Again why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
         var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, unusableKeys, now);
         var retry = again with
         {
+            // A copy made before that stays keeps its name (a copy stands on its own): the new one takes the name that says its source.
+            Name = why.CopyStays ? CopyTemplates.DisambiguatedName(again.Name, ended.Key) : again.Name,
             Version = ended.Version,
             Attempt = ended.Attempt + 1,
             CreatedAt = ended.CreatedAt,
-            Notes = [.. ended.Notes, $"asked again by {request.RequestedBy}: {why}", .. again.Notes],
+            Notes = [.. ended.Notes, $"asked again by {request.RequestedBy}: {why.Why}", .. again.Notes],
         };
         var result = await store.TransitionAsync(ended, retry, policy.BudgetFor(ended.Key.DestinationRegion), cancellationToken);
-        log.LogInformation("{Job} asked again by {RequestedBy} ({Why}): {Status}", ended.Key, request.RequestedBy, why, result.Status);
+        log.LogInformation("{Job} asked again by {RequestedBy} ({Why}): {Status}", ended.Key, request.RequestedBy, why.Why, result.Status);
         return result.Job;
     }
 }
