@@ -21,13 +21,6 @@ public class CrossAccountTests(LocalCloudFixture cloud)
             LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
         });
 
-    private static async Task<CopyJob> AskAndFinishAsync(LocalReplication h, string sourceId)
-    {
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
-        await h.DeliverAsync();
-        return Assert.Single(await h.RunPollerUntilDoneAsync());
-    }
-
     private static async Task AssertNoSlotHeldAsync(LocalReplication h) =>
         Assert.All(await h.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
 
@@ -40,9 +33,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
         var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: true);
         var sourceId = SeedShared(h, "vendor-encrypted", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey), new SeedVolume("/dev/xvdb", 20)]);
 
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var jobs = await ByHand.ReplicateAsync(h, sourceId);
 
         Assert.Equal(2, jobs.Count);
         Assert.All(jobs, j => Assert.Equal((CopyJobState.Available, 1), (j.State, j.Attempt)));
@@ -63,7 +54,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
         var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: false);
         var sourceId = SeedShared(h, "vendor-private-key", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
 
-        var job = await AskAndFinishAsync(h, sourceId);
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
 
         Assert.Equal(CopyJobState.Failed, job.State);
         Assert.Contains($"encrypted AMI shared from account {Vendor}, and this account cannot use its KMS key ({vendorKey}: AccessDeniedException", job.LastError, StringComparison.Ordinal);
@@ -78,7 +69,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = SeedShared(h, "vendor-windows", platform: "Windows");
 
-        var job = await AskAndFinishAsync(h, sourceId);
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
 
         Assert.Equal(CopyJobState.Failed, job.State);
         Assert.Contains($"billing product code (Windows, AWS Marketplace) shared from account {Vendor}", job.LastError, StringComparison.Ordinal);
@@ -92,7 +83,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = SeedShared(h, "vendor-unshared-storage", storageReadable: false);
 
-        var job = await AskAndFinishAsync(h, sourceId);
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
         h.Clock.Advance(TimeSpan.FromHours(1));
         await h.Replicator.Poller.RunAsync(CancellationToken.None);
 

@@ -8,13 +8,6 @@ namespace AmiReplicator.EndToEnd.Tests;
 [Collection(LocalCloudCollection.Name)]
 public class EncryptionTests(LocalCloudFixture cloud)
 {
-    private static async Task<IReadOnlyList<CopyJob>> ReplicateAsync(LocalReplication h, string sourceId)
-    {
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
-        await h.DeliverAsync();
-        return await h.RunPollerUntilDoneAsync();
-    }
-
     private static IReadOnlyList<BlockDeviceInfo> DevicesOfCopy(LocalReplication h, IEnumerable<CopyJob> jobs, string destination) =>
         h.Simulator.FindImage(destination, jobs.Single(j => j.Key.DestinationRegion == destination).TargetImageId!)!.BlockDevices;
 
@@ -34,7 +27,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
             Volumes = [new SeedVolume("/dev/xvda"), new SeedVolume("/dev/xvdb", 20, Encrypted: true, KmsKeyId: sourceKey), new SeedVolume("/dev/xvdc", 30)],
         });
 
-        var jobs = await ReplicateAsync(h, sourceId);
+        var jobs = await ByHand.ReplicateAsync(h, sourceId);
 
         Assert.Equal(3, jobs.Count);
         Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
@@ -59,7 +52,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
             $$"""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{missingKey}}"}],"retries":{"maxAttempts":3} }""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
 
-        var job = Assert.Single(await ReplicateAsync(h, sourceId));
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
 
         Assert.Equal((CopyJobState.Failed, 1), (job.State, job.Attempt));
         Assert.Contains($"its KMS key {missingKey} is not usable in eu-west-1 (NotFoundException", job.LastError, StringComparison.Ordinal);
@@ -74,7 +67,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","encrypted":true},{"region":"eu-central-1"}]}""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-instance-store", RootDeviceType = "instance-store", RootDeviceName = "/dev/sda1" });
 
-        var jobs = await ReplicateAsync(h, sourceId);
+        var jobs = await ByHand.ReplicateAsync(h, sourceId);
 
         Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
         Assert.All(jobs, j => Assert.Equal("instance-store", h.Simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId!)!.RootDeviceType));
@@ -88,12 +81,12 @@ public class EncryptionTests(LocalCloudFixture cloud)
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-        var first = Assert.Single(await ReplicateAsync(h, sourceId));
-        var unchanged = Assert.Single(await ReplicateAsync(h, sourceId));
+        var first = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
+        var unchanged = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
         var key = h.Simulator.CreateKmsKey("eu-west-1");
         h.ChangePolicy($$"""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{key}}"}]}""");
 
-        var recopied = Assert.Single(await ReplicateAsync(h, sourceId));
+        var recopied = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
 
         Assert.Equal((CopyJobState.Available, first.TargetImageId, 1), (unchanged.State, unchanged.TargetImageId, unchanged.Attempt));
         Assert.Equal((CopyJobState.Available, 2, true, key), (recopied.State, recopied.Attempt, recopied.Encrypt, recopied.KmsKeyId));

@@ -8,13 +8,6 @@ namespace AmiReplicator.EndToEnd.Tests;
 [Collection(LocalCloudCollection.Name)]
 public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
 {
-    private static async Task<IReadOnlyList<CopyJob>> ReplicateAsync(LocalReplication h, string sourceId)
-    {
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
-        await h.DeliverAsync();
-        return await h.RunPollerUntilDoneAsync();
-    }
-
     [Fact]
     public async Task A_tag_policy_enforced_on_create_accepts_every_copy_because_its_tags_come_with_CopyImage()
     {
@@ -31,7 +24,7 @@ public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
             Volumes = [new SeedVolume("/dev/xvda"), new SeedVolume("/dev/xvdb", 20)],
         });
 
-        var jobs = await ReplicateAsync(h, sourceId);
+        var jobs = await ByHand.ReplicateAsync(h, sourceId);
 
         var accepted = jobs.Single(j => j.Key.DestinationRegion == "eu-west-1");
         Assert.Equal(CopyJobState.Available, accepted.State);
@@ -66,7 +59,7 @@ public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
             LaunchPermissions = [LaunchPermissionEntry.ForAccount("111122223333"), LaunchPermissionEntry.ForOrganization(Org)],
         });
 
-        var jobs = await ReplicateAsync(h, sourceId);
+        var jobs = await ByHand.ReplicateAsync(h, sourceId);
 
         Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
         var plain = jobs.Single(j => j.Key.DestinationRegion == "eu-west-1");
