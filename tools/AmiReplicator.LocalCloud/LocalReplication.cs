@@ -2,6 +2,7 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
@@ -9,6 +10,7 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
+using AmiReplicator.LocalCloud.Permissions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -26,10 +28,11 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
-    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
+    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, Replicator replicator,
         AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
     {
         Clock = clock;
+        Permissions = permissions;
         Simulator = simulator;
         Replicator = replicator;
         Sqs = sqs;
@@ -42,6 +45,9 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
+
+    /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
+    public PermissionCheck Permissions { get; }
     public Replicator Replicator { get; }
     public AmazonSQSClient Sqs { get; }
     public LocalQueues Queues { get; }
@@ -54,7 +60,7 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public static async Task<LocalReplication> StartAsync(
         LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
-        int maxReceiveCount = 3, PollerOptions? pollerOptions = null)
+        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
         var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
@@ -63,6 +69,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
             simulator.Endpoint, cloud.DynamoDbUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract);
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
@@ -71,7 +78,7 @@ public sealed class LocalReplication : IAsyncDisposable
 
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, logging);
+        return new LocalReplication(clock, simulator, permissions, replicator, sqs, queues, log, logging);
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
@@ -123,7 +130,7 @@ public sealed class LocalReplication : IAsyncDisposable
             }
 
             Clock.Advance(TimeSpan.FromMinutes(1));
-            await Replicator.Poller.RunAsync(CancellationToken.None);
+            await RunPollerAsync();
             if (eachMinute is not null)
             {
                 await eachMinute();
@@ -132,6 +139,10 @@ public sealed class LocalReplication : IAsyncDisposable
 
         throw new TimeoutException($"Jobs not done after {maxMinutes} virtual minutes:\n{string.Join("\n", (await JobsAsync()).Select(j => $"{j.Key} {j.State} {j.LastError}"))}");
     }
+
+    /// <summary>One poller pass, as the schedule invokes it.</summary>
+    public Task<PollReport> RunPollerAsync(CancellationToken cancellationToken = default) =>
+        FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => Replicator.Poller.RunAsync(cancellationToken));
 
     public Task<IReadOnlyList<CopyJob>> JobsAsync() => Replicator.Store.ScanJobsAsync(CancellationToken.None);
 
@@ -156,5 +167,7 @@ public sealed class LocalReplication : IAsyncDisposable
         Sqs.Dispose();
         Logging.Dispose();
         await Simulator.DisposeAsync();
+        Permissions.Dispose();
+        Permissions.ThrowIfViolated();
     }
 }
