@@ -35,7 +35,7 @@ public sealed class Replicator : IDisposable
         _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
-        var meter = new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock);
+        var meter = new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace);
         var jobs = new MeteredCopyJobStore(Store, meter);
         var images = new Ec2ImageGateway(_ec2);
         var options = pollerOptions ?? new PollerOptions();

@@ -10,7 +10,8 @@ public sealed record ReplicatorSettings(
     string AccountId,
     string HomeRegion,
     Uri? Ec2Endpoint = null,
-    Uri? DynamoDbEndpoint = null)
+    Uri? DynamoDbEndpoint = null,
+    string MetricsNamespace = ReplicatorMetrics.Namespace)
 {
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
@@ -35,6 +36,7 @@ public sealed record ReplicatorSettings(
             Required(FunctionEnvironment.AccountId),
             Required("AWS_REGION"),
             variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
-            variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null);
+            variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null,
+            variable(FunctionEnvironment.MetricsNamespace) is { Length: > 0 } metrics ? metrics : ReplicatorMetrics.Namespace);
     }
 }
