@@ -8,8 +8,20 @@ using Xunit.Abstractions;
 namespace AmiReplicator.Infra.Tests;
 
 /// <summary>IAM allows a role 10,240 characters of inline policies: large configurations fit, and one that would not fails synth.</summary>
-public sealed class PolicySizeTests(LargeConfigurationApp large, ITestOutputHelper output) : IClassFixture<LargeConfigurationApp>
+[Collection(SynthesizedAppCollection.Name)]
+public sealed class PolicySizeTests(SynthesizedApp shipped, LargeConfigurationApp large, ITestOutputHelper output) : IClassFixture<LargeConfigurationApp>
 {
+    [Fact]
+    public void The_shipped_configuration_takes_a_fraction_of_the_limit()
+    {
+        foreach (var (function, role) in new[] { ("dispatcher", shipped.Stacks.Main.Dispatcher.Role!), ("poller", shipped.Stacks.Main.Poller.Role!) })
+        {
+            var estimate = PolicySize.Measure(role).Sum(s => s.Characters);
+            output.WriteLine($"{function}: about {estimate} of {PolicySize.MaxInlinePolicyCharacters} characters");
+            Assert.InRange(estimate, 1, PolicySize.MaxInlinePolicyCharacters / 3);
+        }
+    }
+
     [Theory]
     [InlineData(ReplicatorFunctions.Dispatcher)]
     [InlineData(ReplicatorFunctions.Poller)]
