@@ -50,8 +50,11 @@ public static class PermissionScope
     /// <summary>The function's own log group (Lambda writes it with the function's role).</summary>
     public const string OwnLogGroup = "own-log-group";
 
-    /// <summary>The request queue (Lambda's event source mapping reads it with the dispatcher's role).</summary>
+    /// <summary>The request queue (Lambda's event source mapping reads it with the dispatcher's role; the poller's sweep sends to it).</summary>
     public const string RequestQueue = "request-queue";
+
+    /// <summary>The request queue's DLQ (the dispatcher sends a message that can never succeed there at once, with its reason).</summary>
+    public const string DeadLetterQueue = "dead-letter-queue";
 }
 
 /// <summary>The names of the two functions, as the permission contract and the local harness spell them.</summary>

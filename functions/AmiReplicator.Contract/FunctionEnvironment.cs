@@ -9,10 +9,18 @@ public static class FunctionEnvironment
 
     /// <summary>The CloudWatch namespace of the functions' metrics: one per deployment, so side-by-side deployments' alarms stay apart.</summary>
     public const string MetricsNamespace = "AMIREPL_METRICS_NAMESPACE";
+    /// <summary>The poller's: the request queue, where the sweep sends what it found.</summary>
+    public const string RequestQueueUrl = "AMIREPL_REQUEST_QUEUE_URL";
+
+    /// <summary>The dispatcher's: the request queue's DLQ, where a message that can never succeed goes at once with its reason.</summary>
+    public const string DeadLetterQueueUrl = "AMIREPL_DEAD_LETTER_QUEUE_URL";
 
     /// <summary>Only for the local cloud: an EC2 endpoint serving every region.</summary>
     public const string Ec2Endpoint = "AMIREPL_EC2_ENDPOINT";
 
     /// <summary>Only for the local cloud: a DynamoDB endpoint.</summary>
     public const string DynamoDbEndpoint = "AMIREPL_DYNAMODB_ENDPOINT";
+
+    /// <summary>Only for the local cloud: an SQS endpoint.</summary>
+    public const string SqsEndpoint = "AMIREPL_SQS_ENDPOINT";
 }

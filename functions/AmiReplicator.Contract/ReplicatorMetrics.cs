@@ -26,6 +26,9 @@ public static class ReplicatorMetrics
     /// <summary>A job ended FAILED, by any path (refused, retries used up, abandoned, a step that kept failing).</summary>
     public static readonly MetricDefinition CopiesFailed = new("CopiesFailed", Count, true);
 
+    /// <summary>A job ended CANCELLED: stopped by a person, or its destination left the policy.</summary>
+    public static readonly MetricDefinition CopiesCancelled = new("CopiesCancelled", Count, true);
+
     /// <summary>From CopyImage to AVAILABLE, per finished copy.</summary>
     public static readonly MetricDefinition CopyDuration = new("CopyDurationSeconds", Seconds, true);
 
@@ -40,9 +43,6 @@ public static class ReplicatorMetrics
 
     /// <summary>How long the oldest job has waited for its current attempt; 0 when none waits.</summary>
     public static readonly MetricDefinition OldestWaitingJobAge = new("OldestWaitingJobAgeSeconds", Seconds, true);
-
-    /// <summary>Jobs waiting for a slot after the pass.</summary>
-    public static readonly MetricDefinition WaitingJobs = new("WaitingJobs", Count, false);
 
     /// <summary>Copies holding a slot of the destination after the pass.</summary>
     public static readonly MetricDefinition CopiesInFlight = new("CopiesInFlight", Count, false);

@@ -12,11 +12,13 @@ namespace AmiReplicator.DynamoDb;
 /// Copy jobs and slot counters in DynamoDB. This is where slots are taken and given back: a job moves into a
 /// slot-holding state only in the transaction that takes its destination slot and its source->destination slot,
 /// and moves out only in the one that releases both. Counters record their holders, so neither a retried
-/// request nor a repeated release can count twice.
+/// request nor a repeated release can count twice; a claim needs both counters to exist, so a counter deleted by
+/// a person cannot let claims past the budget before it is rebuilt from the jobs.
 /// </summary>
 public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName, ILogger<DynamoCopyJobStore> log) : ICopyJobStore
 {
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
+    private const string TransactionConflict = "TransactionConflict";
 
     public async Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken)
     {
@@ -29,7 +31,89 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return response.IsItemSet ? FromItem(response.Item) : null;
     }
 
-    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken)
+    {
+        var jobs = new List<CopyJob>();
+        foreach (var chunk in keys.Distinct().Chunk(100))
+        {
+            var pending = new Dictionary<string, KeysAndAttributes>
+            {
+                [tableName] = new KeysAndAttributes { Keys = [.. chunk.Select(Key)], ConsistentRead = true },
+            };
+            while (pending.Count > 0)
+            {
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                jobs.AddRange((response.Responses?.GetValueOrDefault(tableName) ?? []).Select(FromItem));
+                // DynamoDB answers part of a batch under load: the rest is asked again (the SDK backs off between calls).
+                pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+
+        return jobs;
+    }
+
+    public async Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = SweepKey(sourceRegion),
+                UpdateExpression = "SET LastSweptAt = :now",
+                ConditionExpression = "attribute_not_exists(LastSweptAt) OR LastSweptAt <= :due",
+                ExpressionAttributeValues = new() { [":now"] = S(Time(now)), [":due"] = S(Time(now - interval)) },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            // All in one call: a new AMI's jobs are new together. A duplicate event finds them all there and writes nothing.
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [.. jobs.Select(job => new TransactWriteItem
+                {
+                    Put = new Put
+                    {
+                        TableName = tableName,
+                        Item = ToItem(job),
+                        ConditionExpression = "attribute_not_exists(PK)",
+                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                    },
+                })],
+            }, cancellationToken);
+            return [.. jobs.Select(job => (job, true))];
+        }
+        catch (TransactionCanceledException e) when (FailedConditions(e).Count > 0)
+        {
+            // Some exist: those stand as stored, the others are written one by one (each may race another worker's write).
+            var reasons = e.CancellationReasons;
+            var results = new List<(CopyJob, bool)>();
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                results.Add(reasons[i].Code == ConditionalCheckFailed && reasons[i].Item is { Count: > 0 } existing
+                    ? (FromItem(existing), false)
+                    : await CreateIfAbsentAsync(jobs[i], cancellationToken));
+            }
+
+            return results;
+        }
+    }
+
+    private async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
     {
         try
         {
@@ -38,14 +122,14 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 TableName = tableName,
                 Item = ToItem(job),
                 ConditionExpression = "attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
             return (job, true);
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException e)
         {
-            var existing = await GetAsync(job.Key, cancellationToken)
-                ?? throw new InvalidOperationException($"Copy job {job.Key} exists and then does not: it was deleted meanwhile.");
-            return (existing, false);
+            var existing = e.Item is { Count: > 0 } item ? FromItem(item) : await GetAsync(job.Key, cancellationToken);
+            return (existing ?? throw new InvalidOperationException($"Copy job {job.Key} exists and then does not: it was deleted meanwhile."), false);
         }
     }
 
@@ -78,23 +162,44 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 ConditionExpression = VersionCondition,
                 ExpressionAttributeNames = VersionNames,
                 ExpressionAttributeValues = VersionValues(from),
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
             return new TransitionResult(TransitionStatus.Applied, next);
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException e)
         {
-            return new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken));
+            return new TransitionResult(TransitionStatus.Conflict, e.Item is { Count: > 0 } item ? FromItem(item) : null);
         }
     }
 
     private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, CancellationToken cancellationToken)
     {
         var holder = from.Key.HolderId;
-        var (destination, pair) = (SlotScope.Destination(from.Key.DestinationRegion), SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion));
-        var (done, fullCounters) = await TransactAsync(from, next,
-            [Acquire(CounterKey(destination), holder, budget.MaxInFlight), Acquire(CounterKey(pair), holder, budget.MaxInFlightPerSource)],
-            cancellationToken);
-        return done ?? new TransitionResult(fullCounters.Contains(0) ? TransitionStatus.DestinationFull : TransitionStatus.PairFull, from);
+        SlotScope[] scopes = [SlotScope.Destination(from.Key.DestinationRegion), SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion)];
+        var outcome = await TransactAsync(from, next,
+        [
+            Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt),
+            Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null),
+        ], cancellationToken);
+        if (outcome.Done is { } done)
+        {
+            return done;
+        }
+
+        // A missing counter comes first (it is rebuilt before anything else), then the first that refused: backing off, or full.
+        var refusals = outcome.RefusingCounters
+            .Select(r => (Scope: scopes[r.Position], Counter: r.Item is { Count: > 0 } old && old.ContainsKey(InFlightAttribute) ? CounterFromItem(old) : null))
+            .ToList();
+        if (refusals.FirstOrDefault(r => r.Counter is null) is { Scope: { } missing })
+        {
+            return new TransitionResult(TransitionStatus.CounterMissing, from, missing);
+        }
+
+        var (scope, counter) = refusals[0];
+        var status = scope.SourceRegion is null
+            ? counter!.BacksOffAt(next.UpdatedAt) ? TransitionStatus.BackingOff : TransitionStatus.DestinationFull
+            : TransitionStatus.PairFull;
+        return new TransitionResult(status, from, scope);
     }
 
     private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
@@ -102,14 +207,14 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
         while (true)
         {
-            var (done, notHolding) = await TransactAsync(from, next, counters.Select(c => Release(c, from.Key.HolderId)).ToList(), cancellationToken);
-            if (done is not null)
+            var outcome = await TransactAsync(from, next, counters.Select(c => Release(c, from.Key.HolderId)).ToList(), cancellationToken);
+            if (outcome.Done is { } done)
             {
                 return done;
             }
 
             // A counter that does not list this job has nothing to give back (the reconciler repaired it): leave it out.
-            var notHeld = notHolding.Select(i => counters[i]).ToList();
+            var notHeld = outcome.RefusingCounters.Select(r => counters[r.Position]).ToList();
             foreach (var counter in notHeld)
             {
                 log.LogWarning("Counter {Counter} did not hold {Job}; releasing the job without it", counter[JobTableSchema.SortKey].S, from.Key);
@@ -120,10 +225,11 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     }
 
     /// <summary>
-    /// Writes the job and its counter updates in one transaction. Answers the result when the transaction was applied
-    /// or the job had changed; otherwise the positions of the counter updates whose conditions failed.
+    /// Writes the job and its counter updates in one transaction. Answers the result when the transaction was applied or the
+    /// job had changed (with the job as stored now); otherwise the counter updates whose conditions failed, in order, with the
+    /// counter as it was.
     /// </summary>
-    private async Task<(TransitionResult? Done, IReadOnlyList<int> FailedCounters)> TransactAsync(
+    private async Task<(TransitionResult? Done, IReadOnlyList<(int Position, Dictionary<string, AttributeValue>? Item)> RefusingCounters)> TransactAsync(
         CopyJob from, CopyJob next, IReadOnlyList<TransactWriteItem> counterUpdates, CancellationToken cancellationToken)
     {
         try
@@ -133,9 +239,16 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
         catch (TransactionCanceledException e)
         {
+            var reasons = e.CancellationReasons ?? [];
             var failed = FailedConditions(e);
+            if (failed.Contains(0))
+            {
+                var current = reasons[0].Item is { Count: > 0 } item ? FromItem(item) : await GetAsync(from.Key, cancellationToken);
+                return (new TransitionResult(TransitionStatus.Conflict, current), []);
+            }
+
             // Another transaction on the same items (TransactionConflict) wrote nothing either: the job is moved on later.
-            if (failed.Contains(0) || (failed.Count == 0 && (e.CancellationReasons ?? []).Any(r => r.Code == "TransactionConflict")))
+            if (failed.Count == 0 && reasons.Any(r => r.Code == TransactionConflict))
             {
                 return (new TransitionResult(TransitionStatus.Conflict, await GetAsync(from.Key, cancellationToken)), []);
             }
@@ -145,23 +258,38 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 throw;
             }
 
-            return (null, failed.Select(i => i - 1).ToList());
+            return (null, failed.Order().Select(i => (i - 1, (Dictionary<string, AttributeValue>?)reasons[i].Item)).ToList());
         }
     }
 
-    public async Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(ActivePartition(destinationRegion), readyBefore: null, limit, cancellationToken);
+
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(WaitingPartition(destinationRegion, sourceRegion),
+            readyBy is { } time ? StartOrderKeyBound(CopyJob.FloorMinute(time).AddMinutes(1)) : null, limit, cancellationToken);
+
+    private async Task<IReadOnlyList<CopyJob>> QueryIndexAsync(string partition, string? readyBefore, int limit, CancellationToken cancellationToken)
     {
         var jobs = new List<CopyJob>();
         Dictionary<string, AttributeValue>? start = null;
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = S(partition) };
+        if (readyBefore is not null)
+        {
+            values[":ready"] = S(readyBefore);
+        }
+
         do
         {
             var response = await dynamo.QueryAsync(new QueryRequest
             {
                 TableName = tableName,
                 IndexName = JobTableSchema.ActiveIndexName,
-                KeyConditionExpression = "#pk = :pk",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey },
-                ExpressionAttributeValues = new() { [":pk"] = S(ActivePartition(destinationRegion, state)) },
+                KeyConditionExpression = readyBefore is null ? "#pk = :pk" : "#pk = :pk AND #sk < :ready",
+                ExpressionAttributeNames = readyBefore is null
+                    ? new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey }
+                    : new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey },
+                ExpressionAttributeValues = values,
                 ScanIndexForward = true,
                 Limit = limit - jobs.Count,
                 ExclusiveStartKey = start,
@@ -211,6 +339,55 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return (response.Items ?? []).Select(CounterFromItem).ToList();
     }
 
+    public async Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken)
+    {
+        // An update, not a put: a back-off recorded on the item while it had no InFlight stays.
+        var values = new Dictionary<string, AttributeValue> { [":count"] = N(counter.InFlight) };
+        var update = "SET InFlight = :count";
+        if (counter.Holders.Count > 0)
+        {
+            values[":holders"] = new AttributeValue { SS = [.. counter.Holders.Select(h => h.HolderId)] };
+            update += ", Holders = :holders";
+        }
+
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = CounterKey(counter.Scope),
+                UpdateExpression = update,
+                ConditionExpression = $"attribute_not_exists({InFlightAttribute})",
+                ExpressionAttributeValues = values,
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = CounterKey(SlotScope.Destination(destinationRegion)),
+                UpdateExpression = "SET BackOffUntil = :until",
+                // A back-off never shortens one already set, and never makes a counter out of nothing.
+                ConditionExpression = $"attribute_exists({InFlightAttribute}) AND (attribute_not_exists(BackOffUntil) OR BackOffUntil < :until)",
+                ExpressionAttributeValues = new() { [":until"] = S(Time(until)) },
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // A longer back-off is already set, or the counter is gone (its rebuild comes first).
+        }
+    }
+
     public async Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken)
     {
         // The job must be as it was read: a job claimed or released meanwhile has already put its counters right.
@@ -223,7 +400,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             ExpressionAttributeValues = job is null ? null : VersionValues(job),
         };
         var fix = job?.State.HoldsSlot() == true
-            ? Acquire(CounterKey(scope), holder.HolderId, max: null)
+            ? Acquire(CounterKey(scope), holder.HolderId, max: null, notBackingOffAt: null)
             : Release(CounterKey(scope), holder.HolderId);
         try
         {
@@ -233,8 +410,9 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             }, cancellationToken);
             return true;
         }
-        catch (TransactionCanceledException e) when (FailedConditions(e).Count > 0)
+        catch (TransactionCanceledException e) when (FailedConditions(e).Count > 0 || (e.CancellationReasons ?? []).Any(r => r.Code == TransactionConflict))
         {
+            // Someone moved the job or the counter meanwhile; the next pass looks again.
             return false;
         }
     }
@@ -274,23 +452,34 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             ConditionExpression = VersionCondition,
             ExpressionAttributeNames = VersionNames,
             ExpressionAttributeValues = VersionValues(from),
+            // A conflict then answers the job as it is now, without another read.
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         },
     };
 
-    /// <summary>Takes a slot for the holder, within <paramref name="max"/> when given (a repair adds a holder that already copies).</summary>
-    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max)
+    /// <summary>
+    /// Takes a slot of an existing counter for the holder: within <paramref name="max"/> when given (a repair adds a holder that
+    /// already copies), and only once the back-off ends when <paramref name="notBackingOffAt"/> is given.
+    /// </summary>
+    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max, DateTimeOffset? notBackingOffAt)
     {
         var values = new Dictionary<string, AttributeValue>
         {
-            [":zero"] = N(0),
             [":one"] = N(1),
             [":holder"] = S(holder),
             [":holders"] = new AttributeValue { SS = [holder] },
         };
-        var notHolding = "(attribute_not_exists(Holders) OR NOT contains(Holders, :holder))";
+        var conditions = new List<string> { $"attribute_exists({InFlightAttribute})", "(attribute_not_exists(Holders) OR NOT contains(Holders, :holder))" };
         if (max is { } limit)
         {
             values[":max"] = N(limit);
+            conditions.Add("InFlight < :max");
+        }
+
+        if (notBackingOffAt is { } now)
+        {
+            values[":now"] = S(Time(now));
+            conditions.Add("(attribute_not_exists(BackOffUntil) OR BackOffUntil <= :now)");
         }
 
         return new TransactWriteItem
@@ -299,9 +488,10 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             {
                 TableName = tableName,
                 Key = counter,
-                UpdateExpression = "SET InFlight = if_not_exists(InFlight, :zero) + :one ADD Holders :holders",
-                ConditionExpression = max is null ? notHolding : $"(attribute_not_exists(InFlight) OR InFlight < :max) AND {notHolding}",
+                UpdateExpression = "SET InFlight = InFlight + :one ADD Holders :holders",
+                ConditionExpression = string.Join(" AND ", conditions),
                 ExpressionAttributeValues = values,
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             },
         };
     }

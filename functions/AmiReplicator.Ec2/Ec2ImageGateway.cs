@@ -108,12 +108,59 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
     {
         try
         {
-            await Call(() => clients.For(region).DeregisterImageAsync(new DeregisterImageRequest { ImageId = imageId }, cancellationToken));
+            await Call(() => clients.For(region).DeregisterImageAsync(new DeregisterImageRequest
+            {
+                ImageId = imageId,
+                // Without it the snapshots of a failed or stopped copy stay behind, billed and nobody's.
+                DeleteAssociatedSnapshots = true,
+            }, cancellationToken));
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.NotFound)
         {
             // Already gone: what deregistering wanted.
         }
+    }
+
+    public async IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filters = new List<Filter> { new("state", ["available"]) };
+        if (namePatterns.Count > 0)
+        {
+            filters.Add(new Filter("name", [.. namePatterns]));
+        }
+
+        filters.AddRange(tags.Select(t => new Filter($"tag:{t.Key}", [t.Value])));
+        string? nextToken = null;
+        do
+        {
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+            {
+                Owners = [.. owners],
+                Filters = filters,
+                MaxResults = 1000,
+                NextToken = nextToken,
+            }, cancellationToken));
+            foreach (var image in response.Images ?? [])
+            {
+                yield return ToInfo(image, region);
+            }
+
+            nextToken = response.NextToken;
+        }
+        while (!string.IsNullOrEmpty(nextToken));
+    }
+
+    public async Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+        {
+            Owners = ["self"],
+            Filters = [new Filter("name", [name])],
+            IncludeDeprecated = true,
+            IncludeDisabled = true,
+        }, cancellationToken));
+        return (response.Images ?? []).Select(i => ToInfo(i, region)).FirstOrDefault(i => i.Name == name);
     }
 
     public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
@@ -131,11 +178,11 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         }
         catch (AmazonServiceException e) when (e.ErrorCode is not null)
         {
-            throw new ImageServiceException(e.ErrorCode, e.Message, e);
+            throw new ImageServiceException(Ec2Errors.Classify(e.ErrorCode), e.ErrorCode, e.Message, e);
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException or TimeoutException)
         {
-            throw new ImageServiceException("NetworkError", e.Message, e);
+            throw new ImageServiceException(Ec2ErrorKind.Transient, "NetworkError", e.Message, e);
         }
     }
 
@@ -144,7 +191,7 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         var tags = (image.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
         var snapshots = (image.BlockDeviceMappings ?? [])
             .Where(m => m.Ebs?.SnapshotId is not null)
-            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true))
+            .Select(m => new AmiReplicator.Domain.Images.SnapshotInfo(m.Ebs.SnapshotId, m.Ebs.Encrypted == true, m.Ebs.VolumeSize ?? 0))
             .ToList();
         return new ImageInfo(
             image.ImageId,

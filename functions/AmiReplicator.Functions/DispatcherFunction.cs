@@ -6,10 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace AmiReplicator.Functions;
 
 /// <summary>
-/// The SQS-triggered handler. Each record is handled on its own; a record that fails is listed in the
-/// partial batch response, so SQS redelivers it and, after the queue's maxReceiveCount, moves it to the DLQ.
+/// The SQS-triggered handler. Each record is handled on its own: one that can never succeed (malformed, asking for what the policy
+/// does not allow, naming an AMI that does not exist) goes to the DLQ at once with its reason and is acknowledged; one that failed
+/// for now is listed in the partial batch response, so SQS redelivers it. Nothing a record holds can fail the others.
 /// </summary>
-public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, ILogger<DispatcherFunction> log)
+public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLetterQueue deadLetters, ILogger<DispatcherFunction> log)
 {
     public async Task<string> HandleJsonAsync(string payload, CancellationToken cancellationToken)
     {
@@ -22,9 +23,10 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, ILogger
     public async Task<SqsBatchResponse> HandleAsync(SqsEvent sqsEvent, CancellationToken cancellationToken)
     {
         var response = new SqsBatchResponse();
+        var slots = dispatcher.NewInvocation();
         foreach (var record in sqsEvent.Records)
         {
-            if (!await HandleRecordAsync(record, cancellationToken))
+            if (!await HandleRecordAsync(record, slots, cancellationToken))
             {
                 response.BatchItemFailures.Add(new BatchItemFailure { ItemIdentifier = record.MessageId });
             }
@@ -33,53 +35,68 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, ILogger
         return response;
     }
 
-    private async Task<bool> HandleRecordAsync(SqsMessage record, CancellationToken cancellationToken)
-    {
-        switch (InboundMessage.Parse(record.Body))
-        {
-            case InboundMessage.Malformed malformed:
-                log.LogError("Message {MessageId} is malformed (delivery {ReceiveCount}); it is bound for the DLQ: {Reason}",
-                    record.MessageId, record.ReceiveCount, malformed.Reason);
-                return false;
-            case InboundMessage.Ignore ignore:
-                log.LogInformation("Message {MessageId} ignored: {Reason}", record.MessageId, ignore.Reason);
-                return true;
-            case InboundMessage.Replicate replicate:
-                return await DispatchAsync(record, replicate.Request.SourceImageId, () => dispatcher.DispatchAsync(replicate.Request, cancellationToken));
-            case InboundMessage.ImageChanged changed:
-                return await DispatchAsync(record, changed.Event.ImageId, () => dispatcher.OnImageChangedAsync(changed.Event, cancellationToken));
-            default:
-                throw new InvalidOperationException("Unknown message kind.");
-        }
-    }
-
-    private async Task<bool> DispatchAsync(SqsMessage record, string imageId, Func<Task<DispatchReport>> dispatch)
+    /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
+    private async Task<bool> HandleRecordAsync(SqsMessage record, InvocationSlots slots, CancellationToken cancellationToken)
     {
         try
         {
-            var report = await dispatch();
-            if (report.IgnoredBecause is { } reason)
+            return InboundMessage.Parse(record.Body ?? "") switch
             {
-                log.LogInformation("Message {MessageId} ({ImageId}) ignored: {Reason}", record.MessageId, imageId, reason);
-            }
-            else
-            {
-                log.LogInformation("Message {MessageId}: {ImageId} -> {Jobs}", record.MessageId, imageId,
-                    string.Join(", ", report.Jobs.Select(j => $"{j.Key.DestinationRegion}={j.State}")));
-            }
-
-            return true;
-        }
-        catch (RequestFailedException e)
-        {
-            log.LogError("Message {MessageId} (delivery {ReceiveCount}) failed{Permanence}: {Reason}", record.MessageId,
-                record.ReceiveCount, e.Permanent ? " for good and is bound for the DLQ" : "; it will be redelivered", e.Message);
-            return false;
+                InboundMessage.Malformed malformed => await DeadLetterAsync(record, $"malformed message: {malformed.Reason}", cancellationToken),
+                InboundMessage.Ignore ignore => Ignored(record, ignore.Reason),
+                InboundMessage.Replicate replicate => await DispatchAsync(record, replicate.Request.SourceImageId,
+                    () => dispatcher.DispatchAsync(replicate.Request, slots, cancellationToken), cancellationToken),
+                InboundMessage.ImageChanged changed => await DispatchAsync(record, changed.Event.ImageId,
+                    () => dispatcher.OnImageChangedAsync(changed.Event, slots, cancellationToken), cancellationToken),
+                _ => throw new InvalidOperationException("Unknown message kind."),
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "Message {MessageId} (delivery {ReceiveCount}) failed; it will be redelivered", record.MessageId, record.ReceiveCount);
             return false;
         }
+    }
+
+    private bool Ignored(SqsMessage record, string reason)
+    {
+        log.LogInformation("Message {MessageId} ignored: {Reason}", record.MessageId, reason);
+        return true;
+    }
+
+    private async Task<bool> DispatchAsync(SqsMessage record, string imageId, Func<Task<DispatchReport>> dispatch, CancellationToken cancellationToken)
+    {
+        DispatchReport report;
+        try
+        {
+            report = await dispatch();
+        }
+        catch (RequestFailedException e) when (e.Permanent)
+        {
+            return await DeadLetterAsync(record, e.Message, cancellationToken);
+        }
+        catch (RequestFailedException e)
+        {
+            log.LogWarning("Message {MessageId} ({ImageId}, delivery {ReceiveCount}) cannot be handled yet; it will be redelivered: {Reason}",
+                record.MessageId, imageId, record.ReceiveCount, e.Message);
+            return false;
+        }
+
+        if (report.IgnoredBecause is { } reason)
+        {
+            return Ignored(record, $"{imageId}: {reason}");
+        }
+
+        log.LogInformation("Message {MessageId}: {ImageId} -> {Jobs}", record.MessageId, imageId,
+            string.Join(", ", report.Jobs.Select(j => $"{j.Key.DestinationRegion}={j.State}")));
+        return true;
+    }
+
+    /// <summary>The message goes to the DLQ now with its reason; if even that fails, it is redelivered (and lands there later).</summary>
+    private async Task<bool> DeadLetterAsync(SqsMessage record, string reason, CancellationToken cancellationToken)
+    {
+        log.LogError("Message {MessageId} (delivery {ReceiveCount}) can never succeed and goes to the DLQ: {Reason}", record.MessageId, record.ReceiveCount, reason);
+        await deadLetters.SendAsync(record, reason, cancellationToken);
+        return true;
     }
 }

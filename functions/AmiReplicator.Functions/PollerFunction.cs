@@ -1,4 +1,6 @@
+using System.Text.Json;
 using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
@@ -9,7 +11,7 @@ public sealed class PollerFunction(CopyPoller poller, ILogger<PollerFunction> lo
     public async Task<string> HandleJsonAsync(string payload, CancellationToken cancellationToken)
     {
         var report = await RunAsync(cancellationToken);
-        return System.Text.Json.JsonSerializer.Serialize(report.ToString());
+        return JsonSerializer.Serialize(report.ToString(), MessagesJsonContext.Default.String);
     }
 
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)

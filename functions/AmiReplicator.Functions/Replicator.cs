@@ -1,10 +1,15 @@
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.SQS;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Workflows;
 using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
+using AmiReplicator.Messages;
+using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
@@ -14,39 +19,24 @@ public sealed class Replicator : IDisposable
 {
     private readonly AmazonDynamoDBClient _dynamo;
     private readonly Ec2Clients _ec2;
+    private readonly AmazonSQSClient _sqs;
 
     /// <param name="metrics">Where embedded-metric-format lines go: stdout in Lambda; nowhere when not given.</param>
     public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null,
         AWSCredentials? localCredentials = null, TextWriter? metrics = null)
     {
         Settings = settings;
-        var dynamoConfig = new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 };
-        if (settings.DynamoDbEndpoint is { } endpoint)
-        {
-            dynamoConfig.ServiceURL = endpoint.ToString();
-            dynamoConfig.AuthenticationRegion = settings.HomeRegion;
-        }
-        else
-        {
-            dynamoConfig.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.HomeRegion);
-        }
-
-        _dynamo = localCredentials is null ? new AmazonDynamoDBClient(dynamoConfig) : new AmazonDynamoDBClient(localCredentials, dynamoConfig);
+        _dynamo = Client(settings.DynamoDbEndpoint, settings.HomeRegion, localCredentials,
+            new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 }, (c, config) => c is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(c, config));
+        _sqs = Client(settings.SqsEndpoint, settings.HomeRegion, localCredentials,
+            new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard }, (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config));
         _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
-        var meter = new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace);
-        var jobs = new MeteredCopyJobStore(Store, meter);
-        var images = new Ec2ImageGateway(_ec2);
-        var options = pollerOptions ?? new PollerOptions();
-        var starter = new CopyStarter(jobs, images, settings.Policy, clock, logging.CreateLogger<CopyStarter>());
-        var finisher = new CopyFinisher(jobs, images, settings.Policy, options, clock, logging.CreateLogger<CopyFinisher>());
-        Dispatcher = new DispatcherFunction(
-            new ReplicationDispatcher(jobs, images, starter, finisher, options, settings.Policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
-            logging.CreateLogger<DispatcherFunction>());
-        Poller = new PollerFunction(
-            new CopyPoller(jobs, images, starter, finisher, settings.Policy, options, meter, clock, logging.CreateLogger<CopyPoller>()),
-            logging.CreateLogger<PollerFunction>());
+        IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
+        IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
+        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, requests, settings, clock, logging,
+            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions());
     }
 
     public ReplicatorSettings Settings { get; }
@@ -55,9 +45,57 @@ public sealed class Replicator : IDisposable
     public PollerFunction Poller { get; }
     public IAmazonDynamoDB DynamoDb => _dynamo;
 
+    /// <summary>The two handlers over the given store and gateway: the one place the workflows are put together.</summary>
+    /// <param name="requests">Where the sweep sends what it found; no sweep without it.</param>
+    public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters,
+        IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options)
+    {
+        var policy = settings.Policy;
+        var jobs = new MeteredCopyJobStore(store, metrics);
+        var steps = new JobSteps(jobs, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
+        var reconciler = new CounterReconciler(jobs, options, metrics, logging.CreateLogger<CounterReconciler>());
+        // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
+        CopyStarter Starter() => new(jobs, images, policy, steps, reconciler, new WaitingCandidates(jobs, policy, clock), metrics, clock, logging.CreateLogger<CopyStarter>());
+        var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
+            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>());
+        var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
+        return (
+            new DispatcherFunction(
+                new ReplicationDispatcher(jobs, images, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
+                deadLetters,
+                logging.CreateLogger<DispatcherFunction>()),
+            new PollerFunction(
+                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
+                logging.CreateLogger<PollerFunction>()));
+    }
+
+    private static TClient Client<TClient, TConfig>(Uri? endpoint, string homeRegion, AWSCredentials? credentials, TConfig config, Func<AWSCredentials?, TConfig, TClient> create)
+        where TConfig : ClientConfig
+    {
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = homeRegion;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(homeRegion);
+        }
+
+        return create(credentials, config);
+    }
+
     public void Dispose()
     {
         _dynamo.Dispose();
+        _sqs.Dispose();
         _ec2.Dispose();
+    }
+
+    /// <summary>Without a DLQ configured, a message that can never succeed is redelivered until the queue's redrive policy moves it.</summary>
+    private sealed class NoDeadLetterQueue : IDeadLetterQueue
+    {
+        public Task SendAsync(SqsMessage message, string reason, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException($"{Contract.FunctionEnvironment.DeadLetterQueueUrl} is not set: the message is left to the queue's redrive policy");
     }
 }

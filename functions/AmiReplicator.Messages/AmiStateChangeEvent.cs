@@ -49,6 +49,22 @@ public sealed class CopyRequestMessage
 
     public string? RequestedBy { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary>"sweep" when the replicator's sweep sent it (the policy's selection applies then); absent when asked by hand.</summary>
+    public string? Origin { get; set; }
+
+    public const string SweepOrigin = "sweep";
+
+    /// <summary>The message that asks for <paramref name="request"/> (the sweep's, or one made by a tool).</summary>
+    public static CopyRequestMessage From(AmiReplicator.Domain.Jobs.ReplicationRequest request) => new()
+    {
+        SourceRegion = request.SourceRegion,
+        SourceImageId = request.SourceImageId,
+        Destinations = request.Destinations is null ? null : [.. request.Destinations],
+        RequestedBy = request.RequestedBy,
+        Reason = request.Reason,
+        Origin = request.Origin == AmiReplicator.Domain.Jobs.RequestOrigin.Sweep ? SweepOrigin : null,
+    };
 }
 
 [JsonSourceGenerationOptions(

@@ -35,14 +35,21 @@ public abstract partial record InboundMessage
             return new Malformed("body is not a JSON object");
         }
 
+        if (root.TryGetProperty("Type", out var type) && type.ValueKind == JsonValueKind.String && root.TryGetProperty("TopicArn", out _))
+        {
+            return new Malformed($"body is an SNS '{type.GetString()}' envelope, not a copy request or an EventBridge event: "
+                + "subscribe the queue with raw message delivery, or target the queue from EventBridge directly");
+        }
+
         try
         {
             return root.TryGetProperty("detail-type", out _)
                 ? FromEvent(root.Deserialize(MessagesJsonContext.Default.AmiStateChangeEvent)!)
                 : FromRequest(root.Deserialize(MessagesJsonContext.Default.CopyRequestMessage)!);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or NullReferenceException or ArgumentException)
         {
+            // Whatever the body holds, reading it never fails the batch: the message is malformed, with the reason.
             return new Malformed($"body does not have the expected shape: {e.Message}");
         }
     }
@@ -57,6 +64,11 @@ public abstract partial record InboundMessage
         if (e.Detail?.ImageId is not { } imageId || !ImageIdPattern().IsMatch(imageId))
         {
             return new Malformed("EC2 AMI State Change event without a valid detail.ImageId");
+        }
+
+        if (e.Resources?.Any(r => r is null) == true)
+        {
+            return new Malformed($"EC2 AMI State Change event for {imageId}: resources holds null where EventBridge puts the image's ARN");
         }
 
         // The image's ARN names its region, and survives forwarding between buses; the envelope's region is the fallback.
@@ -88,13 +100,23 @@ public abstract partial record InboundMessage
             return new Malformed("copy request: requestedBy is required (who asked for the copy)");
         }
 
-        var unknown = m.Destinations?.FirstOrDefault(d => !AwsRegions.Known.Contains(d));
-        if (unknown is not null)
+        foreach (var destination in m.Destinations ?? [])
         {
-            return new Malformed($"copy request: destination '{unknown}' is not a known AWS region");
+            if (destination is null || !AwsRegions.Known.Contains(destination))
+            {
+                return new Malformed($"copy request: destination '{destination ?? "null"}' is not a known AWS region");
+            }
         }
 
-        return new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, RequestOrigin.Manual));
+        var origin = m.Origin switch
+        {
+            null => RequestOrigin.Manual,
+            CopyRequestMessage.SweepOrigin => RequestOrigin.Sweep,
+            _ => (RequestOrigin?)null,
+        };
+        return origin is { } known
+            ? new Replicate(new ReplicationRequest(m.SourceRegion, m.SourceImageId, m.Destinations, m.RequestedBy, m.Reason, known))
+            : new Malformed($"copy request: origin '{m.Origin}' is not known (leave it out when asking by hand)");
     }
 
     private static string? RegionOfImageArn(string arn) =>

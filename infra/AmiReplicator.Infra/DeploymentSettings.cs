@@ -54,12 +54,13 @@ public sealed partial record DeploymentSettings(
     public IReadOnlyList<string> Warnings()
     {
         var warnings = new List<string>();
-        // EC2 sends an AMI's events to its owner's bus only: other accounts' AMIs reach the replicator by requests alone.
+        // EC2 sends an AMI's events to its owner's bus only: other accounts' AMIs reach the replicator by the sweep and requests.
         var otherOwners = Policy.Selection.OwnerAccounts.Where(o => o != Selection.Self && o != Account).ToList();
-        if (otherOwners.Count > 0)
+        if (otherOwners.Count > 0 && Policy.SweepInterval is null)
         {
-            warnings.Add($"{PolicyKey}.selection.ownerAccounts names {string.Join(", ", otherOwners)}: EC2 sends AMI events only to the account "
-                + "that owns the AMI, so AMIs of other accounts are replicated only when a copy request names them (README: AMIs of other accounts)");
+            warnings.Add($"{PolicyKey}.selection.ownerAccounts names {string.Join(", ", otherOwners)} and {PolicyKey}.sweepIntervalMinutes is 0: "
+                + "EC2 sends AMI events only to the account that owns the AMI, so with no sweep AMIs of other accounts are replicated only "
+                + "when a copy request names them (README: AMIs of other accounts)");
         }
 
         return warnings;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -32,38 +33,55 @@ public sealed class PrebuiltLambdaPackages(string root) : ILambdaPackages
     }
 }
 
+/// <summary>How a function is compiled: Native AOT is what ships; self-contained JIT is what AOT is measured against.</summary>
+public enum LambdaBuild
+{
+    NativeAot,
+    SelfContainedJit,
+}
+
 /// <summary>
-/// Publishes each function with the local .NET SDK (no Docker): self-contained, as <c>bootstrap</c>, for the provided.al2023
-/// runtime. A publish is skipped while its inputs (the function sources and the shared build files) are unchanged.
+/// Publishes each function with the local .NET SDK (no Docker) as <c>bootstrap</c> for the provided.al2023 runtime: Native AOT
+/// by default (cross-linked with lld when the target architecture is not this machine's). The output does not depend on the
+/// checkout's path, and every file is readable by anyone (<c>bootstrap</c> executable) whatever the umask, because the CDK
+/// CLI zips each file with its mode and Lambda runs the function as another user. A publish is skipped while its inputs
+/// (the function sources, the shared build files and the publish options) are unchanged.
 /// </summary>
-public sealed class PublishedLambdaPackages(string repositoryRoot, string runtimeIdentifier, TextWriter log) : ILambdaPackages
+public sealed class PublishedLambdaPackages(string repositoryRoot, string runtimeIdentifier, TextWriter log, LambdaBuild build = LambdaBuild.NativeAot)
+    : ILambdaPackages
 {
     public const string LambdaRuntimeIdentifier = "linux-arm64";
 
-    private static readonly string[] SharedBuildFiles = ["Directory.Build.props", "Directory.Packages.props", ".editorconfig"];
+    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode Executable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    public string OutputRoot => Path.Combine(repositoryRoot, "infra", "AmiReplicator.Infra", "obj", "lambda", runtimeIdentifier);
+    /// <summary>What a publish reads besides the folder functions/: the build settings every project shares.</summary>
+    public static IReadOnlyList<string> SharedBuildFiles { get; } = ["Directory.Build.props", "Directory.Packages.props", ".editorconfig"];
+
+    public string OutputRoot => Path.Combine(repositoryRoot, "infra", "AmiReplicator.Infra", "obj", "lambda",
+        build == LambdaBuild.NativeAot ? runtimeIdentifier : runtimeIdentifier + "-jit");
 
     public string DirectoryFor(LambdaFunction function)
     {
         var name = function.ToString().ToLowerInvariant();
         var output = Path.Combine(OutputRoot, name);
         var stamp = Path.Combine(OutputRoot, name + ".inputs");
-        var fingerprint = InputFingerprint();
-        if (File.Exists(Path.Combine(output, "bootstrap")) && File.Exists(stamp) && File.ReadAllText(stamp) == fingerprint)
+        var project = Path.Combine(repositoryRoot, "functions", $"AmiReplicator.{function}");
+        var fingerprint = InputFingerprint(PublishOptions());
+        if (!File.Exists(Path.Combine(output, "bootstrap")) || !File.Exists(stamp) || File.ReadAllText(stamp) != fingerprint)
         {
-            return output;
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+
+            Directory.CreateDirectory(OutputRoot);
+            File.Delete(stamp);
+            Publish(project, output);
+            File.WriteAllText(stamp, fingerprint);
         }
 
-        if (Directory.Exists(output))
-        {
-            Directory.Delete(output, recursive: true);
-        }
-
-        Directory.CreateDirectory(OutputRoot);
-        File.Delete(stamp);
-        Publish(Path.Combine(repositoryRoot, "functions", $"AmiReplicator.{function}"), output);
-        File.WriteAllText(stamp, fingerprint);
+        MakeReadableByAnyone(output);
         return output;
     }
 
@@ -81,24 +99,61 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
         throw new ConfigurationException("app", $"no AmiReplicator.sln above {start}: run cdk from the repository");
     }
 
+    /// <summary>The msbuild properties of the publish; part of the fingerprint, so changing one publishes again.</summary>
+    private List<string> PublishOptions()
+    {
+        List<string> options =
+        [
+            "--configuration", "Release", "--runtime", runtimeIdentifier, "--self-contained", "true",
+            build == LambdaBuild.NativeAot ? "-p:PublishAot=true" : "-p:PublishAot=false",
+            // The same bytes from any checkout path and for any commit that leaves the functions alone: paths under the
+            // checkout (sources, and the build folder, which names generated sources and so the compiler's file-local
+            // types) are mapped to one root; no commit id in the version; no symbol file. ContinuousIntegrationBuild is not
+            // used: its mapping numbers the source roots it finds, which differ with and without a git repository.
+            "-p:Deterministic=true", $"-p:PathMap={repositoryRoot}{Path.DirectorySeparatorChar}=/_/",
+            "-p:IncludeSourceRevisionInInformationalVersion=false",
+            "-p:DebugType=none", "-p:CopyOutputSymbolsToPublishDirectory=false", "-p:GenerateDocumentationFile=false",
+        ];
+        if (build == LambdaBuild.NativeAot && CrossCompilingTriple() is { } triple)
+        {
+            // The system linker links only for this machine; lld links any target, with that target's binutils stripping.
+            options.AddRange(["-p:LinkerFlavor=lld", $"-p:ObjCopyName={triple}-objcopy"]);
+        }
+
+        return options;
+    }
+
+    /// <summary>The GNU triple of the target when it is not this machine's architecture (whose toolchain tools/setup.sh installs).</summary>
+    private string? CrossCompilingTriple()
+    {
+        var target = runtimeIdentifier[(runtimeIdentifier.LastIndexOf('-') + 1)..];
+        var host = RuntimeInformation.OSArchitecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        return target == host ? null : target switch
+        {
+            "arm64" => "aarch64-linux-gnu",
+            "x64" => "x86_64-linux-gnu",
+            _ => throw new ConfigurationException("runtime", $"no cross toolchain known for {runtimeIdentifier}"),
+        };
+    }
+
     private void Publish(string project, string output)
     {
-        log.WriteLine($"Publishing {Path.GetFileName(project)} for {runtimeIdentifier} into {output}");
+        log.WriteLine($"Publishing {Path.GetFileName(project)} ({build}) for {runtimeIdentifier} into {output}");
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = repositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[]
+        foreach (var argument in new[] { "publish", project, "--output", output, "--artifacts-path", Path.Combine(OutputRoot, "build"), "-nologo" }
+            .Concat(PublishOptions()))
         {
-            "publish", project, "--configuration", "Release", "--runtime", runtimeIdentifier, "--self-contained", "true",
-            "--output", output,
-            // Its own bin/obj, so publishing never races a build of the same projects in the working tree.
-            "--artifacts-path", Path.Combine(OutputRoot, "build"),
-            "-p:GenerateDocumentationFile=false", "-nologo",
-        })
-        {
+            // Its own bin/obj (artifacts path), so publishing never races a build of the same projects in the working tree.
             start.ArgumentList.Add(argument);
         }
 
@@ -113,14 +168,32 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
         }
     }
 
-    private string InputFingerprint()
+    private static void MakeReadableByAnyone(string output)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(output, "*", SearchOption.AllDirectories).Prepend(output))
+        {
+            File.SetUnixFileMode(directory, Executable);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(file, Path.GetFileName(file) == "bootstrap" ? Executable : Readable);
+        }
+    }
+
+    private string InputFingerprint(IEnumerable<string> options)
     {
         var files = Directory.EnumerateFiles(Path.Combine(repositoryRoot, "functions"), "*", SearchOption.AllDirectories)
             .Where(f => !IsBuildOutput(f) && (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
             .Concat(SharedBuildFiles.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists))
             .Order(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(runtimeIdentifier));
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Join('\n', options)));
         foreach (var file in files)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(repositoryRoot, file)));

@@ -20,11 +20,11 @@ public static class ReplicatorPermissions
     private const string GrantAction = "kms:CreateGrant";
 
     /// <summary>Statements allowing every call the contract lists for <paramref name="function"/>, and nothing else.</summary>
-    public static IReadOnlyList<PolicyStatement> ForCalls(string function, DeploymentSettings settings, string tableArn, PermissionContract? contract = null) =>
+    public static IReadOnlyList<PolicyStatement> ForCalls(string function, DeploymentSettings settings, ReplicatorResources resources, PermissionContract? contract = null) =>
         [.. (contract ?? PermissionContract.Current).CallsOf(function)
             .GroupBy(p => p.Scope)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .SelectMany(g => StatementsFor(g.Key, [.. g.Select(p => p.Action).Order(StringComparer.Ordinal)], settings, tableArn))];
+            .SelectMany(g => StatementsFor(g.Key, [.. g.Select(p => p.Action).Order(StringComparer.Ordinal)], settings, resources))];
 
     /// <summary>What Lambda writes with the function's role: its log streams, in its own log group.</summary>
     public static PolicyStatement WriteLogs(string function, string logGroupArn, PermissionContract? contract = null) => new(new PolicyStatementProps
@@ -34,15 +34,21 @@ public static class ReplicatorPermissions
         Resources = [logGroupArn],
     });
 
-    private static IEnumerable<PolicyStatement> StatementsFor(string scope, string[] actions, DeploymentSettings settings, string tableArn)
+    private static IEnumerable<PolicyStatement> StatementsFor(string scope, string[] actions, DeploymentSettings settings, ReplicatorResources resources)
     {
         switch (scope)
         {
             case PermissionScope.Table:
-                yield return Statement("JobTable", actions, [tableArn]);
+                yield return Statement("JobTable", actions, [resources.TableArn]);
                 break;
             case PermissionScope.Index:
-                yield return Statement("JobTableIndex", actions, [$"{tableArn}/index/{JobTableSchema.ActiveIndexName}"]);
+                yield return Statement("JobTableIndex", actions, [$"{resources.TableArn}/index/{JobTableSchema.ActiveIndexName}"]);
+                break;
+            case PermissionScope.RequestQueue:
+                yield return Statement("RequestQueue", actions, [resources.RequestQueueArn]);
+                break;
+            case PermissionScope.DeadLetterQueue:
+                yield return Statement("DeadLetterQueue", actions, [resources.DeadLetterQueueArn]);
                 break;
             case PermissionScope.AnyRegion:
                 // No resource-level permissions, and a source may be in any region (a request by hand names its own).
@@ -160,3 +166,6 @@ public static class ReplicatorPermissions
         Conditions = conditions,
     });
 }
+
+/// <summary>The stack's own resources the functions' statements name.</summary>
+public sealed record ReplicatorResources(string TableArn, string RequestQueueArn, string DeadLetterQueueArn);

@@ -60,7 +60,9 @@ public sealed class ReplicatorStack : Stack
             [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,
         };
 
-        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages, environment, settings, new FunctionProps
+        // Each function gets the queue it sends to: the dispatcher dead-letters what can never succeed, the poller's sweep asks for copies.
+        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages,
+            new Dictionary<string, string>(environment) { [FunctionEnvironment.DeadLetterQueueUrl] = DeadLetterQueue.QueueUrl }, settings, new FunctionProps
         {
             Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
             MemorySize = DispatcherMemoryMb,
@@ -75,7 +77,8 @@ public sealed class ReplicatorStack : Stack
         nag.Suppress(Dispatcher.Node.FindAll().OfType<CfnEventSourceMapping>().Single(), new NagSuppression("Serverless-LambdaEventSourceMappingDestination",
             "Lambda offers no on-failure destination for SQS event sources: a message that keeps failing moves to the request queue's DLQ by its redrive policy."));
 
-        Poller = CreateFunction(nag, LambdaFunction.Poller, packages, environment, settings, new FunctionProps
+        Poller = CreateFunction(nag, LambdaFunction.Poller, packages,
+            new Dictionary<string, string>(environment) { [FunctionEnvironment.RequestQueueUrl] = RequestQueue.QueueUrl }, settings, new FunctionProps
         {
             Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
             MemorySize = PollerMemoryMb,
@@ -215,7 +218,7 @@ public sealed class ReplicatorStack : Stack
         var policy = new Policy(this, $"{name}Policy", new PolicyProps
         {
             Roles = [role],
-            Statements = [.. ReplicatorPermissions.ForCalls(function, settings, Table.TableArn), ReplicatorPermissions.WriteLogs(function, logGroup.LogGroupArn)],
+            Statements = [.. ReplicatorPermissions.ForCalls(function, settings, new ReplicatorResources(Table.TableArn, RequestQueue.QueueArn, DeadLetterQueue.QueueArn)), ReplicatorPermissions.WriteLogs(function, logGroup.LogGroupArn)],
         });
 
         props.Runtime = Runtime.PROVIDED_AL2023;

@@ -27,6 +27,8 @@ public class CopyJobTests
             Assert.True(token.Length <= 64 && token.All(char.IsAscii));
             Assert.NotEqual(token, Job(attempt + 1).ClientToken);
             Assert.NotEqual(token, Job(attempt, "eu-central-1").ClientToken);
+            Assert.NotEqual(token, (Job(attempt) with { Name = "renamed" }).ClientToken);
+            Assert.NotEqual(token, (Job(attempt) with { CreatedAt = DateTimeOffset.UnixEpoch.AddSeconds(1) }).ClientToken);
         });
     }
 
@@ -39,7 +41,12 @@ public class CopyJobTests
     [InlineData(CopyJobState.Failed, CopyJobState.Waiting, true)]
     [InlineData(CopyJobState.Waiting, CopyJobState.Copying, false)]
     [InlineData(CopyJobState.Waiting, CopyJobState.Available, false)]
-    [InlineData(CopyJobState.Available, CopyJobState.Waiting, false)]
+    [InlineData(CopyJobState.Available, CopyJobState.Waiting, true)]
+    [InlineData(CopyJobState.Cancelled, CopyJobState.Waiting, true)]
+    [InlineData(CopyJobState.Waiting, CopyJobState.Cancelled, true)]
+    [InlineData(CopyJobState.Copying, CopyJobState.Cancelled, true)]
+    [InlineData(CopyJobState.Cancelled, CopyJobState.Claimed, false)]
+    [InlineData(CopyJobState.Failed, CopyJobState.Available, false)]
     [InlineData(CopyJobState.Available, CopyJobState.Failed, false)]
     [InlineData(CopyJobState.Claimed, CopyJobState.Available, false)]
     public void The_state_machine_allows_only_its_moves(CopyJobState from, CopyJobState to, bool allowed)
@@ -49,6 +56,15 @@ public class CopyJobTests
         {
             Assert.Throws<InvalidOperationException>(() => (Job(1) with { State = from }).MoveTo(to, DateTimeOffset.UnixEpoch));
         }
+    }
+
+    [Fact]
+    public void Moving_to_another_state_starts_the_count_of_step_failures_again()
+    {
+        var failing = Job(1) with { StepFailures = 3 };
+
+        Assert.Equal(3, failing.MoveTo(CopyJobState.Waiting, DateTimeOffset.UnixEpoch).StepFailures);
+        Assert.Equal(0, failing.MoveTo(CopyJobState.Claimed, DateTimeOffset.UnixEpoch).StepFailures);
     }
 
     [Fact]

@@ -60,6 +60,18 @@ public class InboundMessageTests
         Assert.Equal("alice", message.Request.RequestedBy);
     }
 
+    [Fact]
+    public void A_request_the_sweep_sent_is_selected_by_the_policy_as_an_event_is()
+    {
+        var message = Assert.IsType<InboundMessage.Replicate>(InboundMessage.Parse("""
+            {"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"sweep","origin":"sweep"}
+            """));
+
+        Assert.Equal(RequestOrigin.Sweep, message.Request.Origin);
+        Assert.True(message.Request.Origin.IsSelected());
+        Assert.False(RequestOrigin.Manual.IsSelected());
+    }
+
     [Theory]
     [InlineData("not json", "not JSON")]
     [InlineData("[1,2]", "not a JSON object")]
@@ -69,6 +81,10 @@ public class InboundMessageTests
     [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","destinations":["x-1"]}""", "destination 'x-1'")]
     [InlineData("""{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2"}""", "not an EC2 AMI State Change")]
     [InlineData("""{"sourceRegion":7}""", "expected shape")]
+    [InlineData("""{"version":"0","detail-type":"EC2 AMI State Change","source":"aws.ec2","region":"us-east-1","resources":[null],"detail":{"ImageId":"ami-0abcdef1234567890","State":"available"}}""", "resources holds null")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","destinations":[null]}""", "destination 'null'")]
+    [InlineData("""{"sourceRegion":"us-east-1","sourceImageId":"ami-0abcdef1234567890","requestedBy":"a","origin":"cron"}""", "origin 'cron'")]
+    [InlineData("""{"Type":"Notification","MessageId":"m","TopicArn":"arn:aws:sns:us-east-1:123456789012:amis","Message":"{}"}""", "raw message delivery")]
     public void A_malformed_message_says_what_is_wrong(string body, string reason)
     {
         var message = Assert.IsType<InboundMessage.Malformed>(InboundMessage.Parse(body));

@@ -53,12 +53,52 @@ public class PolicyTests
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"schedule":"every minute"}""", "schedule")]
     [InlineData("""{"destinations":[{"region":"eu-west-1","kmsKey":"x"}]}""", "destinations[0].kmsKey")]
     [InlineData("""{"destinations":[{"region":"eu-west-1","maxInFlight":"many"}]}""", "destinations[0].maxInFlight")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":"{sourceName}:copy"}}""", "templates.name")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":"copy of {sourceDescription}"}}""", "templates.name")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":"ab"}}""", "templates.name")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"amireplicator:source-image-id":"x"}}""", "tags.amireplicator:source-image-id")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"":"x"}}""", "tags.")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":-1}""", "sweepIntervalMinutes")]
     public void An_invalid_policy_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));
 
         Assert.Equal(field, error.Field);
         Assert.StartsWith(field + ": ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_policys_tags_must_fit_on_a_copy_beside_provenance_within_EC2s_tag_limits()
+    {
+        static string WithTags(IEnumerable<string> tags) => """{"destinations":[{"region":"eu-west-1"}],"tags":{""" + string.Join(",", tags) + "}}";
+        static string Field(string json) => Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json)).Field;
+        var longKey = new string('k', 129);
+
+        Assert.Equal("tags", Field(WithTags(Enumerable.Range(0, 49).Select(i => $"\"k{i}\":\"v\""))));
+        Assert.Equal($"tags.{longKey}", Field(WithTags([$"\"{longKey}\":\"v\""])));
+        Assert.Equal("tags.k", Field(WithTags([$"\"k\":\"{new string('v', 257)}\""])));
+        Assert.Equal(48, ReplicationPolicy.Parse(WithTags(Enumerable.Range(0, 48).Select(i => $"\"k{i}\":\"v\""))).ExtraTags.Count);
+    }
+
+    [Theory]
+    [InlineData("{sourceName} ({destinationRegion})")]
+    [InlineData("golden/{sourceName}-[copy] @{sourceRegion}_'x'")]
+    public void Name_templates_may_use_every_character_EC2_takes_in_a_name(string template) =>
+        Assert.Equal(template, ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"templates":{"name":""" + $"\"{template}\"" + "}}").Templates.Name);
+
+    [Fact]
+    public void The_sweep_runs_hourly_unless_set_otherwise_and_0_turns_it_off()
+    {
+        Assert.Equal(TimeSpan.FromHours(1), ReplicationPolicy.Parse(Minimal).SweepInterval);
+        Assert.Equal(TimeSpan.FromMinutes(15), ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":15}""").SweepInterval);
+        Assert.Null(ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":0}""").SweepInterval);
+    }
+
+    [Fact]
+    public void Copying_a_public_sources_all_permission_is_off_unless_asked()
+    {
+        Assert.False(ReplicationPolicy.Parse(Minimal).CopyPublicLaunchPermission);
+        Assert.True(ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"copyPublicLaunchPermission":true}""").CopyPublicLaunchPermission);
     }
 
     [Fact]

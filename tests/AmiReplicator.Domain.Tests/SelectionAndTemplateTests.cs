@@ -55,13 +55,58 @@ public class SelectionAndTemplateTests
     {
         var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"tags":{"copied-by":"ami-replicator"}}""");
 
-        var tags = CopyRules.TagsFor(Image(), policy);
+        var (tags, leftOut) = CopyTags.For(Image(), policy);
 
         Assert.Equal("platform", tags["team"]);
         Assert.Equal("ami-replicator", tags["copied-by"]);
         Assert.Equal("ami-0123456789abcdef0", tags[ProvenanceTags.SourceImageId]);
         Assert.Equal("us-east-1", tags[ProvenanceTags.SourceRegion]);
         Assert.DoesNotContain(tags.Keys, k => k.StartsWith("aws:", StringComparison.Ordinal));
+        Assert.Empty(leftOut);
+    }
+
+    [Fact]
+    public void A_copy_never_carries_more_than_50_tags_provenance_and_policy_first_and_what_is_left_out_is_always_the_same()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"tags":{"copied-by":"ami-replicator","zz-team":"platform"}}""");
+        var sourceTags = Enumerable.Range(0, 50).ToDictionary(i => $"tag-{i:00}", i => $"v{i}");
+        sourceTags["zz-team"] = "from-the-source";
+
+        var (tags, leftOut) = CopyTags.For(Image(tags: sourceTags), policy);
+
+        Assert.Equal(CopyTags.MaxTagsPerResource, tags.Count);
+        Assert.True(tags.ContainsKey(ProvenanceTags.SourceImageId) && tags.ContainsKey(ProvenanceTags.SourceRegion));
+        Assert.Equal(("ami-replicator", "platform"), (tags["copied-by"], tags["zz-team"]));
+        // 4 of the 50 places go to provenance and the policy: the source's tags fill the rest in key order.
+        Assert.Equal(Enumerable.Range(46, 4).Select(i => $"tag-{i:00}"), leftOut);
+        Assert.Equal(leftOut, CopyTags.For(Image(tags: sourceTags.Reverse().ToDictionary()), policy).LeftOut);
+    }
+
+    [Fact]
+    public void A_job_notes_the_source_tags_that_did_not_fit()
+    {
+        var policy = ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}]}""");
+        var image = Image(tags: Enumerable.Range(0, 52).ToDictionary(i => $"tag-{i:00}", i => "v"));
+
+        var job = CopyRules.NewJob(image, policy.Destinations[0], policy,
+            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), Own, SourceSharing.Read([]), DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(50, job.Tags.Count);
+        var note = Assert.Single(job.Notes);
+        Assert.Contains("tag-48, tag-49, tag-50, tag-51", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_disambiguated_name_keeps_the_source_that_makes_it_unique_within_128_characters()
+    {
+        var key = new CopyJobKey("us-west-2", "ami-0123456789abcdef0", "eu-west-1");
+
+        Assert.Equal("golden-al2023-2026.11 (us-west-2 ami-0123456789abcdef0)", CopyTemplates.DisambiguatedName("golden-al2023-2026.11", key));
+
+        var longName = CopyTemplates.DisambiguatedName(new string('x', 128), key);
+        Assert.Equal(CopyTemplates.MaxNameLength, longName.Length);
+        Assert.EndsWith(" (us-west-2 ami-0123456789abcdef0)", longName, StringComparison.Ordinal);
+        Assert.Equal(longName, CopyTemplates.DisambiguatedName(longName, key));
     }
 
     [Theory]

@@ -236,4 +236,50 @@ public sealed class ImageApiTests
             DeprecateAt = new DateTime(2027, 3, 1, 0, 0, 0, DateTimeKind.Utc),
         }));
     }
+
+    [Fact]
+    public async Task A_description_longer_than_255_characters_is_refused_on_register_and_copy()
+    {
+        await using var h = await Harness.StartAsync();
+        var sourceId = await h.RegisterAsync(Source);
+
+        await Ec2Assert.ErrorAsync("InvalidParameterValue", () => h.CopyAsync(sourceId, configure: r => r.Description = new string('d', 256)));
+        await Ec2Assert.ErrorAsync("InvalidParameterValue", () => h.Client(Source).RegisterImageAsync(new RegisterImageRequest
+        {
+            Name = UniqueName("long"),
+            Description = new string('d', 256),
+            RootDeviceName = "/dev/xvda",
+            BlockDeviceMappings = [new BlockDeviceMapping { DeviceName = "/dev/xvda", Ebs = new EbsBlockDevice { VolumeSize = 8 } }],
+        }));
+        Assert.NotNull(await h.CopyAsync(sourceId, configure: r => r.Description = new string('d', 255)));
+    }
+
+    [Fact]
+    public async Task An_image_encrypted_with_the_AWS_managed_key_cannot_be_shared_with_an_account()
+    {
+        await using var h = await Harness.StartAsync();
+        var sourceId = await h.RegisterAsync(Source);
+        var defaultKeyCopy = await h.CopyAsync(sourceId, configure: r => r.Encrypted = true);
+        var ownKeyCopy = await h.CopyAsync(sourceId, configure: r => (r.Encrypted, r.KmsKeyId) = (true, h.Simulator.CreateKmsKey(Destination)));
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        var share = new LaunchPermissionModifications { Add = [new LaunchPermission { UserId = OtherAccount }] };
+
+        var refused = await Ec2Assert.ErrorAsync("InvalidParameter", () => h.Client(Destination).ModifyImageAttributeAsync(new ModifyImageAttributeRequest { ImageId = defaultKeyCopy, LaunchPermission = share }));
+        Assert.Contains("AWS Managed CMK", refused.Message, StringComparison.Ordinal);
+        await h.Client(Destination).ModifyImageAttributeAsync(new ModifyImageAttributeRequest { ImageId = ownKeyCopy, LaunchPermission = share });
+    }
+
+    [Fact]
+    public async Task A_seeded_pending_image_becomes_available_with_its_event_when_its_build_finishes()
+    {
+        await using var h = await Harness.StartAsync();
+        var imageId = h.Simulator.SeedImage(Source, new SeedImage { Name = UniqueName("baking"), State = "pending" });
+        await Ec2Assert.ErrorAsync("InvalidAMIID.Unavailable", () => h.CopyAsync(imageId));
+
+        h.Simulator.FinishPendingImage(Source, imageId);
+
+        Assert.Equal("available", (await h.DescribeAsync(Source, imageId)).State.Value);
+        Assert.Contains(h.Simulator.StateChanges(), c => c.ImageId == imageId && c.State == "available");
+        Assert.NotNull(await h.CopyAsync(imageId));
+    }
 }

@@ -208,18 +208,19 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task A_malformed_message_ends_in_the_DLQ_with_its_reason_logged_and_loses_nothing_else()
+    public async Task A_malformed_message_reaches_the_DLQ_on_its_first_delivery_with_its_reason_and_loses_nothing_else()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy, maxReceiveCount: 2);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy, maxReceiveCount: 5);
         var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
         await h.SendAsync("{\"sourceRegion\":\"us-east-1\",\"sourceImageId\":\"not-an-ami\",\"requestedBy\":\"alice\"}");
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
 
-        await h.DeliverAsync();
+        var outcome = await h.EventSource.PollOnceAsync(h.Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None);
 
+        Assert.Empty(outcome.FailedMessageIds);
         var dead = Assert.Single(await h.DeadLettersAsync());
         Assert.Contains("not-an-ami", dead.Body, StringComparison.Ordinal);
-        Assert.Contains("is malformed", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("sourceImageId 'not-an-ami' is not an AMI id", dead.MessageAttributes["FailureReason"].StringValue, StringComparison.Ordinal);
         Assert.Contains("sourceImageId 'not-an-ami' is not an AMI id", h.Log.ToString(), StringComparison.Ordinal);
         Assert.Equal(3, (await h.JobsAsync()).Count);
     }
@@ -315,5 +316,12 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
         Assert.Single(first.FailedMessageIds);
         Assert.Empty(await h.JobsAsync());
         Assert.Contains("not available yet", h.Log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(await h.DeadLettersAsync());
+
+        h.Simulator.FinishPendingImage("us-east-1", sourceId);
+        Assert.Equal(1, await h.DeliverAsync());
+        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
+        Assert.Equal(CopyJobState.Available, job.State);
+        Assert.Empty(await h.DeadLettersAsync());
     }
 }

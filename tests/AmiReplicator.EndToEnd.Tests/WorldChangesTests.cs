@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 
@@ -27,11 +28,13 @@ public class WorldChangesTests(LocalCloudFixture cloud)
 
         await RequestAsync(local, "golden-1");
 
+        // The job keeps its claim (a CopyImage of it still in flight elsewhere could start the copy) and the destination backs off.
         var waiting = Assert.Single(await local.JobsAsync());
-        Assert.Equal(CopyJobState.Waiting, waiting.State);
+        Assert.Equal(CopyJobState.Claimed, waiting.State);
         Assert.Contains("ResourceLimitExceeded", waiting.LastError, StringComparison.Ordinal);
-        Assert.NotNull(waiting.NotBefore);
-        await AssertNoSlotHeldAsync(local);
+        var until = local.Clock.GetUtcNow() + CopyStarter.BackPressureDelay;
+        Assert.Equal(until, waiting.NotBefore);
+        Assert.Equal(until, (await local.CountersAsync()).Single(c => c.Scope == SlotScope.Destination("eu-west-1")).BackOffUntil);
 
         otherTools.Dispose();
         var done = Assert.Single(await local.RunPollerUntilDoneAsync());
@@ -57,21 +60,23 @@ public class WorldChangesTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task A_source_deregistered_while_its_copy_runs_leaves_an_available_copy_with_a_note()
+    public async Task A_source_deregistered_while_its_copy_runs_leaves_an_available_copy_shared_as_the_source_was_when_asked()
     {
         await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var source = await RequestAsync(local, "golden-1");
+        var source = local.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", LaunchPermissions = [LaunchPermissionEntry.ForAccount("111122223333")] });
+        await local.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
+        await local.DeliverAsync();
 
         local.Simulator.DeregisterImage("us-east-1", source);
         var job = Assert.Single(await local.RunPollerUntilDoneAsync());
 
         Assert.Equal(CopyJobState.Available, job.State);
-        Assert.Contains(job.Notes, n => n.Contains("source AMI no longer exists", StringComparison.Ordinal));
+        Assert.Equal(["111122223333"], local.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.LaunchPermissions.Select(p => p.UserId));
         await AssertNoSlotHeldAsync(local);
     }
 
     [Fact]
-    public async Task A_copy_deregistered_by_a_person_is_abandoned_and_its_slots_released()
+    public async Task A_pending_copy_deregistered_by_a_person_ends_cancelled_with_the_reason_and_its_slots_released()
     {
         await using var local = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         await RequestAsync(local, "golden-1");
@@ -80,8 +85,9 @@ public class WorldChangesTests(LocalCloudFixture cloud)
         local.Simulator.DeregisterImage("eu-west-1", copying.TargetImageId!);
         var job = Assert.Single(await local.RunPollerUntilDoneAsync());
 
-        Assert.Equal(CopyJobState.Failed, job.State);
-        Assert.Contains($"target {copying.TargetImageId} no longer exists", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(CopyJobState.Cancelled, job.State);
+        Assert.Contains($"target {copying.TargetImageId} was deregistered before it finished", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(1, job.Attempt);
         await AssertNoSlotHeldAsync(local);
     }
 

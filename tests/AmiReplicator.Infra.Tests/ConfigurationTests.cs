@@ -111,7 +111,7 @@ public sealed class ConfigurationTests
     public void A_policy_too_large_for_the_lambda_environment_is_refused()
     {
         var context = TestContext.WithPolicy(policy =>
-            policy["tags"] = new JsonObject(Enumerable.Range(0, 100).Select(i => KeyValuePair.Create<string, JsonNode?>($"tag-{i:D3}", new string('x', 40)))));
+            policy["tags"] = new JsonObject(Enumerable.Range(0, 40).Select(i => KeyValuePair.Create<string, JsonNode?>($"tag-{i:D3}", new string('x', 200)))));
         var error = Assert.Throws<ConfigurationException>(() => TestContext.Settings(context));
         Assert.Equal("amiReplicator", error.Field);
         Assert.Contains("4 KB", error.Message, StringComparison.Ordinal);

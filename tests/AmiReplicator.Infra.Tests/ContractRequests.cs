@@ -36,6 +36,7 @@ internal static class ContractRequests
             PermissionScope.DestinationKey => settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!)),
             PermissionScope.OwnLogGroup => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::Logs::LogGroup", Capitalized(function) + "Logs")), settings.HomeRegion)],
             PermissionScope.RequestQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")), settings.HomeRegion)],
+            PermissionScope.DeadLetterQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue")), settings.HomeRegion)],
             _ => throw new InvalidOperationException($"ContractRequests knows no requests for scope '{scope}': add them"),
         };
     }

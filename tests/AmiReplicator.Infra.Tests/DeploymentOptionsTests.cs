@@ -79,11 +79,19 @@ public sealed partial class DeploymentOptionsTests
     }
 
     [Fact]
-    public void Other_owner_accounts_draw_a_warning_at_synth_not_an_error()
+    public void Other_owner_accounts_with_no_sweep_draw_a_warning_at_synth_not_an_error()
     {
+        // The sweep lists the other accounts' AMIs (their events never reach this account): no warning while it runs.
         var context = TestContext.WithPolicy(policy => policy["selection"]!["ownerAccounts"] = new JsonArray("self", "444455556666"));
+        Assert.Empty(TestContext.Settings(context).Warnings());
+
+        context = TestContext.WithPolicy(policy =>
+        {
+            policy["selection"]!["ownerAccounts"] = new JsonArray("self", "444455556666");
+            policy["sweepIntervalMinutes"] = 0.0;
+        });
         var (_, _, _, annotations) = TestContext.Synthesize(context);
-        var warnings = annotations.FindWarning("*", Match.StringLikeRegexp("ownerAccounts names 444455556666"));
+        var warnings = annotations.FindWarning("*", Match.StringLikeRegexp("ownerAccounts names 444455556666 and amiReplicator.sweepIntervalMinutes is 0"));
         Assert.Single(warnings);
 
         // The deployment's own account named by number is "self".

@@ -59,7 +59,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         _logging = logging;
         _clients = new Ec2Clients(ec2.Endpoint, LocalReplication.Credentials);
         _faulty = Workers.Compose(new FaultyJobStore(replicator.Store, chaos), new FaultyImageGateway(new Ec2ImageGateway(_clients), chaos),
-            replicator.Settings, clock, logging);
+            _queue, _queue, replicator.Settings, clock, logging);
         _clean = Workers.Of(replicator);
         var destinations = scenario.Destinations.Select(d => d.Region).ToHashSet();
         // EventBridge forwards the copies' own available and failed events to the queue (the stack's second pattern).
@@ -289,6 +289,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         Settled(_ec2, jobs, counters, Destinations);
         PeaksWithinBudgets(_ec2, Policy, ConcurrencyScenario.SourceRegions);
         Check(_queue.Count == 0, $"{_queue.Count} messages left on the queue");
+        Check(_queue.DeadLetters.Count == 0, $"messages dead-lettered: {string.Join("; ", _queue.DeadLetters)}");
         AssertOnlyInjectedErrorsLogged();
     }
 

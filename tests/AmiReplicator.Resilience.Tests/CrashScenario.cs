@@ -24,11 +24,12 @@ namespace AmiReplicator.Resilience.Tests;
 /// <item>AMIs A and B to eu-west-1 (budget 1) and eu-central-1 (budget 2), C (shared from another account, its snapshots not
 /// readable) to eu-west-1 by hand: EC2 refuses to copy it, it fails, a second request by hand retries it and it fails again;</item>
 /// <item>two counters inherited drifted (a holder that is no job, an InFlight with no holders): the reconciler repairs them;</item>
-/// <item>other tools fill eu-west-1's copy limit during the first minute: back-pressure gives the slots back;</item>
+/// <item>other tools fill eu-west-1's copy limit for the first two minutes: back-pressure, the destination backs off;</item>
 /// <item>the answer to the poller's first CopyImage into eu-central-1 is lost (it started the copy): the claim is repeated with its token;</item>
 /// <item>the first copy into eu-central-1 fails and is retried (its failed image deregistered first);</item>
 /// <item>a tag is removed from the pending copies in eu-central-1 and the finisher puts it back;</item>
-/// <item>copies into eu-west-1 are finished by their own EC2 event through the dispatcher, those into eu-central-1 by the poller.</item>
+/// <item>copies into eu-west-1 are finished by their own EC2 event through the dispatcher, those into eu-central-1 by the poller;</item>
+/// <item>A and B have the same name: the second copy into each destination finds it taken and is renamed.</item>
 /// </list>
 /// </summary>
 public sealed class CrashScenario : IAsyncDisposable
@@ -79,7 +80,7 @@ public sealed class CrashScenario : IAsyncDisposable
         _faulty = Workers.Compose(
             new FaultyJobStore(local.Replicator.Store, plan),
             new FaultyImageGateway(_lostAnswer, plan),
-            local.Replicator.Settings, local.Clock, local.Logging);
+            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
         _clean = Workers.Of(local.Replicator);
         // EventBridge forwards the available events of eu-west-1 only: the copies into eu-central-1 are left to the poller.
         local.Simulator.ImageStateChanged += (_, change) =>
@@ -120,7 +121,8 @@ public sealed class CrashScenario : IAsyncDisposable
             h.Simulator.SeedImage(Source, new SeedImage
             {
                 ImageId = Replicated[i],
-                Name = $"golden-{i}",
+                // One name for both: the second copy into each destination finds it taken and takes the disambiguated one.
+                Name = "golden",
                 Tags = new Dictionary<string, string> { ["team"] = "platform", ["Name"] = $"golden-{i}" },
                 LaunchPermissions = SourcePermissions,
                 DeprecationTime = DeprecateAt,
@@ -154,8 +156,12 @@ public sealed class CrashScenario : IAsyncDisposable
 
             if (minute == 1)
             {
-                _otherTools.Dispose();
                 await RemoveTagFromPendingCopiesAsync("eu-central-1", "team");
+            }
+
+            if (minute == 2)
+            {
+                _otherTools.Dispose();
             }
 
             if (minute == SecondRequestMinute)
@@ -286,7 +292,7 @@ public sealed class CrashScenario : IAsyncDisposable
             if (Struck is null && command.DestinationRegion == region && Actor.Name == Actor.Poller)
             {
                 Struck = new CopyJobKey(command.SourceRegion, command.SourceImageId, command.DestinationRegion);
-                throw new ImageServiceException("RequestLimitExceeded", "Request limit exceeded (the SDK's retries ran out; the copy had started)");
+                throw new ImageServiceException(Ec2ErrorKind.Transient, "RequestLimitExceeded", "Request limit exceeded (the SDK's retries ran out; the copy had started)");
             }
 
             return imageId;
@@ -309,6 +315,13 @@ public sealed class CrashScenario : IAsyncDisposable
 
         public Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
             inner.DeregisterImageAsync(region, imageId, cancellationToken);
+
+        public IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+            IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+            inner.ListAvailableImagesAsync(region, owners, namePatterns, tags, cancellationToken);
+
+        public Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken) =>
+            inner.FindOwnImageByNameAsync(region, name, cancellationToken);
 
         public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
             inner.EnableDeprecationAsync(region, imageId, deprecateAt, cancellationToken);

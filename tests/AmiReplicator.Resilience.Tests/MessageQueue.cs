@@ -1,15 +1,17 @@
 using System.Globalization;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Messages;
 
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
 /// An in-memory SQS queue with SQS's delivery guarantees and nothing more: at least once (a message comes back unless its handler
-/// succeeded, and now and then is handed to two workers at once), in no particular order.
+/// succeeded, and now and then is handed to two workers at once), in no particular order; and its DLQ.
 /// </summary>
-public sealed class MessageQueue
+public sealed class MessageQueue : IDeadLetterQueue, IRequestQueue
 {
     private readonly Lock _gate = new();
+    private readonly List<string> _deadLetters = [];
     private readonly List<Entry> _visible = [];
     private readonly Dictionary<string, Entry> _inFlight = [];
     private int _nextId;
@@ -23,6 +25,39 @@ public sealed class MessageQueue
                 return _visible.Count + _inFlight.Count;
             }
         }
+    }
+
+    /// <summary>Messages the dispatcher sent to the DLQ, with their reasons.</summary>
+    public IReadOnlyList<string> DeadLetters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _deadLetters];
+            }
+        }
+    }
+
+    public Task SendAsync(SqsMessage message, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _deadLetters.Add($"{reason}: {message.Body}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The sweep's requests, as the dispatcher will read them.</summary>
+    public Task SendAsync(IReadOnlyList<ReplicationRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var request in requests)
+        {
+            Send(System.Text.Json.JsonSerializer.Serialize(CopyRequestMessage.From(request), MessagesJsonContext.Default.CopyRequestMessage));
+        }
+
+        return Task.CompletedTask;
     }
 
     public void Send(string body)

@@ -23,17 +23,19 @@ namespace AmiReplicator.Cli;
 internal static class BurstCommand
 {
     private static readonly string[] Sources = ["us-east-1", "us-west-2"];
-    private static readonly string[] Destinations = ["eu-west-1", "eu-central-1", "ap-southeast-2", "us-east-2"];
+    private static readonly string[] AllDestinations = ["eu-west-1", "eu-central-1", "ap-southeast-2", "us-east-2", "ap-northeast-1", "eu-north-1"];
     private const int SeedMaxInFlight = 50;
     private const int SeedMaxInFlightPerSource = 25;
 
-    private const string Policy = """
-        {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"},{"region":"ap-southeast-2"},{"region":"us-east-2"}],
-         "sourceRegions":["us-east-1","us-west-2"],
-         "tags":{"copied-by":"ami-replicator"}}
-        """;
+    private sealed record Settings(int Amis, int Seed, int MinCopyMinutes, int MaxCopyMinutes, int BatchSize, bool CopyEvents, int MaxMinutes,
+        int Concurrency, bool BySource, int DestinationCount, int MinGiB, int MaxGiB)
+    {
+        public string[] Destinations => AllDestinations[..DestinationCount];
 
-    private sealed record Settings(int Amis, int Seed, int MinCopyMinutes, int MaxCopyMinutes, int BatchSize, bool CopyEvents, int MaxMinutes, int Concurrency, bool BySource, int PageSize);
+        public string PolicyJson =>
+            """{"destinations":[""" + string.Join(",", Destinations.Select(d => $$"""{"region":"{{d}}"}""")) + "],"
+            + "\"sourceRegions\":[\"us-east-1\",\"us-west-2\"],\"tags\":{\"copied-by\":\"ami-replicator\"}}";
+    }
 
     public static Command Create()
     {
@@ -46,27 +48,32 @@ internal static class BurstCommand
         var limit = new Option<int>("--max-minutes") { Description = "Give up after this many virtual minutes.", DefaultValueFactory = _ => 24 * 60 };
         var order = new Option<string>("--order") { Description = "interleaved: the sources' AMIs alternate in the queue; by-source: all of us-east-1's, then all of us-west-2's.", DefaultValueFactory = _ => "interleaved" };
         order.AcceptOnlyFromAmong("interleaved", "by-source");
-        var pageSize = new Option<int>("--page-size") { Description = "The poller's PageSize: most jobs read per destination and state in one pass.", DefaultValueFactory = _ => new PollerOptions().PageSize };
+        var destinations = new Option<int>("--destinations") { Description = $"Destinations, the first of {string.Join(", ", AllDestinations)}.", DefaultValueFactory = _ => 4 };
+        var minGiB = new Option<int>("--min-gib") { Description = "Smallest AMI (snapshot GiB); sizes are drawn log-uniformly.", DefaultValueFactory = _ => 8 };
+        var maxGiB = new Option<int>("--max-gib") { Description = "Largest AMI (snapshot GiB). A copy's duration grows with its size, from --min-copy-minutes to --max-copy-minutes, give or take 10%.", DefaultValueFactory = _ => 512 };
         var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => 1 };
         var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
         {
-            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, pageSize,
+            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new Settings(parse.GetValue(amis), parse.GetValue(seed), parse.GetValue(minMinutes), parse.GetValue(maxMinutes),
                 parse.GetValue(batch), parse.GetValue(events), parse.GetValue(limit), parse.GetValue(concurrency),
-                parse.GetValue(order) == "by-source", parse.GetValue(pageSize)),
+                parse.GetValue(order) == "by-source", parse.GetValue(destinations), parse.GetValue(minGiB), parse.GetValue(maxGiB)),
             Console.Out, cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(Settings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        if (settings.Amis < 1 || settings.MinCopyMinutes < 1 || settings.MaxCopyMinutes < settings.MinCopyMinutes || settings.BatchSize is < 1 or > 10 || settings.Concurrency < 1 || settings.PageSize < 1)
+        if (settings.Amis < 1 || settings.MinCopyMinutes < 1 || settings.MaxCopyMinutes < settings.MinCopyMinutes || settings.BatchSize is < 1 or > 10
+            || settings.Concurrency < 1 || settings.DestinationCount is < 1 or > 6 || settings.MinGiB < 1 || settings.MaxGiB < settings.MinGiB)
         {
-            output.WriteLine("burst: --amis >= 1, 1 <= --min-copy-minutes <= --max-copy-minutes, 1 <= --batch-size <= 10, --concurrency >= 1, --page-size >= 1");
+            output.WriteLine("burst: --amis >= 1, 1 <= --min-copy-minutes <= --max-copy-minutes, 1 <= --batch-size <= 10, --concurrency >= 1, 1 <= --destinations <= 6, 1 <= --min-gib <= --max-gib");
             return 2;
         }
+
+        var destinations = settings.Destinations;
 
         var calls = new CallCounter();
         RuntimePipelineCustomizerRegistry.Instance.Register(calls);
@@ -74,28 +81,36 @@ internal static class BurstCommand
         output.WriteLine("Starting the local cloud (DynamoDB Local, moto) ...");
         await using var servers = await LocalCloudServers.StartAsync();
         var durations = new Dictionary<(string SourceImageId, string Destination), TimeSpan>();
-        await using var local = await LocalReplication.StartAsync(servers, Policy, o => o with
+        await using var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, o => o with
         {
+            Regions = [.. Sources, .. AllDestinations],
             MaxConcurrentCopiesPerDestination = SeedMaxInFlight,
             MaxConcurrentCopiesPerSourceRegion = SeedMaxInFlightPerSource,
             CopyDurationFor = copy => durations[(copy.SourceImageId, copy.DestinationRegion)],
-        }, pollerOptions: new PollerOptions { PageSize = settings.PageSize });
-        var budgets = Destinations.Select(d => local.Replicator.Settings.Policy.BudgetFor(d)).Distinct().Single();
+        });
+        var budgets = destinations.Select(d => local.Replicator.Settings.Policy.BudgetFor(d)).Distinct().Single();
 
+        // As in EC2, a copy takes longer the more snapshot GiB it moves: sizes log-uniform, durations growing with them, 10% noise.
         var random = new Random(settings.Seed);
         var sources = new List<(string Region, string ImageId)>();
+        var (logMin, logMax) = (Math.Log(settings.MinGiB), Math.Log(settings.MaxGiB));
         for (var i = 0; i < settings.Amis; i++)
         {
             var region = settings.BySource ? Sources[i * Sources.Length / settings.Amis] : Sources[i % Sources.Length];
+            var share = random.NextDouble();
+            var sizeGiB = (int)Math.Round(Math.Exp(logMin + (share * (logMax - logMin))));
             var imageId = local.Simulator.SeedImage(region, new SeedImage
             {
                 Name = $"golden-{region}-{i:D4}",
                 Tags = new Dictionary<string, string> { ["team"] = "platform" },
+                Volumes = [new SeedVolume("/dev/xvda", sizeGiB)],
             });
             sources.Add((region, imageId));
-            foreach (var destination in Destinations)
+            foreach (var destination in destinations)
             {
-                durations[(imageId, destination)] = TimeSpan.FromSeconds(random.Next(settings.MinCopyMinutes * 60, (settings.MaxCopyMinutes * 60) + 1));
+                var minutes = settings.MinCopyMinutes + (share * (settings.MaxCopyMinutes - settings.MinCopyMinutes));
+                var noisy = Math.Clamp(minutes * (0.9 + (0.2 * random.NextDouble())), settings.MinCopyMinutes, settings.MaxCopyMinutes);
+                durations[(imageId, destination)] = TimeSpan.FromSeconds(Math.Round(noisy * 60));
             }
         }
 
@@ -117,10 +132,10 @@ internal static class BurstCommand
             }
         }
 
-        var jobCount = settings.Amis * Destinations.Length;
-        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", Sources)}) x {Destinations.Length} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
+        var jobCount = settings.Amis * destinations.Length;
+        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", Sources)}) x {destinations.Length} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
             $"EC2 limits {SeedMaxInFlight}/{SeedMaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
-            $"dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; poller page {settings.PageSize}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
+            $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
         calls.Reset();
         var startedAt = local.Clock.GetUtcNow();
         var wall = Stopwatch.StartNew();
@@ -142,7 +157,7 @@ internal static class BurstCommand
         while (!done && local.Clock.GetUtcNow() - startedAt < TimeSpan.FromMinutes(settings.MaxMinutes))
         {
             var nextPass = local.Clock.GetUtcNow() + TimeSpan.FromMinutes(1);
-            while (settings.CopyEvents && NextCompletion(local) is { } completion && completion < nextPass)
+            while (settings.CopyEvents && NextCompletion(local, destinations) is { } completion && completion < nextPass)
             {
                 local.Clock.SetUtcNow(completion);
                 (forwarded, var delivered, var failed) = await DeliverCopyEventsAsync(local, forwarded, settings, cancellationToken);
@@ -184,7 +199,7 @@ internal static class BurstCommand
 
             using (CallCounter.Harness())
             {
-                done = await NothingActiveAsync(local, cancellationToken);
+                done = await NothingActiveAsync(local, destinations, cancellationToken);
             }
         }
 
@@ -196,14 +211,14 @@ internal static class BurstCommand
         var jobs = await local.JobsAsync();
         var counters = await local.CountersAsync();
         var byState = jobs.GroupBy(j => j.State).ToDictionary(g => g.Key, g => g.Count());
-        var duplicates = Destinations.Sum(d => local.Simulator.Images(d)
+        var duplicates = destinations.Sum(d => local.Simulator.Images(d)
             .Where(i => i.SourceImageId is not null)
             .GroupBy(i => (i.SourceRegion, i.SourceImageId))
             .Sum(g => g.Count() - 1));
-        var copyImageCalls = Destinations.Sum(d => local.Simulator.CallCount(d, "CopyImage"));
-        var limitErrors = Destinations.Concat(Sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
+        var copyImageCalls = destinations.Sum(d => local.Simulator.CallCount(d, "CopyImage"));
+        var limitErrors = destinations.Concat(Sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
         var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
-        var peaksOk = Destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
+        var peaksOk = destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
             && Sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
         var waitedMinutes = jobs.Where(j => j.CopyStartedAt is not null).Select(j => (j.CopyStartedAt!.Value - j.CreatedAt).TotalMinutes).Order().ToList();
 
@@ -218,6 +233,8 @@ internal static class BurstCommand
         Row(output, "jobs", $"{jobCount} ({string.Join(", ", byState.OrderBy(s => s.Key).Select(s => $"{s.Key.ToString().ToUpperInvariant()} {s.Value}"))})");
         Row(output, "wall time", string.Create(invariant, $"{wall.Elapsed.TotalSeconds:F1} s (dispatch {dispatchWall.TotalSeconds:F1} s for {invocations} invocations, poller {passes.Sum(p => p.TotalSeconds):F1} s for {passes.Count} passes)"));
         Row(output, "virtual time to finish", string.Create(invariant, $"{virtualTime.TotalMinutes:F0} min"));
+        var (makespan, bound) = Makespan(local, jobs, durations, budgets, startedAt);
+        Row(output, "makespan / lower bound", string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
         Row(output, "jobs/s (wall)", string.Create(invariant, $"{jobCount / wall.Elapsed.TotalSeconds:F1}"));
         Row(output, "jobs/virtual hour", string.Create(invariant, $"{jobCount / virtualTime.TotalHours:F0}"));
         Row(output, "poller pass (wall)", passes.Count == 0 ? "-" : string.Create(invariant, $"mean {passes.Average(p => p.TotalMilliseconds):F0} ms, max {passes.Max(p => p.TotalMilliseconds):F0} ms"));
@@ -231,8 +248,10 @@ internal static class BurstCommand
             $"DynamoDB {calls.ProductTime("DynamoDB").TotalSeconds:F1} s, EC2 simulator {calls.ProductTime("EC2").TotalSeconds:F1} s, SQS (moto, event source) {calls.ProductTime("SQS").TotalSeconds:F1} s") +
             (settings.Concurrency == 1 ? string.Create(invariant, $"; the rest (handlers, JSON, logging, harness) {rest.TotalSeconds:F1} s") : " (summed over concurrent calls)"));
         Row(output, "EC2 calls (product)", string.Create(invariant, $"{ec2Calls} ({(double)ec2Calls / jobCount:F1} per job): {Breakdown(productCalls, calls, "EC2")}"));
-        Row(output, "peak in flight per destination (EC2's view) / budget", string.Join(", ", Destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}/{budgets.MaxInFlight}")));
-        Row(output, "peak in flight per source->destination / budget", string.Join(", ", Destinations.SelectMany(d => Sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
+        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant,
+            $"{(double)productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value) / jobCount:F2}"));
+        Row(output, "peak in flight per destination (EC2's view) / budget", string.Join(", ", destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}/{budgets.MaxInFlight}")));
+        Row(output, "peak in flight per source->destination / budget", string.Join(", ", destinations.SelectMany(d => Sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
         Row(output, "ResourceLimitExceeded answered", limitErrors.ToString(invariant));
         Row(output, "duplicate copies", string.Create(invariant, $"{duplicates} (CopyImage calls {copyImageCalls} for {jobCount} jobs)"));
         Row(output, "counters at the end", counterLeft.Count == 0 ? $"all {counters.Count} at 0, no holders" : string.Join(", ", counterLeft.Select(c => $"{c.Scope} {c.InFlight} ({c.Holders.Count} holders)")));
@@ -283,9 +302,27 @@ internal static class BurstCommand
         return (count, checkedCount, first);
     }
 
+    /// <summary>
+    /// From the first event to the last copy's end, against the exact lower bound for the copy durations drawn: no schedule can
+    /// end before the longest copy, nor before a destination's (or a pair's) copies have run end to end within its budget.
+    /// </summary>
+    private static (TimeSpan Makespan, TimeSpan Bound) Makespan(LocalReplication local, IReadOnlyList<CopyJob> jobs,
+        Dictionary<(string SourceImageId, string Destination), TimeSpan> durations, AmiReplicator.Domain.Policy.SlotBudget budget, DateTimeOffset startedAt)
+    {
+        var end = jobs.Max(j => local.Simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
+        var copies = jobs.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
+        var bound = new[]
+        {
+            copies.Max(c => c.Duration),
+            copies.GroupBy(c => c.Key.DestinationRegion).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlight),
+            copies.GroupBy(c => (c.Key.SourceRegion, c.Key.DestinationRegion)).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlightPerSource),
+        }.Max();
+        return (end - startedAt, bound);
+    }
+
     /// <summary>When the next pending copy into a destination ends (the simulator knows; EC2 would tell by its event).</summary>
-    private static DateTimeOffset? NextCompletion(LocalReplication local) =>
-        Destinations.SelectMany(local.Simulator.Images)
+    private static DateTimeOffset? NextCompletion(LocalReplication local, IReadOnlyList<string> destinations) =>
+        destinations.SelectMany(local.Simulator.Images)
             .Where(i => i is { State: "pending", SourceImageId: not null, CompletesAt: not null })
             .Select(i => i.CompletesAt)
             .Min();
@@ -344,20 +381,20 @@ internal static class BurstCommand
     }
 
     /// <summary>True when no job of any destination is waiting, claimed or copying (read from the index, as the poller does).</summary>
-    private static async Task<bool> NothingActiveAsync(LocalReplication local, CancellationToken cancellationToken)
+    private static async Task<bool> NothingActiveAsync(LocalReplication local, IReadOnlyList<string> destinations, CancellationToken cancellationToken)
     {
-        foreach (var destination in Destinations)
+        foreach (var destination in destinations)
         {
-            foreach (var state in new[] { CopyJobState.Waiting, CopyJobState.Claimed, CopyJobState.Copying })
+            if ((await local.Replicator.Store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
+                || await AnyAsync(Sources.Select(s => local.Replicator.Store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken))))
             {
-                if ((await local.Replicator.Store.ListActiveAsync(destination, state, 1, cancellationToken)).Count > 0)
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
         return true;
+
+        static async Task<bool> AnyAsync(IEnumerable<Task<IReadOnlyList<CopyJob>>> reads) => (await Task.WhenAll(reads)).Any(r => r.Count > 0);
     }
 
     private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");

@@ -88,6 +88,9 @@ public sealed class Ec2Simulator : IAsyncDisposable
     public IDisposable OccupyCopySlots(string destinationRegion, int count, string? sourceRegion = null) =>
         _cloud.OccupyCopySlots(destinationRegion, count, sourceRegion);
 
+    /// <summary>A seeded pending image (not a copy) becomes available, as a pipeline's image does once baked.</summary>
+    public void FinishPendingImage(string region, string imageId) => _cloud.FinishPendingImage(region, imageId);
+
     /// <summary>Deregisters any image, whoever owns it; a pending copy stops and frees its slot.</summary>
     public void DeregisterImage(string region, string imageId) => _cloud.ForceDeregister(region, imageId);
 

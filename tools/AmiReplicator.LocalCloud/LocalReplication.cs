@@ -11,6 +11,8 @@ using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.LocalCloud.Permissions;
+using AmiReplicator.Messages;
+using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -28,9 +30,19 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
-    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, ILoggerFactory logging)
+    private readonly PollerOptions? _pollerOptions;
+    private readonly PermissionContract? _permissionContract;
+    private readonly TextWriter _sink;
+    private string _policyJson;
+
+    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, PermissionContract? permissionContract,
+        Replicator replicator, AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging,
+        PollerOptions? pollerOptions, string policyJson)
     {
+        _pollerOptions = pollerOptions;
+        _permissionContract = permissionContract;
+        _sink = sink;
+        _policyJson = policyJson;
         Clock = clock;
         Permissions = permissions;
         Simulator = simulator;
@@ -47,13 +59,19 @@ public sealed class LocalReplication : IAsyncDisposable
     public Ec2Simulator.Ec2Simulator Simulator { get; }
 
     /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
-    public PermissionCheck Permissions { get; }
-    public Replicator Replicator { get; }
+    public PermissionCheck Permissions { get; private set; }
+    public Replicator Replicator { get; private set; }
     public AmazonSQSClient Sqs { get; }
     public LocalQueues Queues { get; }
     public SqsEventSource EventSource { get; }
     public StringWriter Log { get; }
     public ILoggerFactory Logging { get; }
+
+    /// <summary>The request queue as the sweep sends to it (for workers composed around decorated ports).</summary>
+    public IRequestQueue RequestQueue => new SqsRequestQueue(Sqs, Queues.QueueUrl);
+
+    /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
+    public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
 
     /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
     public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
@@ -67,18 +85,67 @@ public sealed class LocalReplication : IAsyncDisposable
         var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
 
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
+        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
+        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
-            simulator.Endpoint, cloud.DynamoDbUrl);
-        var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract);
+            simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
+            RequestQueueUrl: queues.QueueUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
         var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
+        return new LocalReplication(clock, simulator, permissions, permissionContract, replicator, sqs, queues, log, sink, logging,
+            pollerOptions, policyJson);
+    }
 
-        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
-        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        return new LocalReplication(clock, simulator, permissions, replicator, sqs, queues, log, logging);
+    private static Dictionary<string, string> QueueScopes(LocalQueues queues) => new()
+    {
+        [queues.QueueUrl] = PermissionScope.RequestQueue,
+        [queues.DeadLetterQueueUrl] = PermissionScope.DeadLetterQueue,
+    };
+
+    /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
+    public void ChangePolicy(string policyJson)
+    {
+        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
+        Replicator.Dispose();
+        // The functions' permissions follow the policy (CopyImage only in its destinations, their keys): what the old policy's
+        // functions did stays checked against the old grant.
+        Permissions.ThrowIfViolated();
+        Permissions.Dispose();
+        Permissions = PermissionCheck.Start(settings.Policy, settings.TableName, Simulator, _permissionContract, QueueScopes(Queues));
+        Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
+        _policyJson = policyJson;
+    }
+
+    /// <summary>
+    /// The environment the stack gives a function, pointed at this local cloud: a published <c>bootstrap</c> started with it
+    /// works on this replication's table, queues and simulator (on the simulator's clock, the function on the real one).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FunctionEnvironmentVariables()
+    {
+        var settings = Replicator.Settings;
+        var credentials = Credentials.GetCredentials();
+        return new Dictionary<string, string>
+        {
+            [FunctionEnvironment.TableName] = settings.TableName,
+            [FunctionEnvironment.Policy] = _policyJson,
+            [FunctionEnvironment.AccountId] = settings.AccountId,
+            [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
+            [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
+            [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
+            [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
+            [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
+            ["AWS_REGION"] = settings.HomeRegion,
+            ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
+            // Nothing may reach for an instance metadata service or a profile of this machine.
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+            ["AWS_CONFIG_FILE"] = "/dev/null",
+        };
     }
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
@@ -150,7 +217,12 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public async Task<List<Message>> DeadLettersAsync()
     {
-        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = Queues.DeadLetterQueueUrl, MaxNumberOfMessages = 10 });
+        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = Queues.DeadLetterQueueUrl,
+            MaxNumberOfMessages = 10,
+            MessageAttributeNames = ["All"],
+        });
         return response.Messages ?? [];
     }
 

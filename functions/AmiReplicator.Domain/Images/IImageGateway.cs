@@ -18,8 +18,21 @@ public interface IImageGateway
 
     Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
 
-    /// <summary>Deregisters the image (stops a pending copy, removes a failed one); an image already gone is no error.</summary>
+    /// <summary>
+    /// Deregisters the image together with its snapshots (stops a pending copy, removes a failed one), so nothing is left
+    /// behind; an image already gone is no error.
+    /// </summary>
     Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The available images of the region that these owners ("self" or account ids) own and the account may use, narrowed by EC2's
+    /// filters to names matching one of <paramref name="namePatterns"/> (none: any) and carrying every tag given; page by page.
+    /// </summary>
+    IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    /// <summary>The account's own image with that name in the region, whatever its state (names are unique per account and region).</summary>
+    Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken);
 
     Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken);
 }
@@ -35,45 +48,28 @@ public sealed record CopyImageCommand(
     string ClientToken,
     IReadOnlyDictionary<string, string> Tags);
 
-/// <summary>An error answered by EC2, by its code; <see cref="Kind"/> says what the replicator does about it.</summary>
-public sealed class ImageServiceException(string code, string message, Exception? inner = null)
+/// <summary>An error answered by EC2: its code and message, and what kind of answer it is (the EC2 adapter tells kinds from codes).</summary>
+public sealed class ImageServiceException(Ec2ErrorKind kind, string code, string message, Exception? inner = null)
     : Exception($"{code}: {message}", inner)
 {
     public string Code { get; } = code;
-    public Ec2ErrorKind Kind { get; } = Ec2Errors.Classify(code);
+    public Ec2ErrorKind Kind { get; } = kind;
 }
 
 public enum Ec2ErrorKind
 {
-    /// <summary>Too many copies in flight in the account: back-pressure, the job waits; never a failed copy.</summary>
+    /// <summary>Too many copies in flight in the account: back-pressure, the destination waits; never a failed copy.</summary>
     LimitExceeded,
 
     /// <summary>Throttling, server errors, timeouts: retry the same call later.</summary>
     Transient,
 
-    /// <summary>The image does not exist (or is not visible yet).</summary>
+    /// <summary>The image does not exist (or is not visible yet, or is gone).</summary>
     NotFound,
 
-    /// <summary>EC2 refuses this request for good (permissions, encryption, region not enabled, bad parameters).</summary>
+    /// <summary>CopyImage: another image of the account in the destination already has the name.</summary>
+    NameTaken,
+
+    /// <summary>EC2 refuses this request for good (permissions, encryption, limits of a resource, bad parameters).</summary>
     Refused,
-}
-
-public static class Ec2Errors
-{
-    public const string ResourceLimitExceeded = "ResourceLimitExceeded";
-    public const string ImageNotFound = "InvalidAMIID.NotFound";
-
-    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
-    {
-        "RequestLimitExceeded", "Throttling", "ThrottlingException", "InternalError", "InternalFailure",
-        "ServiceUnavailable", "Unavailable", "RequestTimeout", "RequestExpired", "NetworkError",
-    };
-
-    public static Ec2ErrorKind Classify(string code) => code switch
-    {
-        ResourceLimitExceeded => Ec2ErrorKind.LimitExceeded,
-        ImageNotFound or "InvalidAMIID.Unavailable" => Ec2ErrorKind.NotFound,
-        _ when TransientCodes.Contains(code) => Ec2ErrorKind.Transient,
-        _ => Ec2ErrorKind.Refused,
-    };
 }

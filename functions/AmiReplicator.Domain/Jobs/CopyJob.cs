@@ -32,23 +32,26 @@ public enum CopyJobState
 
     /// <summary>Done: refused, or failed more times than the policy retries; LastError says why.</summary>
     Failed,
+
+    /// <summary>Done without a copy because someone decided so (its destination left the policy, a person stopped it); LastError says why.</summary>
+    Cancelled,
 }
 
 public static class CopyJobStates
 {
     public static bool HoldsSlot(this CopyJobState state) => state is CopyJobState.Claimed or CopyJobState.Copying;
 
-    public static bool IsTerminal(this CopyJobState state) => state is CopyJobState.Available or CopyJobState.Failed;
+    public static bool IsTerminal(this CopyJobState state) => state is CopyJobState.Available or CopyJobState.Failed or CopyJobState.Cancelled;
 
-    /// <summary>The job state machine. A move to the same state only updates notes and errors.</summary>
+    /// <summary>The job state machine. A move to the same state only updates what the job records (notes, errors, names).</summary>
     public static bool CanMoveTo(this CopyJobState from, CopyJobState to) => (from, to) switch
     {
         _ when from == to => true,
-        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Failed) => true,
-        (CopyJobState.Claimed, CopyJobState.Copying or CopyJobState.Waiting or CopyJobState.Failed) => true,
-        (CopyJobState.Copying, CopyJobState.Available or CopyJobState.Failed or CopyJobState.Waiting) => true,
-        // A person asks again (retry): a failed job starts over.
-        (CopyJobState.Failed, CopyJobState.Waiting) => true,
+        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Failed or CopyJobState.Cancelled) => true,
+        (CopyJobState.Claimed, CopyJobState.Copying or CopyJobState.Waiting or CopyJobState.Failed or CopyJobState.Cancelled) => true,
+        (CopyJobState.Copying, CopyJobState.Available or CopyJobState.Failed or CopyJobState.Waiting or CopyJobState.Cancelled) => true,
+        // Asked again: a failed or cancelled job starts over, and so does an available one whose copy a person deregistered.
+        (CopyJobState.Failed or CopyJobState.Cancelled or CopyJobState.Available, CopyJobState.Waiting) => true,
         _ => false,
     };
 }
@@ -69,6 +72,18 @@ public sealed record CopyJob
     /// <summary>Tags the copy must carry: the source's user tags, provenance, the policy's extra tags.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The source's launch permissions, read once per source AMI when the copy was asked for and applied when it is available;
+    /// null when the account could not read them (an AMI another account owns).
+    /// </summary>
+    public IReadOnlyList<Images.LaunchPermission>? LaunchPermissions { get; init; }
+
+    /// <summary>The source's deprecation time when the copy was asked for, carried to the copy.</summary>
+    public DateTimeOffset? SourceDeprecationTime { get; init; }
+
+    /// <summary>The source's snapshot GiB: among jobs that became ready in the same minute, larger copies start first.</summary>
+    public int SizeGiB { get; init; }
+
     public required string RequestedBy { get; init; }
     public string? Reason { get; init; }
 
@@ -77,11 +92,17 @@ public sealed record CopyJob
 
     public string? TargetImageId { get; init; }
 
-    /// <summary>The failed image of the previous attempt, deregistered before the next CopyImage (it holds the name).</summary>
-    public string? FailedImageId { get; init; }
+    /// <summary>
+    /// An image of this job that must go, with its snapshots: the failed image of the previous attempt (deregistered before the
+    /// next CopyImage, since it holds the name), or the copy of a job that ended without it (removed by the poller's cleanup).
+    /// </summary>
+    public string? ImageToRemove { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>When the current attempt began to wait for a slot: back-pressure does not reset it, a new attempt does.</summary>
+    public DateTimeOffset? WaitingSince { get; init; }
 
     /// <summary>A waiting job is not started before this time (back-pressure, retry backoff).</summary>
     public DateTimeOffset? NotBefore { get; init; }
@@ -91,19 +112,66 @@ public sealed record CopyJob
     public DateTimeOffset? CompletedAt { get; init; }
     public string? LastError { get; init; }
 
+    /// <summary>Passes in a row in which the job's current step raised an error; after a bounded number the job is ended.</summary>
+    public int StepFailures { get; init; }
+
     /// <summary>What was done or could not be done on the copy (e.g. a launch permission refused).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    /// <summary>The idempotency token of this attempt's CopyImage call (at most 64 ASCII characters).</summary>
+    /// <summary>
+    /// The idempotency token of this attempt's CopyImage call (at most 64 ASCII characters). The name is part of it: a copy
+    /// renamed after EC2 refused the name is a different request, which EC2 must not take for a repeat. So is the job's
+    /// creation time: a job recorded anew for the same source and destination (its record was lost) starts from attempt 1
+    /// again, and must not be answered with an image an earlier record's attempt 1 made.
+    /// </summary>
     public string ClientToken
     {
         get
         {
-            var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{Key.SourceRegion}|{Key.SourceImageId}|{Key.DestinationRegion}|{Attempt}"));
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(
+                $"{Key.SourceRegion}|{Key.SourceImageId}|{Key.DestinationRegion}|{Attempt}|{Name}|{CreatedAt.ToUnixTimeMilliseconds()}"));
             return $"amirepl-{Convert.ToHexStringLower(hash)[..40]}";
         }
     }
 
+    /// <summary>When the job has waited since for its current attempt (jobs recorded before it was kept: since created).</summary>
+    public DateTimeOffset WaitingSinceOrCreated => WaitingSince ?? CreatedAt;
+
+    /// <summary>
+    /// The minute from which a waiting job may start: the one it began waiting in, or, backing off after a failed attempt, the
+    /// first whole minute at or after <see cref="NotBefore"/>. Waiting jobs start by this minute, oldest first; within one minute
+    /// the largest copy first (the longest copies started first shorten a burst), then in the order they became ready.
+    /// </summary>
+    public DateTimeOffset ReadyMinute => NotBefore is { } notBefore
+        ? FloorMinute(notBefore) == notBefore ? notBefore : FloorMinute(notBefore).AddMinutes(1)
+        : FloorMinute(WaitingSinceOrCreated);
+
+    /// <summary>Whether a waiting job may be started at <paramref name="now"/>.</summary>
+    public bool IsReadyAt(DateTimeOffset now) => ReadyMinute <= now;
+
+    public static DateTimeOffset FloorMinute(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    /// <summary>The order waiting jobs of one destination start in (see <see cref="ReadyMinute"/>).</summary>
+    public static IComparer<CopyJob> StartOrder { get; } = Comparer<CopyJob>.Create((a, b) =>
+    {
+        var byMinute = a.ReadyMinute.CompareTo(b.ReadyMinute);
+        if (byMinute != 0)
+        {
+            return byMinute;
+        }
+
+        var bySize = b.SizeGiB.CompareTo(a.SizeGiB);
+        if (bySize != 0)
+        {
+            return bySize;
+        }
+
+        var byTime = a.WaitingSinceOrCreated.CompareTo(b.WaitingSinceOrCreated);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Key.ToString(), b.Key.ToString());
+    });
+
+    /// <summary>The job in another state. Moving to another state is progress: the count of a step's failures starts again.</summary>
     public CopyJob MoveTo(CopyJobState state, DateTimeOffset now)
     {
         if (!State.CanMoveTo(state))
@@ -111,17 +179,20 @@ public sealed record CopyJob
             throw new InvalidOperationException($"Copy job {Key} cannot move from {State} to {state}.");
         }
 
-        return this with { State = state, UpdatedAt = now };
+        return this with { State = state, UpdatedAt = now, StepFailures = state == State ? StepFailures : 0 };
     }
 
     public CopyJob WithNote(string note) => this with { Notes = [.. Notes, note] };
+
+    public CopyJob WithNotes(IEnumerable<string> notes) => this with { Notes = [.. Notes, .. notes] };
 }
 
 /// <summary>Tags that mark a copy as made by the replicator, so it is never replicated again.</summary>
 public static class ProvenanceTags
 {
-    public const string SourceImageId = "amireplicator:source-image-id";
-    public const string SourceRegion = "amireplicator:source-region";
+    public const string Prefix = "amireplicator:";
+    public const string SourceImageId = Prefix + "source-image-id";
+    public const string SourceRegion = Prefix + "source-region";
 
     public static bool IsReplicatorCopy(IReadOnlyDictionary<string, string> tags) => tags.ContainsKey(SourceImageId);
 }

@@ -30,29 +30,24 @@ public static class CopyRules
         return null;
     }
 
-    /// <summary>The tags a copy carries: the source's user tags, the policy's extra tags, and provenance (which always wins).</summary>
-    public static IReadOnlyDictionary<string, string> TagsFor(ImageInfo source, ReplicationPolicy policy)
-    {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in source.UserTags)
-        {
-            tags[key] = value;
-        }
-
-        foreach (var (key, value) in policy.ExtraTags)
-        {
-            tags[key] = value;
-        }
-
-        tags[ProvenanceTags.SourceImageId] = source.ImageId;
-        tags[ProvenanceTags.SourceRegion] = source.Region;
-        return tags;
-    }
-
     /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
-    public static CopyJob NewJob(ImageInfo source, Destination destination, ReplicationPolicy policy, ReplicationRequest request, string ownAccountId, DateTimeOffset now)
+    /// <param name="sharing">The source's launch permissions as read when the copy was asked for, or why they could not be.</param>
+    public static CopyJob NewJob(ImageInfo source, Destination destination, ReplicationPolicy policy, ReplicationRequest request, string ownAccountId,
+        SourceSharing sharing, DateTimeOffset now)
     {
         var refusal = Refusal(source, destination, ownAccountId);
+        var (tags, leftOut) = CopyTags.For(source, policy);
+        var notes = new List<string>();
+        if (sharing.Unreadable is { } why)
+        {
+            notes.Add($"launch permissions not copied: {why}");
+        }
+
+        if (leftOut.Count > 0)
+        {
+            notes.Add($"source tags left out, EC2 allows {CopyTags.MaxTagsPerResource} per image: {string.Join(", ", leftOut)}");
+        }
+
         return new CopyJob
         {
             Key = new CopyJobKey(source.Region, source.ImageId, destination.Region),
@@ -61,13 +56,26 @@ public static class CopyRules
             Description = policy.Templates.DescriptionFor(source, destination.Region),
             Encrypt = destination.Encrypt,
             KmsKeyId = destination.KmsKeyId,
-            Tags = TagsFor(source, policy),
+            Tags = tags,
+            LaunchPermissions = sharing.Permissions,
+            SourceDeprecationTime = source.DeprecationTime,
+            SizeGiB = source.SizeGiB,
             RequestedBy = request.RequestedBy,
             Reason = request.Reason,
             CreatedAt = now,
             UpdatedAt = now,
+            WaitingSince = now,
             CompletedAt = refusal is null ? null : now,
             LastError = refusal,
+            Notes = notes,
         };
     }
+}
+
+/// <summary>A source's launch permissions, read once per source AMI; or, when the account could not read them, why.</summary>
+public sealed record SourceSharing(IReadOnlyList<LaunchPermission>? Permissions, string? Unreadable)
+{
+    public static SourceSharing Read(IReadOnlyList<LaunchPermission> permissions) => new(permissions, null);
+
+    public static SourceSharing NotReadable(string why) => new(null, why);
 }

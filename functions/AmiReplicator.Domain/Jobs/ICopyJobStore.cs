@@ -7,24 +7,54 @@ public interface ICopyJobStore
 {
     Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken);
 
-    /// <summary>Writes the job unless one exists for its key; answers the stored job and whether it is the new one.</summary>
-    Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken);
+    /// <summary>Those of the jobs that exist (consistent reads, many keys a call).</summary>
+    Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the sweep of a source region if none was taken within <paramref name="interval"/> before <paramref name="now"/> (one
+    /// conditional write, so overlapping pollers never sweep the same region twice); answers whether this caller took it.
+    /// </summary>
+    Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the
+    /// stored job and whether it is the new one.
+    /// </summary>
+    Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken);
 
     /// <summary>
     /// Replaces <paramref name="from"/> by <paramref name="to"/> if the stored job is still <paramref name="from"/> (same version).
     /// Moving into a slot-holding state takes the destination slot and the source->destination slot within
-    /// <paramref name="budget"/> in the same transaction; moving out of one releases both.
+    /// <paramref name="budget"/> in the same transaction (refused while the destination backs off, or when a counter is missing);
+    /// moving out of one releases both. On a conflict the result carries the job as stored now.
     /// </summary>
     Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken);
 
-    /// <summary>Jobs in a non-terminal state for a destination, oldest first.</summary>
-    Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// The jobs of a destination the poller looks after, waiting ones aside: claimed and copying (they hold slots), and ended
+    /// ones that still have an image to remove (<see cref="CopyJob.ImageToRemove"/>); oldest first.
+    /// </summary>
+    Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waiting jobs from one source region into one destination, in <see cref="CopyJob.StartOrder"/>; with
+    /// <paramref name="readyBy"/>, only those ready by then (<see cref="CopyJob.IsReadyAt"/>). Reading one pair at a time is what
+    /// keeps a long backlog of a pair that is full from hiding the jobs of another.
+    /// </summary>
+    Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
 
+    /// <summary>Writes the counter (its holders and their number) unless it exists; answers whether it was written.</summary>
+    Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken);
+
+    /// <summary>No claim takes a slot of the destination before <paramref name="until"/> (EC2 answered ResourceLimitExceeded there).</summary>
+    Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken);
+
     /// <summary>
     /// Repairs a counter that disagrees with a job: adds the job as a holder when <paramref name="job"/> holds a slot,
-    /// removes it when it does not (or is null: no such job). Written only if the job is still as read; answers whether it was.
+    /// removes it when it does not (or is null: no such job). Written only if the job is still as read and the counter exists;
+    /// answers whether it was (false also when another transaction touched the same items at the same moment).
     /// </summary>
     Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken);
 
@@ -44,9 +74,17 @@ public enum TransitionStatus
 
     /// <summary>The destination has room but not for another copy from this source region: nothing was written.</summary>
     PairFull,
+
+    /// <summary>The destination backs off after EC2's ResourceLimitExceeded: nothing was written.</summary>
+    BackingOff,
+
+    /// <summary>A counter the claim needs does not exist (never made, or deleted by a person): nothing was written.</summary>
+    CounterMissing,
 }
 
-public sealed record TransitionResult(TransitionStatus Status, CopyJob? Job)
+/// <param name="Job">The job as stored after the call: the new one when applied, the current one on a conflict.</param>
+/// <param name="Counter">The counter that refused a claim (full, backing off or missing).</param>
+public sealed record TransitionResult(TransitionStatus Status, CopyJob? Job, SlotScope? Counter = null)
 {
     public bool Applied => Status == TransitionStatus.Applied;
 }

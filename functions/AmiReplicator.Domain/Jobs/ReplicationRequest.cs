@@ -16,6 +16,15 @@ public enum RequestOrigin
 
     /// <summary>Asked by hand: the person chose the AMI, so the selection is not applied, and a failed job is tried again.</summary>
     Manual,
+
+    /// <summary>Found by the sweep (its event was lost, or never sent: an AMI shared by another account): as an event, selection applies.</summary>
+    Sweep,
+}
+
+public static class RequestOrigins
+{
+    /// <summary>The policy's selection decides (an event, the sweep); a request by hand names its AMI itself.</summary>
+    public static bool IsSelected(this RequestOrigin origin) => origin != RequestOrigin.Manual;
 }
 
 /// <summary>EC2 said an AMI changed state (available or failed).</summary>

@@ -25,4 +25,8 @@ public sealed record SlotScope(string DestinationRegion, string? SourceRegion)
 }
 
 /// <summary>A slot counter: copies in flight and the jobs holding them (the holders make acquire and release idempotent).</summary>
-public sealed record SlotCounter(SlotScope Scope, int InFlight, IReadOnlySet<CopyJobKey> Holders);
+/// <param name="BackOffUntil">On a destination's counter: no claim before this time (EC2 answered ResourceLimitExceeded).</param>
+public sealed record SlotCounter(SlotScope Scope, int InFlight, IReadOnlySet<CopyJobKey> Holders, DateTimeOffset? BackOffUntil = null)
+{
+    public bool BacksOffAt(DateTimeOffset now) => BackOffUntil > now;
+}

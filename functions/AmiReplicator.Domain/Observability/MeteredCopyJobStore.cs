@@ -5,22 +5,28 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Domain.Observability;
 
 /// <summary>
-/// Counts copies started, completed and failed where every state change passes: at the store. Whichever path moves a
+/// Counts copies started, completed, failed and cancelled where every state change passes: at the store. Whichever path moves a
 /// job (the poller, a copy's own event, a retry by hand, a refusal at creation), its metric cannot be forgotten.
 /// </summary>
 public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) : ICopyJobStore
 {
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
 
-    public async Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
+        inner.GetManyAsync(keys, cancellationToken);
+
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken);
+
+    public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
-        var result = await inner.CreateIfAbsentAsync(job, cancellationToken);
-        if (result.Created)
+        var results = await inner.CreateAllIfAbsentAsync(jobs, cancellationToken);
+        foreach (var (job, created) in results.Where(r => r.Created))
         {
-            Observe(null, result.Job);
+            Observe(null, job);
         }
 
-        return result;
+        return results;
     }
 
     public async Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
@@ -34,10 +40,18 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
         return result;
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
-        inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        inner.ListActiveAsync(destinationRegion, limit, cancellationToken);
+
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken);
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
+
+    public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) => inner.CreateCounterAsync(counter, cancellationToken);
+
+    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
+        inner.BackOffAsync(destinationRegion, until, cancellationToken);
 
     public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
         inner.RepairHolderAsync(scope, holder, job, cancellationToken);
@@ -67,6 +81,9 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
                 break;
             case CopyJobState.Failed:
                 metrics.Record(ReplicatorMetrics.CopiesFailed, 1, destination);
+                break;
+            case CopyJobState.Cancelled:
+                metrics.Record(ReplicatorMetrics.CopiesCancelled, 1, destination);
                 break;
         }
     }

@@ -16,6 +16,12 @@ public sealed class PolicyDocument
     public Dictionary<string, string>? Tags { get; set; }
     public RetriesDocument? Retries { get; set; }
     public string? Schedule { get; set; }
+
+    /// <summary>Copy a public source's "all" launch permission to its copies (off: copies are shared only with who the source names).</summary>
+    public bool? CopyPublicLaunchPermission { get; set; }
+
+    /// <summary>Minutes between sweeps of the source regions for selected AMIs with no job (EC2's events are best effort); 0: no sweep.</summary>
+    public int? SweepIntervalMinutes { get; set; }
 }
 
 public sealed class DestinationDocument
@@ -28,6 +34,9 @@ public sealed class DestinationDocument
     public string? KmsKeyId { get; set; }
     public int? MaxInFlight { get; set; }
     public int? MaxInFlightPerSource { get; set; }
+
+    /// <summary>true: no new copies into this region (waiting ones are cancelled), copies in flight finish; the step before removing it.</summary>
+    public bool? Drain { get; set; }
 }
 
 public sealed class SelectionDocument

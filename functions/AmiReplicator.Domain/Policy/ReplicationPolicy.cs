@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.Domain.Policy;
 
@@ -12,14 +13,22 @@ public sealed partial record ReplicationPolicy(
     IReadOnlyDictionary<string, string> ExtraTags,
     RetryPolicy Retries,
     string Schedule,
-    SlotBudget DefaultBudget)
+    SlotBudget DefaultBudget,
+    bool CopyPublicLaunchPermission = false,
+    TimeSpan? SweepInterval = null)
 {
+    public const int DefaultSweepIntervalMinutes = 60;
+    public const int MaxSweepIntervalMinutes = 7 * 24 * 60;
+
     public const int DefaultMaxInFlightPerDestination = 50;
     public const int DefaultMaxInFlightPerSource = 25;
     public const string DefaultSchedule = "rate(1 minute)";
 
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
+
+    /// <summary>The destination, if it is in the policy and not draining: the ones new copies go to.</summary>
+    public Destination? FindOpenDestination(string region) => FindDestination(region) is { TakesNewCopies: true } open ? open : null;
 
     /// <summary>The destination's budget; a region dropped from the policy keeps the default one until its copies finish.</summary>
     public SlotBudget BudgetFor(string region) => FindDestination(region)?.Budget ?? DefaultBudget;
@@ -38,9 +47,6 @@ public sealed partial record ReplicationPolicy(
 
         return FromDocument(document ?? throw new PolicyException("policy", "is empty"));
     }
-
-    public static string ToJson(PolicyDocument document) =>
-        JsonSerializer.Serialize(document, PolicyJsonContext.Default.PolicyDocument);
 
     public static ReplicationPolicy FromDocument(PolicyDocument document)
     {
@@ -76,23 +82,21 @@ public sealed partial record ReplicationPolicy(
             : RetryPolicy.Default.Backoff;
 
         var templates = document.Templates ?? new TemplatesDocument();
-        var extraTags = document.Tags ?? [];
-        foreach (var key in extraTags.Keys)
-        {
-            ValidateTagKey(key, $"tags.{key}");
-        }
+        var extraTags = ValidateExtraTags(document.Tags ?? []);
 
         return new ReplicationPolicy(
             destinations,
             sourceRegions,
             ValidateSelection(document.Selection ?? new SelectionDocument()),
             new CopyTemplates(
-                CopyTemplates.Validate(templates.Name ?? CopyTemplates.DefaultName, "templates.name"),
-                CopyTemplates.Validate(templates.Description ?? CopyTemplates.DefaultDescription, "templates.description")),
+                CopyTemplates.ValidateName(templates.Name ?? CopyTemplates.DefaultName, "templates.name"),
+                CopyTemplates.ValidateDescription(templates.Description ?? CopyTemplates.DefaultDescription, "templates.description")),
             extraTags,
             new RetryPolicy(maxAttempts, backoff),
             ValidateSchedule(document.Schedule),
-            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)));
+            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
+            document.CopyPublicLaunchPermission == true,
+            ValidateSweepInterval(document.SweepIntervalMinutes));
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)
@@ -127,7 +131,7 @@ public sealed partial record ReplicationPolicy(
 
         var perDestination = Positive(d.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
         var perSource = Positive(d.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
-        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource));
+        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource), d.Drain == true);
     }
 
     private static Selection ValidateSelection(SelectionDocument s)
@@ -150,6 +154,14 @@ public sealed partial record ReplicationPolicy(
         return new Selection(tags, patterns, owners);
     }
 
+    private static TimeSpan? ValidateSweepInterval(int? minutes) => minutes switch
+    {
+        null => TimeSpan.FromMinutes(DefaultSweepIntervalMinutes),
+        0 => null,
+        < 0 or > MaxSweepIntervalMinutes => throw new PolicyException("sweepIntervalMinutes", $"must be 0 (no sweep) or 1 to {MaxSweepIntervalMinutes} (got {minutes})"),
+        _ => TimeSpan.FromMinutes(minutes.Value),
+    };
+
     private static string ValidateSchedule(string? schedule)
     {
         if (schedule is null)
@@ -165,18 +177,43 @@ public sealed partial record ReplicationPolicy(
         return schedule;
     }
 
-    internal static void ValidateTagKey(string key, string field)
+    /// <summary>The policy's tags must fit on every copy beside the provenance tags, within EC2's limits for each tag.</summary>
+    private static Dictionary<string, string> ValidateExtraTags(Dictionary<string, string> tags)
     {
-        if (string.IsNullOrWhiteSpace(key) || key.Length > 128)
+        var room = CopyTags.MaxTagsPerResource - ProvenanceTagCount;
+        if (tags.Count > room)
         {
-            throw new PolicyException(field, "tag keys must be 1 to 128 characters");
+            throw new PolicyException("tags", $"{tags.Count} tags given; EC2 allows {CopyTags.MaxTagsPerResource} per resource and the replicator's own {ProvenanceTagCount} provenance tags leave room for {room}");
         }
 
-        if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+        foreach (var (key, value) in tags)
         {
-            throw new PolicyException(field, "tag keys starting with 'aws:' are reserved by AWS and cannot be written");
+            var field = $"tags.{key}";
+            if (string.IsNullOrWhiteSpace(key) || key.Length > CopyTags.MaxKeyLength)
+            {
+                throw new PolicyException(field, $"tag keys must be 1 to {CopyTags.MaxKeyLength} characters");
+            }
+
+            if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PolicyException(field, "tag keys starting with 'aws:' are reserved by AWS and cannot be written");
+            }
+
+            if (key.StartsWith(ProvenanceTags.Prefix, StringComparison.Ordinal))
+            {
+                throw new PolicyException(field, $"tag keys starting with '{ProvenanceTags.Prefix}' are the replicator's provenance tags");
+            }
+
+            if (value is null || value.Length > CopyTags.MaxValueLength)
+            {
+                throw new PolicyException(field, $"tag values must be 0 to {CopyTags.MaxValueLength} characters");
+            }
         }
+
+        return tags;
     }
+
+    private const int ProvenanceTagCount = 2;
 
     private static string KnownRegion(string? region, string field)
     {
@@ -217,7 +254,11 @@ public sealed partial record ReplicationPolicy(
 }
 
 /// <summary>A destination region, how its copies are encrypted, and how many copies may run into it at once.</summary>
-public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget);
+/// <param name="Draining">No new copies go there; those in flight finish (the functions keep their permissions there).</param>
+public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget, bool Draining = false)
+{
+    public bool TakesNewCopies => !Draining;
+}
 
 /// <summary>Copies in flight allowed into one destination, in all and from any one source region.</summary>
 public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource);

@@ -7,14 +7,17 @@ namespace AmiReplicator.Domain.Workflows;
 
 /// <summary>
 /// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
-/// deprecation, then AVAILABLE and the slots released), retries or fails a failed one, and abandons one that is gone.
-/// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again.
+/// deprecation, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
+/// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
+/// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
+/// and never retried; any other error is one failed pass of the job's step.
 /// </summary>
 public sealed class CopyFinisher(
     ICopyJobStore store,
     IImageGateway images,
     ReplicationPolicy policy,
     PollerOptions options,
+    JobSteps steps,
     TimeProvider clock,
     ILogger<CopyFinisher> log)
 {
@@ -29,57 +32,82 @@ public sealed class CopyFinisher(
             case ImageState.Available:
                 return await FinishAsync(job, target, cancellationToken);
             case ImageState.Failed or ImageState.Invalid or ImageState.Error:
-                return await RetryOrFailAsync(job, $"copy {job.TargetImageId} {target.State.ToString().ToLowerInvariant()}: {target.StateReason ?? "no reason given"}", cancellationToken);
+                var reason = $"copy {job.TargetImageId} {target.State.ToString().ToLowerInvariant()}: {target.StateReason ?? "no reason given"}";
+                return await steps.RunAsync(job, JobStep.RetryCopy, () => RetryOrFailAsync(job, reason, cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Failed, $"{reason}; {why}", cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+            case null or ImageState.Deregistered:
+                // Stopped before it finished (a person deregistered the pending copy, as the AMI copy guide describes): not a failure to retry.
+                return await steps.RunAsync(job, JobStep.RetryCopy,
+                    () => EndAsync(job, CopyJobState.Cancelled, $"target {job.TargetImageId} was deregistered before it finished; the copy was stopped", cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Cancelled, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
             default:
-                var what = target is null ? "no longer exists" : $"is {target.State.ToString().ToLowerInvariant()}";
-                var abandoned = await MoveAsync(job, job.MoveTo(CopyJobState.Failed, now) with
-                {
-                    CompletedAt = now,
-                    LastError = $"target {job.TargetImageId} {what} (deregistered by someone?); the copy was abandoned",
-                }, cancellationToken);
-                return abandoned ? CopyOutcome.Failed : CopyOutcome.Skipped;
+                return await steps.RunAsync(job, JobStep.RetryCopy,
+                    () => EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed,
+                        $"target {job.TargetImageId} is {target.State.ToString().ToLowerInvariant()}; the copy was abandoned", cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Failed, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
         }
     }
 
+    /// <summary>
+    /// Applies what CopyImage does not copy, as the source had it when the copy was asked for (read once per source AMI then),
+    /// then marks the job AVAILABLE and releases its slots.
+    /// </summary>
     private async Task<CopyOutcome> FinishAsync(CopyJob job, ImageInfo target, CancellationToken cancellationToken)
     {
-        var region = job.Key.DestinationRegion;
-        var notes = new List<string>();
-        var source = await images.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
-        if (source is null)
+        using var scope = log.BeginScope(new Dictionary<string, object?> { ["TargetImageId"] = target.ImageId });
+        var part = "sharing the copy";
+        try
         {
-            notes.Add("source AMI no longer exists: launch permissions and deprecation could not be copied");
+            var notes = new List<string>();
+            await ShareAsync(job, target, notes, cancellationToken);
+            part = "deprecating the copy";
+            await DeprecateAsync(job, target, notes, cancellationToken);
+            part = "tagging the copy";
+            await TagAsync(job, target, notes, cancellationToken);
+            return await CompleteAsync(job, target, notes, cancellationToken);
         }
-        else
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            var permissions = await images.GetLaunchPermissionsAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
-            await ApplyLaunchPermissionsAsync(region, target.ImageId, permissions, notes, cancellationToken);
-            if (source.DeprecationTime is { } deprecateAt && target.DeprecationTime != deprecateAt)
-            {
-                await images.EnableDeprecationAsync(region, target.ImageId, deprecateAt, cancellationToken);
-            }
+            return await steps.RecordFailureAsync(job, JobStep.FinishCopy, e, part,
+                (j, why) => CompleteAsync(j, target, [$"could not finish: {why}"], cancellationToken), CopyOutcome.StepFailed, cancellationToken);
         }
+    }
 
-        var missingTags = job.Tags
-            .Where(t => !target.Tags.TryGetValue(t.Key, out var value) || value != t.Value)
-            .ToDictionary(t => t.Key, t => t.Value);
-        if (missingTags.Count > 0)
-        {
-            await images.CreateTagsAsync(region, [target.ImageId, .. target.Snapshots.Select(s => s.SnapshotId)], missingTags, cancellationToken);
-        }
-
+    private async Task<CopyOutcome> CompleteAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
-        var finished = notes.Aggregate(job, (j, note) => j.WithNote(note));
-        if (!await MoveAsync(job, finished.MoveTo(CopyJobState.Available, now) with { CompletedAt = now, LastError = null }, cancellationToken))
+        var finished = job.WithNotes(notes).MoveTo(CopyJobState.Available, now) with { CompletedAt = now, LastError = null };
+        if (!await MoveAsync(job, finished, cancellationToken))
         {
             return CopyOutcome.Skipped;
         }
 
-        log.LogInformation("{Job} is available as {TargetImageId}", job.Key, target.ImageId);
+        log.LogInformation("{Job} is available as {TargetImageId}{Notes}", job.Key, target.ImageId, notes.Count == 0 ? "" : $" ({string.Join("; ", notes)})");
         return CopyOutcome.Finished;
     }
 
-    private async Task ApplyLaunchPermissionsAsync(string region, string imageId, IReadOnlyList<LaunchPermission> permissions, List<string> notes, CancellationToken cancellationToken)
+    /// <summary>The source's launch permissions on the copy, as far as the policy wants them and EC2 allows.</summary>
+    private async Task ShareAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        // Null: they could not be read when the copy was asked for (the job's notes say why).
+        var permissions = job.LaunchPermissions ?? [];
+        if (permissions.Contains(LaunchPermission.Public) && !policy.CopyPublicLaunchPermission)
+        {
+            notes.Add("the source is public; its copy is not (copyPublicLaunchPermission is off)");
+            permissions = [.. permissions.Where(p => p != LaunchPermission.Public)];
+        }
+
+        if (permissions.Contains(LaunchPermission.Public))
+        {
+            // Block public access for AMIs refuses Group=all on its own: share the rest whatever it answers.
+            await AddLaunchPermissionsAsync(target, [LaunchPermission.Public], "public launch permission (group all)", notes, cancellationToken);
+        }
+
+        var shared = permissions.Where(p => p != LaunchPermission.Public).ToList();
+        await AddLaunchPermissionsAsync(target, shared, $"launch permissions for {string.Join(", ", shared.Select(p => p.Value))}", notes, cancellationToken);
+    }
+
+    private async Task AddLaunchPermissionsAsync(ImageInfo target, List<LaunchPermission> permissions, string what, List<string> notes, CancellationToken cancellationToken)
     {
         if (permissions.Count == 0)
         {
@@ -88,54 +116,138 @@ public sealed class CopyFinisher(
 
         try
         {
-            await images.AddLaunchPermissionsAsync(region, imageId, permissions, cancellationToken);
+            await images.AddLaunchPermissionsAsync(target.Region, target.ImageId, permissions, cancellationToken);
         }
-        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused && permissions.Contains(LaunchPermission.Public))
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
-            // Block public access for AMIs refuses Group=all; share the rest and record it rather than loop.
-            notes.Add($"public launch permission (group all) refused in {region}: {e.Message}");
-            var shared = permissions.Where(p => p != LaunchPermission.Public).ToList();
-            if (shared.Count > 0)
-            {
-                await images.AddLaunchPermissionsAsync(region, imageId, shared, cancellationToken);
-            }
+            // Block public access, a copy encrypted with the AWS managed key (which EC2 cannot share), the 1,000-entity limit.
+            notes.Add($"{what} refused in {target.Region}: {e.Message}");
+        }
+    }
+
+    private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (job.SourceDeprecationTime is not { } deprecateAt || target.DeprecationTime == deprecateAt)
+        {
+            return;
+        }
+
+        if (deprecateAt <= clock.GetUtcNow())
+        {
+            // EnableImageDeprecation refuses a time in the past.
+            notes.Add($"deprecation not copied: the source was deprecated at {deprecateAt:u}, and EC2 takes no deprecation time in the past");
+            return;
+        }
+
+        try
+        {
+            await images.EnableDeprecationAsync(target.Region, target.ImageId, deprecateAt, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            notes.Add($"deprecation at {deprecateAt:u} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>The job's tags on the copy and its snapshots; those already there (given at creation) are not written again.</summary>
+    private async Task TagAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var missing = job.Tags
+            .Where(t => !target.Tags.TryGetValue(t.Key, out var value) || value != t.Value)
+            .ToDictionary(t => t.Key, t => t.Value);
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await images.CreateTagsAsync(target.Region, [target.ImageId, .. target.Snapshots.Select(s => s.SnapshotId)], missing, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            // TagLimitExceeded: others tagged the copy meanwhile.
+            notes.Add($"tags {string.Join(", ", missing.Keys)} refused: {e.Message}");
         }
     }
 
     private async Task<CopyOutcome> RetryOrFailAsync(CopyJob job, string reason, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (job.Attempt < policy.Retries.MaxAttempts)
+        if (job.Attempt >= policy.Retries.MaxAttempts)
         {
-            var retry = job.MoveTo(CopyJobState.Waiting, now) with
-            {
-                Attempt = job.Attempt + 1,
-                TargetImageId = null,
-                FailedImageId = job.TargetImageId,
-                ClaimedAt = null,
-                CopyStartedAt = null,
-                NotBefore = now + policy.Retries.DelayAfter(job.Attempt),
-                LastError = reason,
-            };
-            if (!await MoveAsync(job, retry.WithNote($"attempt {job.Attempt} failed: {reason}"), cancellationToken))
-            {
-                return CopyOutcome.Skipped;
-            }
-
-            log.LogWarning("{Job} attempt {Attempt} failed ({Reason}); retrying after {NotBefore}", job.Key, job.Attempt, reason, retry.NotBefore);
-            return CopyOutcome.Retried;
+            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason} (after {job.Attempt} attempts)", cancellationToken);
         }
 
-        // Nothing will retry it: remove the failed image now rather than leave it and its partial snapshots behind.
-        await images.DeregisterImageAsync(job.Key.DestinationRegion, job.TargetImageId!, cancellationToken);
-        if (!await MoveAsync(job, job.MoveTo(CopyJobState.Failed, now) with { CompletedAt = now, LastError = $"{reason} (after {job.Attempt} attempts)" }, cancellationToken))
+        var retry = job.MoveTo(CopyJobState.Waiting, now) with
+        {
+            Attempt = job.Attempt + 1,
+            TargetImageId = null,
+            ImageToRemove = job.TargetImageId,
+            ClaimedAt = null,
+            CopyStartedAt = null,
+            NotBefore = now + policy.Retries.DelayAfter(job.Attempt),
+            WaitingSince = now,
+            LastError = reason,
+        };
+        if (!await MoveAsync(job, retry.WithNote($"attempt {job.Attempt} failed: {reason}"), cancellationToken))
         {
             return CopyOutcome.Skipped;
         }
 
-        log.LogError("{Job} failed for good after {Attempt} attempts: {Reason}", job.Key, job.Attempt, reason);
-        return CopyOutcome.Failed;
+        log.LogWarning("{Job} attempt {Attempt} failed ({Reason}); retrying after {NotBefore}", job.Key, job.Attempt, reason, retry.NotBefore);
+        return CopyOutcome.Retried;
     }
+
+    /// <summary>
+    /// Ends the job (its slots released) with the reason; an image it leaves behind (<see cref="CopyJob.ImageToRemove"/>) is removed
+    /// right after, or by the poller's cleanup if this worker dies first: the job is recorded first, so no other worker meets a
+    /// copy that vanished without its reason.
+    /// </summary>
+    public async Task<CopyOutcome> EndAsync(CopyJob job, CopyJobState end, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var ended = job.MoveTo(end, now) with { CompletedAt = now, LastError = reason };
+        if (!await MoveAsync(job, ended, cancellationToken))
+        {
+            return CopyOutcome.Skipped;
+        }
+
+        if (end == CopyJobState.Failed)
+        {
+            log.LogError("{Job} failed for good: {Reason}", job.Key, reason);
+        }
+        else
+        {
+            log.LogWarning("{Job} ended {State}: {Reason}", job.Key, end, reason);
+        }
+
+        if (ended.ImageToRemove is not null)
+        {
+            await CleanUpAsync(ended with { Version = job.Version + 1 }, cancellationToken);
+        }
+
+        return end == CopyJobState.Failed ? CopyOutcome.Failed : CopyOutcome.Cancelled;
+    }
+
+    /// <summary>Deregisters the image an ended job left behind, with its snapshots, then forgets it.</summary>
+    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) =>
+        steps.RunAsync(ended, JobStep.CleanUp, async () =>
+        {
+            await images.DeregisterImageAsync(ended.Key.DestinationRegion, ended.ImageToRemove!, cancellationToken);
+            log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, ended.ImageToRemove);
+            return await MoveAsync(ended, ended with { ImageToRemove = null, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
+                ? CopyOutcome.CleanedUp
+                : CopyOutcome.Skipped;
+        }, async (j, why) =>
+        {
+            log.LogError("{Job}: {ImageId} is left in {Destination}: {Reason}", j.Key, j.ImageToRemove, j.Key.DestinationRegion, why);
+            return await MoveAsync(j, j.WithNote($"{j.ImageToRemove} could not be deregistered and is left behind: {why}") with
+            {
+                ImageToRemove = null,
+                UpdatedAt = clock.GetUtcNow(),
+            }, cancellationToken) ? CopyOutcome.CleanedUp : CopyOutcome.Skipped;
+        }, CopyOutcome.StepFailed, cancellationToken);
 
     private async Task<bool> MoveAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
     {
@@ -149,12 +261,26 @@ public sealed class CopyFinisher(
     }
 }
 
+public static class CopyOutcomes
+{
+    /// <summary>Whether a copying job that had this outcome gave its slots back.</summary>
+    public static bool ReleasedSlots(this CopyOutcome outcome) =>
+        outcome is CopyOutcome.Finished or CopyOutcome.Retried or CopyOutcome.Failed or CopyOutcome.Cancelled;
+}
+
 public enum CopyOutcome
 {
     StillCopying,
     Finished,
     Retried,
     Failed,
+    Cancelled,
+
+    /// <summary>An ended job's leftover image was removed (or given up on).</summary>
+    CleanedUp,
+
+    /// <summary>The step raised an error, recorded on the job; the next pass tries again.</summary>
+    StepFailed,
 
     /// <summary>Another worker moved the job first.</summary>
     Skipped,

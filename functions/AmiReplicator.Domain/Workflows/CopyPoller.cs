@@ -20,17 +20,31 @@ public sealed record PollerOptions
 
     /// <summary>Most jobs read per destination and state in one run.</summary>
     public int PageSize { get; init; } = 1000;
+
+    /// <summary>Passes in a row a job's step may fail before the job is ended with what could not be done (about 10 minutes on the default schedule).</summary>
+    public int MaxStepFailures { get; init; } = 10;
+
+    /// <summary>
+    /// How often a poller publishes each destination's OldestWaitingJobAgeSeconds (one read per source region): within every
+    /// period of the alarm that watches it, whatever the schedule.
+    /// </summary>
+    public TimeSpan OldestWaitingEvery { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
 /// The scheduled pass, per destination: confirms copies in flight and moves them on, repairs what dead workers left
-/// (claims that never reached EC2, counters that disagree with the jobs), then starts waiting work.
+/// (claims that never reached EC2, images left behind, counters that disagree with the jobs), then starts waiting work, or
+/// cancels it where the destination has left the policy. Each part goes on when another fails, and within each part one
+/// job's error stays with that job.
 /// </summary>
 public sealed class CopyPoller(
     ICopyJobStore store,
     IImageGateway images,
     CopyStarter starter,
     CopyFinisher finisher,
+    CounterReconciler reconciler,
+    JobSteps steps,
+    SourceSweep? sweep,
     ReplicationPolicy policy,
     PollerOptions options,
     IMetrics metrics,
@@ -40,91 +54,226 @@ public sealed class CopyPoller(
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
     {
         var report = new PollReport();
-        var counters = await store.ListCountersAsync(cancellationToken);
-        foreach (var region in policy.Destinations.Select(d => d.Region)
-            .Concat(counters.Select(c => c.Scope.DestinationRegion)).Distinct())
+        var slots = new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+        foreach (var region in slots.Destinations.ToList())
         {
-            try
-            {
-                var holding = await CheckCopiesAsync(region, report, cancellationToken);
-                await ReconcileCountersAsync(counters.Where(c => c.Scope.DestinationRegion == region), holding, report, cancellationToken);
-                var (started, oldestWaiting) = await starter.StartWaitingAsync(region, options.PageSize, cancellationToken);
-                report.Started += started;
-                var age = oldestWaiting is { } oldest ? Math.Max(0, (clock.GetUtcNow() - oldest).TotalSeconds) : 0;
-                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, age, region);
-                if (report.OldestWaiting is null || oldestWaiting < report.OldestWaiting)
-                {
-                    report.OldestWaiting = oldestWaiting;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // One region's trouble must not stop the others; the run still ends in error so it is seen.
-                log.LogError(e, "Polling {Destination} failed", region);
-                report.Errors.Add($"{region}: {e.Message}");
-            }
+            await PollDestinationAsync(region, slots, report, cancellationToken);
+        }
+
+        if (sweep is not null)
+        {
+            await PartAsync("source regions", "sweeping", report, async () => report.Swept += await sweep.RunIfDueAsync(cancellationToken));
         }
 
         return report;
     }
 
-    /// <summary>Moves copying jobs on and repeats stale claims; answers the jobs that held a slot when listed.</summary>
-    private async Task<IReadOnlyList<CopyJob>> CheckCopiesAsync(string region, PollReport report, CancellationToken cancellationToken)
+    private async Task PollDestinationAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        var copying = await store.ListActiveAsync(region, CopyJobState.Copying, options.PageSize, cancellationToken);
+        IReadOnlyList<CopyJob> active = [];
+        await PartAsync(region, "checking copies", report, async () =>
+        {
+            active = await store.ListActiveAsync(region, options.PageSize, cancellationToken);
+            await CheckCopiesAsync(region, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
+        });
+        await PartAsync(region, "repairing claims", report, () =>
+            RepairClaimsAsync(region, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
+        await PartAsync(region, "removing images left behind", report, async () =>
+        {
+            foreach (var job in active.Where(j => j.State.IsTerminal()))
+            {
+                report.Count(await finisher.CleanUpAsync(job, cancellationToken));
+            }
+        });
+        await PartAsync(region, "reconciling counters", report, async () =>
+        {
+            var repairs = await reconciler.ReconcileAsync(region, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
+            if (repairs > 0)
+            {
+                // Start waiting work from the counters as repaired, not as they were read.
+                slots.Update((await store.ListCountersAsync(cancellationToken)).Where(c => c.Scope.DestinationRegion == region));
+                report.Repaired += repairs;
+            }
+        });
+
+        var open = policy.FindOpenDestination(region) is not null;
+        await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
+        {
+            if (open)
+            {
+                report.Started += (await starter.StartWaitingAsync(region, slots, [], cancellationToken)).Count;
+            }
+            else
+            {
+                await CancelWaitingAsync(region, slots, report, cancellationToken);
+            }
+
+            if (!IsOldestWaitingDue(region))
+            {
+                return;
+            }
+
+            // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
+            var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
+                .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
+                .Min();
+            metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
+            if (report.OldestWaiting is null || oldest < report.OldestWaiting)
+            {
+                report.OldestWaiting = oldest;
+            }
+        });
+        metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
+        metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
+    }
+
+    private readonly Dictionary<string, DateTimeOffset> _oldestWaitingPublished = new(StringComparer.Ordinal);
+
+    private bool IsOldestWaitingDue(string region)
+    {
+        var now = clock.GetUtcNow();
+        lock (_oldestWaitingPublished)
+        {
+            if (_oldestWaitingPublished.TryGetValue(region, out var last) && now - last < options.OldestWaitingEvery)
+            {
+                return false;
+            }
+
+            _oldestWaitingPublished[region] = now;
+            return true;
+        }
+    }
+
+    /// <summary>One part of a destination's pass; its error is logged and reported, and the pass goes on with the next part.</summary>
+    private async Task PartAsync(string region, string part, PollReport report, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Polling {Destination}: {Part} failed", region, part);
+            report.Errors.Add($"{region}: {part}: {e.Message}");
+        }
+    }
+
+    /// <summary>Moves copying jobs on from what EC2 says of their targets; the slots they give back are free for waiting work.</summary>
+    private async Task CheckCopiesAsync(string region, IReadOnlyList<CopyJob> copying, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
         foreach (var batch in copying.Chunk(options.DescribeBatchSize))
         {
-            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.TargetImageId!).ToList(), cancellationToken);
-            foreach (var job in batch)
+            foreach (var (job, target) in await DescribeTargetsAsync(region, batch, report, cancellationToken))
             {
-                report.Count(await finisher.AdvanceAsync(job, found.GetValueOrDefault(job.TargetImageId!), cancellationToken));
+                var outcome = await finisher.AdvanceAsync(job, target, cancellationToken);
+                report.Count(outcome);
+                if (outcome.ReleasedSlots())
+                {
+                    slots.Released(job.Key);
+                }
             }
         }
-
-        var claimed = await store.ListActiveAsync(region, CopyJobState.Claimed, options.PageSize, cancellationToken);
-        foreach (var job in claimed.Where(j => clock.GetUtcNow() - j.UpdatedAt >= options.StaleClaimAfter))
-        {
-            log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
-            await starter.CallCopyImageAsync(job, cancellationToken);
-            report.Repaired++;
-        }
-
-        return [.. copying, .. claimed];
     }
 
     /// <summary>
-    /// A counter must list exactly the jobs that hold its slots. The index the jobs were listed from lags, so every
-    /// suspect is read again (consistently) and the repair is written only if that job has not changed since.
+    /// Repeats CopyImage, with the same token, for claims that never reached EC2 (their worker died) or that wait for the end of
+    /// back-pressure. While the destination backs off no CopyImage goes there, and one that meets EC2's limit again ends the repairs.
     /// </summary>
-    private async Task ReconcileCountersAsync(IEnumerable<SlotCounter> counters, IReadOnlyList<CopyJob> listedHolding, PollReport report, CancellationToken cancellationToken)
+    private async Task RepairClaimsAsync(string region, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        foreach (var counter in counters)
+        var now = clock.GetUtcNow();
+        foreach (var job in claimed.Where(j => j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter))
         {
-            var expected = listedHolding.Select(j => j.Key).Where(counter.Scope.Covers).ToHashSet();
-            var suspects = counter.Holders.Except(expected).Concat(expected.Except(counter.Holders));
-            var repaired = false;
-            foreach (var key in suspects)
+            if (slots.BacksOffAt(region, clock.GetUtcNow()))
             {
-                var job = await store.GetAsync(key, cancellationToken);
-                var holds = job?.State.HoldsSlot() == true;
-                if (holds == counter.Holders.Contains(key))
-                {
-                    continue;
-                }
-
-                if (await store.RepairHolderAsync(counter.Scope, key, job, cancellationToken))
-                {
-                    log.LogWarning("Repaired counter {Counter}: {Job} ({State}) {Change}", counter.Scope, key,
-                        job?.State.ToString() ?? "no such job", holds ? "was missing from its holders" : "held a slot it should not");
-                    report.Repaired++;
-                    repaired = true;
-                }
+                return;
             }
 
-            if (!repaired && counter.InFlight != counter.Holders.Count && await store.RepairInFlightAsync(counter, cancellationToken))
+            if (job.NotBefore is null)
             {
-                log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders", counter.Scope, counter.InFlight, counter.Holders.Count);
+                log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
+                metrics.Record(ReplicatorMetrics.Repairs, 1, region);
                 report.Repaired++;
+            }
+            else
+            {
+                log.LogInformation("{Job}: the destination's back-off is over; calling CopyImage again with its token", job.Key);
+            }
+
+            switch (await starter.CallCopyImageAsync(job, cancellationToken))
+            {
+                case StartOutcome.Started:
+                    report.Started++;
+                    break;
+                case StartOutcome.Ended:
+                    slots.Released(job.Key);
+                    break;
+                case StartOutcome.BackPressure:
+                    slots.BackedOff(region, clock.GetUtcNow() + CopyStarter.BackPressureDelay);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The targets of a batch in one DescribeImages call. If the call fails, each job's target is read on its own, so that one
+    /// bad job (a malformed id, say) holds back no other; a job whose read fails has that recorded and is left for the next pass.
+    /// </summary>
+    private async Task<IReadOnlyList<(CopyJob Job, ImageInfo? Target)>> DescribeTargetsAsync(string region, CopyJob[] batch, PollReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.TargetImageId!).ToList(), cancellationToken);
+            return batch.Select(j => (j, found.GetValueOrDefault(j.TargetImageId!))).ToList();
+        }
+        catch (ImageServiceException e)
+        {
+            log.LogWarning("DescribeImages for {Count} copies in {Destination} failed ({Error}); reading them one by one", batch.Length, region, e.Message);
+        }
+
+        var described = new List<(CopyJob, ImageInfo?)>();
+        foreach (var job in batch)
+        {
+            var read = await steps.RunAsync(job, JobStep.CheckCopy,
+                async () => (Ok: true, Image: await images.DescribeImageAsync(region, job.TargetImageId!, cancellationToken)),
+                async (j, why) =>
+                {
+                    report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));
+                    return (Ok: false, Image: (ImageInfo?)null);
+                },
+                (Ok: false, Image: (ImageInfo?)null), cancellationToken);
+            if (read.Ok)
+            {
+                described.Add((job, read.Image));
+            }
+        }
+
+        return described;
+    }
+
+    /// <summary>
+    /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
+    /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
+    /// </summary>
+    private async Task CancelWaitingAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        var reason = policy.FindDestination(region) is null
+            ? $"destination {region} is no longer in the replication policy"
+            : $"destination {region} is draining (drain: true in the policy)";
+        foreach (var source in slots.SourcesOf(region))
+        {
+            foreach (var job in await store.ListWaitingAsync(region, source, readyBy: null, options.PageSize, cancellationToken))
+            {
+                try
+                {
+                    report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, reason, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Only a write, and writes fail when the store does: the next pass cancels it.
+                    log.LogError(e, "Cancelling {Job} failed", job.Key);
+                    report.Errors.Add($"{region}: cancelling {job.Key}: {e.Message}");
+                }
             }
         }
     }
@@ -137,10 +286,16 @@ public sealed class PollReport
     public int Finished { get; set; }
     public int Retried { get; set; }
     public int Failed { get; set; }
+    public int Cancelled { get; set; }
+    public int CleanedUp { get; set; }
+    public int StepFailures { get; set; }
     public int Repaired { get; set; }
     public int Started { get; set; }
 
-    /// <summary>When the oldest job still waiting after the pass was created (null: none waits).</summary>
+    /// <summary>Requests the sweep sent for selected AMIs that had no job.</summary>
+    public int Swept { get; set; }
+
+    /// <summary>Since when the longest-waiting job left waiting after the pass has waited for its attempt (null: none waits).</summary>
     public DateTimeOffset? OldestWaiting { get; set; }
 
     public List<string> Errors { get; } = [];
@@ -153,9 +308,13 @@ public sealed class PollReport
             case CopyOutcome.Finished: Finished++; break;
             case CopyOutcome.Retried: Retried++; break;
             case CopyOutcome.Failed: Failed++; break;
+            case CopyOutcome.Cancelled: Cancelled++; break;
+            case CopyOutcome.CleanedUp: CleanedUp++; break;
+            case CopyOutcome.StepFailed: StepFailures++; break;
         }
     }
 
     public override string ToString() =>
-        $"finished {Finished}, still copying {StillCopying}, started {Started}, retried {Retried}, failed {Failed}, repaired {Repaired}, errors {Errors.Count}";
+        $"finished {Finished}, still copying {StillCopying}, started {Started}, retried {Retried}, failed {Failed}, cancelled {Cancelled}, "
+        + $"cleaned up {CleanedUp}, step failures {StepFailures}, repaired {Repaired}, swept {Swept}, errors {Errors.Count}";
 }

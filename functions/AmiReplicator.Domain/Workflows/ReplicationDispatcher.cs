@@ -11,25 +11,29 @@ public sealed class ReplicationDispatcher(
     IImageGateway images,
     CopyStarter starter,
     CopyFinisher finisher,
-    PollerOptions options,
     ReplicationPolicy policy,
     string ownAccountId,
     TimeProvider clock,
     ILogger<ReplicationDispatcher> log)
 {
+    /// <summary>A new view of the slots for one invocation, read the first time a message needs it.</summary>
+    public InvocationSlots NewInvocation() => new(store, policy);
+
     /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
-    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, CancellationToken cancellationToken)
+    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, InvocationSlots slots, CancellationToken cancellationToken)
     {
+        // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
+        var destinations = DestinationsFor(request);
         var source = await images.DescribeImageAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
-        return await ReplicateAsync(source, request, cancellationToken);
+        return await ReplicateAsync(source, request, destinations, slots, cancellationToken);
     }
 
     /// <summary>
     /// An AMI became available or failed. One of the replicator's own copies finishes its job at once (and frees its
     /// slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy.
     /// </summary>
-    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, CancellationToken cancellationToken)
+    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, InvocationSlots slots, CancellationToken cancellationToken)
     {
         var image = await images.DescribeImageAsync(change.Region, change.ImageId, cancellationToken);
         if (image is null)
@@ -41,11 +45,11 @@ public sealed class ReplicationDispatcher(
 
         if (OwnCopyJobKey(image) is { } key)
         {
-            return await FinishOwnCopyAsync(key, image, cancellationToken);
+            return await FinishOwnCopyAsync(key, image, slots, cancellationToken);
         }
 
         return change.IsAvailable
-            ? await ReplicateAsync(image, change.AsRequest(), cancellationToken)
+            ? await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), slots, cancellationToken)
             : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
     }
 
@@ -63,120 +67,209 @@ public sealed class ReplicationDispatcher(
             : null;
     }
 
-    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, CancellationToken cancellationToken)
+    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, InvocationSlots slots, CancellationToken cancellationToken)
     {
         var job = await store.GetAsync(key, cancellationToken);
         if (job is null || job.TargetImageId != copy.ImageId)
         {
             // EC2 names a source on every copy, also those others made: only a job's own target is ours.
-            return ProvenanceTags.IsReplicatorCopy(copy.Tags)
-                ? DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again")
-                : await ReplicateAsync(copy, new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event), cancellationToken);
+            if (ProvenanceTags.IsReplicatorCopy(copy.Tags))
+            {
+                return DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again");
+            }
+
+            var request = new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event);
+            return await ReplicateAsync(copy, request, DestinationsFor(request), slots, cancellationToken);
         }
 
-        if (job.State == CopyJobState.Copying)
+        if (job.State != CopyJobState.Copying)
         {
-            var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
-            var (started, _) = await starter.StartWaitingAsync(key.DestinationRegion, options.PageSize, cancellationToken);
-            log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
+            return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, which is {job.State} already; copies are never replicated again");
         }
 
-        return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key}, now {(await store.GetAsync(key, cancellationToken))?.State}; copies are never replicated again");
+        // A finishing step that fails is recorded on the job and retried by the poller: the event itself has been handled.
+        var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
+        var started = 0;
+        if (outcome.ReleasedSlots() && policy.FindOpenDestination(key.DestinationRegion) is not null)
+        {
+            // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass. The copy's own
+            // pair goes first (no counter read needed for that); only if it has nothing ready are the counters read for another pair.
+            slots.Released(key);
+            started = (await starter.StartWaitingAsync(key.DestinationRegion, slots.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
+            if (started == 0 && slots.Loaded is null
+                && !starter.NothingWaitsFrom(key.DestinationRegion, policy.SourceRegions.Where(s => s != key.DestinationRegion)))
+            {
+                started = (await starter.StartWaitingAsync(key.DestinationRegion, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+            }
+        }
+
+        log.LogInformation("Event for {TargetImageId}: {Job} {Outcome}; {Started} waiting jobs started", copy.ImageId, key, outcome, started);
+        return DispatchReport.Ignored($"{copy.ImageId} is the replicator's copy for {key} ({outcome}); copies are never replicated again");
     }
 
-    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, CancellationToken cancellationToken)
+    private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, List<Destination> destinations,
+        InvocationSlots slots, CancellationToken cancellationToken)
     {
         if (ProvenanceTags.IsReplicatorCopy(source.Tags))
         {
             return DispatchReport.Ignored($"{source.ImageId} is a copy made by the replicator (from {source.Tags[ProvenanceTags.SourceImageId]}); copies are never replicated again");
         }
 
-        if (source.State != ImageState.Available)
+        switch (source.State)
         {
-            throw new RequestFailedException($"source AMI {source.ImageId} is {source.State}, not available yet", permanent: false);
+            case ImageState.Available:
+                break;
+            case ImageState.Pending:
+                throw new RequestFailedException($"source AMI {source.ImageId} is pending, not available yet", permanent: false);
+            case ImageState.Disabled:
+                throw new RequestFailedException($"source AMI {source.ImageId} in {source.Region} is disabled: EC2 copies only available AMIs; "
+                    + "enable it (EnableImage) and ask again", permanent: true);
+            default:
+                throw new RequestFailedException($"source AMI {source.ImageId} in {source.Region} is {source.State.ToString().ToLowerInvariant()}: there is nothing to copy", permanent: true);
         }
 
-        if (request.Origin == RequestOrigin.Event && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
+        if (request.Origin.IsSelected() && policy.SourceRegions.Count > 0 && !policy.SourceRegions.Contains(source.Region))
         {
             return DispatchReport.Ignored($"{source.ImageId} is in {source.Region}, which is not one of the policy's source regions");
         }
 
-        if (request.Origin == RequestOrigin.Event && policy.Selection.Excludes(source, ownAccountId) is { } exclusion)
+        if (request.Origin.IsSelected() && policy.Selection.Excludes(source, ownAccountId) is { } exclusion)
         {
             return DispatchReport.Ignored($"{source.ImageId} is not selected by the policy: {exclusion}");
         }
 
-        var jobs = new List<CopyJob>();
-        foreach (var destination in DestinationsFor(request))
+        if (destinations.Count == 0)
         {
-            jobs.Add(await RecordAndStartAsync(source, destination, request, cancellationToken));
+            return new DispatchReport([], null);
         }
 
-        return new DispatchReport(jobs, null);
-    }
-
-    private IEnumerable<Destination> DestinationsFor(ReplicationRequest request)
-    {
-        var asked = request.Destinations ?? policy.Destinations.Select(d => d.Region).ToList();
-        foreach (var region in asked.Distinct())
+        var now = clock.GetUtcNow();
+        var sharing = await ReadSharingAsync(source, cancellationToken);
+        var recorded = await store.CreateAllIfAbsentAsync(
+            [.. destinations.Select(d => CopyRules.NewJob(source, d, policy, request, ownAccountId, sharing, now))], cancellationToken);
+        var jobs = new List<CopyJob>();
+        foreach (var ((job, created), destination) in recorded.Zip(destinations))
         {
-            var destination = policy.FindDestination(region)
-                ?? throw new RequestFailedException($"destination {region} is not in the replication policy", permanent: true);
-            if (region != request.SourceRegion)
+            if (created)
             {
-                yield return destination;
+                log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
+                jobs.Add(job);
+            }
+            else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, cancellationToken) is { } why)
+            {
+                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, why, now, cancellationToken) ?? job);
+            }
+            else
+            {
+                jobs.Add(job);
             }
         }
+
+        // Each new job starts now if its destination and pair have room and no older job of its pair waits for it.
+        var ready = jobs.Where(j => j.State == CopyJobState.Waiting && j.IsReadyAt(now)).ToList();
+        var started = new HashSet<CopyJobKey>();
+        foreach (var destination in ready.GroupBy(j => j.Key.DestinationRegion))
+        {
+            var view = await slots.GetAsync(cancellationToken);
+            started.UnionWith((await starter.StartWaitingAsync(destination.Key, view, [.. destination], cancellationToken)).Select(j => j.Key));
+        }
+
+        return new DispatchReport([.. jobs.Select(j => started.Contains(j.Key) ? j with { State = CopyJobState.Copying } : j)], null);
     }
 
-    private async Task<CopyJob> RecordAndStartAsync(ImageInfo source, Destination destination, ReplicationRequest request, CancellationToken cancellationToken)
+    /// <summary>The source's launch permissions, read once for all its destinations; only the owner of an AMI may read them.</summary>
+    private async Task<SourceSharing> ReadSharingAsync(ImageInfo source, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var (job, created) = await store.CreateIfAbsentAsync(
-            CopyRules.NewJob(source, destination, policy, request, ownAccountId, now), cancellationToken);
-        if (created)
+        if (source.OwnerId != ownAccountId)
         {
-            log.LogInformation("Recorded {Job} as {State}{Error}", job.Key, job.State, job.LastError is null ? "" : $": {job.LastError}");
-        }
-        else if (job.State == CopyJobState.Failed && request.Origin == RequestOrigin.Manual)
-        {
-            job = await RetryFailedAsync(job, source, destination, request, now, cancellationToken) ?? job;
+            // EC2 answers AuthFailure to DescribeImageAttribute on an image the account does not own: whom the owner shares it with is theirs to know.
+            return SourceSharing.NotReadable($"the source belongs to account {source.OwnerId}, and only its owner can read them");
         }
 
-        if (job.State == CopyJobState.Waiting && (job.NotBefore is null || job.NotBefore <= now))
+        try
         {
-            await starter.TryStartAsync(job, cancellationToken);
-            job = await store.GetAsync(job.Key, cancellationToken) ?? job;
+            return SourceSharing.Read(await images.GetLaunchPermissionsAsync(source.Region, source.ImageId, cancellationToken));
         }
-
-        return job;
+        catch (ImageServiceException e) when (e.Kind is Ec2ErrorKind.Refused or Ec2ErrorKind.NotFound)
+        {
+            return SourceSharing.NotReadable($"the source's could not be read ({e.Message})");
+        }
     }
 
-    private async Task<CopyJob?> RetryFailedAsync(CopyJob failed, ImageInfo source, Destination destination, ReplicationRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The destinations a request asks for, all in the policy (else nothing is done), the source region left out.</summary>
+    private List<Destination> DestinationsFor(ReplicationRequest request)
     {
-        // Planned afresh: the source or the policy may have changed since the failure, and a refusal is checked again.
-        var retry = CopyRules.NewJob(source, destination, policy, request, ownAccountId, now) with
+        var asked = (request.Destinations ?? policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region).ToList())
+            .Distinct().Where(r => r != request.SourceRegion).ToList();
+        if (asked.Count == 0 && request.Destinations is not null)
         {
-            Version = failed.Version,
-            Attempt = failed.Attempt + 1,
-            CreatedAt = failed.CreatedAt,
-            Notes = [.. failed.Notes, $"retried by {request.RequestedBy} after: {failed.LastError}"],
+            throw new RequestFailedException($"the only destination asked, {request.SourceRegion}, is the source's own region: there is nothing to copy", permanent: true);
+        }
+
+        var outside = asked.Where(r => policy.FindOpenDestination(r) is null).ToList();
+        if (outside.Count > 0)
+        {
+            throw new RequestFailedException(
+                $"{(outside.Count == 1 ? "destination" : "destinations")} {string.Join(", ", outside)} {(outside.Count == 1 ? "is" : "are")} not in the replication policy "
+                + $"or draining (it copies to: {string.Join(", ", policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region))}); nothing was done", permanent: true);
+        }
+
+        return [.. asked.Select(r => policy.FindOpenDestination(r)!)];
+    }
+
+    /// <summary>Why a job asked for again by hand starts over: it failed, was cancelled, or its copy is gone. Null: it stands as it is.</summary>
+    private async Task<string?> WhyAgainAsync(CopyJob job, CancellationToken cancellationToken) => job.State switch
+    {
+        CopyJobState.Failed => $"it had failed: {job.LastError}",
+        CopyJobState.Cancelled => $"it had been cancelled: {job.LastError}",
+        CopyJobState.Available when job.TargetImageId is { } target
+            && await images.DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
+            => $"its copy {target} was deregistered",
+        _ => null,
+    };
+
+    private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing,
+        string why, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
+        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, now);
+        var retry = again with
+        {
+            Version = ended.Version,
+            Attempt = ended.Attempt + 1,
+            CreatedAt = ended.CreatedAt,
+            Notes = [.. ended.Notes, $"asked again by {request.RequestedBy}: {why}", .. again.Notes],
         };
-        var result = await store.TransitionAsync(failed, retry, policy.BudgetFor(failed.Key.DestinationRegion), cancellationToken);
-        log.LogInformation("Manual retry of {Job}: {Status}", failed.Key, result.Status);
+        var result = await store.TransitionAsync(ended, retry, policy.BudgetFor(ended.Key.DestinationRegion), cancellationToken);
+        log.LogInformation("{Job} asked again by {RequestedBy} ({Why}): {Status}", ended.Key, request.RequestedBy, why, result.Status);
         return result.Job;
     }
 }
 
-/// <summary>What a request led to: its jobs as stored, or why it was ignored.</summary>
+/// <summary>What a request led to: its jobs (those EC2 accepted a copy for shown as copying), or why it was ignored.</summary>
 public sealed record DispatchReport(IReadOnlyList<CopyJob> Jobs, string? IgnoredBecause)
 {
     public static DispatchReport Ignored(string reason) => new([], reason);
 }
 
-/// <summary>A request that cannot be handled now; the message is redelivered and, if it keeps failing, ends in the DLQ.</summary>
+/// <summary>A request that cannot be handled now: redelivered when a later delivery may succeed, dead-lettered at once when none can.</summary>
 public sealed class RequestFailedException(string message, bool permanent) : Exception(message)
 {
-    /// <summary>True when repeating will not help (the message is bound for the DLQ); false when a later delivery may succeed.</summary>
+    /// <summary>True when repeating will not help (the message goes to the DLQ with its reason); false when a later delivery may succeed.</summary>
     public bool Permanent { get; } = permanent;
+}
+
+/// <summary>One dispatcher invocation's view of the slots, read the first time a message of the batch needs it.</summary>
+public sealed class InvocationSlots(ICopyJobStore store, ReplicationPolicy policy)
+{
+    private SlotView? _view;
+
+    public async Task<SlotView> GetAsync(CancellationToken cancellationToken) =>
+        _view ??= new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+
+    /// <summary>The view, if this invocation has read it already.</summary>
+    public SlotView? Loaded => _view;
+
+    /// <summary>A job of this invocation gave its slots back; a view read before that learns it (one read after sees it anyway).</summary>
+    public void Released(CopyJobKey key) => _view?.Released(key);
 }

@@ -96,7 +96,7 @@ public sealed class Chaos(int seed, ChaosRates rates) : IFaultInjector
                 throw new InternalServerErrorException($"simulated DynamoDB error {phase.ToString().ToLowerInvariant()} {method}");
             case Fault.Error:
                 Interlocked.Increment(ref _gatewayErrors);
-                throw new ImageServiceException("RequestLimitExceeded", $"simulated: the SDK's retries ran out {phase.ToString().ToLowerInvariant()} {method}");
+                throw new ImageServiceException(Ec2ErrorKind.Transient, "RequestLimitExceeded", $"simulated: the SDK's retries ran out {phase.ToString().ToLowerInvariant()} {method}");
         }
     }
 

@@ -28,6 +28,21 @@ public sealed class FaultyImageGateway(IImageGateway inner, IFaultInjector fault
     public Task DeregisterImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(DeregisterImageAsync), "", () => Done(inner.DeregisterImageAsync(region, imageId, cancellationToken)));
 
+    public async IAsyncEnumerable<ImageInfo> ListAvailableImagesAsync(string region, IReadOnlyCollection<string> owners, IReadOnlyCollection<string> namePatterns,
+        IReadOnlyDictionary<string, string> tags, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The listing as one call: a fault strikes before it or after all of it.
+        var listed = await faults.AroundAsync(Port, nameof(ListAvailableImagesAsync), region,
+            () => inner.ListAvailableImagesAsync(region, owners, namePatterns, tags, cancellationToken).ToListAsync(cancellationToken).AsTask());
+        foreach (var image in listed)
+        {
+            yield return image;
+        }
+    }
+
+    public Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(FindOwnImageByNameAsync), region, () => inner.FindOwnImageByNameAsync(region, name, cancellationToken));
+
     public Task EnableDeprecationAsync(string region, string imageId, DateTimeOffset deprecateAt, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(EnableDeprecationAsync), "", () => Done(inner.EnableDeprecationAsync(region, imageId, deprecateAt, cancellationToken)));
 

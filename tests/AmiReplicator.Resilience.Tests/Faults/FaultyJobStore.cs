@@ -11,17 +11,38 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(GetAsync), "", () => inner.GetAsync(key, cancellationToken));
 
-    public Task<(CopyJob Job, bool Created)> CreateIfAbsentAsync(CopyJob job, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(CreateIfAbsentAsync), "", () => inner.CreateIfAbsentAsync(job, cancellationToken));
+    public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(GetManyAsync), "", () => inner.GetManyAsync(keys, cancellationToken));
+
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(TryStartSweepAsync), "", () => inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken));
+
+    public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CreateAllIfAbsentAsync), "", () => inner.CreateAllIfAbsentAsync(jobs, cancellationToken));
 
     public Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TransitionAsync), TransitionDetail(from, to), () => inner.TransitionAsync(from, to, budget, cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, CopyJobState state, int limit, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(ListActiveAsync), state.ToString(), () => inner.ListActiveAsync(destinationRegion, state, limit, cancellationToken));
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListActiveAsync), "", () => inner.ListActiveAsync(destinationRegion, limit, cancellationToken));
+
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListWaitingAsync), readyBy is null ? "all" : "ready",
+            () => inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken));
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
+
+    public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CreateCounterAsync), counter.Scope.SourceRegion is null ? "destination" : "pair",
+            () => inner.CreateCounterAsync(counter, cancellationToken));
+
+    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(BackOffAsync), "", async () =>
+        {
+            await inner.BackOffAsync(destinationRegion, until, cancellationToken);
+            return true;
+        });
 
     public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(RepairHolderAsync), job?.State.HoldsSlot() == true ? "add holder" : "remove holder",

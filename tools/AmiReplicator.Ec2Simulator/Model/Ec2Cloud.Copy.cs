@@ -39,6 +39,7 @@ internal sealed partial class Ec2Cloud
         }
 
         RequireEncryptedForKey(input.Encrypted, input.KmsKeyId);
+        ValidateDescription(input.Description);
         var tagSpecs = ValidateTagSpecifications(input.TagSpecifications);
         if (!_regions.TryGetValue(sourceRegionName, out var sourceRegion))
         {

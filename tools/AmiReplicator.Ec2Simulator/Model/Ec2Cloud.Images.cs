@@ -17,6 +17,7 @@ internal sealed partial class Ec2Cloud
         var region = Region(regionName);
         var name = input.Name ?? throw Ec2Errors.Missing("Name");
         ValidateName(region, name);
+        ValidateDescription(input.Description);
         var tagSpecs = ValidateTagSpecifications(input.TagSpecifications);
         var now = Now;
         var imageId = NewImageId();
@@ -297,6 +298,13 @@ internal sealed partial class Ec2Cloud
             ValidateLaunchPermission(entry);
         }
 
+        if (changes.Add.Any(entry => entry != LaunchPermissionEntry.Public)
+            && SnapshotsOf(image).Any(snapshot => snapshot.Encrypted && snapshot.KmsKeyId == region.DefaultKmsKeyArn))
+        {
+            // EC2's answer when the AMI's snapshots use the AWS managed key aws/ebs (hashicorp/packer#7410): that key cannot be shared.
+            throw new Ec2Exception("InvalidParameter", "Snapshots encrypted with the AWS Managed CMK can't be shared. Specify another snapshot.");
+        }
+
         if (region.BlockPublicAccess && changes.Add.Contains(LaunchPermissionEntry.Public))
         {
             // Wording as EC2 answers it (seen in hortonworks/cloudbreak-images#926).
@@ -480,6 +488,17 @@ internal sealed partial class Ec2Cloud
 
     [GeneratedRegex(@"^[a-zA-Z0-9()\[\] ./'@_-]{3,128}$")]
     private static partial Regex AmiNamePattern();
+
+    private const int MaxDescriptionLength = 255;
+
+    private static void ValidateDescription(string? description)
+    {
+        if (description is { Length: > MaxDescriptionLength })
+        {
+            throw Ec2Errors.InvalidValue(
+                $"Value ({description[..20]}...) for parameter description is invalid. Length exceeds maximum of {MaxDescriptionLength} characters.");
+        }
+    }
 
     private static void ValidateTags(IEnumerable<KeyValuePair<string, string>> tags)
     {

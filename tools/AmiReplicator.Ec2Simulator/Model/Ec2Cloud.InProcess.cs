@@ -135,6 +135,18 @@ internal sealed partial class Ec2Cloud
         Deregister(image, deleteSnapshots: image.State == ImageStates.Pending);
     });
 
+    /// <summary>A seeded pending image (one being baked by a pipeline) becomes available, with its state change event.</summary>
+    public void FinishPendingImage(string regionName, string imageId) => Run(() =>
+    {
+        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Pending || image.SourceImageId is not null)
+        {
+            throw new ArgumentException($"No seeded pending image {imageId} in {regionName}.", nameof(imageId));
+        }
+
+        image.State = ImageStates.Available;
+        RecordStateChange(image, Now);
+    });
+
     public IReadOnlyList<ImageInfo> Images(string regionName) => Run(() =>
         (IReadOnlyList<ImageInfo>)Region(regionName).Images.Values
             .OrderBy(image => image.CreationDate)

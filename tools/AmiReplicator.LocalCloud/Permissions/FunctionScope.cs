@@ -24,4 +24,14 @@ public static class FunctionScope
         await invocation();
         return true;
     });
+
+    /// <summary>
+    /// Runs <paramref name="call"/> as Lambda itself (an event source mapping receiving or deleting messages), not as the function
+    /// whose invocation may be on this call chain: the function's part of the contract does not hold it.
+    /// </summary>
+    public static async Task<T> RunAsLambdaAsync<T>(Func<Task<T>> call)
+    {
+        Function.Value = null;
+        return await call();
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
+using Amazon.SQS.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
@@ -27,11 +28,14 @@ public sealed class PermissionCheck : IDisposable
     private readonly string _tableName;
     private readonly Ec2Simulator.Ec2Simulator _simulator;
     private readonly HashSet<string> _destinations;
+    private readonly IReadOnlyDictionary<string, string> _queueScopes;
     private readonly ConcurrentDictionary<(string Function, AwsPermission Permission), int> _observed = new();
     private readonly ConcurrentQueue<string> _violations = new();
 
-    private PermissionCheck(PermissionContract contract, ReplicationPolicy policy, string tableName, Ec2Simulator.Ec2Simulator simulator)
+    private PermissionCheck(PermissionContract contract, ReplicationPolicy policy, string tableName, Ec2Simulator.Ec2Simulator simulator,
+        IReadOnlyDictionary<string, string> queueScopes)
     {
+        _queueScopes = queueScopes;
         _contract = contract;
         _policy = policy;
         _tableName = tableName;
@@ -39,11 +43,15 @@ public sealed class PermissionCheck : IDisposable
         _destinations = [.. policy.Destinations.Select(d => d.Region)];
     }
 
-    /// <summary>Checks the calls made on <paramref name="tableName"/> and <paramref name="simulator"/> from now on (clients made later).</summary>
+    /// <summary>
+    /// Checks the calls made on <paramref name="tableName"/>, <paramref name="simulator"/> and the queues of
+    /// <paramref name="queueScopes"/> (queue URL -> its <see cref="PermissionScope"/>) from now on (clients made later).
+    /// </summary>
     public static PermissionCheck Start(ReplicationPolicy policy, string tableName, Ec2Simulator.Ec2Simulator simulator,
-        PermissionContract? contract = null)
+        PermissionContract? contract = null, IReadOnlyDictionary<string, string>? queueScopes = null)
     {
-        var check = new PermissionCheck(contract ?? PermissionContract.Current, policy, tableName, simulator);
+        var check = new PermissionCheck(contract ?? PermissionContract.Current, policy, tableName, simulator,
+            queueScopes ?? new Dictionary<string, string>());
         PermissionRecorder.Register(check);
         return check;
     }
@@ -51,6 +59,8 @@ public sealed class PermissionCheck : IDisposable
     internal string TableName => _tableName;
 
     internal Uri Ec2Endpoint => _simulator.Endpoint;
+
+    internal IEnumerable<string> QueueUrls => _queueScopes.Keys;
 
     /// <summary>Every permission each function used, with how many calls needed it.</summary>
     public IReadOnlyDictionary<(string Function, AwsPermission Permission), int> Observed => _observed;
@@ -95,6 +105,7 @@ public sealed class PermissionCheck : IDisposable
         {
             "dynamodb" => DynamoDbNeeds(operation, request),
             "ec2" => Ec2Needs(operation, region, request),
+            "sqs" => [SqsNeeds(operation, request)],
             _ => [new AwsPermission($"{service}:{operation}", "*")],
         };
 
@@ -148,6 +159,14 @@ public sealed class PermissionCheck : IDisposable
                 yield return Table($"dynamodb:{operation}", request.GetType().GetProperty("TableName")?.GetValue(request) as string);
                 break;
         }
+    }
+
+    /// <summary>A batch send is authorised as <c>sqs:SendMessage</c>, on the queue the request names.</summary>
+    private AwsPermission SqsNeeds(string operation, AmazonWebServiceRequest request)
+    {
+        var queueUrl = request.GetType().GetProperty("QueueUrl")?.GetValue(request) as string;
+        var action = request is SendMessageBatchRequest ? "sqs:SendMessage" : $"sqs:{operation}";
+        return new AwsPermission(action, queueUrl is not null && _queueScopes.TryGetValue(queueUrl, out var scope) ? scope : $"queue/{queueUrl}");
     }
 
     private AwsPermission Table(string action, string? tableName, string? indexName = null) =>

@@ -28,12 +28,20 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
         _ = Registered.Value;
         Checks[Ec2Key(check.Ec2Endpoint)] = check;
         Checks[TableKey(check.TableName)] = check;
+        foreach (var queue in check.QueueUrls)
+        {
+            Checks[QueueKey(queue)] = check;
+        }
     }
 
     public static void Unregister(PermissionCheck check)
     {
         Checks.TryRemove(KeyValuePair.Create(Ec2Key(check.Ec2Endpoint), check));
         Checks.TryRemove(KeyValuePair.Create(TableKey(check.TableName), check));
+        foreach (var queue in check.QueueUrls)
+        {
+            Checks.TryRemove(KeyValuePair.Create(QueueKey(queue), check));
+        }
     }
 
     public void Customize(Type type, RuntimePipeline pipeline) => pipeline.AddHandler(new CheckingHandler());
@@ -42,12 +50,15 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
 
     private static string TableKey(string tableName) => $"table {tableName}";
 
+    private static string QueueKey(string queueUrl) => $"queue {queueUrl}";
+
     private static PermissionCheck? CheckFor(string service, IClientConfig config, AmazonWebServiceRequest request)
     {
         var key = service switch
         {
             "ec2" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
             "dynamodb" => FirstTable(request) is { } table ? TableKey(table) : null,
+            "sqs" => request.GetType().GetProperty("QueueUrl")?.GetValue(request) is string queue ? QueueKey(queue) : null,
             _ => null,
         };
         return key is not null && Checks.TryGetValue(key, out var check) ? check : null;

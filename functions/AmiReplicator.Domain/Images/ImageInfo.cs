@@ -19,12 +19,15 @@ public sealed record ImageInfo(
 {
     public bool IsEncrypted => Snapshots.Any(s => s.Encrypted);
 
+    /// <summary>The size of all its snapshots: what a copy has to move, so what its duration grows with.</summary>
+    public int SizeGiB => Snapshots.Sum(s => s.SizeGiB);
+
     /// <summary>Tags a caller may write again: EC2 refuses keys with the reserved 'aws:' prefix.</summary>
     public IEnumerable<KeyValuePair<string, string>> UserTags =>
         Tags.Where(t => !t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase));
 }
 
-public sealed record SnapshotInfo(string SnapshotId, bool Encrypted);
+public sealed record SnapshotInfo(string SnapshotId, bool Encrypted, int SizeGiB = 0);
 
 public enum ImageState
 {

@@ -1,0 +1,277 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.InMemory;
+
+/// <summary>
+/// <see cref="ICopyJobStore"/> in memory, with the DynamoDB store's semantics (tests/AmiReplicator.JobStore.Tests runs one contract
+/// suite against both): every method is atomic, a transition is conditional on the version read, a claim needs both counters to
+/// exist and to have room, holders make acquire and release idempotent, a destination backing off refuses claims.
+/// </summary>
+public sealed class InMemoryCopyJobStore : ICopyJobStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<CopyJobKey, CopyJob> _jobs = [];
+    private readonly Dictionary<SlotScope, Counter> _counters = [];
+    private readonly Dictionary<string, DateTimeOffset> _sweeps = new(StringComparer.Ordinal);
+
+    /// <summary>A counter item: InFlight and Holders exist together (null: no counter); a back-off may be recorded on its own.</summary>
+    private sealed class Counter
+    {
+        public int? InFlight { get; set; }
+        public HashSet<CopyJobKey> Holders { get; } = [];
+        public DateTimeOffset? BackOffUntil { get; set; }
+    }
+
+    public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_jobs.GetValueOrDefault(key));
+        }
+    }
+
+    public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. keys.Distinct().Where(_jobs.ContainsKey).Select(k => _jobs[k])]);
+        }
+    }
+
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_sweeps.TryGetValue(sourceRegion, out var last) && last > now - interval)
+            {
+                return Task.FromResult(false);
+            }
+
+            _sweeps[sourceRegion] = now;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var results = new List<(CopyJob, bool)>();
+            foreach (var job in jobs)
+            {
+                if (_jobs.TryGetValue(job.Key, out var existing))
+                {
+                    results.Add((existing, false));
+                }
+                else
+                {
+                    _jobs[job.Key] = job;
+                    results.Add((job, true));
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<(CopyJob, bool)>>(results);
+        }
+    }
+
+    public Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
+    {
+        if (!from.State.CanMoveTo(to.State) || from.Key != to.Key)
+        {
+            throw new InvalidOperationException($"Copy job {from.Key} cannot move from {from.State} to {to.State}.");
+        }
+
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(from.Key, out var stored) || stored.Version != from.Version)
+            {
+                return Task.FromResult(new TransitionResult(TransitionStatus.Conflict, stored));
+            }
+
+            var next = to with { Version = from.Version + 1 };
+            var scopes = SlotScope.HeldBy(from.Key);
+            if (!from.State.HoldsSlot() && to.State.HoldsSlot())
+            {
+                if (Refusal(from.Key, scopes, budget, next.UpdatedAt) is { } refused)
+                {
+                    return Task.FromResult(refused with { Job = stored });
+                }
+
+                foreach (var scope in scopes)
+                {
+                    var counter = _counters[scope];
+                    counter.InFlight++;
+                    counter.Holders.Add(from.Key);
+                }
+            }
+            else if (from.State.HoldsSlot() && !to.State.HoldsSlot())
+            {
+                // A counter that does not list the job has nothing to give back: it is left as it is.
+                foreach (var counter in scopes.Select(s => _counters.GetValueOrDefault(s)).Where(c => c?.Holders.Contains(from.Key) == true))
+                {
+                    counter!.InFlight--;
+                    counter.Holders.Remove(from.Key);
+                }
+            }
+
+            _jobs[from.Key] = next;
+            return Task.FromResult(new TransitionResult(TransitionStatus.Applied, next));
+        }
+    }
+
+    /// <summary>Why the claim is refused, as the DynamoDB store tells it: a missing counter first, then the first that refused.</summary>
+    private TransitionResult? Refusal(CopyJobKey key, IReadOnlyList<SlotScope> scopes, SlotBudget budget, DateTimeOffset now)
+    {
+        if (scopes.FirstOrDefault(s => _counters.GetValueOrDefault(s)?.InFlight is null) is { } missing)
+        {
+            return new TransitionResult(TransitionStatus.CounterMissing, null, missing);
+        }
+
+        var destination = _counters[scopes[0]];
+        if (destination.InFlight >= budget.MaxInFlight || destination.Holders.Contains(key) || destination.BackOffUntil > now)
+        {
+            return new TransitionResult(destination.BackOffUntil > now ? TransitionStatus.BackingOff : TransitionStatus.DestinationFull, null, scopes[0]);
+        }
+
+        var pair = _counters[scopes[1]];
+        return pair.InFlight >= budget.MaxInFlightPerSource || pair.Holders.Contains(key)
+            ? new TransitionResult(TransitionStatus.PairFull, null, scopes[1])
+            : null;
+    }
+
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
+                .Where(j => j.Key.DestinationRegion == destinationRegion
+                    && j.State != CopyJobState.Waiting && (!j.State.IsTerminal() || j.ImageToRemove is not null))
+                .OrderBy(j => j.CreatedAt).ThenBy(j => j.Key.SourceRegion, StringComparer.Ordinal).ThenBy(j => j.Key.SourceImageId, StringComparer.Ordinal)
+                .Take(limit)]);
+        }
+    }
+
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
+                .Where(j => j.State == CopyJobState.Waiting && j.Key.DestinationRegion == destinationRegion && j.Key.SourceRegion == sourceRegion
+                    && (readyBy is not { } time || j.IsReadyAt(time)))
+                .Order(CopyJob.StartOrder)
+                .Take(limit)]);
+        }
+    }
+
+    public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SlotCounter>>([.. _counters.Select(c =>
+                new SlotCounter(c.Key, c.Value.InFlight ?? 0, c.Value.Holders.ToHashSet(), c.Value.BackOffUntil))]);
+        }
+    }
+
+    public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var stored = CounterFor(counter.Scope);
+            if (stored.InFlight is not null)
+            {
+                return Task.FromResult(false);
+            }
+
+            stored.InFlight = counter.InFlight;
+            stored.Holders.UnionWith(counter.Holders);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            // Never shortened, and never a counter made out of nothing.
+            if (_counters.GetValueOrDefault(SlotScope.Destination(destinationRegion)) is { InFlight: not null } counter && !(counter.BackOffUntil >= until))
+            {
+                counter.BackOffUntil = until;
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var stored = _jobs.GetValueOrDefault(holder);
+            if (job is null ? stored is not null : stored?.Version != job.Version)
+            {
+                return Task.FromResult(false);
+            }
+
+            if (_counters.GetValueOrDefault(scope) is not { InFlight: not null } counter)
+            {
+                return Task.FromResult(false);
+            }
+
+            if (job?.State.HoldsSlot() == true)
+            {
+                if (!counter.Holders.Add(holder))
+                {
+                    return Task.FromResult(false);
+                }
+
+                counter.InFlight++;
+            }
+            else
+            {
+                if (!counter.Holders.Remove(holder))
+                {
+                    return Task.FromResult(false);
+                }
+
+                counter.InFlight--;
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_counters.GetValueOrDefault(counter.Scope) is not { InFlight: { } inFlight } stored
+                || inFlight != counter.InFlight || stored.Holders.Count != counter.Holders.Count)
+            {
+                return Task.FromResult(false);
+            }
+
+            stored.InFlight = counter.Holders.Count;
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <summary>Every job, in key order (for inspection, as the DynamoDB store's scan).</summary>
+    public IReadOnlyList<CopyJob> Jobs()
+    {
+        lock (_gate)
+        {
+            return [.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)];
+        }
+    }
+
+    private Counter CounterFor(SlotScope scope)
+    {
+        if (!_counters.TryGetValue(scope, out var counter))
+        {
+            _counters[scope] = counter = new Counter();
+        }
+
+        return counter;
+    }
+}

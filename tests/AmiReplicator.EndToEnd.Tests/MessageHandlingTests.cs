@@ -1,0 +1,130 @@
+using Amazon.SQS.Model;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.LocalCloud;
+using AmiReplicator.Messages;
+using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
+
+namespace AmiReplicator.EndToEnd.Tests;
+
+/// <summary>
+/// What the dispatcher does with every kind of message: one that can never succeed reaches the DLQ on its first delivery with
+/// its reason (and nothing of it is written), one that may succeed later is redelivered, and no record fails the others.
+/// </summary>
+[Collection(LocalCloudCollection.Name)]
+public class MessageHandlingTests(LocalCloudFixture cloud)
+{
+    private const string Policy = """{"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}]}""";
+
+    private static string Request(string imageId, string destinations = "") =>
+        $$"""{"sourceRegion":"us-east-1","sourceImageId":"{{imageId}}","requestedBy":"alice"{{destinations}}}""";
+
+    /// <summary>One delivery of everything visible (one batch), as Lambda's event source hands it over.</summary>
+    private static async Task<BatchOutcome> DeliverOnceAsync(LocalReplication h) =>
+        await h.EventSource.PollOnceAsync(h.Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None);
+
+    private static async Task<Dictionary<string, string>> DeadLetterReasonsAsync(LocalReplication h)
+    {
+        var reasons = new Dictionary<string, string>();
+        for (var i = 0; i < 5; i++)
+        {
+            foreach (var message in await h.DeadLettersAsync())
+            {
+                reasons[message.Body] = message.MessageAttributes[IDeadLetterQueue.ReasonAttribute].StringValue;
+                await h.Sqs.DeleteMessageAsync(h.Queues.DeadLetterQueueUrl, message.ReceiptHandle);
+            }
+        }
+
+        return reasons;
+    }
+
+    [Fact]
+    public async Task Messages_that_can_never_succeed_reach_the_DLQ_on_their_first_delivery_with_their_reason_and_the_rest_of_the_batch_is_handled()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy, maxReceiveCount: 5);
+        var good = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-good" });
+        var disabled = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-disabled", State = "disabled" });
+        var nullResource = """{"version":"0","id":"x","detail-type":"EC2 AMI State Change","source":"aws.ec2","region":"us-east-1","resources":[null],"detail":{"ImageId":"ami-0abcdef1234567890","State":"available"}}""";
+        var sns = """{"Type":"Notification","MessageId":"m-1","TopicArn":"arn:aws:sns:us-east-1:123456789012:amis","Message":"{}"}""";
+        var notInPolicy = Request(good, ""","destinations":["eu-west-1","ap-southeast-2"]""");
+        var onlyItsSource = Request(good, ""","destinations":["us-east-1"]""");
+        var missing = Request("ami-0123456789abcdef0");
+        var disabledRequest = Request(disabled);
+        foreach (var body in new[] { nullResource, sns, notInPolicy, onlyItsSource, missing, disabledRequest, Request(good) })
+        {
+            await h.SendAsync(body);
+        }
+
+        var outcome = await DeliverOnceAsync(h);
+
+        Assert.Equal(7, outcome.Delivered);
+        Assert.Empty(outcome.FailedMessageIds);
+        var reasons = await DeadLetterReasonsAsync(h);
+        Assert.Equal(6, reasons.Count);
+        Assert.Contains("resources holds null", reasons[nullResource], StringComparison.Ordinal);
+        Assert.Contains("SNS 'Notification' envelope", reasons[sns], StringComparison.Ordinal);
+        Assert.Contains("destination ap-southeast-2 is not in the replication policy", reasons[notInPolicy], StringComparison.Ordinal);
+        Assert.Contains("is the source's own region", reasons[onlyItsSource], StringComparison.Ordinal);
+        Assert.Contains("does not exist in us-east-1", reasons[missing], StringComparison.Ordinal);
+        Assert.Contains("is disabled", reasons[disabledRequest], StringComparison.Ordinal);
+        // The request naming one destination outside the policy wrote nothing, not even for the one inside it.
+        var jobs = await h.JobsAsync();
+        Assert.Equal(["eu-central-1", "eu-west-1"], jobs.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal));
+        Assert.All(jobs, j => Assert.Equal(good, j.Key.SourceImageId));
+    }
+
+    [Fact]
+    public async Task A_message_the_DLQ_cannot_take_now_is_redelivered_not_lost()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy, maxReceiveCount: 5);
+        await h.Sqs.DeleteQueueAsync(h.Queues.DeadLetterQueueUrl);
+        await h.SendAsync("not json");
+
+        var outcome = await DeliverOnceAsync(h);
+
+        Assert.Single(outcome.FailedMessageIds);
+        Assert.Contains("will be redelivered", h.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_copy_a_person_deregistered_is_made_again_when_its_source_is_asked_for_again()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        await h.SendAsync(Request(source));
+        await h.DeliverAsync();
+        var first = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        // Asked again while the copy stands: nothing new.
+        await h.SendAsync(Request(source));
+        await h.DeliverAsync();
+        Assert.Equal(first.Version, Assert.Single(await h.JobsAsync()).Version);
+
+        h.Simulator.DeregisterImage("eu-west-1", first.TargetImageId!);
+        await h.SendAsync(Request(source));
+        await h.DeliverAsync();
+        var again = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        Assert.Equal((CopyJobState.Available, 2), (again.State, again.Attempt));
+        Assert.NotEqual(first.TargetImageId, again.TargetImageId);
+        Assert.Contains(again.Notes, n => n.Contains($"its copy {first.TargetImageId} was deregistered", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Receiving_the_DLQ_shows_each_message_with_the_reason_attribute_operators_read()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy);
+        await h.SendAsync("[1,2]");
+        await DeliverOnceAsync(h);
+
+        var received = await h.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = h.Queues.DeadLetterQueueUrl,
+            MessageAttributeNames = ["All"],
+        });
+
+        var message = Assert.Single(received.Messages);
+        Assert.Equal("[1,2]", message.Body);
+        Assert.Equal("malformed message: body is not a JSON object", message.MessageAttributes[IDeadLetterQueue.ReasonAttribute].StringValue);
+        Assert.Equal("1", message.MessageAttributes["ReceiveCount"].StringValue);
+    }
+}

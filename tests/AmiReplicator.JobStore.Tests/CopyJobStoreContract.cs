@@ -1,0 +1,199 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.JobStore.Tests;
+
+/// <summary>
+/// What every <see cref="ICopyJobStore"/> must do, run against the DynamoDB store (on DynamoDB Local) and the in-memory one alike,
+/// so the fast workflow tests on the in-memory store prove what they would prove on DynamoDB.
+/// </summary>
+public abstract class CopyJobStoreContract
+{
+    protected static readonly DateTimeOffset Now = new(2026, 11, 25, 8, 0, 30, TimeSpan.Zero);
+    private static readonly SlotBudget Budget = new(2, 1);
+
+    protected abstract Task<ICopyJobStore> NewStoreAsync();
+
+    private static CopyJob Job(string imageId, string source = "us-east-1", string destination = "eu-west-1", int sizeGiB = 8, DateTimeOffset? at = null) => new()
+    {
+        Key = new CopyJobKey(source, imageId, destination),
+        State = CopyJobState.Waiting,
+        Name = $"golden-{imageId}",
+        Description = "d",
+        RequestedBy = "test",
+        CreatedAt = at ?? Now,
+        UpdatedAt = at ?? Now,
+        WaitingSince = at ?? Now,
+        SizeGiB = sizeGiB,
+    };
+
+    private static async Task<CopyJob> CreateAsync(ICopyJobStore store, CopyJob job) =>
+        Assert.Single(await store.CreateAllIfAbsentAsync([job], CancellationToken.None)).Job;
+
+    private static Task<TransitionResult> ClaimAsync(ICopyJobStore store, CopyJob job) =>
+        store.TransitionAsync(job, job.MoveTo(CopyJobState.Claimed, Now) with { ClaimedAt = Now }, Budget, CancellationToken.None);
+
+    private static async Task CountersForAsync(ICopyJobStore store, params string[] sources)
+    {
+        await store.CreateCounterAsync(new SlotCounter(SlotScope.Destination("eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+        foreach (var source in sources)
+        {
+            await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair(source, "eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+        }
+    }
+
+    private static async Task<SlotCounter> CounterAsync(ICopyJobStore store, SlotScope scope) =>
+        (await store.ListCountersAsync(CancellationToken.None)).Single(c => c.Scope == scope);
+
+    [Fact]
+    public async Task A_job_is_created_once_and_a_second_create_answers_the_stored_one()
+    {
+        var store = await NewStoreAsync();
+        var first = Job("ami-0000000000000000a");
+        await CreateAsync(store, first);
+
+        var results = await store.CreateAllIfAbsentAsync([first with { Name = "other" }, Job("ami-0000000000000000b")], CancellationToken.None);
+
+        Assert.Equal([("golden-ami-0000000000000000a", false), ("golden-ami-0000000000000000b", true)], results.Select(r => (r.Job.Name, r.Created)));
+        Assert.Equal(2, (await store.GetManyAsync([first.Key, results[1].Job.Key, new CopyJobKey("us-east-1", "ami-0000000000000000c", "eu-west-1")], CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_transition_from_a_version_that_is_gone_writes_nothing_and_answers_the_job_as_stored()
+    {
+        var store = await NewStoreAsync();
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+        var moved = (await store.TransitionAsync(job, job with { LastError = "first" }, Budget, CancellationToken.None)).Job!;
+
+        var stale = await store.TransitionAsync(job, job with { LastError = "second" }, Budget, CancellationToken.None);
+
+        Assert.Equal(TransitionStatus.Conflict, stale.Status);
+        Assert.Equal((moved.Version, "first"), (stale.Job!.Version, stale.Job.LastError));
+        Assert.Equal(job.Version + 1, moved.Version);
+    }
+
+    [Fact]
+    public async Task A_claim_takes_both_slots_within_the_budgets_and_a_release_gives_them_back()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1", "us-west-2");
+        var (a, b, c) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")),
+            await CreateAsync(store, Job("ami-0000000000000000c", source: "us-west-2")));
+
+        var claimed = await ClaimAsync(store, a);
+        Assert.Equal(TransitionStatus.PairFull, (await ClaimAsync(store, b)).Status);
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, c)).Status);
+        var d = await CreateAsync(store, Job("ami-0000000000000000d", source: "us-west-2"));
+        Assert.Equal(TransitionStatus.DestinationFull, (await ClaimAsync(store, d)).Status);
+
+        var destination = await CounterAsync(store, SlotScope.Destination("eu-west-1"));
+        Assert.Equal((2, 2), (destination.InFlight, destination.Holders.Count));
+        var released = await store.TransitionAsync(claimed.Job!, claimed.Job!.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None);
+        Assert.True(released.Applied);
+        Assert.Equal((1, 0), ((await CounterAsync(store, SlotScope.Destination("eu-west-1"))).InFlight, (await CounterAsync(store, SlotScope.Pair("us-east-1", "eu-west-1"))).InFlight));
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, b)).Status);
+    }
+
+    [Fact]
+    public async Task A_claim_needs_both_counters_and_a_missing_one_is_named()
+    {
+        var store = await NewStoreAsync();
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+
+        var refused = await ClaimAsync(store, job);
+        Assert.Equal(TransitionStatus.CounterMissing, refused.Status);
+        await CountersForAsync(store);
+        var pairMissing = await ClaimAsync(store, job);
+        Assert.Equal((TransitionStatus.CounterMissing, SlotScope.Pair("us-east-1", "eu-west-1")), (pairMissing.Status, pairMissing.Counter));
+
+        Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", "eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", "eu-west-1"), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, job)).Status);
+    }
+
+    [Fact]
+    public async Task A_destination_backing_off_refuses_claims_until_the_time_and_a_back_off_is_never_shortened()
+    {
+        var store = await NewStoreAsync();
+        await store.BackOffAsync("eu-west-1", Now.AddMinutes(1), CancellationToken.None);
+        Assert.Empty(await store.ListCountersAsync(CancellationToken.None));
+        await CountersForAsync(store, "us-east-1");
+        await store.BackOffAsync("eu-west-1", Now.AddMinutes(2), CancellationToken.None);
+        await store.BackOffAsync("eu-west-1", Now.AddMinutes(1), CancellationToken.None);
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+
+        Assert.Equal(TransitionStatus.BackingOff, (await ClaimAsync(store, job)).Status);
+        Assert.Equal(Now.AddMinutes(2), (await CounterAsync(store, SlotScope.Destination("eu-west-1"))).BackOffUntil);
+        var later = job.MoveTo(CopyJobState.Claimed, Now.AddMinutes(2));
+        Assert.Equal(TransitionStatus.Applied, (await store.TransitionAsync(job, later, Budget, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task Waiting_jobs_are_listed_per_pair_ready_ones_only_by_minute_then_largest_first()
+    {
+        var store = await NewStoreAsync();
+        var minute = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
+        await CreateAsync(store, Job("ami-0000000000000000a", sizeGiB: 8, at: minute.AddSeconds(1)));
+        await CreateAsync(store, Job("ami-0000000000000000b", sizeGiB: 500, at: minute.AddSeconds(40)));
+        await CreateAsync(store, Job("ami-0000000000000000c", sizeGiB: 900, at: minute.AddMinutes(1)));
+        await CreateAsync(store, Job("ami-0000000000000000d", source: "us-west-2", at: minute));
+        var backingOff = await CreateAsync(store, Job("ami-0000000000000000e", sizeGiB: 1000, at: minute) with { NotBefore = minute.AddMinutes(3) });
+        var active = await CreateAsync(store, Job("ami-0000000000000000f"));
+        await CountersForAsync(store, "us-east-1");
+        await ClaimAsync(store, active);
+
+        var ready = await store.ListWaitingAsync("eu-west-1", "us-east-1", minute.AddSeconds(59), 10, CancellationToken.None);
+        var all = await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 10, CancellationToken.None);
+
+        Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a"], ready.Select(j => j.Key.SourceImageId));
+        Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a", "ami-0000000000000000c", backingOff.Key.SourceImageId], all.Select(j => j.Key.SourceImageId));
+        Assert.Single(await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 1, CancellationToken.None));
+        Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync("eu-west-1", 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
+    }
+
+    [Fact]
+    public async Task Ended_jobs_leave_the_active_listing_unless_they_have_an_image_left_to_remove()
+    {
+        var store = await NewStoreAsync();
+        var (a, b) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")));
+        await store.TransitionAsync(a, a.MoveTo(CopyJobState.Failed, Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
+        await store.TransitionAsync(b, b.MoveTo(CopyJobState.Cancelled, Now), Budget, CancellationToken.None);
+
+        var listed = Assert.Single(await store.ListActiveAsync("eu-west-1", 10, CancellationToken.None));
+        Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead"), (listed.Key.SourceImageId, listed.ImageToRemove));
+        Assert.Empty(await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_counter_repair_is_written_only_while_the_job_is_as_read()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+        var claimed = (await ClaimAsync(store, job)).Job!;
+        var scope = SlotScope.Destination("eu-west-1");
+
+        Assert.False(await store.RepairHolderAsync(scope, job.Key, claimed, CancellationToken.None));
+        Assert.False(await store.RepairHolderAsync(scope, job.Key, job, CancellationToken.None));
+        var ghost = new CopyJobKey("us-east-1", "ami-000000000000000ff", "eu-west-1");
+        Assert.False(await store.RepairHolderAsync(scope, ghost, null, CancellationToken.None));
+
+        var released = (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), Budget, CancellationToken.None)).Job!;
+        Assert.False(await store.RepairHolderAsync(scope, job.Key, released, CancellationToken.None));
+        var counter = await CounterAsync(store, scope);
+        Assert.Equal((0, 0), (counter.InFlight, counter.Holders.Count));
+        Assert.False(await store.RepairInFlightAsync(counter with { InFlight = 3 }, CancellationToken.None));
+        Assert.True(await store.RepairInFlightAsync(counter, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_source_region_is_swept_once_an_interval_whoever_asks()
+    {
+        var store = await NewStoreAsync();
+
+        Assert.True(await store.TryStartSweepAsync("us-east-1", Now, TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.False(await store.TryStartSweepAsync("us-east-1", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.True(await store.TryStartSweepAsync("us-west-2", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.True(await store.TryStartSweepAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+    }
+}
