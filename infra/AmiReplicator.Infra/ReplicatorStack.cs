@@ -63,11 +63,11 @@ public sealed class ReplicatorStack : Stack
         // Each function gets the queue it sends to: the dispatcher dead-letters what can never succeed, the poller's sweep asks for copies.
         Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages,
             new Dictionary<string, string>(environment) { [FunctionEnvironment.DeadLetterQueueUrl] = DeadLetterQueue.QueueUrl }, settings, new FunctionProps
-        {
-            Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
-            MemorySize = DispatcherMemoryMb,
-            Timeout = Duration.Seconds(Timing.Timeout.TotalSeconds),
-        });
+            {
+                Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
+                MemorySize = DispatcherMemoryMb,
+                Timeout = Duration.Seconds(Timing.Timeout.TotalSeconds),
+            });
         Dispatcher.AddEventSource(new SqsEventSource(RequestQueue, new SqsEventSourceProps
         {
             BatchSize = Timing.BatchSize,
@@ -79,17 +79,17 @@ public sealed class ReplicatorStack : Stack
 
         Poller = CreateFunction(nag, LambdaFunction.Poller, packages,
             new Dictionary<string, string>(environment) { [FunctionEnvironment.RequestQueueUrl] = RequestQueue.QueueUrl }, settings, new FunctionProps
-        {
-            Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
-            MemorySize = PollerMemoryMb,
-            Timeout = Duration.Seconds(PollerTimeoutSeconds),
-            // None by default (Lambda refuses any reservation on accounts whose concurrency limit is 10): passes may overlap, and
-            // that is safe. An opt-in reservation only saves API calls where the account has concurrency to spare.
-            ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
-            // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
-            MaxEventAge = Duration.Minutes(2),
-            RetryAttempts = 0,
-        });
+            {
+                Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
+                MemorySize = PollerMemoryMb,
+                Timeout = Duration.Seconds(PollerTimeoutSeconds),
+                // None by default (Lambda refuses any reservation on accounts whose concurrency limit is 10): passes may overlap, and
+                // that is safe. An opt-in reservation only saves API calls where the account has concurrency to spare.
+                ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
+                // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
+                MaxEventAge = Duration.Minutes(2),
+                RetryAttempts = 0,
+            });
         nag.Suppress(Poller.Node.FindChild("EventInvokeConfig"), new NagSuppression("Serverless-LambdaAsyncFailureDestination",
             "A failed poller pass shows in the PollerErrors alarm and is redone by the next tick; its input (a schedule or AMI event) carries nothing to keep."));
 
