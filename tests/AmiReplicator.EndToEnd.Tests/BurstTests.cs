@@ -9,7 +9,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// <summary>
 /// A burst: many AMIs from two source regions become available at once and every one is copied to four destinations
 /// through the real handlers, within the seed's limits (50 per destination, 25 per source region) on the simulator and
-/// the policy's default budgets. The full-size burst (400 AMIs) is the `amirepl burst` benchmark (docs/benchmarks.md).
+/// the policy's default budgets. The full-size burst (400 AMIs) is the `amirepl-local burst` benchmark (docs/benchmarks.md).
 /// </summary>
 [Collection(LocalCloudCollection.Name)]
 public class BurstTests(LocalCloudFixture cloud)

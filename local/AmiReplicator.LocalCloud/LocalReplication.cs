@@ -186,9 +186,12 @@ public sealed class LocalReplication : IAsyncDisposable
         throw new TimeoutException($"Jobs not done after {maxMinutes} virtual minutes:\n{string.Join("\n", (await JobsAsync()).Select(j => $"{j.Key} {j.State} {j.LastError}"))}");
     }
 
-    public Task<IReadOnlyList<CopyJob>> JobsAsync() => Replicator.Store.ScanJobsAsync(CancellationToken.None);
+    /// <summary>The whole table, as the operator CLI reads it.</summary>
+    public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
 
-    public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Replicator.Store.ListCountersAsync(CancellationToken.None);
+    public Task<IReadOnlyList<CopyJob>> JobsAsync() => Inspection.ListJobsAsync(CancellationToken.None);
+
+    public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Inspection.ListCountersAsync(CancellationToken.None);
 
     public async Task<List<Message>> DeadLettersAsync()
     {

@@ -12,10 +12,10 @@ using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.Cli;
+namespace AmiReplicator.LocalRun;
 
 /// <summary>
-/// `amirepl burst`: the scale benchmark. N AMIs become available at once in two source regions and are copied to four
+/// `amirepl-local burst`: the scale benchmark. N AMIs become available at once in two source regions and are copied to four
 /// destinations through the real handlers on the local cloud (DynamoDB Local, moto's SQS, the EC2 simulator with the
 /// seed's limits on a virtual clock), with the policy's default budgets. Prints wall time, virtual time, throughput,
 /// the AWS calls made, the peaks against the budgets, ResourceLimitExceeded answers and duplicate copies.

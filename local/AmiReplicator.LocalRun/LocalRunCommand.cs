@@ -2,14 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using AmiReplicator.Cli;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
 
-namespace AmiReplicator.Cli;
+namespace AmiReplicator.LocalRun;
 
 /// <summary>
-/// `amirepl local-run`: the main job on the local cloud. Sample AMIs are registered in two source regions; their
+/// `amirepl-local run`: the main job on the local cloud. Sample AMIs are registered in two source regions; their
 /// EC2 events go through an EventBridge rule with the stack's pattern to the request queue, the real dispatcher
 /// and poller handle them, and virtual time runs a minute at a time until every copy is done.
 /// </summary>
@@ -27,7 +28,7 @@ internal static class LocalRunCommand
     public static Command Create()
     {
         var amis = new Option<int>("--amis") { Description = "Sample AMIs to register in each source region.", DefaultValueFactory = _ => 3 };
-        var command = new Command("local-run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator) and print what happened.") { amis };
+        var command = new Command("run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator) and print what happened.") { amis };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(amis), Console.Out, cancellationToken));
         return command;
     }
