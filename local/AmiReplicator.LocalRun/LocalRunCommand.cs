@@ -3,9 +3,9 @@ using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using AmiReplicator.Cli;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
-using AmiReplicator.Messages;
 
 namespace AmiReplicator.LocalRun;
 
@@ -41,8 +41,11 @@ internal static class LocalRunCommand
         using var http = new HttpClient();
         // EC2's events from every source region arrive on the home region's bus (the stack forwards them there; moto's
         // own bus-to-bus forwarding drops the events' resources, so the local run puts them on the home bus directly).
-        var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, "ami-replicator");
-        await bus.RouteToQueueAsync("ami-available", EventPatterns.AmiAvailable, local.Queues.QueueArn);
+        var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, local.Replicator.Settings.TableName);
+        // The stack's two rules: new AMIs of the sources to the request queue; copies ending in the destinations to the poller,
+        // here through the same queue (the dispatcher finishes a copy on its own event as the poller does).
+        await bus.RouteToQueueAsync("new-ami", AmiEventPatterns.NewAmi.ToJson(Sources), local.Queues.QueueArn);
+        await bus.RouteToQueueAsync("copy-finished", AmiEventPatterns.CopyFinished.ToJson(Destinations), local.Queues.QueueArn);
 
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");
         output.WriteLine($"Policy: {Policy.ReplaceLineEndings(" ")}");
