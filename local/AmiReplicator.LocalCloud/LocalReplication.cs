@@ -165,26 +165,8 @@ public sealed class LocalReplication : IAsyncDisposable
     }
 
     /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
-    public async Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null)
-    {
-        for (var minute = 0; minute < maxMinutes; minute++)
-        {
-            var jobs = await JobsAsync();
-            if (jobs.Count > 0 && jobs.All(j => j.State.IsTerminal()))
-            {
-                return jobs;
-            }
-
-            Clock.Advance(TimeSpan.FromMinutes(1));
-            await Replicator.Poller.RunAsync(CancellationToken.None);
-            if (eachMinute is not null)
-            {
-                await eachMinute();
-            }
-        }
-
-        throw new TimeoutException($"Jobs not done after {maxMinutes} virtual minutes:\n{string.Join("\n", (await JobsAsync()).Select(j => $"{j.Key} {j.State} {j.LastError}"))}");
-    }
+    public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => Replicator.Poller, JobsAsync, maxMinutes, eachMinute);
 
     /// <summary>The whole table, as the operator CLI reads it.</summary>
     public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
