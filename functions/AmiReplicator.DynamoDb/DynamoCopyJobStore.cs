@@ -302,30 +302,6 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return jobs;
     }
 
-    /// <summary>Every job in the table (for inspection: the CLI and the tests), in key order.</summary>
-    public async Task<IReadOnlyList<CopyJob>> ScanJobsAsync(CancellationToken cancellationToken)
-    {
-        var jobs = new List<CopyJob>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var response = await dynamo.ScanAsync(new ScanRequest
-            {
-                TableName = tableName,
-                FilterExpression = "begins_with(#pk, :job)",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
-                ExpressionAttributeValues = new() { [":job"] = S("JOB#") },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, cancellationToken);
-            jobs.AddRange((response.Items ?? []).Select(FromItem));
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        return jobs.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal).ToList();
-    }
-
     public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {
         var response = await dynamo.QueryAsync(new QueryRequest

@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.SQS;
+using AmiReplicator.Contract;
 using Constructs;
 using EventBus = Amazon.CDK.AWS.Events.EventBus;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
@@ -19,7 +20,7 @@ public sealed class ForwardingStack : Stack
         : base(scope, id, props)
     {
         var nag = new Nag();
-        string[] states = isDestination ? ["available", "failed"] : ["available"];
+        var forwarded = isDestination ? AmiEventPatterns.CopyFinished : AmiEventPatterns.NewAmi;
 
         DeadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
         {
@@ -41,7 +42,7 @@ public sealed class ForwardingStack : Stack
                 (true, false) => $"New AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
                 _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
             },
-            EventPattern = ReplicatorStack.AmiEvents(null, states),
+            EventPattern = ReplicatorStack.AmiEvents(forwarded, regions: null),
         });
         ForwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = DeadLetterQueue }));
 

@@ -46,7 +46,7 @@ public static class ReplicatorApp
             var settings = DeploymentSettings.Read(key => app.Node.TryGetContext(key), environment);
             ILambdaPackages packages = environment(PrebuiltLambdaPackages.DirectoryVariable) is { Length: > 0 } prebuilt
                 ? new PrebuiltLambdaPackages(prebuilt)
-                : new PublishedLambdaPackages(PublishedLambdaPackages.FindRepositoryRoot(Directory.GetCurrentDirectory()),
+                : new PublishedLambdaPackages(PublishedLambdaPackages.RepositoryIn(Directory.GetCurrentDirectory()),
                     PublishedLambdaPackages.LambdaRuntimeIdentifier, error);
             Build(app, settings, packages);
             app.Synth();

@@ -8,7 +8,6 @@ using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SQS;
 using AmiReplicator.Contract;
-using AmiReplicator.Messages;
 using Constructs;
 using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 using Function = Amazon.CDK.AWS.Lambda.Function;
@@ -96,14 +95,14 @@ public sealed class ReplicatorStack : Stack
         NewAmiRule = new Rule(this, "NewAmiRule", new RuleProps
         {
             Description = "An AMI became available in a source region (here, or forwarded from there): ask the dispatcher to replicate it.",
-            EventPattern = AmiEvents(settings.SourceRegions, "available"),
+            EventPattern = AmiEvents(AmiEventPatterns.NewAmi, settings.SourceRegions),
         });
         NewAmiRule.AddTarget(new SqsQueue(RequestQueue, new SqsQueueProps { DeadLetterQueue = DeadLetterQueue }));
 
         CopyFinishedRule = new Rule(this, "CopyFinishedRule", new RuleProps
         {
             Description = "An AMI in a destination region became available or failed: run the poller now rather than at its next tick.",
-            EventPattern = AmiEvents(settings.DestinationRegions, "available", "failed"),
+            EventPattern = AmiEvents(AmiEventPatterns.CopyFinished, settings.DestinationRegions),
         });
         CopyFinishedRule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
 
@@ -156,19 +155,15 @@ public sealed class ReplicatorStack : Stack
     public AlarmNotifications Notifications { get; }
     public DispatcherTiming Timing { get; }
 
-    /// <summary>EC2 AMI State Change events in the given states, of images in the given regions (null: any region).</summary>
-    /// <remarks>
-    /// The region is matched in the image's ARN (resources), not in the envelope: the ARN always names the image's own
-    /// region, also for events forwarded from another region's bus.
-    /// </remarks>
-    public static EventPattern AmiEvents(IEnumerable<string>? regions, params string[] states) => new()
+    /// <summary>The rule pattern of <paramref name="pattern"/> for images in <paramref name="regions"/> (null: any region).</summary>
+    public static EventPattern AmiEvents(AmiEventPatterns pattern, IEnumerable<string>? regions) => new()
     {
-        Source = [AmiStateChangeEvent.EventSource],
-        DetailType = [AmiStateChangeEvent.DetailType],
+        Source = [AmiEventPatterns.Source],
+        DetailType = [AmiEventPatterns.DetailType],
         Resources = regions is null
             ? null
-            : Amazon.CDK.AWS.Events.Match.AnyOf([.. regions.Select(r => (object)Amazon.CDK.AWS.Events.Match.Prefix($"arn:{Aws.PARTITION}:ec2:{r}::image/"))]),
-        Detail = new Dictionary<string, object> { ["State"] = states },
+            : Amazon.CDK.AWS.Events.Match.AnyOf([.. regions.Select(r => (object)Amazon.CDK.AWS.Events.Match.Prefix(AmiEventPatterns.ImageArnPrefix(Aws.PARTITION, r)))]),
+        Detail = new Dictionary<string, object> { ["State"] = pattern.States.ToArray() },
     };
 
     private Table CreateTable()

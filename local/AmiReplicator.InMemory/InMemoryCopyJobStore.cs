@@ -8,7 +8,7 @@ namespace AmiReplicator.InMemory;
 /// suite against both): every method is atomic, a transition is conditional on the version read, a claim needs both counters to
 /// exist and to have room, holders make acquire and release idempotent, a destination backing off refuses claims.
 /// </summary>
-public sealed class InMemoryCopyJobStore : ICopyJobStore
+public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<CopyJobKey, CopyJob> _jobs = [];
@@ -256,12 +256,11 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore
         }
     }
 
-    /// <summary>Every job, in key order (for inspection, as the DynamoDB store's scan).</summary>
-    public IReadOnlyList<CopyJob> Jobs()
+    public Task<IReadOnlyList<CopyJob>> ListJobsAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return [.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)];
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)]);
         }
     }
 

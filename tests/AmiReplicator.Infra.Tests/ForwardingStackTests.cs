@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using AmiReplicator.Contract;
 using AmiReplicator.Infra;
-using AmiReplicator.Messages;
 using static AmiReplicator.Infra.Tests.Json;
 
 namespace AmiReplicator.Infra.Tests;
@@ -53,7 +53,7 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
         foreach (var (region, template) in app.ForwardingJson)
         {
             var pattern = Assert.Single(SynthesizedApp.Resources(template, "AWS::Events::Rule")).Value["Properties"]!["EventPattern"];
-            var expected = region == "us-west-2" ? EventPatterns.AmiAvailable : EventPatterns.AmiFinished;
+            var expected = (region == "us-west-2" ? AmiEventPatterns.NewAmi : AmiEventPatterns.CopyFinished).ToJson();
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), pattern), $"{region}: {pattern!.ToJsonString()}");
         }
     }

@@ -3,7 +3,6 @@ using Amazon.CDK.Assertions;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Infra;
-using AmiReplicator.Messages;
 using static AmiReplicator.Infra.Tests.Json;
 
 namespace AmiReplicator.Infra.Tests;
@@ -208,23 +207,6 @@ public sealed class MainStackTests(SynthesizedApp app)
                 ("resources", ImagesIn("eu-west-1", "eu-central-1", "ap-southeast-2")),
                 ("detail", Obj(("State", new object[] { "available", "failed" }))))),
             ("Targets", new object[] { Match.ObjectLike(Obj(("Arn", GetAtt(app.MainLogicalId("AWS::Lambda::Function", "Poller"), "Arn")))) })));
-    }
-
-    [Fact]
-    public void The_rules_match_the_event_patterns_the_functions_are_tested_against()
-    {
-        var patterns = app.MainResources("AWS::Events::Rule").Values
-            .Select(r => r["Properties"]!["EventPattern"]?.AsObject())
-            .OfType<JsonObject>()
-            .Select(p =>
-            {
-                var withoutRegions = p.DeepClone().AsObject();
-                withoutRegions.Remove("resources");
-                return withoutRegions;
-            })
-            .ToList();
-        Assert.Contains(patterns, p => JsonNode.DeepEquals(p, JsonNode.Parse(EventPatterns.AmiAvailable)));
-        Assert.Contains(patterns, p => JsonNode.DeepEquals(p, JsonNode.Parse(EventPatterns.AmiFinished)));
     }
 
     [Fact]

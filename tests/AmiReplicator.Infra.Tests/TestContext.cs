@@ -9,8 +9,8 @@ namespace AmiReplicator.Infra.Tests;
 /// <summary>CDK context as the app gets it: from the repository's cdk.json, or made up by a test.</summary>
 internal static class TestContext
 {
-    public static string RepositoryRoot { get; } = PublishedLambdaPackages.FindRepositoryRoot(
-        typeof(TestContext).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!);
+    public static string RepositoryRoot { get; } = LocalCloud.RepositoryRoot.Find(
+        typeof(TestContext).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value);
 
     /// <summary>The "context" object of cdk.json, as plain dictionaries, lists and scalars.</summary>
     public static Dictionary<string, object> FromCdkJson()

@@ -177,7 +177,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         }
 
         throw new TimeoutException($"Jobs not done after {MaxRecoveryMinutes} minutes of recovery:\n"
-            + string.Join("\n", (await _replicator.Store.ScanJobsAsync(CancellationToken.None)).Select(j => $"{j.Key} {j.State} {j.LastError}")));
+            + string.Join("\n", (await Inspection.ListJobsAsync(CancellationToken.None)).Select(j => $"{j.Key} {j.State} {j.LastError}")));
     }
 
     /// <summary>One dispatcher invocation per batch, a few batches; a crash returns its whole batch to the queue.</summary>
@@ -265,11 +265,13 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         }
     }
 
+    private CopyJobInspection Inspection => new(_replicator.DynamoDb, _replicator.Settings.TableName);
+
     /// <summary>The invariants at a quiet moment (no worker running): counters match the jobs within budget, EC2 matches the jobs.</summary>
     private async Task<IReadOnlyList<CopyJob>> CheckAsync(string when)
     {
-        var jobs = await _replicator.Store.ScanJobsAsync(CancellationToken.None);
-        var counters = await _replicator.Store.ListCountersAsync(CancellationToken.None);
+        var jobs = await Inspection.ListJobsAsync(CancellationToken.None);
+        var counters = await Inspection.ListCountersAsync(CancellationToken.None);
         CountersAgreeWithJobs(counters, jobs, Policy, when);
         ImagesAgreeWithJobs(_ec2, Destinations, jobs, when);
         PeaksWithinBudgets(_ec2, Policy, ConcurrencyScenario.SourceRegions);
@@ -279,8 +281,8 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     /// <summary>After recovery: one job per AMI and destination, each with exactly one available copy; nothing in flight; no message lost.</summary>
     public async Task AssertSettledAsync()
     {
-        var jobs = await _replicator.Store.ScanJobsAsync(CancellationToken.None);
-        var counters = await _replicator.Store.ListCountersAsync(CancellationToken.None);
+        var jobs = await Inspection.ListJobsAsync(CancellationToken.None);
+        var counters = await Inspection.ListCountersAsync(CancellationToken.None);
         var expected = _sourceImageIds.Zip(_scenario.AmiSources)
             .SelectMany(s => Destinations.Select(d => new CopyJobKey(s.Second, s.First, d).ToString()))
             .Order(StringComparer.Ordinal);

@@ -12,7 +12,7 @@ using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
-/// Issue 3, part 4: counters corrupted by hand in the middle of a replication (a holder added for an AVAILABLE job, a holder removed
+/// Counters corrupted by hand in the middle of a replication (a holder added for an AVAILABLE job, a holder removed
 /// for a COPYING one, InFlight set wrong, a counter left by an earlier tool) are put right by the poller's reconciler, which logs each
 /// repair, before it starts any waiting copy; no copy runs over budget meanwhile.
 /// </summary>

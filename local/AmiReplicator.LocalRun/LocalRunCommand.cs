@@ -2,14 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using AmiReplicator.Cli;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
-using AmiReplicator.Messages;
 
-namespace AmiReplicator.Cli;
+namespace AmiReplicator.LocalRun;
 
 /// <summary>
-/// `amirepl local-run`: the main job on the local cloud. Sample AMIs are registered in two source regions; their
+/// `amirepl-local run`: the main job on the local cloud. Sample AMIs are registered in two source regions; their
 /// EC2 events go through an EventBridge rule with the stack's pattern to the request queue, the real dispatcher
 /// and poller handle them, and virtual time runs a minute at a time until every copy is done.
 /// </summary>
@@ -27,7 +28,7 @@ internal static class LocalRunCommand
     public static Command Create()
     {
         var amis = new Option<int>("--amis") { Description = "Sample AMIs to register in each source region.", DefaultValueFactory = _ => 3 };
-        var command = new Command("local-run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator) and print what happened.") { amis };
+        var command = new Command("run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator) and print what happened.") { amis };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(amis), Console.Out, cancellationToken));
         return command;
     }
@@ -40,8 +41,11 @@ internal static class LocalRunCommand
         using var http = new HttpClient();
         // EC2's events from every source region arrive on the home region's bus (the stack forwards them there; moto's
         // own bus-to-bus forwarding drops the events' resources, so the local run puts them on the home bus directly).
-        var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, "ami-replicator");
-        await bus.RouteToQueueAsync("ami-available", EventPatterns.AmiAvailable, local.Queues.QueueArn);
+        var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, local.Replicator.Settings.TableName);
+        // The stack's two rules: new AMIs of the sources to the request queue; copies ending in the destinations to the poller,
+        // here through the same queue (the dispatcher finishes a copy on its own event as the poller does).
+        await bus.RouteToQueueAsync("new-ami", AmiEventPatterns.NewAmi.ToJson(Sources), local.Queues.QueueArn);
+        await bus.RouteToQueueAsync("copy-finished", AmiEventPatterns.CopyFinished.ToJson(Destinations), local.Queues.QueueArn);
 
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");
         output.WriteLine($"Policy: {Policy.ReplaceLineEndings(" ")}");

@@ -6,202 +6,88 @@ using System.Runtime.InteropServices;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
-using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.Ec2Simulator;
+using AmiReplicator.Domain.Policy;
 using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.Cli;
+namespace AmiReplicator.LocalRun;
 
 /// <summary>
-/// `amirepl burst`: the scale benchmark. N AMIs become available at once in two source regions and are copied to four
+/// `amirepl-local burst`: the scale benchmark. N AMIs become available at once in two source regions and are copied to four
 /// destinations through the real handlers on the local cloud (DynamoDB Local, moto's SQS, the EC2 simulator with the
 /// seed's limits on a virtual clock), with the policy's default budgets. Prints wall time, virtual time, throughput,
 /// the AWS calls made, the peaks against the budgets, ResourceLimitExceeded answers and duplicate copies.
 /// </summary>
 internal static class BurstCommand
 {
-    private static readonly string[] Sources = ["us-east-1", "us-west-2"];
-    private static readonly string[] AllDestinations = ["eu-west-1", "eu-central-1", "ap-southeast-2", "us-east-2", "ap-northeast-1", "eu-north-1"];
-    private const int SeedMaxInFlight = 50;
-    private const int SeedMaxInFlightPerSource = 25;
-
-    private sealed record Settings(int Amis, int Seed, int MinCopyMinutes, int MaxCopyMinutes, int BatchSize, bool CopyEvents, int MaxMinutes,
-        int Concurrency, bool BySource, int DestinationCount, int MinGiB, int MaxGiB)
-    {
-        public string[] Destinations => AllDestinations[..DestinationCount];
-
-        public string PolicyJson =>
-            """{"destinations":[""" + string.Join(",", Destinations.Select(d => $$"""{"region":"{{d}}"}""")) + "],"
-            + "\"sourceRegions\":[\"us-east-1\",\"us-west-2\"],\"tags\":{\"copied-by\":\"ami-replicator\"}}";
-    }
-
     public static Command Create()
     {
-        var amis = new Option<int>("--amis") { Description = "AMIs in the burst, alternating between the two source regions (each is copied to 4 destinations).", DefaultValueFactory = _ => 400 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the copy durations.", DefaultValueFactory = _ => 20261125 };
-        var minMinutes = new Option<int>("--min-copy-minutes") { Description = "Shortest copy.", DefaultValueFactory = _ => 3 };
-        var maxMinutes = new Option<int>("--max-copy-minutes") { Description = "Longest copy (durations are uniform between the two).", DefaultValueFactory = _ => 20 };
-        var batch = new Option<int>("--batch-size") { Description = "SQS messages per dispatcher invocation (Lambda's batch size).", DefaultValueFactory = _ => 10 };
+        var defaults = new BurstSettings();
+        var amis = new Option<int>("--amis") { Description = "AMIs in the burst, alternating between the two source regions (each is copied to every destination).", DefaultValueFactory = _ => defaults.Amis };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sizes and copy durations.", DefaultValueFactory = _ => defaults.Seed };
+        var minMinutes = new Option<int>("--min-copy-minutes") { Description = "Shortest copy.", DefaultValueFactory = _ => defaults.MinCopyMinutes };
+        var maxMinutes = new Option<int>("--max-copy-minutes") { Description = "Longest copy (durations are uniform between the two).", DefaultValueFactory = _ => defaults.MaxCopyMinutes };
+        var batch = new Option<int>("--batch-size") { Description = "SQS messages per dispatcher invocation (Lambda's batch size).", DefaultValueFactory = _ => defaults.BatchSize };
         var events = new Option<bool>("--copy-events") { Description = "Also deliver each copy's own 'EC2 AMI State Change' to the dispatcher when the copy ends (as the stack's rule does)." };
-        var limit = new Option<int>("--max-minutes") { Description = "Give up after this many virtual minutes.", DefaultValueFactory = _ => 24 * 60 };
+        var limit = new Option<int>("--max-minutes") { Description = "Give up after this many virtual minutes.", DefaultValueFactory = _ => defaults.MaxMinutes };
         var order = new Option<string>("--order") { Description = "interleaved: the sources' AMIs alternate in the queue; by-source: all of us-east-1's, then all of us-west-2's.", DefaultValueFactory = _ => "interleaved" };
         order.AcceptOnlyFromAmong("interleaved", "by-source");
-        var destinations = new Option<int>("--destinations") { Description = $"Destinations, the first of {string.Join(", ", AllDestinations)}.", DefaultValueFactory = _ => 4 };
-        var minGiB = new Option<int>("--min-gib") { Description = "Smallest AMI (snapshot GiB); sizes are drawn log-uniformly.", DefaultValueFactory = _ => 8 };
-        var maxGiB = new Option<int>("--max-gib") { Description = "Largest AMI (snapshot GiB). A copy's duration grows with its size, from --min-copy-minutes to --max-copy-minutes, give or take 10%.", DefaultValueFactory = _ => 512 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => 1 };
+        var destinations = new Option<int>("--destinations") { Description = $"Destinations, the first of {string.Join(", ", BurstScenario.AllDestinations)}.", DefaultValueFactory = _ => defaults.DestinationCount };
+        var minGiB = new Option<int>("--min-gib") { Description = "Smallest AMI (snapshot GiB); sizes are drawn log-uniformly.", DefaultValueFactory = _ => defaults.MinGiB };
+        var maxGiB = new Option<int>("--max-gib") { Description = "Largest AMI (snapshot GiB). A copy's duration grows with its size, from --min-copy-minutes to --max-copy-minutes, give or take 10%.", DefaultValueFactory = _ => defaults.MaxGiB };
+        var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => defaults.Concurrency };
         var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
         {
             amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new Settings(parse.GetValue(amis), parse.GetValue(seed), parse.GetValue(minMinutes), parse.GetValue(maxMinutes),
-                parse.GetValue(batch), parse.GetValue(events), parse.GetValue(limit), parse.GetValue(concurrency),
-                parse.GetValue(order) == "by-source", parse.GetValue(destinations), parse.GetValue(minGiB), parse.GetValue(maxGiB)),
+            new BurstSettings(Amis: parse.GetValue(amis), DestinationCount: parse.GetValue(destinations), MinCopyMinutes: parse.GetValue(minMinutes),
+                MaxCopyMinutes: parse.GetValue(maxMinutes), MinGiB: parse.GetValue(minGiB), MaxGiB: parse.GetValue(maxGiB), BatchSize: parse.GetValue(batch),
+                Concurrency: parse.GetValue(concurrency), CopyEvents: parse.GetValue(events), BySource: parse.GetValue(order) == "by-source",
+                MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed)),
             Console.Out, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(Settings settings, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BurstSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        if (settings.Amis < 1 || settings.MinCopyMinutes < 1 || settings.MaxCopyMinutes < settings.MinCopyMinutes || settings.BatchSize is < 1 or > 10
-            || settings.Concurrency < 1 || settings.DestinationCount is < 1 or > 6 || settings.MinGiB < 1 || settings.MaxGiB < settings.MinGiB)
+        if (settings.Problem is { } problem)
         {
-            output.WriteLine("burst: --amis >= 1, 1 <= --min-copy-minutes <= --max-copy-minutes, 1 <= --batch-size <= 10, --concurrency >= 1, 1 <= --destinations <= 6, 1 <= --min-gib <= --max-gib");
+            output.WriteLine($"burst: {problem}");
             return 2;
         }
 
         var destinations = settings.Destinations;
+        var sources = BurstScenario.Sources;
 
         var calls = new CallCounter();
         RuntimePipelineCustomizerRegistry.Instance.Register(calls);
 
         output.WriteLine("Starting the local cloud (DynamoDB Local, moto) ...");
         await using var servers = await LocalCloudServers.StartAsync();
-        var durations = new Dictionary<(string SourceImageId, string Destination), TimeSpan>();
-        await using var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, o => o with
-        {
-            Regions = [.. Sources, .. AllDestinations],
-            MaxConcurrentCopiesPerDestination = SeedMaxInFlight,
-            MaxConcurrentCopiesPerSourceRegion = SeedMaxInFlightPerSource,
-            CopyDurationFor = copy => durations[(copy.SourceImageId, copy.DestinationRegion)],
-        });
-        var budgets = destinations.Select(d => local.Replicator.Settings.Policy.BudgetFor(d)).Distinct().Single();
+        await using var burst = await BurstScenario.StartAsync(servers, settings, CallCounter.Harness);
+        var local = burst.Local;
+        var budgets = burst.Budget;
+        var limits = BurstScenario.SeedLimits;
 
-        // As in EC2, a copy takes longer the more snapshot GiB it moves: sizes log-uniform, durations growing with them, 10% noise.
-        var random = new Random(settings.Seed);
-        var sources = new List<(string Region, string ImageId)>();
-        var (logMin, logMax) = (Math.Log(settings.MinGiB), Math.Log(settings.MaxGiB));
-        for (var i = 0; i < settings.Amis; i++)
-        {
-            var region = settings.BySource ? Sources[i * Sources.Length / settings.Amis] : Sources[i % Sources.Length];
-            var share = random.NextDouble();
-            var sizeGiB = (int)Math.Round(Math.Exp(logMin + (share * (logMax - logMin))));
-            var imageId = local.Simulator.SeedImage(region, new SeedImage
-            {
-                Name = $"golden-{region}-{i:D4}",
-                Tags = new Dictionary<string, string> { ["team"] = "platform" },
-                Volumes = [new SeedVolume("/dev/xvda", sizeGiB)],
-            });
-            sources.Add((region, imageId));
-            foreach (var destination in destinations)
-            {
-                var minutes = settings.MinCopyMinutes + (share * (settings.MaxCopyMinutes - settings.MinCopyMinutes));
-                var noisy = Math.Clamp(minutes * (0.9 + (0.2 * random.NextDouble())), settings.MinCopyMinutes, settings.MaxCopyMinutes);
-                durations[(imageId, destination)] = TimeSpan.FromSeconds(Math.Round(noisy * 60));
-            }
-        }
-
-        using (CallCounter.Harness())
-        {
-            if (settings.Concurrency > 1)
-            {
-                // Concurrent consumers need what Lambda's queue has: a message being handled is hidden from the others.
-                await local.Sqs.SetQueueAttributesAsync(local.Queues.QueueUrl, new Dictionary<string, string> { ["VisibilityTimeout"] = "60" }, cancellationToken);
-            }
-
-            foreach (var batch in sources.Chunk(10))
-            {
-                await local.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
-                {
-                    QueueUrl = local.Queues.QueueUrl,
-                    Entries = batch.Select(s => new SendMessageBatchRequestEntry(s.ImageId, LocalReplication.AvailableEvent(s.Region, s.ImageId, s.ImageId))).ToList(),
-                }, cancellationToken);
-            }
-        }
-
-        var jobCount = settings.Amis * destinations.Length;
-        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", Sources)}) x {destinations.Length} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
-            $"EC2 limits {SeedMaxInFlight}/{SeedMaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
+        var jobCount = burst.JobCount;
+        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", sources)}) x {destinations.Count} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
+            $"EC2 limits {limits.MaxInFlight}/{limits.MaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
             $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
         calls.Reset();
         var startedAt = local.Clock.GetUtcNow();
         var wall = Stopwatch.StartNew();
 
         // Dispatch: every event is in the queue; the dispatcher takes batch after batch, a second of virtual time apart.
-        var (invocations, _, failedDeliveries) = await DispatchAllAsync(local, settings, advanceClock: true, cancellationToken);
+        var (invocations, _, dispatchFailures) = await burst.DispatchAllAsync(advanceClock: true, cancellationToken);
 
         var dispatchWall = wall.Elapsed;
         var dispatchCalls = calls.ProductTotal("DynamoDB");
 
-        // Then a poller pass every virtual minute until nothing is active. With --copy-events, virtual time also stops
-        // at every copy's completion and its event is delivered to the dispatcher then, as the stack's rule would.
-        var passes = new List<TimeSpan>();
-        var passTimes = new List<DateTimeOffset>();
-        var forwarded = local.Simulator.StateChanges().Count;
-        var eventDeliveries = 0;
-        var pollerErrors = 0;
-        var done = false;
-        while (!done && local.Clock.GetUtcNow() - startedAt < TimeSpan.FromMinutes(settings.MaxMinutes))
-        {
-            var nextPass = local.Clock.GetUtcNow() + TimeSpan.FromMinutes(1);
-            while (settings.CopyEvents && NextCompletion(local, destinations) is { } completion && completion < nextPass)
-            {
-                local.Clock.SetUtcNow(completion);
-                (forwarded, var delivered, var failed) = await DeliverCopyEventsAsync(local, forwarded, settings, cancellationToken);
-                eventDeliveries += delivered;
-                failedDeliveries += failed;
-            }
-
-            local.Clock.SetUtcNow(nextPass);
-            passTimes.Add(nextPass);
-            async Task<TimeSpan> PassAsync()
-            {
-                var pass = Stopwatch.StartNew();
-                try
-                {
-                    await local.RunPollerAsync(cancellationToken);
-                }
-                catch (InvalidOperationException)
-                {
-                    Interlocked.Increment(ref pollerErrors);
-                }
-
-                return pass.Elapsed;
-            }
-
-            if (settings.CopyEvents)
-            {
-                // With concurrent invocations the poller's pass also runs while the events are being dispatched.
-                var deliveries = DeliverCopyEventsAsync(local, forwarded, settings, cancellationToken);
-                var pass = settings.Concurrency > 1 ? PassAsync() : null;
-                (forwarded, var delivered, var failed) = await deliveries;
-                eventDeliveries += delivered;
-                failedDeliveries += failed;
-                passes.Add(await (pass ?? PassAsync()));
-            }
-            else
-            {
-                passes.Add(await PassAsync());
-            }
-
-            using (CallCounter.Harness())
-            {
-                done = await NothingActiveAsync(local, destinations, cancellationToken);
-            }
-        }
+        // Then a poller pass every virtual minute until nothing is active.
+        var run = await burst.RunPollerAsync(afterPass: null, cancellationToken);
+        var (passes, passTimes, done) = (run.PassWallTimes, run.PassTimes, run.Done);
+        var failedDeliveries = dispatchFailures + run.FailedDeliveries;
 
         wall.Stop();
         var virtualTime = local.Clock.GetUtcNow() - startedAt;
@@ -216,10 +102,10 @@ internal static class BurstCommand
             .GroupBy(i => (i.SourceRegion, i.SourceImageId))
             .Sum(g => g.Count() - 1));
         var copyImageCalls = destinations.Sum(d => local.Simulator.CallCount(d, "CopyImage"));
-        var limitErrors = destinations.Concat(Sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
+        var limitErrors = destinations.Concat(sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
         var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
         var peaksOk = destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
-            && Sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
+            && sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
         var waitedMinutes = jobs.Where(j => j.CopyStartedAt is not null).Select(j => (j.CopyStartedAt!.Value - j.CreatedAt).TotalMinutes).Order().ToList();
 
         var idle = IdleWhileWaiting(jobs, passTimes, startedAt, budgets);
@@ -233,7 +119,7 @@ internal static class BurstCommand
         Row(output, "jobs", $"{jobCount} ({string.Join(", ", byState.OrderBy(s => s.Key).Select(s => $"{s.Key.ToString().ToUpperInvariant()} {s.Value}"))})");
         Row(output, "wall time", string.Create(invariant, $"{wall.Elapsed.TotalSeconds:F1} s (dispatch {dispatchWall.TotalSeconds:F1} s for {invocations} invocations, poller {passes.Sum(p => p.TotalSeconds):F1} s for {passes.Count} passes)"));
         Row(output, "virtual time to finish", string.Create(invariant, $"{virtualTime.TotalMinutes:F0} min"));
-        var (makespan, bound) = Makespan(local, jobs, durations, budgets, startedAt);
+        var (makespan, bound) = Makespan(local, jobs, burst.Durations, budgets, startedAt);
         Row(output, "makespan / lower bound", string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
         Row(output, "jobs/s (wall)", string.Create(invariant, $"{jobCount / wall.Elapsed.TotalSeconds:F1}"));
         Row(output, "jobs/virtual hour", string.Create(invariant, $"{jobCount / virtualTime.TotalHours:F0}"));
@@ -251,14 +137,14 @@ internal static class BurstCommand
         Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant,
             $"{(double)productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value) / jobCount:F2}"));
         Row(output, "peak in flight per destination (EC2's view) / budget", string.Join(", ", destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}/{budgets.MaxInFlight}")));
-        Row(output, "peak in flight per source->destination / budget", string.Join(", ", destinations.SelectMany(d => Sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
+        Row(output, "peak in flight per source->destination / budget", string.Join(", ", destinations.SelectMany(d => sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
         Row(output, "ResourceLimitExceeded answered", limitErrors.ToString(invariant));
         Row(output, "duplicate copies", string.Create(invariant, $"{duplicates} (CopyImage calls {copyImageCalls} for {jobCount} jobs)"));
         Row(output, "counters at the end", counterLeft.Count == 0 ? $"all {counters.Count} at 0, no holders" : string.Join(", ", counterLeft.Select(c => $"{c.Scope} {c.InFlight} ({c.Holders.Count} holders)")));
         var logLines = local.Log.ToString().Split('\n');
         Row(output, "log lines at Warning / Error", string.Create(invariant,
             $"{logLines.Count(l => l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal))}"));
-        Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {pollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {eventDeliveries})" : "")}"));
+        Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {run.PollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {run.EventDeliveries})" : "")}"));
 
         var ok = jobs.Count == jobCount && jobs.All(j => j.State == CopyJobState.Available) && limitErrors == 0 && duplicates == 0
             && counterLeft.Count == 0 && peaksOk && done;
@@ -274,7 +160,7 @@ internal static class BurstCommand
     /// where jobs of the source waited while both its pair and its destination had a free slot, which a work-conserving
     /// replicator never lets happen (there is no back-pressure in the burst: the budgets are within EC2's limits).
     /// </summary>
-    private static (int Count, int Checked, string? First) IdleWhileWaiting(IReadOnlyList<CopyJob> jobs, IReadOnlyList<DateTimeOffset> passTimes, DateTimeOffset from, AmiReplicator.Domain.Policy.SlotBudget budget)
+    private static (int Count, int Checked, string? First) IdleWhileWaiting(IReadOnlyList<CopyJob> jobs, IReadOnlyList<DateTimeOffset> passTimes, DateTimeOffset from, SlotBudget budget)
     {
         var (count, checkedCount) = (0, 0);
         string? first = null;
@@ -307,7 +193,7 @@ internal static class BurstCommand
     /// end before the longest copy, nor before a destination's (or a pair's) copies have run end to end within its budget.
     /// </summary>
     private static (TimeSpan Makespan, TimeSpan Bound) Makespan(LocalReplication local, IReadOnlyList<CopyJob> jobs,
-        Dictionary<(string SourceImageId, string Destination), TimeSpan> durations, AmiReplicator.Domain.Policy.SlotBudget budget, DateTimeOffset startedAt)
+        IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, SlotBudget budget, DateTimeOffset startedAt)
     {
         var end = jobs.Max(j => local.Simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
         var copies = jobs.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
@@ -318,83 +204,6 @@ internal static class BurstCommand
             copies.GroupBy(c => (c.Key.SourceRegion, c.Key.DestinationRegion)).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlightPerSource),
         }.Max();
         return (end - startedAt, bound);
-    }
-
-    /// <summary>When the next pending copy into a destination ends (the simulator knows; EC2 would tell by its event).</summary>
-    private static DateTimeOffset? NextCompletion(LocalReplication local, IReadOnlyList<string> destinations) =>
-        destinations.SelectMany(local.Simulator.Images)
-            .Where(i => i is { State: "pending", SourceImageId: not null, CompletesAt: not null })
-            .Select(i => i.CompletesAt)
-            .Min();
-
-    /// <summary>Sends the simulator's new state changes to the request queue and hands them to the dispatcher.</summary>
-    private static async Task<(int Forwarded, int Delivered, int Failed)> DeliverCopyEventsAsync(
-        LocalReplication local, int forwarded, Settings settings, CancellationToken cancellationToken)
-    {
-        var changes = local.Simulator.StateChanges();
-        using (CallCounter.Harness())
-        {
-            foreach (var batch in changes.Skip(forwarded).Chunk(10))
-            {
-                await local.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
-                {
-                    QueueUrl = local.Queues.QueueUrl,
-                    Entries = batch.Select((c, i) => new SendMessageBatchRequestEntry($"c{i}", c.ToEventBridgeJson())).ToList(),
-                }, cancellationToken);
-            }
-        }
-
-        var (_, delivered, failed) = await DispatchAllAsync(local, settings, advanceClock: false, cancellationToken);
-        return (changes.Count, delivered, failed);
-    }
-
-    /// <summary>
-    /// Hands the queue's messages to the dispatcher as Lambda does, <see cref="Settings.Concurrency"/> invocations at
-    /// once, until none is left visible; answers the invocations made, the messages delivered and those failed.
-    /// </summary>
-    private static async Task<(int Invocations, int Delivered, int Failed)> DispatchAllAsync(LocalReplication local, Settings settings, bool advanceClock, CancellationToken cancellationToken)
-    {
-        var (invocations, delivered, failed) = (0, 0, 0);
-        async Task ConsumeAsync()
-        {
-            while (true)
-            {
-                var outcome = await local.EventSource.PollOnceAsync(local.Replicator.Dispatcher.HandleJsonAsync, cancellationToken, settings.BatchSize);
-                if (outcome.Delivered == 0)
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref invocations);
-                Interlocked.Add(ref delivered, outcome.Delivered);
-                Interlocked.Add(ref failed, outcome.FailedMessageIds.Count);
-                if (advanceClock)
-                {
-                    // A second of virtual time per invocation, so jobs of different batches have their own CreatedAt.
-                    local.Clock.Advance(TimeSpan.FromSeconds(1));
-                }
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(ConsumeAsync, cancellationToken)));
-        return (invocations, delivered, failed);
-    }
-
-    /// <summary>True when no job of any destination is waiting, claimed or copying (read from the index, as the poller does).</summary>
-    private static async Task<bool> NothingActiveAsync(LocalReplication local, IReadOnlyList<string> destinations, CancellationToken cancellationToken)
-    {
-        foreach (var destination in destinations)
-        {
-            if ((await local.Replicator.Store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
-                || await AnyAsync(Sources.Select(s => local.Replicator.Store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken))))
-            {
-                return false;
-            }
-        }
-
-        return true;
-
-        static async Task<bool> AnyAsync(IEnumerable<Task<IReadOnlyList<CopyJob>>> reads) => (await Task.WhenAll(reads)).Any(r => r.Count > 0);
     }
 
     private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");

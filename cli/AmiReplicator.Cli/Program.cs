@@ -3,10 +3,8 @@ using AmiReplicator.Cli;
 
 var root = new RootCommand("AmiReplicator: replicate every new AMI to its destination regions within EC2's copy limits.")
 {
-    LocalRunCommand.Create(),
     InspectCommands.Jobs(),
     InspectCommands.Counters(),
     RequestCommand.Create(),
-    BurstCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -2,12 +2,14 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
 
-namespace AmiReplicator.DynamoDb;
+namespace AmiReplicator.LocalCloud;
 
-/// <summary>The one table of copy jobs and slot counters (its key schema: <see cref="JobTableSchema"/>).</summary>
+/// <summary>
+/// The one table of copy jobs and slot counters (its key schema: <see cref="JobTableSchema"/>) made on DynamoDB Local, as the
+/// stack defines it in AWS.
+/// </summary>
 public static class JobTable
 {
-    /// <summary>The table as the stack defines it, for DynamoDB Local and the tests.</summary>
     public static CreateTableRequest Definition(string tableName) => new()
     {
         TableName = tableName,

@@ -3,7 +3,6 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AmiReplicator.DynamoDb;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
 
@@ -21,8 +20,7 @@ internal static class InspectCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var dynamo = Client(parse);
-            var store = new DynamoCopyJobStore(dynamo, parse.GetValue(Table)!, NullLogger<DynamoCopyJobStore>.Instance);
-            var jobs = await store.ScanJobsAsync(cancellationToken);
+            var jobs = await new CopyJobInspection(dynamo, parse.GetValue(Table)!).ListJobsAsync(cancellationToken);
             var wanted = parse.GetValue(state);
             JobTableView.WriteJobs(Console.Out, wanted is null ? jobs : jobs.Where(j => j.State.ToString().Equals(wanted, StringComparison.OrdinalIgnoreCase)).ToList());
             return 0;
@@ -36,8 +34,7 @@ internal static class InspectCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var dynamo = Client(parse);
-            var store = new DynamoCopyJobStore(dynamo, parse.GetValue(Table)!, NullLogger<DynamoCopyJobStore>.Instance);
-            JobTableView.WriteCounters(Console.Out, await store.ListCountersAsync(cancellationToken));
+            JobTableView.WriteCounters(Console.Out, await new CopyJobInspection(dynamo, parse.GetValue(Table)!).ListCountersAsync(cancellationToken));
             return 0;
         });
         return command;

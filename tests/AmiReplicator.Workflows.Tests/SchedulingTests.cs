@@ -3,16 +3,15 @@ using AmiReplicator.LocalCloud;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 using SeedVolume = AmiReplicator.Ec2Simulator.SeedVolume;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Which waiting job takes a slot that frees, whoever frees it: no slot idles while work waits, oldest first per pair.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class SchedulingTests(LocalCloudFixture cloud)
+public class SchedulingTests
 {
-    private static async Task<string> RequestAsync(LocalReplication h, string region, string name, int sizeGiB = 8)
+    private static async Task<string> RequestAsync(WorkflowHarness h, string region, string name, int sizeGiB = 8)
     {
         var imageId = h.Simulator.SeedImage(region, new SeedImage { Name = name, Volumes = [new SeedVolume("/dev/xvda", sizeGiB)] });
-        await h.SendAsync(LocalReplication.AvailableEvent(region, imageId, imageId));
+        h.Send(LocalReplication.AvailableEvent(region, imageId, imageId));
         await h.DeliverAsync();
         h.Clock.Advance(TimeSpan.FromSeconds(1));
         return imageId;
@@ -23,7 +22,7 @@ public class SchedulingTests(LocalCloudFixture cloud)
     {
         // Once, 1000 older waiting jobs of a full pair hid every other source's jobs from the poller; here the older backlog is
         // five jobs of a pair with no room (budget 1 per source), and the second us-west-2 job must start the moment the first ends.
-        await using var h = await LocalReplication.StartAsync(cloud.Servers,
+        await using var h = await WorkflowHarness.StartAsync(
             """{"destinations":[{"region":"eu-west-1","maxInFlight":2,"maxInFlightPerSource":1}]}""",
             o => o with { CopyDurationFor = c => TimeSpan.FromMinutes(c.SourceRegion == "us-west-2" ? 5 : 60) });
         var firstWest = await RequestAsync(h, "us-west-2", "golden-west-0");
@@ -42,7 +41,7 @@ public class SchedulingTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_new_job_never_takes_a_free_slot_while_an_older_job_of_its_pair_waits()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""",
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""",
             o => o with { CopyDuration = TimeSpan.FromMinutes(30) });
         var copying = await RequestAsync(h, "us-east-1", "golden-1");
         var older = await RequestAsync(h, "us-east-1", "golden-2");
@@ -58,7 +57,7 @@ public class SchedulingTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Jobs_that_became_ready_in_the_same_minute_start_largest_first()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""",
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""",
             o => o with { CopyDuration = TimeSpan.FromMinutes(10) });
         var blocker = await RequestAsync(h, "us-east-1", "golden-blocker");
         var small = await RequestAsync(h, "us-east-1", "golden-small", sizeGiB: 8);

@@ -186,34 +186,19 @@ public sealed class LocalReplication : IAsyncDisposable
     }
 
     /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
-    public async Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null)
-    {
-        for (var minute = 0; minute < maxMinutes; minute++)
-        {
-            var jobs = await JobsAsync();
-            if (jobs.Count > 0 && jobs.All(j => j.State.IsTerminal()))
-            {
-                return jobs;
-            }
+    public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => RunPollerAsync(), JobsAsync, maxMinutes, eachMinute);
 
-            Clock.Advance(TimeSpan.FromMinutes(1));
-            await RunPollerAsync();
-            if (eachMinute is not null)
-            {
-                await eachMinute();
-            }
-        }
+    /// <summary>The whole table, as the operator CLI reads it.</summary>
+    public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
 
-        throw new TimeoutException($"Jobs not done after {maxMinutes} virtual minutes:\n{string.Join("\n", (await JobsAsync()).Select(j => $"{j.Key} {j.State} {j.LastError}"))}");
-    }
+    public Task<IReadOnlyList<CopyJob>> JobsAsync() => Inspection.ListJobsAsync(CancellationToken.None);
 
     /// <summary>One poller pass, as the schedule invokes it.</summary>
     public Task<PollReport> RunPollerAsync(CancellationToken cancellationToken = default) =>
         FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => Replicator.Poller.RunAsync(cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> JobsAsync() => Replicator.Store.ScanJobsAsync(CancellationToken.None);
-
-    public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Replicator.Store.ListCountersAsync(CancellationToken.None);
+    public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Inspection.ListCountersAsync(CancellationToken.None);
 
     public async Task<List<Message>> DeadLettersAsync()
     {
