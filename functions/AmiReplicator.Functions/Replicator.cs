@@ -36,7 +36,7 @@ public sealed class Replicator : IDisposable
         IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
         IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
         (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, requests, settings, clock, logging,
-            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock), pollerOptions ?? new PollerOptions());
+            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions());
     }
 
     public ReplicatorSettings Settings { get; }
