@@ -10,7 +10,7 @@ using Ec2LaunchPermission = Amazon.EC2.Model.LaunchPermission;
 namespace AmiReplicator.Ec2;
 
 /// <summary>The replicator's EC2 calls over AWSSDK.EC2; EC2 errors come out as <see cref="ImageServiceException"/> with EC2's code.</summary>
-public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
+public sealed partial class Ec2ImageGateway(Ec2Clients clients) : IImageGateway, IImageLifecycle
 {
     public async Task<ImageInfo?> DescribeImageAsync(string region, string imageId, CancellationToken cancellationToken)
     {
@@ -211,7 +211,11 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
                 ? null
                 : DateTimeOffset.Parse(image.DeprecationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
             CopiedFromImageId: image.SourceImageId,
-            CopiedFromRegion: image.SourceImageRegion);
+            CopiedFromRegion: image.SourceImageRegion,
+            Protection: ParseProtection(image.DeregistrationProtection),
+            CreationDate: string.IsNullOrEmpty(image.CreationDate)
+                ? null
+                : DateTimeOffset.Parse(image.CreationDate, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
     }
 
     private static DomainImageState ParseState(string? state) =>

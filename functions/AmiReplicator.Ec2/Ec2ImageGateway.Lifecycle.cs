@@ -1,0 +1,56 @@
+using Amazon.EC2.Model;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+
+namespace AmiReplicator.Ec2;
+
+/// <summary>The calls that make copies follow their sources' lifecycle.</summary>
+public sealed partial class Ec2ImageGateway
+{
+    public async IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string sourceRegion,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? nextToken = null;
+        do
+        {
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
+            {
+                Owners = ["self"],
+                Filters = [new Filter($"tag:{ProvenanceTags.SourceRegion}", [sourceRegion])],
+                IncludeDeprecated = true,
+                IncludeDisabled = true,
+                MaxResults = 1000,
+                NextToken = nextToken,
+            }, cancellationToken));
+            foreach (var image in response.Images ?? [])
+            {
+                yield return ToInfo(image, region);
+            }
+
+            nextToken = response.NextToken;
+        }
+        while (!string.IsNullOrEmpty(nextToken));
+    }
+
+    public Task DisableDeprecationAsync(string region, string imageId, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).DisableImageDeprecationAsync(new DisableImageDeprecationRequest { ImageId = imageId }, cancellationToken));
+
+    public Task EnableDeregistrationProtectionAsync(string region, string imageId, bool withCooldown, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).EnableImageDeregistrationProtectionAsync(
+            new EnableImageDeregistrationProtectionRequest { ImageId = imageId, WithCooldown = withCooldown }, cancellationToken));
+
+    public Task DisableDeregistrationProtectionAsync(string region, string imageId, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).DisableImageDeregistrationProtectionAsync(
+            new DisableImageDeregistrationProtectionRequest { ImageId = imageId }, cancellationToken));
+
+    public Task DisableImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).DisableImageAsync(new DisableImageRequest { ImageId = imageId }, cancellationToken));
+
+    /// <summary>"enabled-with-cooldown", "enabled-without-cooldown" (or "enabled"), "disabled"; anything else counts as disabled.</summary>
+    private static DeregistrationProtection ParseProtection(string? value) => value switch
+    {
+        "enabled-with-cooldown" => DeregistrationProtection.EnabledWithCooldown,
+        { } enabled when enabled.StartsWith("enabled", StringComparison.Ordinal) => DeregistrationProtection.Enabled,
+        _ => DeregistrationProtection.Disabled,
+    };
+}
