@@ -31,6 +31,13 @@ internal static class JobItems
         [JobTableSchema.SortKey] = S($"SOURCE#{sourceRegion}"),
     };
 
+    /// <summary>When a destination's retention last ran: PK = SWEEP, SK = RETENTION#{region}.</summary>
+    public static Dictionary<string, AttributeValue> RetentionKey(string destinationRegion) => new()
+    {
+        [JobTableSchema.PartitionKey] = S("SWEEP"),
+        [JobTableSchema.SortKey] = S($"RETENTION#{destinationRegion}"),
+    };
+
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
         SlotScope.Parse(item[JobTableSchema.SortKey].S),
         item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,

@@ -7,7 +7,7 @@ namespace AmiReplicator.Ec2;
 /// <summary>The calls that make copies follow their sources' lifecycle.</summary>
 public sealed partial class Ec2ImageGateway
 {
-    public async IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string sourceRegion,
+    public async IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string? sourceRegion,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? nextToken = null;
@@ -16,7 +16,9 @@ public sealed partial class Ec2ImageGateway
             var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
             {
                 Owners = ["self"],
-                Filters = [new Filter($"tag:{ProvenanceTags.SourceRegion}", [sourceRegion])],
+                Filters = [sourceRegion is null
+                    ? new Filter("tag-key", [ProvenanceTags.SourceImageId])
+                    : new Filter($"tag:{ProvenanceTags.SourceRegion}", [sourceRegion])],
                 IncludeDeprecated = true,
                 IncludeDisabled = true,
                 MaxResults = 1000,

@@ -64,13 +64,15 @@ public sealed class Replicator : IDisposable
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>(), follower);
         var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle);
+        var retention = lifecycle is null || policy.Retention is null ? null
+            : new CopyRetention(jobs, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>());
         return (
             new DispatcherFunction(
                 new ReplicationDispatcher(jobs, images, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
-                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
+                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>(), retention),
                 logging.CreateLogger<PollerFunction>()));
     }
 

@@ -67,7 +67,10 @@ public static class ReplicatorPermissions
         }
     }
 
-    /// <summary>Finishing a copy: read the source's launch permissions, share, tag, deprecate or stop the copy.</summary>
+    /// <summary>
+    /// Finishing a copy: read the source's launch permissions, share, tag, deprecate or stop the copy; then, on the copies only, what
+    /// following the source's lifecycle and retention do (protection, withdrawn deprecation, disabling, deregistering).
+    /// </summary>
     private static IEnumerable<PolicyStatement> FinishCopies(DeploymentSettings settings)
     {
         var sources = settings.SourceRegions.Append(settings.HomeRegion).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -90,7 +93,11 @@ public static class ReplicatorPermissions
         yield return new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ShareDeprecateOrStopCopies",
-            Actions = ["ec2:ModifyImageAttribute", "ec2:EnableImageDeprecation", "ec2:DeregisterImage"],
+            Actions =
+            [
+                "ec2:ModifyImageAttribute", "ec2:EnableImageDeprecation", "ec2:DeregisterImage", "ec2:DisableImageDeprecation",
+                "ec2:EnableImageDeregistrationProtection", "ec2:DisableImageDeregistrationProtection", "ec2:DisableImage",
+            ],
             Resources = [.. settings.DestinationRegions.Select(ImageArn)],
             Conditions = CopiesOnly(),
         });

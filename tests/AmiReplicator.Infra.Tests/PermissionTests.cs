@@ -13,7 +13,8 @@ public sealed class PermissionTests(SynthesizedApp app)
     private static readonly string[] Ec2Actions =
     [
         "ec2:CopyImage", "ec2:CreateTags", "ec2:DeregisterImage", "ec2:DescribeImageAttribute", "ec2:DescribeImages",
-        "ec2:EnableImageDeprecation", "ec2:ModifyImageAttribute",
+        "ec2:DisableImage", "ec2:DisableImageDeprecation", "ec2:DisableImageDeregistrationProtection",
+        "ec2:EnableImageDeprecation", "ec2:EnableImageDeregistrationProtection", "ec2:ModifyImageAttribute",
     ];
 
     [Fact]
@@ -72,7 +73,8 @@ public sealed class PermissionTests(SynthesizedApp app)
     [InlineData("Poller")]
     public void Changing_an_image_needs_the_copy_tag_and_tags_need_it_or_the_copy_being_created(string function)
     {
-        foreach (var statement in FunctionStatements(function).Where(s => Actions(s).Any(a => a is "ec2:ModifyImageAttribute" or "ec2:EnableImageDeprecation" or "ec2:DeregisterImage")))
+        foreach (var statement in FunctionStatements(function).Where(s => Actions(s).Any(a => a is "ec2:ModifyImageAttribute" or "ec2:EnableImageDeprecation" or "ec2:DeregisterImage"
+            or "ec2:DisableImage" or "ec2:DisableImageDeprecation" or "ec2:EnableImageDeregistrationProtection" or "ec2:DisableImageDeregistrationProtection")))
         {
             Assert.Equal("false", (string?)statement["Condition"]!["Null"]![ReplicatorPermissions.CopyTagCondition]);
         }

@@ -7,6 +7,7 @@ var root = new RootCommand("AmiReplicator: replicate every new AMI to its destin
     InspectCommands.Jobs(),
     InspectCommands.Counters(),
     RequestCommand.Create(),
+    PruneCommand.Create(),
     BurstCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -4,10 +4,10 @@ namespace AmiReplicator.Domain.Images;
 public interface IImageLifecycle
 {
     /// <summary>
-    /// The account's own images in <paramref name="region"/> that the replicator copied from <paramref name="sourceRegion"/> (known by
-    /// their provenance tags), deprecated and disabled ones included; page by page.
+    /// The account's own images in <paramref name="region"/> that the replicator copied (known by their provenance tags), from
+    /// <paramref name="sourceRegion"/> or, when null, from anywhere; deprecated and disabled ones included; page by page.
     /// </summary>
-    IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string sourceRegion, CancellationToken cancellationToken);
+    IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string? sourceRegion, CancellationToken cancellationToken);
 
     /// <summary>Withdraws the image's deprecation time.</summary>
     Task DisableDeprecationAsync(string region, string imageId, CancellationToken cancellationToken);

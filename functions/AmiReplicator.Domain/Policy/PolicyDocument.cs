@@ -25,6 +25,24 @@ public sealed class PolicyDocument
 
     /// <summary>What copies carry and follow of their source's lifecycle after they exist.</summary>
     public LifecycleDocument? Lifecycle { get; set; }
+
+    /// <summary>How many copies of each image family each destination keeps.</summary>
+    public RetentionDocument? Retention { get; set; }
+}
+
+public sealed class RetentionDocument
+{
+    /// <summary>The newest copies kept per family and destination; older ones the replicator made are deregistered with their snapshots.</summary>
+    public int? KeepLatest { get; set; }
+
+    /// <summary>A copy's family is the value of this tag (copies carry their source's tags).</summary>
+    public string? FamilyTag { get; set; }
+
+    /// <summary>A copy's family is the longest of these its name starts with.</summary>
+    public List<string>? FamilyNamePrefixes { get; set; }
+
+    /// <summary>Copies (or sources, for all their copies) kept whatever their age.</summary>
+    public List<string>? Keep { get; set; }
 }
 
 public sealed class DestinationDocument

@@ -27,6 +27,9 @@ public sealed partial record ReplicationPolicy(
     /// <summary>What copies carry and follow of their source's lifecycle.</summary>
     public LifecyclePolicy Lifecycle { get; init; } = LifecyclePolicy.Default;
 
+    /// <summary>How many copies of each family each destination keeps; null: every copy is kept.</summary>
+    public RetentionPolicy? Retention { get; init; }
+
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
 
@@ -102,6 +105,7 @@ public sealed partial record ReplicationPolicy(
             ValidateSweepInterval(document.SweepIntervalMinutes))
         {
             Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
+            Retention = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null,
         };
     }
 
