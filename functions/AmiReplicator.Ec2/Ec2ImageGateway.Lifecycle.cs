@@ -7,32 +7,16 @@ namespace AmiReplicator.Ec2;
 /// <summary>The calls that make copies follow their sources' lifecycle.</summary>
 public sealed partial class Ec2ImageGateway
 {
-    public async IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string? sourceRegion,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? nextToken = null;
-        do
+    public IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string? sourceRegion, CancellationToken cancellationToken) =>
+        ListPagesAsync(region, new DescribeImagesRequest
         {
-            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
-            {
-                Owners = ["self"],
-                Filters = [sourceRegion is null
-                    ? new Filter("tag-key", [ProvenanceTags.SourceImageId])
-                    : new Filter($"tag:{ProvenanceTags.SourceRegion}", [sourceRegion])],
-                IncludeDeprecated = true,
-                IncludeDisabled = true,
-                MaxResults = 1000,
-                NextToken = nextToken,
-            }, cancellationToken));
-            foreach (var image in response.Images ?? [])
-            {
-                yield return ToInfo(image, region);
-            }
-
-            nextToken = response.NextToken;
-        }
-        while (!string.IsNullOrEmpty(nextToken));
-    }
+            Owners = ["self"],
+            Filters = [sourceRegion is null
+                ? new Filter("tag-key", [ProvenanceTags.SourceImageId])
+                : new Filter($"tag:{ProvenanceTags.SourceRegion}", [sourceRegion])],
+            IncludeDeprecated = true,
+            IncludeDisabled = true,
+        }, cancellationToken);
 
     public Task DisableDeprecationAsync(string region, string imageId, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).DisableImageDeprecationAsync(new DisableImageDeprecationRequest { ImageId = imageId }, cancellationToken));

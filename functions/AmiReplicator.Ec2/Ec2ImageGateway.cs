@@ -131,24 +131,28 @@ public sealed partial class Ec2ImageGateway(Ec2Clients clients) : IImageGateway,
         }
 
         filters.AddRange(tags.Select(t => new Filter($"tag:{t.Key}", [t.Value])));
-        string? nextToken = null;
+        await foreach (var image in ListPagesAsync(region, new DescribeImagesRequest { Owners = [.. owners], Filters = filters }, cancellationToken))
+        {
+            yield return image;
+        }
+    }
+
+    /// <summary>Every image the request lists, 1,000 a page.</summary>
+    private async IAsyncEnumerable<ImageInfo> ListPagesAsync(string region, DescribeImagesRequest request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        request.MaxResults = 1000;
         do
         {
-            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
-            {
-                Owners = [.. owners],
-                Filters = filters,
-                MaxResults = 1000,
-                NextToken = nextToken,
-            }, cancellationToken));
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(request, cancellationToken));
             foreach (var image in response.Images ?? [])
             {
                 yield return ToInfo(image, region);
             }
 
-            nextToken = response.NextToken;
+            request.NextToken = response.NextToken;
         }
-        while (!string.IsNullOrEmpty(nextToken));
+        while (!string.IsNullOrEmpty(request.NextToken));
     }
 
     public async Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken)
