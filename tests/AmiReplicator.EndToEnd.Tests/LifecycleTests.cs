@@ -91,6 +91,22 @@ public class LifecycleTests(LocalCloudFixture cloud)
     }
 
     [Fact]
+    public async Task Without_copyDeprecation_a_deprecation_a_person_set_on_a_copy_stays_when_the_source_withdraws_its_own()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}],"lifecycle":{"copyDeprecation":false}}""");
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", DeprecationTime = h.Clock.GetUtcNow().AddDays(30) });
+        var job = await ReplicateAsync(h, source);
+        Assert.Null(Copy(h, job).DeprecationTime);
+
+        var byHand = h.Clock.GetUtcNow().AddDays(10);
+        h.Simulator.SetDeprecation("eu-west-1", job.TargetImageId!, byHand);
+        h.Simulator.SetDeprecation("us-east-1", source, null);
+        await SweepAsync(h);
+
+        Assert.Equal(byHand, Copy(h, job).DeprecationTime);
+    }
+
+    [Fact]
     public async Task Without_the_opt_in_a_disabled_or_deregistered_source_leaves_its_copies_as_they_are()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");

@@ -163,9 +163,9 @@ public sealed class LifecycleFollower(
                 report.Deprecation++;
             }
         }
-        else if (copy.DeprecationTime is not null && job.SourceDeprecationTime is not null)
+        else if (policy.Lifecycle.CopyDeprecation && copy.DeprecationTime is not null && job.SourceDeprecationTime is not null)
         {
-            // The source's deprecation was withdrawn, and the copy's was the one carried from it.
+            // The source's deprecation was withdrawn, and the copy's was the one carried from it (not one a person set).
             await lifecycle.DisableDeprecationAsync(copy.Region, copy.ImageId, cancellationToken);
             notes.Add("deprecation follows the source: withdrawn");
             report.Deprecation++;
