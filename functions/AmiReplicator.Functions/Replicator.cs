@@ -37,7 +37,7 @@ public sealed class Replicator : IDisposable
         IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
         var images = new Ec2ImageGateway(_ec2);
         (Dispatcher, Poller) = Compose(Store, images, deadLetters, requests, settings, clock, logging,
-            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock), pollerOptions ?? new PollerOptions(), images);
+            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions(), images);
     }
 
     public ReplicatorSettings Settings { get; }

@@ -189,7 +189,8 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
     private string InputFingerprint(IEnumerable<string> options)
     {
         var files = Directory.EnumerateFiles(Path.Combine(repositoryRoot, "functions"), "*", SearchOption.AllDirectories)
-            .Where(f => !IsBuildOutput(f) && (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
+            // Every source file, not only code: a project may embed any of them (the permission contract is a .json resource).
+            .Where(f => !IsBuildOutput(f))
             .Concat(SharedBuildFiles.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists))
             .Order(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

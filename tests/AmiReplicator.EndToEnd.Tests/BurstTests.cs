@@ -90,7 +90,7 @@ public class BurstTests(LocalCloudFixture cloud)
         for (var minute = 0; minute < 240 && !jobs.All(j => j.State.IsTerminal()); minute++)
         {
             h.Clock.Advance(TimeSpan.FromMinutes(1));
-            await h.Replicator.Poller.RunAsync(CancellationToken.None);
+            await h.RunPollerAsync(CancellationToken.None);
             jobs = await h.JobsAsync();
             AssertNoSlotIdlesWhileWorkWaits(jobs, await h.CountersAsync(), h.Clock.GetUtcNow(), observedPeaks);
         }

@@ -172,7 +172,7 @@ internal static class BurstCommand
                 var pass = Stopwatch.StartNew();
                 try
                 {
-                    await local.Replicator.Poller.RunAsync(cancellationToken);
+                    await local.RunPollerAsync(cancellationToken);
                 }
                 catch (InvalidOperationException)
                 {
