@@ -198,6 +198,11 @@ public abstract class CopyJobStoreContract
         Assert.False(await store.TryStartSweepAsync("us-east-1", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
         Assert.True(await store.TryStartSweepAsync("us-west-2", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
         Assert.True(await store.TryStartSweepAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+
+        // A destination's retention run is taken apart from any sweep, even of a region that is both.
+        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.False(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1.5), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(2), TimeSpan.FromHours(1), CancellationToken.None));
     }
 
     [Fact]
