@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
-exec dotnet run --project tools/AmiReplicator.Cli -- local-run "$@"
+exec dotnet run --project local/AmiReplicator.LocalRun -- run "$@"

@@ -52,14 +52,20 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return jobs;
     }
 
-    public async Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduledAsync(SweepKey(sourceRegion), now, interval, cancellationToken);
+
+    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduledAsync(RetentionKey(destinationRegion), now, interval, cancellationToken);
+
+    private async Task<bool> TryStartScheduledAsync(Dictionary<string, AttributeValue> key, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
     {
         try
         {
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
-                Key = SweepKey(sourceRegion),
+                Key = key,
                 UpdateExpression = "SET LastSweptAt = :now",
                 ConditionExpression = "attribute_not_exists(LastSweptAt) OR LastSweptAt <= :due",
                 ExpressionAttributeValues = new() { [":now"] = S(Time(now)), [":due"] = S(Time(now - interval)) },
@@ -300,30 +306,6 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         while (start is not null && jobs.Count < limit);
 
         return jobs;
-    }
-
-    /// <summary>Every job in the table (for inspection: the CLI and the tests), in key order.</summary>
-    public async Task<IReadOnlyList<CopyJob>> ScanJobsAsync(CancellationToken cancellationToken)
-    {
-        var jobs = new List<CopyJob>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var response = await dynamo.ScanAsync(new ScanRequest
-            {
-                TableName = tableName,
-                FilterExpression = "begins_with(#pk, :job)",
-                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
-                ExpressionAttributeValues = new() { [":job"] = S("JOB#") },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, cancellationToken);
-            jobs.AddRange((response.Items ?? []).Select(FromItem));
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        return jobs.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal).ToList();
     }
 
     public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)

@@ -5,9 +5,6 @@ namespace AmiReplicator.Messages;
 /// <summary>EventBridge's "EC2 AMI State Change" event, emitted in the AMI's own region.</summary>
 public sealed class AmiStateChangeEvent
 {
-    public const string DetailType = "EC2 AMI State Change";
-    public const string EventSource = "aws.ec2";
-
     public string? Version { get; set; }
     public string? Id { get; set; }
 
@@ -76,15 +73,3 @@ public sealed class CopyRequestMessage
 [JsonSerializable(typeof(CopyRequestMessage))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class MessagesJsonContext : JsonSerializerContext;
-
-/// <summary>EventBridge patterns the stack's rules use (and the tests check against moto's EventBridge).</summary>
-public static class EventPatterns
-{
-    /// <summary>An AMI that became available: the trigger of a replication.</summary>
-    public const string AmiAvailable =
-        """{"source":["aws.ec2"],"detail-type":["EC2 AMI State Change"],"detail":{"State":["available"]}}""";
-
-    /// <summary>A copy's own end (available or failed), forwarded from destination regions so the poller finishes it at once.</summary>
-    public const string AmiFinished =
-        """{"source":["aws.ec2"],"detail-type":["EC2 AMI State Change"],"detail":{"State":["available","failed"]}}""";
-}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 
@@ -56,7 +57,7 @@ public abstract partial record InboundMessage
 
     private static InboundMessage FromEvent(AmiStateChangeEvent e)
     {
-        if (e.DetailTypeName != AmiStateChangeEvent.DetailType || e.Source != AmiStateChangeEvent.EventSource)
+        if (e.DetailTypeName != AmiEventPatterns.DetailType || e.Source != AmiEventPatterns.Source)
         {
             return new Malformed($"event '{e.DetailTypeName}' from '{e.Source}' is not an EC2 AMI State Change event");
         }

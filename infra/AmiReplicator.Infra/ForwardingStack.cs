@@ -1,10 +1,9 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
-using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
-using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SQS;
+using AmiReplicator.Contract;
 using Constructs;
 using EventBus = Amazon.CDK.AWS.Events.EventBus;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
@@ -21,7 +20,7 @@ public sealed class ForwardingStack : Stack
         : base(scope, id, props)
     {
         var nag = new Nag();
-        string[] states = isDestination ? ["available", "failed"] : ["available"];
+        var forwarded = isDestination ? AmiEventPatterns.CopyFinished : AmiEventPatterns.NewAmi;
 
         DeadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
         {
@@ -43,7 +42,7 @@ public sealed class ForwardingStack : Stack
                 (true, false) => $"New AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
                 _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
             },
-            EventPattern = ReplicatorStack.AmiEvents(null, states),
+            EventPattern = ReplicatorStack.AmiEvents(forwarded, regions: null),
         });
         ForwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = DeadLetterQueue }));
 
@@ -57,12 +56,11 @@ public sealed class ForwardingStack : Stack
             EvaluationPeriods = 1,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
-        if (settings.AlarmTopicArn is { } topicArn && topicArn.Split(':')[3] == Region)
-        {
-            // Alarm actions must be in the alarm's region; a topic elsewhere is left to the home stack's alarms.
-            DeadLettersAlarm.AddAlarmAction(new SnsAction(Topic.FromTopicArn(this, "AlarmTopic", topicArn)));
-        }
+        Notifications = new AlarmNotifications(this, "Alarms", nag, settings);
+        Notifications.Notify(DeadLettersAlarm);
     }
+
+    public AlarmNotifications Notifications { get; }
 
     public Queue DeadLetterQueue { get; }
     public Rule ForwardRule { get; }

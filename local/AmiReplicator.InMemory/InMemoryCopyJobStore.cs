@@ -8,7 +8,7 @@ namespace AmiReplicator.InMemory;
 /// suite against both): every method is atomic, a transition is conditional on the version read, a claim needs both counters to
 /// exist and to have room, holders make acquire and release idempotent, a destination backing off refuses claims.
 /// </summary>
-public sealed class InMemoryCopyJobStore : ICopyJobStore
+public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<CopyJobKey, CopyJob> _jobs = [];
@@ -39,16 +39,22 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore
         }
     }
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduled($"SOURCE#{sourceRegion}", now, interval);
+
+    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduled($"RETENTION#{destinationRegion}", now, interval);
+
+    private Task<bool> TryStartScheduled(string key, DateTimeOffset now, TimeSpan interval)
     {
         lock (_gate)
         {
-            if (_sweeps.TryGetValue(sourceRegion, out var last) && last > now - interval)
+            if (_sweeps.TryGetValue(key, out var last) && last > now - interval)
             {
                 return Task.FromResult(false);
             }
 
-            _sweeps[sourceRegion] = now;
+            _sweeps[key] = now;
             return Task.FromResult(true);
         }
     }
@@ -256,12 +262,11 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore
         }
     }
 
-    /// <summary>Every job, in key order (for inspection, as the DynamoDB store's scan).</summary>
-    public IReadOnlyList<CopyJob> Jobs()
+    public Task<IReadOnlyList<CopyJob>> ListJobsAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return [.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)];
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)]);
         }
     }
 

@@ -1,129 +1,74 @@
-using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.LocalCloud;
-using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>
 /// A burst: many AMIs from two source regions become available at once and every one is copied to four destinations
 /// through the real handlers, within the seed's limits (50 per destination, 25 per source region) on the simulator and
-/// the policy's default budgets. The full-size burst (400 AMIs) is the `amirepl burst` benchmark (docs/benchmarks.md).
+/// the policy's default budgets. The full-size burst (400 AMIs) is the `amirepl-local burst` benchmark (docs/benchmarks.md).
 /// </summary>
 [Collection(LocalCloudCollection.Name)]
 public class BurstTests(LocalCloudFixture cloud)
 {
-    private static readonly string[] Sources = ["us-east-1", "us-west-2"];
-    private static readonly string[] Destinations = ["eu-west-1", "eu-central-1", "ap-southeast-2", "us-east-2"];
+    /// <summary>
+    /// Per destination 40 jobs from each source against a pair budget of 25: both budgets fill and work waits. The AMIs are all
+    /// the same size, so the order of starts is by age alone; the dispatcher takes the events one by one, a second of virtual
+    /// time apart, so every AMI's jobs have their own CreatedAt and "oldest first" is well defined.
+    /// </summary>
+    private static readonly BurstSettings Burst = new(Amis: 80, DestinationCount: 4, MinGiB: 8, MaxGiB: 8, BatchSize: 1, MaxMinutes: 240);
 
-    /// <summary>Per destination 40 jobs from each source against a pair budget of 25: both budgets fill and work waits.</summary>
-    private const int AmisPerSource = 40;
-
-    private const string Policy = """
-        {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"},{"region":"ap-southeast-2"},{"region":"us-east-2"}],
-         "sourceRegions":["us-east-1","us-west-2"],
-         "tags":{"copied-by":"ami-replicator"}}
-        """;
-
-    private static readonly SlotBudget SeedBudget = new(50, 25);
+    private static readonly SlotBudget SeedBudget = BurstScenario.SeedLimits;
 
     [Fact]
     public async Task A_burst_from_two_sources_to_four_destinations_finishes_within_the_budgets_oldest_first_without_duplicates()
     {
-        // Copy durations from 3 to 20 minutes, drawn from a fixed seed per (source AMI, destination).
-        var durations = new Dictionary<(string SourceImageId, string Destination), TimeSpan>();
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy, o => o with
-        {
-            MaxConcurrentCopiesPerDestination = SeedBudget.MaxInFlight,
-            MaxConcurrentCopiesPerSourceRegion = SeedBudget.MaxInFlightPerSource,
-            CopyDurationFor = copy => durations[(copy.SourceImageId, copy.DestinationRegion)],
-        });
-        Assert.All(Destinations, d => Assert.Equal(SeedBudget, h.Replicator.Settings.Policy.BudgetFor(d)));
+        await using var burst = await BurstScenario.StartAsync(cloud.Servers, Burst);
+        var h = burst.Local;
+        var (sources, destinations) = (BurstScenario.Sources, Burst.Destinations);
+        Assert.Equal(SeedBudget, burst.Budget);
 
-        var random = new Random(20261125);
-        var sources = new List<(string Region, string ImageId)>();
-        for (var i = 0; i < AmisPerSource * Sources.Length; i++)
-        {
-            var region = Sources[i % Sources.Length];
-            var imageId = h.Simulator.SeedImage(region, new SeedImage
-            {
-                Name = $"golden-{region}-{i:D3}",
-                Tags = new Dictionary<string, string> { ["team"] = "platform" },
-            });
-            sources.Add((region, imageId));
-            foreach (var destination in Destinations)
-            {
-                durations[(imageId, destination)] = TimeSpan.FromSeconds(random.Next(3 * 60, 20 * 60));
-            }
-        }
+        var (_, delivered, failed) = await burst.DispatchAllAsync(advanceClock: true, CancellationToken.None);
+        Assert.Equal((burst.Images.Count, 0), (delivered, failed));
 
-        // All the events are in the queue at once; the dispatcher takes them one by one, a second of virtual time
-        // apart, so every AMI's jobs have their own CreatedAt and "oldest first" is well defined.
-        foreach (var batch in sources.Chunk(10))
-        {
-            await h.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
-            {
-                QueueUrl = h.Queues.QueueUrl,
-                Entries = batch.Select(s => new SendMessageBatchRequestEntry(s.ImageId, LocalReplication.AvailableEvent(s.Region, s.ImageId, s.ImageId))).ToList(),
-            });
-        }
-
-        var delivered = 0;
-        while (true)
-        {
-            var outcome = await h.EventSource.PollOnceAsync(h.Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None, batchSize: 1);
-            if (outcome.Delivered == 0)
-            {
-                break;
-            }
-
-            Assert.Empty(outcome.FailedMessageIds);
-            delivered += outcome.Delivered;
-            h.Clock.Advance(TimeSpan.FromSeconds(1));
-        }
-
-        Assert.Equal(sources.Count, delivered);
         // A poller pass every virtual minute; after each, the jobs and counters are checked against each other.
         var observedPeaks = new Dictionary<SlotScope, int>();
-        var jobs = await h.JobsAsync();
-        for (var minute = 0; minute < 240 && !jobs.All(j => j.State.IsTerminal()); minute++)
-        {
-            h.Clock.Advance(TimeSpan.FromMinutes(1));
-            await h.Replicator.Poller.RunAsync(CancellationToken.None);
-            jobs = await h.JobsAsync();
-            AssertNoSlotIdlesWhileWorkWaits(jobs, await h.CountersAsync(), h.Clock.GetUtcNow(), observedPeaks);
-        }
+        var passes = await burst.RunPollerAsync(
+            async now => AssertNoSlotIdlesWhileWorkWaits(await h.JobsAsync(), await h.CountersAsync(), now, observedPeaks), CancellationToken.None);
+        Assert.True(passes.Done, $"jobs still active after {Burst.MaxMinutes} virtual minutes");
+        Assert.Equal((0, 0), (passes.FailedDeliveries, passes.PollerErrors));
 
         // Every job finished, each AMI copied exactly once into each destination.
-        Assert.Equal(sources.Count * Destinations.Length, jobs.Count);
+        var jobs = await h.JobsAsync();
+        Assert.Equal(burst.JobCount, jobs.Count);
         Assert.All(jobs, j => Assert.True(j.State == CopyJobState.Available, $"{j.Key} is {j.State}: {j.LastError}"));
         Assert.All(jobs, j => Assert.Equal(1, j.Attempt));
-        foreach (var destination in Destinations)
+        foreach (var destination in destinations)
         {
             var copies = h.Simulator.Images(destination).Where(i => i.SourceImageId is not null).ToList();
             Assert.Equal(
-                sources.Select(s => $"{s.Region}/{s.ImageId}").Order(StringComparer.Ordinal),
+                burst.Images.Select(s => $"{s.Region}/{s.ImageId}").Order(StringComparer.Ordinal),
                 copies.Select(c => $"{c.SourceRegion}/{c.SourceImageId}").Order(StringComparer.Ordinal));
             Assert.All(copies, c => Assert.Equal("available", c.State));
             Assert.Equal(
                 jobs.Where(j => j.Key.DestinationRegion == destination).Select(j => j.TargetImageId).Order(StringComparer.Ordinal),
                 copies.Select(c => c.ImageId).Order(StringComparer.Ordinal));
             var copyImageCalls = h.Simulator.CallCount(destination, "CopyImage");
-            Assert.True(copyImageCalls == sources.Count, $"{destination}: {copyImageCalls} CopyImage calls for {sources.Count} jobs");
+            Assert.True(copyImageCalls == burst.Images.Count, $"{destination}: {copyImageCalls} CopyImage calls for {burst.Images.Count} jobs");
         }
 
         // The replicator itself never ran into EC2's limits, and used its whole budget without exceeding it.
-        foreach (var region in Destinations.Concat(Sources))
+        foreach (var region in destinations.Concat(sources))
         {
             Assert.Equal(0, h.Simulator.ErrorCount(region, "ResourceLimitExceeded"));
         }
 
-        foreach (var destination in Destinations)
+        foreach (var destination in destinations)
         {
             Assert.Equal(SeedBudget.MaxInFlight, h.Simulator.PeakPendingCopies(destination));
             Assert.Equal(SeedBudget.MaxInFlight, observedPeaks[SlotScope.Destination(destination)]);
-            foreach (var source in Sources)
+            foreach (var source in sources)
             {
                 Assert.Equal(SeedBudget.MaxInFlightPerSource, h.Simulator.PeakPendingCopies(source, destination));
             }
@@ -134,7 +79,7 @@ public class BurstTests(LocalCloudFixture cloud)
 
         // Every counter is back at 0 with no holders: one per destination and one per source->destination pair.
         var counters = await h.CountersAsync();
-        Assert.Equal(Destinations.Length * (1 + Sources.Length), counters.Count);
+        Assert.Equal(destinations.Count * (1 + sources.Count), counters.Count);
         Assert.All(counters, c => Assert.True((c.InFlight, c.Holders.Count) == (0, 0), $"{c.Scope}: {c.InFlight} in flight, {c.Holders.Count} holders"));
 
         AssertOldestFirst(jobs);

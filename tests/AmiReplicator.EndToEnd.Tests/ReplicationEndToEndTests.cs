@@ -3,7 +3,6 @@ using Amazon.EC2.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
-using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
@@ -117,51 +116,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task A_budget_of_one_runs_the_copies_one_after_another()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
-        var sources = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            sources.Add(await RegisterSourceAsync(h.Ec2("us-east-1"), $"golden-{i}"));
-        }
-
-        foreach (var source in sources)
-        {
-            await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", source, source));
-        }
-
-        await h.DeliverAsync();
-        var inFlight = new List<int>();
-        var jobs = await h.RunPollerUntilDoneAsync(eachMinute: async () =>
-            inFlight.Add((await h.JobsAsync()).Count(j => j.State.HoldsSlot())));
-
-        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
-        Assert.Equal(1, h.Simulator.PeakPendingCopies("eu-west-1"));
-        Assert.Equal(1, inFlight.Max());
-        var windows = jobs.Select(j => (Start: j.CopyStartedAt!.Value, End: j.CompletedAt!.Value)).OrderBy(w => w.Start).ToList();
-        Assert.All(windows.Zip(windows.Skip(1)), pair => Assert.True(pair.First.End <= pair.Second.Start));
-        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
-    }
-
-    [Fact]
-    public async Task A_waiting_job_starts_in_the_same_poller_pass_that_frees_its_slot()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
-        var first = await RegisterSourceAsync(h.Ec2("us-east-1"), "first");
-        var second = await RegisterSourceAsync(h.Ec2("us-east-1"), "second");
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", first, "1"));
-        await h.DeliverAsync();
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", second, "2"));
-        await h.DeliverAsync();
-
-        var jobs = await h.RunPollerUntilDoneAsync();
-
-        var (a, b) = (jobs.Single(j => j.Key.SourceImageId == first), jobs.Single(j => j.Key.SourceImageId == second));
-        Assert.Equal(a.CompletedAt, b.CopyStartedAt);
-    }
-
-    [Fact]
     public async Task Each_poller_pass_publishes_the_age_of_the_oldest_waiting_job()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
@@ -170,11 +124,11 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
         await h.DeliverAsync();
 
         h.Clock.Advance(TimeSpan.FromMinutes(3));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
         Assert.Equal(180, LastOldestWaitingAge(h, "eu-west-1"));
 
         await h.RunPollerUntilDoneAsync();
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
         Assert.Equal(0, LastOldestWaitingAge(h, "eu-west-1"));
     }
 
@@ -185,27 +139,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
             .Last(l => l.TryGetProperty("_aws", out _) && l.TryGetProperty("OldestWaitingJobAgeSeconds", out _)
                 && l.GetProperty("DestinationRegion").GetString() == destination)
             .GetProperty("OldestWaitingJobAgeSeconds").GetDouble();
-
-    [Fact]
-    public async Task A_pair_budget_holds_back_one_source_region_but_not_another()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":1}]}""");
-        var east = new[] { await RegisterSourceAsync(h.Ec2("us-east-1"), "east-1"), await RegisterSourceAsync(h.Ec2("us-east-1"), "east-2") };
-        var west = await RegisterSourceAsync(h.Ec2("us-west-2"), "west-1");
-        foreach (var id in east)
-        {
-            await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", id, id));
-        }
-
-        await h.SendAsync(LocalReplication.AvailableEvent("us-west-2", west, west));
-        await h.DeliverAsync();
-
-        var started = (await h.JobsAsync()).Where(j => j.State.HoldsSlot()).Select(j => j.Key.SourceRegion).Order().ToList();
-        Assert.Equal(["us-east-1", "us-west-2"], started);
-        await h.RunPollerUntilDoneAsync();
-        Assert.Equal(1, h.Simulator.PeakPendingCopies("us-east-1", "eu-west-1"));
-        Assert.Equal(2, h.Simulator.PeakPendingCopies("eu-west-1"));
-    }
 
     [Fact]
     public async Task A_malformed_message_reaches_the_DLQ_on_its_first_delivery_with_its_reason_and_loses_nothing_else()
@@ -244,43 +177,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
 
         Assert.Equal(("eu-central-1", CopyJobState.Available, "alice", "backfill"), (job.Key.DestinationRegion, job.State, job.RequestedBy, job.Reason));
         Assert.Empty(h.Simulator.Images("eu-west-1"));
-    }
-
-    [Fact]
-    public async Task A_copy_that_keeps_failing_is_retried_then_failed_with_its_reason_and_its_slots_released()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
-            {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":2,"backoffSeconds":60}}
-            """);
-        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
-        h.Simulator.FailNextCopies("eu-west-1", 2, new SimStateReason("Client.InternalError", "snapshot copy failed"));
-
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
-        await h.DeliverAsync();
-        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
-
-        Assert.Equal(CopyJobState.Failed, job.State);
-        Assert.Equal(2, job.Attempt);
-        Assert.Contains("snapshot copy failed", job.LastError, StringComparison.Ordinal);
-        Assert.Contains("after 2 attempts", job.LastError, StringComparison.Ordinal);
-        Assert.All(await h.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
-    }
-
-    [Fact]
-    public async Task A_copy_that_fails_once_is_retried_and_ends_available()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
-        h.Simulator.FailNextCopies("eu-west-1", 1, new SimStateReason("Client.InternalError", "snapshot copy failed"));
-
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
-        await h.DeliverAsync();
-        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
-
-        Assert.True(job.State == CopyJobState.Available, job.LastError);
-        Assert.Equal(2, job.Attempt);
-        Assert.Contains(job.Notes, n => n.Contains("attempt 1 failed", StringComparison.Ordinal));
-        Assert.Single(h.Simulator.Images("eu-west-1"), i => i.State == "available");
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using AmiReplicator.Contract;
 using AmiReplicator.Infra;
-using AmiReplicator.Messages;
 using static AmiReplicator.Infra.Tests.Json;
 
 namespace AmiReplicator.Infra.Tests;
@@ -53,7 +53,7 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
         foreach (var (region, template) in app.ForwardingJson)
         {
             var pattern = Assert.Single(SynthesizedApp.Resources(template, "AWS::Events::Rule")).Value["Properties"]!["EventPattern"];
-            var expected = region == "us-west-2" ? EventPatterns.AmiAvailable : EventPatterns.AmiFinished;
+            var expected = (region == "us-west-2" ? AmiEventPatterns.NewAmi : AmiEventPatterns.CopyFinished).ToJson();
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), pattern), $"{region}: {pattern!.ToJsonString()}");
         }
     }
@@ -87,6 +87,19 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
             template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
                 ("MetricName", "ApproximateNumberOfMessagesVisible"),
                 ("Dimensions", new object[] { Obj(("Name", "QueueName"), ("Value", GetAtt(queue, "QueueName"))) })));
+        }
+    }
+
+    [Fact]
+    public void Each_region_with_alarms_has_its_own_topic_that_its_alarms_notify()
+    {
+        foreach (var (region, template) in app.ForwardingJson)
+        {
+            var topic = Assert.Single(SynthesizedApp.Resources(template, "AWS::SNS::Topic")).Key;
+            var alarm = Assert.Single(SynthesizedApp.Resources(template, "AWS::CloudWatch::Alarm")).Value["Properties"]!;
+            Assert.Equal(topic, (string?)Assert.Single(alarm["AlarmActions"]!.AsArray())!["Ref"]);
+            Assert.Contains(region, (string?)template["Resources"]![topic]!["Properties"]!["DisplayName"], StringComparison.Ordinal);
+            app.Forwarding[region].HasOutput("AlarmTopicArn", Obj(("Value", Ref(topic))));
         }
     }
 }

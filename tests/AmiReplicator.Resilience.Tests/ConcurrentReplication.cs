@@ -9,6 +9,7 @@ using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
 using AmiReplicator.Resilience.Tests.Faults;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     private readonly ConcurrencyScenario _scenario;
     private readonly Ec2Simulator.Ec2Simulator _ec2;
     private readonly Replicator _replicator;
+    private readonly PermissionCheck _permissions;
     private readonly Ec2Clients _clients;
     private readonly ILoggerFactory _logging;
     private readonly ConcurrentQueue<ImageStateChange> _copyEvents = new();
@@ -45,8 +47,9 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     private IDisposable? _otherTools;
 
     private ConcurrentReplication(ConcurrencyScenario scenario, FakeTimeProvider clock, Chaos chaos, Ec2Simulator.Ec2Simulator ec2,
-        Replicator replicator, StringWriter log, ILoggerFactory logging)
+        PermissionCheck permissions, Replicator replicator, StringWriter log, ILoggerFactory logging)
     {
+        _permissions = permissions;
         _scenario = scenario;
         Clock = clock;
         Chaos = chaos;
@@ -92,11 +95,12 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(scenario.PolicyJson()), ec2.AccountId, LocalReplication.Home,
             ec2.Endpoint, servers.DynamoDbUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, ec2);
         var log = new StringWriter();
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(log))));
         var replicator = new Replicator(settings, clock, logging, null, LocalReplication.Credentials);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
-        return new ConcurrentReplication(scenario, clock, chaos, ec2, replicator, log, logging);
+        return new ConcurrentReplication(scenario, clock, chaos, ec2, permissions, replicator, log, logging);
     }
 
     public async Task RunAsync()
@@ -173,7 +177,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         }
 
         throw new TimeoutException($"Jobs not done after {MaxRecoveryMinutes} minutes of recovery:\n"
-            + string.Join("\n", (await _replicator.Store.ScanJobsAsync(CancellationToken.None)).Select(j => $"{j.Key} {j.State} {j.LastError}")));
+            + string.Join("\n", (await Inspection.ListJobsAsync(CancellationToken.None)).Select(j => $"{j.Key} {j.State} {j.LastError}")));
     }
 
     /// <summary>One dispatcher invocation per batch, a few batches; a crash returns its whole batch to the queue.</summary>
@@ -261,11 +265,13 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         }
     }
 
+    private CopyJobInspection Inspection => new(_replicator.DynamoDb, _replicator.Settings.TableName);
+
     /// <summary>The invariants at a quiet moment (no worker running): counters match the jobs within budget, EC2 matches the jobs.</summary>
     private async Task<IReadOnlyList<CopyJob>> CheckAsync(string when)
     {
-        var jobs = await _replicator.Store.ScanJobsAsync(CancellationToken.None);
-        var counters = await _replicator.Store.ListCountersAsync(CancellationToken.None);
+        var jobs = await Inspection.ListJobsAsync(CancellationToken.None);
+        var counters = await Inspection.ListCountersAsync(CancellationToken.None);
         CountersAgreeWithJobs(counters, jobs, Policy, when);
         ImagesAgreeWithJobs(_ec2, Destinations, jobs, when);
         PeaksWithinBudgets(_ec2, Policy, ConcurrencyScenario.SourceRegions);
@@ -275,8 +281,8 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     /// <summary>After recovery: one job per AMI and destination, each with exactly one available copy; nothing in flight; no message lost.</summary>
     public async Task AssertSettledAsync()
     {
-        var jobs = await _replicator.Store.ScanJobsAsync(CancellationToken.None);
-        var counters = await _replicator.Store.ListCountersAsync(CancellationToken.None);
+        var jobs = await Inspection.ListJobsAsync(CancellationToken.None);
+        var counters = await Inspection.ListCountersAsync(CancellationToken.None);
         var expected = _sourceImageIds.Zip(_scenario.AmiSources)
             .SelectMany(s => Destinations.Select(d => new CopyJobKey(s.Second, s.First, d).ToString()))
             .Order(StringComparer.Ordinal);
@@ -312,5 +318,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         _replicator.Dispose();
         _logging.Dispose();
         await _ec2.DisposeAsync();
+        _permissions.Dispose();
+        _permissions.ThrowIfViolated();
     }
 }

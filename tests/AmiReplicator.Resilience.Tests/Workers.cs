@@ -14,11 +14,12 @@ namespace AmiReplicator.Resilience.Tests;
 public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Poller)
 {
     public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, IRequestQueue requests, ReplicatorSettings settings,
-        TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null)
+        TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null, IImageLifecycle? lifecycle = null)
     {
         // KMS is not decorated: its one call is a read, and a failure of it fails the request, which is delivered again.
         var keys = new KmsKeyGateway(settings.Ec2Endpoint, LocalReplication.Credentials);
-        var (dispatcher, poller) = Replicator.Compose(store, images, keys, deadLetters, requests, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
+        var (dispatcher, poller) = Replicator.Compose(store, images, keys, deadLetters, requests, settings, clock, logging, NoMetrics.Instance,
+            pollerOptions ?? new PollerOptions(), lifecycle);
         return new Workers(dispatcher, poller);
     }
 

@@ -25,6 +25,12 @@ public sealed partial record ReplicationPolicy(
     public const int DefaultMaxInFlightPerSource = 25;
     public const string DefaultSchedule = "rate(1 minute)";
 
+    /// <summary>What copies carry and follow of their source's lifecycle.</summary>
+    public LifecyclePolicy Lifecycle { get; init; } = LifecyclePolicy.Default;
+
+    /// <summary>How many copies of each family each destination keeps; null: every copy is kept.</summary>
+    public RetentionPolicy? Retention { get; init; }
+
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
 
@@ -98,7 +104,11 @@ public sealed partial record ReplicationPolicy(
             new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
             document.CopyPublicLaunchPermission == true,
             ValidateSweepInterval(document.SweepIntervalMinutes),
-            document.ShareSnapshots == true);
+            document.ShareSnapshots == true)
+        {
+            Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
+            Retention = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null,
+        };
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)

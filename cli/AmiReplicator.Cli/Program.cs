@@ -1,0 +1,12 @@
+using System.CommandLine;
+using AmiReplicator.Cli;
+
+var root = new RootCommand("AmiReplicator: replicate every new AMI to its destination regions within EC2's copy limits.")
+{
+    InspectCommands.Jobs(),
+    InspectCommands.Counters(),
+    RequestCommand.Create(),
+    CancelCommand.Create(),
+    PruneCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

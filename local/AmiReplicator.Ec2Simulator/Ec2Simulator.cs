@@ -1,0 +1,153 @@
+using System.Net;
+using AmiReplicator.Ec2Simulator.Api;
+using AmiReplicator.Ec2Simulator.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Ec2Simulator;
+
+/// <summary>
+/// A multi-region EC2 (AMI API, and KMS DescribeKey) on loopback. Point the real client at it with
+/// <c>new AmazonEC2Client(new BasicAWSCredentials("test", "test"), new AmazonEC2Config { ServiceURL = Endpoint.ToString(), AuthenticationRegion = region })</c>:
+/// the region is read from the request's SigV4 credential scope. Besides the API it offers seeding,
+/// fault injection and observations for tests and the local run.
+/// </summary>
+public sealed class Ec2Simulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Ec2Cloud _cloud;
+
+    private Ec2Simulator(WebApplication app, Ec2Cloud cloud, Uri endpoint)
+    {
+        _app = app;
+        _cloud = cloud;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>Raised once per state change of one of our images, outside the simulator's lock, in order.</summary>
+    public event EventHandler<ImageStateChange>? ImageStateChanged;
+
+    public Uri Endpoint { get; }
+
+    /// <summary>The caller's own account (every request is made by it).</summary>
+    public string AccountId => _cloud.AccountId;
+
+    /// <summary>Starts Kestrel on 127.0.0.1 (the given port, or a free one).</summary>
+    public static async Task<Ec2Simulator> StartAsync(Ec2SimulatorOptions? options = null)
+    {
+        options ??= new Ec2SimulatorOptions();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var app = builder.Build();
+
+        Ec2Simulator? simulator = null;
+        var cloud = new Ec2Cloud(options, change => simulator?.ImageStateChanged?.Invoke(simulator, change));
+        var endpoint = new Ec2QueryEndpoint(cloud);
+        var kms = new KmsJsonEndpoint(cloud);
+        app.Run(context => KmsJsonEndpoint.Accepts(context) ? kms.HandleAsync(context) : endpoint.HandleAsync(context));
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        simulator = new Ec2Simulator(app, cloud, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
+        return simulator;
+    }
+
+    // Seeding and settings.
+
+    /// <summary>Places an image in a region as-is (the SeedImage record says what it can express); returns its id.</summary>
+    public string SeedImage(string region, SeedImage image) => _cloud.SeedImage(region, image);
+
+    /// <summary>Creates a KMS key usable in <paramref name="region"/> only; returns its ARN. It can be named by
+    /// id, ARN, <paramref name="alias"/> ("alias/...") or alias ARN. "alias/aws/ebs" always exists.</summary>
+    public string CreateKmsKey(string region, string? alias = null) => _cloud.CreateKmsKey(region, alias);
+
+    /// <summary>The ARN of the region's AWS managed EBS key ("alias/aws/ebs").</summary>
+    public string DefaultEbsKeyArn(string region) => _cloud.DefaultKmsKeyArn(region);
+
+    /// <summary>Creates a KMS key of another account in <paramref name="region"/>; returns its ARN. Its key policy lets our account
+    /// use it (DescribeKey, and EC2 copying what it encrypts) only when <paramref name="sharedWithUs"/>.</summary>
+    public string CreateForeignKmsKey(string region, string ownerAccountId, bool sharedWithUs) =>
+        _cloud.CreateForeignKmsKey(region, ownerAccountId, sharedWithUs);
+
+    /// <summary>An Organizations tag policy enforced on create in the region: CopyImage must carry each key (with an allowed value, when
+    /// values are given) in its TagSpecifications for the image and for its snapshots, else it answers TagPolicyViolation.</summary>
+    public void EnforceTagPolicy(string region, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) => _cloud.EnforceTagPolicy(region, required);
+
+    /// <summary>Block public access for AMIs: when on, adding Group=all answers OperationNotPermitted.</summary>
+    public void SetImageBlockPublicAccess(string region, bool enabled) => _cloud.SetImageBlockPublicAccess(region, enabled);
+
+    public void SetRegionAccess(string region, RegionAccess access) => _cloud.SetRegionAccess(region, access);
+
+    // Faults.
+
+    /// <summary>The next <paramref name="count"/> calls of <paramref name="action"/> in the region answer the fault
+    /// instead (SDK retries consume them too).</summary>
+    public void InjectFault(string region, string action, int count, ApiFault fault = ApiFault.Throttle) =>
+        _cloud.InjectFault(region, action, count, fault);
+
+    /// <summary>The next <paramref name="count"/> copies into the region end failed with the reason (default: EC2's
+    /// "Copy image failed with an internal error.").</summary>
+    public void FailNextCopies(string destinationRegion, int count, StateReason? reason = null) =>
+        _cloud.FailNextCopies(destinationRegion, count, reason ?? StateReason.CopyInternalError);
+
+    /// <summary>Holds copy slots in a destination as the account's other tools would (counted by the limits,
+    /// also against <paramref name="sourceRegion"/>'s sub-limit when given) until disposed.</summary>
+    public IDisposable OccupyCopySlots(string destinationRegion, int count, string? sourceRegion = null) =>
+        _cloud.OccupyCopySlots(destinationRegion, count, sourceRegion);
+
+    /// <summary>A seeded pending image (not a copy) becomes available, as a pipeline's image does once baked.</summary>
+    public void FinishPendingImage(string region, string imageId) => _cloud.FinishPendingImage(region, imageId);
+
+    /// <summary>Deregisters any image, whoever owns it; a pending copy stops and frees its slot.</summary>
+    public void DeregisterImage(string region, string imageId) => _cloud.ForceDeregister(region, imageId);
+
+    /// <summary>Disables any image, whoever owns it (its shares go, as EC2 does).</summary>
+    public void DisableImage(string region, string imageId) => _cloud.ForceDisable(region, imageId);
+
+    /// <summary>Enables deregistration protection on any image, whoever owns it.</summary>
+    public void ProtectImage(string region, string imageId, bool withCooldown = false) => _cloud.ForceProtect(region, imageId, withCooldown);
+
+    /// <summary>Sets (or with null withdraws) any image's deprecation time, whoever owns it.</summary>
+    public void SetDeprecation(string region, string imageId, DateTimeOffset? deprecateAt) => _cloud.ForceDeprecation(region, imageId, deprecateAt);
+
+    // Observations (each first applies the time elapsed on the clock).
+
+    /// <summary>Every image the region holds, other accounts' and deregistered ones included.</summary>
+    public IReadOnlyList<ImageInfo> Images(string region) => _cloud.Images(region);
+
+    public ImageInfo? FindImage(string region, string imageId) =>
+        _cloud.Images(region).FirstOrDefault(image => image.ImageId == imageId);
+
+    public IReadOnlyList<SnapshotInfo> Snapshots(string region) => _cloud.Snapshots(region);
+
+    /// <summary>Copies started by CopyImage and still pending in the destination now.</summary>
+    public int PendingCopies(string destinationRegion) => _cloud.PendingCopyCount(destinationRegion);
+
+    /// <summary>Most copies ever pending at once into the destination (CopyImage copies only, not occupied slots).</summary>
+    public int PeakPendingCopies(string destinationRegion) => _cloud.PeakPendingCopies(destinationRegion);
+
+    /// <summary>Most copies ever pending at once from <paramref name="sourceRegion"/> into the destination.</summary>
+    public int PeakPendingCopies(string sourceRegion, string destinationRegion) =>
+        _cloud.PeakPendingCopies(sourceRegion, destinationRegion);
+
+    /// <summary>Calls of an action received in a region, refused and faulted ones included.</summary>
+    public int CallCount(string region, string action) => _cloud.CallCount(region, action);
+
+    /// <summary>Errors answered in a region with the code, e.g. "ResourceLimitExceeded".</summary>
+    public int ErrorCount(string region, string code) => _cloud.ErrorCount(region, code);
+
+    /// <summary>Every "EC2 AMI State Change" emitted so far, in emission order.</summary>
+    public IReadOnlyList<ImageStateChange> StateChanges() => _cloud.StateChanges();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,180 @@
+namespace AmiReplicator.Ec2Simulator.Model;
+
+/// <summary>An image in one region, mutable under the cloud's lock.</summary>
+internal sealed class SimImage
+{
+    public required string Id { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string OwnerId { get; init; }
+
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public required string State { get; set; }
+
+    public StateReason? Reason { get; set; }
+
+    public required DateTimeOffset CreationDate { get; init; }
+
+    public required DateTimeOffset VisibleFrom { get; init; }
+
+    public DateTimeOffset? CompletesAt { get; init; }
+
+    public required string RootDeviceType { get; init; }
+
+    public required string RootDeviceName { get; init; }
+
+    public string? ImageLocation { get; init; }
+
+    public required string Architecture { get; init; }
+
+    public required string PlatformDetails { get; init; }
+
+    public required IReadOnlyList<ImageProductCode> ProductCodes { get; init; }
+
+    public required IReadOnlyList<BlockDeviceInfo> BlockDevices { get; init; }
+
+    public DateTimeOffset? DeprecationTime { get; set; }
+
+    /// <summary>As DescribeImages shows it: disabled, enabled-without-cooldown or enabled-with-cooldown.</summary>
+    public string DeregistrationProtection { get; set; } = DeregistrationProtectionStates.Disabled;
+
+    /// <summary>Protection disabled after it was enabled with the cooldown still refuses deregistration until then.</summary>
+    public DateTimeOffset? ProtectedUntil { get; set; }
+
+    /// <summary>Tags the owner sees (ours on our images).</summary>
+    public Dictionary<string, string> OwnerTags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tags our account put on another account's image: tags are per account.</summary>
+    public Dictionary<string, string> ViewerTags { get; } = new(StringComparer.Ordinal);
+
+    public List<LaunchPermissionEntry> LaunchPermissions { get; } = [];
+
+    public bool StorageReadable { get; init; } = true;
+
+    public string? SourceImageId { get; init; }
+
+    public string? SourceRegion { get; init; }
+
+    /// <summary>How a pending copy will end if not deregistered first; null means available.</summary>
+    public StateReason? PlannedFailure { get; init; }
+
+    public bool IsPendingCopy => SourceImageId is not null && State == ImageStates.Pending;
+
+    public bool IsPublic => LaunchPermissions.Contains(LaunchPermissionEntry.Public);
+
+    public bool HasBillingProduct => PlatformDetails != PlatformDetailsCatalog.LinuxUnix;
+
+    public bool IsFromMarketplace => ProductCodes.Any(code => code.Type == "marketplace");
+
+    public bool IsDeprecatedAt(DateTimeOffset now) => DeprecationTime is { } at && at <= now;
+
+    public bool IsSeenBy(string accountId) =>
+        OwnerId == accountId
+        || IsPublic
+        || LaunchPermissions.Contains(LaunchPermissionEntry.ForAccount(accountId));
+
+    public Dictionary<string, string> TagsOf(string accountId) => OwnerId == accountId ? OwnerTags : ViewerTags;
+
+    public ImageInfo ToInfo(string accountId) => new()
+    {
+        Region = Region,
+        ImageId = Id,
+        OwnerId = OwnerId,
+        Name = Name,
+        Description = Description,
+        State = State,
+        StateReason = Reason,
+        CreationDate = CreationDate,
+        RootDeviceType = RootDeviceType,
+        RootDeviceName = RootDeviceName,
+        ImageLocation = ImageLocation,
+        Architecture = Architecture,
+        PlatformDetails = PlatformDetails,
+        UsageOperation = PlatformDetailsCatalog.UsageOperation(PlatformDetails),
+        Platform = PlatformDetails.StartsWith("Windows", StringComparison.Ordinal) ? "windows" : null,
+        ProductCodes = ProductCodes,
+        BlockDevices = BlockDevices,
+        Tags = new Dictionary<string, string>(TagsOf(accountId), StringComparer.Ordinal),
+        LaunchPermissions = [.. LaunchPermissions],
+        DeprecationTime = DeprecationTime,
+        DeregistrationProtection = DeregistrationProtection,
+        SourceImageId = SourceImageId,
+        SourceRegion = SourceRegion,
+        IsPublic = IsPublic,
+        VisibleFrom = VisibleFrom,
+        CompletesAt = CompletesAt,
+    };
+}
+
+internal static class ImageStates
+{
+    public const string Pending = "pending";
+    public const string Available = "available";
+    public const string Failed = "failed";
+    public const string Deregistered = "deregistered";
+    public const string Disabled = "disabled";
+}
+
+internal static class DeregistrationProtectionStates
+{
+    public const string Disabled = "disabled";
+    public const string Enabled = "enabled-without-cooldown";
+    public const string EnabledWithCooldown = "enabled-with-cooldown";
+}
+
+/// <summary>The billing side of an image: its platform details and the usage operation EC2 bills it under.</summary>
+internal static class PlatformDetailsCatalog
+{
+    public const string LinuxUnix = "Linux/UNIX";
+
+    private static readonly Dictionary<string, string> UsageOperations = new(StringComparer.Ordinal)
+    {
+        [LinuxUnix] = "RunInstances",
+        ["Windows"] = "RunInstances:0002",
+        ["Red Hat Enterprise Linux"] = "RunInstances:0010",
+        ["SUSE Linux"] = "RunInstances:000g",
+        ["Windows with SQL Server Standard"] = "RunInstances:0006",
+    };
+
+    public static string UsageOperation(string platformDetails) =>
+        UsageOperations.GetValueOrDefault(platformDetails, "RunInstances");
+}
+
+/// <summary>An EBS snapshot, mutable under the cloud's lock.</summary>
+internal sealed class SimSnapshot
+{
+    public required string Id { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string OwnerId { get; init; }
+
+    public required int VolumeSize { get; init; }
+
+    public required bool Encrypted { get; init; }
+
+    public string? KmsKeyId { get; init; }
+
+    /// <summary>pending, completed, error; null once deleted.</summary>
+    public string? State { get; set; }
+
+    public required string Description { get; init; }
+
+    public required DateTimeOffset VisibleFrom { get; init; }
+
+    public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Accounts (UserId) or everyone (Group=all) who may create volumes from it.</summary>
+    public List<LaunchPermissionEntry> CreateVolumePermissions { get; } = [];
+
+    public SnapshotInfo ToInfo() =>
+        new(Region, Id, OwnerId, VolumeSize, Encrypted, KmsKeyId, State ?? "deleted", Description,
+            new Dictionary<string, string>(Tags, StringComparer.Ordinal))
+        {
+            CreateVolumePermissions = [.. CreateVolumePermissions],
+        };
+}

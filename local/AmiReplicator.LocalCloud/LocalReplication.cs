@@ -1,0 +1,230 @@
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Workflows;
+using AmiReplicator.DynamoDb;
+using AmiReplicator.Ec2;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.Functions;
+using AmiReplicator.LocalCloud.Permissions;
+using AmiReplicator.Messages;
+using AmiReplicator.Sqs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AmiReplicator.LocalCloud;
+
+/// <summary>
+/// The replicator on the local cloud: its own table and queues, an in-process EC2 simulator on a virtual clock,
+/// and the real handlers fed by a local SQS event source. Used by the local run and the end-to-end tests.
+/// </summary>
+public sealed class LocalReplication : IAsyncDisposable
+{
+    public const string Home = "us-east-1";
+    public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
+
+    private readonly Ec2Clients _ec2Clients;
+    private int _ec2EventsSent;
+
+    private readonly PollerOptions? _pollerOptions;
+    private readonly PermissionContract? _permissionContract;
+    private readonly TextWriter _sink;
+    private string _policyJson;
+
+    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, PermissionContract? permissionContract,
+        Replicator replicator, AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging,
+        PollerOptions? pollerOptions, string policyJson)
+    {
+        _pollerOptions = pollerOptions;
+        _permissionContract = permissionContract;
+        _sink = sink;
+        _policyJson = policyJson;
+        Clock = clock;
+        Permissions = permissions;
+        Simulator = simulator;
+        Replicator = replicator;
+        Sqs = sqs;
+        Queues = queues;
+        Log = log;
+        Logging = logging;
+        EventSource = new SqsEventSource(sqs, queues.QueueUrl, queues.QueueArn, Home);
+        _ec2Clients = new Ec2Clients(simulator.Endpoint, Credentials);
+    }
+
+    public FakeTimeProvider Clock { get; }
+    public Ec2Simulator.Ec2Simulator Simulator { get; }
+
+    /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
+    public PermissionCheck Permissions { get; private set; }
+    public Replicator Replicator { get; private set; }
+    public AmazonSQSClient Sqs { get; }
+    public LocalQueues Queues { get; }
+    public SqsEventSource EventSource { get; }
+    public StringWriter Log { get; }
+    public ILoggerFactory Logging { get; }
+
+    /// <summary>The request queue as the sweep sends to it (for workers composed around decorated ports).</summary>
+    public IRequestQueue RequestQueue => new SqsRequestQueue(Sqs, Queues.QueueUrl);
+
+    /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
+    public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
+
+    /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
+    public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
+
+    public static async Task<LocalReplication> StartAsync(
+        LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
+        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+        var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
+        var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
+
+        var name = $"amirepl-{Guid.NewGuid():N}"[..24];
+        var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
+        var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
+        var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
+            simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
+            RequestQueueUrl: queues.QueueUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
+        var log = new StringWriter();
+        var sink = TextWriter.Synchronized(log);
+        var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
+        var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
+        await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
+        return new LocalReplication(clock, simulator, permissions, permissionContract, replicator, sqs, queues, log, sink, logging,
+            pollerOptions, policyJson);
+    }
+
+    private static Dictionary<string, string> QueueScopes(LocalQueues queues) => new()
+    {
+        [queues.QueueUrl] = PermissionScope.RequestQueue,
+        [queues.DeadLetterQueueUrl] = PermissionScope.DeadLetterQueue,
+    };
+
+    /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
+    public void ChangePolicy(string policyJson)
+    {
+        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
+        Replicator.Dispose();
+        // The functions' permissions follow the policy (CopyImage only in its destinations, their keys): what the old policy's
+        // functions did stays checked against the old grant.
+        Permissions.ThrowIfViolated();
+        Permissions.Dispose();
+        Permissions = PermissionCheck.Start(settings.Policy, settings.TableName, Simulator, _permissionContract, QueueScopes(Queues));
+        Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
+        _policyJson = policyJson;
+    }
+
+    /// <summary>
+    /// The environment the stack gives a function, pointed at this local cloud: a published <c>bootstrap</c> started with it
+    /// works on this replication's table, queues and simulator (on the simulator's clock, the function on the real one).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FunctionEnvironmentVariables()
+    {
+        var settings = Replicator.Settings;
+        var credentials = Credentials.GetCredentials();
+        return new Dictionary<string, string>
+        {
+            [FunctionEnvironment.TableName] = settings.TableName,
+            [FunctionEnvironment.Policy] = _policyJson,
+            [FunctionEnvironment.AccountId] = settings.AccountId,
+            [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
+            [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
+            [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
+            [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
+            [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
+            ["AWS_REGION"] = settings.HomeRegion,
+            ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
+            // Nothing may reach for an instance metadata service or a profile of this machine.
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+            ["AWS_CONFIG_FILE"] = "/dev/null",
+        };
+    }
+
+    public Task SendAsync(string body) => Sqs.SendMessageAsync(Queues.QueueUrl, body);
+
+    /// <summary>
+    /// Enqueues the EC2 events the simulator emitted since the last call, as the stack's rules do (sources' and
+    /// copies' own events alike); answers how many.
+    /// </summary>
+    public async Task<int> SendEc2EventsAsync()
+    {
+        var changes = Simulator.StateChanges();
+        var fresh = changes.Skip(_ec2EventsSent).ToList();
+        _ec2EventsSent = changes.Count;
+        foreach (var change in fresh)
+        {
+            await SendAsync(change.ToEventBridgeJson());
+        }
+
+        return fresh.Count;
+    }
+
+    /// <summary>Hands every visible message to the dispatcher, as Lambda would, until the queue has none left visible.</summary>
+    public async Task<int> DeliverAsync(int maxBatches = 50)
+    {
+        var delivered = 0;
+        for (var i = 0; i < maxBatches; i++)
+        {
+            var outcome = await EventSource.PollOnceAsync(Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None);
+            if (outcome.Delivered == 0)
+            {
+                break;
+            }
+
+            delivered += outcome.Delivered;
+        }
+
+        return delivered;
+    }
+
+    /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
+    public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => RunPollerAsync(), JobsAsync, maxMinutes, eachMinute);
+
+    /// <summary>The whole table, as the operator CLI reads it.</summary>
+    public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
+
+    public Task<IReadOnlyList<CopyJob>> JobsAsync() => Inspection.ListJobsAsync(CancellationToken.None);
+
+    /// <summary>One poller pass, as the schedule invokes it.</summary>
+    public Task<PollReport> RunPollerAsync(CancellationToken cancellationToken = default) =>
+        FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => Replicator.Poller.RunAsync(cancellationToken));
+
+    public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Inspection.ListCountersAsync(CancellationToken.None);
+
+    public async Task<List<Message>> DeadLettersAsync()
+    {
+        var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = Queues.DeadLetterQueueUrl,
+            MaxNumberOfMessages = 10,
+            MessageAttributeNames = ["All"],
+        });
+        return response.Messages ?? [];
+    }
+
+    public static string AvailableEvent(string region, string imageId, string id = "e-1") => $$$"""
+        {"version":"0","id":"{{{id}}}","detail-type":"EC2 AMI State Change","source":"aws.ec2","account":"123456789012",
+         "time":"2026-11-25T08:00:00Z","region":"{{{region}}}","resources":["arn:aws:ec2:{{{region}}}::image/{{{imageId}}}"],
+         "detail":{"RequestId":"r-{{{id}}}","ImageId":"{{{imageId}}}","State":"available","ErrorMessage":""}}
+        """;
+
+    public async ValueTask DisposeAsync()
+    {
+        _ec2Clients.Dispose();
+        Replicator.Dispose();
+        Sqs.Dispose();
+        Logging.Dispose();
+        await Simulator.DisposeAsync();
+        Permissions.Dispose();
+        Permissions.ThrowIfViolated();
+    }
+}

@@ -1,0 +1,300 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.LocalRun;
+
+/// <summary>
+/// `amirepl-local burst`: the scale benchmark. N AMIs become available at once in two source regions and are copied to four
+/// destinations through the real handlers on the local cloud (DynamoDB Local, moto's SQS, the EC2 simulator with the
+/// seed's limits on a virtual clock), with the policy's default budgets. Prints wall time, virtual time, throughput,
+/// the AWS calls made, the peaks against the budgets, ResourceLimitExceeded answers and duplicate copies.
+/// </summary>
+internal static class BurstCommand
+{
+    public static Command Create()
+    {
+        var defaults = new BurstSettings();
+        var amis = new Option<int>("--amis") { Description = "AMIs in the burst, alternating between the two source regions (each is copied to every destination).", DefaultValueFactory = _ => defaults.Amis };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sizes and copy durations.", DefaultValueFactory = _ => defaults.Seed };
+        var minMinutes = new Option<int>("--min-copy-minutes") { Description = "Shortest copy.", DefaultValueFactory = _ => defaults.MinCopyMinutes };
+        var maxMinutes = new Option<int>("--max-copy-minutes") { Description = "Longest copy (durations are uniform between the two).", DefaultValueFactory = _ => defaults.MaxCopyMinutes };
+        var batch = new Option<int>("--batch-size") { Description = "SQS messages per dispatcher invocation (Lambda's batch size).", DefaultValueFactory = _ => defaults.BatchSize };
+        var events = new Option<bool>("--copy-events") { Description = "Also deliver each copy's own 'EC2 AMI State Change' to the dispatcher when the copy ends (as the stack's rule does)." };
+        var limit = new Option<int>("--max-minutes") { Description = "Give up after this many virtual minutes.", DefaultValueFactory = _ => defaults.MaxMinutes };
+        var order = new Option<string>("--order") { Description = "interleaved: the sources' AMIs alternate in the queue; by-source: all of us-east-1's, then all of us-west-2's.", DefaultValueFactory = _ => "interleaved" };
+        order.AcceptOnlyFromAmong("interleaved", "by-source");
+        var destinations = new Option<int>("--destinations") { Description = $"Destinations, the first of {string.Join(", ", BurstScenario.AllDestinations)}.", DefaultValueFactory = _ => defaults.DestinationCount };
+        var minGiB = new Option<int>("--min-gib") { Description = "Smallest AMI (snapshot GiB); sizes are drawn log-uniformly.", DefaultValueFactory = _ => defaults.MinGiB };
+        var maxGiB = new Option<int>("--max-gib") { Description = "Largest AMI (snapshot GiB). A copy's duration grows with its size, from --min-copy-minutes to --max-copy-minutes, give or take 10%.", DefaultValueFactory = _ => defaults.MaxGiB };
+        var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => defaults.Concurrency };
+        var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
+        {
+            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new BurstSettings(Amis: parse.GetValue(amis), DestinationCount: parse.GetValue(destinations), MinCopyMinutes: parse.GetValue(minMinutes),
+                MaxCopyMinutes: parse.GetValue(maxMinutes), MinGiB: parse.GetValue(minGiB), MaxGiB: parse.GetValue(maxGiB), BatchSize: parse.GetValue(batch),
+                Concurrency: parse.GetValue(concurrency), CopyEvents: parse.GetValue(events), BySource: parse.GetValue(order) == "by-source",
+                MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed)),
+            Console.Out, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(BurstSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (settings.Problem is { } problem)
+        {
+            output.WriteLine($"burst: {problem}");
+            return 2;
+        }
+
+        var destinations = settings.Destinations;
+        var sources = BurstScenario.Sources;
+
+        var calls = new CallCounter();
+        RuntimePipelineCustomizerRegistry.Instance.Register(calls);
+
+        output.WriteLine("Starting the local cloud (DynamoDB Local, moto) ...");
+        await using var servers = await LocalCloudServers.StartAsync();
+        await using var burst = await BurstScenario.StartAsync(servers, settings, CallCounter.Harness);
+        var local = burst.Local;
+        var budgets = burst.Budget;
+        var limits = BurstScenario.SeedLimits;
+
+        var jobCount = burst.JobCount;
+        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", sources)}) x {destinations.Count} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
+            $"EC2 limits {limits.MaxInFlight}/{limits.MaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
+            $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
+        calls.Reset();
+        var startedAt = local.Clock.GetUtcNow();
+        var wall = Stopwatch.StartNew();
+
+        // Dispatch: every event is in the queue; the dispatcher takes batch after batch, a second of virtual time apart.
+        var (invocations, _, dispatchFailures) = await burst.DispatchAllAsync(advanceClock: true, cancellationToken);
+
+        var dispatchWall = wall.Elapsed;
+        var dispatchCalls = calls.ProductTotal("DynamoDB");
+
+        // Then a poller pass every virtual minute until nothing is active.
+        var run = await burst.RunPollerAsync(afterPass: null, cancellationToken);
+        var (passes, passTimes, done) = (run.PassWallTimes, run.PassTimes, run.Done);
+        var failedDeliveries = dispatchFailures + run.FailedDeliveries;
+
+        wall.Stop();
+        var virtualTime = local.Clock.GetUtcNow() - startedAt;
+        var productCalls = calls.Snapshot(harness: false);
+
+        // Verification (not timed): every job, every copy, every counter.
+        var jobs = await local.JobsAsync();
+        var counters = await local.CountersAsync();
+        var byState = jobs.GroupBy(j => j.State).ToDictionary(g => g.Key, g => g.Count());
+        var duplicates = destinations.Sum(d => local.Simulator.Images(d)
+            .Where(i => i.SourceImageId is not null)
+            .GroupBy(i => (i.SourceRegion, i.SourceImageId))
+            .Sum(g => g.Count() - 1));
+        var copyImageCalls = destinations.Sum(d => local.Simulator.CallCount(d, "CopyImage"));
+        var limitErrors = destinations.Concat(sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
+        var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
+        var peaksOk = destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
+            && sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
+        var waitedMinutes = jobs.Where(j => j.CopyStartedAt is not null).Select(j => (j.CopyStartedAt!.Value - j.CreatedAt).TotalMinutes).Order().ToList();
+
+        var idle = IdleWhileWaiting(jobs, passTimes, startedAt, budgets);
+        var dynamoCalls = productCalls.Where(c => c.Key.Service == "DynamoDB").Sum(c => c.Value);
+        var ec2Calls = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
+        var invariant = CultureInfo.InvariantCulture;
+        output.WriteLine();
+        output.WriteLine(string.Create(invariant, $"| measure | value |"));
+        output.WriteLine("|---|---|");
+        Row(output, "machine", Machine());
+        Row(output, "jobs", $"{jobCount} ({string.Join(", ", byState.OrderBy(s => s.Key).Select(s => $"{s.Key.ToString().ToUpperInvariant()} {s.Value}"))})");
+        Row(output, "wall time", string.Create(invariant, $"{wall.Elapsed.TotalSeconds:F1} s (dispatch {dispatchWall.TotalSeconds:F1} s for {invocations} invocations, poller {passes.Sum(p => p.TotalSeconds):F1} s for {passes.Count} passes)"));
+        Row(output, "virtual time to finish", string.Create(invariant, $"{virtualTime.TotalMinutes:F0} min"));
+        var (makespan, bound) = Makespan(local, jobs, burst.Durations, budgets, startedAt);
+        Row(output, "makespan / lower bound", string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
+        Row(output, "jobs/s (wall)", string.Create(invariant, $"{jobCount / wall.Elapsed.TotalSeconds:F1}"));
+        Row(output, "jobs/virtual hour", string.Create(invariant, $"{jobCount / virtualTime.TotalHours:F0}"));
+        Row(output, "poller pass (wall)", passes.Count == 0 ? "-" : string.Create(invariant, $"mean {passes.Average(p => p.TotalMilliseconds):F0} ms, max {passes.Max(p => p.TotalMilliseconds):F0} ms"));
+        Row(output, "wait before start (virtual)", waitedMinutes.Count == 0 ? "-" : string.Create(invariant, $"median {waitedMinutes[waitedMinutes.Count / 2]:F0} min, max {waitedMinutes[^1]:F0} min"));
+        Row(output, "a free slot idled while work waited", string.Create(invariant,
+            $"{idle.Count} of {idle.Checked} (pass, destination, source) checks{(idle.Count == 0 ? "" : $"; first {idle.First}")}"));
+        Row(output, "DynamoDB calls (product)", string.Create(invariant, $"{dynamoCalls} ({(double)dynamoCalls / jobCount:F1} per job; dispatch {dispatchCalls}): {Breakdown(productCalls, calls, "DynamoDB")}"));
+        Row(output, "items read by the product's Queries", string.Create(invariant, $"{calls.ItemsQueried} ({(double)calls.ItemsQueried / jobCount:F0} per job)"));
+        var rest = wall.Elapsed - calls.ProductTime("DynamoDB") - calls.ProductTime("EC2") - calls.ProductTime("SQS");
+        Row(output, "wall time inside calls", string.Create(invariant,
+            $"DynamoDB {calls.ProductTime("DynamoDB").TotalSeconds:F1} s, EC2 simulator {calls.ProductTime("EC2").TotalSeconds:F1} s, SQS (moto, event source) {calls.ProductTime("SQS").TotalSeconds:F1} s") +
+            (settings.Concurrency == 1 ? string.Create(invariant, $"; the rest (handlers, JSON, logging, harness) {rest.TotalSeconds:F1} s") : " (summed over concurrent calls)"));
+        Row(output, "EC2 calls (product)", string.Create(invariant, $"{ec2Calls} ({(double)ec2Calls / jobCount:F1} per job): {Breakdown(productCalls, calls, "EC2")}"));
+        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant,
+            $"{(double)productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value) / jobCount:F2}"));
+        Row(output, "peak in flight per destination (EC2's view) / budget", string.Join(", ", destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}/{budgets.MaxInFlight}")));
+        Row(output, "peak in flight per source->destination / budget", string.Join(", ", destinations.SelectMany(d => sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
+        Row(output, "ResourceLimitExceeded answered", limitErrors.ToString(invariant));
+        Row(output, "duplicate copies", string.Create(invariant, $"{duplicates} (CopyImage calls {copyImageCalls} for {jobCount} jobs)"));
+        Row(output, "counters at the end", counterLeft.Count == 0 ? $"all {counters.Count} at 0, no holders" : string.Join(", ", counterLeft.Select(c => $"{c.Scope} {c.InFlight} ({c.Holders.Count} holders)")));
+        var logLines = local.Log.ToString().Split('\n');
+        Row(output, "log lines at Warning / Error", string.Create(invariant,
+            $"{logLines.Count(l => l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal))}"));
+        Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {run.PollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {run.EventDeliveries})" : "")}"));
+
+        var ok = jobs.Count == jobCount && jobs.All(j => j.State == CopyJobState.Available) && limitErrors == 0 && duplicates == 0
+            && counterLeft.Count == 0 && peaksOk && done;
+        output.WriteLine();
+        output.WriteLine(ok
+            ? "OK: every job AVAILABLE, no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0."
+            : "NOT OK: see the table above.");
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Replays the jobs' timestamps as they stood after every poller pass: counts the (pass, destination, source)
+    /// where jobs of the source waited while both its pair and its destination had a free slot, which a work-conserving
+    /// replicator never lets happen (there is no back-pressure in the burst: the budgets are within EC2's limits).
+    /// </summary>
+    private static (int Count, int Checked, string? First) IdleWhileWaiting(IReadOnlyList<CopyJob> jobs, IReadOnlyList<DateTimeOffset> passTimes, DateTimeOffset from, SlotBudget budget)
+    {
+        var (count, checkedCount) = (0, 0);
+        string? first = null;
+        foreach (var t in passTimes)
+        {
+            foreach (var destination in jobs.GroupBy(j => j.Key.DestinationRegion))
+            {
+                bool Holds(CopyJob j) => j.CopyStartedAt <= t && !(j.CompletedAt <= t);
+                var inFlight = destination.Count(Holds);
+                foreach (var source in destination.GroupBy(j => j.Key.SourceRegion))
+                {
+                    var waiting = source.Count(j => j.CreatedAt <= t && !(j.CopyStartedAt <= t));
+                    var pairInFlight = source.Count(Holds);
+                    checkedCount++;
+                    if (waiting > 0 && inFlight < budget.MaxInFlight && pairInFlight < budget.MaxInFlightPerSource)
+                    {
+                        count++;
+                        first ??= string.Create(CultureInfo.InvariantCulture,
+                            $"at +{(t - from).TotalMinutes:F0} min {waiting} {source.Key} jobs waited for {destination.Key} with {inFlight}/{budget.MaxInFlight} and {pairInFlight}/{budget.MaxInFlightPerSource} in flight");
+                    }
+                }
+            }
+        }
+
+        return (count, checkedCount, first);
+    }
+
+    /// <summary>
+    /// From the first event to the last copy's end, against the exact lower bound for the copy durations drawn: no schedule can
+    /// end before the longest copy, nor before a destination's (or a pair's) copies have run end to end within its budget.
+    /// </summary>
+    private static (TimeSpan Makespan, TimeSpan Bound) Makespan(LocalReplication local, IReadOnlyList<CopyJob> jobs,
+        IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, SlotBudget budget, DateTimeOffset startedAt)
+    {
+        var end = jobs.Max(j => local.Simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
+        var copies = jobs.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
+        var bound = new[]
+        {
+            copies.Max(c => c.Duration),
+            copies.GroupBy(c => c.Key.DestinationRegion).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlight),
+            copies.GroupBy(c => (c.Key.SourceRegion, c.Key.DestinationRegion)).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlightPerSource),
+        }.Max();
+        return (end - startedAt, bound);
+    }
+
+    private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");
+
+    private static string Breakdown(Dictionary<(string Service, string Operation), int> calls, CallCounter counter, string service) =>
+        string.Join(", ", calls.Where(c => c.Key.Service == service).OrderByDescending(c => c.Value).Select(c =>
+            string.Create(CultureInfo.InvariantCulture, $"{c.Key.Operation} {c.Value} ({counter.ProductTime(service, c.Key.Operation).TotalMilliseconds / c.Value:F1} ms each)")));
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{Environment.ProcessorCount} cores{(cpu is null ? "" : $" ({cpu})")}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    /// <summary>
+    /// Counts the AWS SDK calls of every client created after it is registered, by service and operation (one per
+    /// logical call: the SDK's own retries are inside it). Calls made inside <see cref="Harness"/> are the benchmark's own.
+    /// </summary>
+    private sealed class CallCounter : IRuntimePipelineCustomizer
+    {
+        private static readonly AsyncLocal<bool> InHarness = new();
+        private readonly ConcurrentDictionary<(string Service, string Operation, bool Harness), int> _calls = new();
+        private readonly ConcurrentDictionary<(string Service, string Operation, bool Harness), TimeSpan> _time = new();
+
+        private long _itemsQueried;
+
+        public string UniqueName => "amirepl-burst-call-counter";
+
+        /// <summary>Items the product's Query calls returned (a full waiting list read is one call, many items).</summary>
+        public long ItemsQueried => Interlocked.Read(ref _itemsQueried);
+
+        public TimeSpan ProductTime(string service) => _time.Where(t => t.Key.Service == service && !t.Key.Harness).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Value);
+
+        public static IDisposable Harness()
+        {
+            InHarness.Value = true;
+            return new EndHarness();
+        }
+
+        public void Customize(Type type, RuntimePipeline pipeline) =>
+            pipeline.AddHandler(new CountingHandler(this, type.Name.Replace("Amazon", "", StringComparison.Ordinal).Replace("Client", "", StringComparison.Ordinal)));
+
+        public void Reset()
+        {
+            _calls.Clear();
+            _time.Clear();
+            Interlocked.Exchange(ref _itemsQueried, 0);
+        }
+
+        /// <summary>Total wall time spent in the product's calls of one operation (the SDK's retries included).</summary>
+        public TimeSpan ProductTime(string service, string operation) => _time.GetValueOrDefault((service, operation, false));
+
+        public int ProductTotal(string service) => _calls.Where(c => c.Key.Service == service && !c.Key.Harness).Sum(c => c.Value);
+
+        public Dictionary<(string Service, string Operation), int> Snapshot(bool harness) =>
+            _calls.Where(c => c.Key.Harness == harness).ToDictionary(c => (c.Key.Service, c.Key.Operation), c => c.Value);
+
+        private void Count(string service, string operation, TimeSpan elapsed)
+        {
+            var key = (service, operation, InHarness.Value);
+            _calls.AddOrUpdate(key, 1, (_, n) => n + 1);
+            _time.AddOrUpdate(key, elapsed, (_, t) => t + elapsed);
+        }
+
+        private sealed class EndHarness : IDisposable
+        {
+            public void Dispose() => InHarness.Value = false;
+        }
+
+        private sealed class CountingHandler(CallCounter counter, string service) : PipelineHandler
+        {
+            public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var response = await base.InvokeAsync<T>(executionContext);
+                    if (response is QueryResponse query && !InHarness.Value)
+                    {
+                        Interlocked.Add(ref counter._itemsQueried, query.Items?.Count ?? 0);
+                    }
+
+                    return response;
+                }
+                finally
+                {
+                    counter.Count(service, executionContext.RequestContext.OriginalRequest.GetType().Name.Replace("Request", "", StringComparison.Ordinal), Stopwatch.GetElapsedTime(started));
+                }
+            }
+        }
+    }
+}
