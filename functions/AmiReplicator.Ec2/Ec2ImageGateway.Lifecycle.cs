@@ -1,6 +1,8 @@
+using Amazon.EC2;
 using Amazon.EC2.Model;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using DomainLaunchPermission = AmiReplicator.Domain.Images.LaunchPermission;
 
 namespace AmiReplicator.Ec2;
 
@@ -31,6 +33,32 @@ public sealed partial class Ec2ImageGateway
 
     public Task DisableImageAsync(string region, string imageId, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).DisableImageAsync(new DisableImageRequest { ImageId = imageId }, cancellationToken));
+
+    public Task DeleteTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).DeleteTagsAsync(new DeleteTagsRequest
+        {
+            Resources = [.. resourceIds],
+            // With its value, a tag is deleted only where it still has that value.
+            Tags = [.. tags.Select(t => new Tag(t.Key, t.Value))],
+        }, cancellationToken));
+
+    public Task RemoveLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<DomainLaunchPermission> permissions, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = imageId,
+            LaunchPermission = new LaunchPermissionModifications { Remove = [.. permissions.Select(ToEc2)] },
+        }, cancellationToken));
+
+    public Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+        Call(() => clients.For(region).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
+        {
+            SnapshotId = snapshotId,
+            Attribute = SnapshotAttributeName.CreateVolumePermission,
+            CreateVolumePermission = new CreateVolumePermissionModifications
+            {
+                Remove = [.. accountIds.Select(a => new CreateVolumePermission { UserId = a })],
+            },
+        }, cancellationToken));
 
     /// <summary>"enabled-with-cooldown", "enabled-without-cooldown" (or "enabled"), "disabled"; anything else counts as disabled.</summary>
     private static DeregistrationProtection ParseProtection(string? value) => value switch

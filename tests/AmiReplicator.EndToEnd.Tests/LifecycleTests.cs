@@ -66,6 +66,68 @@ public class LifecycleTests(LocalCloudFixture cloud)
     }
 
     [Fact]
+    public async Task Tags_and_launch_permissions_the_source_gains_or_loses_reach_its_copies_in_one_sweep_as_far_as_the_policy_copies_them()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"tags":{"copied-by":"ami-replicator"},"shareSnapshots":true}
+            """);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage
+        {
+            Name = "golden-shared",
+            Tags = new Dictionary<string, string> { ["team"] = "platform", ["stage"] = "beta" },
+            Volumes = [new SeedVolume("/dev/xvda"), new SeedVolume("/dev/xvdb", 20)],
+            LaunchPermissions = [LaunchPermissionEntry.ForAccount("111122223333")],
+        });
+        var jobs = await ByHand.ReplicateAsync(h, source);
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        var first = jobs.Single(j => j.Key.DestinationRegion == "eu-west-1");
+        // A tag a person puts on a copy is theirs: following the source leaves it.
+        await h.Ec2("eu-west-1").CreateTagsAsync(new() { Resources = [first.TargetImageId!], Tags = [new("ticket", "OPS-1")] });
+
+        // The owner retags and reshares the source: one tag changed, one added, one removed; one account swapped, and made public.
+        var ec2 = h.Ec2("us-east-1");
+        await ec2.CreateTagsAsync(new() { Resources = [source], Tags = [new("stage", "prod"), new("owner", "alice")] });
+        await ec2.DeleteTagsAsync(new() { Resources = [source], Tags = [new("team")] });
+        await ec2.ModifyImageAttributeAsync(new()
+        {
+            ImageId = source,
+            LaunchPermission = new() { Add = [new() { UserId = "444455556666" }, new() { Group = "all" }], Remove = [new() { UserId = "111122223333" }] },
+        });
+        await SweepAsync(h);
+
+        foreach (var job in await h.JobsAsync())
+        {
+            var copy = Copy(h, job);
+            var copySnapshots = copy.BlockDevices.Select(d => d.SnapshotId).ToHashSet();
+            var snapshots = h.Simulator.Snapshots(job.Key.DestinationRegion).Where(s => copySnapshots.Contains(s.SnapshotId)).ToList();
+            Assert.Equal(2, snapshots.Count);
+            foreach (var tags in snapshots.Select(s => s.Tags).Append(copy.Tags))
+            {
+                Assert.Equal(("prod", "alice", "ami-replicator"), (tags["stage"], tags["owner"], tags["copied-by"]));
+                Assert.False(tags.ContainsKey("team"));
+                Assert.Equal((source, "us-east-1"), (tags[ProvenanceTags.SourceImageId], tags[ProvenanceTags.SourceRegion]));
+            }
+
+            // The public permission is not copied (copyPublicLaunchPermission is off); the snapshots follow the accounts.
+            Assert.Equal([LaunchPermissionEntry.ForAccount("444455556666")], copy.LaunchPermissions);
+            Assert.All(snapshots, s => Assert.Equal([LaunchPermissionEntry.ForAccount("444455556666")], s.CreateVolumePermissions));
+            Assert.Contains("tags follow the source: put on owner, stage; taken off team", job.Notes);
+            Assert.Contains("launch permissions follow the source: added 444455556666, all; removed 111122223333", job.Notes);
+            Assert.Contains("the source is public; its copy is not (copyPublicLaunchPermission is off)", job.Notes);
+        }
+
+        Assert.Equal("OPS-1", Copy(h, first).Tags["ticket"]);
+
+        // Nothing changed since: the next sweep changes nothing on the copies and writes no job.
+        var versions = (await h.JobsAsync()).Select(j => j.Version).ToList();
+        string[] changes = ["CreateTags", "DeleteTags", "ModifyImageAttribute", "ModifySnapshotAttribute"];
+        var calls = changes.Select(a => h.Simulator.CallCount("eu-west-1", a) + h.Simulator.CallCount("eu-central-1", a)).ToList();
+        await SweepAsync(h);
+        Assert.Equal(versions, (await h.JobsAsync()).Select(j => j.Version));
+        Assert.Equal(calls, changes.Select(a => h.Simulator.CallCount("eu-west-1", a) + h.Simulator.CallCount("eu-central-1", a)));
+    }
+
+    [Fact]
     public async Task Copies_are_deprecated_N_days_after_they_were_made_unless_the_source_is_deprecated_sooner()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """

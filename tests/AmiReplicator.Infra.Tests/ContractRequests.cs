@@ -92,7 +92,7 @@ internal static class ContractRequests
 
     private static string[] CopyResources(string action, string region) => action switch
     {
-        "ec2:CreateTags" => [Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb")],
+        "ec2:CreateTags" or "ec2:DeleteTags" => [Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb")],
         "ec2:DeleteSnapshot" or "ec2:ModifySnapshotAttribute" => [Snapshot(region, "snap-0bbbbbbbbbbbbbbbb")],
         _ => [Image(region, "ami-0bbbbbbbbbbbbbbbb")],
     };

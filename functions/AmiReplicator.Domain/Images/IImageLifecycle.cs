@@ -18,6 +18,15 @@ public interface IImageLifecycle
 
     /// <summary>Disables the image (EC2 removes all its shares, and does not restore them when it is enabled again).</summary>
     Task DisableImageAsync(string region, string imageId, CancellationToken cancellationToken);
+
+    /// <summary>Takes each tag off the resources where it still has the value given (a value someone changed since stays).</summary>
+    Task DeleteTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    /// <summary>Takes launch permissions off the image; removing one it does not have is harmless.</summary>
+    Task RemoveLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<LaunchPermission> permissions, CancellationToken cancellationToken);
+
+    /// <summary>Takes these accounts' createVolumePermission off the snapshot; removing one it does not have is harmless.</summary>
+    Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken);
 }
 
 /// <summary>An AMI's deregistration protection, as DescribeImages shows it.</summary>

@@ -17,9 +17,6 @@ public sealed record LifecyclePolicy(
 
     public static readonly LifecyclePolicy Default = new(true, null, true, false, false);
 
-    /// <summary>Whether the sweep has anything to follow on copies already made.</summary>
-    public bool FollowsSources => CopyDeprecation || DeprecateAfterDays is not null || CopyDeregistrationProtection || DisableWithSource || DeregisterWithSource;
-
     /// <summary>When a copy made at <paramref name="copyCreated"/> of a source deprecated at <paramref name="sourceDeprecation"/> is deprecated: the earlier of the two rules.</summary>
     public DateTimeOffset? DeprecationFor(DateTimeOffset? sourceDeprecation, DateTimeOffset copyCreated)
     {

@@ -23,6 +23,8 @@ public sealed class CopyFinisher(
     ILogger<CopyFinisher> log,
     IImageLifecycle? lifecycle = null)
 {
+    private readonly CopySharing _sharing = new(images, policy);
+
     public async Task<CopyOutcome> AdvanceAsync(CopyJob job, ImageInfo? target, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -61,7 +63,8 @@ public sealed class CopyFinisher(
         try
         {
             var notes = new List<string>();
-            await ShareAsync(job, target, notes, cancellationToken);
+            // Null: the launch permissions could not be read when the copy was asked for (the job's notes say why).
+            await _sharing.ShareImageAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
             part = "deprecating the copy";
             await DeprecateAsync(job, target, notes, cancellationToken);
             part = "protecting the copy";
@@ -71,7 +74,7 @@ public sealed class CopyFinisher(
             part = "tagging the copy's snapshots like the source's";
             await TagSnapshotsLikeSourceAsync(job, target, notes, cancellationToken);
             part = "sharing the copy's snapshots";
-            await ShareSnapshotsAsync(job, target, notes, cancellationToken);
+            await _sharing.ShareSnapshotsAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -92,45 +95,6 @@ public sealed class CopyFinisher(
 
         log.LogInformation("{Job} is available as {TargetImageId}{Notes}", job.Key, target.ImageId, notes.Count == 0 ? "" : $" ({string.Join("; ", notes)})");
         return CopyOutcome.Finished;
-    }
-
-    /// <summary>The source's launch permissions on the copy, as far as the policy wants them and EC2 allows.</summary>
-    private async Task ShareAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
-    {
-        // Null: they could not be read when the copy was asked for (the job's notes say why).
-        var permissions = job.LaunchPermissions ?? [];
-        if (permissions.Contains(LaunchPermission.Public) && !policy.CopyPublicLaunchPermission)
-        {
-            notes.Add("the source is public; its copy is not (copyPublicLaunchPermission is off)");
-            permissions = [.. permissions.Where(p => p != LaunchPermission.Public)];
-        }
-
-        if (permissions.Contains(LaunchPermission.Public))
-        {
-            // Block public access for AMIs refuses Group=all on its own: share the rest whatever it answers.
-            await AddLaunchPermissionsAsync(target, [LaunchPermission.Public], "public launch permission (group all)", notes, cancellationToken);
-        }
-
-        var shared = permissions.Where(p => p != LaunchPermission.Public).ToList();
-        await AddLaunchPermissionsAsync(target, shared, $"launch permissions for {string.Join(", ", shared.Select(p => p.Value))}", notes, cancellationToken);
-    }
-
-    private async Task AddLaunchPermissionsAsync(ImageInfo target, List<LaunchPermission> permissions, string what, List<string> notes, CancellationToken cancellationToken)
-    {
-        if (permissions.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await images.AddLaunchPermissionsAsync(target.Region, target.ImageId, permissions, cancellationToken);
-        }
-        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
-        {
-            // Block public access, a copy encrypted with the AWS managed key (which EC2 cannot share), the 1,000-entity limit.
-            notes.Add($"{what} refused in {target.Region}: {e.Message}");
-        }
     }
 
     private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
@@ -252,39 +216,6 @@ public sealed class CopyFinisher(
             catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
             {
                 notes.Add($"tags of source snapshot {from.SnapshotId} refused on {snapshot.SnapshotId}: {e.Message}");
-            }
-        }
-    }
-
-    /// <summary>
-    /// With <see cref="ReplicationPolicy.ShareSnapshots"/>, the copy's snapshots are shared (createVolumePermission) with the accounts
-    /// its launch permissions name. EC2 shares snapshots with accounts, not organizations or OUs: those are noted.
-    /// </summary>
-    private async Task ShareSnapshotsAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
-    {
-        var permissions = job.LaunchPermissions ?? [];
-        if (!policy.ShareSnapshots || permissions.Count == 0 || target.Snapshots.Count == 0)
-        {
-            return;
-        }
-
-        var accounts = permissions.Where(p => p.Kind == LaunchPermissionKind.UserId).Select(p => p.Value).ToList();
-        var others = permissions.Where(p => p.Kind != LaunchPermissionKind.UserId).Select(p => p.Value).ToList();
-        if (others.Count > 0)
-        {
-            notes.Add($"snapshots not shared with {string.Join(", ", others)}: EC2 shares snapshots with accounts only");
-        }
-
-        foreach (var snapshot in accounts.Count == 0 ? [] : target.Snapshots)
-        {
-            try
-            {
-                await images.AddCreateVolumePermissionsAsync(target.Region, snapshot.SnapshotId, accounts, cancellationToken);
-            }
-            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
-            {
-                // The AWS managed key aws/ebs cannot be used by another account, so EC2 refuses to share what it encrypts.
-                notes.Add($"snapshot {snapshot.SnapshotId} not shared with {string.Join(", ", accounts)}: {e.Message}");
             }
         }
     }

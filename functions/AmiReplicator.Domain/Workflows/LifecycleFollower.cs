@@ -8,14 +8,16 @@ namespace AmiReplicator.Domain.Workflows;
 /// <summary>
 /// Copies are independent of their source once made, so what happens to the source later reaches them only if someone carries
 /// it over. With each sweep of a source region this looks at every copy the replicator made from it (its available jobs' targets,
-/// listed by their provenance tags in each destination) and follows its source, as <see cref="LifecyclePolicy"/> asks: the
-/// deprecation time, deregistration protection, and (opt-in) a source disabled or deregistered. What it changes is recorded on the
-/// job: a change that harms nothing is applied first and recorded after (a worker dying between the two leaves a difference the
-/// next sweep records); a destructive one is recorded first and applied after (the next sweep repeats the call), so a copy never
-/// vanishes or stops working without its job saying why. Its cost: a listing per destination, a DescribeImages and a read per 100
-/// copies, and calls only where something changed.
+/// listed by their provenance tags in each destination) and follows its source: its tags and launch permissions, as far as the
+/// policy copies them (<see cref="FollowTagsAsync"/>, <see cref="FollowLaunchPermissionsAsync"/>), and as <see cref="LifecyclePolicy"/> asks the deprecation time,
+/// deregistration protection, and (opt-in) a source disabled or deregistered. What it changes is recorded on the job: a change
+/// that harms nothing (tags, shares, deprecation, protection) is applied first and recorded after (a worker dying between the two
+/// leaves a difference the next sweep applies again); a destructive one is recorded first and applied after (the next sweep
+/// repeats the call), so a copy never vanishes or stops working without its job saying why. Its cost: a listing per destination,
+/// a DescribeImages and a read per 100 copies, a DescribeImageAttribute per source of the account's own, and calls only where
+/// something changed.
 /// </summary>
-public sealed class LifecycleFollower(
+public sealed partial class LifecycleFollower(
     ICopyJobStore store,
     IImageGateway images,
     IImageLifecycle lifecycle,
@@ -26,40 +28,48 @@ public sealed class LifecycleFollower(
 {
     private const int CopiesPerRead = 100;
 
+    private readonly CopySharing _sharing = new(images, policy);
+
     public async Task<LifecycleReport> FollowAsync(string sourceRegion, CancellationToken cancellationToken)
     {
         var report = new LifecycleReport();
-        if (!policy.Lifecycle.FollowsSources)
-        {
-            return report;
-        }
-
+        var sourcePermissions = new SourcePermissions(images, log);
         foreach (var destination in policy.Destinations.Where(d => d.Region != sourceRegion))
         {
-            var batch = new List<ImageInfo>();
-            await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination.Region, sourceRegion, cancellationToken))
+            try
             {
-                if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
+                var batch = new List<ImageInfo>();
+                await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination.Region, sourceRegion, cancellationToken))
                 {
-                    continue;
+                    if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
+                    {
+                        continue;
+                    }
+
+                    batch.Add(copy);
+                    if (batch.Count == CopiesPerRead)
+                    {
+                        await FollowBatchAsync(sourceRegion, destination.Region, batch, sourcePermissions, report, cancellationToken);
+                        batch.Clear();
+                    }
                 }
 
-                batch.Add(copy);
-                if (batch.Count == CopiesPerRead)
-                {
-                    await FollowBatchAsync(sourceRegion, destination.Region, batch, report, cancellationToken);
-                    batch.Clear();
-                }
+                await FollowBatchAsync(sourceRegion, destination.Region, batch, sourcePermissions, report, cancellationToken);
             }
-
-            await FollowBatchAsync(sourceRegion, destination.Region, batch, report, cancellationToken);
+            catch (ImageServiceException e)
+            {
+                // One destination's trouble (a region the account may not use) stays with it: the others are followed, and the next sweep tries it again.
+                log.LogError(e, "Following the copies of {SourceRegion} in {DestinationRegion} failed", sourceRegion, destination.Region);
+                report.Errors++;
+            }
         }
 
         log.LogInformation("Followed the lifecycle of {SourceRegion}'s copies: {Report}", sourceRegion, report);
         return report;
     }
 
-    private async Task FollowBatchAsync(string sourceRegion, string destinationRegion, List<ImageInfo> copies, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task FollowBatchAsync(string sourceRegion, string destinationRegion, List<ImageInfo> copies, SourcePermissions sourcePermissions, LifecycleReport report,
+        CancellationToken cancellationToken)
     {
         if (copies.Count == 0)
         {
@@ -82,7 +92,7 @@ public sealed class LifecycleFollower(
             report.Looked++;
             try
             {
-                await FollowAsync(job, copy, sources.GetValueOrDefault(sourceId), report, cancellationToken);
+                await FollowAsync(job, copy, sources.GetValueOrDefault(sourceId), sourcePermissions, report, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -93,7 +103,7 @@ public sealed class LifecycleFollower(
         }
     }
 
-    private async Task FollowAsync(CopyJob job, ImageInfo copy, ImageInfo? source, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task FollowAsync(CopyJob job, ImageInfo copy, ImageInfo? source, SourcePermissions sourcePermissions, LifecycleReport report, CancellationToken cancellationToken)
     {
         if (source is null or { State: ImageState.Deregistered })
         {
@@ -107,6 +117,12 @@ public sealed class LifecycleFollower(
         var recorded = job.SourceDeprecationTime == source.DeprecationTime && job.SourceDeregistrationProtection == source.Protection
             ? job
             : job with { SourceDeprecationTime = source.DeprecationTime, SourceDeregistrationProtection = source.Protection };
+        if (copy.State == ImageState.Available)
+        {
+            recorded = await FollowTagsAsync(recorded, copy, source, notes, report, cancellationToken);
+            recorded = await FollowLaunchPermissionsAsync(recorded, copy, source, sourcePermissions, notes, report, cancellationToken);
+        }
+
         if (source.State == ImageState.Disabled && copy.State == ImageState.Available && policy.Lifecycle.DisableWithSource)
         {
             // Destructive: recorded before it is done.
@@ -256,6 +272,8 @@ public sealed class LifecycleFollower(
 public sealed class LifecycleReport
 {
     public int Looked { get; set; }
+    public int Tags { get; set; }
+    public int LaunchPermissions { get; set; }
     public int Deprecation { get; set; }
     public int Protection { get; set; }
     public int Disabled { get; set; }
@@ -264,5 +282,5 @@ public sealed class LifecycleReport
     public int Errors { get; set; }
 
     public override string ToString() =>
-        $"{Looked} copies looked at, deprecation changed on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
+        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
 }

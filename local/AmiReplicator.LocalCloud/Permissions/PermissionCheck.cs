@@ -232,6 +232,13 @@ public sealed class PermissionCheck : IDisposable
                 }
 
                 break;
+            case DeleteTagsRequest tags:
+                foreach (var resource in tags.Resources ?? [])
+                {
+                    yield return new AwsPermission(action, ResourceScope(region, resource));
+                }
+
+                break;
             case DeregisterImageRequest deregister:
                 yield return new AwsPermission(action, ResourceScope(region, deregister.ImageId));
                 // Deleting the snapshots with the image is assumed to need ec2:DeleteSnapshot on each of them.
