@@ -7,6 +7,7 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.SSM;
 using AmiReplicator.Contract;
 using Constructs;
 using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
@@ -134,6 +135,21 @@ public sealed class ReplicatorStack : Stack
             PolicySize.Check(function.Role!, name, DeploymentSettings.PolicyKey + ".destinations");
         }
 
+        DeploymentParameter = new StringParameter(this, "DeploymentParameter", new StringParameterProps
+        {
+            ParameterName = Contract.DeploymentParameter.NameFor(settings.StackPrefix),
+            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, policy.",
+            StringValue = ToJsonString(new Dictionary<string, object>
+            {
+                [Contract.DeploymentParameter.TableName] = Table.TableName,
+                [Contract.DeploymentParameter.RequestQueueUrl] = RequestQueue.QueueUrl,
+                [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
+                [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
+            }),
+            // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
+            Tier = ParameterTier.INTELLIGENT_TIERING,
+        });
+
         new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
         new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
         new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = RequestQueue.QueueName, Description = "The request queue's name." });
@@ -154,6 +170,7 @@ public sealed class ReplicatorStack : Stack
     public ReplicatorMonitoring Monitoring { get; }
     public AlarmNotifications Notifications { get; }
     public DispatcherTiming Timing { get; }
+    public StringParameter DeploymentParameter { get; }
 
     /// <summary>The rule pattern of <paramref name="pattern"/> for images in <paramref name="regions"/> (null: any region).</summary>
     public static EventPattern AmiEvents(AmiEventPatterns pattern, IEnumerable<string>? regions) => new()

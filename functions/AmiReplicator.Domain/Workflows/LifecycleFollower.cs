@@ -34,35 +34,26 @@ public sealed partial class LifecycleFollower(
     {
         var report = new LifecycleReport();
         var sourcePermissions = new SourcePermissions(images, log);
-        foreach (var destination in policy.Destinations.Where(d => d.Region != sourceRegion))
+        await EachDestination.RunAsync(policy.Destinations.Where(d => d.Region != sourceRegion).Select(d => d.Region), "following the sources' lifecycle", log, async destination =>
         {
-            try
+            var batch = new List<ImageInfo>();
+            await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination, sourceRegion, cancellationToken))
             {
-                var batch = new List<ImageInfo>();
-                await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination.Region, sourceRegion, cancellationToken))
+                if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
                 {
-                    if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
-                    {
-                        continue;
-                    }
-
-                    batch.Add(copy);
-                    if (batch.Count == CopiesPerRead)
-                    {
-                        await FollowBatchAsync(sourceRegion, destination.Region, batch, sourcePermissions, report, cancellationToken);
-                        batch.Clear();
-                    }
+                    continue;
                 }
 
-                await FollowBatchAsync(sourceRegion, destination.Region, batch, sourcePermissions, report, cancellationToken);
+                batch.Add(copy);
+                if (batch.Count == CopiesPerRead)
+                {
+                    await FollowBatchAsync(sourceRegion, destination, batch, sourcePermissions, report, cancellationToken);
+                    batch.Clear();
+                }
             }
-            catch (ImageServiceException e)
-            {
-                // One destination's trouble (a region the account may not use) stays with it: the others are followed, and the next sweep tries it again.
-                log.LogError(e, "Following the copies of {SourceRegion} in {DestinationRegion} failed", sourceRegion, destination.Region);
-                report.Errors++;
-            }
-        }
+
+            await FollowBatchAsync(sourceRegion, destination, batch, sourcePermissions, report, cancellationToken);
+        });
 
         log.LogInformation("Followed the lifecycle of {SourceRegion}'s copies: {Report}", sourceRegion, report);
         return report;
