@@ -1,4 +1,3 @@
-using Amazon.EC2;
 using Amazon.EC2.Model;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
@@ -50,15 +49,7 @@ public sealed partial class Ec2ImageGateway
         }, cancellationToken));
 
     public Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
-        Call(() => clients.For(region).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
-        {
-            SnapshotId = snapshotId,
-            Attribute = SnapshotAttributeName.CreateVolumePermission,
-            CreateVolumePermission = new CreateVolumePermissionModifications
-            {
-                Remove = [.. accountIds.Select(a => new CreateVolumePermission { UserId = a })],
-            },
-        }, cancellationToken));
+        ModifyCreateVolumePermissionsAsync(region, snapshotId, new CreateVolumePermissionModifications { Remove = VolumePermissions(accountIds) }, cancellationToken);
 
     /// <summary>"enabled-with-cooldown", "enabled-without-cooldown" (or "enabled"), "disabled"; anything else counts as disabled.</summary>
     private static DeregistrationProtection ParseProtection(string? value) => value switch

@@ -112,15 +112,18 @@ public sealed partial class Ec2ImageGateway(Ec2Clients clients) : IImageGateway,
     }
 
     public Task AddCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+        ModifyCreateVolumePermissionsAsync(region, snapshotId, new CreateVolumePermissionModifications { Add = VolumePermissions(accountIds) }, cancellationToken);
+
+    private Task<ModifySnapshotAttributeResponse> ModifyCreateVolumePermissionsAsync(string region, string snapshotId, CreateVolumePermissionModifications change, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
         {
             SnapshotId = snapshotId,
             Attribute = SnapshotAttributeName.CreateVolumePermission,
-            CreateVolumePermission = new CreateVolumePermissionModifications
-            {
-                Add = [.. accountIds.Select(a => new CreateVolumePermission { UserId = a })],
-            },
+            CreateVolumePermission = change,
         }, cancellationToken));
+
+    private static List<CreateVolumePermission> VolumePermissions(IReadOnlyCollection<string> accountIds) =>
+        [.. accountIds.Select(a => new CreateVolumePermission { UserId = a })];
 
     public Task CreateTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call(() => clients.For(region).CreateTagsAsync(new CreateTagsRequest

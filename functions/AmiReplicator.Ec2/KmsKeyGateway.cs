@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Amazon;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
@@ -13,13 +11,15 @@ namespace AmiReplicator.Ec2;
 /// </summary>
 public sealed class KmsKeyGateway(Uri? endpoint = null, AWSCredentials? credentials = null) : IKeyGateway, IDisposable
 {
-    private readonly ConcurrentDictionary<string, IAmazonKeyManagementService> _clients = new(StringComparer.Ordinal);
+    private readonly RegionalClients<IAmazonKeyManagementService, AmazonKeyManagementServiceConfig> _clients = new(endpoint, credentials,
+        () => new AmazonKeyManagementServiceConfig { RetryMode = RequestRetryMode.Standard },
+        (c, config) => c is null ? new AmazonKeyManagementServiceClient(config) : new AmazonKeyManagementServiceClient(c, config));
 
     public async Task<string?> WhyUnusableAsync(string region, string keyId, CancellationToken cancellationToken)
     {
         try
         {
-            var key = (await _clients.GetOrAdd(region, Create).DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken)).KeyMetadata;
+            var key = (await _clients.For(region).DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken)).KeyMetadata;
             return key.KeyState == KeyState.Enabled ? null : $"KMS key {key.Arn} is {key.KeyState.Value}";
         }
         catch (AmazonKeyManagementServiceException e) when (e.ErrorCode is "NotFoundException" or "AccessDeniedException" or "KMSInvalidStateException")
@@ -33,27 +33,5 @@ public sealed class KmsKeyGateway(Uri? endpoint = null, AWSCredentials? credenti
         }
     }
 
-    private IAmazonKeyManagementService Create(string region)
-    {
-        var config = new AmazonKeyManagementServiceConfig { RetryMode = RequestRetryMode.Standard };
-        if (endpoint is null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-        else
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.AuthenticationRegion = region;
-        }
-
-        return credentials is null ? new AmazonKeyManagementServiceClient(config) : new AmazonKeyManagementServiceClient(credentials, config);
-    }
-
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values)
-        {
-            client.Dispose();
-        }
-    }
+    public void Dispose() => _clients.Dispose();
 }

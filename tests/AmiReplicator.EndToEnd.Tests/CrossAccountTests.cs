@@ -48,6 +48,25 @@ public class CrossAccountTests(LocalCloudFixture cloud)
     }
 
     [Fact]
+    public async Task A_shared_encrypted_AMI_that_waits_for_a_slot_is_copied_by_the_poller_once_one_is_free()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: true);
+        var first = SeedShared(h, "vendor-encrypted-1", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
+        var second = SeedShared(h, "vendor-encrypted-2", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
+
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{first}}","requestedBy":"alice"}""");
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{second}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
+        Assert.Single(await h.JobsAsync(), j => j.State == CopyJobState.Waiting);
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.All(jobs, j => Assert.Equal((CopyJobState.Available, 1), (j.State, j.Attempt)));
+        Assert.All(jobs, j => Assert.True(h.Simulator.FindImage("eu-west-1", j.TargetImageId!)!.BlockDevices.Single().Encrypted));
+        await AssertNoSlotHeldAsync(h);
+    }
+
+    [Fact]
     public async Task An_encrypted_AMI_whose_key_is_not_shared_is_refused_before_CopyImage_naming_the_key_with_the_guides_advice()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
@@ -85,7 +104,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
 
         var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
         h.Clock.Advance(TimeSpan.FromHours(1));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync();
 
         Assert.Equal((CopyJobState.Failed, 1), (job.State, job.Attempt));
         Assert.Equal("CopyImage refused: InvalidRequest: You do not have permission to access the storage of this ami", job.LastError);

@@ -91,13 +91,18 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
     }
 
     [Fact]
-    public void Keys_are_used_only_by_ec2_of_their_destination_and_only_the_configured_ones()
+    public void Copies_are_encrypted_only_by_ec2_of_their_destination_and_only_with_the_configured_keys()
     {
         var iam = new IamPolicySimulator(large.MainJson, large.RoleOf(ReplicatorFunctions.Poller));
         var (region, key) = ("eu-west-1", LargeConfigurationApp.KeyArn("eu-west-1", Array.IndexOf(LargeConfigurationApp.Destinations, "eu-west-1")));
         Assert.True(iam.Allows(KeyRequest("kms:Decrypt", region, key)));
         Assert.False(iam.Allows(KeyRequest("kms:Decrypt", region, key, viaService: "rds.eu-west-1.amazonaws.com")));
-        Assert.False(iam.Allows(KeyRequest("kms:Decrypt", region, $"arn:aws:kms:{region}:111122223333:key/99999999-12ab-34cd-56ef-1234567890ab")));
+        // Another key may be read through EC2 (a source's, see below), never encrypted with.
+        foreach (var action in new[] { "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo" })
+        {
+            Assert.False(iam.Allows(KeyRequest(action, region, $"arn:aws:kms:{region}:111122223333:key/99999999-12ab-34cd-56ef-1234567890ab")), action);
+        }
+
         Assert.False(iam.Allows(Request("kms:CreateGrant", key, region, ("kms:ViaService", "ec2.eu-west-1.amazonaws.com"), ("kms:GrantIsForAWSResource", "false"))));
         // The key named by alias: only keys of its region that carry the alias.
         Assert.True(iam.Allows(KeyRequest("kms:GenerateDataKey", "af-south-1", "alias/ami-copies")));
