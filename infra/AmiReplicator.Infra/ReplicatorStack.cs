@@ -20,7 +20,7 @@ namespace AmiReplicator.Infra;
 /// The home region: the job table, the request queue and its DLQ, the dispatcher (queue-driven) and the poller
 /// (scheduled, and poked by copies finishing in any destination), the rules feeding them, alarms and a dashboard.
 /// </summary>
-public sealed class ReplicatorStack : Stack
+internal sealed class ReplicatorStack : Stack
 {
     public const int DispatcherMemoryMb = 512;
     public const int DispatcherMaxConcurrency = 5;
@@ -132,7 +132,7 @@ public sealed class ReplicatorStack : Stack
 
         foreach (var (function, name) in new[] { (Dispatcher, ReplicatorFunctions.Dispatcher), (Poller, ReplicatorFunctions.Poller) })
         {
-            PolicySize.Check(function.Role!, name, DeploymentSettings.PolicyKey + ".destinations");
+            PolicySize.Check(RoleOf(function), name, DeploymentSettings.PolicyKey + ".destinations");
         }
 
         DeploymentParameter = new StringParameter(this, "DeploymentParameter", new StringParameterProps
@@ -154,8 +154,8 @@ public sealed class ReplicatorStack : Stack
         new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
         new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = RequestQueue.QueueName, Description = "The request queue's name." });
         new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = DeadLetterQueue.QueueUrl, Description = "Requests that failed for good." });
-        new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = Dispatcher.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
-        new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = Poller.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = RoleOf(Dispatcher).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = RoleOf(Poller).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
         new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName, Description = "The CloudWatch dashboard." });
     }
 
@@ -205,6 +205,9 @@ public sealed class ReplicatorStack : Stack
         });
         return table;
     }
+
+    /// <summary>The role <see cref="CreateFunction"/> gave the function (CDK types a function's role as optional).</summary>
+    private static IRole RoleOf(Function function) => function.Role ?? throw new InvalidOperationException($"{function.Node.Path} has no role");
 
     private Function CreateFunction(
         Nag nag,
