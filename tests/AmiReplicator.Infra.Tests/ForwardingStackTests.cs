@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
-using AmiReplicator.Infra;
 using AmiReplicator.Contract;
+using AmiReplicator.Infra;
 using static AmiReplicator.Infra.Tests.Json;
 
 namespace AmiReplicator.Infra.Tests;
