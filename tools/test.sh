@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts one DynamoDB Local and one moto for all test projects,
-# runs `dotnet test` on the solution and the cdk-nag check, stops the servers, and ends with "N passed, M failed".
+# runs `dotnet test` on the solution, the permission-contract coverage check and the cdk-nag check, stops the servers,
+# and ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -31,6 +32,8 @@ wait_port "$dynamo_port" dynamodb || exit 1
 wait_port "$moto_port" moto || exit 1
 export AMIREPL_DYNAMODB_URL="http://127.0.0.1:$dynamo_port"
 export AMIREPL_MOTO_URL="http://127.0.0.1:$moto_port"
+# The local harness writes every AWS permission the functions needed here (see tools/permissions/check-recorded.py).
+export AMIREPL_RECORDED_PERMISSIONS="$logs/permissions"
 
 passed=0
 failed=0
@@ -50,6 +53,11 @@ while read -r line; do
 done < <(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$logs/test.log")
 if [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the runner failed without reporting a failed test (a crash, a build error)
+fi
+
+# Every entry of the permission contract was needed by some test's calls: counts as one test.
+if [ "$test_status" -eq 0 ]; then
+  if python3 tools/permissions/check-recorded.py "$AMIREPL_RECORDED_PERMISSIONS"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
 
 # cdk-nag over the synthesized stacks counts as one test.

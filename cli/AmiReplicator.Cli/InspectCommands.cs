@@ -9,7 +9,7 @@ namespace AmiReplicator.Cli;
 /// <summary>`amirepl jobs` and `amirepl counters`: what is in the table, read with the caller's AWS credentials.</summary>
 internal static class InspectCommands
 {
-    private static readonly Option<string> Table = new("--table") { Description = "The replicator's DynamoDB table (the stack output TableName).", Required = true };
+    private static readonly Option<string> Table = new("--table") { Description = "The deployment's DynamoDB table: the output TableName of its home stack (AmiReplicator, or <stackPrefix>-AmiReplicator).", Required = true };
     private static readonly Option<string> Region = new("--region") { Description = "The home region, where the table is.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1" };
     private static readonly Option<Uri?> Endpoint = new("--endpoint") { Description = "A DynamoDB endpoint other than AWS's (e.g. DynamoDB Local)." };
 

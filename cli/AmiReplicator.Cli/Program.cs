@@ -6,5 +6,6 @@ var root = new RootCommand("AmiReplicator: replicate every new AMI to its destin
     InspectCommands.Jobs(),
     InspectCommands.Counters(),
     RequestCommand.Create(),
+    PruneCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

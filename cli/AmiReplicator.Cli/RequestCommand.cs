@@ -10,7 +10,7 @@ internal static class RequestCommand
 {
     public static Command Create()
     {
-        var queueUrl = new Option<string>("--queue-url") { Description = "The request queue (the stack output QueueUrl).", Required = true };
+        var queueUrl = new Option<string>("--queue-url") { Description = "The deployment's request queue: the output RequestQueueUrl of its home stack (AmiReplicator, or <stackPrefix>-AmiReplicator).", Required = true };
         var sourceRegion = new Option<string>("--source-region") { Required = true };
         var image = new Option<string>("--image") { Description = "The source AMI id.", Required = true };
         var destinations = new Option<string[]>("--destination") { Description = "Only these destinations (repeat the option); all the policy's when absent.", AllowMultipleArgumentsPerToken = true };

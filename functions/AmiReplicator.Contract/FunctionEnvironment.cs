@@ -7,6 +7,8 @@ public static class FunctionEnvironment
     public const string Policy = "AMIREPL_POLICY";
     public const string AccountId = "AMIREPL_ACCOUNT_ID";
 
+    /// <summary>The CloudWatch namespace of the functions' metrics: one per deployment, so side-by-side deployments' alarms stay apart.</summary>
+    public const string MetricsNamespace = "AMIREPL_METRICS_NAMESPACE";
     /// <summary>The poller's: the request queue, where the sweep sends what it found.</summary>
     public const string RequestQueueUrl = "AMIREPL_REQUEST_QUEUE_URL";
 

@@ -49,4 +49,7 @@ public static class ReplicatorMetrics
 
     /// <summary>The destination's budget, published beside <see cref="CopiesInFlight"/> so a graph shows both.</summary>
     public static readonly MetricDefinition InFlightBudget = new("InFlightBudget", Count, false);
+
+    /// <summary>A copy older than its family's newest ones was deregistered with its snapshots by retention.</summary>
+    public static readonly MetricDefinition CopiesRemovedByRetention = new("CopiesRemovedByRetention", Count, true);
 }

@@ -52,14 +52,20 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return jobs;
     }
 
-    public async Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduledAsync(SweepKey(sourceRegion), now, interval, cancellationToken);
+
+    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduledAsync(RetentionKey(destinationRegion), now, interval, cancellationToken);
+
+    private async Task<bool> TryStartScheduledAsync(Dictionary<string, AttributeValue> key, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
     {
         try
         {
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
-                Key = SweepKey(sourceRegion),
+                Key = key,
                 UpdateExpression = "SET LastSweptAt = :now",
                 ConditionExpression = "attribute_not_exists(LastSweptAt) OR LastSweptAt <= :due",
                 ExpressionAttributeValues = new() { [":now"] = S(Time(now)), [":due"] = S(Time(now - interval)) },

@@ -31,6 +31,13 @@ internal static class JobItems
         [JobTableSchema.SortKey] = S($"SOURCE#{sourceRegion}"),
     };
 
+    /// <summary>When a destination's retention last ran: PK = SWEEP, SK = RETENTION#{region}.</summary>
+    public static Dictionary<string, AttributeValue> RetentionKey(string destinationRegion) => new()
+    {
+        [JobTableSchema.PartitionKey] = S("SWEEP"),
+        [JobTableSchema.SortKey] = S($"RETENTION#{destinationRegion}"),
+    };
+
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
         SlotScope.Parse(item[JobTableSchema.SortKey].S),
         item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
@@ -88,6 +95,9 @@ internal static class JobItems
         }
 
         SetIfPresent(item, "SourceDeprecationTime", job.SourceDeprecationTime is { } deprecation ? Time(deprecation) : null);
+        SetIfPresent(item, "SourceDeregistrationProtection",
+            job.SourceDeregistrationProtection == DeregistrationProtection.Disabled ? null : job.SourceDeregistrationProtection.ToString());
+        SetIfPresent(item, "SourceOwnerId", job.SourceOwnerId);
         SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
         SetIfPresent(item, "Reason", job.Reason);
         SetIfPresent(item, "TargetImageId", job.TargetImageId);
@@ -143,6 +153,10 @@ internal static class JobItems
             ? (permissions.L ?? []).Select(p => new LaunchPermission(Enum.Parse<LaunchPermissionKind>(p.M["Kind"].S), p.M["Value"].S)).ToList()
             : null,
         SourceDeprecationTime = OptionalTime(item, "SourceDeprecationTime"),
+        SourceDeregistrationProtection = Optional(item, "SourceDeregistrationProtection") is { } protection
+            ? Enum.Parse<DeregistrationProtection>(protection)
+            : DeregistrationProtection.Disabled,
+        SourceOwnerId = Optional(item, "SourceOwnerId"),
     };
 
     public static AttributeValue S(string value) => new() { S = value };

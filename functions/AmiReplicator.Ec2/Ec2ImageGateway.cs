@@ -10,7 +10,7 @@ using Ec2LaunchPermission = Amazon.EC2.Model.LaunchPermission;
 namespace AmiReplicator.Ec2;
 
 /// <summary>The replicator's EC2 calls over AWSSDK.EC2; EC2 errors come out as <see cref="ImageServiceException"/> with EC2's code.</summary>
-public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
+public sealed partial class Ec2ImageGateway(Ec2Clients clients) : IImageGateway, IImageLifecycle
 {
     public async Task<ImageInfo?> DescribeImageAsync(string region, string imageId, CancellationToken cancellationToken)
     {
@@ -131,24 +131,28 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
         }
 
         filters.AddRange(tags.Select(t => new Filter($"tag:{t.Key}", [t.Value])));
-        string? nextToken = null;
+        await foreach (var image in ListPagesAsync(region, new DescribeImagesRequest { Owners = [.. owners], Filters = filters }, cancellationToken))
+        {
+            yield return image;
+        }
+    }
+
+    /// <summary>Every image the request lists, 1,000 a page.</summary>
+    private async IAsyncEnumerable<ImageInfo> ListPagesAsync(string region, DescribeImagesRequest request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        request.MaxResults = 1000;
         do
         {
-            var response = await Call(() => clients.For(region).DescribeImagesAsync(new DescribeImagesRequest
-            {
-                Owners = [.. owners],
-                Filters = filters,
-                MaxResults = 1000,
-                NextToken = nextToken,
-            }, cancellationToken));
+            var response = await Call(() => clients.For(region).DescribeImagesAsync(request, cancellationToken));
             foreach (var image in response.Images ?? [])
             {
                 yield return ToInfo(image, region);
             }
 
-            nextToken = response.NextToken;
+            request.NextToken = response.NextToken;
         }
-        while (!string.IsNullOrEmpty(nextToken));
+        while (!string.IsNullOrEmpty(request.NextToken));
     }
 
     public async Task<ImageInfo?> FindOwnImageByNameAsync(string region, string name, CancellationToken cancellationToken)
@@ -211,7 +215,11 @@ public sealed class Ec2ImageGateway(Ec2Clients clients) : IImageGateway
                 ? null
                 : DateTimeOffset.Parse(image.DeprecationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
             CopiedFromImageId: image.SourceImageId,
-            CopiedFromRegion: image.SourceImageRegion);
+            CopiedFromRegion: image.SourceImageRegion,
+            Protection: ParseProtection(image.DeregistrationProtection),
+            CreationDate: string.IsNullOrEmpty(image.CreationDate)
+                ? null
+                : DateTimeOffset.Parse(image.CreationDate, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
     }
 
     private static DomainImageState ParseState(string? state) =>

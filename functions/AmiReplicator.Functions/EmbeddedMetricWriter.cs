@@ -8,7 +8,8 @@ namespace AmiReplicator.Functions;
 /// Writes each metric as one line in CloudWatch's embedded metric format, which Lambda's log pipeline turns into the
 /// metric: no CloudWatch client, no batching to lose when Lambda freezes the process right after a response.
 /// </summary>
-public sealed class EmbeddedMetricWriter(TextWriter output, TimeProvider clock) : IMetrics
+/// <param name="metricsNamespace">The deployment's namespace (<see cref="FunctionEnvironment.MetricsNamespace"/>).</param>
+public sealed class EmbeddedMetricWriter(TextWriter output, TimeProvider clock, string metricsNamespace = ReplicatorMetrics.Namespace) : IMetrics
 {
     private readonly Lock _gate = new();
 
@@ -22,7 +23,7 @@ public sealed class EmbeddedMetricWriter(TextWriter output, TimeProvider clock) 
             json.WriteNumber("Timestamp", clock.GetUtcNow().ToUnixTimeMilliseconds());
             json.WriteStartArray("CloudWatchMetrics");
             json.WriteStartObject();
-            json.WriteString("Namespace", ReplicatorMetrics.Namespace);
+            json.WriteString("Namespace", metricsNamespace);
             json.WriteStartArray("Dimensions");
             json.WriteStartArray();
             json.WriteStringValue(ReplicatorMetrics.DestinationDimension);

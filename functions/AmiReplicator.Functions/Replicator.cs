@@ -35,8 +35,9 @@ public sealed class Replicator : IDisposable
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
         IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
         IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
-        (Dispatcher, Poller) = Compose(Store, new Ec2ImageGateway(_ec2), deadLetters, requests, settings, clock, logging,
-            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock), pollerOptions ?? new PollerOptions());
+        var images = new Ec2ImageGateway(_ec2);
+        (Dispatcher, Poller) = Compose(Store, images, deadLetters, requests, settings, clock, logging,
+            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions(), images);
     }
 
     public ReplicatorSettings Settings { get; }
@@ -47,8 +48,10 @@ public sealed class Replicator : IDisposable
 
     /// <summary>The two handlers over the given store and gateway: the one place the workflows are put together.</summary>
     /// <param name="requests">Where the sweep sends what it found; no sweep without it.</param>
+    /// <param name="lifecycle">The calls that make copies follow their sources; without it copies carry only the deprecation time.</param>
     public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters,
-        IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options)
+        IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options,
+        IImageLifecycle? lifecycle = null)
     {
         var policy = settings.Policy;
         var jobs = new MeteredCopyJobStore(store, metrics);
@@ -56,16 +59,20 @@ public sealed class Replicator : IDisposable
         var reconciler = new CounterReconciler(jobs, options, metrics, logging.CreateLogger<CounterReconciler>());
         // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
         CopyStarter Starter() => new(jobs, images, policy, steps, reconciler, new WaitingCandidates(jobs, policy, clock), metrics, clock, logging.CreateLogger<CopyStarter>());
+        var follower = lifecycle is null ? null
+            : new LifecycleFollower(jobs, images, lifecycle, policy, settings.AccountId, clock, logging.CreateLogger<LifecycleFollower>());
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
-            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>());
-        var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>());
+            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>(), follower);
+        var finisher = new CopyFinisher(jobs, images, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle);
+        var retention = lifecycle is null || policy.Retention is null ? null
+            : new CopyRetention(jobs, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>());
         return (
             new DispatcherFunction(
                 new ReplicationDispatcher(jobs, images, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
                 deadLetters,
                 logging.CreateLogger<DispatcherFunction>()),
             new PollerFunction(
-                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>()),
+                new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>(), retention),
                 logging.CreateLogger<PollerFunction>()));
     }
 

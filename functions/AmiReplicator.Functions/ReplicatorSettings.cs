@@ -11,6 +11,7 @@ public sealed record ReplicatorSettings(
     string HomeRegion,
     Uri? Ec2Endpoint = null,
     Uri? DynamoDbEndpoint = null,
+    string MetricsNamespace = ReplicatorMetrics.Namespace,
     string? DeadLetterQueueUrl = null,
     Uri? SqsEndpoint = null,
     string? RequestQueueUrl = null)
@@ -39,6 +40,7 @@ public sealed record ReplicatorSettings(
             Required("AWS_REGION"),
             variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,
             variable(FunctionEnvironment.DynamoDbEndpoint) is { Length: > 0 } dynamo ? new Uri(dynamo) : null,
+            variable(FunctionEnvironment.MetricsNamespace) is { Length: > 0 } metrics ? metrics : ReplicatorMetrics.Namespace,
             variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
             variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
             variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Infra;
@@ -11,14 +12,23 @@ public sealed partial record DeploymentSettings(
     string? Account,
     ReplicationPolicy Policy,
     string PolicyJson,
-    string? AlarmTopicArn,
-    int? PollerReservedConcurrency)
+    string? StackPrefix,
+    IReadOnlyList<string> AlarmTopicArns,
+    string? AlarmEmail,
+    int? PollerReservedConcurrency,
+    string LogLevel)
 {
     public const string PolicyKey = "amiReplicator";
     public const string HomeRegionKey = "homeRegion";
     public const string AccountKey = "account";
-    public const string AlarmTopicArnKey = "alarmTopicArn";
+    public const string StackPrefixKey = "stackPrefix";
+    public const string AlarmTopicArnsKey = "alarmTopicArns";
+    public const string AlarmEmailKey = "alarmEmail";
     public const string PollerReservedConcurrencyKey = "pollerReservedConcurrency";
+    public const string LogLevelKey = "logLevel";
+
+    /// <summary>The functions' application log levels Lambda can filter by that keep the metric lines (which carry no level: Lambda files them as INFO).</summary>
+    public static readonly IReadOnlyList<string> LogLevels = ["TRACE", "DEBUG", "INFO"];
 
     // Lambda allows 4 KB for all of a function's environment variables together; the rest leaves room for the others.
     private const int MaxPolicyJsonBytes = 3500;
@@ -31,6 +41,30 @@ public sealed partial record DeploymentSettings(
     /// <summary>Regions other than home that need a stack forwarding their AMI events to the home region's bus.</summary>
     public IReadOnlyList<string> ForwardingRegions =>
         [.. SourceRegions.Concat(DestinationRegions).Where(r => r != HomeRegion).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>Where the functions publish their metrics and the alarms read them: one namespace per deployment.</summary>
+    public string MetricsNamespace => StackPrefix is null ? ReplicatorMetrics.Namespace : $"{ReplicatorMetrics.Namespace}/{StackPrefix}";
+
+    /// <summary>The alarm topic given for <paramref name="region"/>, or null when the stack there creates its own.</summary>
+    public string? AlarmTopicArnIn(string region) => AlarmTopicArns.FirstOrDefault(a => a.Split(':')[3] == region);
+
+    /// <summary>
+    /// What deploys but may not do what the configuration says: <c>cdk synth</c> prints these and goes on.
+    /// </summary>
+    public IReadOnlyList<string> Warnings()
+    {
+        var warnings = new List<string>();
+        // EC2 sends an AMI's events to its owner's bus only: other accounts' AMIs reach the replicator by the sweep and requests.
+        var otherOwners = Policy.Selection.OwnerAccounts.Where(o => o != Selection.Self && o != Account).ToList();
+        if (otherOwners.Count > 0 && Policy.SweepInterval is null)
+        {
+            warnings.Add($"{PolicyKey}.selection.ownerAccounts names {string.Join(", ", otherOwners)} and {PolicyKey}.sweepIntervalMinutes is 0: "
+                + "EC2 sends AMI events only to the account that owns the AMI, so with no sweep AMIs of other accounts are replicated only "
+                + "when a copy request names them (README: AMIs of other accounts)");
+        }
+
+        return warnings;
+    }
 
     /// <param name="context">A context value by key (app.Node.TryGetContext), null when absent.</param>
     /// <param name="environment">An environment variable by name, for CDK_DEFAULT_REGION and CDK_DEFAULT_ACCOUNT.</param>
@@ -51,13 +85,26 @@ public sealed partial record DeploymentSettings(
 
         var (policy, policyJson) = ReadPolicy(context(PolicyKey));
 
-        var alarmTopicArn = Text(context(AlarmTopicArnKey));
-        if (alarmTopicArn is not null && !SnsTopicArnPattern().IsMatch(alarmTopicArn))
+        var prefix = Text(context(StackPrefixKey));
+        if (prefix is not null && !StackPrefixPattern().IsMatch(prefix))
         {
-            throw new ConfigurationException(AlarmTopicArnKey, $"'{alarmTopicArn}' is not an SNS topic ARN");
+            throw new ConfigurationException(StackPrefixKey,
+                $"'{prefix}' is not a stack-name prefix: a letter, then up to 31 letters, digits or hyphens, not ending in a hyphen (e.g. \"staging\")");
         }
 
-        return new DeploymentSettings(homeRegion, account, policy, policyJson, alarmTopicArn, ReadReservedConcurrency(context(PollerReservedConcurrencyKey)));
+        if (context("alarmTopicArn") is not null)
+        {
+            throw new ConfigurationException("alarmTopicArn", $"is now \"{AlarmTopicArnsKey}\": a list of SNS topic ARNs, at most one per region");
+        }
+
+        var email = Text(context(AlarmEmailKey));
+        if (email is not null && !EmailPattern().IsMatch(email))
+        {
+            throw new ConfigurationException(AlarmEmailKey, $"'{email}' is not an e-mail address");
+        }
+
+        return new DeploymentSettings(homeRegion, account, policy, policyJson, prefix, ReadTopics(context(AlarmTopicArnsKey)), email,
+            ReadReservedConcurrency(context(PollerReservedConcurrencyKey)), ReadLogLevel(context(LogLevelKey)));
     }
 
     private static (ReplicationPolicy Policy, string Json) ReadPolicy(object? value)
@@ -91,21 +138,86 @@ public sealed partial record DeploymentSettings(
         return (policy, compact);
     }
 
+    private static List<string> ReadTopics(object? value)
+    {
+        var topics = value switch
+        {
+            null => [],
+            // On the command line (-c alarmTopicArns='["arn:..."]') the list arrives as JSON text.
+            string s when s.TrimStart().StartsWith('[') => ReadJsonList(s),
+            string s => [s],
+            System.Collections.IEnumerable items => items.Cast<object?>().Select(i => Text(i) ?? "").ToList(),
+            _ => [Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""],
+        };
+        for (var i = 0; i < topics.Count; i++)
+        {
+            var field = $"{AlarmTopicArnsKey}[{i}]";
+            if (!SnsTopicArnPattern().IsMatch(topics[i]))
+            {
+                throw new ConfigurationException(field, $"'{topics[i]}' is not an SNS topic ARN");
+            }
+
+            var region = topics[i].Split(':')[3];
+            if (!AwsRegions.Known.Contains(region))
+            {
+                throw new ConfigurationException(field, $"'{region}' is not a known AWS region");
+            }
+
+            if (topics.Take(i).Any(t => t.Split(':')[3] == region))
+            {
+                throw new ConfigurationException(field, $"a second topic in {region}: the alarms of a region notify one topic");
+            }
+        }
+
+        return topics;
+    }
+
+    private static List<string> ReadJsonList(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<string>>(json) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigurationException(AlarmTopicArnsKey, $"not a JSON list of ARNs ({e.Message})");
+        }
+    }
+
     private static int? ReadReservedConcurrency(object? value)
     {
+        // On the command line (-c pollerReservedConcurrency=1) the number arrives as text.
+        if (value is string text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+        {
+            value = parsed;
+        }
+
         if (value is null)
         {
-            return 1;
+            // None by default: new accounts have a concurrency limit of 10, and Lambda refuses any reservation there.
+            return null;
         }
 
         if (value is double d && double.IsInteger(d) && d >= 0 && d <= 1000)
         {
-            // 0 turns the reservation off, for accounts whose concurrency limit leaves nothing to reserve.
             return d == 0 ? null : (int)d;
         }
 
         throw new ConfigurationException(PollerReservedConcurrencyKey,
-            $"'{Convert.ToString(value, CultureInfo.InvariantCulture)}' is not a whole number from 0 (no reservation) to 1000");
+            $"'{Convert.ToString(value, CultureInfo.InvariantCulture)}' is not a whole number from 0 (no reservation, the default) to 1000");
+    }
+
+    private static string ReadLogLevel(object? value)
+    {
+        var level = Text(value)?.ToUpperInvariant() ?? "INFO";
+        if (LogLevels.Contains(level))
+        {
+            return level;
+        }
+
+        throw new ConfigurationException(LogLevelKey, level is "WARN" or "ERROR" or "FATAL"
+            ? $"'{level}' would make Lambda drop the metric lines (they carry no level, so Lambda files them as INFO): the alarms would see nothing; use {string.Join(", ", LogLevels)}"
+            : $"'{level}' is not one of {string.Join(", ", LogLevels)}");
     }
 
     private static string? Text(object? value) => value switch
@@ -124,4 +236,10 @@ public sealed partial record DeploymentSettings(
 
     [GeneratedRegex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}$")]
     private static partial Regex SnsTopicArnPattern();
+
+    [GeneratedRegex("^[A-Za-z]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")]
+    private static partial Regex StackPrefixPattern();
+
+    [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
+    private static partial Regex EmailPattern();
 }

@@ -1,9 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
-using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
-using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SQS;
 using AmiReplicator.Contract;
 using Constructs;
@@ -58,12 +56,11 @@ public sealed class ForwardingStack : Stack
             EvaluationPeriods = 1,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
-        if (settings.AlarmTopicArn is { } topicArn && topicArn.Split(':')[3] == Region)
-        {
-            // Alarm actions must be in the alarm's region; a topic elsewhere is left to the home stack's alarms.
-            DeadLettersAlarm.AddAlarmAction(new SnsAction(Topic.FromTopicArn(this, "AlarmTopic", topicArn)));
-        }
+        Notifications = new AlarmNotifications(this, "Alarms", nag, settings);
+        Notifications.Notify(DeadLettersAlarm);
     }
+
+    public AlarmNotifications Notifications { get; }
 
     public Queue DeadLetterQueue { get; }
     public Rule ForwardRule { get; }

@@ -85,19 +85,14 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
         return output;
     }
 
-    /// <summary>The folder holding AmiReplicator.sln, searched upwards from <paramref name="start"/>.</summary>
-    public static string FindRepositoryRoot(string start)
-    {
-        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "AmiReplicator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new ConfigurationException("app", $"no AmiReplicator.sln above {start}: run cdk from the repository");
-    }
+    /// <summary>
+    /// The repository the app runs in: the CDK CLI runs it in the folder of cdk.json, the repository's root, where the
+    /// function projects are found from.
+    /// </summary>
+    public static string RepositoryIn(string directory) =>
+        File.Exists(Path.Combine(directory, "AmiReplicator.sln"))
+            ? directory
+            : throw new ConfigurationException("app", $"no AmiReplicator.sln in {directory}: run cdk from the repository's root");
 
     /// <summary>The msbuild properties of the publish; part of the fingerprint, so changing one publishes again.</summary>
     private List<string> PublishOptions()
@@ -189,7 +184,8 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
     private string InputFingerprint(IEnumerable<string> options)
     {
         var files = Directory.EnumerateFiles(Path.Combine(repositoryRoot, "functions"), "*", SearchOption.AllDirectories)
-            .Where(f => !IsBuildOutput(f) && (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
+            // Every source file, not only code: a project may embed any of them (the permission contract is a .json resource).
+            .Where(f => !IsBuildOutput(f))
             .Concat(SharedBuildFiles.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists))
             .Order(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

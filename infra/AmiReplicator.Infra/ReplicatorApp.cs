@@ -7,20 +7,34 @@ public sealed record ReplicatorStacks(ReplicatorStack Main, IReadOnlyList<Forwar
 
 public static class ReplicatorApp
 {
-    public const string MainStackName = "AmiReplicator";
+    private const string BaseName = "AmiReplicator";
 
-    public static string ForwardingStackName(string region) => $"AmiReplicator-Forward-{region}";
+    /// <summary>The home stack's name: <c>AmiReplicator</c>, or <c>{prefix}-AmiReplicator</c> for a deployment with a stack prefix.</summary>
+    public static string MainStackName(string? prefix = null) => prefix is null ? BaseName : $"{prefix}-{BaseName}";
+
+    public static string ForwardingStackName(string region, string? prefix = null) => $"{MainStackName(prefix)}-Forward-{region}";
 
     public static ReplicatorStacks Build(App app, DeploymentSettings settings, ILambdaPackages packages)
     {
-        var main = new ReplicatorStack(app, MainStackName, StackProps(settings, settings.HomeRegion,
-            "AMI replicator: copies new AMIs to the destination regions under DynamoDB-held budgets."), settings, packages);
+        var deployment = settings.StackPrefix is null ? "" : $" ({settings.StackPrefix})";
+        var main = new ReplicatorStack(app, MainStackName(settings.StackPrefix), StackProps(settings, settings.HomeRegion,
+            $"AMI replicator{deployment}: copies new AMIs to the destination regions under DynamoDB-held budgets."), settings, packages);
         var forwarding = settings.ForwardingRegions
-            .Select(region => new ForwardingStack(app, ForwardingStackName(region), StackProps(settings, region,
-                    $"AMI replicator: forwards AMI events of {region} to {settings.HomeRegion}."),
+            .Select(region => new ForwardingStack(app, ForwardingStackName(region, settings.StackPrefix), StackProps(settings, region,
+                    $"AMI replicator{deployment}: forwards AMI events of {region} to {settings.HomeRegion}."),
                 settings, settings.SourceRegions.Contains(region), settings.DestinationRegions.Contains(region)))
             .ToList();
+        foreach (var (warning, i) in settings.Warnings().Select((w, i) => (w, i)))
+        {
+            Annotations.Of(main).AddWarningV2($"amireplicator:configuration-{i}", warning);
+        }
+
         Tags.Of(app).Add("application", "ami-replicator");
+        if (settings.StackPrefix is { } prefix)
+        {
+            Tags.Of(app).Add("ami-replicator:deployment", prefix);
+        }
+
         return new ReplicatorStacks(main, forwarding);
     }
 
@@ -32,7 +46,7 @@ public static class ReplicatorApp
             var settings = DeploymentSettings.Read(key => app.Node.TryGetContext(key), environment);
             ILambdaPackages packages = environment(PrebuiltLambdaPackages.DirectoryVariable) is { Length: > 0 } prebuilt
                 ? new PrebuiltLambdaPackages(prebuilt)
-                : new PublishedLambdaPackages(PublishedLambdaPackages.FindRepositoryRoot(Directory.GetCurrentDirectory()),
+                : new PublishedLambdaPackages(PublishedLambdaPackages.RepositoryIn(Directory.GetCurrentDirectory()),
                     PublishedLambdaPackages.LambdaRuntimeIdentifier, error);
             Build(app, settings, packages);
             app.Synth();

@@ -1,7 +1,5 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
-using Amazon.CDK.AWS.CloudWatch.Actions;
-using Amazon.CDK.AWS.SNS;
 using AmiReplicator.Contract;
 using Constructs;
 
@@ -13,22 +11,26 @@ public sealed class ReplicatorMonitoring : Construct
     public static readonly TimeSpan OldestWaitingJobLimit = TimeSpan.FromHours(6);
     public static readonly TimeSpan RequestAgeLimit = TimeSpan.FromMinutes(15);
 
-    public ReplicatorMonitoring(Construct scope, string id, ReplicatorStack stack, DeploymentSettings settings)
+    /// <summary>With a cron schedule the poller's period is not known here: its silence alarm assumes a pass at least every hour.</summary>
+    public static readonly TimeSpan AssumedCronInterval = TimeSpan.FromHours(1);
+
+    public ReplicatorMonitoring(Construct scope, string id, ReplicatorStack stack, DeploymentSettings settings, AlarmNotifications notifications)
         : base(scope, id)
     {
         var copiesFailed = new Metric(new MetricProps
         {
-            Namespace = ReplicatorMetrics.Namespace,
+            Namespace = settings.MetricsNamespace,
             MetricName = ReplicatorMetrics.CopiesFailed.Name,
             Statistic = "Sum",
             Period = Duration.Minutes(5),
         });
+        var (silencePeriod, silencePeriods) = SilenceWindow(settings.Policy.Schedule);
         var oldestWaiting = new Metric(new MetricProps
         {
-            Namespace = ReplicatorMetrics.Namespace,
+            Namespace = settings.MetricsNamespace,
             MetricName = ReplicatorMetrics.OldestWaitingJobAge.Name,
             Statistic = "Maximum",
-            Period = Duration.Minutes(5),
+            Period = Duration.Seconds(silencePeriod.TotalSeconds),
         });
         var deadLetters = stack.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions
         {
@@ -61,12 +63,15 @@ public sealed class ReplicatorMonitoring : Construct
         });
         OldestWaitingJobAlarm = new Alarm(this, "OldestWaitingJob", new AlarmProps
         {
-            AlarmDescription = $"A copy has waited for a budget slot more than {OldestWaitingJobLimit.TotalHours} hours: budgets too small, or slots held by copies that never finish.",
+            AlarmDescription = $"A copy has waited for a budget slot more than {OldestWaitingJobLimit.TotalHours} hours: budgets too small, or slots held by copies that never finish. "
+                + "INSUFFICIENT_DATA: the poller has not finished a pass for a while (every pass publishes this metric): see PollerErrors and its logs.",
             Metric = oldestWaiting,
             Threshold = OldestWaitingJobLimit.TotalSeconds,
             ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            EvaluationPeriods = 1,
-            // No data means the poller is not publishing: left as INSUFFICIENT_DATA, so that shows too.
+            // Any period above the limit alarms; only a whole window without a pass (several of the schedule's intervals) is silence.
+            EvaluationPeriods = silencePeriods,
+            DatapointsToAlarm = 1,
+            // No data means the poller is not publishing: left as INSUFFICIENT_DATA, which notifies too.
             TreatMissingData = TreatMissingData.MISSING,
         });
         OldestRequestAlarm = new Alarm(this, "OldestRequest", new AlarmProps
@@ -98,13 +103,9 @@ public sealed class ReplicatorMonitoring : Construct
         });
 
         Alarms = [DeadLettersAlarm, CopiesFailedAlarm, OldestWaitingJobAlarm, OldestRequestAlarm, PollerErrorsAlarm, DispatcherErrorsAlarm];
-        if (settings.AlarmTopicArn is { } topicArn)
+        foreach (var alarm in Alarms)
         {
-            var topic = Topic.FromTopicArn(this, "AlarmTopic", topicArn);
-            foreach (var alarm in Alarms)
-            {
-                alarm.AddAlarmAction(new SnsAction(topic));
-            }
+            notifications.Notify(alarm, silenceIsTrouble: alarm == OldestWaitingJobAlarm);
         }
 
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps
@@ -137,6 +138,38 @@ public sealed class ReplicatorMonitoring : Construct
     public Alarm DispatcherErrorsAlarm { get; }
     public IReadOnlyList<Alarm> Alarms { get; }
     public Dashboard Dashboard { get; }
+
+    /// <summary>
+    /// The period of the poller's metric and how many of them make a silence worth a notification: at least 15 minutes and three
+    /// of the schedule's intervals, so one late or failed pass does not count.
+    /// </summary>
+    public static (TimeSpan Period, int Periods) SilenceWindow(string schedule)
+    {
+        var interval = PollInterval(schedule) ?? AssumedCronInterval;
+        var window = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(15).Ticks, interval.Ticks * 3));
+        // CloudWatch evaluates at most a day of 5-minute periods, or 7 days of hourly ones.
+        var period = window <= TimeSpan.FromDays(1) ? TimeSpan.FromMinutes(5) : TimeSpan.FromHours(1);
+        var periods = (int)Math.Ceiling(Math.Min(window.TotalSeconds, TimeSpan.FromDays(7).TotalSeconds) / period.TotalSeconds);
+        return (period, periods);
+    }
+
+    /// <summary>The interval of a <c>rate(...)</c> schedule; null for a cron expression.</summary>
+    public static TimeSpan? PollInterval(string schedule)
+    {
+        if (!schedule.StartsWith("rate(", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = schedule["rate(".Length..^1].Split(' ');
+        var count = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        return parts[1].TrimEnd('s') switch
+        {
+            "minute" => TimeSpan.FromMinutes(count),
+            "hour" => TimeSpan.FromHours(count),
+            _ => TimeSpan.FromDays(count),
+        };
+    }
 
     private static GraphWidget Graph(string title, params IMetric[] metrics) =>
         new(new GraphWidgetProps { Title = title, Left = metrics, Width = 6, Height = 6 });

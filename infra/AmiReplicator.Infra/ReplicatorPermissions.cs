@@ -7,108 +7,114 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Infra;
 
 /// <summary>
-/// The functions' IAM statements, one action at a time and each on the narrowest resource EC2, KMS and DynamoDB
-/// can check: images and snapshots of the configured regions, the configured KMS keys, the job table and its index.
+/// The functions' IAM statements, made from the permission contract (<see cref="PermissionContract"/>): one statement per
+/// kind of resource (<see cref="PermissionScope"/>), each as narrow as IAM can check it. EC2 grants are region-wide ARNs
+/// narrowed by <c>aws:RequestedRegion</c> to the destinations, so the policies stay small however many regions there are;
+/// the KMS grants name each destination's key.
 /// </summary>
 public static class ReplicatorPermissions
 {
     /// <summary>Only copies carry this tag (set at creation): changing or deregistering an image needs it.</summary>
     public const string CopyTagCondition = "aws:ResourceTag/" + ProvenanceTags.SourceImageId;
 
-    public static readonly string[] TableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"];
+    private const string GrantAction = "kms:CreateGrant";
 
-    public static readonly string[] KmsUseActions =
-    [
-        "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
-    ];
+    /// <summary>Statements allowing every call the contract lists for <paramref name="function"/>, and nothing else.</summary>
+    public static IReadOnlyList<PolicyStatement> ForCalls(string function, DeploymentSettings settings, ReplicatorResources resources, PermissionContract? contract = null) =>
+        [.. (contract ?? PermissionContract.Current).CallsOf(function)
+            .GroupBy(p => p.Scope)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .SelectMany(g => StatementsFor(g.Key, [.. g.Select(p => p.Action).Order(StringComparer.Ordinal)], settings, resources))];
 
-    /// <summary>
-    /// What both functions need: each starts copies, and each finishes them (the poller on its passes, the dispatcher
-    /// when an event tells it one of its copies is available).
-    /// </summary>
-    public static IEnumerable<PolicyStatement> CopyImages(DeploymentSettings settings) => StartCopies(settings).Concat(FinishCopies(settings));
-
-    private static IEnumerable<PolicyStatement> StartCopies(DeploymentSettings settings)
+    /// <summary>What Lambda writes with the function's role: its log streams, in its own log group.</summary>
+    public static PolicyStatement WriteLogs(string function, string logGroupArn, PermissionContract? contract = null) => new(new PolicyStatementProps
     {
-        var described = settings.SourceRegions.Append(settings.HomeRegion).Concat(settings.DestinationRegions).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var copied = settings.SourceRegions.Concat(settings.DestinationRegions).Distinct().Order(StringComparer.Ordinal).ToArray();
+        Sid = "WriteOwnLogs",
+        Actions = [.. (contract ?? PermissionContract.Current).LambdaNeedsOf(function).Where(p => p.Scope == PermissionScope.OwnLogGroup).Select(p => p.Action).Order(StringComparer.Ordinal)],
+        Resources = [logGroupArn],
+    });
 
-        // DescribeImages has no resource-level permissions: the region condition is the only narrowing EC2 offers.
-        yield return new PolicyStatement(new PolicyStatementProps
+    private static IEnumerable<PolicyStatement> StatementsFor(string scope, string[] actions, DeploymentSettings settings, ReplicatorResources resources)
+    {
+        switch (scope)
         {
-            Sid = "DescribeImagesInConfiguredRegions",
-            Actions = ["ec2:DescribeImages"],
-            Resources = ["*"],
-            Conditions = RequestedRegions(described),
-        });
+            case PermissionScope.Table:
+                yield return Statement("JobTable", actions, [resources.TableArn]);
+                break;
+            case PermissionScope.Index:
+                yield return Statement("JobTableIndex", actions, [$"{resources.TableArn}/index/{JobTableSchema.ActiveIndexName}"]);
+                break;
+            case PermissionScope.RequestQueue:
+                yield return Statement("RequestQueue", actions, [resources.RequestQueueArn]);
+                break;
+            case PermissionScope.DeadLetterQueue:
+                yield return Statement("DeadLetterQueue", actions, [resources.DeadLetterQueueArn]);
+                break;
+            case PermissionScope.AnyRegion:
+                // No resource-level permissions, and a source may be in any region (a request by hand names its own).
+                yield return Statement("ReadImagesInAnyRegion", actions, ["*"]);
+                break;
+            case PermissionScope.DestinationRegion:
+                // CopyImage is authorised on the source image and snapshots (in their region) and on the new image: only
+                // the request's region, the destination, is narrowed.
+                yield return Statement("CopyIntoDestinations", actions, ImagesAndSnapshots, InDestinations(settings));
+                break;
+            case PermissionScope.NewCopy:
+                yield return Statement("TagCopiesAtCreation", actions, ImagesAndSnapshots, InDestinations(settings, ("StringEquals", "ec2:CreateAction", "CopyImage")));
+                break;
+            case PermissionScope.Copy:
+                yield return Statement("ChangeOnlyCopies", actions, ImagesAndSnapshots, InDestinations(settings, ("Null", CopyTagCondition, "false")));
+                break;
+            case PermissionScope.DestinationKey:
+                foreach (var statement in KeyStatements(actions, settings))
+                {
+                    yield return statement;
+                }
 
-        // CopyImage is authorised on the source image (and its snapshots) and on the new image in the destination.
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "CopyImagesBetweenConfiguredRegions",
-            Actions = ["ec2:CopyImage"],
-            Resources = [.. copied.SelectMany(r => new[] { ImageArn(r), SnapshotArn(r) })],
-        });
-
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "TagCopiesAtCreation",
-            Actions = ["ec2:CreateTags"],
-            Resources = DestinationImagesAndSnapshots(settings),
-            Conditions = new Dictionary<string, object>
-            {
-                ["StringEquals"] = new Dictionary<string, object> { ["ec2:CreateAction"] = "CopyImage" },
-            },
-        });
-
-        foreach (var statement in settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).SelectMany(KmsStatements))
-        {
-            yield return statement;
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"The permission contract lists {string.Join(", ", actions)} on '{scope}', for which ReplicatorPermissions has no grant: add one.");
         }
     }
 
-    /// <summary>Finishing a copy: read the source's launch permissions, share, tag, deprecate or stop the copy.</summary>
-    private static IEnumerable<PolicyStatement> FinishCopies(DeploymentSettings settings)
+    /// <summary>
+    /// The destinations' KMS keys, used only by EC2 in their region: keys named by id or key ARN on their ARNs, keys named by
+    /// alias on the keys of those regions that carry one of the aliases. CreateGrant only for AWS resources (EBS).
+    /// </summary>
+    private static IEnumerable<PolicyStatement> KeyStatements(string[] actions, DeploymentSettings settings)
     {
-        var sources = settings.SourceRegions.Append(settings.HomeRegion).Distinct().Order(StringComparer.Ordinal).ToArray();
-        yield return new PolicyStatement(new PolicyStatementProps
+        var keyed = settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => (d.Region, Key: KmsKey(d))).ToList();
+        string[] use = [.. actions.Where(a => a != GrantAction)];
+        var grant = actions.Contains(GrantAction);
+        foreach (var (named, byAlias) in new[] { ("", false), ("ByAlias", true) })
         {
-            Sid = "ReadSourceLaunchPermissions",
-            Actions = ["ec2:DescribeImageAttribute"],
-            Resources = ["*"],
-            Conditions = RequestedRegions(sources),
-        });
+            var keys = keyed.Where(k => (k.Key.Alias is not null) == byAlias).ToList();
+            if (keys.Count == 0)
+            {
+                continue;
+            }
 
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "TagCopies",
-            Actions = ["ec2:CreateTags"],
-            Resources = DestinationImagesAndSnapshots(settings),
-            Conditions = CopiesOnly(),
-        });
+            string[] resources = [.. keys.Select(k => k.Key.KeyArn).Distinct().Order(StringComparer.Ordinal)];
+            List<(string, string, object)> conditions =
+                [("StringEquals", "kms:ViaService", keys.Select(k => Ec2Endpoint(k.Region)).Distinct().Order(StringComparer.Ordinal).ToArray())];
+            if (byAlias)
+            {
+                conditions.Add(("ForAnyValue:StringEquals", "kms:ResourceAliases", keys.Select(k => k.Key.Alias!).Distinct().Order(StringComparer.Ordinal).ToArray()));
+            }
 
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "ShareDeprecateOrStopCopies",
-            Actions = ["ec2:ModifyImageAttribute", "ec2:EnableImageDeprecation", "ec2:DeregisterImage"],
-            Resources = [.. settings.DestinationRegions.Select(ImageArn)],
-            Conditions = CopiesOnly(),
-        });
+            if (use.Length > 0)
+            {
+                yield return Statement($"EncryptCopiesWithDestinationKeys{named}", use, resources, Conditions([.. conditions]));
+            }
+
+            if (grant)
+            {
+                yield return Statement($"LetEbsUseDestinationKeys{named}", [GrantAction], resources,
+                    Conditions([.. conditions, ("Bool", "kms:GrantIsForAWSResource", "true")]));
+            }
+        }
     }
-
-    public static PolicyStatement JobTableAccess(string tableArn) => new(new PolicyStatementProps
-    {
-        Sid = "JobTable",
-        Actions = TableActions,
-        Resources = [tableArn, $"{tableArn}/index/{JobTableSchema.ActiveIndexName}"],
-    });
-
-    public static PolicyStatement WriteLogs(string logGroupArn) => new(new PolicyStatementProps
-    {
-        Sid = "WriteOwnLogs",
-        Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resources = [logGroupArn],
-    });
 
     /// <summary>The key ARN to grant on, and the alias it must carry when the policy names the key by alias.</summary>
     public static (string KeyArn, string? Alias) KmsKey(Destination destination)
@@ -127,65 +133,39 @@ public static class ReplicatorPermissions
             : ($"arn:{Aws.PARTITION}:kms:{destination.Region}:{Aws.ACCOUNT_ID}:key/{key}", null);
     }
 
-    private static IEnumerable<PolicyStatement> KmsStatements(Destination destination)
+    /// <summary>How EC2 of a region appears in kms:ViaService.</summary>
+    public static string Ec2Endpoint(string region) => $"ec2.{region}.{(region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}";
+
+    /// <summary>Every image and every snapshot, of any region (image and snapshot ARNs have no account field).</summary>
+    public static string[] ImagesAndSnapshots => [$"arn:{Aws.PARTITION}:ec2:*::image/*", $"arn:{Aws.PARTITION}:ec2:*::snapshot/*"];
+
+    private static Dictionary<string, object> InDestinations(DeploymentSettings settings, params (string Operator, string Key, object Value)[] more) =>
+        Conditions([("StringEquals", "aws:RequestedRegion", settings.DestinationRegions.Order(StringComparer.Ordinal).ToArray()), .. more]);
+
+    private static Dictionary<string, object> Conditions(params (string Operator, string Key, object Value)[] conditions)
     {
-        var (keyArn, alias) = KmsKey(destination);
-        var sid = Sid(destination.Region);
-
-        Dictionary<string, object> Conditions(params (string Operator, string Key, object Value)[] extra)
+        var result = new Dictionary<string, object>();
+        foreach (var (op, key, value) in conditions)
         {
-            // EC2 uses the key on the caller's behalf, in the destination region, and only then.
-            var conditions = new Dictionary<string, object>
+            if (!result.TryGetValue(op, out var keys))
             {
-                ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"ec2.{destination.Region}.amazonaws.com" },
-            };
-            if (alias is not null)
-            {
-                conditions["ForAnyValue:StringEquals"] = new Dictionary<string, object> { ["kms:ResourceAliases"] = alias };
+                result[op] = keys = new Dictionary<string, object>();
             }
 
-            foreach (var (op, key, value) in extra)
-            {
-                conditions[op] = new Dictionary<string, object> { [key] = value };
-            }
-
-            return conditions;
+            ((Dictionary<string, object>)keys)[key] = value;
         }
 
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = $"EncryptCopiesIn{sid}",
-            Actions = KmsUseActions,
-            Resources = [keyArn],
-            Conditions = Conditions(),
-        });
-        yield return new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = $"GrantEbsTheKeyIn{sid}",
-            Actions = ["kms:CreateGrant"],
-            Resources = [keyArn],
-            Conditions = Conditions(("Bool", "kms:GrantIsForAWSResource", "true")),
-        });
+        return result;
     }
 
-    private static string[] DestinationImagesAndSnapshots(DeploymentSettings settings) =>
-        [.. settings.DestinationRegions.SelectMany(r => new[] { ImageArn(r), SnapshotArn(r) })];
-
-    private static Dictionary<string, object> RequestedRegions(string[] regions) => new()
+    private static PolicyStatement Statement(string sid, string[] actions, string[] resources, Dictionary<string, object>? conditions = null) => new(new PolicyStatementProps
     {
-        ["StringEquals"] = new Dictionary<string, object> { ["aws:RequestedRegion"] = regions },
-    };
-
-    private static Dictionary<string, object> CopiesOnly() => new()
-    {
-        ["Null"] = new Dictionary<string, object> { [CopyTagCondition] = "false" },
-    };
-
-    // Image and snapshot ARNs have no account field.
-    public static string ImageArn(string region) => $"arn:{Aws.PARTITION}:ec2:{region}::image/*";
-
-    public static string SnapshotArn(string region) => $"arn:{Aws.PARTITION}:ec2:{region}::snapshot/*";
-
-    private static string Sid(string region) =>
-        string.Concat(region.Split('-').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+        Sid = sid,
+        Actions = actions,
+        Resources = resources,
+        Conditions = conditions,
+    });
 }
+
+/// <summary>The stack's own resources the functions' statements name.</summary>
+public sealed record ReplicatorResources(string TableArn, string RequestQueueArn, string DeadLetterQueueArn);

@@ -22,8 +22,6 @@ namespace AmiReplicator.Infra;
 public sealed class ReplicatorStack : Stack
 {
     public const int DispatcherMemoryMb = 512;
-    public const int DispatcherTimeoutSeconds = 60;
-    public const int DispatcherBatchSize = 10;
     public const int DispatcherMaxConcurrency = 5;
     public const int PollerMemoryMb = 512;
     public const int PollerTimeoutSeconds = 300;
@@ -33,6 +31,7 @@ public sealed class ReplicatorStack : Stack
         : base(scope, id, props)
     {
         var nag = new Nag();
+        Timing = DispatcherTiming.For(settings.Policy);
         Table = CreateTable();
 
         DeadLetterQueue = new Queue(this, "DeadLetterQueue", new QueueProps
@@ -48,7 +47,7 @@ public sealed class ReplicatorStack : Stack
             Encryption = QueueEncryption.SQS_MANAGED,
             EnforceSSL = true,
             // AWS's advice for SQS-triggered functions: six times the function timeout, so retries inside a batch never reappear early.
-            VisibilityTimeout = Duration.Seconds(6 * DispatcherTimeoutSeconds),
+            VisibilityTimeout = Duration.Seconds(Timing.VisibilityTimeout.TotalSeconds),
             DeadLetterQueue = new DeadLetterQueue { Queue = DeadLetterQueue, MaxReceiveCount = MaxReceiveCount },
         });
 
@@ -57,34 +56,39 @@ public sealed class ReplicatorStack : Stack
             [FunctionEnvironment.TableName] = Table.TableName,
             [FunctionEnvironment.Policy] = settings.PolicyJson,
             [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
+            [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,
         };
 
-        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages, environment, settings, new FunctionProps
-        {
-            Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
-            MemorySize = DispatcherMemoryMb,
-            Timeout = Duration.Seconds(DispatcherTimeoutSeconds),
-        }, ReplicatorPermissions.CopyImages(settings));
+        // Each function gets the queue it sends to: the dispatcher dead-letters what can never succeed, the poller's sweep asks for copies.
+        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages,
+            new Dictionary<string, string>(environment) { [FunctionEnvironment.DeadLetterQueueUrl] = DeadLetterQueue.QueueUrl }, settings, new FunctionProps
+            {
+                Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
+                MemorySize = DispatcherMemoryMb,
+                Timeout = Duration.Seconds(Timing.Timeout.TotalSeconds),
+            });
         Dispatcher.AddEventSource(new SqsEventSource(RequestQueue, new SqsEventSourceProps
         {
-            BatchSize = DispatcherBatchSize,
+            BatchSize = Timing.BatchSize,
             ReportBatchItemFailures = true,
             MaxConcurrency = DispatcherMaxConcurrency,
         }));
         nag.Suppress(Dispatcher.Node.FindAll().OfType<CfnEventSourceMapping>().Single(), new NagSuppression("Serverless-LambdaEventSourceMappingDestination",
             "Lambda offers no on-failure destination for SQS event sources: a message that keeps failing moves to the request queue's DLQ by its redrive policy."));
 
-        Poller = CreateFunction(nag, LambdaFunction.Poller, packages, environment, settings, new FunctionProps
-        {
-            Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
-            MemorySize = PollerMemoryMb,
-            Timeout = Duration.Seconds(PollerTimeoutSeconds),
-            // One pass at a time is enough: bursts of finishing copies queue up instead of racing each other over EC2's API limits.
-            ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
-            // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
-            MaxEventAge = Duration.Minutes(2),
-            RetryAttempts = 0,
-        }, ReplicatorPermissions.CopyImages(settings));
+        Poller = CreateFunction(nag, LambdaFunction.Poller, packages,
+            new Dictionary<string, string>(environment) { [FunctionEnvironment.RequestQueueUrl] = RequestQueue.QueueUrl }, settings, new FunctionProps
+            {
+                Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
+                MemorySize = PollerMemoryMb,
+                Timeout = Duration.Seconds(PollerTimeoutSeconds),
+                // None by default (Lambda refuses any reservation on accounts whose concurrency limit is 10): passes may overlap, and
+                // that is safe. An opt-in reservation only saves API calls where the account has concurrency to spare.
+                ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
+                // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
+                MaxEventAge = Duration.Minutes(2),
+                RetryAttempts = 0,
+            });
         nag.Suppress(Poller.Node.FindChild("EventInvokeConfig"), new NagSuppression("Serverless-LambdaAsyncFailureDestination",
             "A failed poller pass shows in the PollerErrors alarm and is redone by the next tick; its input (a schedule or AMI event) carries nothing to keep."));
 
@@ -115,7 +119,20 @@ public sealed class ReplicatorStack : Stack
                 "A lost poke of the poller costs at most one schedule tick: the next pass does the same work, so there is nothing to keep in a DLQ."));
         }
 
-        Monitoring = new ReplicatorMonitoring(this, "Monitoring", this, settings);
+        Notifications = new AlarmNotifications(this, "Alarms", nag, settings);
+        Monitoring = new ReplicatorMonitoring(this, "Monitoring", this, settings, Notifications);
+        if (!Timing.Fits)
+        {
+            Annotations.Of(this).AddWarningV2("amireplicator:dispatcher-timing",
+                $"With {settings.Policy.Destinations.Count} destinations one message can make {Timing.Ec2CallsPerMessage} EC2 calls, up to "
+                + $"{Timing.WorstMessage.TotalMinutes:F0} minutes when EC2 throttles every one of them, more than Lambda's {DispatcherTiming.MaxTimeout.TotalMinutes:F0}: "
+                + "a dispatcher stopped at its timeout leaves its jobs waiting or claimed for the poller, and its message is delivered again.");
+        }
+
+        foreach (var (function, name) in new[] { (Dispatcher, ReplicatorFunctions.Dispatcher), (Poller, ReplicatorFunctions.Poller) })
+        {
+            PolicySize.Check(function.Role!, name, DeploymentSettings.PolicyKey + ".destinations");
+        }
 
         new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
         new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
@@ -135,6 +152,8 @@ public sealed class ReplicatorStack : Stack
     public Rule CopyFinishedRule { get; }
     public Rule PollerSchedule { get; }
     public ReplicatorMonitoring Monitoring { get; }
+    public AlarmNotifications Notifications { get; }
+    public DispatcherTiming Timing { get; }
 
     /// <summary>The rule pattern of <paramref name="pattern"/> for images in <paramref name="regions"/> (null: any region).</summary>
     public static EventPattern AmiEvents(AmiEventPatterns pattern, IEnumerable<string>? regions) => new()
@@ -176,10 +195,10 @@ public sealed class ReplicatorStack : Stack
         ILambdaPackages packages,
         Dictionary<string, string> environment,
         DeploymentSettings settings,
-        FunctionProps props,
-        IEnumerable<PolicyStatement> statements)
+        FunctionProps props)
     {
         var name = which.ToString();
+        var function = name.ToLowerInvariant();
         var logGroup = new LogGroup(this, $"{name}Logs", new Amazon.CDK.AWS.Logs.LogGroupProps
         {
             Retention = RetentionDays.ONE_MONTH,
@@ -194,7 +213,7 @@ public sealed class ReplicatorStack : Stack
         var policy = new Policy(this, $"{name}Policy", new PolicyProps
         {
             Roles = [role],
-            Statements = [.. statements, ReplicatorPermissions.JobTableAccess(Table.TableArn), ReplicatorPermissions.WriteLogs(logGroup.LogGroupArn)],
+            Statements = [.. ReplicatorPermissions.ForCalls(function, settings, new ReplicatorResources(Table.TableArn, RequestQueue.QueueArn, DeadLetterQueue.QueueArn)), ReplicatorPermissions.WriteLogs(function, logGroup.LogGroupArn)],
         });
 
         props.Runtime = Runtime.PROVIDED_AL2023;
@@ -203,18 +222,23 @@ public sealed class ReplicatorStack : Stack
         props.Code = Code.FromAsset(packages.DirectoryFor(which));
         props.Role = role;
         props.LogGroup = logGroup;
+        // JSON: Lambda reads each line's level (the functions write Lambda's names) and drops those below ApplicationLogLevel; it
+        // also tells the functions the level (AWS_LAMBDA_LOG_LEVEL) so they skip writing them. The metric lines carry no level,
+        // count as INFO and are kept: the level is never above INFO (DeploymentSettings.LogLevels).
         props.LoggingFormat = LoggingFormat.JSON;
+        props.ApplicationLogLevelV2 = Enum.Parse<ApplicationLogLevel>(settings.LogLevel);
+        props.SystemLogLevelV2 = SystemLogLevel.INFO;
         props.Environment = environment;
-        var function = new Function(this, name, props);
-        function.Node.AddDependency(policy);
+        var lambda = new Function(this, name, props);
+        lambda.Node.AddDependency(policy);
 
         nag.Suppress(policy,
             new NagSuppression("AwsSolutions-IAM5",
-                "EC2 image and snapshot ARNs end in the id of an image that does not exist yet (the copy) or is only known at run time (the source); "
-                + "each ARN names one configured region, and changing an image needs the tag the replicator puts on its copies.",
-                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:[a-z0-9-]+::(image|snapshot)\\/\\*$/"),
+                "EC2 image and snapshot ARNs end in the id of an image that does not exist yet (the copy) or is only known at run time (the source, in any region); "
+                + "every statement on them allows only requests to the destination regions (aws:RequestedRegion), and changing an image needs the tag the replicator puts on its copies.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:\\*::(image|snapshot)\\/\\*$/"),
             new NagSuppression("AwsSolutions-IAM5",
-                "ec2:DescribeImages and ec2:DescribeImageAttribute do not support resource-level permissions; aws:RequestedRegion limits them to the configured regions.",
+                "ec2:DescribeImages and ec2:DescribeImageAttribute do not support resource-level permissions, and a source AMI may be in any region (a copy request names its own).",
                 "Resource::*"));
         if (settings.Policy.Destinations.Any(d => d.KmsKeyId is not null && ReplicatorPermissions.KmsKey(d).Alias is not null))
         {
@@ -223,13 +247,13 @@ public sealed class ReplicatorStack : Stack
                 "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:[a-z0-9-]+:(<AWS::AccountId>|\\d{12}):key\\/\\*$/"));
         }
 
-        nag.Suppress(function,
+        nag.Suppress(lambda,
             new NagSuppression("Serverless-LambdaTracing",
                 "The functions log one JSON line per decision and the job table records each copy's history; X-Ray would add a wildcard xray:Put* grant for no extra insight."),
             new NagSuppression("Serverless-LambdaDLQ",
                 which == LambdaFunction.Dispatcher
                     ? "The dispatcher is invoked by an SQS event source, never asynchronously; its failed messages go to the request queue's DLQ."
                     : "The poller's asynchronous invocations are pokes: a lost one is redone by the next scheduled pass, so there is nothing to keep."));
-        return function;
+        return lambda;
     }
 }

@@ -94,6 +94,15 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Deregisters any image, whoever owns it; a pending copy stops and frees its slot.</summary>
     public void DeregisterImage(string region, string imageId) => _cloud.ForceDeregister(region, imageId);
 
+    /// <summary>Disables any image, whoever owns it (its shares go, as EC2 does).</summary>
+    public void DisableImage(string region, string imageId) => _cloud.ForceDisable(region, imageId);
+
+    /// <summary>Enables deregistration protection on any image, whoever owns it.</summary>
+    public void ProtectImage(string region, string imageId, bool withCooldown = false) => _cloud.ForceProtect(region, imageId, withCooldown);
+
+    /// <summary>Sets (or with null withdraws) any image's deprecation time, whoever owns it.</summary>
+    public void SetDeprecation(string region, string imageId, DateTimeOffset? deprecateAt) => _cloud.ForceDeprecation(region, imageId, deprecateAt);
+
     // Observations (each first applies the time elapsed on the clock).
 
     /// <summary>Every image the region holds, other accounts' and deregistered ones included.</summary>

@@ -163,6 +163,9 @@ public sealed record ImageInfo
 
     public DateTimeOffset? DeprecationTime { get; init; }
 
+    /// <summary>disabled, enabled-without-cooldown or enabled-with-cooldown, as DescribeImages shows it.</summary>
+    public string DeregistrationProtection { get; init; } = "disabled";
+
     /// <summary>Set on copies, as EC2 reports sourceImageId and sourceImageRegion.</summary>
     public string? SourceImageId { get; init; }
 

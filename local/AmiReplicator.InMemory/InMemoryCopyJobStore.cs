@@ -39,16 +39,22 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         }
     }
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduled($"SOURCE#{sourceRegion}", now, interval);
+
+    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduled($"RETENTION#{destinationRegion}", now, interval);
+
+    private Task<bool> TryStartScheduled(string key, DateTimeOffset now, TimeSpan interval)
     {
         lock (_gate)
         {
-            if (_sweeps.TryGetValue(sourceRegion, out var last) && last > now - interval)
+            if (_sweeps.TryGetValue(key, out var last) && last > now - interval)
             {
                 return Task.FromResult(false);
             }
 
-            _sweeps[sourceRegion] = now;
+            _sweeps[key] = now;
             return Task.FromResult(true);
         }
     }

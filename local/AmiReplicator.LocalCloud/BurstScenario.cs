@@ -226,7 +226,7 @@ public sealed class BurstScenario : IAsyncDisposable
                 var pass = Stopwatch.StartNew();
                 try
                 {
-                    await Local.Replicator.Poller.RunAsync(cancellationToken);
+                    await Local.RunPollerAsync(cancellationToken);
                 }
                 catch (InvalidOperationException)
                 {

@@ -10,6 +10,7 @@ using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
+using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
 using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
@@ -30,17 +31,20 @@ public sealed class LocalReplication : IAsyncDisposable
     private int _ec2EventsSent;
 
     private readonly PollerOptions? _pollerOptions;
+    private readonly PermissionContract? _permissionContract;
     private readonly TextWriter _sink;
     private string _policyJson;
 
-    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, Replicator replicator,
-        AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging, PollerOptions? pollerOptions,
-        string policyJson)
+    private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, PermissionContract? permissionContract,
+        Replicator replicator, AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging,
+        PollerOptions? pollerOptions, string policyJson)
     {
         _pollerOptions = pollerOptions;
+        _permissionContract = permissionContract;
         _sink = sink;
         _policyJson = policyJson;
         Clock = clock;
+        Permissions = permissions;
         Simulator = simulator;
         Replicator = replicator;
         Sqs = sqs;
@@ -53,6 +57,9 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
+
+    /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
+    public PermissionCheck Permissions { get; private set; }
     public Replicator Replicator { get; private set; }
     public AmazonSQSClient Sqs { get; }
     public LocalQueues Queues { get; }
@@ -71,7 +78,7 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public static async Task<LocalReplication> StartAsync(
         LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
-        int maxReceiveCount = 3, PollerOptions? pollerOptions = null)
+        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
         var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
@@ -81,20 +88,34 @@ public sealed class LocalReplication : IAsyncDisposable
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
-            simulator.Endpoint, cloud.DynamoDbUrl, queues.DeadLetterQueueUrl, cloud.MotoUrl, queues.QueueUrl);
+            simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
+            RequestQueueUrl: queues.QueueUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
         var replicator = new Replicator(settings, clock, logging, pollerOptions, Credentials, metrics: sink);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
-        return new LocalReplication(clock, simulator, replicator, sqs, queues, log, sink, logging, pollerOptions, policyJson);
+        return new LocalReplication(clock, simulator, permissions, permissionContract, replicator, sqs, queues, log, sink, logging,
+            pollerOptions, policyJson);
     }
+
+    private static Dictionary<string, string> QueueScopes(LocalQueues queues) => new()
+    {
+        [queues.QueueUrl] = PermissionScope.RequestQueue,
+        [queues.DeadLetterQueueUrl] = PermissionScope.DeadLetterQueue,
+    };
 
     /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
     public void ChangePolicy(string policyJson)
     {
         var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
         Replicator.Dispose();
+        // The functions' permissions follow the policy (CopyImage only in its destinations, their keys): what the old policy's
+        // functions did stays checked against the old grant.
+        Permissions.ThrowIfViolated();
+        Permissions.Dispose();
+        Permissions = PermissionCheck.Start(settings.Policy, settings.TableName, Simulator, _permissionContract, QueueScopes(Queues));
         Replicator = new Replicator(settings, Clock, Logging, _pollerOptions, Credentials, metrics: _sink);
         _policyJson = policyJson;
     }
@@ -166,12 +187,16 @@ public sealed class LocalReplication : IAsyncDisposable
 
     /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
     public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
-        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => Replicator.Poller, JobsAsync, maxMinutes, eachMinute);
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => RunPollerAsync(), JobsAsync, maxMinutes, eachMinute);
 
     /// <summary>The whole table, as the operator CLI reads it.</summary>
     public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
 
     public Task<IReadOnlyList<CopyJob>> JobsAsync() => Inspection.ListJobsAsync(CancellationToken.None);
+
+    /// <summary>One poller pass, as the schedule invokes it.</summary>
+    public Task<PollReport> RunPollerAsync(CancellationToken cancellationToken = default) =>
+        FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => Replicator.Poller.RunAsync(cancellationToken));
 
     public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Inspection.ListCountersAsync(CancellationToken.None);
 
@@ -199,5 +224,7 @@ public sealed class LocalReplication : IAsyncDisposable
         Sqs.Dispose();
         Logging.Dispose();
         await Simulator.DisposeAsync();
+        Permissions.Dispose();
+        Permissions.ThrowIfViolated();
     }
 }

@@ -3,9 +3,11 @@ namespace AmiReplicator.LocalCloud;
 /// <summary>Finds the checkout's root (where AmiReplicator.sln is) from wherever a test or tool runs.</summary>
 public static class RepositoryRoot
 {
-    public static string Find()
+    /// <summary>The folder holding AmiReplicator.sln, searched upwards from <paramref name="start"/> (the running program's folder when not given).</summary>
+    public static string Find(string? start = null)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        start ??= AppContext.BaseDirectory;
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "AmiReplicator.sln")))
             {
@@ -13,7 +15,6 @@ public static class RepositoryRoot
             }
         }
 
-        throw new InvalidOperationException(
-            $"AmiReplicator.sln not found above {AppContext.BaseDirectory}: run from inside the checkout.");
+        throw new InvalidOperationException($"AmiReplicator.sln not found above {start}: run from inside the checkout.");
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using AmiReplicator.Contract;
+using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
 
 namespace AmiReplicator.LocalCloud;
@@ -8,21 +10,23 @@ namespace AmiReplicator.LocalCloud;
 /// <summary>
 /// Does locally what Lambda's SQS event source mapping does: receives a batch, hands it to the function as the
 /// SQS event JSON, deletes the messages the partial batch response does not list, and leaves the listed ones to
-/// come back after the visibility timeout (and to the DLQ after the queue's maxReceiveCount).
+/// come back after the visibility timeout (and to the DLQ after the queue's maxReceiveCount). Only the function's own calls run
+/// as the dispatcher (<see cref="FunctionScope"/>): receiving and deleting messages is Lambda's part, also when the caller
+/// runs the whole delivery as the dispatcher.
 /// </summary>
 public sealed class SqsEventSource(IAmazonSQS sqs, string queueUrl, string queueArn, string region)
 {
     /// <summary>One poll: answers how many messages were handed to the function (0 when the queue had none visible).</summary>
     public async Task<BatchOutcome> PollOnceAsync(Func<string, CancellationToken, Task<string>> function, CancellationToken cancellationToken, int batchSize = 10)
     {
-        var received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        var received = await FunctionScope.RunAsLambdaAsync(() => sqs.ReceiveMessageAsync(new ReceiveMessageRequest
         {
             QueueUrl = queueUrl,
             MaxNumberOfMessages = batchSize,
             WaitTimeSeconds = 0,
             MessageSystemAttributeNames = ["All"],
             MessageAttributeNames = ["All"],
-        }, cancellationToken);
+        }, cancellationToken));
         var messages = received.Messages ?? [];
         if (messages.Count == 0)
         {
@@ -30,13 +34,14 @@ public sealed class SqsEventSource(IAmazonSQS sqs, string queueUrl, string queue
         }
 
         var sqsEvent = new SqsEvent { Records = messages.Select(ToRecord).ToList() };
-        var answer = await function(JsonSerializer.Serialize(sqsEvent, MessagesJsonContext.Default.SqsEvent), cancellationToken);
+        var payload = JsonSerializer.Serialize(sqsEvent, MessagesJsonContext.Default.SqsEvent);
+        var answer = await FunctionScope.RunAsync(ReplicatorFunctions.Dispatcher, () => function(payload, cancellationToken));
         var failed = (JsonSerializer.Deserialize(answer, MessagesJsonContext.Default.SqsBatchResponse)?.BatchItemFailures ?? [])
             .Select(f => f.ItemIdentifier)
             .ToHashSet();
         foreach (var message in messages.Where(m => !failed.Contains(m.MessageId)))
         {
-            await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, cancellationToken);
+            await FunctionScope.RunAsLambdaAsync(() => sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, cancellationToken));
         }
 
         return new BatchOutcome(messages.Count, failed);

@@ -1,5 +1,4 @@
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Functions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AmiReplicator.LocalCloud;
@@ -9,7 +8,7 @@ public static class VirtualMinutes
 {
     /// <summary>Runs the poller each virtual minute until every job is done; answers the jobs then.</summary>
     public static async Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(
-        FakeTimeProvider clock, Func<PollerFunction> poller, Func<Task<IReadOnlyList<CopyJob>>> jobs, int maxMinutes, Func<Task>? eachMinute)
+        FakeTimeProvider clock, Func<Task> runPollerPass, Func<Task<IReadOnlyList<CopyJob>>> jobs, int maxMinutes, Func<Task>? eachMinute)
     {
         for (var minute = 0; minute < maxMinutes; minute++)
         {
@@ -20,7 +19,7 @@ public static class VirtualMinutes
             }
 
             clock.Advance(TimeSpan.FromMinutes(1));
-            await poller().RunAsync(CancellationToken.None);
+            await runPollerPass();
             if (eachMinute is not null)
             {
                 await eachMinute();

@@ -80,7 +80,7 @@ internal static class LocalRunCommand
             }
 
             local.Clock.Advance(TimeSpan.FromMinutes(1));
-            await local.Replicator.Poller.RunAsync(cancellationToken);
+            await local.RunPollerAsync(cancellationToken);
         }
 
         var final = await local.JobsAsync();

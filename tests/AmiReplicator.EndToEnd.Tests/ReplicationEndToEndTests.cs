@@ -124,11 +124,11 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
         await h.DeliverAsync();
 
         h.Clock.Advance(TimeSpan.FromMinutes(3));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
         Assert.Equal(180, LastOldestWaitingAge(h, "eu-west-1"));
 
         await h.RunPollerUntilDoneAsync();
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
         Assert.Equal(0, LastOldestWaitingAge(h, "eu-west-1"));
     }
 

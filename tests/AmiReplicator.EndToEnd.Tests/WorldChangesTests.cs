@@ -144,7 +144,7 @@ public class WorldChangesTests(LocalCloudFixture cloud)
             await local.SendEc2EventsAsync();
             await local.DeliverAsync();
             local.Clock.Advance(TimeSpan.FromMinutes(1));
-            await local.Replicator.Poller.RunAsync(CancellationToken.None);
+            await local.RunPollerAsync(CancellationToken.None);
         }
 
         var jobs = await local.JobsAsync();

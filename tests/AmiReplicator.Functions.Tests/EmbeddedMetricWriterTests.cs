@@ -44,4 +44,24 @@ public class EmbeddedMetricWriterTests
         Assert.Equal([ReplicatorMetrics.DestinationDimension], dimensions.EnumerateArray().Select(n => n.GetString()));
         Assert.Equal(7, line.GetProperty("CopiesInFlight").GetDouble());
     }
+
+    [Fact]
+    public void A_deployment_with_its_own_namespace_publishes_there()
+    {
+        var settings = ReplicatorSettings.FromEnvironment(name => name switch
+        {
+            FunctionEnvironment.TableName => "jobs",
+            FunctionEnvironment.Policy => """{"destinations":[{"region":"eu-west-1"}]}""",
+            FunctionEnvironment.AccountId => "123456789012",
+            FunctionEnvironment.MetricsNamespace => "AmiReplicator/staging",
+            "AWS_REGION" => "us-east-1",
+            _ => null,
+        });
+        Assert.Equal("AmiReplicator/staging", settings.MetricsNamespace);
+
+        var output = new StringWriter();
+        new EmbeddedMetricWriter(output, new FakeTimeProvider(Now), settings.MetricsNamespace).Record(ReplicatorMetrics.CopiesFailed, 1, "eu-west-1");
+        var directive = JsonDocument.Parse(output.ToString()).RootElement.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0];
+        Assert.Equal("AmiReplicator/staging", directive.GetProperty("Namespace").GetString());
+    }
 }

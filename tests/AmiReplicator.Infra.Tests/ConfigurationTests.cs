@@ -67,15 +67,44 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
-    [InlineData(DeploymentSettings.AccountKey, "12345")]
-    [InlineData(DeploymentSettings.AlarmTopicArnKey, "my-topic")]
-    [InlineData(DeploymentSettings.PollerReservedConcurrencyKey, -1.0)]
-    [InlineData(DeploymentSettings.PollerReservedConcurrencyKey, 1.5)]
-    public void Other_settings_are_checked_too(string key, object value)
+    [InlineData(DeploymentSettings.AccountKey, "12345", DeploymentSettings.AccountKey, "12-digit")]
+    [InlineData(DeploymentSettings.PollerReservedConcurrencyKey, -1.0, DeploymentSettings.PollerReservedConcurrencyKey, "whole number")]
+    [InlineData(DeploymentSettings.PollerReservedConcurrencyKey, 1.5, DeploymentSettings.PollerReservedConcurrencyKey, "whole number")]
+    [InlineData(DeploymentSettings.StackPrefixKey, "prod_1", DeploymentSettings.StackPrefixKey, "stack-name prefix")]
+    [InlineData(DeploymentSettings.StackPrefixKey, "staging-", DeploymentSettings.StackPrefixKey, "stack-name prefix")]
+    [InlineData(DeploymentSettings.AlarmEmailKey, "ops-at-example.com", DeploymentSettings.AlarmEmailKey, "e-mail")]
+    [InlineData(DeploymentSettings.AlarmTopicArnsKey, "my-topic", "alarmTopicArns[0]", "SNS topic ARN")]
+    [InlineData("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:ops", "alarmTopicArn", "alarmTopicArns")]
+    [InlineData(DeploymentSettings.LogLevelKey, "LOUD", DeploymentSettings.LogLevelKey, "TRACE, DEBUG, INFO")]
+    [InlineData(DeploymentSettings.LogLevelKey, "WARN", DeploymentSettings.LogLevelKey, "metric lines")]
+    public void Other_settings_are_checked_too(string key, object value, string field, string problem)
     {
         var context = TestContext.FromCdkJson();
         context[key] = value;
-        Assert.Equal(key, Assert.Throws<ConfigurationException>(() => TestContext.Settings(context)).Field);
+        var error = Assert.Throws<ConfigurationException>(() => TestContext.Settings(context));
+        Assert.Equal(field, error.Field);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_given_on_the_command_line_arrive_as_text_and_are_read_the_same()
+    {
+        var context = TestContext.FromCdkJson();
+        context[DeploymentSettings.AlarmTopicArnsKey] = "[\"arn:aws:sns:us-east-1:123456789012:ops\"]";
+        context[DeploymentSettings.PollerReservedConcurrencyKey] = "2";
+        var settings = TestContext.Settings(context);
+        Assert.Equal(["arn:aws:sns:us-east-1:123456789012:ops"], settings.AlarmTopicArns);
+        Assert.Equal(2, settings.PollerReservedConcurrency);
+    }
+
+    [Fact]
+    public void Alarm_topics_are_one_per_region_and_in_a_known_region()
+    {
+        var context = TestContext.FromCdkJson();
+        context[DeploymentSettings.AlarmTopicArnsKey] = new object[] { "arn:aws:sns:us-east-1:123456789012:ops", "arn:aws:sns:us-east-1:123456789012:more" };
+        Assert.Equal("alarmTopicArns[1]", Assert.Throws<ConfigurationException>(() => TestContext.Settings(context)).Field);
+        context[DeploymentSettings.AlarmTopicArnsKey] = new object[] { "arn:aws:sns:us-east-9:123456789012:ops" };
+        Assert.Contains("not a known AWS region", Assert.Throws<ConfigurationException>(() => TestContext.Settings(context)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,7 +153,7 @@ public sealed class ConfigurationTests
             policy["sourceRegions"] = new JsonArray("us-east-1");
             policy["destinations"] = JsonNode.Parse("""[{"region":"us-east-1","encrypted":true,"kmsKeyId":"alias/ami-copies"},{"region":"eu-west-1"}]""");
         });
-        var (stacks, template) = Synthesize(context);
+        var (stacks, template, _, _) = TestContext.Synthesize(context);
 
         Assert.Equal(["eu-west-1"], stacks.Forwarding.Select(s => s.Region));
         template.HasResourceProperties("AWS::IAM::Policy", Obj(("PolicyDocument", Match.ObjectLike(Obj(("Statement", Match.ArrayWith(new object[]
@@ -133,8 +162,8 @@ public sealed class ConfigurationTests
                 ("Action", "kms:CreateGrant"),
                 ("Resource", Obj(("Fn::Join", new object[] { "", new object[] { "arn:", Ref("AWS::Partition"), ":kms:us-east-1:", Ref("AWS::AccountId"), ":key/*" } }))),
                 ("Condition", Obj(
-                    ("StringEquals", Obj(("kms:ViaService", "ec2.us-east-1.amazonaws.com"))),
-                    ("ForAnyValue:StringEquals", Obj(("kms:ResourceAliases", "alias/ami-copies"))),
+                    ("StringEquals", Obj(("kms:ViaService", new object[] { "ec2.us-east-1.amazonaws.com" }))),
+                    ("ForAnyValue:StringEquals", Obj(("kms:ResourceAliases", new object[] { "alias/ami-copies" }))),
                     ("Bool", Obj(("kms:GrantIsForAWSResource", "true"))))))),
         })))))));
         // The home region is a destination too: its own events end its copies.
@@ -149,37 +178,6 @@ public sealed class ConfigurationTests
                 ("reason", Match.StringLikeRegexp("kms:ResourceAliases")),
                 ("applies_to", new object[] { Obj(("regex", Match.StringLikeRegexp(":kms:"))) }))),
         })))))))));
-    }
-
-    [Fact]
-    public void An_account_and_an_alarm_topic_are_used_when_given()
-    {
-        var context = TestContext.FromCdkJson();
-        context[DeploymentSettings.AccountKey] = "123456789012";
-        context[DeploymentSettings.AlarmTopicArnKey] = "arn:aws:sns:us-east-1:123456789012:ops";
-        context[DeploymentSettings.PollerReservedConcurrencyKey] = 0.0;
-        var (stacks, template) = Synthesize(context);
-
-        Assert.Equal("123456789012", stacks.Main.Account);
-        Assert.All(stacks.Forwarding, s => Assert.Equal("123456789012", s.Account));
-        template.AllResourcesProperties("AWS::CloudWatch::Alarm", Obj(("AlarmActions", new object[] { "arn:aws:sns:us-east-1:123456789012:ops" })));
-        template.HasResourceProperties("AWS::Lambda::Function", Obj(("Timeout", ReplicatorStack.PollerTimeoutSeconds), ("ReservedConcurrentExecutions", Match.Absent())));
-    }
-
-    private static (ReplicatorStacks Stacks, Template Main) Synthesize(Dictionary<string, object> context)
-    {
-        var scratch = Directory.CreateTempSubdirectory("infra-config-").FullName;
-        try
-        {
-            var app = new App(new AppProps { Context = context, Outdir = Path.Combine(scratch, "cdk.out") });
-            var stacks = ReplicatorApp.Build(app, DeploymentSettings.Read(key => app.Node.TryGetContext(key), _ => null),
-                new PrebuiltLambdaPackages(SynthesizedApp.StandInPackages(scratch)));
-            return (stacks, Template.FromStack(stacks.Main));
-        }
-        finally
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
     }
 
     private static void Merge(JsonObject target, JsonObject change)

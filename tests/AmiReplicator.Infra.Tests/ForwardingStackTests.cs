@@ -89,4 +89,17 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
                 ("Dimensions", new object[] { Obj(("Name", "QueueName"), ("Value", GetAtt(queue, "QueueName"))) })));
         }
     }
+
+    [Fact]
+    public void Each_region_with_alarms_has_its_own_topic_that_its_alarms_notify()
+    {
+        foreach (var (region, template) in app.ForwardingJson)
+        {
+            var topic = Assert.Single(SynthesizedApp.Resources(template, "AWS::SNS::Topic")).Key;
+            var alarm = Assert.Single(SynthesizedApp.Resources(template, "AWS::CloudWatch::Alarm")).Value["Properties"]!;
+            Assert.Equal(topic, (string?)Assert.Single(alarm["AlarmActions"]!.AsArray())!["Ref"]);
+            Assert.Contains(region, (string?)template["Resources"]![topic]!["Properties"]!["DisplayName"], StringComparison.Ordinal);
+            app.Forwarding[region].HasOutput("AlarmTopicArn", Obj(("Value", Ref(topic))));
+        }
+    }
 }

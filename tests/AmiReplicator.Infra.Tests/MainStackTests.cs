@@ -16,6 +16,7 @@ public sealed class MainStackTests(SynthesizedApp app)
     public void The_main_stack_is_in_the_home_region_and_account_agnostic()
     {
         Assert.Equal("AmiReplicator", app.Stacks.Main.StackName);
+        Assert.Equal(ReplicatorApp.MainStackName(), app.Stacks.Main.StackName);
         Assert.Equal("us-east-1", app.Stacks.Main.Region);
         Assert.True(Amazon.CDK.Token.IsUnresolved(app.Stacks.Main.Account));
     }
@@ -71,7 +72,7 @@ public sealed class MainStackTests(SynthesizedApp app)
         Main.HasResourceProperties("AWS::SQS::Queue", Obj(("SqsManagedSseEnabled", true), ("MessageRetentionPeriod", 14 * 24 * 3600)));
         Main.HasResourceProperties("AWS::SQS::Queue", Obj(
             ("SqsManagedSseEnabled", true),
-            ("VisibilityTimeout", 6 * ReplicatorStack.DispatcherTimeoutSeconds),
+            ("VisibilityTimeout", DispatcherTiming.VisibilityTimeoutFactor * app.Stacks.Main.Timing.Timeout.TotalSeconds),
             ("RedrivePolicy", Obj(("deadLetterTargetArn", GetAtt(dlq, "Arn")), ("maxReceiveCount", ReplicatorStack.MaxReceiveCount)))));
         Assert.All(app.MainResources("AWS::SQS::Queue").Values, q => Assert.True((bool)q["Properties"]!["SqsManagedSseEnabled"]!));
     }
@@ -107,13 +108,16 @@ public sealed class MainStackTests(SynthesizedApp app)
             Assert.NotNull(properties["MemorySize"]);
             Assert.NotNull(properties["Timeout"]);
             Assert.Equal("JSON", (string?)properties["LoggingConfig"]!["LogFormat"]);
+            // INFO keeps the metric lines, which carry no level and which Lambda files as INFO.
+            Assert.Equal("INFO", (string?)properties["LoggingConfig"]!["ApplicationLogLevel"]);
+            Assert.Equal("INFO", (string?)properties["LoggingConfig"]!["SystemLogLevel"]);
             var logGroup = (string)properties["LoggingConfig"]!["LogGroup"]!["Ref"]!;
             Assert.Equal(30, (int)app.MainJson["Resources"]![logGroup]!["Properties"]!["RetentionInDays"]!);
         }
     }
 
     [Theory]
-    [InlineData("Dispatcher", ReplicatorStack.DispatcherMemoryMb, ReplicatorStack.DispatcherTimeoutSeconds)]
+    [InlineData("Dispatcher", ReplicatorStack.DispatcherMemoryMb, 480)]
     [InlineData("Poller", ReplicatorStack.PollerMemoryMb, ReplicatorStack.PollerTimeoutSeconds)]
     public void Each_function_gets_its_settings_and_the_validated_policy(string function, int memory, int timeout)
     {
@@ -125,6 +129,7 @@ public sealed class MainStackTests(SynthesizedApp app)
         var variables = properties["Environment"]!["Variables"]!.AsObject();
         Assert.Equal(table, (string?)variables[FunctionEnvironment.TableName]!["Ref"]);
         Assert.Equal("AWS::AccountId", (string?)variables[FunctionEnvironment.AccountId]!["Ref"]);
+        Assert.Equal(ReplicatorMetrics.Namespace, (string?)variables[FunctionEnvironment.MetricsNamespace]);
         var policyJson = (string)variables[FunctionEnvironment.Policy]!;
         Assert.Equal(app.Settings.PolicyJson, policyJson);
 
@@ -146,13 +151,13 @@ public sealed class MainStackTests(SynthesizedApp app)
         Main.HasResourceProperties("AWS::Lambda::EventSourceMapping", Obj(
             ("EventSourceArn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "Arn")),
             ("FunctionName", Ref(app.MainLogicalId("AWS::Lambda::Function", "Dispatcher"))),
-            ("BatchSize", ReplicatorStack.DispatcherBatchSize),
+            ("BatchSize", 1),
             ("FunctionResponseTypes", new object[] { "ReportBatchItemFailures" }),
             ("ScalingConfig", Obj(("MaximumConcurrency", ReplicatorStack.DispatcherMaxConcurrency)))));
     }
 
     [Fact]
-    public void The_poller_runs_every_minute_one_pass_at_a_time()
+    public void The_poller_runs_every_minute_and_no_function_reserves_concurrency()
     {
         var poller = app.MainLogicalId("AWS::Lambda::Function", "Poller");
         Main.HasResourceProperties("AWS::Events::Rule", Obj(
@@ -161,8 +166,10 @@ public sealed class MainStackTests(SynthesizedApp app)
             ("Targets", new object[] { Match.ObjectLike(Obj(("Arn", GetAtt(poller, "Arn")))) })));
         Main.HasResourceProperties("AWS::Lambda::Function", Obj(
             ("Handler", "bootstrap"),
-            ("Timeout", ReplicatorStack.PollerTimeoutSeconds),
-            ("ReservedConcurrentExecutions", 1)));
+            ("Timeout", ReplicatorStack.PollerTimeoutSeconds)));
+        // An account whose concurrency limit is 10 (new accounts) refuses any reservation.
+        Assert.All(app.MainResources("AWS::Lambda::Function").Values, f => Assert.Null(f["Properties"]!["ReservedConcurrentExecutions"]));
+        Main.HasResourceProperties("AWS::Lambda::EventSourceMapping", Obj(("ScalingConfig", Obj(("MaximumConcurrency", ReplicatorStack.DispatcherMaxConcurrency)))));
         Main.HasResourceProperties("AWS::Lambda::EventInvokeConfig", Obj(
             ("FunctionName", Ref(poller)),
             ("MaximumRetryAttempts", 0),
@@ -239,6 +246,48 @@ public sealed class MainStackTests(SynthesizedApp app)
             ("MetricName", ReplicatorMetrics.CopiesFailed.Name),
             ("Namespace", ReplicatorMetrics.Namespace),
             ("Dimensions", Amazon.CDK.Assertions.Match.Absent())));
+    }
+
+    [Fact]
+    public void Every_alarm_notifies_the_stacks_own_topic_and_silence_of_the_poller_too()
+    {
+        var topic = app.MainLogicalId("AWS::SNS::Topic", "AlarmsTopic");
+        var alarms = app.MainResources("AWS::CloudWatch::Alarm");
+        Assert.Equal(app.Stacks.Main.Monitoring.Alarms.Count, alarms.Count);
+        foreach (var (id, alarm) in alarms)
+        {
+            var properties = alarm["Properties"]!;
+            Assert.Equal(topic, (string?)Assert.Single(properties["AlarmActions"]!.AsArray())!["Ref"]);
+            Assert.Equal(topic, (string?)Assert.Single(properties["OKActions"]!.AsArray())!["Ref"]);
+            var silenceMatters = (string?)properties["MetricName"] == ReplicatorMetrics.OldestWaitingJobAge.Name;
+            Assert.Equal(silenceMatters, properties["InsufficientDataActions"] is not null);
+            Assert.Equal(silenceMatters ? "missing" : "notBreaching", (string?)properties["TreatMissingData"]);
+        }
+
+        // Every pass publishes the oldest waiting age: a quarter of an hour without one (three 5-minute periods) is silence.
+        Main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", ReplicatorMetrics.OldestWaitingJobAge.Name),
+            ("Period", 300),
+            ("EvaluationPeriods", 3),
+            ("DatapointsToAlarm", 1),
+            ("InsufficientDataActions", new object[] { Ref(topic) })));
+    }
+
+    [Fact]
+    public void The_alarm_topic_takes_only_cloudwatch_alarms_of_the_account_over_tls()
+    {
+        Main.ResourceCountIs("AWS::SNS::Topic", 1);
+        Main.ResourceCountIs("AWS::SNS::Subscription", 0);
+        Main.HasResourceProperties("AWS::SNS::TopicPolicy", Obj(("PolicyDocument", Match.ObjectLike(Obj(("Statement", Match.ArrayWith(new object[]
+        {
+            Match.ObjectLike(Obj(
+                ("Effect", "Allow"),
+                ("Principal", Obj(("Service", "cloudwatch.amazonaws.com"))),
+                ("Action", "sns:Publish"),
+                ("Condition", Match.ObjectLike(Obj(("StringEquals", Obj(("aws:SourceAccount", Ref("AWS::AccountId"))))))))),
+            Match.ObjectLike(Obj(("Effect", "Deny"), ("Condition", Obj(("Bool", Obj(("aws:SecureTransport", "false"))))))),
+        })))))));
+        Main.HasOutput("AlarmTopicArn", Obj(("Value", Ref(app.MainLogicalId("AWS::SNS::Topic", "AlarmsTopic")))));
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
             app.Synth();
 
             // The CLI zips each directory asset with packaging "zip" listed in the stack's asset manifest.
-            var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, $"{ReplicatorApp.MainStackName}.assets.json")))!;
+            var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, $"{ReplicatorApp.MainStackName()}.assets.json")))!;
             var functionAssets = manifest["files"]!.AsObject()
                 .Select(a => a.Value!["source"]!)
                 .Where(s => (string?)s["packaging"] == "zip")

@@ -56,7 +56,8 @@ internal static class CdkCliZip
     public static void ZipDirectory(string directory, string zipFile)
     {
         using var archive = ZipFile.Open(zipFile, ZipArchiveMode.Create);
-        foreach (var file in Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        // As the CDK CLI zips: every file, hidden ones too (SearchOption's enumeration leaves out no attribute).
+        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
             var entry = archive.CreateEntry(Path.GetRelativePath(directory, file).Replace(Path.DirectorySeparatorChar, '/'));
             entry.LastWriteTime = new DateTimeOffset(new DateTime(1980, 1, 1, 0, 0, 0, DateTimeKind.Local));

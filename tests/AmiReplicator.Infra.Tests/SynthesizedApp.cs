@@ -9,13 +9,17 @@ namespace AmiReplicator.Infra.Tests;
 /// The app as cdk.json configures it, synthesized once for every test of the collection (JSII makes each synth slow).
 /// Function packages are small stand-ins: packaging has its own test.
 /// </summary>
-public sealed class SynthesizedApp : IDisposable
+public class SynthesizedApp : IDisposable
 {
     private readonly string _scratch = Directory.CreateTempSubdirectory("infra-tests-").FullName;
 
     public SynthesizedApp()
+        : this(TestContext.FromCdkJson())
     {
-        var context = TestContext.FromCdkJson();
+    }
+
+    protected SynthesizedApp(Dictionary<string, object> context)
+    {
         var app = new App(new AppProps { Context = context, Outdir = Path.Combine(_scratch, "cdk.out") });
         Settings = DeploymentSettings.Read(key => app.Node.TryGetContext(key), _ => null);
         Stacks = ReplicatorApp.Build(app, Settings, new PrebuiltLambdaPackages(StandInPackages(_scratch)));
@@ -63,7 +67,40 @@ public sealed class SynthesizedApp : IDisposable
     private static JsonObject ReadTemplate(string assemblyDirectory, string templateFile) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(assemblyDirectory, templateFile)))!.AsObject();
 
-    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+    /// <summary>The template's logical id of a function's role.</summary>
+    public string RoleOf(string function) => MainLogicalId("AWS::IAM::Role", char.ToUpperInvariant(function[0]) + function[1..] + "Role");
+
+    public void Dispose()
+    {
+        Directory.Delete(_scratch, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// A large deployment: four source regions and seventeen destinations, each encrypting with its own KMS key (one named by
+/// alias), the size the stack's policies must hold without passing IAM's limits.
+/// </summary>
+public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPolicy(policy =>
+{
+    policy["sourceRegions"] = new JsonArray([.. Sources.Select(r => JsonValue.Create(r))]);
+    policy["destinations"] = new JsonArray([.. Destinations.Select((r, i) => (JsonNode)new JsonObject
+    {
+        ["region"] = r,
+        ["encrypted"] = true,
+        ["kmsKeyId"] = i == 0 ? "alias/ami-copies" : KeyArn(r, i),
+    })]);
+}))
+{
+    public static readonly string[] Sources = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
+
+    public static readonly string[] Destinations =
+    [
+        "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
+        "ap-northeast-2", "ap-northeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1",
+    ];
+
+    public static string KeyArn(string region, int i) => $"arn:aws:kms:{region}:111122223333:key/{i:D8}-12ab-34cd-56ef-1234567890ab";
 }
 
 [CollectionDefinition(Name)]

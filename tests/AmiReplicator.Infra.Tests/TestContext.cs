@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
 using AmiReplicator.Infra;
 
 namespace AmiReplicator.Infra.Tests;
@@ -7,8 +9,8 @@ namespace AmiReplicator.Infra.Tests;
 /// <summary>CDK context as the app gets it: from the repository's cdk.json, or made up by a test.</summary>
 internal static class TestContext
 {
-    public static string RepositoryRoot { get; } = PublishedLambdaPackages.FindRepositoryRoot(
-        typeof(TestContext).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!);
+    public static string RepositoryRoot { get; } = LocalCloud.RepositoryRoot.Find(
+        typeof(TestContext).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value);
 
     /// <summary>The "context" object of cdk.json, as plain dictionaries, lists and scalars.</summary>
     public static Dictionary<string, object> FromCdkJson()
@@ -36,6 +38,24 @@ internal static class TestContext
         JsonValue v when v.TryGetValue<bool>(out var b) => b,
         _ => node.GetValue<string>(),
     };
+
+    /// <summary>Builds the app for <paramref name="context"/> with stand-in packages: its stacks and their templates.</summary>
+    public static (ReplicatorStacks Stacks, Template Main, IReadOnlyDictionary<string, Template> Forwarding, Amazon.CDK.Assertions.Annotations MainAnnotations) Synthesize(
+        Dictionary<string, object> context)
+    {
+        var scratch = Directory.CreateTempSubdirectory("infra-config-").FullName;
+        try
+        {
+            var app = new App(new AppProps { Context = context, Outdir = Path.Combine(scratch, "cdk.out") });
+            var stacks = ReplicatorApp.Build(app, DeploymentSettings.Read(key => app.Node.TryGetContext(key), _ => null),
+                new PrebuiltLambdaPackages(SynthesizedApp.StandInPackages(scratch)));
+            return (stacks, Template.FromStack(stacks.Main), stacks.Forwarding.ToDictionary(s => s.Region, s => Template.FromStack(s)), Amazon.CDK.Assertions.Annotations.FromStack(stacks.Main));
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
 
     public static DeploymentSettings Settings(IReadOnlyDictionary<string, object> context, string? defaultRegion = null) =>
         DeploymentSettings.Read(key => context.GetValueOrDefault(key), name => name == "CDK_DEFAULT_REGION" ? defaultRegion : null);

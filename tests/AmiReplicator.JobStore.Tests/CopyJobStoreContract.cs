@@ -14,6 +14,9 @@ public abstract class CopyJobStoreContract
 
     protected abstract Task<ICopyJobStore> NewStoreAsync();
 
+    /// <summary>The whole-table reads over the same data as <paramref name="store"/>.</summary>
+    protected abstract ICopyJobInspection InspectionOf(ICopyJobStore store);
+
     private static CopyJob Job(string imageId, string source = "us-east-1", string destination = "eu-west-1", int sizeGiB = 8, DateTimeOffset? at = null) => new()
     {
         Key = new CopyJobKey(source, imageId, destination),
@@ -195,5 +198,30 @@ public abstract class CopyJobStoreContract
         Assert.False(await store.TryStartSweepAsync("us-east-1", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
         Assert.True(await store.TryStartSweepAsync("us-west-2", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
         Assert.True(await store.TryStartSweepAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+
+        // A destination's retention run is taken apart from any sweep, even of a region that is both.
+        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.False(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1.5), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(2), TimeSpan.FromHours(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_inspection_lists_every_job_in_key_order_and_every_counter_and_nothing_else()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        await store.TryStartSweepAsync("us-east-1", Now, TimeSpan.FromHours(1), CancellationToken.None);
+        foreach (var job in new[] { Job("ami-0000000000000000c"), Job("ami-0000000000000000a", destination: "eu-central-1"), Job("ami-0000000000000000a") })
+        {
+            await CreateAsync(store, job);
+        }
+
+        var inspection = InspectionOf(store);
+        Assert.Equal(
+            ["us-east-1/ami-0000000000000000a->eu-central-1", "us-east-1/ami-0000000000000000a->eu-west-1", "us-east-1/ami-0000000000000000c->eu-west-1"],
+            (await inspection.ListJobsAsync(CancellationToken.None)).Select(j => j.Key.ToString()));
+        Assert.Equal(
+            [SlotScope.Destination("eu-west-1"), SlotScope.Pair("us-east-1", "eu-west-1")],
+            (await inspection.ListCountersAsync(CancellationToken.None)).Select(c => c.Scope).OrderBy(c => c.ToString(), StringComparer.Ordinal));
     }
 }

@@ -11,6 +11,8 @@ namespace AmiReplicator.JobStore.Tests;
 public sealed class InMemoryCopyJobStoreContract : CopyJobStoreContract
 {
     protected override Task<ICopyJobStore> NewStoreAsync() => Task.FromResult<ICopyJobStore>(new InMemoryCopyJobStore());
+
+    protected override ICopyJobInspection InspectionOf(ICopyJobStore store) => (InMemoryCopyJobStore)store;
 }
 
 /// <summary>DynamoDB Local (the one tools/test.sh started, or one of its own), a new table per test.</summary>
@@ -39,10 +41,16 @@ public sealed class DynamoDbLocalFixture : IAsyncLifetime
 
 public sealed class DynamoCopyJobStoreContract(DynamoDbLocalFixture dynamo) : CopyJobStoreContract, IClassFixture<DynamoDbLocalFixture>
 {
+    private readonly Dictionary<ICopyJobStore, string> _tables = [];
+
     protected override async Task<ICopyJobStore> NewStoreAsync()
     {
         var table = $"contract-{Guid.NewGuid():N}"[..24];
         await JobTable.CreateIfMissingAsync(dynamo.Client, table, CancellationToken.None);
-        return new DynamoCopyJobStore(dynamo.Client, table, NullLogger<DynamoCopyJobStore>.Instance);
+        var store = new DynamoCopyJobStore(dynamo.Client, table, NullLogger<DynamoCopyJobStore>.Instance);
+        _tables[store] = table;
+        return store;
     }
+
+    protected override ICopyJobInspection InspectionOf(ICopyJobStore store) => new CopyJobInspection(dynamo.Client, _tables[store]);
 }

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
-/// Issue 3, part 5: several dispatchers and pollers at once, with EC2 errors, DynamoDB errors, crashes, back-pressure and duplicate
+/// Several dispatchers and pollers at once, with EC2 errors, DynamoDB errors, crashes, back-pressure and duplicate
 /// deliveries, never run more copies than the budgets (at EC2 and on the counters), never make two copies for one job, and leak no
 /// slot. Each sample is one <see cref="ConcurrencyScenario"/>; a failure prints its seed (CsCheck_Seed=... replays the scenario).
 /// </summary>

@@ -9,6 +9,7 @@ using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
 using AmiReplicator.Resilience.Tests.Faults;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     private readonly ConcurrencyScenario _scenario;
     private readonly Ec2Simulator.Ec2Simulator _ec2;
     private readonly Replicator _replicator;
+    private readonly PermissionCheck _permissions;
     private readonly Ec2Clients _clients;
     private readonly ILoggerFactory _logging;
     private readonly ConcurrentQueue<ImageStateChange> _copyEvents = new();
@@ -45,8 +47,9 @@ public sealed class ConcurrentReplication : IAsyncDisposable
     private IDisposable? _otherTools;
 
     private ConcurrentReplication(ConcurrencyScenario scenario, FakeTimeProvider clock, Chaos chaos, Ec2Simulator.Ec2Simulator ec2,
-        Replicator replicator, StringWriter log, ILoggerFactory logging)
+        PermissionCheck permissions, Replicator replicator, StringWriter log, ILoggerFactory logging)
     {
+        _permissions = permissions;
         _scenario = scenario;
         Clock = clock;
         Chaos = chaos;
@@ -92,11 +95,12 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(scenario.PolicyJson()), ec2.AccountId, LocalReplication.Home,
             ec2.Endpoint, servers.DynamoDbUrl);
+        var permissions = PermissionCheck.Start(settings.Policy, name, ec2);
         var log = new StringWriter();
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(log))));
         var replicator = new Replicator(settings, clock, logging, null, LocalReplication.Credentials);
         await JobTable.CreateIfMissingAsync(replicator.DynamoDb, name, CancellationToken.None);
-        return new ConcurrentReplication(scenario, clock, chaos, ec2, replicator, log, logging);
+        return new ConcurrentReplication(scenario, clock, chaos, ec2, permissions, replicator, log, logging);
     }
 
     public async Task RunAsync()
@@ -314,5 +318,7 @@ public sealed class ConcurrentReplication : IAsyncDisposable
         _replicator.Dispose();
         _logging.Dispose();
         await _ec2.DisposeAsync();
+        _permissions.Dispose();
+        _permissions.ThrowIfViolated();
     }
 }

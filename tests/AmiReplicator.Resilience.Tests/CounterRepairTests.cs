@@ -12,7 +12,7 @@ using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
-/// Issue 3, part 4: counters corrupted by hand in the middle of a replication (a holder added for an AVAILABLE job, a holder removed
+/// Counters corrupted by hand in the middle of a replication (a holder added for an AVAILABLE job, a holder removed
 /// for a COPYING one, InFlight set wrong, a counter left by an earlier tool) are put right by the poller's reconciler, which logs each
 /// repair, before it starts any waiting copy; no copy runs over budget meanwhile.
 /// </summary>
@@ -47,7 +47,7 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
         }
 
         h.Clock.Advance(TimeSpan.FromMinutes(2));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
         var (a, b, c) = (Key(0, "eu-west-1"), Key(1, "eu-west-1"), Key(2, "eu-west-1"));
         var (aCentral, bCentral, cCentral) = (Key(0, "eu-central-1"), Key(1, "eu-central-1"), Key(2, "eu-central-1"));
         Assert.Equal(
@@ -72,7 +72,7 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
         });
 
         h.Clock.Advance(TimeSpan.FromMinutes(1));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync(CancellationToken.None);
 
         var jobs = await h.JobsAsync();
         CountersAgreeWithJobs(await h.CountersAsync(), jobs, policy, "after one poller pass");

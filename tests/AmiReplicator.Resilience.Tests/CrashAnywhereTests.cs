@@ -11,7 +11,7 @@ using static AmiReplicator.Resilience.Tests.Invariants;
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>
-/// Issue 3, part 4: a worker (dispatcher or poller) dies at a step boundary, the system runs on, and after recovery there is exactly
+/// A worker (dispatcher or poller) dies at a step boundary, the system runs on, and after recovery there is exactly
 /// one copy per job, no slot held by a job that is not copying, every job done, and the log shows each repair that was needed.
 /// The boundaries are every method of the two ports, before and after, at each step where the scenario calls it.
 /// </summary>

@@ -36,7 +36,8 @@ public sealed class CrashScenario : IAsyncDisposable
 {
     public const string PolicyJson = """
         {"destinations":[{"region":"eu-west-1","maxInFlight":1},{"region":"eu-central-1","maxInFlight":2}],
-         "tags":{"copied-by":"ami-replicator"},"retries":{"maxAttempts":3,"backoffSeconds":60}}
+         "tags":{"copied-by":"ami-replicator"},"retries":{"maxAttempts":3,"backoffSeconds":60},
+         "retention":{"keepLatest":50,"familyTag":"copied-by"}}
         """;
 
     public const string Source = "us-east-1";
@@ -80,7 +81,8 @@ public sealed class CrashScenario : IAsyncDisposable
         _faulty = Workers.Compose(
             new FaultyJobStore(local.Replicator.Store, plan),
             new FaultyImageGateway(_lostAnswer, plan),
-            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
+            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging,
+            lifecycle: new Ec2ImageGateway(_clients));
         _clean = Workers.Of(local.Replicator);
         // EventBridge forwards the available events of eu-west-1 only: the copies into eu-central-1 are left to the poller.
         local.Simulator.ImageStateChanged += (_, change) =>

@@ -12,9 +12,10 @@ namespace AmiReplicator.Resilience.Tests;
 public sealed record Workers(DispatcherFunction Dispatcher, PollerFunction Poller)
 {
     public static Workers Compose(ICopyJobStore store, IImageGateway images, IDeadLetterQueue deadLetters, IRequestQueue requests, ReplicatorSettings settings,
-        TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null)
+        TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null, IImageLifecycle? lifecycle = null)
     {
-        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests, settings, clock, logging, NoMetrics.Instance, pollerOptions ?? new PollerOptions());
+        var (dispatcher, poller) = Replicator.Compose(store, images, deadLetters, requests, settings, clock, logging, NoMetrics.Instance,
+            pollerOptions ?? new PollerOptions(), lifecycle);
         return new Workers(dispatcher, poller);
     }
 

@@ -84,7 +84,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
 
     /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
     public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
-        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => Poller, JobsAsync, maxMinutes, eachMinute);
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => Poller.RunAsync(CancellationToken.None), JobsAsync, maxMinutes, eachMinute);
 
     public async ValueTask DisposeAsync()
     {

@@ -15,7 +15,9 @@ public sealed record ImageInfo(
     bool HasBillingProducts,
     DateTimeOffset? DeprecationTime,
     string? CopiedFromImageId = null,
-    string? CopiedFromRegion = null)
+    string? CopiedFromRegion = null,
+    DeregistrationProtection Protection = DeregistrationProtection.Disabled,
+    DateTimeOffset? CreationDate = null)
 {
     public bool IsEncrypted => Snapshots.Any(s => s.Encrypted);
 

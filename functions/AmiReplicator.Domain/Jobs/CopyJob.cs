@@ -81,6 +81,12 @@ public sealed record CopyJob
     /// <summary>The source's deprecation time when the copy was asked for, carried to the copy.</summary>
     public DateTimeOffset? SourceDeprecationTime { get; init; }
 
+    /// <summary>The source's deregistration protection as last seen (when asked for, then by each sweep): what its copy carries.</summary>
+    public Images.DeregistrationProtection SourceDeregistrationProtection { get; init; }
+
+    /// <summary>Who owns the source: only an own source that is gone is known to be deregistered (another account's may just be unshared).</summary>
+    public string? SourceOwnerId { get; init; }
+
     /// <summary>The source's snapshot GiB: among jobs that became ready in the same minute, larger copies start first.</summary>
     public int SizeGiB { get; init; }
 

@@ -59,6 +59,8 @@ public static class CopyRules
             Tags = tags,
             LaunchPermissions = sharing.Permissions,
             SourceDeprecationTime = source.DeprecationTime,
+            SourceDeregistrationProtection = source.Protection,
+            SourceOwnerId = source.OwnerId,
             SizeGiB = source.SizeGiB,
             RequestedBy = request.RequestedBy,
             Reason = request.Reason,

@@ -22,6 +22,27 @@ public sealed class PolicyDocument
 
     /// <summary>Minutes between sweeps of the source regions for selected AMIs with no job (EC2's events are best effort); 0: no sweep.</summary>
     public int? SweepIntervalMinutes { get; set; }
+
+    /// <summary>What copies carry and follow of their source's lifecycle after they exist.</summary>
+    public LifecycleDocument? Lifecycle { get; set; }
+
+    /// <summary>How many copies of each image family each destination keeps.</summary>
+    public RetentionDocument? Retention { get; set; }
+}
+
+public sealed class RetentionDocument
+{
+    /// <summary>The newest copies kept per family and destination; older ones the replicator made are deregistered with their snapshots.</summary>
+    public int? KeepLatest { get; set; }
+
+    /// <summary>A copy's family is the value of this tag (copies carry their source's tags).</summary>
+    public string? FamilyTag { get; set; }
+
+    /// <summary>A copy's family is the longest of these its name starts with.</summary>
+    public List<string>? FamilyNamePrefixes { get; set; }
+
+    /// <summary>Copies (or sources, for all their copies) kept whatever their age.</summary>
+    public List<string>? Keep { get; set; }
 }
 
 public sealed class DestinationDocument
@@ -37,6 +58,24 @@ public sealed class DestinationDocument
 
     /// <summary>true: no new copies into this region (waiting ones are cancelled), copies in flight finish; the step before removing it.</summary>
     public bool? Drain { get; set; }
+}
+
+public sealed class LifecycleDocument
+{
+    /// <summary>Carry the source's deprecation time to its copies and follow later changes to it (default true).</summary>
+    public bool? CopyDeprecation { get; set; }
+
+    /// <summary>Deprecate every copy this many days after it was made (the earlier of this and the source's time wins).</summary>
+    public int? DeprecateAfterDays { get; set; }
+
+    /// <summary>Carry the source's deregistration protection to its copies and follow later changes to it (default true).</summary>
+    public bool? CopyDeregistrationProtection { get; set; }
+
+    /// <summary>Disable the copies of a source that is disabled (default false).</summary>
+    public bool? DisableWithSource { get; set; }
+
+    /// <summary>Deregister, with their snapshots, the copies of a source of the account that is deregistered (default false).</summary>
+    public bool? DeregisterWithSource { get; set; }
 }
 
 public sealed class SelectionDocument

@@ -24,6 +24,12 @@ public sealed partial record ReplicationPolicy(
     public const int DefaultMaxInFlightPerSource = 25;
     public const string DefaultSchedule = "rate(1 minute)";
 
+    /// <summary>What copies carry and follow of their source's lifecycle.</summary>
+    public LifecyclePolicy Lifecycle { get; init; } = LifecyclePolicy.Default;
+
+    /// <summary>How many copies of each family each destination keeps; null: every copy is kept.</summary>
+    public RetentionPolicy? Retention { get; init; }
+
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
 
@@ -96,7 +102,11 @@ public sealed partial record ReplicationPolicy(
             ValidateSchedule(document.Schedule),
             new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
             document.CopyPublicLaunchPermission == true,
-            ValidateSweepInterval(document.SweepIntervalMinutes));
+            ValidateSweepInterval(document.SweepIntervalMinutes))
+        {
+            Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
+            Retention = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null,
+        };
     }
 
     private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)

@@ -19,7 +19,8 @@ public sealed class CopyFinisher(
     PollerOptions options,
     JobSteps steps,
     TimeProvider clock,
-    ILogger<CopyFinisher> log)
+    ILogger<CopyFinisher> log,
+    IImageLifecycle? lifecycle = null)
 {
     public async Task<CopyOutcome> AdvanceAsync(CopyJob job, ImageInfo? target, CancellationToken cancellationToken)
     {
@@ -62,6 +63,8 @@ public sealed class CopyFinisher(
             await ShareAsync(job, target, notes, cancellationToken);
             part = "deprecating the copy";
             await DeprecateAsync(job, target, notes, cancellationToken);
+            part = "protecting the copy";
+            await ProtectAsync(job, target, notes, cancellationToken);
             part = "tagging the copy";
             await TagAsync(job, target, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
@@ -127,12 +130,14 @@ public sealed class CopyFinisher(
 
     private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        if (job.SourceDeprecationTime is not { } deprecateAt || target.DeprecationTime == deprecateAt)
+        var now = clock.GetUtcNow();
+        if (policy.Lifecycle.DeprecationFor(job.SourceDeprecationTime, target.CreationDate ?? job.CopyStartedAt ?? now) is not { } deprecateAt
+            || target.DeprecationTime == deprecateAt)
         {
             return;
         }
 
-        if (deprecateAt <= clock.GetUtcNow())
+        if (deprecateAt <= now)
         {
             // EnableImageDeprecation refuses a time in the past.
             notes.Add($"deprecation not copied: the source was deprecated at {deprecateAt:u}, and EC2 takes no deprecation time in the past");
@@ -146,6 +151,26 @@ public sealed class CopyFinisher(
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
             notes.Add($"deprecation at {deprecateAt:u} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>The source's deregistration protection (as read when the copy was asked for) on the copy, cooldown and all.</summary>
+    private async Task ProtectAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (lifecycle is null || !policy.Lifecycle.CopyDeregistrationProtection
+            || job.SourceDeregistrationProtection == DeregistrationProtection.Disabled || target.Protection == job.SourceDeregistrationProtection)
+        {
+            return;
+        }
+
+        try
+        {
+            await lifecycle.EnableDeregistrationProtectionAsync(target.Region, target.ImageId,
+                job.SourceDeregistrationProtection == DeregistrationProtection.EnabledWithCooldown, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            notes.Add($"deregistration protection refused: {e.Message}");
         }
     }
 

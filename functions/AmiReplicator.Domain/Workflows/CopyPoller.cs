@@ -49,7 +49,8 @@ public sealed class CopyPoller(
     PollerOptions options,
     IMetrics metrics,
     TimeProvider clock,
-    ILogger<CopyPoller> log)
+    ILogger<CopyPoller> log,
+    CopyRetention? retention = null)
 {
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +64,11 @@ public sealed class CopyPoller(
         if (sweep is not null)
         {
             await PartAsync("source regions", "sweeping", report, async () => report.Swept += await sweep.RunIfDueAsync(cancellationToken));
+        }
+
+        if (retention is not null)
+        {
+            await PartAsync("destinations", "retention", report, async () => report.RemovedByRetention += await retention.RunIfDueAsync(cancellationToken));
         }
 
         return report;
@@ -295,6 +301,9 @@ public sealed class PollReport
     /// <summary>Requests the sweep sent for selected AMIs that had no job.</summary>
     public int Swept { get; set; }
 
+    /// <summary>Copies older than their family's newest that retention deregistered with their snapshots.</summary>
+    public int RemovedByRetention { get; set; }
+
     /// <summary>Since when the longest-waiting job left waiting after the pass has waited for its attempt (null: none waits).</summary>
     public DateTimeOffset? OldestWaiting { get; set; }
 
@@ -316,5 +325,5 @@ public sealed class PollReport
 
     public override string ToString() =>
         $"finished {Finished}, still copying {StillCopying}, started {Started}, retried {Retried}, failed {Failed}, cancelled {Cancelled}, "
-        + $"cleaned up {CleanedUp}, step failures {StepFailures}, repaired {Repaired}, swept {Swept}, errors {Errors.Count}";
+        + $"cleaned up {CleanedUp}, step failures {StepFailures}, repaired {Repaired}, swept {Swept}, removed by retention {RemovedByRetention}, errors {Errors.Count}";
 }

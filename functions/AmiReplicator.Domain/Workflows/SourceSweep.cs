@@ -10,6 +10,7 @@ namespace AmiReplicator.Domain.Workflows;
 /// <see cref="ReplicationPolicy.SweepInterval"/> the sweep lists each source region's available AMIs the policy selects (EC2's
 /// filters do most of the selecting) and sends a request for each one that lacks a job for some destination; the dispatcher
 /// handles it as an event. Its cost is a DescribeImages call per page of images, a read per 100 jobs and a send per 10 requests.
+/// Then the copies made from the region follow what changed of their sources (<see cref="LifecycleFollower"/>).
 /// </summary>
 public sealed class SourceSweep(
     ICopyJobStore store,
@@ -19,7 +20,8 @@ public sealed class SourceSweep(
     IReadOnlyList<string> sourceRegions,
     string ownAccountId,
     TimeProvider clock,
-    ILogger<SourceSweep> log)
+    ILogger<SourceSweep> log,
+    LifecycleFollower? lifecycle = null)
 {
     private const int KeysPerRead = 100;
 
@@ -37,6 +39,10 @@ public sealed class SourceSweep(
             if (await store.TryStartSweepAsync(region, clock.GetUtcNow(), interval, cancellationToken))
             {
                 sent += await SweepAsync(region, cancellationToken);
+                if (lifecycle is not null)
+                {
+                    await lifecycle.FollowAsync(region, cancellationToken);
+                }
             }
         }
 

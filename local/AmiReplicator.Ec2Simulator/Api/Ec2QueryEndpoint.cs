@@ -8,7 +8,7 @@ namespace AmiReplicator.Ec2Simulator.Api;
 /// The HTTP side: reads an EC2 Query request, finds its region and action, calls the model and writes
 /// EC2's XML answer or error. No behaviour lives here beyond translating parameters.
 /// </summary>
-internal sealed class Ec2QueryEndpoint(Ec2Cloud cloud)
+internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -65,7 +65,8 @@ internal sealed class Ec2QueryEndpoint(Ec2Cloud cloud)
                         p.Members("Filter").Select(f => new FilterInput(f.Required("Name"), f.List("Value"))).ToList(),
                         p.Bool("IncludeDeprecated") ?? false,
                         p.Int("MaxResults"),
-                        p["NextToken"]));
+                        p["NextToken"],
+                        p.Bool("IncludeDisabled") ?? false));
                     return w =>
                     {
                         Ec2Xml.Items(w, "imagesSet", images, Ec2Xml.Image, writeWhenEmpty: true);
@@ -157,7 +158,7 @@ internal sealed class Ec2QueryEndpoint(Ec2Cloud cloud)
                 }
 
             default:
-                throw Ec2Errors.InvalidAction(action);
+                return HandleLifecycle(action, region, p) ?? throw Ec2Errors.InvalidAction(action);
         }
     }
 

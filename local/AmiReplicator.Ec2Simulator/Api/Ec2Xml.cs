@@ -120,6 +120,7 @@ internal static class Ec2Xml
         Text(writer, "hypervisor", "xen");
         Bool(writer, "enaSupport", true);
         Time(writer, "deprecationTime", image.DeprecationTime);
+        Text(writer, "deregistrationProtection", image.DeregistrationProtection);
         Text(writer, "sourceImageId", image.SourceImageId);
         Text(writer, "sourceImageRegion", image.SourceRegion);
     }

@@ -61,7 +61,7 @@ internal sealed partial class Ec2Cloud
         return copy.Id;
     });
 
-    /// <summary>What EC2 refuses to copy at the call (DOMAIN.md "Cross-account" and "Encryption").</summary>
+    /// <summary>What EC2 refuses to copy at the call (docs/ec2-behaviour.md, "Images of other accounts" and "Encryption").</summary>
     private void CheckCopyable(SimImage source, bool? encrypted)
     {
         if (source.State == ImageStates.Pending)

@@ -157,9 +157,11 @@ internal sealed partial class Ec2Cloud
         else
         {
             // Listing hides other accounts' deprecated images unless asked (DescribeImages IncludeDeprecated).
+            // Disabled images are listed only to their owner, and only when asked (IncludeDisabled).
             images = region.Images.Values.Where(image =>
                 IsVisible(image, now)
-                && (image.OwnerId == AccountId || input.IncludeDeprecated || !image.IsDeprecatedAt(now)));
+                && (image.OwnerId == AccountId || input.IncludeDeprecated || !image.IsDeprecatedAt(now))
+                && (image.State != ImageStates.Disabled || (image.OwnerId == AccountId && input.IncludeDisabled)));
         }
 
         var owners = input.Owners.Select(owner => owner == "self" ? AccountId : owner).ToHashSet(StringComparer.Ordinal);
@@ -234,6 +236,7 @@ internal sealed partial class Ec2Cloud
     {
         var region = Region(regionName);
         var image = RequireOwnImage(region, imageId);
+        RefuseIfProtected(image);
         Deregister(image, deleteSnapshots || image.State == ImageStates.Pending);
     });
 

@@ -1,7 +1,7 @@
 namespace AmiReplicator.Ec2Simulator.Model;
 
 /// <summary>An answer EC2 gives as an error: its code, message and HTTP status.</summary>
-public sealed class Ec2Exception : Exception
+internal sealed class Ec2Exception : Exception
 {
     public Ec2Exception()
         : this("InternalError", "An internal error has occurred.", 500)

@@ -15,7 +15,8 @@ internal sealed record DescribeImagesInput(
     IReadOnlyList<FilterInput> Filters,
     bool IncludeDeprecated,
     int? MaxResults,
-    string? NextToken);
+    string? NextToken,
+    bool IncludeDisabled = false);
 
 internal sealed record EbsInput(
     string? SnapshotId, int? VolumeSize, string? VolumeType, bool? DeleteOnTermination, bool? Encrypted, string? KmsKeyId);

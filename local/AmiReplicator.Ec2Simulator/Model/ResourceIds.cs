@@ -12,11 +12,6 @@ internal static partial class ResourceIds
 
     public static bool IsImageId(string id) => ImageIdPattern().IsMatch(id);
 
-    public static bool IsSnapshotId(string id) => SnapshotIdPattern().IsMatch(id);
-
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex ImageIdPattern();
-
-    [GeneratedRegex("^snap-([0-9a-f]{8}|[0-9a-f]{17})$")]
-    private static partial Regex SnapshotIdPattern();
 }

@@ -39,6 +39,12 @@ internal sealed class SimImage
 
     public DateTimeOffset? DeprecationTime { get; set; }
 
+    /// <summary>As DescribeImages shows it: disabled, enabled-without-cooldown or enabled-with-cooldown.</summary>
+    public string DeregistrationProtection { get; set; } = DeregistrationProtectionStates.Disabled;
+
+    /// <summary>Protection disabled after it was enabled with the cooldown still refuses deregistration until then.</summary>
+    public DateTimeOffset? ProtectedUntil { get; set; }
+
     /// <summary>Tags the owner sees (ours on our images).</summary>
     public Dictionary<string, string> OwnerTags { get; } = new(StringComparer.Ordinal);
 
@@ -95,6 +101,7 @@ internal sealed class SimImage
         Tags = new Dictionary<string, string>(TagsOf(accountId), StringComparer.Ordinal),
         LaunchPermissions = [.. LaunchPermissions],
         DeprecationTime = DeprecationTime,
+        DeregistrationProtection = DeregistrationProtection,
         SourceImageId = SourceImageId,
         SourceRegion = SourceRegion,
         IsPublic = IsPublic,
@@ -109,6 +116,14 @@ internal static class ImageStates
     public const string Available = "available";
     public const string Failed = "failed";
     public const string Deregistered = "deregistered";
+    public const string Disabled = "disabled";
+}
+
+internal static class DeregistrationProtectionStates
+{
+    public const string Disabled = "disabled";
+    public const string Enabled = "enabled-without-cooldown";
+    public const string EnabledWithCooldown = "enabled-with-cooldown";
 }
 
 /// <summary>The billing side of an image: its platform details and the usage operation EC2 bills it under.</summary>

@@ -1,0 +1,67 @@
+namespace AmiReplicator.Contract;
+
+/// <summary>
+/// One thing a function needs IAM to allow: an action (<c>ec2:CopyImage</c>) on a kind of resource (<see cref="PermissionScope"/>).
+/// Written as <c>"{action} {scope}"</c> in <c>aws-permissions.json</c>.
+/// </summary>
+public sealed record AwsPermission(string Action, string Scope)
+{
+    public static AwsPermission Parse(string text)
+    {
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2 || !parts[0].Contains(':', StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{text}' is not \"<service>:<Action> <scope>\"");
+        }
+
+        return new AwsPermission(parts[0], parts[1]);
+    }
+
+    public override string ToString() => $"{Action} {Scope}";
+}
+
+/// <summary>The kinds of resource the permission contract names, each as narrow as IAM can check it.</summary>
+public static class PermissionScope
+{
+    /// <summary>The job table itself.</summary>
+    public const string Table = "table";
+
+    /// <summary>The job table's <see cref="JobTableSchema.ActiveIndexName"/> index.</summary>
+    public const string Index = "index";
+
+    /// <summary>
+    /// A call in any region, for EC2 reads without resource-level permissions: a source image may be in any region (a request
+    /// by hand names its own), and the copies are in the destinations.
+    /// </summary>
+    public const string AnyRegion = "any-region";
+
+    /// <summary>A call in a destination region (CopyImage: the new image there, from an image of a source region).</summary>
+    public const string DestinationRegion = "destination-region";
+
+    /// <summary>Tags written by CopyImage itself on the image and snapshots it creates in a destination region.</summary>
+    public const string NewCopy = "new-copy";
+
+    /// <summary>An image or snapshot in a destination region that carries the replicator's provenance tag: one of its copies.</summary>
+    public const string Copy = "copy";
+
+    /// <summary>The KMS key configured for a destination, used by EC2 there on the function's behalf.</summary>
+    public const string DestinationKey = "destination-key";
+
+    /// <summary>The function's own log group (Lambda writes it with the function's role).</summary>
+    public const string OwnLogGroup = "own-log-group";
+
+    /// <summary>The request queue (Lambda's event source mapping reads it with the dispatcher's role; the poller's sweep sends to it).</summary>
+    public const string RequestQueue = "request-queue";
+
+    /// <summary>The request queue's DLQ (the dispatcher sends a message that can never succeed there at once, with its reason).</summary>
+    public const string DeadLetterQueue = "dead-letter-queue";
+}
+
+/// <summary>The names of the two functions, as the permission contract and the local harness spell them.</summary>
+public static class ReplicatorFunctions
+{
+    public const string Dispatcher = "dispatcher";
+    public const string Poller = "poller";
+
+    public static IReadOnlyList<string> All { get; } = [Dispatcher, Poller];
+}

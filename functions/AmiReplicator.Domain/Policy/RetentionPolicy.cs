@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using AmiReplicator.Domain.Images;
+
+namespace AmiReplicator.Domain.Policy;
+
+/// <summary>
+/// Keep the newest <see cref="KeepLatest"/> copies of each image family in each destination; older copies the replicator made are
+/// deregistered with their snapshots, except those with deregistration protection or named in <see cref="Keep"/>.
+/// </summary>
+/// <param name="FamilyTag">A copy's family is the value of this tag; or, when null, the longest of <paramref name="FamilyNamePrefixes"/> its name starts with.</param>
+public sealed partial record RetentionPolicy(int KeepLatest, string? FamilyTag, IReadOnlyList<string> FamilyNamePrefixes, IReadOnlySet<string> Keep)
+{
+    /// <summary>The family of a copy, or null when it belongs to none (it is never removed).</summary>
+    public string? FamilyOf(ImageInfo copy) => FamilyTag is { } tag
+        ? copy.Tags.TryGetValue(tag, out var value) && value.Length > 0 ? value : null
+        : FamilyNamePrefixes.Where(p => copy.Name.StartsWith(p, StringComparison.Ordinal)).MaxBy(p => p.Length);
+
+    public static RetentionPolicy FromDocument(RetentionDocument document, int? sweepIntervalMinutes)
+    {
+        if (document.KeepLatest is not { } keep || keep < 1)
+        {
+            throw new PolicyException("retention.keepLatest", $"the number of newest copies kept per family and destination is required, at least 1 (got {document.KeepLatest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
+        }
+
+        if (sweepIntervalMinutes == 0)
+        {
+            throw new PolicyException("retention", "runs with the sweep, every sweepIntervalMinutes: it needs sweepIntervalMinutes greater than 0");
+        }
+
+        var prefixes = document.FamilyNamePrefixes ?? [];
+        if ((document.FamilyTag is null) == (prefixes.Count == 0))
+        {
+            throw new PolicyException("retention", "name exactly one of familyTag (a tag whose value names the family) and familyNamePrefixes");
+        }
+
+        if (document.FamilyTag is { } tag && (string.IsNullOrWhiteSpace(tag) || tag.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new PolicyException("retention.familyTag", $"'{tag}' is not a tag key a copy can carry");
+        }
+
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            if (string.IsNullOrEmpty(prefixes[i]))
+            {
+                throw new PolicyException($"retention.familyNamePrefixes[{i}]", "must not be empty");
+            }
+        }
+
+        var kept = (document.Keep ?? []).Select((id, i) => ImageIdPattern().IsMatch(id)
+            ? id
+            : throw new PolicyException($"retention.keep[{i}]", $"'{id}' is not an AMI id")).ToHashSet(StringComparer.Ordinal);
+        return new RetentionPolicy(keep, document.FamilyTag, prefixes, kept);
+    }
+
+    [GeneratedRegex("^ami-[0-9a-f]{8,17}$")]
+    private static partial Regex ImageIdPattern();
+}

@@ -1,0 +1,62 @@
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Infra;
+
+/// <summary>
+/// The dispatcher's batch size, timeout and the request queue's visibility timeout, sized so that a batch whose every EC2
+/// call is throttled and retried by the SDK to its maximum still ends before Lambda stops the invocation (infra/README.md,
+/// "Dispatcher timing", has the reasoning).
+/// </summary>
+/// <param name="Ec2CallsPerMessage">EC2 calls one message can make, at most.</param>
+/// <param name="WorstMessage">How long those calls can take when each one uses every SDK retry.</param>
+public sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpan VisibilityTimeout, int Ec2CallsPerMessage, TimeSpan WorstMessage)
+{
+    /// <summary>The EC2 clients' retries (functions/AmiReplicator.Ec2/Ec2Clients.cs; a test reads them there).</summary>
+    public const int Ec2MaxErrorRetry = 5;
+
+    /// <summary>The SDK's standard retry mode waits up to 2^(n-1) s before retry n, at most this long.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(20);
+
+    /// <summary>One EC2 request and its answer, generously: a throttled answer comes back in well under a second.</summary>
+    public static readonly TimeSpan Ec2AttemptTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>DynamoDB's part of a message per destination (on demand: a few calls of a few milliseconds; not throttled).</summary>
+    public static readonly TimeSpan DynamoDbTimePerDestination = TimeSpan.FromSeconds(1);
+
+    /// <summary>Start-up of a new execution environment and headroom.</summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lambda's maximum timeout.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// A copy finishing (its own event): describe the copy and its source, read the launch permissions, deprecate, share (twice
+    /// when a public share is refused), tag; then start the waiting copy its slot frees: deregister a failed attempt, copy.
+    /// </summary>
+    public const int FinishingCalls = 10;
+
+    /// <summary>AWS's advice for SQS event sources: six times the function timeout, so a throttled invocation is retried before the message reappears.</summary>
+    public const int VisibilityTimeoutFactor = 6;
+
+    /// <summary>One EC2 call that uses every retry: all attempts, and the longest wait before each retry.</summary>
+    public static TimeSpan WorstEc2Call { get; } =
+        (Ec2AttemptTime * (Ec2MaxErrorRetry + 1))
+        + Enumerable.Range(1, Ec2MaxErrorRetry).Select(n => TimeSpan.FromSeconds(Math.Min(Math.Pow(2, n - 1), MaxBackoff.TotalSeconds))).Aggregate(TimeSpan.Zero, (a, b) => a + b);
+
+    /// <summary>
+    /// A new AMI: describe the source, then per destination deregister the failed attempt it may leave and copy; or a copy
+    /// finishing, whichever is more. One message a batch, so the batch's worst case is the message's.
+    /// </summary>
+    public static DispatcherTiming For(ReplicationPolicy policy)
+    {
+        var destinations = policy.Destinations.Count;
+        var calls = Math.Max(1 + (2 * destinations), FinishingCalls);
+        var worst = (WorstEc2Call * calls) + (DynamoDbTimePerDestination * destinations);
+        var minutes = Math.Ceiling((worst + Margin).TotalMinutes);
+        var timeout = TimeSpan.FromMinutes(Math.Min(minutes, MaxTimeout.TotalMinutes));
+        return new DispatcherTiming(1, timeout, timeout * VisibilityTimeoutFactor, calls, worst);
+    }
+
+    /// <summary>Whether the worst case fits in Lambda's longest timeout.</summary>
+    public bool Fits => WorstMessage + Margin <= Timeout;
+}

@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using Amazon.DynamoDBv2.Model;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using Amazon.SQS.Model;
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.LocalCloud.Permissions;
+
+/// <summary>
+/// The permission contract applied to one local deployment (its table, its EC2 simulator, its policy): every AWS call a
+/// function makes is turned into the IAM permissions it needs, recorded, and refused as IAM would (AccessDenied,
+/// UnauthorizedOperation) when the contract does not list one for that function. <see cref="ThrowIfViolated"/> ends the test
+/// with the list, since the product handles a refusal like any other failed call.
+/// </summary>
+public sealed class PermissionCheck : IDisposable
+{
+    /// <summary>A folder: each test process appends there every (function, permission) it saw, for tools/test.sh to compare with the contract.</summary>
+    public const string RecordVariable = "AMIREPL_RECORDED_PERMISSIONS";
+
+    private static readonly Lock RecordGate = new();
+    private static readonly ConcurrentDictionary<string, byte> RecordedInProcess = new(StringComparer.Ordinal);
+
+    private readonly PermissionContract _contract;
+    private readonly ReplicationPolicy _policy;
+    private readonly string _tableName;
+    private readonly Ec2Simulator.Ec2Simulator _simulator;
+    private readonly HashSet<string> _destinations;
+    private readonly IReadOnlyDictionary<string, string> _queueScopes;
+    private readonly ConcurrentDictionary<(string Function, AwsPermission Permission), int> _observed = new();
+    private readonly ConcurrentQueue<string> _violations = new();
+
+    private PermissionCheck(PermissionContract contract, ReplicationPolicy policy, string tableName, Ec2Simulator.Ec2Simulator simulator,
+        IReadOnlyDictionary<string, string> queueScopes)
+    {
+        _queueScopes = queueScopes;
+        _contract = contract;
+        _policy = policy;
+        _tableName = tableName;
+        _simulator = simulator;
+        _destinations = [.. policy.Destinations.Select(d => d.Region)];
+    }
+
+    /// <summary>
+    /// Checks the calls made on <paramref name="tableName"/>, <paramref name="simulator"/> and the queues of
+    /// <paramref name="queueScopes"/> (queue URL -> its <see cref="PermissionScope"/>) from now on (clients made later).
+    /// </summary>
+    public static PermissionCheck Start(ReplicationPolicy policy, string tableName, Ec2Simulator.Ec2Simulator simulator,
+        PermissionContract? contract = null, IReadOnlyDictionary<string, string>? queueScopes = null)
+    {
+        var check = new PermissionCheck(contract ?? PermissionContract.Current, policy, tableName, simulator,
+            queueScopes ?? new Dictionary<string, string>());
+        PermissionRecorder.Register(check);
+        return check;
+    }
+
+    internal string TableName => _tableName;
+
+    internal Uri Ec2Endpoint => _simulator.Endpoint;
+
+    internal IEnumerable<string> QueueUrls => _queueScopes.Keys;
+
+    /// <summary>Every permission each function used, with how many calls needed it.</summary>
+    public IReadOnlyDictionary<(string Function, AwsPermission Permission), int> Observed => _observed;
+
+    public IReadOnlyCollection<string> Violations => _violations;
+
+    public void ThrowIfViolated()
+    {
+        if (!_violations.IsEmpty)
+        {
+            throw new PermissionContractException(_violations.Distinct().ToList());
+        }
+    }
+
+    public void Dispose() => PermissionRecorder.Unregister(this);
+
+    /// <summary>Null when the contract allows the call; otherwise why IAM would refuse it.</summary>
+    internal string? Authorize(string function, string service, string region, AmazonWebServiceRequest request)
+    {
+        var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+        var allowed = _contract.CallsOf(function);
+        foreach (var permission in Needs(service, operation, region, request))
+        {
+            if (!allowed.Contains(permission))
+            {
+                var violation = $"the {function} called {service} {operation} in {region}, which needs \"{permission}\": "
+                    + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {function}";
+                _violations.Enqueue(violation);
+                return violation;
+            }
+
+            _observed.AddOrUpdate((function, permission), 1, (_, n) => n + 1);
+            Record(function, permission);
+        }
+
+        return null;
+    }
+
+    /// <summary>The IAM permissions one call needs, each on the kind of resource IAM checks it on.</summary>
+    private IEnumerable<AwsPermission> Needs(string service, string operation, string region, AmazonWebServiceRequest request) =>
+        service switch
+        {
+            "dynamodb" => DynamoDbNeeds(operation, request),
+            "ec2" => Ec2Needs(operation, region, request),
+            "sqs" => [SqsNeeds(operation, request)],
+            _ => [new AwsPermission($"{service}:{operation}", "*")],
+        };
+
+    private IEnumerable<AwsPermission> DynamoDbNeeds(string operation, AmazonWebServiceRequest request)
+    {
+        switch (request)
+        {
+            // A transaction is authorised item by item, each by the action of its kind.
+            case TransactWriteItemsRequest transaction:
+                foreach (var item in transaction.TransactItems ?? [])
+                {
+                    yield return item switch
+                    {
+                        { Put: { } put } => Table("dynamodb:PutItem", put.TableName),
+                        { Update: { } update } => Table("dynamodb:UpdateItem", update.TableName),
+                        { Delete: { } delete } => Table("dynamodb:DeleteItem", delete.TableName),
+                        { ConditionCheck: { } check } => Table("dynamodb:ConditionCheckItem", check.TableName),
+                        _ => new AwsPermission("dynamodb:TransactWriteItems", "empty-item"),
+                    };
+                }
+
+                break;
+            case TransactGetItemsRequest transaction:
+                foreach (var item in transaction.TransactItems ?? [])
+                {
+                    yield return Table("dynamodb:GetItem", item.Get.TableName);
+                }
+
+                break;
+            case QueryRequest query:
+                yield return Table("dynamodb:Query", query.TableName, query.IndexName);
+                break;
+            case ScanRequest scan:
+                yield return Table("dynamodb:Scan", scan.TableName, scan.IndexName);
+                break;
+            case BatchGetItemRequest batch:
+                foreach (var table in batch.RequestItems.Keys)
+                {
+                    yield return Table("dynamodb:BatchGetItem", table);
+                }
+
+                break;
+            case BatchWriteItemRequest batch:
+                foreach (var table in batch.RequestItems.Keys)
+                {
+                    yield return Table("dynamodb:BatchWriteItem", table);
+                }
+
+                break;
+            default:
+                yield return Table($"dynamodb:{operation}", request.GetType().GetProperty("TableName")?.GetValue(request) as string);
+                break;
+        }
+    }
+
+    /// <summary>A batch send is authorised as <c>sqs:SendMessage</c>, on the queue the request names.</summary>
+    private AwsPermission SqsNeeds(string operation, AmazonWebServiceRequest request)
+    {
+        var queueUrl = request.GetType().GetProperty("QueueUrl")?.GetValue(request) as string;
+        var action = request is SendMessageBatchRequest ? "sqs:SendMessage" : $"sqs:{operation}";
+        return new AwsPermission(action, queueUrl is not null && _queueScopes.TryGetValue(queueUrl, out var scope) ? scope : $"queue/{queueUrl}");
+    }
+
+    private AwsPermission Table(string action, string? tableName, string? indexName = null) =>
+        new(action, tableName != _tableName ? $"table/{tableName}"
+            : indexName is null ? PermissionScope.Table
+            : indexName == JobTableSchema.ActiveIndexName ? PermissionScope.Index
+            : $"index/{indexName}");
+
+    private IEnumerable<AwsPermission> Ec2Needs(string operation, string region, AmazonWebServiceRequest request)
+    {
+        var action = $"ec2:{operation}";
+        switch (request)
+        {
+            case CopyImageRequest copy:
+                yield return InDestination(action, region);
+                // Tags on create need ec2:CreateTags on the new image and snapshots, with ec2:CreateAction = CopyImage.
+                if (copy.TagSpecifications is { Count: > 0 })
+                {
+                    yield return new AwsPermission("ec2:CreateTags", PermissionScope.NewCopy);
+                }
+
+                // EC2 uses the key with the caller's permissions (kms:ViaService); the default EBS key needs no grant.
+                if (copy.KmsKeyId is { } key)
+                {
+                    var scope = _destinations.Contains(region) && _policy.FindDestination(region)?.KmsKeyId == key ? PermissionScope.DestinationKey : $"key/{key}";
+                    foreach (var kms in EbsKeyActions)
+                    {
+                        yield return new AwsPermission(kms, scope);
+                    }
+                }
+
+                break;
+            case CreateTagsRequest tags:
+                foreach (var resource in tags.Resources ?? [])
+                {
+                    yield return new AwsPermission(action, ResourceScope(region, resource));
+                }
+
+                break;
+            case DeregisterImageRequest deregister:
+                yield return new AwsPermission(action, ResourceScope(region, deregister.ImageId));
+                // Deleting the snapshots with the image is assumed to need ec2:DeleteSnapshot on each of them.
+                if (deregister.DeleteAssociatedSnapshots == true)
+                {
+                    var snapshots = _simulator.FindImage(region, deregister.ImageId)?.BlockDevices.Select(b => b.SnapshotId).OfType<string>() ?? [];
+                    foreach (var snapshot in snapshots)
+                    {
+                        yield return new AwsPermission("ec2:DeleteSnapshot", ResourceScope(region, snapshot));
+                    }
+                }
+
+                break;
+            default:
+                // Describe* have no resource-level permissions; any other call is authorised on the image or snapshot it names.
+                if (operation.StartsWith("Describe", StringComparison.Ordinal))
+                {
+                    yield return new AwsPermission(action, PermissionScope.AnyRegion);
+                    break;
+                }
+
+                var target = request.GetType().GetProperty("ImageId")?.GetValue(request) as string
+                    ?? request.GetType().GetProperty("SnapshotId")?.GetValue(request) as string;
+                yield return new AwsPermission(action, target is null ? $"region/{region}" : ResourceScope(region, target));
+                break;
+        }
+    }
+
+    /// <summary>What EBS does with a customer managed key when CopyImage encrypts with it.</summary>
+    public static IReadOnlyList<string> EbsKeyActions { get; } =
+    [
+        "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    ];
+
+    private AwsPermission InDestination(string action, string region) =>
+        new(action, _destinations.Contains(region) ? PermissionScope.DestinationRegion : $"region/{region}");
+
+    /// <summary>
+    /// <see cref="PermissionScope.Copy"/> for an image or snapshot of a destination that carries the provenance tag (as IAM reads
+    /// it before the call), or one the simulator does not know (EC2 answers NotFound to those); otherwise where it is.
+    /// </summary>
+    private string ResourceScope(string region, string resourceId)
+    {
+        var tags = resourceId.StartsWith("snap-", StringComparison.Ordinal)
+            ? _simulator.Snapshots(region).FirstOrDefault(s => s.SnapshotId == resourceId)?.Tags
+            : _simulator.FindImage(region, resourceId)?.Tags;
+        if (_destinations.Contains(region) && (tags is null || ProvenanceTags.IsReplicatorCopy(tags)))
+        {
+            return PermissionScope.Copy;
+        }
+
+        var kind = resourceId.StartsWith("snap-", StringComparison.Ordinal) ? "snapshot" : "image";
+        return _destinations.Contains(region) ? $"untagged-{kind}" : $"{kind}-outside-destinations";
+    }
+
+    private static void Record(string function, AwsPermission permission)
+    {
+        var line = $"{function} {permission}";
+        if (Environment.GetEnvironmentVariable(RecordVariable) is not { Length: > 0 } folder || !RecordedInProcess.TryAdd(line, 0))
+        {
+            return;
+        }
+
+        lock (RecordGate)
+        {
+            Directory.CreateDirectory(folder);
+            File.AppendAllText(Path.Combine(folder, $"{Environment.ProcessId}.txt"), line + "\n");
+        }
+    }
+}
+
+/// <summary>A function made a call the permission contract does not allow it: in a real account IAM would have refused it.</summary>
+public sealed class PermissionContractException(IReadOnlyList<string> violations) : Exception(
+    "AWS calls outside the permission contract (IAM would refuse them in a real account):\n  "
+    + string.Join("\n  ", violations)
+    + "\nIf a call is meant, add its permission to the contract and grant it in infra/AmiReplicator.Infra/ReplicatorPermissions.cs.")
+{
+    public IReadOnlyList<string> Violations { get; } = violations;
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+
+namespace AmiReplicator.LocalCloud.Permissions;
+
+/// <summary>
+/// A handler at the top of every AWS SDK client's pipeline (one per logical call, the SDK's retries inside it): calls made
+/// inside a <see cref="FunctionScope"/> on a registered deployment's table or EC2 simulator go through its <see cref="PermissionCheck"/>.
+/// </summary>
+internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
+{
+    private static readonly ConcurrentDictionary<string, PermissionCheck> Checks = new(StringComparer.Ordinal);
+    private static readonly Lazy<bool> Registered = new(() =>
+    {
+        RuntimePipelineCustomizerRegistry.Instance.Register(new PermissionRecorder());
+        return true;
+    });
+
+    public string UniqueName => "amirepl-permission-check";
+
+    public static void Register(PermissionCheck check)
+    {
+        _ = Registered.Value;
+        Checks[Ec2Key(check.Ec2Endpoint)] = check;
+        Checks[TableKey(check.TableName)] = check;
+        foreach (var queue in check.QueueUrls)
+        {
+            Checks[QueueKey(queue)] = check;
+        }
+    }
+
+    public static void Unregister(PermissionCheck check)
+    {
+        Checks.TryRemove(KeyValuePair.Create(Ec2Key(check.Ec2Endpoint), check));
+        Checks.TryRemove(KeyValuePair.Create(TableKey(check.TableName), check));
+        foreach (var queue in check.QueueUrls)
+        {
+            Checks.TryRemove(KeyValuePair.Create(QueueKey(queue), check));
+        }
+    }
+
+    public void Customize(Type type, RuntimePipeline pipeline) => pipeline.AddHandler(new CheckingHandler());
+
+    private static string Ec2Key(Uri endpoint) => $"ec2 {endpoint.Authority}";
+
+    private static string TableKey(string tableName) => $"table {tableName}";
+
+    private static string QueueKey(string queueUrl) => $"queue {queueUrl}";
+
+    private static PermissionCheck? CheckFor(string service, IClientConfig config, AmazonWebServiceRequest request)
+    {
+        var key = service switch
+        {
+            "ec2" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
+            "dynamodb" => FirstTable(request) is { } table ? TableKey(table) : null,
+            "sqs" => request.GetType().GetProperty("QueueUrl")?.GetValue(request) is string queue ? QueueKey(queue) : null,
+            _ => null,
+        };
+        return key is not null && Checks.TryGetValue(key, out var check) ? check : null;
+    }
+
+    private static string? FirstTable(AmazonWebServiceRequest request) => request switch
+    {
+        TransactWriteItemsRequest t => t.TransactItems?.Select(i => i.Put?.TableName ?? i.Update?.TableName ?? i.Delete?.TableName ?? i.ConditionCheck?.TableName).FirstOrDefault(),
+        TransactGetItemsRequest t => t.TransactItems?.Select(i => i.Get?.TableName).FirstOrDefault(),
+        BatchGetItemRequest b => b.RequestItems?.Keys.FirstOrDefault(),
+        BatchWriteItemRequest b => b.RequestItems?.Keys.FirstOrDefault(),
+        _ => request.GetType().GetProperty("TableName")?.GetValue(request) as string,
+    };
+
+    private sealed class CheckingHandler : PipelineHandler
+    {
+        public override Task<T> InvokeAsync<T>(IExecutionContext executionContext)
+        {
+            if (FunctionScope.Current is { } function)
+            {
+                var context = executionContext.RequestContext;
+                var config = context.ClientConfig;
+                var service = config.AuthenticationServiceName;
+                if (CheckFor(service, config, context.OriginalRequest) is { } check)
+                {
+                    var region = config.AuthenticationRegion ?? config.RegionEndpoint?.SystemName ?? "unknown";
+                    if (check.Authorize(function, service, region, context.OriginalRequest) is { } refusal)
+                    {
+                        throw Denied(service, refusal);
+                    }
+                }
+            }
+
+            return base.InvokeAsync<T>(executionContext);
+        }
+
+        private static AmazonServiceException Denied(string service, string message) => service switch
+        {
+            "ec2" => new AmazonEC2Exception(message, ErrorType.Sender, "UnauthorizedOperation", "permission-check", HttpStatusCode.Forbidden),
+            "dynamodb" => new AmazonDynamoDBException(message, ErrorType.Sender, "AccessDeniedException", "permission-check", HttpStatusCode.BadRequest),
+            _ => new AmazonServiceException(message, ErrorType.Sender, "AccessDenied", "permission-check", HttpStatusCode.Forbidden),
+        };
+    }
+}

@@ -1,0 +1,86 @@
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Infra;
+
+namespace AmiReplicator.Infra.Tests;
+
+/// <summary>
+/// The requests IAM authorises for one entry of the permission contract, in every region and on every resource the entry
+/// covers (per the Service Authorization Reference: CopyImage is authorised on the source image and snapshots and on the new
+/// image and snapshots, requested in the destination region; Describe* have no resource-level permissions).
+/// </summary>
+internal static class ContractRequests
+{
+    /// <summary>A region no test configuration names: a request by hand may still name a source there.</summary>
+    public const string UnconfiguredRegion = "me-central-1";
+
+    public const string SourceImage = "ami-0aaaaaaaaaaaaaaaa";
+
+    public static IEnumerable<IamRequest> For(AwsPermission permission, string function, DeploymentSettings settings, SynthesizedApp app)
+    {
+        var (action, scope) = (permission.Action, permission.Scope);
+        var table = IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::DynamoDB::Table", "Jobs"));
+        return scope switch
+        {
+            PermissionScope.Table => [Request(action, table, settings.HomeRegion)],
+            PermissionScope.Index => [Request(action, $"{table}/index/{JobTableSchema.ActiveIndexName}", settings.HomeRegion)],
+            PermissionScope.AnyRegion => settings.SourceRegions.Concat(settings.DestinationRegions).Append(settings.HomeRegion).Append(UnconfiguredRegion)
+                .Distinct().Select(r => Request(action, "*", r)),
+            PermissionScope.DestinationRegion => settings.DestinationRegions.SelectMany(d => settings.SourceRegions.Append(UnconfiguredRegion).Where(s => s != d)
+                .SelectMany(s => new[] { Image(d, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(d, "snap-0bbbbbbbbbbbbbbbb"), Image(s, SourceImage), Snapshot(s, "snap-0aaaaaaaaaaaaaaaa") })
+                .Select(resource => Request(action, resource, d))),
+            PermissionScope.NewCopy => settings.DestinationRegions.SelectMany(d => new[] { Image(d, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(d, "snap-0bbbbbbbbbbbbbbbb") }
+                .Select(resource => Request(action, resource, d, ("ec2:CreateAction", "CopyImage")))),
+            PermissionScope.Copy => settings.DestinationRegions.SelectMany(d => CopyResources(action, d)
+                .Select(resource => Request(action, resource, d, (ReplicatorPermissions.CopyTagCondition, SourceImage)))),
+            PermissionScope.DestinationKey => settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!)),
+            PermissionScope.OwnLogGroup => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::Logs::LogGroup", Capitalized(function) + "Logs")), settings.HomeRegion)],
+            PermissionScope.RequestQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")), settings.HomeRegion)],
+            PermissionScope.DeadLetterQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue")), settings.HomeRegion)],
+            _ => throw new InvalidOperationException($"ContractRequests knows no requests for scope '{scope}': add them"),
+        };
+    }
+
+    /// <summary>A use of the key as EC2 makes it in <paramref name="region"/> on the function's behalf.</summary>
+    public static IamRequest KeyRequest(string action, string region, string keyId, string viaService = "")
+    {
+        var via = viaService.Length > 0 ? viaService : ReplicatorPermissions.Ec2Endpoint(region);
+        List<(string, string)> context = [("kms:ViaService", via)];
+        if (action == "kms:CreateGrant")
+        {
+            context.Add(("kms:GrantIsForAWSResource", "true"));
+        }
+
+        string arn;
+        if (keyId.StartsWith("alias/", StringComparison.Ordinal))
+        {
+            arn = $"arn:aws:kms:{region}:{IamPolicySimulator.Account}:key/0000aaaa-12ab-34cd-56ef-1234567890ab";
+            context.Add(("kms:ResourceAliases", keyId));
+        }
+        else
+        {
+            arn = keyId.StartsWith("arn:", StringComparison.Ordinal) ? keyId : $"arn:aws:kms:{region}:{IamPolicySimulator.Account}:key/{keyId}";
+        }
+
+        return Request(action, arn, region, [.. context]);
+    }
+
+    public static IamRequest Request(string action, string resource, string region, params (string Key, string Value)[] context) =>
+        new(action, resource, new Dictionary<string, string[]>(context.Select(c => KeyValuePair.Create(c.Key, new[] { c.Value })))
+        {
+            ["aws:RequestedRegion"] = [region],
+        });
+
+    public static string Image(string region, string id) => $"arn:aws:ec2:{region}::image/{id}";
+
+    public static string Snapshot(string region, string id) => $"arn:aws:ec2:{region}::snapshot/{id}";
+
+    private static string[] CopyResources(string action, string region) => action switch
+    {
+        "ec2:CreateTags" => [Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb")],
+        "ec2:DeleteSnapshot" => [Snapshot(region, "snap-0bbbbbbbbbbbbbbbb")],
+        _ => [Image(region, "ami-0bbbbbbbbbbbbbbbb")],
+    };
+
+    private static string Capitalized(string function) => char.ToUpperInvariant(function[0]) + function[1..];
+}
