@@ -156,7 +156,7 @@ internal static class BurstCommand
             ? "OK: every job AVAILABLE, no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0."
             : "NOT OK: see the table above.");
 
-        var runs = new List<BurstOutcome> { Outcome("replicator", local, settings, startedAt, makespan, limitErrors, productCalls) };
+        var runs = new List<BurstOutcome> { Outcome("replicator", budgeted: true, local, settings, startedAt, makespan, limitErrors, productCalls) };
         if (naiveBaseline)
         {
             output.WriteLine();
@@ -199,17 +199,17 @@ internal static class BurstCommand
             throw new InvalidOperationException($"The naive function saw {naive.LimitExceeded} ResourceLimitExceeded and {naive.OtherErrors} other errors; EC2 answered {limitErrors} ResourceLimitExceeded.");
         }
 
-        return Outcome("naive copy-on-event", local, settings, startedAt, lastEnd - startedAt, limitErrors, calls.Snapshot(harness: false));
+        return Outcome("naive copy-on-event", budgeted: false, local, settings, startedAt, lastEnd - startedAt, limitErrors, calls.Snapshot(harness: false));
     }
 
-    private static BurstOutcome Outcome(string name, LocalReplication local, BurstSettings settings, DateTimeOffset startedAt, TimeSpan makespan,
+    private static BurstOutcome Outcome(string name, bool budgeted, LocalReplication local, BurstSettings settings, DateTimeOffset startedAt, TimeSpan makespan,
         int limitErrors, Dictionary<(string Service, string Operation), int> productCalls)
     {
         var made = settings.Destinations.Sum(d => local.Simulator.Images(d).Count(i => i is { SourceImageId: not null, State: "available" }));
         var sent = productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value);
         var ec2 = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
         return new BurstOutcome(name, made, limitErrors, makespan, sent, ec2, settings.Destinations.Max(local.Simulator.PeakPendingCopies),
-            InFlightSeries.FromSimulator(name, local.Simulator, settings.Destinations, startedAt));
+            InFlightSeries.FromSimulator(name, budgeted, local.Simulator, settings.Destinations, startedAt));
     }
 
     private static void SideBySide(TextWriter output, IReadOnlyList<BurstOutcome> runs, int asked, int budget)
@@ -227,7 +227,7 @@ internal static class BurstCommand
             $"{r.Makespan.TotalMinutes:F1} min{(r.Made < asked ? $" (for the {r.Made} made; the other {asked - r.Made} never)" : "")}"));
         Line("AWS calls per copy made (DynamoDB + EC2 + SQS sent)", r => r.Made == 0 ? "-" : string.Create(invariant, $"{(double)r.Calls / r.Made:F2}"));
         Line("EC2 calls per copy made", r => r.Made == 0 ? "-" : string.Create(invariant, $"{(double)r.Ec2Calls / r.Made:F2}"));
-        Line($"peak copies in flight in a destination (EC2's view) / budget", r => string.Create(invariant, $"{r.PeakInFlight}/{budget}"));
+        Line($"peak copies in flight in a destination (EC2's view) / the replicator's budget", r => string.Create(invariant, $"{r.PeakInFlight}/{budget}"));
     }
 
     /// <summary>What a run of the burst achieved, as the side-by-side table and the plot show it.</summary>

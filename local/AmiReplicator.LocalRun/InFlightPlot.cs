@@ -4,13 +4,16 @@ using ScottPlot;
 
 namespace AmiReplicator.LocalRun;
 
-/// <summary>Copies in flight per destination over virtual time, as EC2 (the simulator) saw them: one series per destination.</summary>
-internal sealed record InFlightSeries(string Title, IReadOnlyDictionary<string, IReadOnlyList<(double Minute, int InFlight)>> ByDestination)
+/// <summary>
+/// Copies in flight per destination over virtual time, as EC2 (the simulator) saw them: one series per destination.
+/// <paramref name="Budgeted"/>: the run kept to the policy's budget (the naive baseline has none, only EC2's limit).
+/// </summary>
+internal sealed record InFlightSeries(string Title, bool Budgeted, IReadOnlyDictionary<string, IReadOnlyList<(double Minute, int InFlight)>> ByDestination)
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
 
     /// <summary>From each copy's start (its creation) to its end, sampled every 30 virtual seconds from the burst's start.</summary>
-    public static InFlightSeries FromSimulator(string title, Ec2Simulator.Ec2Simulator simulator, IReadOnlyList<string> destinations, DateTimeOffset startedAt)
+    public static InFlightSeries FromSimulator(string title, bool budgeted, Ec2Simulator.Ec2Simulator simulator, IReadOnlyList<string> destinations, DateTimeOffset startedAt)
     {
         var series = new Dictionary<string, IReadOnlyList<(double, int)>>();
         foreach (var destination in destinations)
@@ -27,7 +30,7 @@ internal sealed record InFlightSeries(string Title, IReadOnlyDictionary<string, 
             series[destination] = points;
         }
 
-        return new InFlightSeries(title, series);
+        return new InFlightSeries(title, budgeted, series);
     }
 
     /// <summary>The series as CSV: run, destination, minute, copies in flight.</summary>
@@ -35,7 +38,10 @@ internal sealed record InFlightSeries(string Title, IReadOnlyDictionary<string, 
         ByDestination.SelectMany(d => d.Value.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Title},{d.Key},{p.Minute:F1},{p.InFlight}")));
 }
 
-/// <summary>The runs' series, one panel per run, each against the destination budget; a PNG rendered by ScottPlot (SkiaSharp).</summary>
+/// <summary>
+/// The runs' series, one panel per run, each against the destination budget it kept (EC2's limit for a run without one); a PNG
+/// rendered by ScottPlot (SkiaSharp).
+/// </summary>
 internal static class InFlightPlot
 {
     public static void Save(string path, IReadOnlyList<InFlightSeries> runs, int budget, int ec2Limit)
@@ -53,10 +59,11 @@ internal static class InFlightPlot
                 line.LineWidth = 1.5f;
             }
 
-            var budgetLine = plot.Add.HorizontalLine(budget);
-            budgetLine.LinePattern = LinePattern.Dashed;
-            budgetLine.Color = Colors.Black;
-            budgetLine.LegendText = budget == ec2Limit ? $"budget = EC2 limit ({budget})" : $"budget ({budget})";
+            var ceiling = plot.Add.HorizontalLine(runs[i].Budgeted ? budget : ec2Limit);
+            ceiling.LinePattern = LinePattern.Dashed;
+            ceiling.Color = Colors.Black;
+            ceiling.LegendText = !runs[i].Budgeted ? $"EC2 limit ({ec2Limit}), no budget"
+                : budget == ec2Limit ? $"budget = EC2 limit ({budget})" : $"budget ({budget})";
             plot.Title(runs[i].Title);
             plot.XLabel("virtual minutes since the burst");
             plot.YLabel("copies in flight");
