@@ -13,7 +13,7 @@ internal static class JobTableView
         {
             $"{j.Key.SourceRegion}/{j.Key.SourceImageId}",
             j.Key.DestinationRegion,
-            j.State.ToString().ToUpperInvariant(),
+            JobView.StateName(j.State),
             j.TargetImageId ?? "-",
             j.Attempt.ToString(CultureInfo.InvariantCulture),
             Time(j.CreatedAt),
@@ -21,14 +21,47 @@ internal static class JobTableView
             j.LastError ?? "",
         }).ToList();
         Write(output, header, rows);
-        output.WriteLine($"{jobs.Count} jobs: {string.Join(", ", jobs.GroupBy(j => j.State).Select(g => $"{g.Count()} {g.Key.ToString().ToUpperInvariant()}"))}");
+        output.WriteLine($"{jobs.Count} jobs: {string.Join(", ", jobs.GroupBy(j => j.State).Select(g => $"{g.Count()} {JobView.StateName(g.Key)}"))}");
+    }
+
+    /// <summary>Each job in full: every time it recorded, its attempts, its target, notes and last error.</summary>
+    public static void WriteDetails(TextWriter output, IReadOnlyList<CopyJob> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            output.WriteLine($"{job.Key.SourceRegion}/{job.Key.SourceImageId} -> {job.Key.DestinationRegion}: {JobView.StateName(job.State)}");
+            void Line(string label, string? value)
+            {
+                if (value is not null)
+                {
+                    output.WriteLine($"  {label,-16}{value}");
+                }
+            }
+
+            Line("name", job.Name);
+            Line("attempt", job.Attempt.ToString(CultureInfo.InvariantCulture));
+            Line("target", job.TargetImageId);
+            Line("requested by", job.RequestedBy + (job.Reason is null ? "" : $" ({job.Reason})"));
+            Line("created", Time(job.CreatedAt));
+            Line("waiting since", job.State == CopyJobState.Waiting ? Time(job.WaitingSinceOrCreated) : null);
+            Line("not before", job.NotBefore is { } notBefore ? Time(notBefore) : null);
+            Line("claimed", job.ClaimedAt is { } claimed ? Time(claimed) : null);
+            Line("copy started", job.CopyStartedAt is { } started ? Time(started) : null);
+            Line("completed", job.CompletedAt is { } completed ? Time(completed) : null);
+            Line("updated", Time(job.UpdatedAt));
+            Line("last error", job.LastError);
+            foreach (var note in job.Notes)
+            {
+                Line("note", note);
+            }
+        }
     }
 
     public static void WriteCounters(TextWriter output, IReadOnlyList<SlotCounter> counters) =>
         Write(output, ["COUNTER", "IN FLIGHT", "HOLDERS"],
             counters.Select(c => new[] { c.Scope.ToString(), c.InFlight.ToString(CultureInfo.InvariantCulture), string.Join(" ", c.Holders.Select(h => h.ToString()).Order(StringComparer.Ordinal)) }).ToList());
 
-    private static void Write(TextWriter output, string[] header, List<string[]> rows)
+    public static void Write(TextWriter output, string[] header, List<string[]> rows)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         foreach (var row in rows.Prepend(header))
@@ -37,5 +70,5 @@ internal static class JobTableView
         }
     }
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

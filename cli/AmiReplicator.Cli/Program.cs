@@ -1,11 +1,9 @@
-using System.CommandLine;
 using AmiReplicator.Cli;
 
-var root = new RootCommand("AmiReplicator: replicate every new AMI to its destination regions within EC2's copy limits.")
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    InspectCommands.Jobs(),
-    InspectCommands.Counters(),
-    RequestCommand.Create(),
-    PruneCommand.Create(),
+    e.Cancel = true;
+    interrupted.Cancel();
 };
-return await root.Parse(args).InvokeAsync();
+return await AmireplCli.RunAsync(args, Console.Out, Console.Error, interrupted.Token);

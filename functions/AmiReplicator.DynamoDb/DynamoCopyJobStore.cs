@@ -202,9 +202,9 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
 
         var (scope, counter) = refusals[0];
-        var status = scope.SourceRegion is null
-            ? counter!.BacksOffAt(next.UpdatedAt) ? TransitionStatus.BackingOff : TransitionStatus.DestinationFull
-            : TransitionStatus.PairFull;
+        var status = scope.SourceRegion is not null ? TransitionStatus.PairFull
+            : counter?.BacksOffAt(next.UpdatedAt) == true ? TransitionStatus.BackingOff
+            : TransitionStatus.DestinationFull;
         return new TransitionResult(status, from, scope);
     }
 

@@ -45,8 +45,8 @@ public abstract partial record InboundMessage
         try
         {
             return root.TryGetProperty("detail-type", out _)
-                ? FromEvent(root.Deserialize(MessagesJsonContext.Default.AmiStateChangeEvent)!)
-                : FromRequest(root.Deserialize(MessagesJsonContext.Default.CopyRequestMessage)!);
+                ? FromEvent(root.Deserialize(MessagesJsonContext.Default.AmiStateChangeEvent) ?? throw new JsonException("the event is null"))
+                : FromRequest(root.Deserialize(MessagesJsonContext.Default.CopyRequestMessage) ?? throw new JsonException("the request is null"));
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or NullReferenceException or ArgumentException)
         {

@@ -12,7 +12,7 @@ namespace AmiReplicator.Infra;
 /// The SNS topic a stack's alarms notify (alarm actions must be in the alarm's region): the one <c>alarmTopicArns</c> names for
 /// the stack's region, or one the stack creates, with <c>alarmEmail</c> subscribed to it.
 /// </summary>
-public sealed class AlarmNotifications : Construct
+internal sealed class AlarmNotifications : Construct
 {
     public AlarmNotifications(Construct scope, string id, Nag nag, DeploymentSettings settings)
         : base(scope, id)

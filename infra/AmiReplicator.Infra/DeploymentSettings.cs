@@ -7,7 +7,7 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Infra;
 
 /// <summary>Everything the app reads from cdk.json context (and the CDK environment), validated before any construct is made.</summary>
-public sealed partial record DeploymentSettings(
+internal sealed partial record DeploymentSettings(
     string HomeRegion,
     string? Account,
     ReplicationPolicy Policy,
@@ -126,7 +126,7 @@ public sealed partial record DeploymentSettings(
         }
 
         // The functions get the document as written (validated above), compact: it shares Lambda's 4 KB environment.
-        var document = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyDocument)!;
+        var document = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyDocument) ?? throw new ConfigurationException(PolicyKey, "is null");
         var compact = JsonSerializer.Serialize(document, CompactPolicyJson.PolicyDocument);
         var bytes = System.Text.Encoding.UTF8.GetByteCount(compact);
         if (bytes > MaxPolicyJsonBytes)

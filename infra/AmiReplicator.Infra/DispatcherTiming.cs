@@ -9,7 +9,7 @@ namespace AmiReplicator.Infra;
 /// </summary>
 /// <param name="Ec2CallsPerMessage">EC2 calls one message can make, at most.</param>
 /// <param name="WorstMessage">How long those calls can take when each one uses every SDK retry.</param>
-public sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpan VisibilityTimeout, int Ec2CallsPerMessage, TimeSpan WorstMessage)
+internal sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpan VisibilityTimeout, int Ec2CallsPerMessage, TimeSpan WorstMessage)
 {
     /// <summary>The EC2 clients' retries (functions/AmiReplicator.Ec2/Ec2Clients.cs; a test reads them there).</summary>
     public const int Ec2MaxErrorRetry = 5;

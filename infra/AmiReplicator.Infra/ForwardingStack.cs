@@ -14,7 +14,7 @@ namespace AmiReplicator.Infra;
 /// A region other than home: its AMI events go to the home region's default bus, so one set of budgets governs every copy.
 /// A source region forwards new AMIs (<c>available</c>); a destination region forwards its copies ending (<c>available</c>, <c>failed</c>).
 /// </summary>
-public sealed class ForwardingStack : Stack
+internal sealed class ForwardingStack : Stack
 {
     public ForwardingStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, bool isSource, bool isDestination)
         : base(scope, id, props)

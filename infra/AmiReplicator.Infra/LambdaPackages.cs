@@ -13,13 +13,13 @@ public enum LambdaFunction
 }
 
 /// <summary>Where each function's deployment package (a folder holding an executable <c>bootstrap</c>) comes from.</summary>
-public interface ILambdaPackages
+internal interface ILambdaPackages
 {
     string DirectoryFor(LambdaFunction function);
 }
 
 /// <summary>Folders made elsewhere: <c>{root}/dispatcher</c> and <c>{root}/poller</c>. Tests use it to skip publishing.</summary>
-public sealed class PrebuiltLambdaPackages(string root) : ILambdaPackages
+internal sealed class PrebuiltLambdaPackages(string root) : ILambdaPackages
 {
     /// <summary>Set to a folder of prebuilt packages to synthesize without running dotnet publish.</summary>
     public const string DirectoryVariable = "AMIREPL_LAMBDA_PACKAGES";

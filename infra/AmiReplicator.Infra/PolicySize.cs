@@ -10,7 +10,7 @@ namespace AmiReplicator.Infra;
 /// IAM's limit on a role's inline policies (all of them together, whitespace not counted), checked at synth: a deployment that
 /// would exceed it fails <c>cdk synth</c> with the statements that take the room, instead of failing half-way through a deploy.
 /// </summary>
-public static class PolicySize
+internal static class PolicySize
 {
     public const int MaxInlinePolicyCharacters = 10_240;
 
@@ -24,7 +24,7 @@ public static class PolicySize
     public static IReadOnlyList<(string Statement, int Characters)> Measure(IRole role)
     {
         var stack = Stack.Of(role);
-        var roleRef = JsonNode.Parse(ContextJson.Serialize(stack.Resolve(role.RoleName)))!.ToJsonString();
+        var roleRef = JsonNode.Parse(ContextJson.Serialize(stack.Resolve(role.RoleName)))?.ToJsonString();
         var statements = new List<(string, int)>();
         foreach (var policy in stack.Node.FindAll().OfType<CfnPolicy>())
         {
@@ -34,11 +34,11 @@ public static class PolicySize
                 continue;
             }
 
-            var document = Resolve(stack, stack.Resolve(policy.PolicyDocument))!.AsObject();
+            var document = Resolve(stack, stack.Resolve(policy.PolicyDocument))?.AsObject() ?? throw new InvalidOperationException($"{policy.Node.Path} has no policy document");
             // The document's frame ({"Version":"2012-10-17","Statement":[]}) and the commas between statements count too.
-            var statementList = document["Statement"] as JsonArray ?? [];
-            statements.Add(("(policy frame)", document.ToJsonString().Length - statementList.Sum(s => s!.ToJsonString().Length)));
-            statements.AddRange(statementList.Select((s, i) => (Describe(s!, i), s!.ToJsonString().Length)));
+            var statementList = (document["Statement"] as JsonArray ?? []).OfType<JsonNode>().ToList();
+            statements.Add(("(policy frame)", document.ToJsonString().Length - statementList.Sum(s => s.ToJsonString().Length)));
+            statements.AddRange(statementList.Select((s, i) => (Describe(s, i), s.ToJsonString().Length)));
         }
 
         return statements;
@@ -63,13 +63,16 @@ public static class PolicySize
     }
 
     private static string Describe(JsonNode statement, int index) =>
-        statement["Sid"] is { } sid ? (string)sid! : $"statement {index + 1} ({string.Join(" ", Many(statement["Action"]))})";
+        statement["Sid"] is { } sid ? Text(sid) : $"statement {index + 1} ({string.Join(" ", Many(statement["Action"]))})";
+
+    /// <summary>A string of the synthesized template (its shape is CloudFormation's; anything else is a bug here).</summary>
+    private static string Text(JsonNode? node) => node?.GetValue<string>() ?? throw new InvalidOperationException("expected a string in the synthesized policy");
 
     private static IEnumerable<string> Many(JsonNode? node) => node switch
     {
-        JsonArray array => array.Select(a => (string)a!),
+        JsonArray array => array.Select(Text),
         null => [],
-        _ => [(string)node!],
+        _ => [Text(node)],
     };
 
     /// <summary>The resolved template fragment with every intrinsic replaced by the longest value it could take.</summary>
@@ -77,11 +80,11 @@ public static class PolicySize
 
     private static JsonNode? Substitute(Stack stack, JsonNode? node) => node switch
     {
-        JsonObject o when o.Count == 1 && o["Ref"] is { } name => JsonValue.Create(RefValue(stack, (string)name!)),
+        JsonObject o when o.Count == 1 && o["Ref"] is { } name => JsonValue.Create(RefValue(stack, Text(name))),
         JsonObject o when o.Count == 1 && o["Fn::GetAtt"] is JsonArray att => JsonValue.Create(
-            new string('x', ArnPrefix + stack.StackName.Length + ((string)att[0]!).Length + GeneratedNameSuffix)),
+            new string('x', ArnPrefix + stack.StackName.Length + Text(att[0]).Length + GeneratedNameSuffix)),
         JsonObject o when o.Count == 1 && o["Fn::Join"] is JsonArray join => JsonValue.Create(string.Join(
-            (string)join[0]!, join[1]!.AsArray().Select(p => (string)Substitute(stack, p?.DeepClone())!))),
+            Text(join[0]), (join[1] as JsonArray ?? []).Select(p => Text(Substitute(stack, p?.DeepClone()))))),
         JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Substitute(stack, p.Value?.DeepClone())))),
         JsonArray a => new JsonArray([.. a.Select(n => Substitute(stack, n?.DeepClone()))]),
         _ => node?.DeepClone(),

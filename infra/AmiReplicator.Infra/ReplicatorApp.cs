@@ -3,9 +3,9 @@ using Amazon.CDK;
 namespace AmiReplicator.Infra;
 
 /// <summary>The stacks of one deployment: the home region's, and one forwarding stack per other source or destination region.</summary>
-public sealed record ReplicatorStacks(ReplicatorStack Main, IReadOnlyList<ForwardingStack> Forwarding);
+internal sealed record ReplicatorStacks(ReplicatorStack Main, IReadOnlyList<ForwardingStack> Forwarding);
 
-public static class ReplicatorApp
+internal static class ReplicatorApp
 {
     private const string BaseName = "AmiReplicator";
 

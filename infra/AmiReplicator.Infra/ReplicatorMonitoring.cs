@@ -6,7 +6,7 @@ using Constructs;
 namespace AmiReplicator.Infra;
 
 /// <summary>Alarms for what must not go unseen (dead letters, failed copies, copies stuck waiting, failing passes) and a dashboard.</summary>
-public sealed class ReplicatorMonitoring : Construct
+internal sealed class ReplicatorMonitoring : Construct
 {
     public static readonly TimeSpan OldestWaitingJobLimit = TimeSpan.FromHours(6);
     public static readonly TimeSpan RequestAgeLimit = TimeSpan.FromMinutes(15);

@@ -12,7 +12,7 @@ namespace AmiReplicator.Infra;
 /// narrowed by <c>aws:RequestedRegion</c> to the destinations, so the policies stay small however many regions there are;
 /// the KMS grants name each destination's key.
 /// </summary>
-public static class ReplicatorPermissions
+internal static class ReplicatorPermissions
 {
     /// <summary>Only copies carry this tag (set at creation): changing or deregistering an image needs it.</summary>
     public const string CopyTagCondition = "aws:ResourceTag/" + ProvenanceTags.SourceImageId;
@@ -100,7 +100,7 @@ public static class ReplicatorPermissions
                 [("StringEquals", "kms:ViaService", keys.Select(k => Ec2Endpoint(k.Region)).Distinct().Order(StringComparer.Ordinal).ToArray())];
             if (byAlias)
             {
-                conditions.Add(("ForAnyValue:StringEquals", "kms:ResourceAliases", keys.Select(k => k.Key.Alias!).Distinct().Order(StringComparer.Ordinal).ToArray()));
+                conditions.Add(("ForAnyValue:StringEquals", "kms:ResourceAliases", keys.Select(k => k.Key.Alias).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToArray()));
             }
 
             if (use.Length > 0)
@@ -168,4 +168,4 @@ public static class ReplicatorPermissions
 }
 
 /// <summary>The stack's own resources the functions' statements name.</summary>
-public sealed record ReplicatorResources(string TableArn, string RequestQueueArn, string DeadLetterQueueArn);
+internal sealed record ReplicatorResources(string TableArn, string RequestQueueArn, string DeadLetterQueueArn);

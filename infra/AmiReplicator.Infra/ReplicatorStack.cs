@@ -7,6 +7,7 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.SSM;
 using AmiReplicator.Contract;
 using Constructs;
 using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
@@ -19,7 +20,7 @@ namespace AmiReplicator.Infra;
 /// The home region: the job table, the request queue and its DLQ, the dispatcher (queue-driven) and the poller
 /// (scheduled, and poked by copies finishing in any destination), the rules feeding them, alarms and a dashboard.
 /// </summary>
-public sealed class ReplicatorStack : Stack
+internal sealed class ReplicatorStack : Stack
 {
     public const int DispatcherMemoryMb = 512;
     public const int DispatcherMaxConcurrency = 5;
@@ -131,15 +132,30 @@ public sealed class ReplicatorStack : Stack
 
         foreach (var (function, name) in new[] { (Dispatcher, ReplicatorFunctions.Dispatcher), (Poller, ReplicatorFunctions.Poller) })
         {
-            PolicySize.Check(function.Role!, name, DeploymentSettings.PolicyKey + ".destinations");
+            PolicySize.Check(RoleOf(function), name, DeploymentSettings.PolicyKey + ".destinations");
         }
+
+        DeploymentParameter = new StringParameter(this, "DeploymentParameter", new StringParameterProps
+        {
+            ParameterName = Contract.DeploymentParameter.NameFor(settings.StackPrefix),
+            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, policy.",
+            StringValue = ToJsonString(new Dictionary<string, object>
+            {
+                [Contract.DeploymentParameter.TableName] = Table.TableName,
+                [Contract.DeploymentParameter.RequestQueueUrl] = RequestQueue.QueueUrl,
+                [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
+                [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
+            }),
+            // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
+            Tier = ParameterTier.INTELLIGENT_TIERING,
+        });
 
         new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
         new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
         new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = RequestQueue.QueueName, Description = "The request queue's name." });
         new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = DeadLetterQueue.QueueUrl, Description = "Requests that failed for good." });
-        new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = Dispatcher.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
-        new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = Poller.Role!.RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = RoleOf(Dispatcher).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
+        new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = RoleOf(Poller).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
         new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName, Description = "The CloudWatch dashboard." });
     }
 
@@ -154,6 +170,7 @@ public sealed class ReplicatorStack : Stack
     public ReplicatorMonitoring Monitoring { get; }
     public AlarmNotifications Notifications { get; }
     public DispatcherTiming Timing { get; }
+    public StringParameter DeploymentParameter { get; }
 
     /// <summary>The rule pattern of <paramref name="pattern"/> for images in <paramref name="regions"/> (null: any region).</summary>
     public static EventPattern AmiEvents(AmiEventPatterns pattern, IEnumerable<string>? regions) => new()
@@ -188,6 +205,9 @@ public sealed class ReplicatorStack : Stack
         });
         return table;
     }
+
+    /// <summary>The role <see cref="CreateFunction"/> gave the function (CDK types a function's role as optional).</summary>
+    private static IRole RoleOf(Function function) => function.Role ?? throw new InvalidOperationException($"{function.Node.Path} has no role");
 
     private Function CreateFunction(
         Nag nag,

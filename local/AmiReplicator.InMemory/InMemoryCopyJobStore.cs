@@ -114,9 +114,9 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             else if (from.State.HoldsSlot() && !to.State.HoldsSlot())
             {
                 // A counter that does not list the job has nothing to give back: it is left as it is.
-                foreach (var counter in scopes.Select(s => _counters.GetValueOrDefault(s)).Where(c => c?.Holders.Contains(from.Key) == true))
+                foreach (var counter in scopes.Select(s => _counters.GetValueOrDefault(s)).OfType<Counter>().Where(c => c.Holders.Contains(from.Key)))
                 {
-                    counter!.InFlight--;
+                    counter.InFlight--;
                     counter.Holders.Remove(from.Key);
                 }
             }

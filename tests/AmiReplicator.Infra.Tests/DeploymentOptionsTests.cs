@@ -26,7 +26,7 @@ public sealed partial class DeploymentOptionsTests
     }
 
     [Fact]
-    public void A_stack_prefix_gives_a_second_deployment_its_own_stacks_metrics_and_tags()
+    public void A_stack_prefix_gives_a_second_deployment_its_own_stacks_metrics_tags_and_deployment_parameter()
     {
         var context = TestContext.FromCdkJson();
         context[DeploymentSettings.StackPrefixKey] = "staging";
@@ -39,6 +39,7 @@ public sealed partial class DeploymentOptionsTests
         main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(("Namespace", "AmiReplicator/staging"), ("MetricName", ReplicatorMetrics.CopiesFailed.Name)));
         main.ResourcePropertiesCountIs("AWS::CloudWatch::Alarm", Obj(("Namespace", ReplicatorMetrics.Namespace)), 0);
         main.HasResourceProperties("AWS::DynamoDB::Table", Obj(("Tags", Match.ArrayWith(new object[] { Obj(("Key", "ami-replicator:deployment"), ("Value", "staging")) }))));
+        main.HasResourceProperties("AWS::SSM::Parameter", Obj(("Name", "/AmiReplicator/staging/deployment")));
         Assert.Equal(4, forwarding.Count);
     }
 

@@ -31,8 +31,8 @@ public class SynthesizedApp : IDisposable
         ForwardingJson = Stacks.Forwarding.ToDictionary(s => s.Region, s => ReadTemplate(assembly.Directory, s.TemplateFile));
     }
 
-    public DeploymentSettings Settings { get; }
-    public ReplicatorStacks Stacks { get; }
+    internal DeploymentSettings Settings { get; }
+    internal ReplicatorStacks Stacks { get; }
     public Template Main { get; }
     public JsonObject MainJson { get; }
     public IReadOnlyDictionary<string, Template> Forwarding { get; }

@@ -98,6 +98,9 @@ public sealed record CopyJob
 
     public string? TargetImageId { get; init; }
 
+    /// <summary>The image a copying job's copy goes into: by the state machine a COPYING job always names one.</summary>
+    public string RequireTargetImageId() => TargetImageId ?? throw new InvalidOperationException($"{Key} is {State} without a target image");
+
     /// <summary>
     /// An image of this job that must go, with its snapshots: the failed image of the previous attempt (deregistered before the
     /// next CopyImage, since it holds the name), or the copy of a job that ended without it (removed by the poller's cleanup).

@@ -4,7 +4,7 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Domain.Jobs;
 
 /// <summary>What EC2 refuses to copy (the seed's limits), checked before any slot is taken.</summary>
-public static class CopyRules
+internal static class CopyRules
 {
     /// <summary>Why this copy cannot be made, or null when EC2 would accept it.</summary>
     public static string? Refusal(ImageInfo source, Destination destination, string ownAccountId)
@@ -75,7 +75,7 @@ public static class CopyRules
 }
 
 /// <summary>A source's launch permissions, read once per source AMI; or, when the account could not read them, why.</summary>
-public sealed record SourceSharing(IReadOnlyList<LaunchPermission>? Permissions, string? Unreadable)
+internal sealed record SourceSharing(IReadOnlyList<LaunchPermission>? Permissions, string? Unreadable)
 {
     public static SourceSharing Read(IReadOnlyList<LaunchPermission> permissions) => new(permissions, null);
 

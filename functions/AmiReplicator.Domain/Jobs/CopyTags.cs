@@ -4,7 +4,7 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Domain.Jobs;
 
 /// <summary>The tags a copy carries, within EC2's limits: what does not fit is left out, in an order that never changes.</summary>
-public static class CopyTags
+internal static class CopyTags
 {
     /// <summary>User tags EC2 allows per resource (keys starting with 'aws:' do not count and cannot be written).</summary>
     public const int MaxTagsPerResource = 50;

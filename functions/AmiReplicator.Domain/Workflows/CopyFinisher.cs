@@ -256,11 +256,12 @@ public sealed class CopyFinisher(
     }
 
     /// <summary>Deregisters the image an ended job left behind, with its snapshots, then forgets it.</summary>
-    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) =>
-        steps.RunAsync(ended, JobStep.CleanUp, async () =>
+    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) => ended.ImageToRemove is not { } image
+        ? Task.FromResult(CopyOutcome.Skipped)
+        : steps.RunAsync(ended, JobStep.CleanUp, async () =>
         {
-            await images.DeregisterImageAsync(ended.Key.DestinationRegion, ended.ImageToRemove!, cancellationToken);
-            log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, ended.ImageToRemove);
+            await images.DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
+            log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, image);
             return await MoveAsync(ended, ended with { ImageToRemove = null, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
                 ? CopyOutcome.CleanedUp
                 : CopyOutcome.Skipped;
@@ -286,7 +287,7 @@ public sealed class CopyFinisher(
     }
 }
 
-public static class CopyOutcomes
+internal static class CopyOutcomes
 {
     /// <summary>Whether a copying job that had this outcome gave its slots back.</summary>
     public static bool ReleasedSlots(this CopyOutcome outcome) =>

@@ -229,8 +229,8 @@ public sealed class CopyPoller(
     {
         try
         {
-            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.TargetImageId!).ToList(), cancellationToken);
-            return batch.Select(j => (j, found.GetValueOrDefault(j.TargetImageId!))).ToList();
+            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
+            return batch.Select(j => (j, found.GetValueOrDefault(j.RequireTargetImageId()))).ToList();
         }
         catch (ImageServiceException e)
         {
@@ -241,7 +241,7 @@ public sealed class CopyPoller(
         foreach (var job in batch)
         {
             var read = await steps.RunAsync(job, JobStep.CheckCopy,
-                async () => (Ok: true, Image: await images.DescribeImageAsync(region, job.TargetImageId!, cancellationToken)),
+                async () => (Ok: true, Image: await images.DescribeImageAsync(region, job.RequireTargetImageId(), cancellationToken)),
                 async (j, why) =>
                 {
                     report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));

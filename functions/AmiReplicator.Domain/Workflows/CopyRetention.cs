@@ -32,13 +32,13 @@ public sealed class CopyRetention(
         }
 
         var removed = 0;
-        foreach (var destination in policy.Destinations)
+        await EachDestination.RunAsync(policy.Destinations.Select(d => d.Region), "retention", log, async destination =>
         {
-            if (await store.TryStartRetentionAsync(destination.Region, clock.GetUtcNow(), interval, cancellationToken))
+            if (await store.TryStartRetentionAsync(destination, clock.GetUtcNow(), interval, cancellationToken))
             {
-                removed += await ApplyAsync(await PlanAsync(destination.Region, cancellationToken), cancellationToken);
+                removed += await ApplyAsync(await PlanAsync(destination, cancellationToken), cancellationToken);
             }
-        }
+        });
 
         return removed;
     }

@@ -37,11 +37,11 @@ public sealed class CopyStarter(
             claim = await ClaimAsync(waiting, cancellationToken);
         }
 
-        switch (claim.Status)
+        switch (claim)
         {
-            case TransitionStatus.Applied:
+            case { Status: TransitionStatus.Applied, Job: { } claimed }:
                 slots.Took(waiting.Key);
-                var outcome = await CallCopyImageAsync(claim.Job!, cancellationToken);
+                var outcome = await CallCopyImageAsync(claimed, cancellationToken);
                 if (outcome == StartOutcome.Ended)
                 {
                     slots.Released(waiting.Key);
@@ -52,12 +52,12 @@ public sealed class CopyStarter(
                 }
 
                 return outcome;
-            case TransitionStatus.PairFull:
+            case { Status: TransitionStatus.PairFull }:
                 slots.Full(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.DestinationRegion));
                 return StartOutcome.PairFull;
-            case TransitionStatus.BackingOff:
+            case { Status: TransitionStatus.BackingOff }:
                 return StartOutcome.BackingOff;
-            case TransitionStatus.Conflict:
+            case { Status: TransitionStatus.Conflict }:
                 return StartOutcome.MovedOn;
             default:
                 slots.Full(SlotScope.Destination(waiting.Key.DestinationRegion));
@@ -262,7 +262,7 @@ public sealed class CopyStarter(
         var recorded = await RecordAsync(claimed, claimed.WithNote($"the name {claimed.Name} was held by {holder?.ImageId ?? "another image"}; copied as {renamed}")
             with
         { Name = renamed, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
-        return recorded.Applied ? await CallCopyImageAsync(recorded.Job!, cancellationToken) : StartOutcome.MovedOn;
+        return recorded is { Applied: true, Job: { } renamedJob } ? await CallCopyImageAsync(renamedJob, cancellationToken) : StartOutcome.MovedOn;
     }
 
     /// <summary>An image EC2 made by copying this job's source: by its provenance tags, or by the source EC2 records on it.</summary>

@@ -34,10 +34,10 @@ public sealed class LifecycleFollower(
             return report;
         }
 
-        foreach (var destination in policy.Destinations.Where(d => d.Region != sourceRegion))
+        await EachDestination.RunAsync(policy.Destinations.Where(d => d.Region != sourceRegion).Select(d => d.Region), "following the sources' lifecycle", log, async destination =>
         {
             var batch = new List<ImageInfo>();
-            await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination.Region, sourceRegion, cancellationToken))
+            await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination, sourceRegion, cancellationToken))
             {
                 if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
                 {
@@ -47,13 +47,13 @@ public sealed class LifecycleFollower(
                 batch.Add(copy);
                 if (batch.Count == CopiesPerRead)
                 {
-                    await FollowBatchAsync(sourceRegion, destination.Region, batch, report, cancellationToken);
+                    await FollowBatchAsync(sourceRegion, destination, batch, report, cancellationToken);
                     batch.Clear();
                 }
             }
 
-            await FollowBatchAsync(sourceRegion, destination.Region, batch, report, cancellationToken);
-        }
+            await FollowBatchAsync(sourceRegion, destination, batch, report, cancellationToken);
+        });
 
         log.LogInformation("Followed the lifecycle of {SourceRegion}'s copies: {Report}", sourceRegion, report);
         return report;

@@ -206,7 +206,8 @@ public sealed class ReplicationDispatcher(
             throw new RequestFailedException($"the only destination asked, {request.SourceRegion}, is the source's own region: there is nothing to copy", permanent: true);
         }
 
-        var outside = asked.Where(r => policy.FindOpenDestination(r) is null).ToList();
+        var found = asked.Select(r => (Region: r, Destination: policy.FindOpenDestination(r))).ToList();
+        var outside = found.Where(f => f.Destination is null).Select(f => f.Region).ToList();
         if (outside.Count > 0)
         {
             throw new RequestFailedException(
@@ -214,7 +215,7 @@ public sealed class ReplicationDispatcher(
                 + $"or draining (it copies to: {string.Join(", ", policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region))}); nothing was done", permanent: true);
         }
 
-        return [.. asked.Select(r => policy.FindOpenDestination(r)!)];
+        return [.. found.Select(f => f.Destination).OfType<Destination>()];
     }
 
     /// <summary>Why a job asked for again by hand starts over: it failed, was cancelled, or its copy is gone. Null: it stands as it is.</summary>

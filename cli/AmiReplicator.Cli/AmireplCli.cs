@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+
+namespace AmiReplicator.Cli;
+
+/// <summary>`amirepl`: the commands, the global options, and how errors become exit codes.</summary>
+internal static class AmireplCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var root = new RootCommand("amirepl: see and steer AmiReplicator's copies (jobs per source AMI and destination region, budgets, the request queue).")
+        {
+            StatusCommand.Create(output),
+            ListCommands.List(output),
+            ListCommands.Show(output),
+            RequestCommands.Replicate(output),
+            RequestCommands.Retry(output),
+            CancelCommand.Create(output),
+            PruneCommand.Create(output),
+        };
+        foreach (var option in GlobalOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"amirepl: {parseError.Message}");
+            }
+
+            await error.WriteLineAsync("Run 'amirepl --help' (or 'amirepl COMMAND --help') for usage.");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception e) when (Explain(e) is var (code, message))
+        {
+            await error.WriteLineAsync($"amirepl: {message}");
+            return code;
+        }
+    }
+
+    /// <summary>The exit code and a sentence for what went wrong.</summary>
+    private static (int Code, string Message) Explain(Exception e) => e switch
+    {
+        CliException cli => (cli.ExitCode, cli.Message),
+        ResourceNotFoundException notFound => (ExitCodes.NotFound, $"the job table was not found ({notFound.Message}): check --region and --table"),
+        AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidClientTokenId" or "ExpiredToken" or "ExpiredTokenException" or "InvalidSignatureException" or "SignatureDoesNotMatch" } denied =>
+            (ExitCodes.Credentials, $"AWS refused the credentials: {denied.ErrorCode}: {denied.Message}"),
+        AmazonServiceException { ErrorCode: "AccessDeniedException" or "AccessDenied" or "UnauthorizedOperation" } denied =>
+            (ExitCodes.Credentials, $"access denied: {denied.Message}"),
+        AmazonServiceException service => (ExitCodes.Error, $"{service.ErrorCode}: {service.Message}"),
+        AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) =>
+            (ExitCodes.Credentials, $"no AWS credentials: {client.Message} (pass --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID)"),
+        AmazonClientException client => (ExitCodes.Error, client.Message),
+        HttpRequestException http => (ExitCodes.Error, $"could not reach AWS: {http.Message}"),
+        OperationCanceledException => (ExitCodes.Error, "interrupted"),
+        _ => (ExitCodes.Error, $"{e.GetType().Name}: {e.Message}"),
+    };
+}

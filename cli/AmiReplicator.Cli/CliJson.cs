@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AmiReplicator.Domain.Jobs;
+
+namespace AmiReplicator.Cli;
+
+/// <summary>`--output json`: one JSON document per command, camelCase field names, states in upper case as the table stores them.</summary>
+internal static class CliJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
+}
+
+/// <summary>A copy job as the CLI prints it in JSON.</summary>
+internal sealed record JobView(
+    string SourceRegion,
+    string SourceImageId,
+    string DestinationRegion,
+    string State,
+    int Attempt,
+    string? TargetImageId,
+    string Name,
+    string RequestedBy,
+    string? Reason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? WaitingSince,
+    DateTimeOffset? NotBefore,
+    DateTimeOffset? ClaimedAt,
+    DateTimeOffset? CopyStartedAt,
+    DateTimeOffset? CompletedAt,
+    string? LastError,
+    IReadOnlyList<string> Notes)
+{
+    public static JobView Of(CopyJob job) => new(
+        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, StateName(job.State), job.Attempt, job.TargetImageId, job.Name,
+        job.RequestedBy, job.Reason, job.CreatedAt, job.UpdatedAt, job.State == CopyJobState.Waiting ? job.WaitingSinceOrCreated : null, job.NotBefore,
+        job.ClaimedAt, job.CopyStartedAt, job.CompletedAt, job.LastError, job.Notes);
+
+    public static string StateName(CopyJobState state) => state.ToString().ToUpperInvariant();
+}

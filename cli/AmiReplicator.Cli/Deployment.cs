@@ -1,0 +1,257 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
+using Amazon.SQS;
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Ec2;
+
+namespace AmiReplicator.Cli;
+
+/// <summary>The options every command takes: where the deployment is, whose credentials, how to print.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Region = new("--region")
+    {
+        Description = "The deployment's home region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Profile = new("--profile")
+    {
+        Description = "A profile of the AWS config and credentials files (default: AWS_PROFILE, then the SDK's default chain).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> EndpointUrl = new("--endpoint-url")
+    {
+        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, ssm), repeatable. "
+            + "Without --profile or AWS_ACCESS_KEY_ID, fixed test credentials are used (the local cloud checks none).",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string> Parameter = new("--deployment-parameter")
+    {
+        Description = "The SSM parameter the stack writes with the table, queue, home region and policy (a deployment with stackPrefix P writes /AmiReplicator/P/deployment).",
+        DefaultValueFactory = _ => DeploymentParameter.DefaultName,
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Table = new("--table") { Description = "The job table (stack output TableName), instead of the parameter's.", Recursive = true };
+
+    public static readonly Option<string?> QueueUrl = new("--queue-url") { Description = "The request queue (stack output RequestQueueUrl), instead of the parameter's.", Recursive = true };
+
+    public static readonly Option<FileInfo?> PolicyFile = new("--policy-file")
+    {
+        Description = "The replication policy as JSON, instead of the parameter's (with --table and --queue-url the parameter is not read).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Output = new("--output", "-o")
+    {
+        Description = "table (for people) or json (for scripts; stable field names).",
+        DefaultValueFactory = _ => "table",
+        Recursive = true,
+    };
+
+    static GlobalOptions() => Output.AcceptOnlyFromAmong("table", "json");
+
+    public static IEnumerable<Option> All => [Region, Profile, EndpointUrl, Parameter, Table, QueueUrl, PolicyFile, Output];
+
+    public static bool Json(ParseResult parse) => parse.GetValue(Output) == "json";
+}
+
+/// <summary>Where the replicator is deployed: its table, its request queue, its home region, and the policy it runs with (if known).</summary>
+internal sealed record Deployment(string TableName, string? RequestQueueUrl, string HomeRegion, ReplicationPolicy? Policy)
+{
+    public string RequireQueueUrl() => RequestQueueUrl
+        ?? throw new CliException(ExitCodes.Usage, $"no request queue: pass --queue-url or let {GlobalOptions.Parameter.Name} name it");
+
+    public ReplicationPolicy RequirePolicy(string why) => Policy
+        ?? throw new CliException(ExitCodes.Usage, $"{why} needs the replication policy: pass --policy-file or let {GlobalOptions.Parameter.Name} name it");
+}
+
+/// <summary>The AWS clients of one command, made from the global options with the caller's credentials.</summary>
+internal sealed class AwsSession : IDisposable
+{
+    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "ssm"];
+
+    private readonly AWSCredentials? _credentials;
+    private readonly Dictionary<string, Uri> _endpoints;
+    private readonly Lazy<AmazonDynamoDBClient> _dynamo;
+    private readonly Lazy<AmazonSQSClient> _sqs;
+    private readonly Lazy<Ec2Clients> _ec2;
+
+    private AwsSession(string region, AWSCredentials? credentials, Dictionary<string, Uri> endpoints)
+    {
+        Region = region;
+        _credentials = credentials;
+        _endpoints = endpoints;
+        _dynamo = new(() => Create(new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard }, "dynamodb",
+            (c, config) => c is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(c, config)));
+        _sqs = new(() => Create(new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard }, "sqs",
+            (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config)));
+        _ec2 = new(() => new Ec2Clients(_endpoints.GetValueOrDefault("ec2"), _credentials));
+    }
+
+    public string Region { get; }
+    public AmazonDynamoDBClient DynamoDb => _dynamo.Value;
+    public AmazonSQSClient Sqs => _sqs.Value;
+    public Ec2Clients Ec2 => _ec2.Value;
+
+    public static AwsSession From(ParseResult parse)
+    {
+        var endpoints = ParseEndpoints(parse.GetValue(GlobalOptions.EndpointUrl) ?? []);
+        var profileName = parse.GetValue(GlobalOptions.Profile) ?? Environment.GetEnvironmentVariable("AWS_PROFILE");
+        AWSCredentials? credentials = null;
+        string? profileRegion = null;
+        if (profileName is not null)
+        {
+            var profiles = new CredentialProfileStoreChain();
+            if (!profiles.TryGetProfile(profileName, out var profile) || !profiles.TryGetAWSCredentials(profileName, out credentials))
+            {
+                throw new CliException(ExitCodes.Credentials, $"no AWS profile named '{profileName}' in the config or credentials files");
+            }
+
+            profileRegion = profile.Region?.SystemName;
+        }
+        else if (endpoints.Count > 0 && Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is null)
+        {
+            credentials = new BasicAWSCredentials("test", "test");
+        }
+
+        var region = parse.GetValue(GlobalOptions.Region) ?? Environment.GetEnvironmentVariable("AWS_REGION")
+            ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? profileRegion
+            ?? throw new CliException(ExitCodes.Usage, "no region: pass --region, set AWS_REGION or give the profile a region");
+        return new AwsSession(RequireKnownRegion(region, "--region"), credentials, endpoints);
+    }
+
+    public static string RequireKnownRegion(string region, string option) => AwsRegions.Known.Contains(region)
+        ? region
+        : throw new CliException(ExitCodes.Usage, $"{option}: '{region}' is not a known AWS region");
+
+    /// <summary>The deployment: the flags where given, the rest from the stack's parameter.</summary>
+    public async Task<Deployment> DeploymentAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var table = parse.GetValue(GlobalOptions.Table);
+        var queue = parse.GetValue(GlobalOptions.QueueUrl);
+        var policy = parse.GetValue(GlobalOptions.PolicyFile) is { } file ? ReadPolicy(File.ReadAllText(file.FullName), file.FullName) : null;
+        if (table is not null && queue is not null)
+        {
+            return new Deployment(table, queue, Region, policy);
+        }
+
+        var name = parse.GetValue(GlobalOptions.Parameter)!;
+        using var ssm = Create(new AmazonSimpleSystemsManagementConfig(), "ssm",
+            (c, config) => c is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(c, config));
+        string value;
+        try
+        {
+            value = (await ssm.GetParameterAsync(new GetParameterRequest { Name = name }, cancellationToken)).Parameter.Value;
+        }
+        catch (ParameterNotFoundException)
+        {
+            throw new CliException(ExitCodes.NotFound,
+                $"no deployment parameter {name} in {Region}: is the stack deployed in this region? (or pass --table and --queue-url)");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(value);
+            var root = document.RootElement;
+            string Field(string field) => root.TryGetProperty(field, out var v) && v.GetString() is { Length: > 0 } s
+                ? s
+                : throw new CliException(ExitCodes.Error, $"the deployment parameter {name} has no \"{field}\"");
+            var home = Field(DeploymentParameter.HomeRegion);
+            if (home != Region)
+            {
+                throw new CliException(ExitCodes.Usage, $"the deployment in parameter {name} has its home in {home}: pass --region {home}");
+            }
+
+            return new Deployment(
+                table ?? Field(DeploymentParameter.TableName),
+                queue ?? Field(DeploymentParameter.RequestQueueUrl),
+                home,
+                policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}"));
+        }
+        catch (JsonException e)
+        {
+            throw new CliException(ExitCodes.Error, $"the deployment parameter {name} is not JSON: {e.Message}");
+        }
+    }
+
+    private static ReplicationPolicy ReadPolicy(string json, string source)
+    {
+        try
+        {
+            return ReplicationPolicy.Parse(json);
+        }
+        catch (PolicyException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"the policy in {source} is not valid: {e.Message}");
+        }
+    }
+
+    private static Dictionary<string, Uri> ParseEndpoints(string[] values)
+    {
+        var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var (services, url) = value.Split('=', 2) is [var service, var rest] && !service.Contains(':', StringComparison.Ordinal)
+                ? (Services.Contains(service) ? [service] : throw new CliException(ExitCodes.Usage,
+                    $"--endpoint-url: '{service}' is not one of {string.Join(", ", Services)}"), rest)
+                : ((string[])Services, value);
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new CliException(ExitCodes.Usage, $"--endpoint-url: '{url}' is not an http(s) URL");
+            }
+
+            foreach (var name in services)
+            {
+                endpoints[name] = uri;
+            }
+        }
+
+        return endpoints;
+    }
+
+    private TClient Create<TClient, TConfig>(TConfig config, string service, Func<AWSCredentials?, TConfig, TClient> create)
+        where TConfig : ClientConfig
+    {
+        if (_endpoints.TryGetValue(service, out var endpoint))
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
+        }
+
+        return create(_credentials, config);
+    }
+
+    public void Dispose()
+    {
+        if (_dynamo.IsValueCreated)
+        {
+            _dynamo.Value.Dispose();
+        }
+
+        if (_sqs.IsValueCreated)
+        {
+            _sqs.Value.Dispose();
+        }
+
+        if (_ec2.IsValueCreated)
+        {
+            _ec2.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace AmiReplicator.Cli;
+
+/// <summary>What `amirepl` exits with; scripts may rely on these (README, "Exit codes").</summary>
+internal static class ExitCodes
+{
+    public const int Done = 0;
+
+    /// <summary>Anything else that went wrong (an AWS error, a copy that could not be cancelled).</summary>
+    public const int Error = 1;
+
+    /// <summary>The command line is wrong: unknown command or option, a bad value, an unknown region.</summary>
+    public const int Usage = 2;
+
+    /// <summary>What was asked for does not exist: the AMI has no job, the table or the deployment parameter is missing.</summary>
+    public const int NotFound = 3;
+
+    /// <summary>No usable credentials, or AWS refused them (expired, access denied).</summary>
+    public const int Credentials = 4;
+
+    /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time.</summary>
+    public const int TimedOut = 5;
+}
+
+/// <summary>An error the CLI explains itself, with the exit code it ends with.</summary>
+internal sealed class CliException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

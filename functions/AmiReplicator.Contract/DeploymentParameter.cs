@@ -1,0 +1,21 @@
+namespace AmiReplicator.Contract;
+
+/// <summary>
+/// The SSM parameter the stack writes in the home region so that the operator CLI finds the deployment by itself: a JSON
+/// object with the table, the request queue, the home region and the policy the functions run with. The functions never
+/// read it; reading it (ssm:GetParameter) is the operator's permission.
+/// </summary>
+public static class DeploymentParameter
+{
+    public const string DefaultName = "/AmiReplicator/deployment";
+
+    /// <summary>The parameter of a deployment: one per stack prefix, so two deployments in one account and region do not collide.</summary>
+    public static string NameFor(string? stackPrefix) => stackPrefix is null ? DefaultName : $"/AmiReplicator/{stackPrefix}/deployment";
+
+    public const string TableName = "tableName";
+    public const string RequestQueueUrl = "requestQueueUrl";
+    public const string HomeRegion = "homeRegion";
+
+    /// <summary>The policy as the functions get it (compact JSON), as a string.</summary>
+    public const string Policy = "policy";
+}
