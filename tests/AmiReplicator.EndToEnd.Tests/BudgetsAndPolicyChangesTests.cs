@@ -48,7 +48,7 @@ public class BudgetsAndPolicyChangesTests(LocalCloudFixture cloud)
         for (var minute = 0; minute < 30; minute++)
         {
             h.Clock.Advance(TimeSpan.FromMinutes(1));
-            startedPerPass.Add((await h.Replicator.Poller.RunAsync(CancellationToken.None)).Started);
+            startedPerPass.Add((await h.RunPollerAsync()).Started);
         }
 
         // One probe at dispatch and at most one per minute since, not one per waiting job and pass.
@@ -81,7 +81,7 @@ public class BudgetsAndPolicyChangesTests(LocalCloudFixture cloud)
         await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{failing}}","requestedBy":"alice","reason":"retry"}""");
         await h.DeliverAsync();
         h.Clock.Advance(TimeSpan.FromMinutes(1));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync();
 
         var retried = (await h.JobsAsync()).Single(j => j.Key.SourceImageId == failing);
         Assert.Equal((CopyJobState.Waiting, 2), (retried.State, retried.Attempt));
@@ -114,7 +114,7 @@ public class BudgetsAndPolicyChangesTests(LocalCloudFixture cloud)
         Assert.Empty(await h.CountersAsync());
         await RequestAsync(h, "golden-3");
         h.Clock.Advance(TimeSpan.FromMinutes(1));
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync();
         await RequestAsync(h, "golden-4");
 
         Assert.Equal(2, h.Simulator.PeakPendingCopies("eu-west-1"));

@@ -21,7 +21,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     private static async Task SweepAsync(LocalReplication h)
     {
         h.Clock.Advance(Sweep);
-        var report = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var report = await h.RunPollerAsync();
         Assert.Empty(report.Errors);
     }
 

@@ -54,7 +54,7 @@ public class RetentionTests(LocalCloudFixture cloud)
         // The scheduled run removes it, notes it on the job and counts it.
         var removedCopy = h.Simulator.FindImage("eu-west-1", jobs[2].TargetImageId!)!;
         h.Clock.Advance(TimeSpan.FromMinutes(60));
-        var report = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var report = await h.RunPollerAsync();
 
         Assert.Equal(1, report.RemovedByRetention);
         Assert.Equal("deregistered", h.Simulator.FindImage("eu-west-1", removedCopy.ImageId)!.State);
@@ -68,9 +68,9 @@ public class RetentionTests(LocalCloudFixture cloud)
         Assert.Contains("Retention keeps", h.Log.ToString(), StringComparison.Ordinal);
 
         // Not due again within the interval, and nothing more to remove after it; the sweep does not copy the source again.
-        Assert.Equal(0, (await h.Replicator.Poller.RunAsync(CancellationToken.None)).RemovedByRetention);
+        Assert.Equal(0, (await h.RunPollerAsync()).RemovedByRetention);
         h.Clock.Advance(TimeSpan.FromMinutes(60));
-        var later = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var later = await h.RunPollerAsync();
         Assert.Equal((0, 0), (later.RemovedByRetention, later.Swept));
     }
 }

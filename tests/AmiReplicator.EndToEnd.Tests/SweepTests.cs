@@ -37,7 +37,7 @@ public class SweepTests(LocalCloudFixture cloud)
         });
 
         // No event is delivered: only the sweep of the first pass can find them.
-        await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        await h.RunPollerAsync();
         Assert.Equal(3, await h.DeliverAsync());
         var jobs = await h.RunPollerUntilDoneAsync();
 
@@ -58,12 +58,12 @@ public class SweepTests(LocalCloudFixture cloud)
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", replicated));
         await h.DeliverAsync();
 
-        var first = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var first = await h.RunPollerAsync();
         var later = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-2" });
         h.Clock.Advance(TimeSpan.FromMinutes(10));
-        var within = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var within = await h.RunPollerAsync();
         h.Clock.Advance(TimeSpan.FromMinutes(25));
-        var after = await h.Replicator.Poller.RunAsync(CancellationToken.None);
+        var after = await h.RunPollerAsync();
 
         Assert.Equal((0, 0, 1), (first.Swept, within.Swept, after.Swept));
         Assert.Equal(1, await h.DeliverAsync());
