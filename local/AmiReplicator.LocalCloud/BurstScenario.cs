@@ -165,14 +165,17 @@ public sealed class BurstScenario : IAsyncDisposable
     /// until none is left visible; answers the invocations made, the messages delivered and those failed.
     /// </summary>
     /// <param name="advanceClock">A second of virtual time per invocation, so the jobs of different batches have their own CreatedAt.</param>
-    public async Task<(int Invocations, int Delivered, int Failed)> DispatchAllAsync(bool advanceClock, CancellationToken cancellationToken)
+    /// <param name="function">The function the queue triggers: the replicator's dispatcher unless another is given (a baseline to compare with).</param>
+    public async Task<(int Invocations, int Delivered, int Failed)> DispatchAllAsync(bool advanceClock, CancellationToken cancellationToken,
+        Func<string, CancellationToken, Task<string>>? function = null)
     {
+        var handler = function ?? Local.Replicator.Dispatcher.HandleJsonAsync;
         var (invocations, delivered, failed) = (0, 0, 0);
         async Task ConsumeAsync()
         {
             while (true)
             {
-                var outcome = await Local.EventSource.PollOnceAsync(Local.Replicator.Dispatcher.HandleJsonAsync, cancellationToken, Settings.BatchSize);
+                var outcome = await Local.EventSource.PollOnceAsync(handler, cancellationToken, Settings.BatchSize);
                 if (outcome.Delivered == 0)
                 {
                     return;

@@ -36,20 +36,23 @@ internal static class BurstCommand
         var minGiB = new Option<int>("--min-gib") { Description = "Smallest AMI (snapshot GiB); sizes are drawn log-uniformly.", DefaultValueFactory = _ => defaults.MinGiB };
         var maxGiB = new Option<int>("--max-gib") { Description = "Largest AMI (snapshot GiB). A copy's duration grows with its size, from --min-copy-minutes to --max-copy-minutes, give or take 10%.", DefaultValueFactory = _ => defaults.MaxGiB };
         var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => defaults.Concurrency };
+        var baseline = new Option<string>("--baseline") { Description = "naive: then run the same burst through a copy-on-event function with no budget (CopyImage on every event, SDK retries only) on a fresh simulator, and print both side by side.", DefaultValueFactory = _ => "none" };
+        baseline.AcceptOnlyFromAmong("none", "naive");
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG of the copies in flight per destination over virtual time against the budget (one panel per run), and the series as CSV beside it." };
         var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
         {
-            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB,
+            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB, baseline, plot,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new BurstSettings(Amis: parse.GetValue(amis), DestinationCount: parse.GetValue(destinations), MinCopyMinutes: parse.GetValue(minMinutes),
                 MaxCopyMinutes: parse.GetValue(maxMinutes), MinGiB: parse.GetValue(minGiB), MaxGiB: parse.GetValue(maxGiB), BatchSize: parse.GetValue(batch),
                 Concurrency: parse.GetValue(concurrency), CopyEvents: parse.GetValue(events), BySource: parse.GetValue(order) == "by-source",
                 MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed)),
-            Console.Out, cancellationToken));
+            parse.GetValue(baseline) == "naive", parse.GetValue(plot), Console.Out, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(BurstSettings settings, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BurstSettings settings, bool naiveBaseline, string? plotPath, TextWriter output, CancellationToken cancellationToken)
     {
         if (settings.Problem is { } problem)
         {
@@ -152,8 +155,83 @@ internal static class BurstCommand
         output.WriteLine(ok
             ? "OK: every job AVAILABLE, no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0."
             : "NOT OK: see the table above.");
+
+        var runs = new List<BurstOutcome> { Outcome("replicator", budgeted: true, local, settings, startedAt, makespan, limitErrors, productCalls) };
+        if (naiveBaseline)
+        {
+            output.WriteLine();
+            output.WriteLine("Baseline: the same burst through a copy-on-event function with no budget (CopyImage on every event, SDK retries only) ...");
+            runs.Add(await RunNaiveAsync(servers, settings, calls, cancellationToken));
+            SideBySide(output, runs, jobCount, budgets.MaxInFlight);
+        }
+
+        if (plotPath is not null)
+        {
+            InFlightPlot.Save(plotPath, [.. runs.Select(r => r.Series)], budgets.MaxInFlight, limits.MaxInFlight);
+            output.WriteLine($"Plot of copies in flight per destination: {plotPath} (series: {Path.ChangeExtension(plotPath, ".csv")})");
+        }
+
         return ok ? 0 : 1;
     }
+
+    /// <summary>
+    /// The same burst (the same AMIs, sizes and copy durations, on a fresh simulator with the same limits) through
+    /// <see cref="NaiveCopyOnEvent"/>: every event is delivered as to the replicator, then virtual time runs until every copy EC2
+    /// accepted has ended. Nothing else happens: no poller, no retry of a refused copy.
+    /// </summary>
+    private static async Task<BurstOutcome> RunNaiveAsync(LocalCloudServers servers, BurstSettings settings, CallCounter calls, CancellationToken cancellationToken)
+    {
+        await using var burst = await BurstScenario.StartAsync(servers, settings, CallCounter.Harness);
+        var local = burst.Local;
+        var naive = new NaiveCopyOnEvent(local.Ec2, BurstScenario.Sources, settings.Destinations);
+        calls.Reset();
+        var startedAt = local.Clock.GetUtcNow();
+        await burst.DispatchAllAsync(advanceClock: true, cancellationToken, naive.HandleJsonAsync);
+        var lastEnd = settings.Destinations.SelectMany(local.Simulator.Images).Select(i => i.CompletesAt).Max() ?? startedAt;
+        if (lastEnd > local.Clock.GetUtcNow())
+        {
+            local.Clock.SetUtcNow(lastEnd);
+        }
+
+        var limitErrors = settings.Destinations.Sum(d => local.Simulator.ErrorCount(d, "ResourceLimitExceeded"));
+        if (limitErrors != naive.LimitExceeded || naive.OtherErrors != 0)
+        {
+            throw new InvalidOperationException($"The naive function saw {naive.LimitExceeded} ResourceLimitExceeded and {naive.OtherErrors} other errors; EC2 answered {limitErrors} ResourceLimitExceeded.");
+        }
+
+        return Outcome("naive copy-on-event", budgeted: false, local, settings, startedAt, lastEnd - startedAt, limitErrors, calls.Snapshot(harness: false));
+    }
+
+    private static BurstOutcome Outcome(string name, bool budgeted, LocalReplication local, BurstSettings settings, DateTimeOffset startedAt, TimeSpan makespan,
+        int limitErrors, Dictionary<(string Service, string Operation), int> productCalls)
+    {
+        var made = settings.Destinations.Sum(d => local.Simulator.Images(d).Count(i => i is { SourceImageId: not null, State: "available" }));
+        var sent = productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value);
+        var ec2 = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
+        return new BurstOutcome(name, made, limitErrors, makespan, sent, ec2, settings.Destinations.Max(local.Simulator.PeakPendingCopies),
+            InFlightSeries.FromSimulator(name, budgeted, local.Simulator, settings.Destinations, startedAt));
+    }
+
+    private static void SideBySide(TextWriter output, IReadOnlyList<BurstOutcome> runs, int asked, int budget)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        output.WriteLine();
+        output.WriteLine($"| measure | {string.Join(" | ", runs.Select(r => r.Name))} |");
+        output.WriteLine($"|---|{string.Concat(runs.Select(_ => "---|"))}");
+        void Line(string measure, Func<BurstOutcome, string> value) => output.WriteLine($"| {measure} | {string.Join(" | ", runs.Select(value))} |");
+        Line("copies asked for", _ => asked.ToString(invariant));
+        Line("copies made (available)", r => r.Made.ToString(invariant));
+        Line("copies failed with ResourceLimitExceeded", r => r.LimitExceeded.ToString(invariant));
+        Line("copies never made", r => (asked - r.Made).ToString(invariant));
+        Line("makespan (burst to the last copy's end, virtual)", r => string.Create(invariant,
+            $"{r.Makespan.TotalMinutes:F1} min{(r.Made < asked ? $" (for the {r.Made} made; the other {asked - r.Made} never)" : "")}"));
+        Line("AWS calls per copy made (DynamoDB + EC2 + SQS sent)", r => r.Made == 0 ? "-" : string.Create(invariant, $"{(double)r.Calls / r.Made:F2}"));
+        Line("EC2 calls per copy made", r => r.Made == 0 ? "-" : string.Create(invariant, $"{(double)r.Ec2Calls / r.Made:F2}"));
+        Line($"peak copies in flight in a destination (EC2's view) / the replicator's budget", r => string.Create(invariant, $"{r.PeakInFlight}/{budget}"));
+    }
+
+    /// <summary>What a run of the burst achieved, as the side-by-side table and the plot show it.</summary>
+    private sealed record BurstOutcome(string Name, int Made, int LimitExceeded, TimeSpan Makespan, int Calls, int Ec2Calls, int PeakInFlight, InFlightSeries Series);
 
     /// <summary>
     /// Replays the jobs' timestamps as they stood after every poller pass: counts the (pass, destination, source)
