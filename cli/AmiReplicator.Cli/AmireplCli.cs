@@ -15,6 +15,7 @@ internal static class AmireplCli
             ListCommands.List(output),
             ListCommands.Show(output),
             RequestCommands.Replicate(output),
+            BackfillCommand.Create(output),
             RequestCommands.Retry(output),
             CancelCommand.Create(output),
             PruneCommand.Create(output),

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Amazon.SimpleSystemsManagement;
-using Amazon.SimpleSystemsManagement.Model;
 using AmiReplicator.Cli;
-using AmiReplicator.Contract;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 
@@ -60,20 +57,7 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var replication = await LocalReplication.StartAsync(cloud, policyJson);
         var name = $"/amirepl-tests/{Guid.NewGuid():N}/deployment";
-        using var ssm = new AmazonSimpleSystemsManagementClient(LocalReplication.Credentials,
-            new AmazonSimpleSystemsManagementConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = LocalReplication.Home });
-        await ssm.PutParameterAsync(new PutParameterRequest
-        {
-            Name = name,
-            Type = ParameterType.String,
-            Value = new JsonObject
-            {
-                [DeploymentParameter.TableName] = replication.Replicator.Settings.TableName,
-                [DeploymentParameter.RequestQueueUrl] = replication.Queues.QueueUrl,
-                [DeploymentParameter.HomeRegion] = LocalReplication.Home,
-                [DeploymentParameter.Policy] = policyJson,
-            }.ToJsonString(),
-        });
+        await replication.PublishDeploymentAsync(cloud.MotoUrl, name);
         return new CliHarness(replication, name, cloud);
     }
 
