@@ -1,5 +1,5 @@
-using Amazon.EC2;
 using System.Text.Json.Nodes;
+using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
