@@ -14,6 +14,7 @@ internal static class AmireplCli
             StatusCommand.Create(output),
             ListCommands.List(output),
             ListCommands.Show(output),
+            WatchCommand.Create(output),
             RequestCommands.Replicate(output),
             BackfillCommand.Create(output),
             RequestCommands.Retry(output),
