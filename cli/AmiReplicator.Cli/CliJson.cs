@@ -13,7 +13,16 @@ internal static class CliJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    private static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+
     public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    /// <summary>One document on one line (JSON Lines), for a command that prints one after another.</summary>
+    public static void WriteLine<T>(TextWriter output, T value)
+    {
+        output.WriteLine(JsonSerializer.Serialize(value, LineOptions));
+        output.Flush();
+    }
 }
 
 /// <summary>A copy job as the CLI prints it in JSON.</summary>

@@ -67,8 +67,8 @@ internal static class GlobalOptions
     public static bool Json(ParseResult parse) => parse.GetValue(Output) == "json";
 }
 
-/// <summary>Where the replicator is deployed: its table, its request queue, its home region, and the policy it runs with (if known).</summary>
-internal sealed record Deployment(string TableName, string? RequestQueueUrl, string HomeRegion, ReplicationPolicy? Policy)
+/// <summary>Where the replicator is deployed: its table, its request queue, its home region, and the policy it runs with and its account (if known).</summary>
+internal sealed record Deployment(string TableName, string? RequestQueueUrl, string HomeRegion, ReplicationPolicy? Policy, string? AccountId = null)
 {
     public string RequireQueueUrl() => RequestQueueUrl
         ?? throw new CliException(ExitCodes.Usage, $"no request queue: pass --queue-url or let {GlobalOptions.Parameter.Name} name it");
@@ -181,7 +181,8 @@ internal sealed class AwsSession : IDisposable
                 table ?? Field(DeploymentParameter.TableName),
                 queue ?? Field(DeploymentParameter.RequestQueueUrl),
                 home,
-                policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}"));
+                policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}"),
+                root.TryGetProperty(DeploymentParameter.AccountId, out var account) ? account.GetString() : null);
         }
         catch (JsonException e)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
 using AmiReplicator.DynamoDb;
 
 namespace AmiReplicator.Cli;
@@ -18,21 +19,8 @@ internal static class StatusCommand
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = new CopyJobInspection(aws.DynamoDb, deployment.TableName);
             var jobs = await inspection.ListJobsAsync(cancellationToken);
-            var counters = (await inspection.ListCountersAsync(cancellationToken)).ToDictionary(c => c.Scope);
-            var now = DateTimeOffset.UtcNow;
-
-            var destinations = jobs.Select(j => j.Key.DestinationRegion)
-                .Concat(counters.Keys.Select(s => s.DestinationRegion))
-                .Concat(deployment.Policy?.Destinations.Select(d => d.Region) ?? [])
-                .Distinct().Order(StringComparer.Ordinal)
-                .Select(d => Line(SlotScope.Destination(d), jobs, counters, deployment.Policy?.BudgetFor(d).MaxInFlight, now))
-                .ToList();
-            var pairs = jobs.Select(j => SlotScope.Pair(j.Key.SourceRegion, j.Key.DestinationRegion))
-                .Concat(counters.Keys.Where(s => s.SourceRegion is not null))
-                .Distinct()
-                .OrderBy(s => s.DestinationRegion, StringComparer.Ordinal).ThenBy(s => s.SourceRegion, StringComparer.Ordinal)
-                .Select(p => Line(p, jobs, counters, deployment.Policy?.BudgetFor(p.DestinationRegion).MaxInFlightPerSource, now))
-                .ToList();
+            var counters = await inspection.ListCountersAsync(cancellationToken);
+            var (destinations, pairs) = Lines(jobs, counters, deployment.Policy, DateTimeOffset.UtcNow);
 
             if (GlobalOptions.Json(parse))
             {
@@ -42,9 +30,7 @@ internal static class StatusCommand
             {
                 output.WriteLine($"Table {deployment.TableName} in {deployment.HomeRegion}");
                 output.WriteLine();
-                Write(output, "DESTINATION", destinations);
-                output.WriteLine();
-                Write(output, "SOURCE -> DESTINATION", pairs);
+                WriteTables(output, destinations, pairs);
             }
 
             return ExitCodes.Done;
@@ -52,18 +38,32 @@ internal static class StatusCommand
         return command;
     }
 
-    private static StatusLine Line(SlotScope scope, IReadOnlyList<CopyJob> all, Dictionary<SlotScope, SlotCounter> counters, int? budget, DateTimeOffset now)
+    /// <summary>The lines of `status`: each destination (of the jobs, the counters and the policy), then each source->destination pair.</summary>
+    public static (IReadOnlyList<StatusLine> Destinations, IReadOnlyList<StatusLine> Pairs) Lines(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters,
+        ReplicationPolicy? policy, DateTimeOffset now)
     {
-        var jobs = all.Where(j => scope.Covers(j.Key)).ToList();
-        int Count(CopyJobState state) => jobs.Count(j => j.State == state);
-        var oldest = jobs.Where(j => j.State == CopyJobState.Waiting).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated).Min();
-        var counter = counters.GetValueOrDefault(scope);
-        return new StatusLine(
-            scope.SourceRegion, scope.DestinationRegion,
-            Count(CopyJobState.Waiting), Count(CopyJobState.Claimed), Count(CopyJobState.Copying),
-            Count(CopyJobState.Available), Count(CopyJobState.Failed), Count(CopyJobState.Cancelled),
-            counter?.InFlight ?? 0, budget, counter?.BackOffUntil > now ? counter.BackOffUntil : null,
-            oldest, oldest is { } since ? (long)(now - since).TotalSeconds : null);
+        var byScope = counters.ToDictionary(c => c.Scope);
+        var destinations = jobs.Select(j => j.Key.DestinationRegion)
+            .Concat(byScope.Keys.Select(s => s.DestinationRegion))
+            .Concat(policy?.Destinations.Select(d => d.Region) ?? [])
+            .Distinct().Order(StringComparer.Ordinal)
+            .Select(d => StatusLine.Of(SlotScope.Destination(d), jobs, byScope, policy?.BudgetFor(d).MaxInFlight, now))
+            .ToList();
+        var pairs = jobs.Select(j => SlotScope.Pair(j.Key.SourceRegion, j.Key.DestinationRegion))
+            .Concat(byScope.Keys.Where(s => s.SourceRegion is not null))
+            .Distinct()
+            .OrderBy(s => s.DestinationRegion, StringComparer.Ordinal).ThenBy(s => s.SourceRegion, StringComparer.Ordinal)
+            .Select(p => StatusLine.Of(p, jobs, byScope, policy?.BudgetFor(p.DestinationRegion).MaxInFlightPerSource, now))
+            .ToList();
+        return (destinations, pairs);
+    }
+
+    /// <summary>Both tables of `status`, as text.</summary>
+    public static void WriteTables(TextWriter output, IReadOnlyList<StatusLine> destinations, IReadOnlyList<StatusLine> pairs)
+    {
+        Write(output, "DESTINATION", destinations);
+        output.WriteLine();
+        Write(output, "SOURCE -> DESTINATION", pairs);
     }
 
     private static void Write(TextWriter output, string what, IReadOnlyList<StatusLine> lines) =>
@@ -76,9 +76,9 @@ internal static class StatusCommand
                 l.OldestWaitingSince is { } since ? $"{JobTableView.Time(since)} ({Age(l.OldestWaitingAgeSeconds!.Value)})" : "-",
             })]);
 
-    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+    public static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static string Age(long seconds) => TimeSpan.FromSeconds(seconds) switch
+    public static string Age(long seconds) => TimeSpan.FromSeconds(seconds) switch
     {
         { TotalDays: >= 1 } t => $"{(int)t.TotalDays}d {t.Hours}h",
         { TotalHours: >= 1 } t => $"{(int)t.TotalHours}h {t.Minutes}m",
@@ -100,4 +100,20 @@ internal sealed record StatusLine(
     int? Budget,
     DateTimeOffset? BackOffUntil,
     DateTimeOffset? OldestWaitingSince,
-    long? OldestWaitingAgeSeconds);
+    long? OldestWaitingAgeSeconds)
+{
+    /// <summary>The line of <paramref name="scope"/>: its jobs by state, its counter's slots in use against <paramref name="budget"/>, its oldest waiting job.</summary>
+    public static StatusLine Of(SlotScope scope, IReadOnlyList<CopyJob> all, Dictionary<SlotScope, SlotCounter> counters, int? budget, DateTimeOffset now)
+    {
+        var jobs = all.Where(j => scope.Covers(j.Key)).ToList();
+        int Count(CopyJobState state) => jobs.Count(j => j.State == state);
+        var oldest = jobs.Where(j => j.State == CopyJobState.Waiting).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated).Min();
+        var counter = counters.GetValueOrDefault(scope);
+        return new StatusLine(
+            scope.SourceRegion, scope.DestinationRegion,
+            Count(CopyJobState.Waiting), Count(CopyJobState.Claimed), Count(CopyJobState.Copying),
+            Count(CopyJobState.Available), Count(CopyJobState.Failed), Count(CopyJobState.Cancelled),
+            counter?.InFlight ?? 0, budget, counter?.BackOffUntil > now ? counter.BackOffUntil : null,
+            oldest, oldest is { } since ? (long)(now - since).TotalSeconds : null);
+    }
+}

@@ -2,7 +2,7 @@ namespace AmiReplicator.Contract;
 
 /// <summary>
 /// The SSM parameter the stack writes in the home region so that the operator CLI finds the deployment by itself: a JSON
-/// object with the table, the request queue, the home region and the policy the functions run with. The functions never
+/// object with the table, the request queue, the home region, the account and the policy the functions run with. The functions never
 /// read it; reading it (ssm:GetParameter) is the operator's permission.
 /// </summary>
 public static class DeploymentParameter
@@ -15,6 +15,9 @@ public static class DeploymentParameter
     public const string TableName = "tableName";
     public const string RequestQueueUrl = "requestQueueUrl";
     public const string HomeRegion = "homeRegion";
+
+    /// <summary>The account the stack is deployed in: whose AMIs the policy's owner "self" means.</summary>
+    public const string AccountId = "accountId";
 
     /// <summary>The policy as the functions get it (compact JSON), as a string.</summary>
     public const string Policy = "policy";

@@ -17,13 +17,7 @@ internal sealed class ReplicatorMonitoring : Construct
     public ReplicatorMonitoring(Construct scope, string id, ReplicatorStack stack, DeploymentSettings settings, AlarmNotifications notifications)
         : base(scope, id)
     {
-        var copiesFailed = new Metric(new MetricProps
-        {
-            Namespace = settings.MetricsNamespace,
-            MetricName = ReplicatorMetrics.CopiesFailed.Name,
-            Statistic = "Sum",
-            Period = Duration.Minutes(5),
-        });
+        var copiesFailed = ReplicatorMetric(settings, ReplicatorMetrics.CopiesFailed, "Sum");
         var (silencePeriod, silencePeriods) = SilenceWindow(settings.Policy.Schedule);
         var oldestWaiting = new Metric(new MetricProps
         {
@@ -113,6 +107,17 @@ internal sealed class ReplicatorMonitoring : Construct
             DefaultInterval = Duration.Hours(6),
             Widgets =
             [
+                .. InFlightAgainstBudget(settings),
+                [
+                    Graph("Copies", [.. new[]
+                    {
+                        ReplicatorMetrics.CopiesStarted, ReplicatorMetrics.CopiesCompleted, ReplicatorMetrics.CopiesFailed, ReplicatorMetrics.CopiesCancelled,
+                        ReplicatorMetrics.CopiesRemovedByRetention,
+                    }.Select(m => ReplicatorMetric(settings, m, "Sum"))]),
+                    Graph("Back-pressure and repairs", [.. new[] { ReplicatorMetrics.BackPressure, ReplicatorMetrics.Repairs, ReplicatorMetrics.JobStepErrors }
+                        .Select(m => ReplicatorMetric(settings, m, "Sum"))]),
+                    Graph("Copy duration (s)", ReplicatorMetric(settings, ReplicatorMetrics.CopyDuration, "p90"), ReplicatorMetric(settings, ReplicatorMetrics.CopyDuration, "Maximum")),
+                ],
                 [new AlarmStatusWidget(new AlarmStatusWidgetProps { Title = "Alarms", Alarms = [.. Alarms], Width = 24, Height = 3 })],
                 [
                     Graph("Copies failed", copiesFailed),
@@ -170,6 +175,22 @@ internal sealed class ReplicatorMonitoring : Construct
             _ => TimeSpan.FromDays(count),
         };
     }
+
+    /// <summary>A row of graphs per four destinations: each one's copies in flight against its budget (both published by every poller pass).</summary>
+    private static IEnumerable<IWidget[]> InFlightAgainstBudget(DeploymentSettings settings) =>
+        settings.Policy.Destinations.Select(d => d.Region).Chunk(4).Select(regions => regions.Select(region => (IWidget)Graph($"In flight against budget: {region}",
+            ReplicatorMetric(settings, ReplicatorMetrics.CopiesInFlight, "Maximum", region),
+            ReplicatorMetric(settings, ReplicatorMetrics.InFlightBudget, "Maximum", region))).ToArray());
+
+    /// <summary>One of the functions' metrics: for one destination, or (where it is published so) over all of them.</summary>
+    private static Metric ReplicatorMetric(DeploymentSettings settings, MetricDefinition metric, string statistic, string? destinationRegion = null) => new(new MetricProps
+    {
+        Namespace = settings.MetricsNamespace,
+        MetricName = metric.Name,
+        Statistic = statistic,
+        Period = Duration.Minutes(5),
+        DimensionsMap = destinationRegion is null ? null : new Dictionary<string, string> { [ReplicatorMetrics.DestinationDimension] = destinationRegion },
+    });
 
     private static GraphWidget Graph(string title, params IMetric[] metrics) =>
         new(new GraphWidgetProps { Title = title, Left = metrics, Width = 6, Height = 6 });

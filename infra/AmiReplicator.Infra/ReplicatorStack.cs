@@ -138,12 +138,13 @@ internal sealed class ReplicatorStack : Stack
         DeploymentParameter = new StringParameter(this, "DeploymentParameter", new StringParameterProps
         {
             ParameterName = Contract.DeploymentParameter.NameFor(settings.StackPrefix),
-            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, policy.",
+            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, account, policy.",
             StringValue = ToJsonString(new Dictionary<string, object>
             {
                 [Contract.DeploymentParameter.TableName] = Table.TableName,
                 [Contract.DeploymentParameter.RequestQueueUrl] = RequestQueue.QueueUrl,
                 [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
+                [Contract.DeploymentParameter.AccountId] = Account,
                 [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
             }),
             // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.

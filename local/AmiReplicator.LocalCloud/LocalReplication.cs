@@ -1,5 +1,8 @@
+using System.Text.Json.Nodes;
 using Amazon.EC2;
 using Amazon.Runtime;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using AmiReplicator.Contract;
@@ -209,6 +212,30 @@ public sealed class LocalReplication : IAsyncDisposable
             MessageAttributeNames = ["All"],
         });
         return response.Messages ?? [];
+    }
+
+    /// <summary>
+    /// Publishes this deployment in moto's SSM as the stack does (<see cref="DeploymentParameter"/>), so that `amirepl` finds it by
+    /// itself when pointed at the local cloud.
+    /// </summary>
+    public async Task PublishDeploymentAsync(Uri motoUrl, string parameterName)
+    {
+        using var ssm = new AmazonSimpleSystemsManagementClient(Credentials,
+            new AmazonSimpleSystemsManagementConfig { ServiceURL = motoUrl.ToString(), AuthenticationRegion = Home });
+        await ssm.PutParameterAsync(new PutParameterRequest
+        {
+            Name = parameterName,
+            Type = ParameterType.String,
+            Overwrite = true,
+            Value = new JsonObject
+            {
+                [DeploymentParameter.TableName] = Replicator.Settings.TableName,
+                [DeploymentParameter.RequestQueueUrl] = Queues.QueueUrl,
+                [DeploymentParameter.HomeRegion] = Home,
+                [DeploymentParameter.AccountId] = Simulator.AccountId,
+                [DeploymentParameter.Policy] = _policyJson,
+            }.ToJsonString(),
+        });
     }
 
     public static string AvailableEvent(string region, string imageId, string id = "e-1") => $$$"""

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using AmiReplicator.Cli;
@@ -28,12 +27,16 @@ internal static class LocalRunCommand
     public static Command Create()
     {
         var amis = new Option<int>("--amis") { Description = "Sample AMIs to register in each source region.", DefaultValueFactory = _ => 3 };
-        var command = new Command("run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator) and print what happened.") { amis };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(amis), Console.Out, cancellationToken));
+        var pace = new Option<double>("--pace") { Description = "Real seconds per virtual minute (0: as fast as it goes), to watch it or ask amirepl during the run.", DefaultValueFactory = _ => 0 };
+        var keepRunning = new Option<bool>("--keep-running") { Description = "Keep the local cloud up after the run, until Ctrl-C, for amirepl." };
+        var command = new Command("run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator), "
+            + "showing progress per destination, and print what happened.") { amis, pace, keepRunning };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse.GetValue(amis), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(pace))), parse.GetValue(keepRunning), Console.Out, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int amisPerRegion, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int amisPerRegion, TimeSpan pace, bool keepRunning, TextWriter output, CancellationToken cancellationToken)
     {
         output.WriteLine("Starting the local cloud (DynamoDB Local, moto) ...");
         await using var servers = await LocalCloudServers.StartAsync();
@@ -49,6 +52,11 @@ internal static class LocalRunCommand
 
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");
         output.WriteLine($"Policy: {Policy.ReplaceLineEndings(" ")}");
+        // Published as the stack publishes it, so that amirepl finds this deployment by itself.
+        await local.PublishDeploymentAsync(servers.MotoUrl, DeploymentParameter.DefaultName);
+        output.WriteLine("amirepl sees it, during the run (with --pace) or after it (with --keep-running):");
+        output.WriteLine($"  amirepl status --region {LocalReplication.Home} --endpoint-url dynamodb={servers.DynamoDbUrl} --endpoint-url sqs={servers.MotoUrl} "
+            + $"--endpoint-url ssm={servers.MotoUrl} --endpoint-url ec2={local.Simulator.Endpoint}");
 
         foreach (var region in Sources)
         {
@@ -60,8 +68,10 @@ internal static class LocalRunCommand
         }
 
         var forwarded = 0;
-        var seen = new Dictionary<CopyJobKey, CopyJobState>();
-        for (var minute = 0; minute <= 180; minute++)
+        var minute = 0;
+        var view = new WatchView(local.Replicator.Settings.Policy);
+        view.Update([], [], local.Clock.GetUtcNow());
+        await WatchDisplay.RunAsync(output, CliConsole.IsTerminal(output), view, async () =>
         {
             // EC2's events (the AMIs registered, and the copies' own) go to the bus; the rule decides what is enqueued.
             var changes = local.Simulator.StateChanges();
@@ -73,22 +83,25 @@ internal static class LocalRunCommand
             forwarded = changes.Count;
             await local.DeliverAsync();
             var jobs = await local.JobsAsync();
-            Report(output, local.Clock.GetUtcNow(), jobs, seen);
-            if (jobs.Count > 0 && jobs.All(j => j.State.IsTerminal()))
+            view.Update(jobs, await local.CountersAsync(), local.Clock.GetUtcNow());
+            if ((jobs.Count > 0 && jobs.All(j => j.State.IsTerminal())) || ++minute > 180)
             {
-                break;
+                return false;
             }
 
+            await Task.Delay(pace, cancellationToken);
             local.Clock.Advance(TimeSpan.FromMinutes(1));
             await local.RunPollerAsync(cancellationToken);
-        }
+            return true;
+        });
 
         var final = await local.JobsAsync();
         var counters = await local.CountersAsync();
         output.WriteLine();
         JobTableView.WriteJobs(output, final);
         output.WriteLine();
-        JobTableView.WriteCounters(output, counters);
+        var (destinations, pairs) = StatusCommand.Lines(final, counters, local.Replicator.Settings.Policy, local.Clock.GetUtcNow());
+        StatusCommand.WriteTables(output, destinations, pairs);
         output.WriteLine();
         var peaks = string.Join(", ", Destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}"));
         output.WriteLine($"Most copies in flight at once: {peaks}. ResourceLimitExceeded answered: {Destinations.Sum(d => local.Simulator.ErrorCount(d, "ResourceLimitExceeded"))}.");
@@ -98,6 +111,19 @@ internal static class LocalRunCommand
         foreach (var line in local.Log.ToString().Split('\n').Where(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal) || l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal)))
         {
             output.WriteLine(line);
+        }
+
+        if (keepRunning)
+        {
+            output.WriteLine("The local cloud stays up for amirepl (the command above) until Ctrl-C.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C: stop the servers.
+            }
         }
 
         return ok ? 0 : 1;
@@ -120,22 +146,5 @@ internal static class LocalRunCommand
             LaunchPermission = new LaunchPermissionModifications { Add = [new LaunchPermission { UserId = "111122223333" }] },
         }, cancellationToken);
         return imageId;
-    }
-
-    private static void Report(TextWriter output, DateTimeOffset now, IReadOnlyList<CopyJob> jobs, Dictionary<CopyJobKey, CopyJobState> seen)
-    {
-        foreach (var job in jobs)
-        {
-            var known = seen.TryGetValue(job.Key, out var state);
-            if (!known || state != job.State)
-            {
-                var before = known ? state.ToString().ToUpperInvariant() : "new";
-                var target = job.TargetImageId is null ? "" : $" {job.TargetImageId}";
-                var error = job.LastError is null ? "" : $" ({job.LastError})";
-                output.WriteLine($"{now.ToString("HH:mm", CultureInfo.InvariantCulture)}  {job.Key,-50} {before} -> {job.State.ToString().ToUpperInvariant()}{target}{error}");
-            }
-
-            seen[job.Key] = job.State;
-        }
     }
 }

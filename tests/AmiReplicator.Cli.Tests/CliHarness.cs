@@ -1,9 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Amazon.SimpleSystemsManagement;
-using Amazon.SimpleSystemsManagement.Model;
 using AmiReplicator.Cli;
-using AmiReplicator.Contract;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 
@@ -60,20 +57,7 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var replication = await LocalReplication.StartAsync(cloud, policyJson);
         var name = $"/amirepl-tests/{Guid.NewGuid():N}/deployment";
-        using var ssm = new AmazonSimpleSystemsManagementClient(LocalReplication.Credentials,
-            new AmazonSimpleSystemsManagementConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = LocalReplication.Home });
-        await ssm.PutParameterAsync(new PutParameterRequest
-        {
-            Name = name,
-            Type = ParameterType.String,
-            Value = new JsonObject
-            {
-                [DeploymentParameter.TableName] = replication.Replicator.Settings.TableName,
-                [DeploymentParameter.RequestQueueUrl] = replication.Queues.QueueUrl,
-                [DeploymentParameter.HomeRegion] = LocalReplication.Home,
-                [DeploymentParameter.Policy] = policyJson,
-            }.ToJsonString(),
-        });
+        await replication.PublishDeploymentAsync(cloud.MotoUrl, name);
         return new CliHarness(replication, name, cloud);
     }
 
@@ -96,6 +80,23 @@ internal sealed class CliHarness : IAsyncDisposable
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// `amirepl ...` left running (a watch) until <paramref name="stop"/> is cancelled, as Ctrl-C cancels it; what it has printed
+    /// so far can be read while it runs.
+    /// </summary>
+    public RunningCli Start(CancellationToken stop, params string[] args)
+    {
+        var output = new SharedWriter();
+        var error = new SharedWriter();
+        string[] deployment = args.Contains("--deployment-parameter") ? [] : ["--deployment-parameter", ParameterName];
+        var run = Task.Run(async () =>
+        {
+            var code = await AmireplCli.RunAsync([.. args, .. Endpoints, .. deployment], output, error, stop);
+            return new CliResult(code, output.Text, error.Text);
+        });
+        return new RunningCli(run, output);
+    }
+
     /// <summary>`amirepl ... --output json`, which must exit 0 and print JSON.</summary>
     public async Task<JsonNode> JsonAsync(params string[] args)
     {
@@ -114,4 +115,55 @@ internal sealed class CliHarness : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Replication.DisposeAsync();
+}
+
+/// <summary>A command still running: its end, and what it printed so far.</summary>
+internal sealed record RunningCli(Task<CliResult> Completion, SharedWriter Output)
+{
+    /// <summary>Waits until the output contains <paramref name="text"/> (or the command ends, or a minute passes: then fails).</summary>
+    public async Task WaitForAsync(string text)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
+        while (!Output.Text.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(Completion.IsCompleted, $"ended without printing '{text}': {Output.Text}");
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"no '{text}' within a minute in: {Output.Text}");
+            await Task.WhenAny(Completion, Task.Delay(50));
+        }
+    }
+}
+
+/// <summary>A writer one thread writes to while another reads what it has so far.</summary>
+internal sealed class SharedWriter : TextWriter
+{
+    private readonly System.Text.StringBuilder _text = new();
+
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public string Text
+    {
+        get
+        {
+            lock (_text)
+            {
+                return _text.ToString();
+            }
+        }
+    }
+
+    public override void Write(char value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
 }

@@ -226,7 +226,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
     public async Task Every_command_has_help()
     {
         await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
-        foreach (var command in new[] { "status", "list", "show", "replicate", "retry", "cancel" })
+        foreach (var command in new[] { "status", "list", "show", "watch", "replicate", "backfill", "retry", "cancel", "prune" })
         {
             var help = await h.RunAsync(command, "--help");
             Assert.Equal(0, help.ExitCode);

@@ -11,7 +11,7 @@ namespace AmiReplicator.Infra.Tests;
 public sealed class DeploymentParameterTests(SynthesizedApp app)
 {
     [Fact]
-    public void The_stack_publishes_its_table_queue_home_region_and_policy_in_one_parameter()
+    public void The_stack_publishes_its_table_queue_home_region_account_and_policy_in_one_parameter()
     {
         var parameter = Assert.Single(app.MainResources("AWS::SSM::Parameter").Values)["Properties"]!;
         Assert.Equal(DeploymentParameter.DefaultName, (string?)parameter["Name"]);
@@ -23,6 +23,8 @@ public sealed class DeploymentParameterTests(SynthesizedApp app)
         Assert.Equal(app.MainLogicalId("AWS::DynamoDB::Table", "Jobs"), (string?)value[DeploymentParameter.TableName]);
         Assert.Equal(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), (string?)value[DeploymentParameter.RequestQueueUrl]);
         Assert.Equal(app.Settings.HomeRegion, (string?)value[DeploymentParameter.HomeRegion]);
+        // The account given to synth, else CloudFormation's pseudo parameter (whose Ref resolves to its name here).
+        Assert.Equal(app.Settings.Account ?? "AWS::AccountId", (string?)value[DeploymentParameter.AccountId]);
         var policy = ReplicationPolicy.Parse((string)value[DeploymentParameter.Policy]!);
         Assert.Equal(app.Settings.Policy.Destinations.Select(d => d.Region), policy.Destinations.Select(d => d.Region));
     }

@@ -300,6 +300,33 @@ public sealed class MainStackTests(SynthesizedApp app)
         Assert.Contains("ApproximateNumberOfMessagesVisible", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_dashboard_graphs_each_destinations_copies_in_flight_against_its_budget_and_every_count_the_functions_publish()
+    {
+        // The body joins literal JSON with references (queue names, the region): put a stand-in for each reference, then read it.
+        var join = app.MainResources("AWS::CloudWatch::Dashboard").Values.Single()["Properties"]!["DashboardBody"]!["Fn::Join"]!.AsArray();
+        var body = JsonNode.Parse(string.Concat(join[1]!.AsArray().Select(p => p is JsonValue v ? v.GetValue<string>() : "ref")))!;
+        var graphs = body["widgets"]!.AsArray().Select(w => w!["properties"]!).Where(p => p["metrics"] is not null)
+            .ToDictionary(p => (string)p["title"]!, p => p["metrics"]!.AsArray().Select(m => m!.AsArray().Where(x => x is JsonValue).Select(x => x!.ToString()).ToArray()).ToList());
+
+        foreach (var destination in app.Settings.Policy.Destinations.Select(d => d.Region))
+        {
+            Assert.Equal(
+                [
+                    [app.Settings.MetricsNamespace, ReplicatorMetrics.CopiesInFlight.Name, ReplicatorMetrics.DestinationDimension, destination],
+                    [app.Settings.MetricsNamespace, ReplicatorMetrics.InFlightBudget.Name, ReplicatorMetrics.DestinationDimension, destination],
+                ],
+                graphs[$"In flight against budget: {destination}"]);
+        }
+
+        var graphed = graphs.Values.SelectMany(metrics => metrics.Select(m => m[1])).ToHashSet();
+        Assert.All(new[]
+        {
+            ReplicatorMetrics.CopiesStarted, ReplicatorMetrics.CopiesCompleted, ReplicatorMetrics.CopiesFailed, ReplicatorMetrics.CopiesCancelled,
+            ReplicatorMetrics.BackPressure, ReplicatorMetrics.Repairs, ReplicatorMetrics.CopyDuration, ReplicatorMetrics.OldestWaitingJobAge,
+        }, m => Assert.Contains(m.Name, graphed));
+    }
+
     /// <summary>Matches the images of these regions by ARN prefix, as the rules do.</summary>
     internal static object[] ImagesIn(params string[] regions) =>
         [.. regions.Select(r => Obj(("prefix", Obj(("Fn::Join", new object[] { "", new object[] { "arn:", Ref("AWS::Partition"), $":ec2:{r}::image/" } })))))];

@@ -23,7 +23,7 @@ public sealed class SourceSweep(
     ILogger<SourceSweep> log,
     LifecycleFollower? lifecycle = null)
 {
-    private const int KeysPerRead = 100;
+    private readonly SelectedSourceImages _selected = new(store, images, policy, ownAccountId);
 
     /// <summary>Sweeps each source region whose sweep is due (and not taken by another poller); answers the requests sent.</summary>
     public async Task<int> RunIfDueAsync(CancellationToken cancellationToken)
@@ -51,52 +51,20 @@ public sealed class SourceSweep(
 
     private async Task<int> SweepAsync(string region, CancellationToken cancellationToken)
     {
-        var destinations = policy.Destinations.Where(d => d.TakesNewCopies && d.Region != region).Select(d => d.Region).ToList();
-        if (destinations.Count == 0)
-        {
-            return 0;
-        }
-
-        var owners = policy.Selection.OwnerAccounts.Count > 0 ? policy.Selection.OwnerAccounts : [Selection.Self];
         var (listed, sent) = (0, 0);
-        var batch = new List<ImageInfo>();
-        await foreach (var image in images.ListAvailableImagesAsync(region, owners, policy.Selection.NamePatterns, policy.Selection.Tags, cancellationToken))
+        await foreach (var page in _selected.ListAsync(region, null, cancellationToken))
         {
-            listed++;
-            if (ProvenanceTags.IsReplicatorCopy(image.Tags) || policy.Selection.Excludes(image, ownAccountId) is not null)
+            listed += page.Listed;
+            var missing = page.Images.Where(i => i.Missing.Count > 0).ToList();
+            if (missing.Count > 0)
             {
-                continue;
-            }
-
-            batch.Add(image);
-            if ((batch.Count + 1) * destinations.Count > KeysPerRead)
-            {
-                sent += await RequestMissingAsync(region, batch, destinations, cancellationToken);
-                batch.Clear();
+                await requests.SendAsync([.. missing.Select(i => new ReplicationRequest(
+                    region, i.Image.ImageId, null, "sweep", "found by the sweep: no copy job for every destination", RequestOrigin.Sweep))], cancellationToken);
+                sent += missing.Count;
             }
         }
 
-        sent += await RequestMissingAsync(region, batch, destinations, cancellationToken);
         log.LogInformation("Swept {SourceRegion}: {Listed} available AMIs listed, {Sent} without a job for every destination requested", region, listed, sent);
         return sent;
-    }
-
-    private async Task<int> RequestMissingAsync(string region, List<ImageInfo> batch, List<string> destinations, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
-
-        var keys = batch.SelectMany(i => destinations.Select(d => new CopyJobKey(region, i.ImageId, d))).ToList();
-        var existing = (await store.GetManyAsync(keys, cancellationToken)).Select(j => j.Key).ToHashSet();
-        var missing = batch.Where(i => destinations.Any(d => !existing.Contains(new CopyJobKey(region, i.ImageId, d)))).ToList();
-        if (missing.Count > 0)
-        {
-            await requests.SendAsync([.. missing.Select(i =>
-                new ReplicationRequest(region, i.ImageId, null, "sweep", "found by the sweep: no copy job for every destination", RequestOrigin.Sweep))], cancellationToken);
-        }
-
-        return missing.Count;
     }
 }

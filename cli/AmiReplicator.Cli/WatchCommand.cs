@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using AmiReplicator.DynamoDb;
+
+namespace AmiReplicator.Cli;
+
+/// <summary>`amirepl watch`: the job table read again every interval and shown as a <see cref="WatchView"/> until Ctrl-C.</summary>
+internal static class WatchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var interval = new Option<double>("--interval") { Description = "Seconds between two readings of the table.", DefaultValueFactory = _ => 5 };
+        var once = new Option<bool>("--once") { Description = "Read once, show it and exit (for scripts)." };
+        var command = new Command("watch", "A live view until Ctrl-C: per destination the copies in flight against the budget and the jobs by state, "
+            + "and each copy that starts, finishes, fails or is cancelled as it happens. Plain lines when the output is not a terminal; "
+            + "with --output json one JSON document per reading, one a line.") { interval, once };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var every = parse.GetValue(interval);
+            if (every is <= 0 or > 3600 || double.IsNaN(every))
+            {
+                throw new CliException(ExitCodes.Usage, $"--interval: {every.ToString(CultureInfo.InvariantCulture)} is not between 0 and 3600 seconds");
+            }
+
+            using var aws = AwsSession.From(parse);
+            var deployment = await aws.DeploymentAsync(parse, cancellationToken);
+            var inspection = new CopyJobInspection(aws.DynamoDb, deployment.TableName);
+            var view = new WatchView(deployment.Policy);
+            var json = GlobalOptions.Json(parse);
+            var first = true;
+            async Task<bool> StepAsync()
+            {
+                if (!first)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(every), cancellationToken);
+                }
+
+                first = false;
+                var events = view.Update(await inspection.ListJobsAsync(cancellationToken), await inspection.ListCountersAsync(cancellationToken), DateTimeOffset.UtcNow);
+                if (json)
+                {
+                    CliJson.WriteLine(output, new { readAt = view.ReadAt, destinations = view.Destinations, events });
+                }
+
+                return !parse.GetValue(once);
+            }
+
+            try
+            {
+                if (json)
+                {
+                    while (await StepAsync())
+                    {
+                    }
+                }
+                else
+                {
+                    await WatchDisplay.RunAsync(output, CliConsole.CanDraw(output, parse), view, StepAsync);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C is how a watch ends.
+            }
+
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,72 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.Cli.Tests;
+
+/// <summary>`amirepl prune`: the retention plan per destination, then the removal of what it removes.</summary>
+[Collection(LocalCloudCollection.Name)]
+public sealed class PruneTests(LocalCloudFixture cloud)
+{
+    private const string Policy = """{"destinations":[{"region":"eu-west-1"}]}""";
+
+    private const string RetentionPolicy = """
+        {"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]}}
+        """;
+
+    [Fact]
+    public async Task The_dry_run_shows_what_goes_and_why_and_the_real_run_removes_the_older_copy_with_its_snapshots()
+    {
+        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
+        var jobs = new List<CopyJob>();
+        foreach (var name in new[] { "golden-1", "golden-2" })
+        {
+            // One after another, so the second copy is the newer one.
+            var source = h.Replication.Simulator.SeedImage(LocalReplication.Home, new SeedImage { Name = name });
+            await h.Replication.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
+            await h.Replication.DeliverAsync();
+            jobs.Add((await h.Replication.RunPollerUntilDoneAsync()).Single(j => j.Key.SourceImageId == source));
+        }
+
+        var (older, newer) = (jobs[0].TargetImageId!, jobs[1].TargetImageId!);
+        // The retention the deployment would run with, given as a file (the functions run without it here, so nothing is removed before).
+        var policyFile = Path.Combine(Path.GetTempPath(), $"amirepl-prune-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(policyFile, RetentionPolicy);
+        try
+        {
+            var plan = await h.JsonAsync("prune", "--dry-run", "--policy-file", policyFile);
+            Assert.True((bool)plan["dryRun"]!);
+            var destination = Assert.Single(plan["destinations"]!.AsArray())!;
+            Assert.Equal(("eu-west-1", 0), ((string?)destination["destinationRegion"], (int)destination["removed"]!));
+            Assert.Equal(
+                [(newer, "keep"), (older, "would remove")],
+                destination["decisions"]!.AsArray().Select(d => ((string)d!["imageId"]!, (string)d["action"]!)));
+            Assert.All(destination["decisions"]!.AsArray(), d => Assert.Equal("golden-", (string?)d!["family"]));
+            Assert.Equal("1 older than the newest 1", (string?)destination["decisions"]![1]!["why"]);
+            Assert.Equal("available", h.Replication.Simulator.FindImage("eu-west-1", older)!.State);
+
+            Assert.Equal(2, (await h.RunAsync("prune", "--to", "ap-southeast-2", "--policy-file", policyFile)).ExitCode);
+            Assert.Equal(2, (await h.RunAsync("prune")).ExitCode);
+
+            var snapshots = h.Replication.Simulator.FindImage("eu-west-1", older)!.BlockDevices.Select(d => d.SnapshotId).ToList();
+            var run = await h.RunAsync("prune", "--to", "eu-west-1", "--policy-file", policyFile);
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains("eu-west-1: 1 removed with their snapshots", run.Output, StringComparison.Ordinal);
+            Assert.Contains(older, run.Output, StringComparison.Ordinal);
+
+            Assert.Equal("deregistered", h.Replication.Simulator.FindImage("eu-west-1", older)!.State);
+            Assert.NotEmpty(snapshots);
+            Assert.All(snapshots, id => Assert.Equal("deleted", h.Replication.Simulator.Snapshots("eu-west-1").Single(s => s.SnapshotId == id).State));
+            Assert.Equal("available", h.Replication.Simulator.FindImage("eu-west-1", newer)!.State);
+            var job = (await h.Replication.JobsAsync()).Single(j => j.Key == jobs[0].Key);
+            Assert.Contains($"{older} removed by retention with its snapshots: family golden-, 1 older than the newest 1", job.Notes);
+
+            var after = await h.JsonAsync("prune", "--policy-file", policyFile);
+            Assert.Equal(0, (int)after["destinations"]![0]!["removed"]!);
+        }
+        finally
+        {
+            File.Delete(policyFile);
+        }
+    }
+}
