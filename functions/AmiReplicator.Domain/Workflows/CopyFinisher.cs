@@ -7,7 +7,7 @@ namespace AmiReplicator.Domain.Workflows;
 
 /// <summary>
 /// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
-/// deprecation, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
+/// deprecation, the latest-copy parameter, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
 /// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
 /// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
 /// and never retried; any other error is one failed pass of the job's step.
@@ -20,7 +20,8 @@ public sealed class CopyFinisher(
     JobSteps steps,
     TimeProvider clock,
     ILogger<CopyFinisher> log,
-    IImageLifecycle? lifecycle = null)
+    IImageLifecycle? lifecycle = null,
+    LatestCopyPointer? latestCopy = null)
 {
     public async Task<CopyOutcome> AdvanceAsync(CopyJob job, ImageInfo? target, CancellationToken cancellationToken)
     {
@@ -67,6 +68,8 @@ public sealed class CopyFinisher(
             await ProtectAsync(job, target, notes, cancellationToken);
             part = "tagging the copy";
             await TagAsync(job, target, notes, cancellationToken);
+            part = "pointing the latest-copy parameter";
+            await PointAsync(job, target, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -193,6 +196,30 @@ public sealed class CopyFinisher(
         {
             // TagLimitExceeded: others tagged the copy meanwhile.
             notes.Add($"tags {string.Join(", ", missing.Keys)} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The family's latest-copy parameter on the copy, unless a newer copy of the family is there. Before the job is AVAILABLE:
+    /// a worker dying between the two points again on the next pass.
+    /// </summary>
+    private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (latestCopy is null)
+        {
+            return;
+        }
+
+        // The copy as tagged just now: a family named by a tag the copy got after its creation counts.
+        var tags = new Dictionary<string, string>(target.Tags, StringComparer.Ordinal);
+        foreach (var (key, value) in job.Tags)
+        {
+            tags[key] = value;
+        }
+
+        if (await latestCopy.OnAvailableAsync(target with { Tags = tags }, cancellationToken) is { } problem)
+        {
+            notes.Add(problem);
         }
     }
 
