@@ -10,7 +10,7 @@ namespace AmiReplicator.LocalCloud.Permissions;
 
 /// <summary>
 /// A handler at the top of every AWS SDK client's pipeline (one per logical call, the SDK's retries inside it): calls made
-/// inside a <see cref="FunctionScope"/> on a registered deployment's table or EC2 simulator go through its <see cref="PermissionCheck"/>.
+/// inside a <see cref="FunctionScope"/> on a registered deployment's table or EC2 simulator (EC2 and SSM) go through its <see cref="PermissionCheck"/>.
 /// </summary>
 internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
 {
@@ -56,7 +56,8 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
     {
         var key = service switch
         {
-            "ec2" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
+            // The simulator serves Parameter Store on its EC2 endpoint.
+            "ec2" or "ssm" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
             "dynamodb" => FirstTable(request) is { } table ? TableKey(table) : null,
             "sqs" => request.GetType().GetProperty("QueueUrl")?.GetValue(request) is string queue ? QueueKey(queue) : null,
             _ => null,
