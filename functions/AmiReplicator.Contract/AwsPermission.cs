@@ -59,6 +59,9 @@ public static class PermissionScope
     /// </summary>
     public const string SourceKey = "source-key";
 
+    /// <summary>A latest-copy parameter: an SSM parameter named by the policy's <c>latestCopyParameter</c>, in a destination region.</summary>
+    public const string LatestCopyParameter = "latest-copy-parameter";
+
     /// <summary>The function's own log group (Lambda writes it with the function's role).</summary>
     public const string OwnLogGroup = "own-log-group";
 

@@ -18,6 +18,9 @@ public static class FunctionEnvironment
     /// <summary>Only for the local cloud: an EC2 endpoint serving every region.</summary>
     public const string Ec2Endpoint = "AMIREPL_EC2_ENDPOINT";
 
+    /// <summary>Only for the local cloud: an SSM endpoint serving every region (the latest-copy parameters).</summary>
+    public const string SsmEndpoint = "AMIREPL_SSM_ENDPOINT";
+
     /// <summary>Only for the local cloud: a DynamoDB endpoint.</summary>
     public const string DynamoDbEndpoint = "AMIREPL_DYNAMODB_ENDPOINT";
 

@@ -5,11 +5,13 @@ using Amazon.SQS;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
+using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Workflows;
 using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
 using AmiReplicator.Messages;
 using AmiReplicator.Sqs;
+using AmiReplicator.Ssm;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
@@ -21,6 +23,7 @@ public sealed class Replicator : IDisposable
     private readonly Ec2Clients _ec2;
     private readonly AmazonSQSClient _sqs;
     private readonly KmsKeyGateway _kms;
+    private readonly SsmImageParameters _parameters;
 
     /// <param name="metrics">Where embedded-metric-format lines go: stdout in Lambda; nowhere when not given.</param>
     public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, PollerOptions? pollerOptions = null,
@@ -34,13 +37,14 @@ public sealed class Replicator : IDisposable
         _ec2 = new Ec2Clients(settings.Ec2Endpoint, localCredentials);
         // Locally the EC2 simulator answers KMS too, on the same endpoint.
         _kms = new KmsKeyGateway(settings.Ec2Endpoint, localCredentials);
+        _parameters = new SsmImageParameters(settings.SsmEndpoint, localCredentials);
 
         Store = new DynamoCopyJobStore(_dynamo, settings.TableName, logging.CreateLogger<DynamoCopyJobStore>());
         IDeadLetterQueue deadLetters = settings.DeadLetterQueueUrl is { } url ? new SqsDeadLetterQueue(_sqs, url) : new NoDeadLetterQueue();
         IRequestQueue? requests = settings.RequestQueueUrl is { } queue ? new SqsRequestQueue(_sqs, queue) : null;
         var images = new Ec2ImageGateway(_ec2);
         (Dispatcher, Poller) = Compose(Store, images, _kms, deadLetters, requests, settings, clock, logging,
-            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions(), images);
+            new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), pollerOptions ?? new PollerOptions(), images, _parameters);
     }
 
     public ReplicatorSettings Settings { get; }
@@ -52,9 +56,10 @@ public sealed class Replicator : IDisposable
     /// <summary>The two handlers over the given store and gateway: the one place the workflows are put together.</summary>
     /// <param name="requests">Where the sweep sends what it found; no sweep without it.</param>
     /// <param name="lifecycle">The calls that make copies follow their sources; without it copies carry only the deprecation time.</param>
+    /// <param name="parameters">Where the latest-copy parameters are written (with <paramref name="lifecycle"/>, which lists the copies).</param>
     public static (DispatcherFunction Dispatcher, PollerFunction Poller) Compose(ICopyJobStore store, IImageGateway images, IKeyGateway keys, IDeadLetterQueue deadLetters,
         IRequestQueue? requests, ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, IMetrics metrics, PollerOptions options,
-        IImageLifecycle? lifecycle = null)
+        IImageLifecycle? lifecycle = null, IImageParameters? parameters = null)
     {
         var policy = settings.Policy;
         var jobs = new MeteredCopyJobStore(store, metrics);
@@ -66,9 +71,10 @@ public sealed class Replicator : IDisposable
             : new LifecycleFollower(jobs, images, lifecycle, policy, settings.AccountId, clock, logging.CreateLogger<LifecycleFollower>());
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>(), follower);
-        var finisher = new CopyFinisher(jobs, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle);
+        var latestCopy = LatestCopyPointerFor(policy, lifecycle, parameters, logging);
+        var finisher = new CopyFinisher(jobs, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
         var retention = lifecycle is null || policy.Retention is null ? null
-            : new CopyRetention(jobs, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>());
+            : new CopyRetention(jobs, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
         return (
             new DispatcherFunction(
                 new ReplicationDispatcher(jobs, images, keys, Starter(), finisher, policy, settings.AccountId, clock, logging.CreateLogger<ReplicationDispatcher>()),
@@ -78,6 +84,12 @@ public sealed class Replicator : IDisposable
                 new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>(), retention),
                 logging.CreateLogger<PollerFunction>()));
     }
+
+    /// <summary>The latest-copy pointer, when the policy asks for one and its calls are wired.</summary>
+    public static LatestCopyPointer? LatestCopyPointerFor(ReplicationPolicy policy, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
+        policy is { LatestCopyParameter: { } parameter, Retention: { } families } && lifecycle is not null && parameters is not null
+            ? new LatestCopyPointer(lifecycle, parameters, parameter, families, logging.CreateLogger<LatestCopyPointer>())
+            : null;
 
     private static TClient Client<TClient, TConfig>(Uri? endpoint, string homeRegion, AWSCredentials? credentials, TConfig config, Func<AWSCredentials?, TConfig, TClient> create)
         where TConfig : ClientConfig
@@ -101,6 +113,7 @@ public sealed class Replicator : IDisposable
         _sqs.Dispose();
         _ec2.Dispose();
         _kms.Dispose();
+        _parameters.Dispose();
     }
 
     /// <summary>Without a DLQ configured, a message that can never succeed is redelivered until the queue's redrive policy moves it.</summary>

@@ -14,7 +14,8 @@ public sealed record ReplicatorSettings(
     string MetricsNamespace = ReplicatorMetrics.Namespace,
     string? DeadLetterQueueUrl = null,
     Uri? SqsEndpoint = null,
-    string? RequestQueueUrl = null)
+    string? RequestQueueUrl = null,
+    Uri? SsmEndpoint = null)
 {
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
@@ -43,6 +44,7 @@ public sealed record ReplicatorSettings(
             variable(FunctionEnvironment.MetricsNamespace) is { Length: > 0 } metrics ? metrics : ReplicatorMetrics.Namespace,
             variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
             variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
-            variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null);
+            variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null,
+            variable(FunctionEnvironment.SsmEndpoint) is { Length: > 0 } ssm ? new Uri(ssm) : null);
     }
 }

@@ -65,6 +65,15 @@ internal static class ReplicatorPermissions
             case PermissionScope.Copy:
                 yield return Statement("ChangeOnlyCopies", actions, ImagesAndSnapshots, InDestinations(settings, ("Null", CopyTagCondition, "false")));
                 break;
+            case PermissionScope.LatestCopyParameter:
+                // Only the parameters the policy's template names (any family), only in the destinations (one ARN, narrowed by
+                // aws:RequestedRegion as the EC2 grants are, so the policy stays small however many destinations there are).
+                if (settings.Policy.LatestCopyParameter is { } parameter)
+                {
+                    yield return Statement("PointAtLatestCopies", actions, [LatestCopyParameterArn(parameter)], InDestinations(settings));
+                }
+
+                break;
             case PermissionScope.DestinationKey:
                 foreach (var statement in KeyStatements(actions, settings))
                 {
@@ -164,6 +173,10 @@ internal static class ReplicatorPermissions
             ? ($"arn:{Aws.PARTITION}:kms:{destination.Region}:{Aws.ACCOUNT_ID}:key/*", key)
             : ($"arn:{Aws.PARTITION}:kms:{destination.Region}:{Aws.ACCOUNT_ID}:key/{key}", null);
     }
+
+    /// <summary>The ARN of every parameter the template names, in any region (the family as a wildcard).</summary>
+    public static string LatestCopyParameterArn(LatestCopyParameterPolicy parameter) =>
+        $"arn:{Aws.PARTITION}:ssm:*:{Aws.ACCOUNT_ID}:parameter{parameter.NameTemplate.Replace(LatestCopyParameterPolicy.FamilyPlaceholder, "*", StringComparison.Ordinal)}";
 
     /// <summary>How EC2 of a region appears in kms:ViaService.</summary>
     public static string Ec2Endpoint(string region) => $"ec2.{region}.{(region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}";

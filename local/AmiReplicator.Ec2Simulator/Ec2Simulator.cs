@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>
-/// A multi-region EC2 (AMI API, and KMS DescribeKey) on loopback. Point the real client at it with
+/// A multi-region EC2 (AMI API), with KMS DescribeKey and Parameter Store's parameters beside it (their JSON protocols on the same endpoint), on loopback. Point the real client at it with
 /// <c>new AmazonEC2Client(new BasicAWSCredentials("test", "test"), new AmazonEC2Config { ServiceURL = Endpoint.ToString(), AuthenticationRegion = region })</c>:
 /// the region is read from the request's SigV4 credential scope. Besides the API it offers seeding,
 /// fault injection and observations for tests and the local run.
@@ -50,7 +50,10 @@ public sealed class Ec2Simulator : IAsyncDisposable
         var cloud = new Ec2Cloud(options, change => simulator?.ImageStateChanged?.Invoke(simulator, change));
         var endpoint = new Ec2QueryEndpoint(cloud);
         var kms = new KmsJsonEndpoint(cloud);
-        app.Run(context => KmsJsonEndpoint.Accepts(context) ? kms.HandleAsync(context) : endpoint.HandleAsync(context));
+        var parameters = new SsmJsonEndpoint(cloud);
+        app.Run(context => KmsJsonEndpoint.Accepts(context) ? kms.HandleAsync(context)
+            : SsmJsonEndpoint.Serves(context.Request) ? parameters.HandleAsync(context)
+            : endpoint.HandleAsync(context));
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -136,7 +139,13 @@ public sealed class Ec2Simulator : IAsyncDisposable
     public int PeakPendingCopies(string sourceRegion, string destinationRegion) =>
         _cloud.PeakPendingCopies(sourceRegion, destinationRegion);
 
-    /// <summary>Calls of an action received in a region, refused and faulted ones included.</summary>
+    /// <summary>The SSM parameter as it is now (an aws:ec2:image write counts once its check is done), or null.</summary>
+    public ParameterInfo? FindParameter(string region, string name) => _cloud.FindParameter(region, name);
+
+    /// <summary>aws:ec2:image writes SSM's check dropped, as "region name value: reason".</summary>
+    public IReadOnlyList<string> DroppedParameterWrites() => _cloud.DroppedParameterWrites();
+
+    /// <summary>Calls of an action received in a region, refused and faulted ones included (SSM's as "ssm:PutParameter").</summary>
     public int CallCount(string region, string action) => _cloud.CallCount(region, action);
 
     /// <summary>Errors answered in a region with the code, e.g. "ResourceLimitExceeded".</summary>

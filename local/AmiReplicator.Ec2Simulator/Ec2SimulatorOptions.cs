@@ -24,6 +24,12 @@ public sealed record Ec2SimulatorOptions
     /// </summary>
     public TimeSpan DescribeVisibilityDelay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long after PutParameter Parameter Store's asynchronous check of an aws:ec2:image value ends (the write takes effect then,
+    /// or is dropped): until then GetParameter answers the old value.
+    /// </summary>
+    public TimeSpan ParameterValidationDelay { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Pending copies a destination region accepts (the seed's 50).</summary>
     public int MaxConcurrentCopiesPerDestination { get; init; } = 50;
 

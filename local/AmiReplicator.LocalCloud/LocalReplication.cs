@@ -22,7 +22,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AmiReplicator.LocalCloud;
 
 /// <summary>
-/// The replicator on the local cloud: its own table and queues, an in-process EC2 simulator on a virtual clock,
+/// The replicator on the local cloud: its own table and queues, an in-process EC2 simulator (with Parameter Store) on a virtual clock,
 /// and the real handlers fed by a local SQS event source. Used by the local run and the end-to-end tests.
 /// </summary>
 public sealed class LocalReplication : IAsyncDisposable
@@ -92,7 +92,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
             simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
-            RequestQueueUrl: queues.QueueUrl);
+            RequestQueueUrl: queues.QueueUrl, SsmEndpoint: simulator.Endpoint);
         var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
@@ -139,6 +139,7 @@ public sealed class LocalReplication : IAsyncDisposable
             [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
             [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
             [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
+            [FunctionEnvironment.SsmEndpoint] = settings.SsmEndpoint!.ToString(),
             [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
             [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
             ["AWS_REGION"] = settings.HomeRegion,

@@ -24,6 +24,10 @@ public sealed class ConfigurationTests
         { """{"retries":{"maxAttempts":0}}""", "amiReplicator.retries.maxAttempts", "greater than 0" },
         { """{"schedule":"every minute"}""", "amiReplicator.schedule", "schedule expression" },
         { """{"templates":{"name":"{nope}"}}""", "amiReplicator.templates.name", "unknown placeholder" },
+        { """{"latestCopyParameter":"/amirepl/latest/{family}"}""", "amiReplicator.latestCopyParameter", "families are defined by retention" },
+        { """{"retention":{"keepLatest":2,"familyTag":"family"},"latestCopyParameter":"/amirepl/latest"}""", "amiReplicator.latestCopyParameter", "contain {family}" },
+        { """{"retention":{"keepLatest":2,"familyTag":"family"},"latestCopyParameter":"/aws/latest/{family}"}""", "amiReplicator.latestCopyParameter", "reserves names" },
+        { """{"retention":{"keepLatest":2,"familyNamePrefixes":["golden al2023"]},"latestCopyParameter":"/amirepl/{family}"}""", "amiReplicator.retention.familyNamePrefixes[0]", "not a parameter name" },
     };
 
     [Theory]

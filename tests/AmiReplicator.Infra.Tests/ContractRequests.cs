@@ -33,6 +33,8 @@ internal static class ContractRequests
                 .Select(resource => Request(action, resource, d, ("ec2:CreateAction", "CopyImage")))),
             PermissionScope.Copy => settings.DestinationRegions.SelectMany(d => CopyResources(action, d)
                 .Select(resource => Request(action, resource, d, (ReplicatorPermissions.CopyTagCondition, SourceImage)))),
+            PermissionScope.LatestCopyParameter => settings.Policy.LatestCopyParameter is null ? []
+                : settings.DestinationRegions.Select(d => Request(action, LatestCopyParameter(d, "golden-al2023-"), d)),
             PermissionScope.DestinationKey => settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!)),
             // Asked about directly: a source's keys, of any account and region, and the destinations' keys.
             PermissionScope.AnyKey => SourceKeys(settings).Select(k => KeyRequest(action, k.Region, k.Arn, byEc2: false))
@@ -85,6 +87,9 @@ internal static class ContractRequests
         {
             ["aws:RequestedRegion"] = [region],
         });
+
+    /// <summary>The latest-copy parameter of a family in the region, as the test configurations' template names it.</summary>
+    public static string LatestCopyParameter(string region, string family) => $"arn:aws:ssm:{region}:{IamPolicySimulator.Account}:parameter/amirepl/latest/{family}";
 
     public static string Image(string region, string id) => $"arn:aws:ec2:{region}::image/{id}";
 

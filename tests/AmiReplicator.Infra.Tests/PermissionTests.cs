@@ -43,6 +43,7 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
         var contract = PermissionContract.Current;
         var listed = contract.CallsOf(function).Concat(contract.LambdaNeedsOf(function))
             .Where(p => p.Scope != PermissionScope.DestinationKey || app.Settings.Policy.Destinations.Any(d => d.KmsKeyId is not null))
+            .Where(p => p.Scope != PermissionScope.LatestCopyParameter || app.Settings.Policy.LatestCopyParameter is not null)
             .Select(p => p.Action).ToHashSet();
         Assert.Equal(listed.Order(), new IamPolicySimulator(app.MainJson, app.RoleOf(function)).AllowedActions.Order());
     }
@@ -107,6 +108,21 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
         // The key named by alias: only keys of its region that carry the alias.
         Assert.True(iam.Allows(KeyRequest("kms:GenerateDataKey", "af-south-1", "alias/ami-copies")));
         Assert.False(iam.Allows(KeyRequest("kms:GenerateDataKey", "af-south-1", "alias/other-keys")));
+    }
+
+    [Theory]
+    [InlineData(ReplicatorFunctions.Dispatcher)]
+    [InlineData(ReplicatorFunctions.Poller)]
+    public void Only_the_latest_copy_parameters_in_the_destinations_can_be_written(string function)
+    {
+        var iam = new IamPolicySimulator(large.MainJson, large.RoleOf(function));
+        Assert.True(iam.Allows(Request("ssm:PutParameter", LatestCopyParameter("eu-west-1", "golden-al2023-"), "eu-west-1")));
+        Assert.False(iam.Allows(Request("ssm:PutParameter", $"arn:aws:ssm:eu-west-1:{IamPolicySimulator.Account}:parameter/other/golden", "eu-west-1")));
+        Assert.False(iam.Allows(Request("ssm:PutParameter", LatestCopyParameter("us-east-1", "golden-al2023-"), "us-east-1")), "in a source region");
+        Assert.False(iam.Allows(Request("ssm:DeleteParameter", LatestCopyParameter("eu-west-1", "golden-al2023-"), "eu-west-1")));
+
+        // Without latestCopyParameter in the configuration, no SSM action at all.
+        Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(function)).AllowedActions, a => a.StartsWith("ssm:", StringComparison.Ordinal));
     }
 
     [Theory]

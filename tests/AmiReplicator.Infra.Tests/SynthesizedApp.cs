@@ -90,6 +90,8 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPol
         ["encrypted"] = true,
         ["kmsKeyId"] = i == 0 ? "alias/ami-copies" : KeyArn(r, i),
     })]);
+    policy["retention"] = new JsonObject { ["keepLatest"] = 3.0, ["familyNamePrefixes"] = new JsonArray("golden-al2023-") };
+    policy["latestCopyParameter"] = "/amirepl/latest/{family}";
 }))
 {
     public static readonly string[] Sources = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"];

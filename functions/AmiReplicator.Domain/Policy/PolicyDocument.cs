@@ -31,6 +31,9 @@ public sealed class PolicyDocument
 
     /// <summary>How many copies of each image family each destination keeps.</summary>
     public RetentionDocument? Retention { get; set; }
+
+    /// <summary>An SSM parameter per destination and image family holding the newest copy's id, e.g. "/amirepl/latest/{family}".</summary>
+    public string? LatestCopyParameter { get; set; }
 }
 
 public sealed class RetentionDocument

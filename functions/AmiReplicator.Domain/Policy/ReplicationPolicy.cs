@@ -31,6 +31,9 @@ public sealed partial record ReplicationPolicy(
     /// <summary>How many copies of each family each destination keeps; null: every copy is kept.</summary>
     public RetentionPolicy? Retention { get; init; }
 
+    /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
+    public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
+
     public Destination? FindDestination(string region) =>
         Destinations.FirstOrDefault(d => d.Region == region);
 
@@ -91,6 +94,7 @@ public sealed partial record ReplicationPolicy(
         var templates = document.Templates ?? new TemplatesDocument();
         var extraTags = ValidateExtraTags(document.Tags ?? []);
 
+        var retentionPolicy = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null;
         return new ReplicationPolicy(
             destinations,
             sourceRegions,
@@ -107,7 +111,8 @@ public sealed partial record ReplicationPolicy(
             document.ShareSnapshots == true)
         {
             Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
-            Retention = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null,
+            Retention = retentionPolicy,
+            LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
         };
     }
 

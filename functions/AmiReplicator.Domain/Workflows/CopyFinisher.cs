@@ -7,7 +7,7 @@ namespace AmiReplicator.Domain.Workflows;
 
 /// <summary>
 /// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
-/// deprecation, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
+/// deprecation, the latest-copy parameter, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
 /// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
 /// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
 /// and never retried; any other error is one failed pass of the job's step.
@@ -21,7 +21,8 @@ public sealed class CopyFinisher(
     JobSteps steps,
     TimeProvider clock,
     ILogger<CopyFinisher> log,
-    IImageLifecycle? lifecycle = null)
+    IImageLifecycle? lifecycle = null,
+    LatestCopyPointer? latestCopy = null)
 {
     private readonly CopySharing _sharing = new(images, policy);
 
@@ -75,6 +76,8 @@ public sealed class CopyFinisher(
             await TagSnapshotsLikeSourceAsync(job, target, notes, cancellationToken);
             part = "sharing the copy's snapshots";
             await _sharing.ShareSnapshotsAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
+            part = "pointing the latest-copy parameter";
+            await PointAsync(job, target, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -217,6 +220,30 @@ public sealed class CopyFinisher(
             {
                 notes.Add($"tags of source snapshot {from.SnapshotId} refused on {snapshot.SnapshotId}: {e.Message}");
             }
+        }
+    }
+
+    /// <summary>
+    /// The family's latest-copy parameter on the copy, unless a newer copy of the family is there. Before the job is AVAILABLE:
+    /// a worker dying between the two points again on the next pass.
+    /// </summary>
+    private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (latestCopy is null)
+        {
+            return;
+        }
+
+        // The copy as tagged just now: a family named by a tag the copy got after its creation counts.
+        var tags = new Dictionary<string, string>(target.Tags, StringComparer.Ordinal);
+        foreach (var (key, value) in job.Tags)
+        {
+            tags[key] = value;
+        }
+
+        if (await latestCopy.OnAvailableAsync(target with { Tags = tags }, cancellationToken) is { } problem)
+        {
+            notes.Add(problem);
         }
     }
 

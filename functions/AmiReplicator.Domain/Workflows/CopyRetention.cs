@@ -12,7 +12,8 @@ namespace AmiReplicator.Domain.Workflows;
 /// ones with their snapshots, so no snapshot is left behind. Only images the replicator made are ever looked at (their provenance
 /// tags say so), only available or disabled ones count (a copy still pending takes nobody's place), and an older copy with
 /// deregistration protection or named in the keep list is kept and reported. A removal is noted on the job of the copy first, then
-/// made: a worker dying between the two leaves a copy the next run removes again.
+/// made: a worker dying between the two leaves a copy the next run removes again. With a latest-copy parameter, each family's is
+/// pointed at its newest remaining copy after the removals (which also mends one a person changed).
 /// </summary>
 public sealed class CopyRetention(
     ICopyJobStore store,
@@ -21,7 +22,8 @@ public sealed class CopyRetention(
     ReplicationPolicy policy,
     IMetrics metrics,
     TimeProvider clock,
-    ILogger<CopyRetention> log)
+    ILogger<CopyRetention> log,
+    LatestCopyPointer? latestCopy = null)
 {
     /// <summary>Each destination's run when due (every sweepIntervalMinutes, one poller at a time); answers the copies removed.</summary>
     public async Task<int> RunIfDueAsync(CancellationToken cancellationToken)
@@ -59,10 +61,7 @@ public sealed class CopyRetention(
         var decisions = new List<RetentionDecision>();
         foreach (var family in copies.GroupBy(c => c.Family, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var newestFirst = family.Select(c => c.Copy)
-                .OrderByDescending(c => c.CreationDate ?? DateTimeOffset.MinValue)
-                .ThenByDescending(c => c.ImageId, StringComparer.Ordinal)
-                .ToList();
+            var newestFirst = family.Select(c => c.Copy).NewestFirst().ToList();
             for (var rank = 0; rank < newestFirst.Count; rank++)
             {
                 var copy = newestFirst[rank];
@@ -108,9 +107,29 @@ public sealed class CopyRetention(
             }
         }
 
+        await PointAsync(plan, cancellationToken);
         log.LogInformation("Retention in {Destination}: {Removed} copies removed, {Kept} older copies kept, {Count} looked at",
             plan.DestinationRegion, removed, plan.Decisions.Count(d => d.Action is RetentionAction.KeepProtected or RetentionAction.KeepListed), plan.Decisions.Count);
         return removed;
+    }
+
+    private async Task PointAsync(RetentionPlan plan, CancellationToken cancellationToken)
+    {
+        var families = plan.Decisions.Select(d => d.Family).Distinct(StringComparer.Ordinal).ToList();
+        if (latestCopy is null || families.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Refusals are logged by the pointer; nothing here to note them on.
+            await latestCopy.PointAsync(plan.DestinationRegion, families, justAvailable: null, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Retention could not point the latest-copy parameters in {Destination}; the next run tries again", plan.DestinationRegion);
+        }
     }
 
     private async Task<bool> RemoveAsync(string destinationRegion, RetentionDecision decision, CancellationToken cancellationToken)

@@ -117,6 +117,8 @@ internal sealed partial class Ec2Cloud
 
             RecordStateChange(image, completesAt);
         }
+
+        ApplyParameterWrites(now);
     }
 
     /// <summary>EventBridge only tells an account about its own images.</summary>

@@ -21,6 +21,9 @@ internal sealed class RegionState
 
     public Dictionary<string, SimSnapshot> Snapshots { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Parameter Store's parameters, by name.</summary>
+    public Dictionary<string, ParameterInfo> Parameters { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The AWS managed key EBS uses when encryption is asked without a key.</summary>
     public string DefaultKmsKeyArn { get; }
 

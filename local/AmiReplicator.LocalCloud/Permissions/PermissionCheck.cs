@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
@@ -107,6 +108,7 @@ public sealed class PermissionCheck : IDisposable
             "ec2" => Ec2Needs(operation, region, request),
             "sqs" => [SqsNeeds(operation, request)],
             "kms" => [KmsNeeds(operation, region, request)],
+            "ssm" => [SsmNeeds(operation, region, request)],
             _ => [new AwsPermission($"{service}:{operation}", "*")],
         };
 
@@ -180,6 +182,15 @@ public sealed class PermissionCheck : IDisposable
         var queueUrl = request.GetType().GetProperty("QueueUrl")?.GetValue(request) as string;
         var action = request is SendMessageBatchRequest ? "sqs:SendMessage" : $"sqs:{operation}";
         return new AwsPermission(action, queueUrl is not null && _queueScopes.TryGetValue(queueUrl, out var scope) ? scope : $"queue/{queueUrl}");
+    }
+
+    /// <summary>A parameter call is authorised on the parameter it names, in the region it is made in.</summary>
+    private AwsPermission SsmNeeds(string operation, string region, AmazonWebServiceRequest request)
+    {
+        var name = request.GetType().GetProperty("Name")?.GetValue(request) as string ?? "";
+        var latest = _policy.LatestCopyParameter is { } parameter && Regex.IsMatch(name,
+            "^" + Regex.Escape(parameter.NameTemplate).Replace(Regex.Escape(LatestCopyParameterPolicy.FamilyPlaceholder), ".*", StringComparison.Ordinal) + "$");
+        return new AwsPermission($"ssm:{operation}", latest && _destinations.Contains(region) ? PermissionScope.LatestCopyParameter : $"parameter/{region}{name}");
     }
 
     private AwsPermission Table(string action, string? tableName, string? indexName = null) =>

@@ -11,7 +11,7 @@ namespace AmiReplicator.LocalCloud.Permissions;
 
 /// <summary>
 /// A handler at the top of every AWS SDK client's pipeline (one per logical call, the SDK's retries inside it): calls made
-/// inside a <see cref="FunctionScope"/> on a registered deployment's table or EC2 simulator go through its <see cref="PermissionCheck"/>.
+/// inside a <see cref="FunctionScope"/> on a registered deployment's table or EC2 simulator (EC2 and SSM) go through its <see cref="PermissionCheck"/>.
 /// </summary>
 internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
 {
@@ -57,8 +57,8 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
     {
         var key = service switch
         {
-            // Locally KMS answers on the EC2 simulator's endpoint.
-            "ec2" or "kms" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
+            // Locally KMS and Parameter Store answer on the EC2 simulator's endpoint.
+            "ec2" or "kms" or "ssm" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
             "dynamodb" => FirstTable(request) is { } table ? TableKey(table) : null,
             "sqs" => request.GetType().GetProperty("QueueUrl")?.GetValue(request) is string queue ? QueueKey(queue) : null,
             _ => null,
