@@ -84,6 +84,15 @@ public sealed class LatestCopyPointerTests
         public Task DisableDeregistrationProtectionAsync(string region, string imageId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task DisableImageAsync(string region, string imageId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DeleteTagsAsync(string region, IReadOnlyCollection<string> resourceIds, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task RemoveLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<LaunchPermission> permissions, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
     }
 
     private sealed class Parameters : IImageParameters
