@@ -1,5 +1,6 @@
 using Amazon.EC2;
 using Amazon.Runtime;
+using AmiReplicator.AwsClients;
 
 namespace AmiReplicator.Ec2;
 

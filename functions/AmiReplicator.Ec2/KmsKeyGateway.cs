@@ -1,6 +1,7 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using AmiReplicator.AwsClients;
 using AmiReplicator.Domain.Images;
 
 namespace AmiReplicator.Ec2;

@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
-using Amazon;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using AmiReplicator.AwsClients;
 using AmiReplicator.Domain.Images;
 
 namespace AmiReplicator.Ssm;
@@ -24,7 +23,9 @@ public sealed class SsmImageParameters(Uri? endpoint = null, AWSCredentials? cre
         "InvalidAllowedPatternException",
     };
 
-    private readonly ConcurrentDictionary<string, IAmazonSimpleSystemsManagement> _clients = new(StringComparer.Ordinal);
+    private readonly RegionalClients<IAmazonSimpleSystemsManagement, AmazonSimpleSystemsManagementConfig> _clients = new(endpoint, credentials,
+        () => new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard },
+        (c, config) => c is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(c, config));
 
     public async Task<string?> GetImageIdAsync(string region, string name, CancellationToken cancellationToken)
     {
@@ -62,27 +63,7 @@ public sealed class SsmImageParameters(Uri? endpoint = null, AWSCredentials? cre
         }
     }
 
-    private IAmazonSimpleSystemsManagement For(string region) => _clients.GetOrAdd(region, r =>
-    {
-        var config = new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard };
-        if (endpoint is null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(r);
-        }
-        else
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.AuthenticationRegion = r;
-        }
+    private IAmazonSimpleSystemsManagement For(string region) => _clients.For(region);
 
-        return credentials is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(credentials, config);
-    });
-
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values)
-        {
-            client.Dispose();
-        }
-    }
+    public void Dispose() => _clients.Dispose();
 }

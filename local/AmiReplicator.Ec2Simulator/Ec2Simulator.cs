@@ -51,8 +51,8 @@ public sealed class Ec2Simulator : IAsyncDisposable
         var endpoint = new Ec2QueryEndpoint(cloud);
         var kms = new KmsJsonEndpoint(cloud);
         var parameters = new SsmJsonEndpoint(cloud);
-        app.Run(context => KmsJsonEndpoint.Accepts(context) ? kms.HandleAsync(context)
-            : SsmJsonEndpoint.Serves(context.Request) ? parameters.HandleAsync(context)
+        app.Run(context => kms.Accepts(context) ? kms.HandleAsync(context)
+            : parameters.Accepts(context) ? parameters.HandleAsync(context)
             : endpoint.HandleAsync(context));
         await app.StartAsync();
 

@@ -46,7 +46,7 @@ internal sealed partial class Ec2Cloud
         {
             if (input.Overwrite != true)
             {
-                throw new SsmException("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
+                throw new Ec2Exception("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
             }
 
             if (existing is not null && existing.DataType != dataType && (existing.DataType == ImageDataType || dataType == ImageDataType))
@@ -71,7 +71,7 @@ internal sealed partial class Ec2Cloud
     public ParameterInfo GetParameter(string regionName, string name) => Run(() =>
         Region(regionName).Parameters.TryGetValue(name, out var parameter)
             ? parameter
-            : throw new SsmException("ParameterNotFound", $"Parameter {name} not found."));
+            : throw new Ec2Exception("ParameterNotFound", $"Parameter {name} not found."));
 
     /// <summary>The parameter as it is now, or null.</summary>
     public ParameterInfo? FindParameter(string regionName, string name) => Run(() => Region(regionName).Parameters.GetValueOrDefault(name));
@@ -129,7 +129,7 @@ internal sealed partial class Ec2Cloud
 
         if (name.Count(c => c == '/') > MaxParameterLevels)
         {
-            throw new SsmException("HierarchyLevelLimitExceededException", $"A hierarchy can have a maximum of {MaxParameterLevels} levels.");
+            throw new Ec2Exception("HierarchyLevelLimitExceededException", $"A hierarchy can have a maximum of {MaxParameterLevels} levels.");
         }
 
         return name;
@@ -147,15 +147,7 @@ internal sealed partial class Ec2Cloud
 
 internal sealed record PutParameterInput(string? Name, string? Value, string? Type, string? DataType, bool? Overwrite, string? Description);
 
-/// <summary>An answer SSM gives as an error (JSON protocol: <c>__type</c> and <c>message</c>, HTTP 400).</summary>
-internal sealed class SsmException(string code, string message, int statusCode = 400) : Exception(message)
-{
-    public string Code { get; } = code;
-
-    public int StatusCode { get; } = statusCode;
-}
-
 internal static class SsmErrors
 {
-    public static SsmException Validation(string message) => new("ValidationException", message);
+    public static Ec2Exception Validation(string message) => new("ValidationException", message);
 }

@@ -1,6 +1,6 @@
 namespace AmiReplicator.Ec2Simulator.Model;
 
-/// <summary>An answer EC2 gives as an error: its code, message and HTTP status.</summary>
+/// <summary>An answer EC2 (or KMS and SSM beside it) gives as an error: its code, message and HTTP status.</summary>
 internal sealed class Ec2Exception : Exception
 {
     public Ec2Exception()

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon;
 using Amazon.Runtime;
 
-namespace AmiReplicator.Ec2;
+namespace AmiReplicator.AwsClients;
 
 /// <summary>One AWS SDK client per region, made on first use. With an endpoint (the local cloud) every region goes there, signed for its own region.</summary>
 internal sealed class RegionalClients<TClient, TConfig>(
