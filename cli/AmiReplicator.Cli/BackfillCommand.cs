@@ -79,7 +79,7 @@ internal static partial class BackfillCommand
             var dry = parse.GetValue(dryRun);
             if (!dry)
             {
-                var requests = toRequest.Select(i => new ReplicationRequest(i.Image.Region, i.Image.ImageId, null, parse.GetValue(requestedBy)!,
+                var requests = toRequest.Select(i => new ReplicationRequest(i.Image.Region, i.Image.ImageId, null, parse.GetRequiredValue(requestedBy),
                     parse.GetValue(reason), RequestOrigin.Sweep)).ToList();
                 await SendAsync(new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()), requests, draw ? null : json ? TextWriter.Null : output, cancellationToken);
             }

@@ -27,7 +27,7 @@ internal static class CancelCommand
             + "with their snapshots (how a pending copy is stopped) and their slots released. Each job ends CANCELLED.") { image, to, requestedBy, reason };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var imageId = parse.GetValue(image)!;
+            var imageId = parse.GetRequiredValue(image);
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);

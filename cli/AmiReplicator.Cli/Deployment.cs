@@ -10,6 +10,7 @@ using Amazon.SQS;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Ec2;
+using AmiReplicator.Ssm;
 
 namespace AmiReplicator.Cli;
 
@@ -88,6 +89,7 @@ internal sealed class AwsSession : IDisposable
     private readonly Lazy<AmazonSQSClient> _sqs;
     private readonly Lazy<Ec2Clients> _ec2;
     private readonly Lazy<KmsKeyGateway> _kms;
+    private readonly Lazy<SsmImageParameters> _parameters;
 
     private AwsSession(string region, AWSCredentials? credentials, Dictionary<string, Uri> endpoints)
     {
@@ -100,6 +102,7 @@ internal sealed class AwsSession : IDisposable
             (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config)));
         _ec2 = new(() => new Ec2Clients(_endpoints.GetValueOrDefault("ec2"), _credentials));
         _kms = new(() => new KmsKeyGateway(_endpoints.GetValueOrDefault("kms"), _credentials));
+        _parameters = new(() => new SsmImageParameters(_endpoints.GetValueOrDefault("ssm"), _credentials));
     }
 
     public string Region { get; }
@@ -107,6 +110,9 @@ internal sealed class AwsSession : IDisposable
     public AmazonSQSClient Sqs => _sqs.Value;
     public Ec2Clients Ec2 => _ec2.Value;
     public KmsKeyGateway Kms => _kms.Value;
+
+    /// <summary>The latest-copy parameters in the destinations.</summary>
+    public SsmImageParameters LatestCopyParameters => _parameters.Value;
 
     public static AwsSession From(ParseResult parse)
     {
@@ -150,7 +156,7 @@ internal sealed class AwsSession : IDisposable
             return new Deployment(table, queue, Region, policy);
         }
 
-        var name = parse.GetValue(GlobalOptions.Parameter)!;
+        var name = parse.GetRequiredValue(GlobalOptions.Parameter);
         using var ssm = Create(new AmazonSimpleSystemsManagementConfig(), "ssm",
             (c, config) => c is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(c, config));
         string value;
@@ -243,24 +249,19 @@ internal sealed class AwsSession : IDisposable
 
     public void Dispose()
     {
-        if (_dynamo.IsValueCreated)
-        {
-            _dynamo.Value.Dispose();
-        }
+        DisposeIfMade(_dynamo);
+        DisposeIfMade(_sqs);
+        DisposeIfMade(_ec2);
+        DisposeIfMade(_kms);
+        DisposeIfMade(_parameters);
+    }
 
-        if (_sqs.IsValueCreated)
+    private static void DisposeIfMade<T>(Lazy<T> client)
+        where T : IDisposable
+    {
+        if (client.IsValueCreated)
         {
-            _sqs.Value.Dispose();
-        }
-
-        if (_ec2.IsValueCreated)
-        {
-            _ec2.Value.Dispose();
-        }
-
-        if (_kms.IsValueCreated)
-        {
-            _kms.Value.Dispose();
+            client.Value.Dispose();
         }
     }
 }

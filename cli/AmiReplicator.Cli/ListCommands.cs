@@ -52,7 +52,7 @@ internal static class ListCommands
         var command = new Command("show", "Show each destination's job of one source AMI: state with its times, attempts, target image, notes, last error.") { image, from };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var imageId = parse.GetValue(image)!;
+            var imageId = parse.GetRequiredValue(image);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : null;
             var jobs = (await ReadJobsAsync(parse, cancellationToken))
                 .Where(j => j.Key.SourceImageId == imageId && (source is null || j.Key.SourceRegion == source))

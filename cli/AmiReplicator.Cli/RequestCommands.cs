@@ -27,7 +27,7 @@ internal static class RequestCommands
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : deployment.HomeRegion;
-            var imageId = parse.GetValue(image)!;
+            var imageId = parse.GetRequiredValue(image);
             var asked = ListCommands.Regions(parse.GetValue(to), "--to");
             if (deployment.Policy is { } policy && asked.FirstOrDefault(r => policy.FindOpenDestination(r) is null) is { } outside)
             {
@@ -44,7 +44,7 @@ internal static class RequestCommands
                 : deployment.Policy?.Destinations.Where(d => d.TakesNewCopies && d.Region != source).Select(d => d.Region).ToList();
             var before = await JobsOfAsync(aws, deployment.TableName, source, imageId, expected, cancellationToken);
 
-            var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, parse.GetValue(RequestedBy)!, parse.GetValue(Reason), RequestOrigin.Manual);
+            var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason), RequestOrigin.Manual);
             await new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()).SendAsync([request], cancellationToken);
             if (parse.GetValue(noWait))
             {
@@ -109,7 +109,7 @@ internal static class RequestCommands
 
             var requests = jobs.GroupBy(j => (j.Key.SourceRegion, j.Key.SourceImageId))
                 .Select(g => new ReplicationRequest(g.Key.SourceRegion, g.Key.SourceImageId, [.. g.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal)],
-                    parse.GetValue(RequestedBy)!, parse.GetValue(Reason) ?? "retry", RequestOrigin.Manual))
+                    parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason) ?? "retry", RequestOrigin.Manual))
                 .ToList();
             await new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()).SendAsync(requests, cancellationToken);
             Print(parse, output, requests, jobs);

@@ -73,7 +73,7 @@ internal static class StatusCommand
                 l.SourceRegion is null ? l.DestinationRegion : $"{l.SourceRegion} -> {l.DestinationRegion}",
                 Number(l.Waiting), Number(l.Claimed), Number(l.Copying), Number(l.Available), Number(l.Failed), Number(l.Cancelled),
                 $"{l.InFlight}/{(l.Budget is { } b ? Number(b) : "?")}" + (l.BackOffUntil is { } until ? $" (backing off until {JobTableView.Time(until)})" : ""),
-                l.OldestWaitingSince is { } since ? $"{JobTableView.Time(since)} ({Age(l.OldestWaitingAgeSeconds!.Value)})" : "-",
+                l is { OldestWaitingSince: { } since, OldestWaitingAgeSeconds: { } age } ? $"{JobTableView.Time(since)} ({Age(age)})" : "-",
             })]);
 
     public static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);

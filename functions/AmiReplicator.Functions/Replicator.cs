@@ -71,7 +71,7 @@ public sealed class Replicator : IDisposable
             : new LifecycleFollower(jobs, images, lifecycle, policy, settings.AccountId, clock, logging.CreateLogger<LifecycleFollower>());
         var sweep = requests is null ? null : new SourceSweep(jobs, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [settings.HomeRegion], settings.AccountId, clock, logging.CreateLogger<SourceSweep>(), follower);
-        var latestCopy = LatestCopyPointerFor(policy, lifecycle, parameters, logging);
+        var latestCopy = LatestCopyPointer.For(policy, lifecycle, parameters, logging);
         var finisher = new CopyFinisher(jobs, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
         var retention = lifecycle is null || policy.Retention is null ? null
             : new CopyRetention(jobs, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
@@ -84,12 +84,6 @@ public sealed class Replicator : IDisposable
                 new CopyPoller(jobs, images, Starter(), finisher, reconciler, steps, sweep, policy, options, metrics, clock, logging.CreateLogger<CopyPoller>(), retention),
                 logging.CreateLogger<PollerFunction>()));
     }
-
-    /// <summary>The latest-copy pointer, when the policy asks for one and its calls are wired.</summary>
-    public static LatestCopyPointer? LatestCopyPointerFor(ReplicationPolicy policy, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
-        policy is { LatestCopyParameter: { } parameter, Retention: { } families } && lifecycle is not null && parameters is not null
-            ? new LatestCopyPointer(lifecycle, parameters, parameter, families, logging.CreateLogger<LatestCopyPointer>())
-            : null;
 
     private static TClient Client<TClient, TConfig>(Uri? endpoint, string homeRegion, AWSCredentials? credentials, TConfig config, Func<AWSCredentials?, TConfig, TClient> create)
         where TConfig : ClientConfig

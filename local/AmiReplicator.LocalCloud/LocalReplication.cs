@@ -129,6 +129,8 @@ public sealed class LocalReplication : IAsyncDisposable
     /// </summary>
     public IReadOnlyDictionary<string, string> FunctionEnvironmentVariables()
     {
+        static string Url(Uri? endpoint) => endpoint?.ToString() ?? throw new InvalidOperationException("a local replication names every endpoint");
+
         var settings = Replicator.Settings;
         var credentials = Credentials.GetCredentials();
         return new Dictionary<string, string>
@@ -138,10 +140,10 @@ public sealed class LocalReplication : IAsyncDisposable
             [FunctionEnvironment.AccountId] = settings.AccountId,
             [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
             [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
-            [FunctionEnvironment.Ec2Endpoint] = settings.Ec2Endpoint!.ToString(),
-            [FunctionEnvironment.SsmEndpoint] = settings.SsmEndpoint!.ToString(),
-            [FunctionEnvironment.DynamoDbEndpoint] = settings.DynamoDbEndpoint!.ToString(),
-            [FunctionEnvironment.SqsEndpoint] = settings.SqsEndpoint!.ToString(),
+            [FunctionEnvironment.Ec2Endpoint] = Url(settings.Ec2Endpoint),
+            [FunctionEnvironment.SsmEndpoint] = Url(settings.SsmEndpoint),
+            [FunctionEnvironment.DynamoDbEndpoint] = Url(settings.DynamoDbEndpoint),
+            [FunctionEnvironment.SqsEndpoint] = Url(settings.SqsEndpoint),
             ["AWS_REGION"] = settings.HomeRegion,
             ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
             ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
@@ -216,13 +218,14 @@ public sealed class LocalReplication : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes this deployment in moto's SSM as the stack does (<see cref="DeploymentParameter"/>), so that `amirepl` finds it by
-    /// itself when pointed at the local cloud.
+    /// Publishes this deployment in the local Parameter Store (the simulator's, where the latest-copy parameters are too: one SSM,
+    /// as in AWS) as the stack does (<see cref="DeploymentParameter"/>), so that `amirepl` finds it by itself when pointed at the
+    /// local cloud.
     /// </summary>
-    public async Task PublishDeploymentAsync(Uri motoUrl, string parameterName)
+    public async Task PublishDeploymentAsync(string parameterName)
     {
         using var ssm = new AmazonSimpleSystemsManagementClient(Credentials,
-            new AmazonSimpleSystemsManagementConfig { ServiceURL = motoUrl.ToString(), AuthenticationRegion = Home });
+            new AmazonSimpleSystemsManagementConfig { ServiceURL = Simulator.Endpoint.ToString(), AuthenticationRegion = Home });
         await ssm.PutParameterAsync(new PutParameterRequest
         {
             Name = parameterName,

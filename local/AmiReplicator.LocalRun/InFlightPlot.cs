@@ -18,8 +18,9 @@ internal sealed record InFlightSeries(string Title, bool Budgeted, IReadOnlyDict
         var series = new Dictionary<string, IReadOnlyList<(double, int)>>();
         foreach (var destination in destinations)
         {
-            var copies = simulator.Images(destination).Where(i => i is { SourceImageId: not null, CompletesAt: not null })
-                .Select(i => (Start: i.CreationDate, End: i.CompletesAt!.Value)).ToList();
+            var copies = simulator.Images(destination)
+                .SelectMany(i => i is { SourceImageId: not null, CompletesAt: { } end } ? [(Start: i.CreationDate, End: end)] : Array.Empty<(DateTimeOffset Start, DateTimeOffset End)>())
+                .ToList();
             var end = copies.Count == 0 ? startedAt : copies.Max(c => c.End);
             var points = new List<(double, int)>();
             for (var t = startedAt; t <= end + Step; t += Step)

@@ -53,10 +53,10 @@ internal static class LocalRunCommand
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");
         output.WriteLine($"Policy: {Policy.ReplaceLineEndings(" ")}");
         // Published as the stack publishes it, so that amirepl finds this deployment by itself.
-        await local.PublishDeploymentAsync(servers.MotoUrl, DeploymentParameter.DefaultName);
+        await local.PublishDeploymentAsync(DeploymentParameter.DefaultName);
         output.WriteLine("amirepl sees it, during the run (with --pace) or after it (with --keep-running):");
         output.WriteLine($"  amirepl status --region {LocalReplication.Home} --endpoint-url dynamodb={servers.DynamoDbUrl} --endpoint-url sqs={servers.MotoUrl} "
-            + $"--endpoint-url ssm={servers.MotoUrl} --endpoint-url ec2={local.Simulator.Endpoint}");
+            + $"--endpoint-url ssm={local.Simulator.Endpoint} --endpoint-url ec2={local.Simulator.Endpoint}");
 
         foreach (var region in Sources)
         {

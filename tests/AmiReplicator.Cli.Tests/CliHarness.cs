@@ -57,7 +57,7 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var replication = await LocalReplication.StartAsync(cloud, policyJson);
         var name = $"/amirepl-tests/{Guid.NewGuid():N}/deployment";
-        await replication.PublishDeploymentAsync(cloud.MotoUrl, name);
+        await replication.PublishDeploymentAsync(name);
         return new CliHarness(replication, name, cloud);
     }
 
@@ -67,7 +67,7 @@ internal sealed class CliHarness : IAsyncDisposable
         "--region", LocalReplication.Home,
         "--endpoint-url", $"dynamodb={Cloud.DynamoDbUrl}",
         "--endpoint-url", $"sqs={Cloud.MotoUrl}",
-        "--endpoint-url", $"ssm={Cloud.MotoUrl}",
+        "--endpoint-url", $"ssm={Replication.Simulator.Endpoint}",
         "--endpoint-url", $"ec2={Replication.Simulator.Endpoint}",
     ];
 

@@ -11,11 +11,12 @@ public sealed class PruneTests(LocalCloudFixture cloud)
     private const string Policy = """{"destinations":[{"region":"eu-west-1"}]}""";
 
     private const string RetentionPolicy = """
-        {"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]}}
+        {"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]},
+         "latestCopyParameter":"/amirepl/latest/{family}"}
         """;
 
     [Fact]
-    public async Task The_dry_run_shows_what_goes_and_why_and_the_real_run_removes_the_older_copy_with_its_snapshots()
+    public async Task The_dry_run_shows_what_goes_and_why_and_the_real_run_removes_the_older_copy_with_its_snapshots_and_points_the_family_at_the_newest()
     {
         await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
         var jobs = new List<CopyJob>();
@@ -44,6 +45,7 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             Assert.All(destination["decisions"]!.AsArray(), d => Assert.Equal("golden-", (string?)d!["family"]));
             Assert.Equal("1 older than the newest 1", (string?)destination["decisions"]![1]!["why"]);
             Assert.Equal("available", h.Replication.Simulator.FindImage("eu-west-1", older)!.State);
+            Assert.Equal(0, h.Replication.Simulator.CallCount("eu-west-1", "ssm:PutParameter"));
 
             Assert.Equal(2, (await h.RunAsync("prune", "--to", "ap-southeast-2", "--policy-file", policyFile)).ExitCode);
             Assert.Equal(2, (await h.RunAsync("prune")).ExitCode);
@@ -58,6 +60,9 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             Assert.NotEmpty(snapshots);
             Assert.All(snapshots, id => Assert.Equal("deleted", h.Replication.Simulator.Snapshots("eu-west-1").Single(s => s.SnapshotId == id).State));
             Assert.Equal("available", h.Replication.Simulator.FindImage("eu-west-1", newer)!.State);
+            // The family's latest-copy parameter names the newest remaining copy once SSM has checked the value.
+            h.Replication.Clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal(newer, h.Replication.Simulator.FindParameter("eu-west-1", "/amirepl/latest/golden-")?.Value);
             var job = (await h.Replication.JobsAsync()).Single(j => j.Key == jobs[0].Key);
             Assert.Contains($"{older} removed by retention with its snapshots: family golden-, 1 older than the newest 1", job.Notes);
 

@@ -15,6 +15,12 @@ namespace AmiReplicator.Domain.Workflows;
 public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameters parameters, LatestCopyParameterPolicy parameter, RetentionPolicy families,
     ILogger<LatestCopyPointer> log)
 {
+    /// <summary>The pointer, when the policy asks for one (it needs the families of retention) and its calls are given.</summary>
+    public static LatestCopyPointer? For(ReplicationPolicy policy, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
+        policy is { LatestCopyParameter: { } parameter, Retention: { } families } && lifecycle is not null && parameters is not null
+            ? new LatestCopyPointer(lifecycle, parameters, parameter, families, logging.CreateLogger<LatestCopyPointer>())
+            : null;
+
     /// <summary>Listings of one call before it gives up on a family whose newest copy keeps changing (the next finish or run points again).</summary>
     public const int MaxRounds = 5;
 
