@@ -18,8 +18,8 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
     /// </summary>
     public async Task<SlotCounter> RebuildAsync(SlotScope scope, CancellationToken cancellationToken)
     {
-        var holders = (await ListHoldingAsync(scope.DestinationRegion, cancellationToken)).Select(j => j.Key).Where(scope.Covers).ToHashSet();
-        var counter = new SlotCounter(scope, holders.Count, holders);
+        var counter = SlotCounter.Holding(scope, await ListHoldingAsync(scope.DestinationRegion, cancellationToken));
+        var holders = counter.Holders;
         if (!await store.CreateCounterAsync(counter, cancellationToken))
         {
             return counter;
@@ -79,9 +79,10 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
                 }
             }
 
-            if (!repaired && counter.InFlight != counter.Holders.Count && await store.RepairInFlightAsync(counter, cancellationToken))
+            if (!repaired && !counter.MatchesHolders && await store.RepairInFlightAsync(counter, cancellationToken))
             {
-                log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders", counter.Scope, counter.InFlight, counter.Holders.Count);
+                log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders, {Committed} MiB/s committed for {HeldMiBps}",
+                    counter.Scope, counter.InFlight, counter.Holders.Count, counter.CommittedMiBps, counter.HolderMiBps.Values.Sum());
                 repairs++;
             }
         }
