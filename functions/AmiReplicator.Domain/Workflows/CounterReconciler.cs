@@ -81,8 +81,16 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
 
             if (!repaired && !counter.MatchesHolders && await store.RepairInFlightAsync(counter, cancellationToken))
             {
-                log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders, {Committed} MiB/s committed for {HeldMiBps}",
-                    counter.Scope, counter.InFlight, counter.Holders.Count, counter.CommittedMiBps, counter.HolderMiBps.Values.Sum());
+                if (counter.CommittedMiBps == counter.HolderMiBps.Values.Sum())
+                {
+                    log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders", counter.Scope, counter.InFlight, counter.Holders.Count);
+                }
+                else
+                {
+                    log.LogWarning("Repaired counter {Counter}: {Committed} MiB/s committed for holders holding {HeldMiBps} (InFlight {InFlight} for {Holders} holders)",
+                        counter.Scope, counter.CommittedMiBps, counter.HolderMiBps.Values.Sum(), counter.InFlight, counter.Holders.Count);
+                }
+
                 repairs++;
             }
         }
