@@ -185,7 +185,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         var outcome = await TransactAsync(from, next,
         [
             Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt),
-            Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null),
+            Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null,
+                new Throughput(next.SnapshotCopyMiBps, budget.MaxSnapshotCopyMiBpsPerSource)),
         ], cancellationToken);
         if (outcome.Done is { } done)
         {
@@ -210,10 +211,13 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
     {
+        var pair = CounterKey(SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion));
         var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
         while (true)
         {
-            var outcome = await TransactAsync(from, next, counters.Select(c => Release(c, from.Key.HolderId)).ToList(), cancellationToken);
+            var outcome = await TransactAsync(from, next,
+                counters.Select(c => Release(c, from.Key.HolderId, c[JobTableSchema.SortKey].S == pair[JobTableSchema.SortKey].S ? from.SnapshotCopyMiBps : 0)).ToList(),
+                cancellationToken);
             if (outcome.Done is { } done)
             {
                 return done;
@@ -324,12 +328,20 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     public async Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken)
     {
         // An update, not a put: a back-off recorded on the item while it had no InFlight stays.
-        var values = new Dictionary<string, AttributeValue> { [":count"] = N(counter.InFlight) };
-        var update = "SET InFlight = :count";
+        var values = new Dictionary<string, AttributeValue> { [":count"] = N(counter.InFlight), [":committed"] = N(counter.CommittedMiBps) };
+        var names = new Dictionary<string, string>();
+        var update = $"SET InFlight = :count, {CommittedMiBpsAttribute} = :committed";
         if (counter.Holders.Count > 0)
         {
             values[":holders"] = new AttributeValue { SS = [.. counter.Holders.Select(h => h.HolderId)] };
             update += ", Holders = :holders";
+        }
+
+        foreach (var ((holder, miBps), i) in counter.HolderMiBps.Select((h, i) => (h, i)))
+        {
+            names[$"#mibps{i}"] = HolderMiBpsAttribute(holder.HolderId);
+            values[$":mibps{i}"] = N(miBps);
+            update += $", #mibps{i} = :mibps{i}";
         }
 
         try
@@ -340,6 +352,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 Key = CounterKey(counter.Scope),
                 UpdateExpression = update,
                 ConditionExpression = $"attribute_not_exists({InFlightAttribute})",
+                ExpressionAttributeNames = names.Count > 0 ? names : null,
                 ExpressionAttributeValues = values,
             }, cancellationToken);
             return true;
@@ -381,9 +394,12 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             ExpressionAttributeNames = job is null ? null : VersionNames,
             ExpressionAttributeValues = job is null ? null : VersionValues(job),
         };
+        // A holder added commits its job's throughput (on a pair's counter); one removed leaves the total to RepairInFlightAsync,
+        // which sets it from the holders that remain.
         var fix = job?.State.HoldsSlot() == true
-            ? Acquire(CounterKey(scope), holder.HolderId, max: null, notBackingOffAt: null)
-            : Release(CounterKey(scope), holder.HolderId);
+            ? Acquire(CounterKey(scope), holder.HolderId, max: null, notBackingOffAt: null,
+                scope.SourceRegion is null ? null : new Throughput(job.SnapshotCopyMiBps, MaxMiBps: null))
+            : Release(CounterKey(scope), holder.HolderId, releasedMiBps: 0);
         try
         {
             await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
@@ -407,9 +423,16 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             {
                 TableName = tableName,
                 Key = CounterKey(counter.Scope),
-                UpdateExpression = "SET InFlight = :count",
-                ConditionExpression = "InFlight = :seen AND " + (counter.Holders.Count == 0 ? "attribute_not_exists(Holders)" : "size(Holders) = :count"),
-                ExpressionAttributeValues = new() { [":count"] = N(counter.Holders.Count), [":seen"] = N(counter.InFlight) },
+                UpdateExpression = $"SET InFlight = :count, {CommittedMiBpsAttribute} = :committed",
+                ConditionExpression = "InFlight = :seen AND " + (counter.Holders.Count == 0 ? "attribute_not_exists(Holders)" : "size(Holders) = :count")
+                    + $" AND ({CommittedMiBpsAttribute} = :seenCommitted" + (counter.CommittedMiBps == 0 ? $" OR attribute_not_exists({CommittedMiBpsAttribute}))" : ")"),
+                ExpressionAttributeValues = new()
+                {
+                    [":count"] = N(counter.Holders.Count),
+                    [":seen"] = N(counter.InFlight),
+                    [":committed"] = N(counter.HolderMiBps.Values.Sum()),
+                    [":seenCommitted"] = N(counter.CommittedMiBps),
+                },
             }, cancellationToken);
             return true;
         }
@@ -439,11 +462,16 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         },
     };
 
+    /// <summary>A time-based copy's throughput committed with its slot, within <paramref name="MaxMiBps"/> when given.</summary>
+    private sealed record Throughput(int MiBps, int? MaxMiBps);
+
     /// <summary>
     /// Takes a slot of an existing counter for the holder: within <paramref name="max"/> when given (a repair adds a holder that
-    /// already copies), and only once the back-off ends when <paramref name="notBackingOffAt"/> is given.
+    /// already copies), and only once the back-off ends when <paramref name="notBackingOffAt"/> is given; with
+    /// <paramref name="throughput"/>, commits it beside the slot (the holder's own attribute and the counter's total). A claim
+    /// larger than the whole budget needs the pair to commit nothing else.
     /// </summary>
-    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max, DateTimeOffset? notBackingOffAt)
+    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max, DateTimeOffset? notBackingOffAt, Throughput? throughput = null)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -464,36 +492,65 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             conditions.Add("(attribute_not_exists(BackOffUntil) OR BackOffUntil <= :now)");
         }
 
+        var update = "SET InFlight = InFlight + :one";
+        Dictionary<string, string>? names = null;
+        if (throughput is { MiBps: > 0 } claim)
+        {
+            names = new() { ["#holderMiBps"] = HolderMiBpsAttribute(holder) };
+            values[":zero"] = N(0);
+            values[":mibps"] = N(claim.MiBps);
+            update += $", {CommittedMiBpsAttribute} = if_not_exists({CommittedMiBpsAttribute}, :zero) + :mibps, #holderMiBps = :mibps";
+            if (claim.MaxMiBps is { } budget)
+            {
+                values[":room"] = N(Math.Max(0, budget - claim.MiBps));
+                conditions.Add($"(attribute_not_exists({CommittedMiBpsAttribute}) OR {CommittedMiBpsAttribute} <= :room)");
+            }
+        }
+
         return new TransactWriteItem
         {
             Update = new Update
             {
                 TableName = tableName,
                 Key = counter,
-                UpdateExpression = "SET InFlight = InFlight + :one ADD Holders :holders",
+                UpdateExpression = update + " ADD Holders :holders",
                 ConditionExpression = string.Join(" AND ", conditions),
+                ExpressionAttributeNames = names,
                 ExpressionAttributeValues = values,
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             },
         };
     }
 
-    private TransactWriteItem Release(Dictionary<string, AttributeValue> counter, string holder) => new()
+    /// <summary>Gives back the holder's slot, and the throughput it committed (<paramref name="releasedMiBps"/> off the total).</summary>
+    private TransactWriteItem Release(Dictionary<string, AttributeValue> counter, string holder, int releasedMiBps)
     {
-        Update = new Update
+        var values = new Dictionary<string, AttributeValue>
         {
-            TableName = tableName,
-            Key = counter,
-            UpdateExpression = "SET InFlight = InFlight - :one DELETE Holders :holders",
-            ConditionExpression = "contains(Holders, :holder)",
-            ExpressionAttributeValues = new()
+            [":one"] = N(1),
+            [":holder"] = S(holder),
+            [":holders"] = new AttributeValue { SS = [holder] },
+        };
+        var update = "SET InFlight = InFlight - :one";
+        if (releasedMiBps > 0)
+        {
+            values[":mibps"] = N(releasedMiBps);
+            update += $", {CommittedMiBpsAttribute} = {CommittedMiBpsAttribute} - :mibps";
+        }
+
+        return new TransactWriteItem
+        {
+            Update = new Update
             {
-                [":one"] = N(1),
-                [":holder"] = S(holder),
-                [":holders"] = new AttributeValue { SS = [holder] },
+                TableName = tableName,
+                Key = counter,
+                UpdateExpression = update + " REMOVE #holderMiBps DELETE Holders :holders",
+                ConditionExpression = "contains(Holders, :holder)",
+                ExpressionAttributeNames = new() { ["#holderMiBps"] = HolderMiBpsAttribute(holder) },
+                ExpressionAttributeValues = values,
             },
-        },
-    };
+        };
+    }
 
     private static HashSet<int> FailedConditions(TransactionCanceledException e) =>
         (e.CancellationReasons ?? [])

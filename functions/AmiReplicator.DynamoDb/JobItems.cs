@@ -38,13 +38,25 @@ internal static class JobItems
         [JobTableSchema.SortKey] = S($"RETENTION#{destinationRegion}"),
     };
 
+    public const string CommittedMiBpsAttribute = "CommittedMiBps";
+
+    /// <summary>A source->destination counter records each holder's committed throughput in an attribute of its own, beside the slot.</summary>
+    public static string HolderMiBpsAttribute(string holderId) => $"{HolderMiBpsPrefix}{holderId}";
+
+    private const string HolderMiBpsPrefix = "MiBps#";
+
     public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
         SlotScope.Parse(item[JobTableSchema.SortKey].S),
         item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
         item.TryGetValue("Holders", out var holders) && holders.SS is not null
             ? holders.SS.Select(CopyJobKey.FromHolderId).ToHashSet()
             : new HashSet<CopyJobKey>(),
-        OptionalTime(item, "BackOffUntil"));
+        OptionalTime(item, "BackOffUntil"))
+    {
+        HolderMiBps = item.Where(a => a.Key.StartsWith(HolderMiBpsPrefix, StringComparison.Ordinal))
+            .ToDictionary(a => CopyJobKey.FromHolderId(a.Key[HolderMiBpsPrefix.Length..]), a => int.Parse(a.Value.N, CultureInfo.InvariantCulture)),
+        CommittedMiBps = item.TryGetValue(CommittedMiBpsAttribute, out var committed) ? int.Parse(committed.N, CultureInfo.InvariantCulture) : 0,
+    };
 
     /// <summary>Waiting jobs, one partition per source->destination pair, sorted in start order (<see cref="StartOrderKey"/>).</summary>
     public static string WaitingPartition(string destinationRegion, string sourceRegion) => $"WAITING#{destinationRegion}#{sourceRegion}";
@@ -84,6 +96,11 @@ internal static class JobItems
         item["Tags"] = new AttributeValue { M = job.Tags.ToDictionary(t => t.Key, t => S(t.Value)) };
         item["Notes"] = new AttributeValue { L = job.Notes.Select(S).ToList() };
         item["SizeGiB"] = N(job.SizeGiB);
+        if (job.SnapshotCopyCompletionDurationMinutes is { } duration)
+        {
+            item["SnapshotCopyCompletionDurationMinutes"] = N(duration);
+            item["SnapshotCopyMiBps"] = N(job.SnapshotCopyMiBps);
+        }
         if (job.LaunchPermissions is { } permissions)
         {
             // IsLSet: an empty list (read, and nobody to share with) is stored as one, not left out like "not read".
@@ -149,6 +166,10 @@ internal static class JobItems
         LastError = Optional(item, "LastError"),
         Notes = item.TryGetValue("Notes", out var notes) && notes.L is not null ? notes.L.Select(n => n.S).ToList() : [],
         SizeGiB = item.TryGetValue("SizeGiB", out var size) ? int.Parse(size.N, CultureInfo.InvariantCulture) : 0,
+        SnapshotCopyCompletionDurationMinutes = item.TryGetValue("SnapshotCopyCompletionDurationMinutes", out var duration)
+            ? int.Parse(duration.N, CultureInfo.InvariantCulture)
+            : null,
+        SnapshotCopyMiBps = item.TryGetValue("SnapshotCopyMiBps", out var throughput) ? int.Parse(throughput.N, CultureInfo.InvariantCulture) : 0,
         LaunchPermissions = item.TryGetValue("LaunchPermissions", out var permissions) && permissions.IsLSet
             ? (permissions.L ?? []).Select(p => new LaunchPermission(Enum.Parse<LaunchPermissionKind>(p.M["Kind"].S), p.M["Value"].S)).ToList()
             : null,

@@ -59,6 +59,7 @@ public sealed partial class Ec2ImageGateway(Ec2Clients clients) : IImageGateway,
             Name = command.Name,
             Description = command.Description,
             ClientToken = command.ClientToken,
+            SnapshotCopyCompletionDurationMinutes = command.SnapshotCopyCompletionDurationMinutes,
         };
         if (tags.Count > 0)
         {

@@ -36,6 +36,12 @@ public sealed record Ec2SimulatorOptions
     /// <summary>Pending copies a destination accepts from one source region (the seed's 25).</summary>
     public int MaxConcurrentCopiesPerSourceRegion { get; init; } = 25;
 
+    /// <summary>
+    /// Time-based copies: the snapshot copy throughput (MiB/s) pending time-based copies from one source region into a destination
+    /// may hold in all (EC2's default 2,000, adjustable).
+    /// </summary>
+    public int SnapshotCopyThroughputMiBpsPerPair { get; init; } = 2_000;
+
     public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
 
     /// <summary>The caller's own account: every request is made by it.</summary>

@@ -20,7 +20,21 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     {
         public int? InFlight { get; set; }
         public HashSet<CopyJobKey> Holders { get; } = [];
+
+        /// <summary>The time-based copy throughput each holder committed (a pair's counter), and its total.</summary>
+        public Dictionary<CopyJobKey, int> HolderMiBps { get; } = [];
+        public int CommittedMiBps { get; set; }
+
         public DateTimeOffset? BackOffUntil { get; set; }
+
+        public void Commit(CopyJobKey holder, int miBps)
+        {
+            if (miBps > 0)
+            {
+                HolderMiBps[holder] = miBps;
+                CommittedMiBps += miBps;
+            }
+        }
     }
 
     public Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken)
@@ -99,7 +113,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             var scopes = SlotScope.HeldBy(from.Key);
             if (!from.State.HoldsSlot() && to.State.HoldsSlot())
             {
-                if (Refusal(from.Key, scopes, budget, next.UpdatedAt) is { } refused)
+                if (Refusal(from.Key, scopes, budget, next.SnapshotCopyMiBps, next.UpdatedAt) is { } refused)
                 {
                     return Task.FromResult(refused with { Job = stored });
                 }
@@ -110,14 +124,18 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                     counter.InFlight++;
                     counter.Holders.Add(from.Key);
                 }
+
+                _counters[scopes[1]].Commit(from.Key, next.SnapshotCopyMiBps);
             }
             else if (from.State.HoldsSlot() && !to.State.HoldsSlot())
             {
                 // A counter that does not list the job has nothing to give back: it is left as it is.
-                foreach (var counter in scopes.Select(s => _counters.GetValueOrDefault(s)).OfType<Counter>().Where(c => c.Holders.Contains(from.Key)))
+                foreach (var (counter, position) in scopes.Select((s, i) => (_counters.GetValueOrDefault(s), i)).Where(c => c.Item1?.Holders.Contains(from.Key) == true))
                 {
-                    counter.InFlight--;
+                    counter!.InFlight--;
                     counter.Holders.Remove(from.Key);
+                    counter.HolderMiBps.Remove(from.Key);
+                    counter.CommittedMiBps -= position == 1 ? from.SnapshotCopyMiBps : 0;
                 }
             }
 
@@ -127,7 +145,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     }
 
     /// <summary>Why the claim is refused, as the DynamoDB store tells it: a missing counter first, then the first that refused.</summary>
-    private TransitionResult? Refusal(CopyJobKey key, IReadOnlyList<SlotScope> scopes, SlotBudget budget, DateTimeOffset now)
+    private TransitionResult? Refusal(CopyJobKey key, IReadOnlyList<SlotScope> scopes, SlotBudget budget, int claimMiBps, DateTimeOffset now)
     {
         if (scopes.FirstOrDefault(s => _counters.GetValueOrDefault(s)?.InFlight is null) is { } missing)
         {
@@ -140,8 +158,10 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             return new TransitionResult(destination.BackOffUntil > now ? TransitionStatus.BackingOff : TransitionStatus.DestinationFull, null, scopes[0]);
         }
 
+        // A claim larger than the whole throughput budget needs the pair to commit nothing else.
         var pair = _counters[scopes[1]];
-        return pair.InFlight >= budget.MaxInFlightPerSource || pair.Holders.Contains(key)
+        var throughputLeft = claimMiBps == 0 || pair.CommittedMiBps <= Math.Max(0, budget.MaxSnapshotCopyMiBpsPerSource - claimMiBps);
+        return pair.InFlight >= budget.MaxInFlightPerSource || pair.Holders.Contains(key) || !throughputLeft
             ? new TransitionResult(TransitionStatus.PairFull, null, scopes[1])
             : null;
     }
@@ -175,7 +195,11 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         lock (_gate)
         {
             return Task.FromResult<IReadOnlyList<SlotCounter>>([.. _counters.Select(c =>
-                new SlotCounter(c.Key, c.Value.InFlight ?? 0, c.Value.Holders.ToHashSet(), c.Value.BackOffUntil))]);
+                new SlotCounter(c.Key, c.Value.InFlight ?? 0, c.Value.Holders.ToHashSet(), c.Value.BackOffUntil)
+                {
+                    HolderMiBps = c.Value.HolderMiBps.ToDictionary(),
+                    CommittedMiBps = c.Value.CommittedMiBps,
+                })]);
         }
     }
 
@@ -191,6 +215,12 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
 
             stored.InFlight = counter.InFlight;
             stored.Holders.UnionWith(counter.Holders);
+            foreach (var (holder, miBps) in counter.HolderMiBps)
+            {
+                stored.HolderMiBps[holder] = miBps;
+            }
+
+            stored.CommittedMiBps = counter.CommittedMiBps;
             return Task.FromResult(true);
         }
     }
@@ -232,6 +262,10 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                 }
 
                 counter.InFlight++;
+                if (scope.SourceRegion is not null)
+                {
+                    counter.Commit(holder, job.SnapshotCopyMiBps);
+                }
             }
             else
             {
@@ -240,7 +274,9 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                     return Task.FromResult(false);
                 }
 
+                // The total is left for RepairInFlightAsync, as the DynamoDB store does.
                 counter.InFlight--;
+                counter.HolderMiBps.Remove(holder);
             }
 
             return Task.FromResult(true);
@@ -252,12 +288,13 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         lock (_gate)
         {
             if (_counters.GetValueOrDefault(counter.Scope) is not { InFlight: { } inFlight } stored
-                || inFlight != counter.InFlight || stored.Holders.Count != counter.Holders.Count)
+                || inFlight != counter.InFlight || stored.Holders.Count != counter.Holders.Count || stored.CommittedMiBps != counter.CommittedMiBps)
             {
                 return Task.FromResult(false);
             }
 
             stored.InFlight = counter.Holders.Count;
+            stored.CommittedMiBps = counter.HolderMiBps.Values.Sum();
             return Task.FromResult(true);
         }
     }

@@ -33,8 +33,39 @@ public class PolicyTests
         Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor("ap-south-1"));
     }
 
+    [Fact]
+    public void Time_based_copies_take_a_duration_per_destination_and_a_throughput_budget_per_pair_with_EC2s_default()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":15,"maxSnapshotCopyMiBpsPerSource":800},
+                             {"region":"eu-central-1","snapshotCopyCompletionDurationMinutes":2880},{"region":"ap-south-1"}],
+             "budgets":{"maxSnapshotCopyMiBpsPerSource":1500}}
+            """);
+
+        Assert.Equal((15, 800), (policy.Destinations[0].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor("eu-west-1").MaxSnapshotCopyMiBpsPerSource));
+        Assert.Equal((2880, 1500), (policy.Destinations[1].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor("eu-central-1").MaxSnapshotCopyMiBpsPerSource));
+        Assert.Null(policy.Destinations[2].SnapshotCopyCompletionDurationMinutes);
+        Assert.Equal(2_000, ReplicationPolicy.Parse(Minimal).BudgetFor("eu-west-1").MaxSnapshotCopyMiBpsPerSource);
+    }
+
+    [Fact]
+    public void A_time_based_claim_counts_each_snapshot_at_its_rate_up_to_500_MiB_per_second_and_never_more_than_the_budget()
+    {
+        // 8 GiB in 15 minutes: 9.1 MiB/s, counted as 10; 1,000 GiB: 1,137.8 MiB/s, counted as EC2's 500.
+        Assert.Equal(10, SnapshotCopyThroughput.ClaimMiBps([8], 15, 2_000));
+        Assert.Equal(510, SnapshotCopyThroughput.ClaimMiBps([8, 1_000], 15, 2_000));
+        Assert.Equal(2_000, SnapshotCopyThroughput.ClaimMiBps([1_000, 1_000, 1_000, 1_000, 1_000], 15, 2_000));
+        Assert.Equal(0, SnapshotCopyThroughput.ClaimMiBps([], 15, 2_000));
+    }
+
     [Theory]
     [InlineData("""{"destinations":[]}""", "destinations")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":0}]}""", "destinations[0].snapshotCopyCompletionDurationMinutes")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":14}]}""", "destinations[0].snapshotCopyCompletionDurationMinutes")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":50}]}""", "destinations[0].snapshotCopyCompletionDurationMinutes")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":2895}]}""", "destinations[0].snapshotCopyCompletionDurationMinutes")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1","maxSnapshotCopyMiBpsPerSource":0}]}""", "destinations[0].maxSnapshotCopyMiBpsPerSource")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"budgets":{"maxSnapshotCopyMiBpsPerSource":-1}}""", "budgets.maxSnapshotCopyMiBpsPerSource")]
     [InlineData("""{}""", "destinations")]
     [InlineData("""{"destinations":[{"region":"eu-wst-1"}]}""", "destinations[0].region")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"mars-1"}]}""", "destinations[1].region")]

@@ -189,6 +189,107 @@ public abstract class CopyJobStoreContract
         Assert.True(await store.RepairInFlightAsync(counter, CancellationToken.None));
     }
 
+    private static readonly SlotBudget ThroughputBudget = new(10, 10, MaxSnapshotCopyMiBpsPerSource: 1_000);
+
+    private static CopyJob TimeBased(string imageId, int miBps, string source = "us-east-1") =>
+        Job(imageId, source) with { SnapshotCopyCompletionDurationMinutes = 15, SnapshotCopyMiBps = miBps };
+
+    private static Task<TransitionResult> ClaimWithinThroughputAsync(ICopyJobStore store, CopyJob job) =>
+        store.TransitionAsync(job, job.MoveTo(CopyJobState.Claimed, Now), ThroughputBudget, CancellationToken.None);
+
+    private static async Task<(int InFlight, int Committed, IReadOnlyDictionary<CopyJobKey, int> Holders)> PairThroughputAsync(ICopyJobStore store)
+    {
+        var pair = await CounterAsync(store, SlotScope.Pair("us-east-1", "eu-west-1"));
+        return (pair.InFlight, pair.CommittedMiBps, pair.HolderMiBps);
+    }
+
+    [Fact]
+    public async Task A_time_based_claim_commits_its_throughput_beside_its_slot_within_the_budget_and_a_release_gives_it_back()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var (a, b, c) = (await CreateAsync(store, TimeBased("ami-0000000000000000a", 600)), await CreateAsync(store, TimeBased("ami-0000000000000000b", 500)),
+            await CreateAsync(store, TimeBased("ami-0000000000000000c", 400)));
+
+        var claimed = (await ClaimWithinThroughputAsync(store, a)).Job!;
+        var refused = await ClaimWithinThroughputAsync(store, b);
+        Assert.Equal((TransitionStatus.PairFull, SlotScope.Pair("us-east-1", "eu-west-1")), (refused.Status, refused.Counter));
+        Assert.True((await ClaimWithinThroughputAsync(store, c)).Applied);
+        var (inFlight, committed, holders) = await PairThroughputAsync(store);
+        Assert.Equal((2, 1_000), (inFlight, committed));
+        Assert.Equal(new Dictionary<CopyJobKey, int> { [a.Key] = 600, [c.Key] = 400 }, holders);
+        Assert.Equal(0, (await CounterAsync(store, SlotScope.Destination("eu-west-1"))).CommittedMiBps);
+
+        Assert.True((await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), ThroughputBudget, CancellationToken.None)).Applied);
+        Assert.Equal(400, (await PairThroughputAsync(store)).Committed);
+        Assert.True((await ClaimWithinThroughputAsync(store, b)).Applied);
+        Assert.Equal(900, (await PairThroughputAsync(store)).Committed);
+    }
+
+    [Fact]
+    public async Task Committed_throughput_is_taken_and_given_back_once_per_holder_however_often_asked()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var job = await CreateAsync(store, TimeBased("ami-0000000000000000a", 300));
+        var claimed = (await ClaimWithinThroughputAsync(store, job)).Job!;
+
+        // A repeated claim or release of the same version conflicts: nothing is counted twice.
+        Assert.Equal(TransitionStatus.Conflict, (await ClaimWithinThroughputAsync(store, job)).Status);
+        Assert.False(await store.RepairHolderAsync(SlotScope.Pair("us-east-1", "eu-west-1"), job.Key, claimed, CancellationToken.None));
+        Assert.Equal(300, (await PairThroughputAsync(store)).Committed);
+        var released = (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Job!;
+        Assert.Equal(TransitionStatus.Conflict, (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Status);
+
+        var (inFlight, committed, holders) = await PairThroughputAsync(store);
+        Assert.Equal((0, 0, 0), (inFlight, committed, holders.Count));
+        Assert.Equal(CopyJobState.Failed, released.State);
+    }
+
+    [Fact]
+    public async Task A_claim_larger_than_the_whole_throughput_budget_starts_only_on_an_idle_pair()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var (small, large) = (await CreateAsync(store, TimeBased("ami-0000000000000000a", 1)), await CreateAsync(store, TimeBased("ami-0000000000000000b", 1_500)));
+
+        var claimedSmall = (await ClaimWithinThroughputAsync(store, small)).Job!;
+        Assert.Equal(TransitionStatus.PairFull, (await ClaimWithinThroughputAsync(store, large)).Status);
+        await store.TransitionAsync(claimedSmall, claimedSmall.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None);
+
+        Assert.True((await ClaimWithinThroughputAsync(store, large)).Applied);
+        Assert.Equal(1_500, (await PairThroughputAsync(store)).Committed);
+    }
+
+    [Fact]
+    public async Task Throughput_repairs_follow_the_jobs_a_holder_added_commits_its_throughput_and_the_total_is_set_from_the_holders()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var job = await CreateAsync(store, TimeBased("ami-0000000000000000a", 700));
+        var claimed = (await ClaimWithinThroughputAsync(store, job)).Job!;
+        var stale = await CreateAsync(store, TimeBased("ami-0000000000000000b", 200, source: "us-west-2"));
+
+        // A counter rebuilt from the jobs holds the slot-holding job with its throughput, and a holder whose job holds nothing.
+        var rebuiltScope = SlotScope.Pair("us-west-2", "eu-west-1");
+        var rebuilt = SlotCounter.Holding(rebuiltScope, [stale with { State = CopyJobState.Copying }]);
+        Assert.True(await store.CreateCounterAsync(rebuilt, CancellationToken.None));
+        Assert.Equal((1, 200), ((await CounterAsync(store, rebuiltScope)).InFlight, (await CounterAsync(store, rebuiltScope)).CommittedMiBps));
+
+        Assert.True(await store.RepairHolderAsync(rebuiltScope, job.Key, claimed, CancellationToken.None));
+        Assert.True(await store.RepairHolderAsync(rebuiltScope, stale.Key, stale, CancellationToken.None));
+        var repaired = await CounterAsync(store, rebuiltScope);
+        Assert.Equal(new Dictionary<CopyJobKey, int> { [job.Key] = 700 }, repaired.HolderMiBps);
+        Assert.Equal(900, repaired.CommittedMiBps);
+        Assert.False(repaired.MatchesHolders);
+
+        Assert.False(await store.RepairInFlightAsync(repaired with { CommittedMiBps = 5 }, CancellationToken.None));
+        Assert.True(await store.RepairInFlightAsync(repaired, CancellationToken.None));
+        var fixedCounter = await CounterAsync(store, rebuiltScope);
+        Assert.Equal((1, 700), (fixedCounter.InFlight, fixedCounter.CommittedMiBps));
+        Assert.True(fixedCounter.MatchesHolders);
+    }
+
     [Fact]
     public async Task A_source_region_is_swept_once_an_interval_whoever_asks()
     {

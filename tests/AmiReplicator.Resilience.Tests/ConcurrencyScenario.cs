@@ -7,7 +7,8 @@ using CsCheck;
 namespace AmiReplicator.Resilience.Tests;
 
 /// <summary>A destination and its budgets (small, so that contention is real).</summary>
-public sealed record DestinationBudget(string Region, int MaxInFlight, int MaxInFlightPerSource);
+/// <param name="SnapshotCopyMiBps">A destination of time-based copies: the throughput budget per pair (each 8 GiB copy claims 10 MiB/s); null: not time-based.</param>
+public sealed record DestinationBudget(string Region, int MaxInFlight, int MaxInFlightPerSource, int? SnapshotCopyMiBps = null);
 
 /// <summary>
 /// One generated run: AMIs from two source regions to two or three destinations with budgets of 1-3, several dispatchers and pollers
@@ -36,7 +37,11 @@ public sealed record ConcurrencyScenario(
     public static Gen<ConcurrencyScenario> Gen { get; } =
         from seed in CsCheck.Gen.Int
         from sources in CsCheck.Gen.OneOfConst(SourceRegions).Array[2, 4]
-        from budgets in (from max in CsCheck.Gen.Int[1, 3] from perSource in CsCheck.Gen.Int[1, max] select (max, perSource)).Array[2, 3]
+        from budgets in (from max in CsCheck.Gen.Int[1, 3]
+                         from perSource in CsCheck.Gen.Int[1, max]
+                         from timeBased in CsCheck.Gen.Bool
+                         from throughput in CsCheck.Gen.Int[10, 35]
+                         select (max, perSource, throughput: timeBased ? throughput : (int?)null)).Array[2, 3]
         from dispatchers in CsCheck.Gen.Int[2, 3]
         from pollers in CsCheck.Gen.Int[1, 3]
         from rounds in CsCheck.Gen.Int[5, 9]
@@ -53,7 +58,7 @@ public sealed record ConcurrencyScenario(
         select new ConcurrencyScenario(
             seed,
             sources,
-            budgets.Select((b, i) => new DestinationBudget(DestinationRegions[i], b.max, b.perSource)).ToList(),
+            budgets.Select((b, i) => new DestinationBudget(DestinationRegions[i], b.max, b.perSource, b.throughput)).ToList(),
             dispatchers,
             pollers,
             rounds,
@@ -66,11 +71,21 @@ public sealed record ConcurrencyScenario(
 
     public string PolicyJson() => new JsonObject
     {
-        ["destinations"] = new JsonArray([.. Destinations.Select(d => (JsonNode)new JsonObject
+        ["destinations"] = new JsonArray([.. Destinations.Select(d =>
         {
-            ["region"] = d.Region,
-            ["maxInFlight"] = d.MaxInFlight,
-            ["maxInFlightPerSource"] = d.MaxInFlightPerSource,
+            var destination = new JsonObject
+            {
+                ["region"] = d.Region,
+                ["maxInFlight"] = d.MaxInFlight,
+                ["maxInFlightPerSource"] = d.MaxInFlightPerSource,
+            };
+            if (d.SnapshotCopyMiBps is { } throughput)
+            {
+                destination["snapshotCopyCompletionDurationMinutes"] = 15;
+                destination["maxSnapshotCopyMiBpsPerSource"] = throughput;
+            }
+
+            return (JsonNode)destination;
         })]),
         ["sourceRegions"] = new JsonArray([.. SourceRegions.Select(r => (JsonNode)r)]),
         ["tags"] = new JsonObject { ["copied-by"] = "ami-replicator" },
@@ -82,7 +97,7 @@ public sealed record ConcurrencyScenario(
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"seed {Seed}: {AmiSources.Count} AMIs from [{string.Join(", ", AmiSources)}] to ");
         text.Append(string.Join(", ", Destinations.Select((d, i) => string.Create(CultureInfo.InvariantCulture,
-            $"{d.Region} (budget {d.MaxInFlight}, per source {d.MaxInFlightPerSource}, {FailedCopiesPerDestination[i]} failed copies)"))));
+            $"{d.Region} (budget {d.MaxInFlight}, per source {d.MaxInFlightPerSource}{(d.SnapshotCopyMiBps is { } t ? $", time-based within {t} MiB/s per source" : "")}, {FailedCopiesPerDestination[i]} failed copies)"))));
         text.Append(CultureInfo.InvariantCulture, $"; {Dispatchers} dispatchers and {Pollers} pollers for {ChaosRounds} rounds; ");
         text.Append(CultureInfo.InvariantCulture, $"crash {Rates.CrashPercent}%, DynamoDB errors {Rates.StoreErrorPercent}%, EC2 errors {Rates.GatewayErrorPercent}%, delays {Rates.DelayPercent}%; ");
         text.Append(CultureInfo.InvariantCulture, $"EC2 faults {Ec2Faults}, back-pressure {BackPressure}, duplicate deliveries {DuplicateDeliveries}, slow invocations {SlowInvocations}");

@@ -11,12 +11,14 @@ public static class Invariants
 {
     /// <summary>
     /// Each counter lists exactly the jobs holding one of its slots (CLAIMED or COPYING jobs it covers), counts them, and
-    /// stays within its budget. <paramref name="lessSeededDrift"/> takes out drift seeded on purpose and not repaired yet.
+    /// stays within its budget; a source->destination counter holds the time-based copy throughput of exactly those jobs, in
+    /// all never more than the pair's throughput budget. <paramref name="lessSeededDrift"/> takes out drift seeded on purpose and not repaired yet.
     /// </summary>
     public static void CountersAgreeWithJobs(IReadOnlyList<SlotCounter> counters, IReadOnlyList<CopyJob> jobs, ReplicationPolicy policy,
         string when, Func<SlotCounter, SlotCounter>? lessSeededDrift = null)
     {
-        var holding = jobs.Where(j => j.State.HoldsSlot()).Select(j => j.Key).ToHashSet();
+        var holdingJobs = jobs.Where(j => j.State.HoldsSlot()).ToList();
+        var holding = holdingJobs.Select(j => j.Key).ToHashSet();
         var scopes = counters.Select(c => c.Scope)
             .Concat(holding.SelectMany(SlotScope.HeldBy))
             .Distinct();
@@ -33,6 +35,12 @@ public static class Invariants
             var budget = policy.BudgetFor(scope.DestinationRegion);
             var limit = scope.SourceRegion is null ? budget.MaxInFlight : budget.MaxInFlightPerSource;
             Check(counter.InFlight <= limit, $"{when}: counter {scope} has {counter.InFlight} copies in flight over its budget of {limit}");
+            var throughput = SlotCounter.Holding(scope, holdingJobs);
+            Check(counter.CommittedMiBps == throughput.CommittedMiBps && counter.HolderMiBps.Count == throughput.HolderMiBps.Count
+                && throughput.HolderMiBps.All(h => counter.HolderMiBps.GetValueOrDefault(h.Key) == h.Value),
+                $"{when}: counter {scope} commits {counter.CommittedMiBps} MiB/s for {counter.HolderMiBps.Count} holders, but its jobs hold {throughput.CommittedMiBps} MiB/s for {throughput.HolderMiBps.Count}");
+            Check(counter.CommittedMiBps <= budget.MaxSnapshotCopyMiBpsPerSource,
+                $"{when}: counter {scope} commits {counter.CommittedMiBps} MiB/s over its throughput budget of {budget.MaxSnapshotCopyMiBpsPerSource}");
         }
     }
 

@@ -52,7 +52,8 @@ public sealed record CopyImageCommand(
     bool Encrypt,
     string? KmsKeyId,
     string ClientToken,
-    IReadOnlyDictionary<string, string> Tags);
+    IReadOnlyDictionary<string, string> Tags,
+    int? SnapshotCopyCompletionDurationMinutes = null);
 
 /// <summary>An error answered by EC2: its code and message, and what kind of answer it is (the EC2 adapter tells kinds from codes).</summary>
 public sealed class ImageServiceException(Ec2ErrorKind kind, string code, string message, Exception? inner = null)

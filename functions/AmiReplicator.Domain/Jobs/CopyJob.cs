@@ -90,6 +90,15 @@ public sealed record CopyJob
     /// <summary>The source's snapshot GiB: among jobs that became ready in the same minute, larger copies start first.</summary>
     public int SizeGiB { get; init; }
 
+    /// <summary>A time-based copy: the completion duration CopyImage is given (from the destination's policy when the job was made).</summary>
+    public int? SnapshotCopyCompletionDurationMinutes { get; init; }
+
+    /// <summary>
+    /// The time-based copy throughput (MiB/s) this job commits on its source->destination counter while it holds its slots, from
+    /// the source's snapshot sizes (0: not time-based).
+    /// </summary>
+    public int SnapshotCopyMiBps { get; init; }
+
     public required string RequestedBy { get; init; }
     public string? Reason { get; init; }
 

@@ -53,6 +53,8 @@ internal static class CopyRules
         var (tags, leftOut) = CopyTags.For(source, policy);
         var notes = new List<string>();
         var (encrypt, kmsKeyId) = EncryptionFor(source, destination);
+        // A time-based copy sets the pace of snapshots: an instance-store-backed AMI has none, and is copied as usual.
+        var timeBased = source.IsEbsBacked ? destination.SnapshotCopyCompletionDurationMinutes : null;
         if (destination.Encrypt && !source.IsEbsBacked)
         {
             notes.Add($"not encrypted: an instance-store-backed AMI has no snapshots, so the encryption {destination.Region} asks for does not apply to its copy");
@@ -82,6 +84,10 @@ internal static class CopyRules
             SourceDeregistrationProtection = source.Protection,
             SourceOwnerId = source.OwnerId,
             SizeGiB = source.SizeGiB,
+            SnapshotCopyCompletionDurationMinutes = timeBased,
+            SnapshotCopyMiBps = timeBased is { } minutes
+                ? SnapshotCopyThroughput.ClaimMiBps(source.Snapshots.Select(s => s.SizeGiB), minutes, destination.Budget.MaxSnapshotCopyMiBpsPerSource)
+                : 0,
             RequestedBy = request.RequestedBy,
             Reason = request.Reason,
             CreatedAt = now,

@@ -29,7 +29,9 @@ public interface ICopyJobStore
     /// Replaces <paramref name="from"/> by <paramref name="to"/> if the stored job is still <paramref name="from"/> (same version).
     /// Moving into a slot-holding state takes the destination slot and the source->destination slot within
     /// <paramref name="budget"/> in the same transaction (refused while the destination backs off, or when a counter is missing);
-    /// moving out of one releases both. On a conflict the result carries the job as stored now.
+    /// moving out of one releases both. A time-based copy's <see cref="CopyJob.SnapshotCopyMiBps"/> is committed on the
+    /// source->destination counter with its slot, within the budget's <see cref="SlotBudget.MaxSnapshotCopyMiBpsPerSource"/>
+    /// (refused as <see cref="TransitionStatus.PairFull"/>), and given back with it. On a conflict the result carries the job as stored now.
     /// </summary>
     Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken);
 
@@ -56,12 +58,16 @@ public interface ICopyJobStore
 
     /// <summary>
     /// Repairs a counter that disagrees with a job: adds the job as a holder when <paramref name="job"/> holds a slot,
-    /// removes it when it does not (or is null: no such job). Written only if the job is still as read and the counter exists;
+    /// removes it when it does not (or is null: no such job); the holder's committed throughput goes with it (added at the job's
+    /// <see cref="CopyJob.SnapshotCopyMiBps"/>; on removal the total is left for <see cref="RepairInFlightAsync"/>). Written only if the job is still as read and the counter exists;
     /// answers whether it was (false also when another transaction touched the same items at the same moment).
     /// </summary>
     Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken);
 
-    /// <summary>Sets the counter's InFlight to its number of holders, if the counter is still as read.</summary>
+    /// <summary>
+    /// Sets the counter's InFlight to its number of holders and its committed throughput to the sum of its holders' throughput,
+    /// if the counter is still as read.
+    /// </summary>
     Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken);
 }
 
@@ -75,7 +81,10 @@ public enum TransitionStatus
     /// <summary>The destination has no free slot: nothing was written.</summary>
     DestinationFull,
 
-    /// <summary>The destination has room but not for another copy from this source region: nothing was written.</summary>
+    /// <summary>
+    /// The destination has room but not for another copy from this source region (no slot, or too little time-based copy
+    /// throughput left): nothing was written.
+    /// </summary>
     PairFull,
 
     /// <summary>The destination backs off after EC2's ResourceLimitExceeded: nothing was written.</summary>

@@ -62,6 +62,12 @@ public sealed class DestinationDocument
     public int? MaxInFlight { get; set; }
     public int? MaxInFlightPerSource { get; set; }
 
+    /// <summary>Time-based copies: each snapshot of a copy into this region completes within this many minutes (15 to 2,880, in steps of 15).</summary>
+    public int? SnapshotCopyCompletionDurationMinutes { get; set; }
+
+    /// <summary>The time-based copy throughput (MiB/s) the copies from one source region into this one may commit at once.</summary>
+    public int? MaxSnapshotCopyMiBpsPerSource { get; set; }
+
     /// <summary>true: no new copies into this region (waiting ones are cancelled), copies in flight finish; the step before removing it.</summary>
     public bool? Drain { get; set; }
 }
@@ -100,6 +106,9 @@ public sealed class BudgetsDocument
 {
     public int? MaxInFlightPerDestination { get; set; }
     public int? MaxInFlightPerSource { get; set; }
+
+    /// <summary>The time-based copy throughput (MiB/s) per source->destination pair, for destinations that do not set their own.</summary>
+    public int? MaxSnapshotCopyMiBpsPerSource { get; set; }
 }
 
 public sealed class TemplatesDocument

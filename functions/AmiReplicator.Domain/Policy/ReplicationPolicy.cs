@@ -65,6 +65,8 @@ public sealed partial record ReplicationPolicy(
             ?? DefaultMaxInFlightPerDestination;
         var defaultPerSource = Positive(budgets.MaxInFlightPerSource, "budgets.maxInFlightPerSource")
             ?? DefaultMaxInFlightPerSource;
+        var defaultThroughput = Positive(budgets.MaxSnapshotCopyMiBpsPerSource, "budgets.maxSnapshotCopyMiBpsPerSource")
+            ?? SlotBudget.DefaultSnapshotCopyMiBpsPerSource;
 
         if (document.Destinations is not { Count: > 0 })
         {
@@ -72,7 +74,7 @@ public sealed partial record ReplicationPolicy(
         }
 
         var destinations = document.Destinations
-            .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource))
+            .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource, defaultThroughput))
             .ToList();
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -105,7 +107,7 @@ public sealed partial record ReplicationPolicy(
             extraTags,
             new RetryPolicy(maxAttempts, backoff),
             ValidateSchedule(document.Schedule),
-            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination)),
+            new SlotBudget(defaultPerDestination, Math.Min(defaultPerSource, defaultPerDestination), defaultThroughput),
             document.CopyPublicLaunchPermission == true,
             ValidateSweepInterval(document.SweepIntervalMinutes),
             document.ShareSnapshots == true)
@@ -116,7 +118,7 @@ public sealed partial record ReplicationPolicy(
         };
     }
 
-    private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource)
+    private static Destination ValidateDestination(DestinationDocument? d, string field, int defaultPerDestination, int defaultPerSource, int defaultThroughput)
     {
         if (d is null)
         {
@@ -148,7 +150,11 @@ public sealed partial record ReplicationPolicy(
 
         var perDestination = Positive(d.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
         var perSource = Positive(d.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
-        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource), d.Drain == true);
+        var throughput = Positive(d.MaxSnapshotCopyMiBpsPerSource, $"{field}.maxSnapshotCopyMiBpsPerSource") ?? defaultThroughput;
+        return new Destination(region, d.Encrypted == true, d.KmsKeyId, new SlotBudget(perDestination, perSource, throughput), d.Drain == true)
+        {
+            SnapshotCopyCompletionDurationMinutes = SnapshotCopyThroughput.ValidateDuration(d.SnapshotCopyCompletionDurationMinutes, $"{field}.snapshotCopyCompletionDurationMinutes"),
+        };
     }
 
     private static Selection ValidateSelection(SelectionDocument s)
@@ -275,10 +281,20 @@ public sealed partial record ReplicationPolicy(
 public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget, bool Draining = false)
 {
     public bool TakesNewCopies => !Draining;
+
+    /// <summary>Time-based copies: the completion duration CopyImage is given; null: copies run on a best-effort basis.</summary>
+    public int? SnapshotCopyCompletionDurationMinutes { get; init; }
 }
 
-/// <summary>Copies in flight allowed into one destination, in all and from any one source region.</summary>
-public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource);
+/// <summary>
+/// Copies in flight allowed into one destination, in all and from any one source region, and the time-based copy throughput
+/// (MiB/s) the copies from one source region may commit at once.
+/// </summary>
+public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource, int MaxSnapshotCopyMiBpsPerSource = SlotBudget.DefaultSnapshotCopyMiBpsPerSource)
+{
+    /// <summary>EC2's default time-based copy throughput per source->destination pair (adjustable by a quota increase).</summary>
+    public const int DefaultSnapshotCopyMiBpsPerSource = 2_000;
+}
 
 public sealed record RetryPolicy(int MaxAttempts, TimeSpan Backoff)
 {

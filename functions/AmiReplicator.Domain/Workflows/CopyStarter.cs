@@ -91,7 +91,7 @@ public sealed class CopyStarter(
 
                 targetImageId = await images.CopyImageAsync(
                     new CopyImageCommand(key.DestinationRegion, key.SourceRegion, key.SourceImageId, claimed.Name,
-                        claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags),
+                        claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags, claimed.SnapshotCopyCompletionDurationMinutes),
                     cancellationToken);
             }
             catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.LimitExceeded)

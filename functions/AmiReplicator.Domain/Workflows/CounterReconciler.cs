@@ -18,8 +18,8 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
     /// </summary>
     public async Task<SlotCounter> RebuildAsync(SlotScope scope, CancellationToken cancellationToken)
     {
-        var holders = (await ListHoldingAsync(scope.DestinationRegion, cancellationToken)).Select(j => j.Key).Where(scope.Covers).ToHashSet();
-        var counter = new SlotCounter(scope, holders.Count, holders);
+        var counter = SlotCounter.Holding(scope, await ListHoldingAsync(scope.DestinationRegion, cancellationToken));
+        var holders = counter.Holders;
         if (!await store.CreateCounterAsync(counter, cancellationToken))
         {
             return counter;
@@ -79,9 +79,18 @@ public sealed class CounterReconciler(ICopyJobStore store, PollerOptions options
                 }
             }
 
-            if (!repaired && counter.InFlight != counter.Holders.Count && await store.RepairInFlightAsync(counter, cancellationToken))
+            if (!repaired && !counter.MatchesHolders && await store.RepairInFlightAsync(counter, cancellationToken))
             {
-                log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders", counter.Scope, counter.InFlight, counter.Holders.Count);
+                if (counter.CommittedMiBps == counter.HolderMiBps.Values.Sum())
+                {
+                    log.LogWarning("Repaired counter {Counter}: InFlight was {InFlight} for {Holders} holders", counter.Scope, counter.InFlight, counter.Holders.Count);
+                }
+                else
+                {
+                    log.LogWarning("Repaired counter {Counter}: {Committed} MiB/s committed for holders holding {HeldMiBps} (InFlight {InFlight} for {Holders} holders)",
+                        counter.Scope, counter.CommittedMiBps, counter.HolderMiBps.Values.Sum(), counter.InFlight, counter.Holders.Count);
+                }
+
                 repairs++;
             }
         }

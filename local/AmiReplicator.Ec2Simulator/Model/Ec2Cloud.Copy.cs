@@ -52,8 +52,9 @@ internal sealed partial class Ec2Cloud
         CheckCopyable(source, input.Encrypted);
         ValidateName(destination, name);
         CheckCopyLimits(destination, sourceRegion.Name);
+        var timeBased = input.CompletionDurationMinutes is { } duration ? GrantThroughput(destination, sourceRegion.Name, source, duration) : ((double, double)?)null;
 
-        var copy = StartCopy(destination, sourceRegion, source, input, name, tagSpecs);
+        var copy = StartCopy(destination, sourceRegion, source, input, name, tagSpecs, timeBased);
         if (input.ClientToken is { } newToken)
         {
             destination.ClientTokens[newToken] = (input.Fingerprint(), copy.Id);
@@ -125,6 +126,29 @@ internal sealed partial class Ec2Cloud
         }
     }
 
+    /// <summary>
+    /// A time-based copy: each snapshot asks for the rate that moves it within the duration, at most 500 MiB/s, against what the
+    /// pending time-based copies from the same source region hold of the pair's throughput. With too little left the copy gets
+    /// what is left and runs late in proportion; with nothing left EC2 refuses it (docs/ec2-behaviour.md, "Time-based copies").
+    /// </summary>
+    private (double GrantedMiBps, double Slowdown) GrantThroughput(RegionState destination, string sourceRegion, SimImage source, int durationMinutes)
+    {
+        var asked = source.BlockDevices.Where(device => device.SnapshotId is not null)
+            .Sum(device => Math.Min(MaxSnapshotCopyMiBps, (device.VolumeSize ?? 8) * 1024.0 / (durationMinutes * 60)));
+        var held = destination.Images.Values.Where(image => image.IsPendingCopy && image.SourceRegion == sourceRegion).Sum(image => image.SnapshotCopyMiBps);
+        var left = _options.SnapshotCopyThroughputMiBpsPerPair - held;
+        if (asked > 0 && left <= 0)
+        {
+            throw Ec2Errors.ResourceLimitExceeded(
+                $"You have reached the snapshot copy throughput quota ({_options.SnapshotCopyThroughputMiBpsPerPair} MiB/s) for time-based copies from {sourceRegion} into {destination.Name}.");
+        }
+
+        var granted = Math.Min(asked, left);
+        return (granted, granted >= asked ? 1 : asked / granted);
+    }
+
+    private const double MaxSnapshotCopyMiBps = 500;
+
     /// <summary>Copies started by CopyImage and still pending in the destination: all, and those from one source.</summary>
     private static (int All, int FromSource) PendingCopies(RegionState destination, string sourceRegion)
     {
@@ -143,7 +167,8 @@ internal sealed partial class Ec2Cloud
         SimImage source,
         CopyImageInput input,
         string name,
-        Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> tagSpecs)
+        Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> tagSpecs,
+        (double GrantedMiBps, double Slowdown)? timeBased)
     {
         var now = Now;
         var visibleFrom = now + _options.DescribeVisibilityDelay;
@@ -192,6 +217,7 @@ internal sealed partial class Ec2Cloud
         var copyInfo = new CopyInfo(imageId, sourceRegion.Name, source.Id, destination.Name, devices.Sum(device => device.VolumeSize ?? 0));
         var duration = _options.CopyDurationFor?.Invoke(copyInfo)
             ?? (input.CompletionDurationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : _options.CopyDuration);
+        var (granted, slowdown) = timeBased ?? (0, 1);
         destination.CopyFailures.TryDequeue(out var injectedFailure);
         var copy = new SimImage
         {
@@ -203,7 +229,7 @@ internal sealed partial class Ec2Cloud
             State = ImageStates.Pending,
             CreationDate = now,
             VisibleFrom = visibleFrom,
-            CompletesAt = now + duration,
+            CompletesAt = now + duration * slowdown,
             RootDeviceType = source.RootDeviceType,
             RootDeviceName = source.RootDeviceName,
             ImageLocation = source.RootDeviceType == "ebs"
@@ -216,6 +242,7 @@ internal sealed partial class Ec2Cloud
             SourceImageId = source.Id,
             SourceRegion = sourceRegion.Name,
             PlannedFailure = injectedFailure ?? (keyIsBad ? StateReason.CopyInternalError : null),
+            SnapshotCopyMiBps = granted,
         };
 
         // Like EC2: no launch permissions, no deprecation, and only our own user tags when asked.

@@ -62,6 +62,9 @@ internal sealed class SimImage
     /// <summary>How a pending copy will end if not deregistered first; null means available.</summary>
     public StateReason? PlannedFailure { get; init; }
 
+    /// <summary>A pending time-based copy: the snapshot copy throughput (MiB/s) it holds against its source->destination pair.</summary>
+    public double SnapshotCopyMiBps { get; init; }
+
     public bool IsPendingCopy => SourceImageId is not null && State == ImageStates.Pending;
 
     public bool IsPublic => LaunchPermissions.Contains(LaunchPermissionEntry.Public);
