@@ -130,9 +130,14 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             else if (from.State.HoldsSlot() && !to.State.HoldsSlot())
             {
                 // A counter that does not list the job has nothing to give back: it is left as it is.
-                foreach (var (counter, position) in scopes.Select((s, i) => (_counters.GetValueOrDefault(s), i)).Where(c => c.Item1?.Holders.Contains(from.Key) == true))
+                foreach (var (scope, position) in scopes.Select((s, i) => (s, i)))
                 {
-                    counter!.InFlight--;
+                    if (_counters.GetValueOrDefault(scope) is not { } counter || !counter.Holders.Contains(from.Key))
+                    {
+                        continue;
+                    }
+
+                    counter.InFlight--;
                     counter.Holders.Remove(from.Key);
                     counter.HolderMiBps.Remove(from.Key);
                     counter.CommittedMiBps -= position == 1 ? from.SnapshotCopyMiBps : 0;

@@ -39,7 +39,7 @@ public sealed class LocalEventBus(HttpClient http, Uri motoUrl, string region, s
     /// <summary>Puts an event given as EventBridge's envelope JSON (source, detail-type, resources, detail) on the bus.</summary>
     public async Task PutAsync(string eventJson)
     {
-        var envelope = JsonNode.Parse(eventJson)!.AsObject();
+        var envelope = JsonNode.Parse(eventJson) as JsonObject ?? throw new ArgumentException("An EventBridge envelope is a JSON object.", nameof(eventJson));
         var answer = await CallAsync("PutEvents", new JsonObject
         {
             ["Entries"] = new JsonArray(new JsonObject
@@ -75,6 +75,7 @@ public sealed class LocalEventBus(HttpClient http, Uri motoUrl, string region, s
             throw new InvalidOperationException($"EventBridge {action} answered {(int)response.StatusCode}: {text}");
         }
 
-        return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text)!;
+        // moto answers some actions with an empty body; a JSON null is as good as an empty answer here.
+        return (string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text)) ?? new JsonObject();
     }
 }

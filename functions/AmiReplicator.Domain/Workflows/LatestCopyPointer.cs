@@ -116,9 +116,10 @@ public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameter
         }
 
         return copies.Values
-            .Select(c => (Copy: c, Family: families.FamilyOf(c)))
-            .Where(c => c.Family is not null && familiesToPoint.Contains(c.Family))
-            .GroupBy(c => c.Family!, StringComparer.Ordinal)
+            .SelectMany(c => families.FamilyOf(c) is { } family && familiesToPoint.Contains(family)
+                ? [(Copy: c, Family: family)]
+                : Array.Empty<(ImageInfo Copy, string Family)>())
+            .GroupBy(c => c.Family, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(c => c.Copy).NewestFirst().First(), StringComparer.Ordinal);
     }
 }

@@ -219,6 +219,7 @@ internal sealed partial class Ec2Cloud
             ?? (input.CompletionDurationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : _options.CopyDuration);
         var (granted, slowdown) = timeBased ?? (0, 1);
         destination.CopyFailures.TryDequeue(out var injectedFailure);
+        var completesAt = now + duration * slowdown;
         var copy = new SimImage
         {
             Id = imageId,
@@ -229,7 +230,7 @@ internal sealed partial class Ec2Cloud
             State = ImageStates.Pending,
             CreationDate = now,
             VisibleFrom = visibleFrom,
-            CompletesAt = now + duration * slowdown,
+            CompletesAt = completesAt,
             RootDeviceType = source.RootDeviceType,
             RootDeviceName = source.RootDeviceName,
             ImageLocation = source.RootDeviceType == "ebs"
@@ -260,7 +261,7 @@ internal sealed partial class Ec2Cloud
         }
 
         destination.Images.Add(copy.Id, copy);
-        _pendingCopies.Enqueue(copy, copy.CompletesAt!.Value);
+        _pendingCopies.Enqueue(copy, completesAt);
         var (pending, pendingFromSource) = PendingCopies(destination, sourceRegion.Name);
         destination.PeakPendingCopies = Math.Max(destination.PeakPendingCopies, pending);
         destination.PeakPendingCopiesFrom[sourceRegion.Name] = Math.Max(

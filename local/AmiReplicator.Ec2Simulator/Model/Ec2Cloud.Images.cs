@@ -21,12 +21,14 @@ internal sealed partial class Ec2Cloud
         var tagSpecs = ValidateTagSpecifications(input.TagSpecifications);
         var now = Now;
         var imageId = NewImageId();
-        var ebsDevices = input.BlockDevices.Where(device => device.Ebs is not null && !device.NoDevice).ToList();
+        var ebsDevices = input.BlockDevices.Where(device => !device.NoDevice)
+            .SelectMany(device => device.Ebs is { } ebs ? [(Device: device, Ebs: ebs)] : Array.Empty<(BlockDeviceInput Device, EbsInput Ebs)>())
+            .ToList();
         var instanceStore = input.ImageLocation is not null && ebsDevices.Count == 0;
         var rootDeviceName = input.RootDeviceName ?? (instanceStore ? "/dev/sda1" : "/dev/xvda");
         if (!instanceStore && ebsDevices.Count == 0)
         {
-            ebsDevices.Add(new BlockDeviceInput(rootDeviceName, null, false, new EbsInput(null, null, null, null, null, null)));
+            ebsDevices.Add((new BlockDeviceInput(rootDeviceName, null, false, null), new EbsInput(null, null, null, null, null, null)));
         }
 
         var devices = new List<BlockDeviceInfo>();
@@ -36,13 +38,13 @@ internal sealed partial class Ec2Cloud
             devices.Add(new BlockDeviceInfo(deviceName, device.VirtualName, null, null, null, false, false, null));
         }
 
-        foreach (var device in ebsDevices)
+        foreach (var (device, ebs) in ebsDevices)
         {
             var deviceName = device.DeviceName ?? throw Ec2Errors.Missing("BlockDeviceMapping.N.DeviceName");
-            var snapshot = SnapshotForRegistration(region, device.Ebs!, imageId, tagSpecs.GetValueOrDefault("snapshot"), now);
+            var snapshot = SnapshotForRegistration(region, ebs, imageId, tagSpecs.GetValueOrDefault("snapshot"), now);
             devices.Insert(deviceName == rootDeviceName ? 0 : devices.Count, new BlockDeviceInfo(
-                deviceName, null, snapshot.Id, device.Ebs!.VolumeSize ?? snapshot.VolumeSize, device.Ebs.VolumeType ?? "gp3",
-                device.Ebs.DeleteOnTermination ?? true, snapshot.Encrypted, snapshot.KmsKeyId));
+                deviceName, null, snapshot.Id, ebs.VolumeSize ?? snapshot.VolumeSize, ebs.VolumeType ?? "gp3",
+                ebs.DeleteOnTermination ?? true, snapshot.Encrypted, snapshot.KmsKeyId));
         }
 
         var image = new SimImage

@@ -142,10 +142,10 @@ internal sealed partial class Ec2Cloud
         {
             while (true)
             {
-                ImageStateChange next;
+                ImageStateChange? next;
                 lock (_gate)
                 {
-                    if (!_unpublished.TryDequeue(out next!))
+                    if (!_unpublished.TryDequeue(out next))
                     {
                         return;
                     }
