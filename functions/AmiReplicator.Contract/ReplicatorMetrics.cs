@@ -44,6 +44,12 @@ public static class ReplicatorMetrics
     /// <summary>How long the oldest job has waited for its current attempt; 0 when none waits.</summary>
     public static readonly MetricDefinition OldestWaitingJobAge = new("OldestWaitingJobAgeSeconds", Seconds, true);
 
+    /// <summary>
+    /// Jobs in state WAITING for the destination after the pass, from every source region (ready or not; claims kept under
+    /// back-pressure hold slots and count as <see cref="CopiesInFlight"/>). Published as often as <see cref="OldestWaitingJobAge"/>.
+    /// </summary>
+    public static readonly MetricDefinition JobsWaiting = new("JobsWaiting", Count, false);
+
     /// <summary>Copies holding a slot of the destination after the pass.</summary>
     public static readonly MetricDefinition CopiesInFlight = new("CopiesInFlight", Count, false);
 

@@ -279,37 +279,67 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         QueryIndexAsync(WaitingPartition(destinationRegion, sourceRegion),
             readyBy is { } time ? StartOrderKeyBound(CopyJob.FloorMinute(time).AddMinutes(1)) : null, limit, cancellationToken);
 
+    public async Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            // COUNT still reads the index (at most 1 MB a page): every page is asked for, so a long backlog is counted in full.
+            var query = IndexQuery(WaitingPartition(destinationRegion, sourceRegion), readyBefore: null);
+            query.Select = Select.COUNT;
+            query.Limit = CountPageSize;
+            query.ExclusiveStartKey = start;
+            var response = await dynamo.QueryAsync(query, cancellationToken);
+            count += response.Count ?? 0;
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return count;
+    }
+
+    /// <summary>Most index items one page of <see cref="CountWaitingAsync"/> reads; null: DynamoDB's own 1 MB a page (tests set a few, to page).</summary>
+    internal int? CountPageSize { get; init; }
+
     private async Task<IReadOnlyList<CopyJob>> QueryIndexAsync(string partition, string? readyBefore, int limit, CancellationToken cancellationToken)
     {
         var jobs = new List<CopyJob>();
         Dictionary<string, AttributeValue>? start = null;
-        var values = new Dictionary<string, AttributeValue> { [":pk"] = S(partition) };
-        if (readyBefore is not null)
-        {
-            values[":ready"] = S(readyBefore);
-        }
-
         do
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = tableName,
-                IndexName = JobTableSchema.ActiveIndexName,
-                KeyConditionExpression = readyBefore is null ? "#pk = :pk" : "#pk = :pk AND #sk < :ready",
-                ExpressionAttributeNames = readyBefore is null
-                    ? new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey }
-                    : new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey },
-                ExpressionAttributeValues = values,
-                ScanIndexForward = true,
-                Limit = limit - jobs.Count,
-                ExclusiveStartKey = start,
-            }, cancellationToken);
+            var query = IndexQuery(partition, readyBefore);
+            query.ScanIndexForward = true;
+            query.Limit = limit - jobs.Count;
+            query.ExclusiveStartKey = start;
+            var response = await dynamo.QueryAsync(query, cancellationToken);
             jobs.AddRange((response.Items ?? []).Select(FromItem));
             start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null && jobs.Count < limit);
 
         return jobs;
+    }
+
+    /// <summary>A query of one partition of the active index, with <paramref name="readyBefore"/> the jobs whose sort key is below it.</summary>
+    private QueryRequest IndexQuery(string partition, string? readyBefore)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = S(partition) };
+        if (readyBefore is not null)
+        {
+            values[":ready"] = S(readyBefore);
+        }
+
+        return new QueryRequest
+        {
+            TableName = tableName,
+            IndexName = JobTableSchema.ActiveIndexName,
+            KeyConditionExpression = readyBefore is null ? "#pk = :pk" : "#pk = :pk AND #sk < :ready",
+            ExpressionAttributeNames = readyBefore is null
+                ? new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey }
+                : new() { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey },
+            ExpressionAttributeValues = values,
+        };
     }
 
     public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)

@@ -117,6 +117,7 @@ internal sealed class ReplicatorMonitoring : Construct
                     Graph("Back-pressure and repairs", [.. new[] { ReplicatorMetrics.BackPressure, ReplicatorMetrics.Repairs, ReplicatorMetrics.JobStepErrors }
                         .Select(m => ReplicatorMetric(settings, m, "Sum"))]),
                     Graph("Copy duration (s)", ReplicatorMetric(settings, ReplicatorMetrics.CopyDuration, "p90"), ReplicatorMetric(settings, ReplicatorMetrics.CopyDuration, "Maximum")),
+                    JobsWaiting(settings),
                 ],
                 [new AlarmStatusWidget(new AlarmStatusWidgetProps { Title = "Alarms", Alarms = [.. Alarms], Width = 24, Height = 3 })],
                 [
@@ -181,6 +182,13 @@ internal sealed class ReplicatorMonitoring : Construct
         settings.Policy.Destinations.Select(d => d.Region).Chunk(4).Select(regions => regions.Select(region => (IWidget)Graph($"In flight against budget: {region}",
             ReplicatorMetric(settings, ReplicatorMetrics.CopiesInFlight, "Maximum", region),
             ReplicatorMetric(settings, ReplicatorMetrics.InFlightBudget, "Maximum", region))).ToArray());
+
+    /// <summary>
+    /// One graph, a line per destination, so the backlogs compare at a glance. JobsWaiting is a level with no sum over
+    /// destinations, published every few minutes: the maximum of a period is the backlog it saw.
+    /// </summary>
+    private static GraphWidget JobsWaiting(DeploymentSettings settings) =>
+        Graph("Jobs waiting", [.. settings.Policy.Destinations.Select(d => ReplicatorMetric(settings, ReplicatorMetrics.JobsWaiting, "Maximum", d.Region))]);
 
     /// <summary>One of the functions' metrics: for one destination, or (where it is published so) over all of them.</summary>
     private static Metric ReplicatorMetric(DeploymentSettings settings, MetricDefinition metric, string statistic, string? destinationRegion = null) => new(new MetricProps

@@ -187,13 +187,24 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
-                .Where(j => j.State == CopyJobState.Waiting && j.Key.DestinationRegion == destinationRegion && j.Key.SourceRegion == sourceRegion
-                    && (readyBy is not { } time || j.IsReadyAt(time)))
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. WaitingOf(destinationRegion, sourceRegion)
+                .Where(j => readyBy is not { } time || j.IsReadyAt(time))
                 .Order(CopyJob.StartOrder)
                 .Take(limit)]);
         }
     }
+
+    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(WaitingOf(destinationRegion, sourceRegion).Count());
+        }
+    }
+
+    /// <summary>The waiting jobs of one pair, as the DynamoDB store's waiting index partitions them; call under the gate.</summary>
+    private IEnumerable<CopyJob> WaitingOf(string destinationRegion, string sourceRegion) =>
+        _jobs.Values.Where(j => j.State == CopyJobState.Waiting && j.Key.DestinationRegion == destinationRegion && j.Key.SourceRegion == sourceRegion);
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {

@@ -114,8 +114,17 @@ public class MetricsTests(LocalCloudFixture cloud)
             Assert.True(Published(ReplicatorMetrics.InFlightBudget, destination));
         }
 
+        // Jobs waiting, every five minutes: at minute 1 eu-west-1's one slot holds golden-1 and two wait; at minute 6 golden-2 holds
+        // it and golden-3 waits. In eu-central-1 golden-1 keeps its claim under back-pressure (in flight, not waiting) and two wait.
+        // Once golden-3 is cancelled and eu-central-1's copies are done, none waits.
+        List<double> Waiting(string destination) => [.. observations.Where(o => o.Name == ReplicatorMetrics.JobsWaiting.Name && o.Destination == destination).Select(o => o.Value)];
+        Assert.Equal([2, 1], Waiting("eu-west-1").Take(2));
+        Assert.Equal([2, 2], Waiting("eu-central-1").Take(2));
+        Assert.Equal((0, 0), (Waiting("eu-west-1")[^1], Waiting("eu-central-1")[^1]));
+
         // Levels are per destination only; counts and ages also over all destinations, so one alarm covers every destination.
         Assert.All(observations.Where(o => o.Name == ReplicatorMetrics.CopiesInFlight.Name), o => Assert.Single(o.Dimensions));
+        Assert.All(observations.Where(o => o.Name == ReplicatorMetrics.JobsWaiting.Name), o => Assert.Equal(("Count", 1), (o.Unit, o.Dimensions.Count)));
         Assert.All(observations.Where(o => o.Name == ReplicatorMetrics.CopiesFailed.Name), o => Assert.Contains([], o.Dimensions));
     }
 }

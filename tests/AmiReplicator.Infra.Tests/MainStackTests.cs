@@ -301,7 +301,7 @@ public sealed class MainStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void The_dashboard_graphs_each_destinations_copies_in_flight_against_its_budget_and_every_count_the_functions_publish()
+    public void The_dashboard_graphs_each_destinations_copies_in_flight_against_its_budget_its_jobs_waiting_and_every_count_the_functions_publish()
     {
         // The body joins literal JSON with references (queue names, the region): put a stand-in for each reference, then read it.
         var join = app.MainResources("AWS::CloudWatch::Dashboard").Values.Single()["Properties"]!["DashboardBody"]!["Fn::Join"]!.AsArray();
@@ -319,11 +319,16 @@ public sealed class MainStackTests(SynthesizedApp app)
                 graphs[$"In flight against budget: {destination}"]);
         }
 
+        Assert.Equal(
+            [.. app.Settings.Policy.Destinations.Select(d => new[] { app.Settings.MetricsNamespace, ReplicatorMetrics.JobsWaiting.Name, ReplicatorMetrics.DestinationDimension, d.Region })],
+            graphs["Jobs waiting"]);
+
         var graphed = graphs.Values.SelectMany(metrics => metrics.Select(m => m[1])).ToHashSet();
         Assert.All(new[]
         {
             ReplicatorMetrics.CopiesStarted, ReplicatorMetrics.CopiesCompleted, ReplicatorMetrics.CopiesFailed, ReplicatorMetrics.CopiesCancelled,
             ReplicatorMetrics.BackPressure, ReplicatorMetrics.Repairs, ReplicatorMetrics.CopyDuration, ReplicatorMetrics.OldestWaitingJobAge,
+            ReplicatorMetrics.JobsWaiting,
         }, m => Assert.Contains(m.Name, graphed));
     }
 

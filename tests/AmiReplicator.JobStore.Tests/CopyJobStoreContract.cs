@@ -12,6 +12,9 @@ public abstract class CopyJobStoreContract
     protected static readonly DateTimeOffset Now = new(2026, 11, 25, 8, 0, 30, TimeSpan.Zero);
     private static readonly SlotBudget Budget = new(2, 1);
 
+    /// <summary>Index items a page of a count reads in the stores of this suite that page (DynamoDB's), so a short backlog spans pages.</summary>
+    protected const int SmallCountPage = 3;
+
     protected abstract Task<ICopyJobStore> NewStoreAsync();
 
     /// <summary>The whole-table reads over the same data as <paramref name="store"/>.</summary>
@@ -152,6 +155,42 @@ public abstract class CopyJobStoreContract
         Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a", "ami-0000000000000000c", backingOff.Key.SourceImageId], all.Select(j => j.Key.SourceImageId));
         Assert.Single(await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 1, CancellationToken.None));
         Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync("eu-west-1", 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
+    }
+
+    [Fact]
+    public async Task Waiting_jobs_are_counted_per_pair_ready_or_not_and_jobs_in_any_other_state_are_not()
+    {
+        var store = await NewStoreAsync();
+        Assert.Equal(0, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        await CountersForAsync(store, "us-east-1");
+        await CreateAsync(store, Job("ami-0000000000000000a"));
+        await CreateAsync(store, Job("ami-0000000000000000b") with { NotBefore = Now.AddMinutes(30) });
+        var claimed = (await ClaimAsync(store, await CreateAsync(store, Job("ami-0000000000000000c")))).Job!;
+        var failed = await CreateAsync(store, Job("ami-0000000000000000d"));
+        await store.TransitionAsync(failed, failed.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None);
+        await CreateAsync(store, Job("ami-0000000000000000e", source: "us-west-2"));
+        await CreateAsync(store, Job("ami-0000000000000000f", destination: "eu-central-1"));
+
+        Assert.Equal(2, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        Assert.Equal(1, await store.CountWaitingAsync("eu-west-1", "us-west-2", CancellationToken.None));
+        Assert.Equal(1, await store.CountWaitingAsync("eu-central-1", "us-east-1", CancellationToken.None));
+        Assert.Equal(0, await store.CountWaitingAsync("eu-central-1", "us-west-2", CancellationToken.None));
+
+        // A claim given back waits again, and counts again.
+        await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), Budget, CancellationToken.None);
+        Assert.Equal(3, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_backlog_longer_than_a_page_of_the_count_is_counted_in_full()
+    {
+        var store = await NewStoreAsync();
+        await store.CreateAllIfAbsentAsync([.. Enumerable.Range(0, 3 * SmallCountPage).Select(i => Job($"ami-{i:x17}", at: Now.AddSeconds(i)))], CancellationToken.None);
+
+        // A multiple of the page (the last full page still names a key to go on from), then one more.
+        Assert.Equal(3 * SmallCountPage, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        await CreateAsync(store, Job("ami-1000000000000000a"));
+        Assert.Equal((3 * SmallCountPage) + 1, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
     }
 
     [Fact]

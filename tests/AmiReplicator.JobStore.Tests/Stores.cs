@@ -47,7 +47,7 @@ public sealed class DynamoCopyJobStoreContract(DynamoDbLocalFixture dynamo) : Co
     {
         var table = $"contract-{Guid.NewGuid():N}"[..24];
         await JobTable.CreateIfMissingAsync(dynamo.Client, table, CancellationToken.None);
-        var store = new DynamoCopyJobStore(dynamo.Client, table, NullLogger<DynamoCopyJobStore>.Instance);
+        var store = new DynamoCopyJobStore(dynamo.Client, table, NullLogger<DynamoCopyJobStore>.Instance) { CountPageSize = SmallCountPage };
         _tables[store] = table;
         return store;
     }

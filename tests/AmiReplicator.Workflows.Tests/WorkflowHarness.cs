@@ -24,14 +24,19 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private readonly KmsKeyGateway _kms;
     private readonly ILoggerFactory _logging;
     private readonly List<SqsMessage> _queue = [];
+    private readonly IMetrics _metrics;
+    private readonly Func<ICopyJobStore, ICopyJobStore> _storeAround;
     private ReplicatorSettings _settings;
     private int _messages;
 
-    private WorkflowHarness(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, ReplicatorSettings settings)
+    private WorkflowHarness(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, ReplicatorSettings settings, IMetrics metrics,
+        Func<ICopyJobStore, ICopyJobStore> storeAround)
     {
         Clock = clock;
         Simulator = simulator;
         _settings = settings;
+        _metrics = metrics;
+        _storeAround = storeAround;
         _ec2 = new Ec2Clients(simulator.Endpoint, LocalReplication.Credentials);
         _kms = new KmsKeyGateway(simulator.Endpoint, LocalReplication.Credentials);
         _logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(Log))));
@@ -48,12 +53,16 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     /// <summary>What the dispatcher sent to the DLQ, with the reason.</summary>
     public List<(SqsMessage Message, string Reason)> DeadLetters { get; } = [];
 
-    public static async Task<WorkflowHarness> StartAsync(string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null)
+    /// <param name="metrics">Where the functions' metrics go (nowhere by default).</param>
+    /// <param name="storeAround">Wraps the in-memory store the functions use (a fault, say); <see cref="Store"/> stays the store itself.</param>
+    public static async Task<WorkflowHarness> StartAsync(string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
+        IMetrics? metrics = null, Func<ICopyJobStore, ICopyJobStore>? storeAround = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
         var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
         var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
-        return new WorkflowHarness(clock, simulator, new ReplicatorSettings("in-memory", ReplicationPolicy.Parse(policyJson), simulator.AccountId, LocalReplication.Home, simulator.Endpoint));
+        return new WorkflowHarness(clock, simulator, new ReplicatorSettings("in-memory", ReplicationPolicy.Parse(policyJson), simulator.AccountId, LocalReplication.Home, simulator.Endpoint),
+            metrics ?? NoMetrics.Instance, storeAround ?? (s => s));
     }
 
     /// <summary>Redeploys with another policy: the same jobs and EC2, new functions reading the new policy.</summary>
@@ -97,8 +106,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     }
 
     private (DispatcherFunction, PollerFunction) Compose() =>
-        Replicator.Compose(Store, new Ec2ImageGateway(_ec2), _kms, new RecordingDeadLetterQueue(DeadLetters), new InMemoryRequestQueue(this), _settings, Clock, _logging,
-            NoMetrics.Instance, new PollerOptions());
+        Replicator.Compose(_storeAround(Store), new Ec2ImageGateway(_ec2), _kms, new RecordingDeadLetterQueue(DeadLetters), new InMemoryRequestQueue(this), _settings, Clock,
+            _logging, _metrics, new PollerOptions());
 
     private sealed class RecordingDeadLetterQueue(List<(SqsMessage Message, string Reason)> sent) : IDeadLetterQueue
     {

@@ -48,6 +48,12 @@ public interface ICopyJobStore
     /// </summary>
     Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many jobs from one source region wait for one destination (state <see cref="CopyJobState.Waiting"/>, ready or not):
+    /// the whole backlog of the pair, counted in full however long, without reading the jobs themselves.
+    /// </summary>
+    Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes the counter (its holders and their number) unless it exists; answers whether it was written.</summary>

@@ -49,6 +49,9 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
         inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken);
 
+    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken) =>
+        inner.CountWaitingAsync(destinationRegion, sourceRegion, cancellationToken);
+
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
 
     public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) => inner.CreateCounterAsync(counter, cancellationToken);

@@ -25,8 +25,9 @@ public sealed record PollerOptions
     public int MaxStepFailures { get; init; } = 10;
 
     /// <summary>
-    /// How often a poller publishes each destination's OldestWaitingJobAgeSeconds (one read per source region): within every
-    /// period of the alarm that watches it, whatever the schedule.
+    /// How often a poller publishes each destination's OldestWaitingJobAgeSeconds (one read per source region) and JobsWaiting
+    /// (one count per source region, which reads that pair's whole backlog): within every period of the alarm that watches the
+    /// age, whatever the schedule.
     /// </summary>
     public TimeSpan OldestWaitingEvery { get; init; } = TimeSpan.FromMinutes(5);
 }
@@ -103,6 +104,7 @@ public sealed class CopyPoller(
         });
 
         var open = policy.FindOpenDestination(region) is not null;
+        var waitingDue = false;
         await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
             if (open)
@@ -114,7 +116,8 @@ public sealed class CopyPoller(
                 await CancelWaitingAsync(region, slots, report, cancellationToken);
             }
 
-            if (!IsOldestWaitingDue(region))
+            waitingDue = IsOldestWaitingDue(region);
+            if (!waitingDue)
             {
                 return;
             }
@@ -129,6 +132,21 @@ public sealed class CopyPoller(
                 report.OldestWaiting = oldest;
             }
         });
+        if (waitingDue)
+        {
+            // On the oldest age's cadence: a count reads the pair's whole backlog from the index, too much to read every pass.
+            await PartAsync(region, "counting waiting jobs", report, async () =>
+            {
+                var waiting = 0;
+                foreach (var source in slots.SourcesOf(region))
+                {
+                    waiting += await store.CountWaitingAsync(region, source, cancellationToken);
+                }
+
+                metrics.Record(ReplicatorMetrics.JobsWaiting, waiting, region);
+            });
+        }
+
         metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
         metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
     }

@@ -33,6 +33,9 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
         faults.AroundAsync(Port, nameof(ListWaitingAsync), readyBy is null ? "all" : "ready",
             () => inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken));
 
+    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CountWaitingAsync), "", () => inner.CountWaitingAsync(destinationRegion, sourceRegion, cancellationToken));
+
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
 
