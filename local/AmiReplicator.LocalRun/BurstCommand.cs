@@ -109,7 +109,7 @@ internal static class BurstCommand
         var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
         var peaksOk = destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
             && sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
-        var waitedMinutes = jobs.Select(j => j.CopyStartedAt is { } started ? (started - j.CreatedAt).TotalMinutes : (double?)null).OfType<double>().Order().ToList();
+        var waitedMinutes = jobs.Select(j => j.CopyStartedAt - j.CreatedAt).OfType<TimeSpan>().Select(waited => waited.TotalMinutes).Order().ToList();
 
         var idle = IdleWhileWaiting(jobs, passTimes, startedAt, budgets);
         var dynamoCalls = productCalls.Where(c => c.Key.Service == "DynamoDB").Sum(c => c.Value);

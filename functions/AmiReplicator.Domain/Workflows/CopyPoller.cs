@@ -104,7 +104,6 @@ public sealed class CopyPoller(
         });
 
         var open = policy.FindOpenDestination(region) is not null;
-        var waitingDue = false;
         await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
             if (open)
@@ -115,26 +114,24 @@ public sealed class CopyPoller(
             {
                 await CancelWaitingAsync(region, slots, report, cancellationToken);
             }
-
-            waitingDue = IsOldestWaitingDue(region);
-            if (!waitingDue)
-            {
-                return;
-            }
-
-            // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
-            var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
-                .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
-                .Min();
-            metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
-            if (report.OldestWaiting is null || oldest < report.OldestWaiting)
-            {
-                report.OldestWaiting = oldest;
-            }
         });
-        if (waitingDue)
+
+        // Every few minutes, not every pass: the count reads each pair's whole backlog from the index. Each in its own part, so
+        // one that fails leaves the other published (and both are published while starting waiting work fails).
+        if (IsOldestWaitingDue(region))
         {
-            // On the oldest age's cadence: a count reads the pair's whole backlog from the index, too much to read every pass.
+            await PartAsync(region, "measuring the oldest waiting job", report, async () =>
+            {
+                // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
+                var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
+                    .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
+                    .Min();
+                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
+                if (report.OldestWaiting is null || oldest < report.OldestWaiting)
+                {
+                    report.OldestWaiting = oldest;
+                }
+            });
             await PartAsync(region, "counting waiting jobs", report, async () =>
             {
                 var waiting = 0;
