@@ -1,5 +1,4 @@
 using System.CommandLine;
-using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Workflows;
@@ -10,8 +9,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AmiReplicator.Cli;
 
 /// <summary>
-/// `amirepl cancel AMI`: ends the AMI's unfinished jobs CANCELLED through the domain's own end of a job (one conditional
-/// transition that releases the slots, then the copy still pending deregistered with its snapshots), as the poller ends one.
+/// `amirepl cancel AMI`: ends the AMI's unfinished jobs CANCELLED through the domain's <see cref="CopyCanceller"/>, as exactly as the
+/// replicator ends one: a waiting job at once, a copy in flight deregistered with its snapshots, and a claim whose CopyImage call may be
+/// in flight kept with its slots until that call's copy is found and removed (the poller finishes it). A job that had already ended is
+/// reported and makes the command exit 1.
 /// </summary>
 internal static class CancelCommand
 {
@@ -24,7 +25,11 @@ internal static class CancelCommand
         var requestedBy = new Option<string>("--requested-by") { Description = "Who cancels (recorded in the jobs' LastError).", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the jobs' LastError)." };
         var command = new Command("cancel", "Cancel a source AMI's unfinished jobs: waiting ones without an EC2 call; copies in flight are deregistered "
-            + "with their snapshots (how a pending copy is stopped) and their slots released. Each job ends CANCELLED.") { image, to, requestedBy, reason };
+            + "with their snapshots (how a pending copy is stopped) and their slots released; a claim whose CopyImage call may be in flight keeps its "
+            + "slots until that copy is found and removed (CANCELLING). Each job ends CANCELLED; one that had already ended makes the command exit 1.")
+        {
+            image, to, requestedBy, reason,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetRequiredValue(image);
@@ -46,12 +51,13 @@ internal static class CancelCommand
             var clock = TimeProvider.System;
             var steps = new JobSteps(store, policy, options, NoMetrics.Instance, clock, NullLogger<JobSteps>.Instance);
             var finisher = new CopyFinisher(store, images, aws.Kms, policy, options, steps, clock, NullLogger<CopyFinisher>.Instance);
+            var canceller = new CopyCanceller(store, images, finisher, policy, options, clock, NullLogger<CopyCanceller>.Instance);
             var why = $"cancelled by {parse.GetValue(requestedBy)}{(parse.GetValue(reason) is { } r ? $": {r}" : "")}";
 
             var results = new List<CancelResult>();
             foreach (var job in jobs)
             {
-                results.Add(await CancelAsync(job, store, images, finisher, why, cancellationToken));
+                results.Add(await CancelAsync(job, canceller, why, cancellationToken));
             }
 
             if (GlobalOptions.Json(parse))
@@ -69,41 +75,37 @@ internal static class CancelCommand
         return command;
     }
 
-    private static async Task<CancelResult> CancelAsync(CopyJob job, DynamoCopyJobStore store, IImageGateway images, CopyFinisher finisher, string why,
-        CancellationToken cancellationToken)
+    private static async Task<CancelResult> CancelAsync(CopyJob job, CopyCanceller canceller, string why, CancellationToken cancellationToken)
     {
-        var previous = job.State;
-        for (var attempt = 0; attempt < AttemptsPerJob && !job.State.IsTerminal(); attempt++)
+        var previous = job;
+        for (var attempt = 0; attempt < AttemptsPerJob; attempt++)
         {
-            // A copy EC2 has started is stopped by deregistering it; a claim may have started one that no record names yet.
-            var pending = job.TargetImageId ?? (job.State == CopyJobState.Claimed ? await StartedCopyAsync(job, images, cancellationToken) : null);
-            var outcome = await finisher.EndAsync(pending is null ? job : job with { ImageToRemove = pending }, CopyJobState.Cancelled, why, cancellationToken);
-            var stored = await store.GetAsync(job.Key, cancellationToken);
-            if (outcome == CopyOutcome.Cancelled && stored is not null)
+            var outcome = await canceller.CancelAsync(job, why, cancellationToken);
+            switch (outcome.Status)
             {
-                return Result(previous, stored, stored.ImageToRemove is null ? pending : null,
-                    stored.ImageToRemove is { } left ? $"{left} is not deregistered yet ({stored.LastError}); the poller's cleanup tries again" : null);
+                case CancelStatus.Cancelled:
+                    return Result(previous, outcome.Job, outcome.Job.ImageToRemove is null ? outcome.RemovedImageId : null,
+                        outcome.Job.ImageToRemove is { } left ? $"{left} is not deregistered yet ({outcome.Job.LastError}); the poller's cleanup tries again" : null);
+                case CancelStatus.Requested:
+                    return Result(previous, outcome.Job, null, null,
+                        $"CANCELLING: a CopyImage call may be in flight; the job keeps its slots until its copy is found and removed, by {JobTableView.Time(canceller.SettlesBy(outcome.Job))} at the latest");
+                case CancelStatus.AlreadyEnded:
+                    return Result(previous, outcome.Job, null, attempt == 0
+                        ? $"already {JobView.StateName(outcome.Job.State)}: nothing to cancel"
+                        : $"ended {JobView.StateName(outcome.Job.State)} by another worker meanwhile");
+                default:
+                    // Another worker moved the job meanwhile: look again.
+                    job = outcome.Job;
+                    break;
             }
-
-            // Another worker moved the job meanwhile: look again.
-            job = stored ?? job;
         }
 
-        return Result(previous, job, null, job.State.IsTerminal()
-            ? (previous.IsTerminal() ? null : $"ended {JobView.StateName(job.State)} by another worker meanwhile")
-            : $"another worker kept moving the job; not cancelled after {AttemptsPerJob} tries");
+        return Result(previous, job, null, $"another worker kept moving the job; not cancelled after {AttemptsPerJob} tries");
     }
 
-    /// <summary>The copy a claimed job's CopyImage may have started: the account's image with the job's name, if it is the replicator's copy of this source.</summary>
-    private static async Task<string?> StartedCopyAsync(CopyJob job, IImageGateway images, CancellationToken cancellationToken) =>
-        await images.FindOwnImageByNameAsync(job.Key.DestinationRegion, job.Name, cancellationToken) is { } image
-            && image.Tags.TryGetValue(ProvenanceTags.SourceImageId, out var source) && source == job.Key.SourceImageId
-            && image.State is not ImageState.Deregistered
-            ? image.ImageId
-            : null;
-
-    private static CancelResult Result(CopyJobState previous, CopyJob job, string? deregistered, string? problem) => new(
-        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, JobView.StateName(previous), JobView.StateName(job.State), deregistered, problem);
+    private static CancelResult Result(CopyJob previous, CopyJob job, string? deregistered, string? problem, string? state = null) => new(
+        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, JobView.StateName(previous.State), state ?? JobView.StateName(job.State),
+        deregistered, problem);
 }
 
 /// <summary>What `cancel` did to one job.</summary>

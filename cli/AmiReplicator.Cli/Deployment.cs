@@ -8,6 +8,7 @@ using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using Amazon.SQS;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Ec2;
 using AmiReplicator.Ssm;
@@ -183,11 +184,15 @@ internal sealed class AwsSession : IDisposable
                 throw new CliException(ExitCodes.Usage, $"the deployment in parameter {name} has its home in {home}: pass --region {home}");
             }
 
+            // Retention and the latest-copy parameters keep to the copies this deployment made.
+            var deployment = root.TryGetProperty(DeploymentParameter.Deployment, out var named) && named.GetString() is { Length: > 0 } n
+                ? n
+                : ProvenanceTags.DefaultDeployment;
             return new Deployment(
                 table ?? Field(DeploymentParameter.TableName),
                 queue ?? Field(DeploymentParameter.RequestQueueUrl),
                 home,
-                policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}"),
+                (policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}")) with { Deployment = deployment },
                 root.TryGetProperty(DeploymentParameter.AccountId, out var account) ? account.GetString() : null);
         }
         catch (JsonException e)

@@ -39,7 +39,7 @@ internal static class PruneCommand
             var gateway = new Ec2ImageGateway(aws.Ec2);
             var retention = new CopyRetention(new DynamoCopyJobStore(aws.DynamoDb, deployment.TableName, NullLogger<DynamoCopyJobStore>.Instance),
                 gateway, gateway, policy, NoMetrics.Instance, TimeProvider.System, NullLogger<CopyRetention>.Instance,
-                LatestCopyPointer.For(policy, gateway, aws.LatestCopyParameters, NullLoggerFactory.Instance));
+                LatestCopyPointer.For(policy, gateway, gateway, aws.LatestCopyParameters, NullLoggerFactory.Instance));
             var dry = parse.GetValue(dryRun);
             var results = new List<PruneResult>();
             foreach (var destination in destinations)

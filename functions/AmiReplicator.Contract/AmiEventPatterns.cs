@@ -15,11 +15,18 @@ public sealed class AmiEventPatterns
     /// <summary>The <c>detail-type</c> of an AMI's state change.</summary>
     public const string DetailType = "EC2 AMI State Change";
 
-    /// <summary>An AMI of a source region became available: the trigger of a replication (the rule to the request queue).</summary>
-    public static readonly AmiEventPatterns NewAmi = new(["available"]);
+    /// <summary>
+    /// An AMI of a source region became available (the trigger of a replication; also a source enabled again), or was disabled or
+    /// deregistered (a build withdrawn, which its copies follow): the rule to the request queue.
+    /// </summary>
+    public static readonly AmiEventPatterns SourceChanged = new(["available", "disabled", "deregistered"]);
 
     /// <summary>A copy in a destination region became available or failed: the poller finishes it at once.</summary>
     public static readonly AmiEventPatterns CopyFinished = new(["available", "failed"]);
+
+    /// <summary>What a region's events are forwarded for: a source's changes, a destination's copies ending, or both.</summary>
+    public static AmiEventPatterns Forwarded(bool isSource, bool isDestination) => new(
+        [.. (isSource ? SourceChanged.States : []).Union(isDestination ? CopyFinished.States : [], StringComparer.Ordinal)]);
 
     private AmiEventPatterns(IReadOnlyList<string> states) => States = states;
 

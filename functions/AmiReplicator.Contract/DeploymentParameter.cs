@@ -19,6 +19,9 @@ public static class DeploymentParameter
     /// <summary>The account the stack is deployed in: whose AMIs the policy's owner "self" means.</summary>
     public const string AccountId = "accountId";
 
+    /// <summary>The deployment's name, which its copies carry: the stack's prefix, or "default" (absent: written before it was kept, "default").</summary>
+    public const string Deployment = "deployment";
+
     /// <summary>The policy as the functions get it (compact JSON), as a string.</summary>
     public const string Policy = "policy";
 }

@@ -7,6 +7,9 @@ public static class FunctionEnvironment
     public const string Policy = "AMIREPL_POLICY";
     public const string AccountId = "AMIREPL_ACCOUNT_ID";
 
+    /// <summary>The deployment the functions belong to (the stack's prefix, or "default"): the copies they make name it.</summary>
+    public const string Deployment = "AMIREPL_DEPLOYMENT";
+
     /// <summary>The CloudWatch namespace of the functions' metrics: one per deployment, so side-by-side deployments' alarms stay apart.</summary>
     public const string MetricsNamespace = "AMIREPL_METRICS_NAMESPACE";
     /// <summary>The poller's: the request queue, where the sweep sends what it found.</summary>

@@ -123,6 +123,13 @@ internal static class JobItems
         SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
         SetIfPresent(item, "WaitingSince", job.WaitingSince is { } waiting ? Time(waiting) : null);
         SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
+        SetIfPresent(item, "CopyCalledAt", job.CopyCalledAt is { } called ? Time(called) : null);
+        SetIfPresent(item, "CancelRequested", job.CancelRequested);
+        if (job.DisabledWithSource)
+        {
+            item["DisabledWithSource"] = new AttributeValue { BOOL = true };
+        }
+
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
         // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
@@ -161,6 +168,9 @@ internal static class JobItems
         NotBefore = OptionalTime(item, "NotBefore"),
         WaitingSince = OptionalTime(item, "WaitingSince"),
         ClaimedAt = OptionalTime(item, "ClaimedAt"),
+        CopyCalledAt = OptionalTime(item, "CopyCalledAt"),
+        CancelRequested = Optional(item, "CancelRequested"),
+        DisabledWithSource = item.TryGetValue("DisabledWithSource", out var disabled) && disabled.BOOL == true,
         CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
         CompletedAt = OptionalTime(item, "CompletedAt"),
         LastError = Optional(item, "LastError"),

@@ -1,4 +1,5 @@
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Functions;
@@ -36,7 +37,8 @@ public sealed record ReplicatorSettings(
 
         return new ReplicatorSettings(
             Required(FunctionEnvironment.TableName),
-            policy,
+            // A deployment made before copies named theirs is the default one, as its copies are.
+            policy with { Deployment = variable(FunctionEnvironment.Deployment) is { Length: > 0 } deployment ? deployment : ProvenanceTags.DefaultDeployment },
             Required(FunctionEnvironment.AccountId),
             Required("AWS_REGION"),
             variable(FunctionEnvironment.Ec2Endpoint) is { Length: > 0 } ec2 ? new Uri(ec2) : null,

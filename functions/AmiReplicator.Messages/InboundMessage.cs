@@ -11,7 +11,7 @@ public abstract partial record InboundMessage
 {
     public sealed record Replicate(ReplicationRequest Request) : InboundMessage;
 
-    /// <summary>An AMI became available or failed: a new source to replicate, or one of the replicator's own copies ending.</summary>
+    /// <summary>An AMI became available, failed, was disabled or deregistered: a new source to replicate, one of the replicator's own copies ending, or a source withdrawn.</summary>
     public sealed record ImageChanged(ImageEvent Event) : InboundMessage;
 
     public sealed record Ignore(string Reason) : InboundMessage;
@@ -79,9 +79,9 @@ public abstract partial record InboundMessage
             return new Malformed($"EC2 AMI State Change event for {imageId} has no known region ('{e.Region}')");
         }
 
-        return e.Detail.State is "available" or "failed"
-            ? new ImageChanged(new ImageEvent(region, imageId, e.Detail.State, e.Id ?? ""))
-            : new Ignore($"{imageId} in {region} is now '{e.Detail.State}'; only 'available' and 'failed' concern the replicator");
+        return e.Detail.State is { } state && ImageEvent.States.Contains(state)
+            ? new ImageChanged(new ImageEvent(region, imageId, state, e.Id ?? ""))
+            : new Ignore($"{imageId} in {region} is now '{e.Detail.State}'; only {string.Join(", ", ImageEvent.States.Order(StringComparer.Ordinal).Select(s => $"'{s}'"))} concern the replicator");
     }
 
     private static InboundMessage FromRequest(CopyRequestMessage m)

@@ -81,7 +81,8 @@ public sealed class LocalReplication : IAsyncDisposable
 
     public static async Task<LocalReplication> StartAsync(
         LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
-        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null)
+        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null,
+        string deployment = ProvenanceTags.DefaultDeployment)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
         var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
@@ -90,7 +91,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
         var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = cloud.MotoUrl.ToString(), AuthenticationRegion = Home });
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
-        var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson), simulator.AccountId, Home,
+        var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson) with { Deployment = deployment }, simulator.AccountId, Home,
             simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
             RequestQueueUrl: queues.QueueUrl, SsmEndpoint: simulator.Endpoint);
         var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
@@ -112,7 +113,7 @@ public sealed class LocalReplication : IAsyncDisposable
     /// <summary>Redeploys with another policy: the same table, queues and EC2, new functions reading the new policy.</summary>
     public void ChangePolicy(string policyJson)
     {
-        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) };
+        var settings = Replicator.Settings with { Policy = ReplicationPolicy.Parse(policyJson) with { Deployment = Replicator.Settings.Policy.Deployment } };
         Replicator.Dispose();
         // The functions' permissions follow the policy (CopyImage only in its destinations, their keys): what the old policy's
         // functions did stays checked against the old grant.
@@ -138,6 +139,7 @@ public sealed class LocalReplication : IAsyncDisposable
             [FunctionEnvironment.TableName] = settings.TableName,
             [FunctionEnvironment.Policy] = _policyJson,
             [FunctionEnvironment.AccountId] = settings.AccountId,
+            [FunctionEnvironment.Deployment] = settings.Policy.Deployment,
             [FunctionEnvironment.RequestQueueUrl] = Queues.QueueUrl,
             [FunctionEnvironment.DeadLetterQueueUrl] = Queues.DeadLetterQueueUrl,
             [FunctionEnvironment.Ec2Endpoint] = Url(settings.Ec2Endpoint),
@@ -237,6 +239,7 @@ public sealed class LocalReplication : IAsyncDisposable
                 [DeploymentParameter.RequestQueueUrl] = Queues.QueueUrl,
                 [DeploymentParameter.HomeRegion] = Home,
                 [DeploymentParameter.AccountId] = Simulator.AccountId,
+                [DeploymentParameter.Deployment] = Replicator.Settings.Policy.Deployment,
                 [DeploymentParameter.Policy] = _policyJson,
             }.ToJsonString(),
         });

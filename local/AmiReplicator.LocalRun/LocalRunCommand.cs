@@ -47,7 +47,7 @@ internal static class LocalRunCommand
         var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, local.Replicator.Settings.TableName);
         // The stack's two rules: new AMIs of the sources to the request queue; copies ending in the destinations to the poller,
         // here through the same queue (the dispatcher finishes a copy on its own event as the poller does).
-        await bus.RouteToQueueAsync("new-ami", AmiEventPatterns.NewAmi.ToJson(Sources), local.Queues.QueueArn);
+        await bus.RouteToQueueAsync("new-ami", AmiEventPatterns.SourceChanged.ToJson(Sources), local.Queues.QueueArn);
         await bus.RouteToQueueAsync("copy-finished", AmiEventPatterns.CopyFinished.ToJson(Destinations), local.Queues.QueueArn);
 
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");

@@ -2,6 +2,7 @@ using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
+using RegionAccess = AmiReplicator.Ec2Simulator.RegionAccess;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.EndToEnd.Tests;
@@ -70,6 +71,32 @@ public class MessageHandlingTests(LocalCloudFixture cloud)
         var jobs = await h.JobsAsync();
         Assert.Equal(["eu-central-1", "eu-west-1"], jobs.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal));
         Assert.All(jobs, j => Assert.Equal(good, j.Key.SourceImageId));
+    }
+
+    [Theory]
+    [InlineData(RegionAccess.NotOptedIn, "AuthFailure", "is ap-east-1 enabled for this account?")]
+    [InlineData(RegionAccess.Denied, "UnauthorizedOperation", "allow the replicator's role to read it")]
+    public async Task A_source_in_a_region_the_account_cannot_read_goes_to_the_DLQ_on_its_first_delivery_with_a_reason_naming_the_region(
+        RegionAccess access, string code, string hint)
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy, o => o with { Regions = [.. o.Regions, "ap-east-1"] }, maxReceiveCount: 5);
+        h.Simulator.SetRegionAccess("ap-east-1", access);
+        var request = $$"""{"sourceRegion":"ap-east-1","sourceImageId":"ami-0123456789abcdef0","requestedBy":"alice"}""";
+        await h.SendAsync(request);
+        await h.SendAsync(LocalReplication.AvailableEvent("ap-east-1", "ami-0fedcba9876543210"));
+
+        var outcome = await DeliverOnceAsync(h);
+
+        Assert.Empty(outcome.FailedMessageIds);
+        var reasons = await DeadLetterReasonsAsync(h);
+        Assert.Equal(2, reasons.Count);
+        Assert.All(reasons.Values, reason =>
+        {
+            Assert.StartsWith("source region ap-east-1 refuses to describe ami-", reason, StringComparison.Ordinal);
+            Assert.Contains(code, reason, StringComparison.Ordinal);
+            Assert.Contains(hint, reason, StringComparison.Ordinal);
+        });
+        Assert.Empty(await h.JobsAsync());
     }
 
     [Fact]

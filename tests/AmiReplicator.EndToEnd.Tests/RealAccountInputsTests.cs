@@ -70,7 +70,9 @@ public class RealAccountInputsTests(LocalCloudFixture cloud)
 
         Assert.All(jobs.Values, j => Assert.Equal(CopyJobState.Available, j.State));
         Assert.Contains(jobs[shared].Notes, n => n.Contains($"the source belongs to account {OtherAccount}", StringComparison.Ordinal));
-        Assert.Contains(jobs[deprecated].Notes, n => n.Contains("deprecation not copied", StringComparison.Ordinal));
+        // Already deprecated: its copy is too, at the earliest time EC2 takes (never left undeprecated).
+        Assert.Contains(jobs[deprecated].Notes, n => n.Contains(", the earliest EC2 takes: the deprecation time", StringComparison.Ordinal));
+        Assert.InRange(h.Simulator.FindImage("eu-west-1", jobs[deprecated].TargetImageId!)!.DeprecationTime!.Value, h.Clock.GetUtcNow().AddMinutes(-10), h.Clock.GetUtcNow().AddMinutes(2));
         Assert.Contains(jobs[crowded].Notes, n => n.Contains("tags tag-00 refused: TagLimitExceeded", StringComparison.Ordinal));
         Assert.Empty(jobs[plain].Notes);
         Assert.Equal([Consumer], h.Simulator.FindImage("eu-west-1", jobs[deprecated].TargetImageId!)!.LaunchPermissions.Select(p => p.UserId));

@@ -49,14 +49,14 @@ public sealed class EventPatternTests(SynthesizedApp app, LocalCloudFixture clou
     [Fact]
     public void The_rules_are_the_contracts_patterns_for_the_configured_regions()
     {
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(AmiEventPatterns.NewAmi.ToJson(app.Settings.SourceRegions)), ShippedPattern("NewAmiRule")),
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(AmiEventPatterns.SourceChanged.ToJson(app.Settings.SourceRegions)), ShippedPattern("NewAmiRule")),
             ShippedPattern("NewAmiRule").ToJsonString());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(AmiEventPatterns.CopyFinished.ToJson(app.Settings.DestinationRegions)), ShippedPattern("CopyFinishedRule")),
             ShippedPattern("CopyFinishedRule").ToJsonString());
     }
 
     [Fact]
-    public async Task Only_new_AMIs_of_the_source_regions_reach_the_request_queue_and_the_dispatcher_replicates_them()
+    public async Task Only_the_source_regions_AMIs_becoming_available_or_withdrawn_reach_the_request_queue_and_the_dispatcher_replicates_the_new_ones()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy);
         var east = h.Simulator.SeedImage("us-east-1", new Ec2Simulator.SeedImage { Name = "golden-east" });
@@ -69,7 +69,6 @@ public sealed class EventPatternTests(SynthesizedApp app, LocalCloudFixture clou
         {
             Event("eu-west-1", "ami-0000000000000000a"),
             Event("us-east-1", "ami-0000000000000000f", state: "failed"),
-            Event("us-east-1", "ami-0000000000000000d", state: "deregistered"),
             Event("us-east-1", "ami-0000000000000000e", detailType: "EC2 Instance State-change Notification"),
             Event("us-east-1", "ami-0000000000000000b", source: "my.pipeline"),
         })
@@ -79,10 +78,14 @@ public sealed class EventPatternTests(SynthesizedApp app, LocalCloudFixture clou
 
         await bus.PutAsync(Event("us-east-1", east));
         await bus.PutAsync(Event("us-west-2", west));
+        await bus.PutAsync(Event("us-east-1", "ami-0000000000000000c", state: "disabled"));
+        await bus.PutAsync(Event("us-west-2", "ami-0000000000000000d", state: "deregistered"));
 
         var enqueued = (await ReceiveAllAsync(h)).Select(b => Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(b)).Event)
             .Select(e => (e.Region, e.ImageId, e.State)).Order().ToList();
-        Assert.Equal([("us-east-1", east, "available"), ("us-west-2", west, "available")], enqueued);
+        Assert.Equal(
+            [("us-east-1", "ami-0000000000000000c", "disabled"), ("us-east-1", east, "available"), ("us-west-2", "ami-0000000000000000d", "deregistered"), ("us-west-2", west, "available")],
+            enqueued);
 
         await h.DeliverAsync();
         var jobs = await h.RunPollerUntilDoneAsync();

@@ -23,13 +23,13 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void A_source_region_forwards_its_new_amis_to_the_home_bus()
+    public void A_source_region_forwards_its_new_and_withdrawn_amis_to_the_home_bus()
     {
         app.Forwarding["us-west-2"].HasResourceProperties("AWS::Events::Rule", Obj(
             ("EventPattern", Obj(
                 ("source", new object[] { "aws.ec2" }),
                 ("detail-type", new object[] { "EC2 AMI State Change" }),
-                ("detail", Obj(("State", new object[] { "available" }))))),
+                ("detail", Obj(("State", new object[] { "available", "disabled", "deregistered" }))))),
             ("Targets", new object[] { Match.ObjectLike(Obj(("Arn", HomeBusArn), ("RoleArn", Match.AnyValue()))) })));
     }
 
@@ -53,7 +53,7 @@ public sealed class ForwardingStackTests(SynthesizedApp app)
         foreach (var (region, template) in app.ForwardingJson)
         {
             var pattern = Assert.Single(SynthesizedApp.Resources(template, "AWS::Events::Rule")).Value["Properties"]!["EventPattern"];
-            var expected = (region == "us-west-2" ? AmiEventPatterns.NewAmi : AmiEventPatterns.CopyFinished).ToJson();
+            var expected = AmiEventPatterns.Forwarded(isSource: region == "us-west-2", isDestination: region != "us-west-2").ToJson();
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), pattern), $"{region}: {pattern!.ToJsonString()}");
         }
     }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
@@ -37,6 +38,44 @@ public sealed class LatestCopyPointerTests
     }
 
     [Fact]
+    public async Task A_worker_whose_older_write_lands_after_the_newer_one_writes_the_newer_one_again_whatever_SSM_shows_meanwhile()
+    {
+        var older = Copy("ami-0000000000000000a", "golden-1", Start);
+        var newer = Copy("ami-0000000000000000b", "golden-2", Start.AddMinutes(1));
+        var ec2 = new Copies { Listed = { older } };
+        var ssm = new Parameters { Landing = true };
+        var (worker, other) = (Pointer(ec2, ssm), Pointer(ec2, ssm));
+
+        // The worker finishing the older copy listed before the newer one was available. Just before its put, the other worker
+        // points at the newer copy and SSM takes that write: SSM shows the newer copy while the worker's older write still lands.
+        ssm.BeforeNextPut = async () =>
+        {
+            ec2.Listed.Add(newer);
+            Assert.Null(await other.OnAvailableAsync(newer, CancellationToken.None));
+            ssm.Land();
+            Assert.Equal(newer.ImageId, ssm.Values[Parameter]);
+        };
+        Assert.Null(await worker.OnAvailableAsync(older, CancellationToken.None));
+        ssm.Land();
+
+        Assert.Equal([newer.ImageId, older.ImageId, newer.ImageId], ssm.Writes);
+        Assert.Equal(newer.ImageId, ssm.Values[Parameter]);
+    }
+
+    [Fact]
+    public async Task A_worker_that_does_not_list_the_newer_copy_the_parameter_holds_leaves_it()
+    {
+        var older = Copy("ami-0000000000000000a", "golden-1", Start);
+        var newer = Copy("ami-0000000000000000b", "golden-2", Start.AddMinutes(1));
+        var ec2 = new Copies { Listed = { older }, Described = { newer } };
+        var ssm = new Parameters { Values = { [Parameter] = newer.ImageId } };
+
+        Assert.Null(await Pointer(ec2, ssm).OnAvailableAsync(older, CancellationToken.None));
+
+        Assert.Empty(ssm.Writes);
+    }
+
+    [Fact]
     public async Task A_copy_finishing_after_a_newer_one_writes_nothing_and_one_already_named_is_not_written_again()
     {
         var older = Copy("ami-0000000000000000a", "golden-1", Start);
@@ -55,18 +94,27 @@ public sealed class LatestCopyPointerTests
 
     private static LatestCopyPointer Pointer(Copies ec2, Parameters ssm)
     {
-        var families = new RetentionPolicy(3, null, ["golden-"], new HashSet<string>());
-        return new LatestCopyPointer(ec2, ssm, LatestCopyParameterPolicy.FromDocument("/amirepl/latest/{family}", families), families,
-            NullLogger<LatestCopyPointer>.Instance);
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":3,"familyNamePrefixes":["golden-"]},"latestCopyParameter":"/amirepl/latest/{family}"}
+            """);
+        return LatestCopyPointer.For(policy, DescribedCopies.Over(ec2), ec2, ssm, NullLoggerFactory.Instance) ?? throw new InvalidOperationException("no pointer");
     }
 
     private static ImageInfo Copy(string id, string name, DateTimeOffset created) => new(id, Region, name, null, ImageState.Available, null, "123456789012",
-        new Dictionary<string, string> { [ProvenanceTags.SourceImageId] = "ami-0ffffffffffffffff", [ProvenanceTags.SourceRegion] = "us-east-1" },
+        new Dictionary<string, string>
+        {
+            [ProvenanceTags.SourceImageId] = "ami-0ffffffffffffffff",
+            [ProvenanceTags.SourceRegion] = "us-east-1",
+            [ProvenanceTags.SourceCreated] = ProvenanceTags.TimeText(created),
+        },
         [], true, false, null, CreationDate: created);
 
     private sealed class Copies : IImageLifecycle
     {
         public List<ImageInfo> Listed { get; } = [];
+
+        /// <summary>Images DescribeImages answers beside the listed ones (EC2's listing may lag behind it).</summary>
+        public List<ImageInfo> Described { get; } = [];
 
         public async IAsyncEnumerable<ImageInfo> ListOwnCopiesAsync(string region, string? sourceRegion, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -95,13 +143,37 @@ public sealed class LatestCopyPointerTests
             throw new NotSupportedException();
     }
 
+    /// <summary>EC2 as the pointer reads it: DescribeImages of one copy, listed or described; any other call fails the test.</summary>
+#pragma warning disable CA1852 // DispatchProxy.Create needs a type it can derive from.
+    private class DescribedCopies : DispatchProxy
+#pragma warning restore CA1852
+    {
+        private Copies _copies = new();
+
+        public static IImageGateway Over(Copies copies)
+        {
+            var proxy = Create<IImageGateway, DescribedCopies>();
+            ((DescribedCopies)(object)proxy)._copies = copies;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name == nameof(IImageGateway.DescribeImageAsync)
+            ? Task.FromResult(_copies.Listed.Concat(_copies.Described).FirstOrDefault(c => c.ImageId == (string?)args?[1]))
+            : throw new NotSupportedException($"the latest-copy pointer called {targetMethod?.Name}");
+    }
+
+    /// <summary>SSM's parameters: a write lands at once, or (<see cref="Landing"/>) only at <see cref="Land"/>, in the order made, as SSM's check of an aws:ec2:image value does.</summary>
     private sealed class Parameters : IImageParameters
     {
+        private readonly List<(string Name, string ImageId)> _landing = [];
+
         public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
 
         public List<string> Writes { get; } = [];
 
-        /// <summary>Runs once, inside the next put, before its value lands.</summary>
+        public bool Landing { get; init; }
+
+        /// <summary>Runs once, inside the next put, before it is made.</summary>
         public Func<Task>? BeforeNextPut { get; set; }
 
         public Task<string?> GetImageIdAsync(string region, string name, CancellationToken cancellationToken) => Task.FromResult(Values.GetValueOrDefault(name));
@@ -114,8 +186,22 @@ public sealed class LatestCopyPointerTests
                 await before();
             }
 
-            Values[name] = imageId;
             Writes.Add(imageId);
+            _landing.Add((name, imageId));
+            if (!Landing)
+            {
+                Land();
+            }
+        }
+
+        public void Land()
+        {
+            foreach (var (name, imageId) in _landing)
+            {
+                Values[name] = imageId;
+            }
+
+            _landing.Clear();
         }
     }
 }

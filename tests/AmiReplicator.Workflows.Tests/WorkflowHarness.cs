@@ -105,7 +105,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         await Simulator.DisposeAsync();
     }
 
-    private (DispatcherFunction, PollerFunction) Compose() =>
+    private ComposedReplicator Compose() =>
         Replicator.Compose(_storeAround(Store), new Ec2ImageGateway(_ec2), _kms, new RecordingDeadLetterQueue(DeadLetters), new InMemoryRequestQueue(this), _settings, Clock,
             _logging, _metrics, new PollerOptions());
 

@@ -19,11 +19,7 @@ internal static class CopyTags
     /// </summary>
     public static (IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> LeftOut) For(ImageInfo source, ReplicationPolicy policy)
     {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ProvenanceTags.SourceImageId] = source.ImageId,
-            [ProvenanceTags.SourceRegion] = source.Region,
-        };
+        var tags = ProvenanceTags.For(source, policy.Deployment);
         foreach (var (key, value) in policy.ExtraTags)
         {
             tags[key] = value;

@@ -29,6 +29,17 @@ public sealed record LifecyclePolicy(
         };
     }
 
+    /// <summary>
+    /// The deprecation time EnableImageDeprecation is given for <paramref name="wanted"/> at <paramref name="now"/>: EC2 rounds seconds to
+    /// the nearest minute and takes no time in the past, so a time already past (or about to be) becomes the earliest it takes: the
+    /// next whole minute, a minute ahead. A copy of a withdrawn build is deprecated as soon as EC2 allows, never left undeprecated.
+    /// </summary>
+    public static DateTimeOffset DeprecationEc2Takes(DateTimeOffset wanted, DateTimeOffset now)
+    {
+        var earliest = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(now.UtcTicks % TimeSpan.TicksPerMinute == 0 ? 1 : 2);
+        return wanted >= earliest ? wanted : earliest;
+    }
+
     public static LifecyclePolicy FromDocument(LifecycleDocument document)
     {
         if (document.DeprecateAfterDays is < 1 or > MaxDeprecateAfterDays)

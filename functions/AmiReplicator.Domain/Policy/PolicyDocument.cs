@@ -49,6 +49,9 @@ public sealed class RetentionDocument
 
     /// <summary>Copies (or sources, for all their copies) kept whatever their age.</summary>
     public List<string>? Keep { get; set; }
+
+    /// <summary>An older copy launched within this many days is kept (EC2's lastLaunchedTime); 0: a recent launch keeps nothing. Default 14.</summary>
+    public int? KeepIfLaunchedWithinDays { get; set; }
 }
 
 public sealed class DestinationDocument

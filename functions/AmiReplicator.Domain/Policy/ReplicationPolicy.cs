@@ -25,6 +25,13 @@ public sealed partial record ReplicationPolicy(
     public const int DefaultMaxInFlightPerSource = 25;
     public const string DefaultSchedule = "rate(1 minute)";
 
+    /// <summary>
+    /// The deployment these functions belong to (the stack's prefix; <see cref="ProvenanceTags.DefaultDeployment"/> without one). Not part
+    /// of the policy document: the composition sets it from the environment. Copies name it, and retention, the latest-copy parameter
+    /// and lifecycle following touch only the copies that name it.
+    /// </summary>
+    public string Deployment { get; init; } = ProvenanceTags.DefaultDeployment;
+
     /// <summary>What copies carry and follow of their source's lifecycle.</summary>
     public LifecyclePolicy Lifecycle { get; init; } = LifecyclePolicy.Default;
 

@@ -103,26 +103,29 @@ public sealed class CopyFinisher(
     private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (policy.Lifecycle.DeprecationFor(job.SourceDeprecationTime, target.CreationDate ?? job.CopyStartedAt ?? now) is not { } deprecateAt
-            || target.DeprecationTime == deprecateAt)
+        if (policy.Lifecycle.DeprecationFor(job.SourceDeprecationTime, target.CreationDate ?? job.CopyStartedAt ?? now) is not { } deprecateAt)
         {
             return;
         }
 
-        if (deprecateAt <= now)
+        var at = LifecyclePolicy.DeprecationEc2Takes(deprecateAt, now);
+        if (target.DeprecationTime is { } current && (current == at || (at != deprecateAt && current <= at)))
         {
-            // EnableImageDeprecation refuses a time in the past.
-            notes.Add($"deprecation not copied: the source was deprecated at {deprecateAt:u}, and EC2 takes no deprecation time in the past");
             return;
+        }
+
+        if (at != deprecateAt)
+        {
+            notes.Add($"deprecated at {at:u}, the earliest EC2 takes: the deprecation time {deprecateAt:u} is past");
         }
 
         try
         {
-            await images.EnableDeprecationAsync(target.Region, target.ImageId, deprecateAt, cancellationToken);
+            await images.EnableDeprecationAsync(target.Region, target.ImageId, at, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
-            notes.Add($"deprecation at {deprecateAt:u} refused: {e.Message}");
+            notes.Add($"deprecation at {at:u} refused: {e.Message}");
         }
     }
 

@@ -43,6 +43,7 @@ public sealed class CopyPoller(
     IImageGateway images,
     CopyStarter starter,
     CopyFinisher finisher,
+    CopyCanceller canceller,
     CounterReconciler reconciler,
     JobSteps steps,
     SourceSweep? sweep,
@@ -199,11 +200,22 @@ public sealed class CopyPoller(
     /// <summary>
     /// Repeats CopyImage, with the same token, for claims that never reached EC2 (their worker died) or that wait for the end of
     /// back-pressure. While the destination backs off no CopyImage goes there, and one that meets EC2's limit again ends the repairs.
+    /// A claim whose cancel was requested is settled instead (<see cref="CopyCanceller"/>): never called again.
     /// </summary>
     private async Task RepairClaimsAsync(string region, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
+        foreach (var job in claimed.Where(j => j.CancelRequested is not null))
+        {
+            var outcome = await canceller.SettleAsync(job, cancellationToken);
+            report.Count(outcome);
+            if (outcome.ReleasedSlots())
+            {
+                slots.Released(job.Key);
+            }
+        }
+
         var now = clock.GetUtcNow();
-        foreach (var job in claimed.Where(j => j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter))
+        foreach (var job in claimed.Where(j => j.CancelRequested is null && (j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter)))
         {
             if (slots.BacksOffAt(region, clock.GetUtcNow()))
             {
@@ -221,7 +233,7 @@ public sealed class CopyPoller(
                 log.LogInformation("{Job}: the destination's back-off is over; calling CopyImage again with its token", job.Key);
             }
 
-            switch (await starter.CallCopyImageAsync(job, cancellationToken))
+            switch (await starter.RepeatCopyImageAsync(job, cancellationToken))
             {
                 case StartOutcome.Started:
                     report.Started++;

@@ -15,12 +15,19 @@ public sealed class CopyStarter(
     JobSteps steps,
     CounterReconciler counters,
     WaitingCandidates candidates,
+    CopyFinisher finisher,
     IMetrics metrics,
     TimeProvider clock,
     ILogger<CopyStarter> log)
 {
     /// <summary>How long a destination backs off after EC2 answered ResourceLimitExceeded (the account's limit is shared with other tools).</summary>
     public static readonly TimeSpan BackPressureDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a CopyImage call may still start a copy after it began: no worker outlives Lambda's longest timeout, 15 minutes. A
+    /// claim cancelled meanwhile keeps its slots at least this long unless the copy is found first (<see cref="CopyCanceller"/>).
+    /// </summary>
+    public static readonly TimeSpan MaxCallInFlight = TimeSpan.FromMinutes(15);
 
     /// <summary>Claims the job's slots and starts its copy; answers whether EC2 accepted it, or why not.</summary>
     private async Task<StartOutcome> TryStartAsync(CopyJob waiting, SlotView slots, CancellationToken cancellationToken)
@@ -68,15 +75,27 @@ public sealed class CopyStarter(
     private Task<TransitionResult> ClaimAsync(CopyJob waiting, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var claimed = waiting.MoveTo(CopyJobState.Claimed, now) with { ClaimedAt = now, NotBefore = null };
+        var claimed = waiting.MoveTo(CopyJobState.Claimed, now) with { ClaimedAt = now, CopyCalledAt = now, NotBefore = null };
         return store.TransitionAsync(waiting, claimed, policy.BudgetFor(waiting.Key.DestinationRegion), cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls CopyImage again for a claim (its worker died, or the destination's back-off is over): first records that a call begins,
+    /// conditionally, so a cancel requested meanwhile stops it and a claim cancelled later knows how long a call may still land.
+    /// </summary>
+    public async Task<StartOutcome> RepeatCopyImageAsync(CopyJob claimed, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return await RecordAsync(claimed, claimed with { CopyCalledAt = now, UpdatedAt = now }, cancellationToken) is { Applied: true, Job: { } stamped }
+            ? await CallCopyImageAsync(stamped, cancellationToken)
+            : StartOutcome.MovedOn;
     }
 
     /// <summary>
     /// Calls CopyImage for a job that holds its slots and records what EC2 answered. Safe to repeat for the same attempt: the
     /// ClientToken is the same, so EC2 answers the image it already started.
     /// </summary>
-    public Task<StartOutcome> CallCopyImageAsync(CopyJob claimed, CancellationToken cancellationToken) =>
+    private Task<StartOutcome> CallCopyImageAsync(CopyJob claimed, CancellationToken cancellationToken) =>
         Guarded(claimed, async () =>
         {
             var key = claimed.Key;
@@ -259,9 +278,10 @@ public sealed class CopyStarter(
         }
 
         log.LogWarning("{Job}: the name {Name} is held by {ImageId}; copying as {Renamed}", key, claimed.Name, holder?.ImageId, renamed);
+        var now = clock.GetUtcNow();
         var recorded = await RecordAsync(claimed, claimed.WithNote($"the name {claimed.Name} was held by {holder?.ImageId ?? "another image"}; copied as {renamed}")
             with
-        { Name = renamed, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
+        { Name = renamed, UpdatedAt = now, CopyCalledAt = now }, cancellationToken);
         return recorded is { Applied: true, Job: { } renamedJob } ? await CallCopyImageAsync(renamedJob, cancellationToken) : StartOutcome.MovedOn;
     }
 
@@ -283,11 +303,42 @@ public sealed class CopyStarter(
         };
         if (!(await RecordAsync(claimed, note is null ? copying : copying.WithNote(note), cancellationToken)).Applied)
         {
-            return StartOutcome.MovedOn;
+            return await OnCopyOfMovedClaimAsync(claimed.Key, targetImageId, cancellationToken);
         }
 
         log.LogInformation("Copy of {Job} started as {TargetImageId} (attempt {Attempt})", claimed.Key, targetImageId, claimed.Attempt);
         return StartOutcome.Started;
+    }
+
+    /// <summary>
+    /// EC2 started a copy, but the job moved while the call was in flight. A cancel requested meanwhile ends the job now with the copy
+    /// removed; a job that ended some other way without naming the copy gets it as its image to remove, so no image is left that no job
+    /// names. Anything else (another worker recorded the same copy, or repeats the call) stands.
+    /// </summary>
+    private async Task<StartOutcome> OnCopyOfMovedClaimAsync(CopyJobKey key, string targetImageId, CancellationToken cancellationToken)
+    {
+        switch (await store.GetAsync(key, cancellationToken))
+        {
+            case { State: CopyJobState.Claimed, CancelRequested: { } reason } cancelled:
+                log.LogWarning("{Job}: cancelled while CopyImage was in flight; its copy {TargetImageId} is removed", key, targetImageId);
+                return await finisher.EndAsync(cancelled with { ImageToRemove = targetImageId }, CopyJobState.Cancelled,
+                    $"{reason}; the copy {targetImageId} it had started was removed", cancellationToken) == CopyOutcome.Cancelled
+                    ? StartOutcome.Ended
+                    : StartOutcome.MovedOn;
+            case { } ended when ended.State.IsTerminal() && ended.TargetImageId != targetImageId && ended.ImageToRemove is null:
+                log.LogError("{Job} ended {State} while CopyImage was in flight; its copy {TargetImageId} is removed", key, ended.State, targetImageId);
+                var orphan = ended.WithNote($"{targetImageId}, started by a CopyImage call in flight when the job ended, removed with its snapshots")
+                    with
+                { ImageToRemove = targetImageId, UpdatedAt = clock.GetUtcNow() };
+                if (await RecordAsync(ended, orphan, cancellationToken) is { Applied: true, Job: { } recorded })
+                {
+                    await finisher.CleanUpAsync(recorded, cancellationToken);
+                }
+
+                return StartOutcome.MovedOn;
+            default:
+                return StartOutcome.MovedOn;
+        }
     }
 
     /// <summary>

@@ -7,18 +7,24 @@ namespace AmiReplicator.Domain.Workflows;
 
 /// <summary>
 /// Keeps each family's latest-copy parameter (<see cref="LatestCopyParameterPolicy"/>) on the family's newest available copy in the
-/// destination, in the order retention keeps them. SSM has no conditional write, so the pointer never trusts what it read alone:
-/// it writes the newest copy EC2 lists, then lists again, and writes again while a newer one has appeared. Two workers finishing
-/// copies of one family at once therefore end on the newer copy whichever writes last: the one that wrote the older id sees the
-/// newer copy on its second listing. Every write is of an available copy, and one already held is not written again.
+/// destination, in the order retention keeps them (by build, <see cref="FamilyCopies"/>), among this deployment's copies. SSM has no
+/// conditional write and checks an <c>aws:ec2:image</c> value after answering, so a write lands a moment later and the last write to
+/// land wins. The pointer therefore never trusts one reading: it writes the newest copy it knows (what EC2 lists, the copy just
+/// available, and the copy the parameter holds when that is a newer available copy of the family, which EC2's listing may not show
+/// yet), then lists again, and writes again while a newer one has appeared. Once it has written, its own write (still landing) is
+/// what it compares with, not what SSM shows: a worker whose older write lands after another's newer one has written the newer one
+/// again by then. Every write is of an available copy, and one already held is not written again.
 /// </summary>
-public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameters parameters, LatestCopyParameterPolicy parameter, RetentionPolicy families,
-    ILogger<LatestCopyPointer> log)
+public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle lifecycle, IImageParameters parameters, LatestCopyParameterPolicy parameter,
+    ReplicationPolicy policy, ILogger<LatestCopyPointer> log)
 {
+    private readonly RetentionPolicy _families = policy.Retention ?? throw new ArgumentException("The latest-copy parameter needs the families of retention.", nameof(policy));
+    private readonly FamilyBuilds _builds = new(images);
+
     /// <summary>The pointer, when the policy asks for one (it needs the families of retention) and its calls are given.</summary>
-    public static LatestCopyPointer? For(ReplicationPolicy policy, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
-        policy is { LatestCopyParameter: { } parameter, Retention: { } families } && lifecycle is not null && parameters is not null
-            ? new LatestCopyPointer(lifecycle, parameters, parameter, families, logging.CreateLogger<LatestCopyPointer>())
+    public static LatestCopyPointer? For(ReplicationPolicy policy, IImageGateway images, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
+        policy is { LatestCopyParameter: { } parameter, Retention: not null } && lifecycle is not null && parameters is not null
+            ? new LatestCopyPointer(images, lifecycle, parameters, parameter, policy, logging.CreateLogger<LatestCopyPointer>())
             : null;
 
     /// <summary>Listings of one call before it gives up on a family whose newest copy keeps changing (the next finish or run points again).</summary>
@@ -26,7 +32,7 @@ public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameter
 
     /// <summary>Points the family of <paramref name="copy"/>, just available, at its newest copy; answers why its parameter was not written, if it was not.</summary>
     public async Task<string?> OnAvailableAsync(ImageInfo copy, CancellationToken cancellationToken) =>
-        families.FamilyOf(copy) is { } family
+        _families.FamilyOf(copy) is { } family
             ? (await PointAsync(copy.Region, [family], copy, cancellationToken)).GetValueOrDefault(family)
             : null;
 
@@ -39,25 +45,52 @@ public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameter
         CancellationToken cancellationToken)
     {
         var refused = new Dictionary<string, string>(StringComparer.Ordinal);
-        var pointed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var round = 0; round < MaxRounds; round++)
         {
             var changed = false;
-            foreach (var (family, newest) in await NewestAsync(destinationRegion, familiesToPoint, justAvailable, cancellationToken))
+            var listed = await ListAsync(destinationRegion, familiesToPoint, justAvailable, cancellationToken);
+            foreach (var family in familiesToPoint.Where(f => !refused.ContainsKey(f)))
             {
-                if (refused.ContainsKey(family) || pointed.GetValueOrDefault(family) == newest.ImageId)
+                var (name, problem) = parameter.NameFor(family);
+                if (name is null)
+                {
+                    log.LogWarning("No latest-copy parameter for family {Family} in {Destination}: {Problem}", family, destinationRegion, problem);
+                    refused[family] = $"latest-copy parameter not written for family {family}: {problem}";
+                    continue;
+                }
+
+                var held = await parameters.GetImageIdAsync(destinationRegion, name, cancellationToken);
+                var candidates = listed.GetValueOrDefault(family) ?? [];
+                if (held is not null && candidates.All(c => c.ImageId != held) && await HeldCopyAsync(destinationRegion, held, family, cancellationToken) is { } heldCopy)
+                {
+                    candidates = [.. candidates, .. await _builds.WithBuildsAsync([heldCopy], cancellationToken)];
+                }
+
+                // A family with no available copy keeps its parameter; one that names the newest (by this worker's own write, once
+                // it has written: that write may still be landing) is not written again.
+                if (candidates.Count == 0)
+                {
+                    continue;
+                }
+
+                var newest = candidates.NewestFirst().First();
+                if ((written.GetValueOrDefault(family) ?? held) == newest.ImageId)
                 {
                     continue;
                 }
 
                 changed = true;
-                if (await WriteAsync(destinationRegion, family, newest, cancellationToken) is { } problem)
+                try
                 {
-                    refused[family] = problem;
+                    await parameters.PutImageIdAsync(destinationRegion, name, newest.ImageId, cancellationToken);
+                    written[family] = newest.ImageId;
+                    log.LogInformation("Latest-copy parameter {Parameter} in {Destination} points at {TargetImageId} ({Name})", name, destinationRegion, newest.ImageId, newest.Name);
                 }
-                else
+                catch (ParameterRefusedException e)
                 {
-                    pointed[family] = newest.ImageId;
+                    log.LogWarning("Latest-copy parameter {Parameter} in {Destination} refused: {Reason}", name, destinationRegion, e.Message);
+                    refused[family] = $"latest-copy parameter {name} refused: {e.Message}";
                 }
             }
 
@@ -71,34 +104,15 @@ public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameter
             $"the newest copy of {string.Join(", ", familiesToPoint)} in {destinationRegion} changed on each of {MaxRounds} listings; its latest-copy parameter is pointed again next time");
     }
 
-    private async Task<string?> WriteAsync(string destinationRegion, string family, ImageInfo newest, CancellationToken cancellationToken)
-    {
-        var (name, problem) = parameter.NameFor(family);
-        if (name is null)
-        {
-            log.LogWarning("No latest-copy parameter for family {Family} in {Destination}: {Problem}", family, destinationRegion, problem);
-            return $"latest-copy parameter not written for family {family}: {problem}";
-        }
+    /// <summary>The image the parameter holds, when it is an available copy of the family made by this deployment.</summary>
+    private async Task<ImageInfo?> HeldCopyAsync(string destinationRegion, string held, string family, CancellationToken cancellationToken) =>
+        await images.DescribeImageAsync(destinationRegion, held, cancellationToken) is { State: ImageState.Available } copy
+            && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment) && _families.FamilyOf(copy) == family
+            ? copy
+            : null;
 
-        try
-        {
-            if (await parameters.GetImageIdAsync(destinationRegion, name, cancellationToken) == newest.ImageId)
-            {
-                return null;
-            }
-
-            await parameters.PutImageIdAsync(destinationRegion, name, newest.ImageId, cancellationToken);
-            log.LogInformation("Latest-copy parameter {Parameter} in {Destination} points at {TargetImageId} ({Name})", name, destinationRegion, newest.ImageId, newest.Name);
-            return null;
-        }
-        catch (ParameterRefusedException e)
-        {
-            log.LogWarning("Latest-copy parameter {Parameter} in {Destination} refused: {Reason}", name, destinationRegion, e.Message);
-            return $"latest-copy parameter {name} refused: {e.Message}";
-        }
-    }
-
-    private async Task<Dictionary<string, ImageInfo>> NewestAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
+    /// <summary>This deployment's available copies of each family, as EC2 lists them now, with the one just available.</summary>
+    private async Task<Dictionary<string, List<ImageInfo>>> ListAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
         CancellationToken cancellationToken)
     {
         var copies = new Dictionary<string, ImageInfo>(StringComparer.Ordinal);
@@ -109,17 +123,15 @@ public sealed class LatestCopyPointer(IImageLifecycle lifecycle, IImageParameter
 
         await foreach (var copy in lifecycle.ListOwnCopiesAsync(destinationRegion, null, cancellationToken))
         {
-            if (copy.State == ImageState.Available && ProvenanceTags.IsReplicatorCopy(copy.Tags))
+            if (copy.State == ImageState.Available && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
             {
                 copies.TryAdd(copy.ImageId, copy);
             }
         }
 
-        return copies.Values
-            .SelectMany(c => families.FamilyOf(c) is { } family && familiesToPoint.Contains(family)
-                ? [(Copy: c, Family: family)]
-                : Array.Empty<(ImageInfo Copy, string Family)>())
-            .GroupBy(c => c.Family, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(c => c.Copy).NewestFirst().First(), StringComparer.Ordinal);
+        var ofFamilies = copies.Values.Where(c => _families.FamilyOf(c) is { } family && familiesToPoint.Contains(family)).ToList();
+        return (await _builds.WithBuildsAsync(ofFamilies, cancellationToken))
+            .GroupBy(c => _families.FamilyOf(c) ?? "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class LifecycleFollower(
             var batch = new List<ImageInfo>();
             await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination, sourceRegion, cancellationToken))
             {
-                if (copy.State is not (ImageState.Available or ImageState.Disabled) || !copy.Tags.ContainsKey(ProvenanceTags.SourceImageId))
+                if (copy.State is not (ImageState.Available or ImageState.Disabled) || !ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
                 {
                     continue;
                 }
@@ -108,30 +108,110 @@ public sealed partial class LifecycleFollower(
         var recorded = job.SourceDeprecationTime == source.DeprecationTime && job.SourceDeregistrationProtection == source.Protection
             ? job
             : job with { SourceDeprecationTime = source.DeprecationTime, SourceDeregistrationProtection = source.Protection };
-        if (copy.State == ImageState.Available)
+        if (await FollowWithdrawalAsync(job, recorded, notes, copy, source, report, cancellationToken) is { } withdrawn)
+        {
+            recorded = withdrawn;
+        }
+        else if (copy.State == ImageState.Available)
         {
             recorded = await FollowTagsAsync(recorded, copy, source, notes, report, cancellationToken);
             recorded = await FollowLaunchPermissionsAsync(recorded, copy, source, sourcePermissions, notes, report, cancellationToken);
-        }
-
-        if (source.State == ImageState.Disabled && copy.State == ImageState.Available && policy.Lifecycle.DisableWithSource)
-        {
-            // Destructive: recorded before it is done.
-            const string why = "its source was disabled, so the copy is disabled (lifecycle.disableWithSource; EC2 removes its shares)";
-            if (await RecordAsync(job, recorded.WithNotes(notes), why, cancellationToken))
-            {
-                await lifecycle.DisableImageAsync(copy.Region, copy.ImageId, cancellationToken);
-                log.LogWarning("{Job}: {TargetImageId} disabled, as its source {SourceImageId} is", job.Key, copy.ImageId, job.Key.SourceImageId);
-                report.Disabled++;
-            }
-
-            return;
         }
 
         if (recorded != job || notes.Count > 0)
         {
             await RecordAsync(job, recorded.WithNotes(notes), null, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A source withdrawn or brought back, as its own event says (EC2 sends <c>disabled</c>, <c>deregistered</c>, and <c>available</c>
+    /// again when it is enabled): its copies follow within the minute the event takes, as the policy's lifecycle asks; the sweep
+    /// does the same later for an event that was lost. One read of the source's jobs, one DescribeImages per destination.
+    /// </summary>
+    public async Task<LifecycleReport> FollowSourceAsync(string sourceRegion, string sourceImageId, ImageInfo? source, CancellationToken cancellationToken)
+    {
+        var report = new LifecycleReport();
+        var keys = policy.Destinations.Where(d => d.Region != sourceRegion).Select(d => new CopyJobKey(sourceRegion, sourceImageId, d.Region)).ToList();
+        var jobs = (await store.GetManyAsync(keys, cancellationToken)).Where(j => j is { State: CopyJobState.Available, TargetImageId: not null }).ToList();
+        foreach (var job in jobs)
+        {
+            report.Looked++;
+            try
+            {
+                if (await images.DescribeImageAsync(job.Key.DestinationRegion, job.RequireTargetImageId(), cancellationToken) is not { State: ImageState.Available or ImageState.Disabled } copy)
+                {
+                    continue;
+                }
+
+                if (source is null or { State: ImageState.Deregistered })
+                {
+                    await FollowGoneSourceAsync(job, copy, report, cancellationToken);
+                }
+                else
+                {
+                    var notes = new List<string>();
+                    if (await FollowWithdrawalAsync(job, job, notes, copy, source, report, cancellationToken) is { } recorded && (recorded != job || notes.Count > 0))
+                    {
+                        await RecordAsync(job, recorded.WithNotes(notes), null, cancellationToken);
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One copy's trouble stays with it: the sweep follows it again.
+                log.LogError(e, "{Job}: following its source's {State} on {TargetImageId} failed", job.Key, source?.State, job.TargetImageId);
+                report.Errors++;
+            }
+        }
+
+        log.LogInformation("Followed {SourceImageId} in {SourceRegion} ({State}): {Report}", sourceImageId, sourceRegion,
+            source?.State.ToString().ToLowerInvariant() ?? "gone", report);
+        return report;
+    }
+
+    /// <summary>
+    /// A disabled source's copy is disabled (with disableWithSource); a source enabled again gets back the copies the replicator
+    /// disabled, with their shares put back from the job's record (EC2 restores none on either). Answers the job as it is to be
+    /// recorded, or null when neither applies. Disabling is destructive, so it is recorded first and done after; enabling harms
+    /// nothing, so it is done first and recorded after (a worker dying between the two leaves it to be done again).
+    /// </summary>
+    private async Task<CopyJob?> FollowWithdrawalAsync(CopyJob job, CopyJob recorded, List<string> notes, ImageInfo copy, ImageInfo source, LifecycleReport report,
+        CancellationToken cancellationToken)
+    {
+        if (source.State == ImageState.Disabled && copy.State == ImageState.Available && policy.Lifecycle.DisableWithSource)
+        {
+            const string why = "its source was disabled, so the copy is disabled (lifecycle.disableWithSource; EC2 removes its shares)";
+            if (await RecordAsync(job, recorded.WithNotes(notes) with { DisabledWithSource = true }, why, cancellationToken))
+            {
+                await lifecycle.DisableImageAsync(copy.Region, copy.ImageId, cancellationToken);
+                log.LogWarning("{Job}: {TargetImageId} disabled, as its source {SourceImageId} is", job.Key, copy.ImageId, job.Key.SourceImageId);
+                report.Disabled++;
+            }
+
+            // Recorded (or moved on by another worker): nothing is left to record.
+            notes.Clear();
+            return job;
+        }
+
+        if (source.State != ImageState.Available || !job.DisabledWithSource)
+        {
+            return null;
+        }
+
+        if (copy.State == ImageState.Disabled)
+        {
+            await lifecycle.EnableImageAsync(copy.Region, copy.ImageId, cancellationToken);
+        }
+
+        var permissions = job.LaunchPermissions ?? [];
+        await _sharing.ShareImageAsync(copy, permissions, notes, cancellationToken);
+        await _sharing.ShareSnapshotsAsync(copy, permissions, notes, cancellationToken);
+        notes.Add("its source was enabled again, so the copy is enabled and its launch permissions put back from the job's record (EC2 restores none); "
+            + "from the next sweep they follow the source's again");
+        log.LogWarning("{Job}: {TargetImageId} enabled again, as its source {SourceImageId} is", job.Key, copy.ImageId, job.Key.SourceImageId);
+        report.Enabled++;
+        return recorded with { DisabledWithSource = false };
     }
 
     /// <summary>Protection follows the source both ways, but is taken off a copy only where the replicator put it on.</summary>
@@ -160,13 +240,14 @@ public sealed partial class LifecycleFollower(
     {
         var now = clock.GetUtcNow();
         var deprecateAt = policy.Lifecycle.DeprecationFor(source.DeprecationTime, copy.CreationDate ?? job.CopyStartedAt ?? job.CreatedAt);
-        if (deprecateAt is { } at)
+        if (deprecateAt is { } wanted)
         {
-            // EnableImageDeprecation takes no time in the past (the copy of a source deprecated before it was made keeps its own).
-            if (at > now && !SameMinute(copy.DeprecationTime, at))
+            // A time already past is given as the earliest EC2 takes (once: a copy deprecated by then stays so).
+            var at = LifecyclePolicy.DeprecationEc2Takes(wanted, now);
+            if (at == wanted ? !SameMinute(copy.DeprecationTime, at) : copy.DeprecationTime is not { } current || current > at)
             {
                 await images.EnableDeprecationAsync(copy.Region, copy.ImageId, at, cancellationToken);
-                notes.Add($"deprecation follows the source: {at:u}");
+                notes.Add(at == wanted ? $"deprecation follows the source: {at:u}" : $"deprecation follows the source: {wanted:u} is past, so deprecated at {at:u}, the earliest EC2 takes");
                 report.Deprecation++;
             }
         }
@@ -268,10 +349,11 @@ public sealed class LifecycleReport
     public int Deprecation { get; set; }
     public int Protection { get; set; }
     public int Disabled { get; set; }
+    public int Enabled { get; set; }
     public int Deregistered { get; set; }
     public int Kept { get; set; }
     public int Errors { get; set; }
 
     public override string ToString() =>
-        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
+        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Enabled} enabled again, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
 }

@@ -15,7 +15,8 @@ public sealed class ReplicationDispatcher(
     ReplicationPolicy policy,
     string ownAccountId,
     TimeProvider clock,
-    ILogger<ReplicationDispatcher> log)
+    ILogger<ReplicationDispatcher> log,
+    LifecycleFollower? follower = null)
 {
     /// <summary>A new view of the slots for one invocation, read the first time a message needs it.</summary>
     public InvocationSlots NewInvocation() => new(store, policy);
@@ -25,18 +26,24 @@ public sealed class ReplicationDispatcher(
     {
         // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
         var destinations = DestinationsFor(request);
-        var source = await images.DescribeImageAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
+        var source = await ReadSourceAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
         return await ReplicateAsync(source, request, destinations, slots, cancellationToken);
     }
 
     /// <summary>
-    /// An AMI became available or failed. One of the replicator's own copies finishes its job at once (and frees its
-    /// slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy.
+    /// An AMI became available or failed, or was disabled or deregistered. One of the replicator's own copies finishes its job at once
+    /// (and frees its slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy, and
+    /// a source withdrawn (or enabled again) is followed by its copies as the policy's lifecycle asks.
     /// </summary>
     public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, InvocationSlots slots, CancellationToken cancellationToken)
     {
-        var image = await images.DescribeImageAsync(change.Region, change.ImageId, cancellationToken);
+        var image = await ReadSourceAsync(change.Region, change.ImageId, cancellationToken);
+        if (change.IsWithdrawal)
+        {
+            return await OnWithdrawnAsync(change, image, cancellationToken);
+        }
+
         if (image is null)
         {
             return change.IsAvailable
@@ -49,9 +56,57 @@ public sealed class ReplicationDispatcher(
             return await FinishOwnCopyAsync(key, image, slots, cancellationToken);
         }
 
-        return change.IsAvailable
-            ? await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), slots, cancellationToken)
-            : DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
+        if (!change.IsAvailable)
+        {
+            return DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
+        }
+
+        var report = await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), slots, cancellationToken);
+        if (follower is not null && report.Jobs.Any(j => j.DisabledWithSource))
+        {
+            // Enabled again (EnableImage raises 'available'): the copies disabled with it come back.
+            await follower.FollowSourceAsync(change.Region, change.ImageId, image, cancellationToken);
+        }
+
+        return report;
+    }
+
+    /// <summary>A source disabled or deregistered: its copies follow now, as the policy's lifecycle asks (the sweep is the backstop).</summary>
+    private async Task<DispatchReport> OnWithdrawnAsync(ImageEvent change, ImageInfo? image, CancellationToken cancellationToken)
+    {
+        if (image is not null && ProvenanceTags.IsReplicatorCopy(image.Tags))
+        {
+            return DispatchReport.Ignored($"{change.ImageId} in {change.Region}, a copy made by the replicator, is now {change.State}");
+        }
+
+        var lifecycle = policy.Lifecycle;
+        if (follower is null || !(change.State == ImageEvent.Disabled ? lifecycle.DisableWithSource : lifecycle.DeregisterWithSource))
+        {
+            return DispatchReport.Ignored($"{change.ImageId} in {change.Region} is now {change.State}; its copies stay as they are "
+                + $"(lifecycle.{(change.State == ImageEvent.Disabled ? "disableWithSource" : "deregisterWithSource")} is off)");
+        }
+
+        var report = await follower.FollowSourceAsync(change.Region, change.ImageId, image, cancellationToken);
+        return DispatchReport.Ignored($"{change.ImageId} in {change.Region} is now {change.State}; its copies followed: {report}");
+    }
+
+    /// <summary>
+    /// The source as EC2 describes it (null: unknown). EC2 refusing to describe it (a region the account has not enabled answers
+    /// AuthFailure or OptInRequired; a denied one UnauthorizedOperation) is for good: no redelivery changes that.
+    /// </summary>
+    private async Task<ImageInfo?> ReadSourceAsync(string region, string imageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await images.DescribeImageAsync(region, imageId, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            var hint = e.Code is "AuthFailure" or "OptInRequired"
+                ? $"is {region} enabled for this account? Enable the region (Account settings, or `aws account enable-region`), then ask again"
+                : "allow the replicator's role to read it, then ask again";
+            throw new RequestFailedException($"source region {region} refuses to describe {imageId} ({e.Message}): {hint}", permanent: true);
+        }
     }
 
     /// <summary>The job a copy of ours belongs to: by its provenance tags, or by the source EC2 reports on the copy.</summary>

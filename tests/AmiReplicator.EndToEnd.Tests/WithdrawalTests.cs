@@ -1,0 +1,151 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.EndToEnd.Tests;
+
+/// <summary>
+/// Withdrawn builds are withdrawn everywhere, at once: a source's own disabled and deregistered events (as EC2 sends them) reach its
+/// copies through the request queue without waiting for the sweep, a source enabled again brings its copies back with their shares,
+/// and a source deprecated in the past gets its copies deprecated at the earliest time EC2 takes.
+/// </summary>
+[Collection(LocalCloudCollection.Name)]
+public class WithdrawalTests(LocalCloudFixture cloud)
+{
+    private const string Consumer = "111122223333";
+
+    private const string Withdrawing = """
+        {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"shareSnapshots":true,
+         "lifecycle":{"disableWithSource":true,"deregisterWithSource":true}}
+        """;
+
+    /// <summary>Hands the simulator's events to the dispatcher as the stack's rule does; no poller pass, no sweep.</summary>
+    private static async Task DeliverEventsAsync(LocalReplication h)
+    {
+        Assert.True(await h.SendEc2EventsAsync() > 0);
+        await h.DeliverAsync();
+    }
+
+    [Fact]
+    public async Task A_source_disabled_then_enabled_then_deregistered_takes_its_copies_along_on_its_own_events()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Withdrawing);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", LaunchPermissions = [LaunchPermissionEntry.ForAccount(Consumer)] });
+        var jobs = await ByHand.ReplicateAsync(h, source);
+        await h.SendEc2EventsAsync();
+        await h.DeliverAsync();
+        var copies = jobs.Select(j => (j.Key.DestinationRegion, Image: j.TargetImageId!)).ToList();
+        var ec2 = h.Ec2("us-east-1");
+
+        await ec2.DisableImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
+        Assert.All(copies, c =>
+        {
+            var copy = h.Simulator.FindImage(c.DestinationRegion, c.Image)!;
+            Assert.Equal(("disabled", 0), (copy.State, copy.LaunchPermissions.Count));
+        });
+        Assert.All(await h.JobsAsync(), j =>
+        {
+            Assert.True(j.DisabledWithSource);
+            Assert.Contains(j.Notes, n => n.StartsWith("its source was disabled, so the copy is disabled", StringComparison.Ordinal));
+        });
+
+        // EnableImage raises 'available' again: the copies come back with the shares their jobs recorded (EC2 restores none).
+        await ec2.EnableImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
+        foreach (var (region, image) in copies)
+        {
+            var copy = h.Simulator.FindImage(region, image)!;
+            Assert.Equal("available", copy.State);
+            Assert.Equal([LaunchPermissionEntry.ForAccount(Consumer)], copy.LaunchPermissions);
+            var snapshots = copy.BlockDevices.Select(d => d.SnapshotId).ToHashSet();
+            Assert.All(h.Simulator.Snapshots(region).Where(s => snapshots.Contains(s.SnapshotId)),
+                s => Assert.Equal([LaunchPermissionEntry.ForAccount(Consumer)], s.CreateVolumePermissions));
+        }
+
+        Assert.All(await h.JobsAsync(), j =>
+        {
+            Assert.False(j.DisabledWithSource);
+            Assert.Contains(j.Notes, n => n.StartsWith("its source was enabled again, so the copy is enabled and its launch permissions put back", StringComparison.Ordinal));
+        });
+
+        await ec2.DeregisterImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
+        Assert.All(copies, c => Assert.Equal("deregistered", h.Simulator.FindImage(c.DestinationRegion, c.Image)!.State));
+        Assert.All(await h.JobsAsync(), j =>
+            Assert.Contains(j.Notes, n => n.StartsWith("its source was deregistered, so the copy is deregistered with its snapshots", StringComparison.Ordinal)));
+        Assert.Empty(await h.DeadLettersAsync());
+    }
+
+    [Fact]
+    public async Task With_the_events_lost_the_sweep_withdraws_the_copies_and_brings_them_back()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Withdrawing);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", LaunchPermissions = [LaunchPermissionEntry.ForAccount(Consumer)] });
+        var copies = (await ByHand.ReplicateAsync(h, source)).Select(j => (j.Key.DestinationRegion, Image: j.TargetImageId!)).ToList();
+
+        h.Simulator.DisableImage("us-east-1", source);
+        h.Clock.Advance(TimeSpan.FromMinutes(60));
+        Assert.Empty((await h.RunPollerAsync()).Errors);
+        Assert.All(copies, c => Assert.Equal("disabled", h.Simulator.FindImage(c.DestinationRegion, c.Image)!.State));
+
+        h.Simulator.EnableImage("us-east-1", source);
+        h.Clock.Advance(TimeSpan.FromMinutes(60));
+        Assert.Empty((await h.RunPollerAsync()).Errors);
+        Assert.All(copies, c =>
+        {
+            var copy = h.Simulator.FindImage(c.DestinationRegion, c.Image)!;
+            Assert.Equal("available", copy.State);
+            Assert.Equal([LaunchPermissionEntry.ForAccount(Consumer)], copy.LaunchPermissions);
+        });
+        Assert.All(await h.JobsAsync(), j => Assert.False(j.DisabledWithSource));
+    }
+
+    [Fact]
+    public async Task Without_the_opt_in_a_withdrawn_sources_events_leave_its_copies_as_they_are()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, source));
+        await h.SendEc2EventsAsync();
+        await h.DeliverAsync();
+
+        await h.Ec2("us-east-1").DisableImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
+        await h.Ec2("us-east-1").EnableImageAsync(new() { ImageId = source });
+        await h.Ec2("us-east-1").DeregisterImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
+
+        Assert.Equal("available", h.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.State);
+        Assert.Equal(0, h.Simulator.CallCount("eu-west-1", "DisableImage") + h.Simulator.CallCount("eu-west-1", "DeregisterImage"));
+        Assert.Equal(job.Version, Assert.Single(await h.JobsAsync()).Version);
+        Assert.Empty(await h.DeadLettersAsync());
+    }
+
+    [Fact]
+    public async Task A_source_deprecated_at_a_time_already_past_gets_its_copies_deprecated_at_the_earliest_time_EC2_takes()
+    {
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        var job = Assert.Single(await ByHand.ReplicateAsync(h, source));
+        Assert.Null(h.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.DeprecationTime);
+
+        // Its owner deprecates it as of yesterday (EC2 takes no past time: as an owner's tool that set it earlier would have).
+        var yesterday = h.Clock.GetUtcNow().AddDays(-1);
+        h.Simulator.SetDeprecation("us-east-1", source, yesterday);
+        h.Clock.Advance(TimeSpan.FromMinutes(60).Add(TimeSpan.FromSeconds(20)));
+        var sweptAt = h.Clock.GetUtcNow();
+        Assert.Empty((await h.RunPollerAsync()).Errors);
+
+        var earliest = new DateTimeOffset(sweptAt.Year, sweptAt.Month, sweptAt.Day, sweptAt.Hour, sweptAt.Minute, 0, TimeSpan.Zero).AddMinutes(2);
+        Assert.Equal(earliest, h.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.DeprecationTime);
+        Assert.Contains($"deprecation follows the source: {yesterday:u} is past, so deprecated at {earliest:u}, the earliest EC2 takes",
+            Assert.Single(await h.JobsAsync()).Notes);
+
+        // Deprecated by then: the next sweep changes nothing.
+        var calls = h.Simulator.CallCount("eu-west-1", "EnableImageDeprecation");
+        h.Clock.Advance(TimeSpan.FromMinutes(60));
+        Assert.Empty((await h.RunPollerAsync()).Errors);
+        Assert.Equal(calls, h.Simulator.CallCount("eu-west-1", "EnableImageDeprecation"));
+    }
+}
