@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using QueueDoesNotExistException = Amazon.SQS.Model.QueueDoesNotExistException;
 
 namespace AmiReplicator.Cli;
 
@@ -31,7 +32,8 @@ internal static class AmireplCli
         {
             foreach (var parseError in parse.Errors)
             {
-                await error.WriteLineAsync($"amirepl: {parseError.Message}");
+                // One line per error, as every other error has (the parser puts the values it accepts on lines of their own).
+                await error.WriteLineAsync($"amirepl: {string.Join(' ', parseError.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
             }
 
             await error.WriteLineAsync("Run 'amirepl --help' (or 'amirepl COMMAND --help') for usage.");
@@ -54,7 +56,9 @@ internal static class AmireplCli
     {
         CliException cli => (cli.ExitCode, cli.Message),
         ResourceNotFoundException notFound => (ExitCodes.NotFound, $"the job table was not found ({notFound.Message}): check --region and --table"),
-        AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidClientTokenId" or "ExpiredToken" or "ExpiredTokenException" or "InvalidSignatureException" or "SignatureDoesNotMatch" } denied =>
+        QueueDoesNotExistException noQueue => (ExitCodes.NotFound, $"the request queue was not found ({noQueue.Message}): check --region and --queue-url"),
+        // EC2 answers AuthFailure for credentials it cannot validate (as the other services answer UnrecognizedClientException).
+        AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidClientTokenId" or "AuthFailure" or "ExpiredToken" or "ExpiredTokenException" or "InvalidSignatureException" or "SignatureDoesNotMatch" } denied =>
             (ExitCodes.Credentials, $"AWS refused the credentials: {denied.ErrorCode}: {denied.Message}"),
         AmazonServiceException { ErrorCode: "AccessDeniedException" or "AccessDenied" or "UnauthorizedOperation" } denied =>
             (ExitCodes.Credentials, $"access denied: {denied.Message}"),
@@ -64,6 +68,8 @@ internal static class AmireplCli
         AmazonClientException client => (ExitCodes.Error, client.Message),
         HttpRequestException http => (ExitCodes.Error, $"could not reach AWS: {http.Message}"),
         OperationCanceledException => (ExitCodes.Error, "interrupted"),
+        // The EC2 adapter wraps what AWS answered (ImageServiceException): that answer says what went wrong, e.g. access denied.
+        { InnerException: { } cause and (AmazonServiceException or AmazonClientException or HttpRequestException) } => Explain(cause),
         _ => (ExitCodes.Error, $"{e.GetType().Name}: {e.Message}"),
     };
 }

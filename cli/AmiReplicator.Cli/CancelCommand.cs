@@ -70,7 +70,10 @@ internal static class CancelCommand
                     [.. results.Select(c => new[] { $"{c.SourceRegion}/{c.SourceImageId}", c.DestinationRegion, c.PreviousState, c.State, c.DeregisteredImageId ?? "-", c.Problem ?? "" })]);
             }
 
-            return results.All(c => c.Problem is null) ? ExitCodes.Done : ExitCodes.Error;
+            var notCancelled = results.Count(c => c.Problem is not null);
+            return notCancelled == 0
+                ? ExitCodes.Done
+                : throw new CliException(ExitCodes.Error, $"{notCancelled} of {results.Count} jobs of {imageId} could not be cancelled: see each one's problem");
         });
         return command;
     }

@@ -49,7 +49,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> QueueUrl = new("--queue-url") { Description = "The request queue (stack output RequestQueueUrl), instead of the parameter's.", Recursive = true };
 
-    public static readonly Option<FileInfo?> PolicyFile = new("--policy-file")
+    public static readonly Option<FileInfo> PolicyFile = new("--policy-file")
     {
         Description = "The replication policy as JSON, instead of the parameter's (with --table and --queue-url the parameter is not read).",
         Recursive = true,
@@ -62,7 +62,11 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    static GlobalOptions() => Output.AcceptOnlyFromAmong("table", "json");
+    static GlobalOptions()
+    {
+        Output.AcceptOnlyFromAmong("table", "json");
+        PolicyFile.AcceptExistingOnly();
+    }
 
     public static IEnumerable<Option> All => [Region, Profile, EndpointUrl, Parameter, Table, QueueUrl, PolicyFile, Output];
 
@@ -151,7 +155,7 @@ internal sealed class AwsSession : IDisposable
     {
         var table = parse.GetValue(GlobalOptions.Table);
         var queue = parse.GetValue(GlobalOptions.QueueUrl);
-        var policy = parse.GetValue(GlobalOptions.PolicyFile) is { } file ? ReadPolicy(File.ReadAllText(file.FullName), file.FullName) : null;
+        var policy = parse.GetValue(GlobalOptions.PolicyFile) is { } file ? ReadPolicy(File.ReadAllText(file.FullName), file.FullName, ExitCodes.Usage) : null;
         if (table is not null && queue is not null)
         {
             return new Deployment(table, queue, Region, policy);
@@ -192,7 +196,8 @@ internal sealed class AwsSession : IDisposable
                 table ?? Field(DeploymentParameter.TableName),
                 queue ?? Field(DeploymentParameter.RequestQueueUrl),
                 home,
-                (policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}")) with { Deployment = deployment },
+                // The deployment's own policy being invalid is no fault of the command line (a CLI older than the stack, a parameter edited by hand).
+                (policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}", ExitCodes.Error)) with { Deployment = deployment },
                 root.TryGetProperty(DeploymentParameter.AccountId, out var account) ? account.GetString() : null);
         }
         catch (JsonException e)
@@ -201,7 +206,7 @@ internal sealed class AwsSession : IDisposable
         }
     }
 
-    private static ReplicationPolicy ReadPolicy(string json, string source)
+    private static ReplicationPolicy ReadPolicy(string json, string source, int exitCodeIfInvalid)
     {
         try
         {
@@ -209,7 +214,7 @@ internal sealed class AwsSession : IDisposable
         }
         catch (PolicyException e)
         {
-            throw new CliException(ExitCodes.Usage, $"the policy in {source} is not valid: {e.Message}");
+            throw new CliException(exitCodeIfInvalid, $"the policy in {source} is not valid: {e.Message}");
         }
     }
 

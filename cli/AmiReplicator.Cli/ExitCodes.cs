@@ -5,13 +5,16 @@ internal static class ExitCodes
 {
     public const int Done = 0;
 
-    /// <summary>Anything else that went wrong (an AWS error, a copy that could not be cancelled).</summary>
+    /// <summary>
+    /// Anything else that went wrong: an AWS error, a deployment parameter that cannot be used, a job `cancel` could not cancel
+    /// (already ended, or moved by another worker).
+    /// </summary>
     public const int Error = 1;
 
     /// <summary>The command line is wrong: unknown command or option, a bad value, an unknown region.</summary>
     public const int Usage = 2;
 
-    /// <summary>What was asked for does not exist: the AMI has no job, the table or the deployment parameter is missing.</summary>
+    /// <summary>What was asked for does not exist: the AMI or its jobs, the deployment parameter, the table or the queue.</summary>
     public const int NotFound = 3;
 
     /// <summary>No usable credentials, or AWS refused them (expired, access denied).</summary>

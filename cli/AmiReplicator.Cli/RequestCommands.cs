@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.DynamoDb;
 using AmiReplicator.Ec2;
@@ -20,6 +21,14 @@ internal static class RequestCommands
         var to = new Option<string[]>("--to") { Description = "Only these destinations (repeatable; default: every destination of the policy)." };
         var noWait = new Option<bool>("--no-wait") { Description = "Enqueue and return, without waiting for the jobs." };
         var waitSeconds = new Option<int>("--wait-seconds") { Description = "How long to wait for the dispatcher's jobs.", DefaultValueFactory = _ => 120 };
+        waitSeconds.Validators.Add(result =>
+        {
+            // Else a negative wait would end at once as if the dispatcher were late (exit 5).
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError($"--wait-seconds: {result.GetValueOrDefault<int>().ToString(CultureInfo.InvariantCulture)} is not a number of seconds (0 or more)");
+            }
+        });
         var command = new Command("replicate", "Enqueue a copy request for one AMI (the policy's selection is not applied; a failed or cancelled job starts over) "
             + "and print the jobs the dispatcher made.") { image, from, to, noWait, waitSeconds, RequestedBy, Reason };
         command.SetAction(async (parse, cancellationToken) =>

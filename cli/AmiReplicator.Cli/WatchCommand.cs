@@ -19,7 +19,7 @@ internal static class WatchCommand
             var every = parse.GetValue(interval);
             if (every is <= 0 or > 3600 || double.IsNaN(every))
             {
-                throw new CliException(ExitCodes.Usage, $"--interval: {every.ToString(CultureInfo.InvariantCulture)} is not between 0 and 3600 seconds");
+                throw new CliException(ExitCodes.Usage, $"--interval: {every.ToString(CultureInfo.InvariantCulture)} is not a number of seconds above 0 and at most 3600");
             }
 
             using var aws = AwsSession.From(parse);

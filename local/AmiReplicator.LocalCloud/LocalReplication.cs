@@ -224,25 +224,22 @@ public sealed class LocalReplication : IAsyncDisposable
     /// as in AWS) as the stack does (<see cref="DeploymentParameter"/>), so that `amirepl` finds it by itself when pointed at the
     /// local cloud.
     /// </summary>
-    public async Task PublishDeploymentAsync(string parameterName)
+    public Task PublishDeploymentAsync(string parameterName) => PutParameterAsync(parameterName, new JsonObject
+    {
+        [DeploymentParameter.TableName] = Replicator.Settings.TableName,
+        [DeploymentParameter.RequestQueueUrl] = Queues.QueueUrl,
+        [DeploymentParameter.HomeRegion] = Home,
+        [DeploymentParameter.AccountId] = Simulator.AccountId,
+        [DeploymentParameter.Deployment] = Replicator.Settings.Policy.Deployment,
+        [DeploymentParameter.Policy] = _policyJson,
+    }.ToJsonString());
+
+    /// <summary>Writes a String parameter in the home region's Parameter Store (e.g. a deployment parameter as a broken stack would leave it).</summary>
+    public async Task PutParameterAsync(string name, string value)
     {
         using var ssm = new AmazonSimpleSystemsManagementClient(Credentials,
             new AmazonSimpleSystemsManagementConfig { ServiceURL = Simulator.Endpoint.ToString(), AuthenticationRegion = Home });
-        await ssm.PutParameterAsync(new PutParameterRequest
-        {
-            Name = parameterName,
-            Type = ParameterType.String,
-            Overwrite = true,
-            Value = new JsonObject
-            {
-                [DeploymentParameter.TableName] = Replicator.Settings.TableName,
-                [DeploymentParameter.RequestQueueUrl] = Queues.QueueUrl,
-                [DeploymentParameter.HomeRegion] = Home,
-                [DeploymentParameter.AccountId] = Simulator.AccountId,
-                [DeploymentParameter.Deployment] = Replicator.Settings.Policy.Deployment,
-                [DeploymentParameter.Policy] = _policyJson,
-            }.ToJsonString(),
-        });
+        await ssm.PutParameterAsync(new PutParameterRequest { Name = name, Type = ParameterType.String, Overwrite = true, Value = value });
     }
 
     public static string AvailableEvent(string region, string imageId, string id = "e-1") => $$$"""

@@ -100,9 +100,9 @@ public sealed class BackfillTests(LocalCloudFixture cloud)
         Assert.Empty(Images(await h.JsonAsync("backfill", "--dry-run", "--name", "golden-untagged")));
         Assert.Empty(Images(await h.JsonAsync("backfill", "--dry-run", "--from", "us-west-2")));
 
-        Assert.Equal(2, (await h.RunAsync("backfill", "--tag", "team")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("backfill", "--owner", "someone")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("backfill", "--from", "mars-east-1")).ExitCode);
+        (await h.RunAsync("backfill", "--tag", "team")).AssertError(ExitCodes.Usage, "--tag: 'team' is not KEY=VALUE");
+        (await h.RunAsync("backfill", "--owner", "someone")).AssertError(ExitCodes.Usage, "--owner: 'someone' is neither self nor a 12-digit account id");
+        (await h.RunAsync("backfill", "--from", "mars-east-1")).AssertError(ExitCodes.Usage, "--from: 'mars-east-1' is not a known AWS region");
         Assert.Empty(await QueuedAsync(h));
     }
 

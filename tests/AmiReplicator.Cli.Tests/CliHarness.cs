@@ -33,7 +33,20 @@ public sealed class LocalCloudCollection : ICollectionFixture<LocalCloudFixture>
 /// <summary>What one run of `amirepl` printed and exited with.</summary>
 internal sealed record CliResult(int ExitCode, string Output, string Error)
 {
+    /// <summary>What `amirepl` adds on stderr when the parser refuses the command line.</summary>
+    public const string UsageHint = "Run 'amirepl --help' (or 'amirepl COMMAND --help') for usage.";
+
     public JsonNode Json => JsonNode.Parse(Output) ?? throw new JsonException($"no JSON in: {Output}");
+
+    /// <summary>Asserts the exit code and the one line on stderr that says why.</summary>
+    public void AssertError(int exitCode, string message) => AssertStderr(exitCode, $"amirepl: {message}");
+
+    /// <summary>Asserts a command line the parser refused: exit 2, a line per reason the parser gave, then where to read the usage.</summary>
+    public void AssertParseError(params string[] reasons) => AssertStderr(ExitCodes.Usage, [.. reasons.Select(r => $"amirepl: {r}"), UsageHint]);
+
+    private void AssertStderr(int exitCode, params string[] lines) => Assert.Multiple(
+        () => Assert.Equal(exitCode, ExitCode),
+        () => Assert.Equal(string.Concat(lines.Select(l => l + Environment.NewLine)), Error));
 }
 
 /// <summary>
@@ -61,22 +74,26 @@ internal sealed class CliHarness : IAsyncDisposable
         return new CliHarness(replication, name, cloud);
     }
 
-    /// <summary>The arguments that point `amirepl` at this local cloud (what a person passes with --endpoint-url).</summary>
-    public string[] Endpoints =>
+    /// <summary>
+    /// <paramref name="args"/> pointed at this local cloud (what a person passes with --endpoint-url), in the home region and at this
+    /// deployment unless they name another region or deployment parameter.
+    /// </summary>
+    private string[] OnLocalCloud(string[] args) =>
     [
-        "--region", LocalReplication.Home,
+        .. args,
         "--endpoint-url", $"dynamodb={Cloud.DynamoDbUrl}",
         "--endpoint-url", $"sqs={Cloud.MotoUrl}",
         "--endpoint-url", $"ssm={Replication.Simulator.Endpoint}",
         "--endpoint-url", $"ec2={Replication.Simulator.Endpoint}",
+        .. args.Contains("--region") ? [] : (string[])["--region", LocalReplication.Home],
+        .. args.Contains("--deployment-parameter") ? [] : (string[])["--deployment-parameter", ParameterName],
     ];
 
     public async Task<CliResult> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        string[] deployment = args.Contains("--deployment-parameter") ? [] : ["--deployment-parameter", ParameterName];
-        var code = await AmireplCli.RunAsync([.. args, .. Endpoints, .. deployment], output, error, CancellationToken.None);
+        var code = await AmireplCli.RunAsync(OnLocalCloud(args), output, error, CancellationToken.None);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
@@ -88,20 +105,20 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var output = new SharedWriter();
         var error = new SharedWriter();
-        string[] deployment = args.Contains("--deployment-parameter") ? [] : ["--deployment-parameter", ParameterName];
         var run = Task.Run(async () =>
         {
-            var code = await AmireplCli.RunAsync([.. args, .. Endpoints, .. deployment], output, error, stop);
+            var code = await AmireplCli.RunAsync(OnLocalCloud(args), output, error, stop);
             return new CliResult(code, output.Text, error.Text);
         });
         return new RunningCli(run, output);
     }
 
-    /// <summary>`amirepl ... --output json`, which must exit 0 and print JSON.</summary>
+    /// <summary>`amirepl ... --output json`, which must exit 0, print JSON and nothing on stderr.</summary>
     public async Task<JsonNode> JsonAsync(params string[] args)
     {
         var result = await RunAsync([.. args, "--output", "json"]);
         Assert.True(result.ExitCode == ExitCodes.Done, $"exit {result.ExitCode}: {result.Error}");
+        Assert.Empty(result.Error);
         return result.Json;
     }
 

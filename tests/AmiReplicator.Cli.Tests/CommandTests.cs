@@ -121,17 +121,10 @@ public sealed class CommandTests(LocalCloudFixture cloud)
     {
         await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
 
-        var unknownAmi = await h.RunAsync("replicate", "ami-0123456789abcdef0", "--no-wait");
-        Assert.Equal(3, unknownAmi.ExitCode);
-        Assert.Contains("no AMI ami-0123456789abcdef0 in us-east-1", unknownAmi.Error, StringComparison.Ordinal);
-
-        var unknownRegion = await h.RunAsync("replicate", "ami-0123456789abcdef0", "--to", "eu-nowhere-1");
-        Assert.Equal(2, unknownRegion.ExitCode);
-        Assert.Contains("'eu-nowhere-1' is not a known AWS region", unknownRegion.Error, StringComparison.Ordinal);
-
-        var outside = await h.RunAsync("replicate", "ami-0123456789abcdef0", "--to", "us-west-2");
-        Assert.Equal(2, outside.ExitCode);
-        Assert.Contains("us-west-2 is not a destination of the policy", outside.Error, StringComparison.Ordinal);
+        (await h.RunAsync("replicate", "ami-0123456789abcdef0", "--no-wait")).AssertError(ExitCodes.NotFound, "no AMI ami-0123456789abcdef0 in us-east-1");
+        (await h.RunAsync("replicate", "ami-0123456789abcdef0", "--to", "eu-nowhere-1")).AssertError(ExitCodes.Usage, "--to: 'eu-nowhere-1' is not a known AWS region");
+        (await h.RunAsync("replicate", "ami-0123456789abcdef0", "--to", "us-west-2")).AssertError(ExitCodes.Usage,
+            "--to: us-west-2 is not a destination of the policy, or it is draining");
         Assert.Empty((await h.Replication.Sqs.ReceiveMessageAsync(h.Replication.Queues.QueueUrl)).Messages ?? []);
     }
 
@@ -171,9 +164,34 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         Assert.All(Jobs(await h.JsonAsync("cancel", waiting)), c => Assert.Equal(("WAITING", "CANCELLED"), ((string)c["previousState"]!, (string)c["state"]!)));
         Assert.Equal(ec2Calls, h.Replication.Simulator.CallCount("eu-west-1", "DeregisterImage"));
         Assert.All(await h.Replication.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+    }
 
-        var again = await h.RunAsync("cancel", "ami-0123456789abcdef0");
-        Assert.Equal(3, again.ExitCode);
+    [Fact]
+    public async Task Cancel_reports_each_job_already_AVAILABLE_FAILED_or_CANCELLED_as_not_cancelled_and_exits_1_still_cancelling_the_others()
+    {
+        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
+        h.Replication.Simulator.FailNextCopies("ap-southeast-2", 1);
+        var ended = await h.NewSourceAsync("golden-1");
+        await h.Replication.RunPollerUntilDoneAsync();
+        var copying = await h.NewSourceAsync("golden-2");
+        await h.JsonAsync("cancel", copying, "--to", "eu-west-1");
+
+        var partly = await h.RunAsync("cancel", copying, "--output", "json");
+
+        partly.AssertError(ExitCodes.Error, $"1 of 2 jobs of {copying} could not be cancelled: see each one's problem");
+        Assert.Equal(
+            [("ap-southeast-2", "COPYING", "CANCELLED", null), ("eu-west-1", "CANCELLED", "CANCELLED", "already CANCELLED: nothing to cancel")],
+            Jobs(partly.Json).Select(c => ((string)c["destinationRegion"]!, (string)c["previousState"]!, (string)c["state"]!, (string?)c["problem"]))
+                .OrderBy(c => c.Item1, StringComparer.Ordinal));
+
+        var none = await h.RunAsync("cancel", ended);
+
+        none.AssertError(ExitCodes.Error, $"2 of 2 jobs of {ended} could not be cancelled: see each one's problem");
+        Assert.Contains("already AVAILABLE: nothing to cancel", none.Output, StringComparison.Ordinal);
+        Assert.Contains("already FAILED: nothing to cancel", none.Output, StringComparison.Ordinal);
+        Assert.Equal(
+            [("ap-southeast-2", CopyJobState.Failed), ("eu-west-1", CopyJobState.Available)],
+            (await h.Replication.JobsAsync()).Where(j => j.Key.SourceImageId == ended).Select(j => (j.Key.DestinationRegion, j.State)).Order());
     }
 
     [Fact]
@@ -185,8 +203,8 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         await h.Replication.RunPollerUntilDoneAsync();
         Assert.Equal(CopyJobState.Failed, (await h.Replication.JobsAsync()).Single(j => j.Key.DestinationRegion == "eu-west-1").State);
 
-        Assert.Equal(3, (await h.RunAsync("retry", "ami-0123456789abcdef0")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("retry")).ExitCode);
+        (await h.RunAsync("retry", "ami-0123456789abcdef0")).AssertError(ExitCodes.NotFound, "no failed or cancelled job of ami-0123456789abcdef0 to retry");
+        (await h.RunAsync("retry")).AssertError(ExitCodes.Usage, "retry: name a source AMI, or pass --failed (not both)");
 
         var retried = await h.JsonAsync("retry", "--failed", "--since", "2000-01-01T00:00:00Z");
         var request = Assert.Single(retried["requests"]!.AsArray())!;
@@ -196,30 +214,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         var job = (await h.Replication.JobsAsync()).Single(j => j.Key.DestinationRegion == "eu-west-1");
         Assert.Equal(2, job.Attempt);
         Assert.NotEqual(CopyJobState.Failed, job.State);
-        Assert.Equal(3, (await h.RunAsync("retry", "--failed")).ExitCode);
-    }
-
-    [Fact]
-    public async Task Errors_have_their_exit_codes_missing_deployment_missing_table_unknown_AMI_bad_usage()
-    {
-        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
-
-        var noParameter = await h.RunAsync("status", "--deployment-parameter", "/amirepl-tests/none");
-        Assert.Equal(3, noParameter.ExitCode);
-        Assert.Contains("no deployment parameter /amirepl-tests/none in us-east-1", noParameter.Error, StringComparison.Ordinal);
-
-        var noTable = await h.RunAsync("list", "--table", "no-such-table", "--queue-url", h.Replication.Queues.QueueUrl);
-        Assert.Equal(3, noTable.ExitCode);
-        Assert.Contains("job table was not found", noTable.Error, StringComparison.Ordinal);
-
-        var unknownAmi = await h.RunAsync("show", "ami-0123456789abcdef0");
-        Assert.Equal(3, unknownAmi.ExitCode);
-        Assert.Contains("no copy job for ami-0123456789abcdef0", unknownAmi.Error, StringComparison.Ordinal);
-
-        Assert.Equal(2, (await h.RunAsync("list", "--state", "DONE")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("list", "--output", "yaml")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("frobnicate")).ExitCode);
-        Assert.Equal(2, (await h.RunAsync("status", "--region", "mars-east-1")).ExitCode);
+        (await h.RunAsync("retry", "--failed")).AssertError(ExitCodes.NotFound, "no FAILED job to retry");
     }
 
     [Fact]

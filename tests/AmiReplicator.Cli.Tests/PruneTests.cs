@@ -47,8 +47,9 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             Assert.Equal("available", h.Replication.Simulator.FindImage("eu-west-1", older)!.State);
             Assert.Equal(0, h.Replication.Simulator.CallCount("eu-west-1", "ssm:PutParameter"));
 
-            Assert.Equal(2, (await h.RunAsync("prune", "--to", "ap-southeast-2", "--policy-file", policyFile)).ExitCode);
-            Assert.Equal(2, (await h.RunAsync("prune")).ExitCode);
+            (await h.RunAsync("prune", "--to", "ap-southeast-2", "--policy-file", policyFile)).AssertError(ExitCodes.Usage,
+                "--to: ap-southeast-2 is not a destination of the policy");
+            (await h.RunAsync("prune")).AssertError(ExitCodes.Usage, "the policy has no retention: every copy is kept");
 
             var snapshots = h.Replication.Simulator.FindImage("eu-west-1", older)!.BlockDevices.Select(d => d.SnapshotId).ToList();
             var run = await h.RunAsync("prune", "--to", "eu-west-1", "--policy-file", policyFile);
