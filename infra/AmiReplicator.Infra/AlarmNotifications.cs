@@ -14,17 +14,17 @@ namespace AmiReplicator.Infra;
 /// </summary>
 internal sealed class AlarmNotifications : Construct
 {
+    private readonly ITopic _topic;
+
     public AlarmNotifications(Construct scope, string id, Nag nag, DeploymentSettings settings)
         : base(scope, id)
     {
         var stack = Stack.Of(this);
-        Topic = settings.AlarmTopicArnIn(stack.Region) is { } arn
-            ? Amazon.CDK.AWS.SNS.Topic.FromTopicArn(this, "Topic", arn)
+        _topic = settings.AlarmTopicArnIn(stack.Region) is { } arn
+            ? Topic.FromTopicArn(this, "Topic", arn)
             : CreateTopic(nag, settings, stack);
-        new CfnOutput(stack, "AlarmTopicArn", new CfnOutputProps { Value = Topic.TopicArn, Description = "The SNS topic this region's alarms notify." });
+        new CfnOutput(stack, "AlarmTopicArn", new CfnOutputProps { Value = _topic.TopicArn, Description = "The SNS topic this region's alarms notify." });
     }
-
-    public ITopic Topic { get; }
 
     private Topic CreateTopic(Nag nag, DeploymentSettings settings, Stack stack)
     {
@@ -59,15 +59,40 @@ internal sealed class AlarmNotifications : Construct
         return topic;
     }
 
-    /// <summary>The topic hears the alarm going off and clearing; with <paramref name="silenceIsTrouble"/>, also its data stopping.</summary>
-    public void Notify(Alarm alarm, bool silenceIsTrouble = false)
+    /// <summary>
+    /// An alarm in <paramref name="scope"/> on <paramref name="metric"/> against <paramref name="threshold"/>, notifying the
+    /// topic when it goes off and when it clears. With <paramref name="missingData"/> left MISSING, the metric stopping is news
+    /// too: the alarm goes to INSUFFICIENT_DATA, and that notifies as well.
+    /// </summary>
+    public Alarm CreateAlarm(
+        Construct scope,
+        string id,
+        string description,
+        IMetric metric,
+        double threshold,
+        ComparisonOperator comparison,
+        int periods = 1,
+        int? datapointsToAlarm = null,
+        TreatMissingData missingData = TreatMissingData.NOT_BREACHING)
     {
-        var action = new SnsAction(Topic);
+        var alarm = new Alarm(scope, id, new AlarmProps
+        {
+            AlarmDescription = description,
+            Metric = metric,
+            Threshold = threshold,
+            ComparisonOperator = comparison,
+            EvaluationPeriods = periods,
+            DatapointsToAlarm = datapointsToAlarm,
+            TreatMissingData = missingData,
+        });
+        var action = new SnsAction(_topic);
         alarm.AddAlarmAction(action);
         alarm.AddOkAction(action);
-        if (silenceIsTrouble)
+        if (missingData == TreatMissingData.MISSING)
         {
             alarm.AddInsufficientDataAction(action);
         }
+
+        return alarm;
     }
 }

@@ -22,19 +22,19 @@ internal sealed class ForwardingStack : Stack
         var nag = new Nag();
         var forwarded = isDestination ? AmiEventPatterns.CopyFinished : AmiEventPatterns.NewAmi;
 
-        DeadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
+        var deadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
         {
             Encryption = QueueEncryption.SQS_MANAGED,
             EnforceSSL = true,
             RetentionPeriod = Duration.Days(14),
         });
-        nag.Suppress(DeadLetterQueue, new NagSuppression("AwsSolutions-SQS3",
+        nag.Suppress(deadLetterQueue, new NagSuppression("AwsSolutions-SQS3",
             "This queue is itself the dead-letter queue of the forwarding rule; a DLQ of a DLQ would only move the problem."),
             new NagSuppression("Serverless-SQSRedrivePolicy",
                 "Nothing consumes this dead-letter queue: its alarm asks a person to look, so there is no redelivery to bound."));
 
         var homeBus = EventBus.FromEventBusArn(this, "HomeBus", $"arn:{Aws.PARTITION}:events:{settings.HomeRegion}:{Aws.ACCOUNT_ID}:event-bus/default");
-        ForwardRule = new Rule(this, "ForwardAmiEvents", new RuleProps
+        var forwardRule = new Rule(this, "ForwardAmiEvents", new RuleProps
         {
             Description = (isSource, isDestination) switch
             {
@@ -44,25 +44,11 @@ internal sealed class ForwardingStack : Stack
             },
             EventPattern = ReplicatorStack.AmiEvents(forwarded, regions: null),
         });
-        ForwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = DeadLetterQueue }));
+        forwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = deadLetterQueue }));
 
-        DeadLettersAlarm = new Alarm(this, "ForwardingDeadLetters", new AlarmProps
-        {
-            AlarmDescription = $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: "
-                + "new AMIs in them were not replicated; send copy requests for them by hand.",
-            Metric = DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = "Maximum", Period = Duration.Minutes(5) }),
-            Threshold = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
-        Notifications = new AlarmNotifications(this, "Alarms", nag, settings);
-        Notifications.Notify(DeadLettersAlarm);
+        new AlarmNotifications(this, "Alarms", nag, settings).CreateAlarm(this, "ForwardingDeadLetters",
+            $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: new AMIs in them were not replicated; send copy requests for them by hand.",
+            deadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = "Maximum", Period = Duration.Minutes(5) }), 1,
+            ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     }
-
-    public AlarmNotifications Notifications { get; }
-
-    public Queue DeadLetterQueue { get; }
-    public Rule ForwardRule { get; }
-    public Alarm DeadLettersAlarm { get; }
 }

@@ -4,12 +4,6 @@ using Constructs;
 namespace AmiReplicator.Infra;
 
 /// <summary>
-/// A cdk-nag finding accepted on purpose; <see cref="AppliesTo"/> narrows it to the listed findings (e.g. one IAM wildcard),
-/// each given exactly or, prefixed with <c>regex:</c>, as a JavaScript regular expression literal.
-/// </summary>
-internal sealed record NagSuppression(string Id, string Reason, params string[] AppliesTo);
-
-/// <summary>
 /// Writes suppressions into the resources' <c>cdk_nag.rules_to_suppress</c> metadata, where cdk-nag reads them from the
 /// synthesized template (tools/nag runs it there), so every accepted finding travels with its reason. One per stack.
 /// </summary>

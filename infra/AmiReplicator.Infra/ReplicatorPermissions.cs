@@ -211,6 +211,3 @@ internal static class ReplicatorPermissions
         Conditions = conditions,
     });
 }
-
-/// <summary>The stack's own resources the functions' statements name.</summary>
-internal sealed record ReplicatorResources(string TableArn, string RequestQueueArn, string DeadLetterQueueArn);

@@ -1,16 +1,13 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
-using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.SSM;
 using AmiReplicator.Contract;
 using Constructs;
-using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 using Function = Amazon.CDK.AWS.Lambda.Function;
 using LambdaTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 
@@ -26,152 +23,49 @@ internal sealed class ReplicatorStack : Stack
     public const int DispatcherMaxConcurrency = 5;
     public const int PollerMemoryMb = 512;
     public const int PollerTimeoutSeconds = 300;
-    public const int MaxReceiveCount = 5;
 
     public ReplicatorStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, ILambdaPackages packages)
         : base(scope, id, props)
     {
         var nag = new Nag();
         Timing = DispatcherTiming.For(settings.Policy);
-        Table = CreateTable();
+        WarnWhenTimingDoesNotFit(settings);
 
-        DeadLetterQueue = new Queue(this, "DeadLetterQueue", new QueueProps
-        {
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-            RetentionPeriod = Duration.Days(14),
-        });
-        nag.Suppress(DeadLetterQueue, new NagSuppression("Serverless-SQSRedrivePolicy",
-            "This is the dead-letter queue: its messages are read by people and redriven to the request queue by hand, never consumed in a loop."));
-        RequestQueue = new Queue(this, "RequestQueue", new QueueProps
-        {
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-            // AWS's advice for SQS-triggered functions: six times the function timeout, so retries inside a batch never reappear early.
-            VisibilityTimeout = Duration.Seconds(Timing.VisibilityTimeout.TotalSeconds),
-            DeadLetterQueue = new DeadLetterQueue { Queue = DeadLetterQueue, MaxReceiveCount = MaxReceiveCount },
-        });
+        var jobs = new JobTable(this, "Jobs");
+        // CDK leaves "Default" out of the path it derives logical IDs from, so the queues' logical IDs do not depend on the
+        // construct holding them: new ones would make CloudFormation replace the queues, and the requests in them would be lost
+        // (LogicalIdTests pins them).
+        var requests = new RequestQueue(this, "Default", new RequestQueueProps(Timing.VisibilityTimeout, nag));
 
-        var environment = new Dictionary<string, string>
-        {
-            [FunctionEnvironment.TableName] = Table.TableName,
-            [FunctionEnvironment.Policy] = settings.PolicyJson,
-            [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
-            [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,
-        };
+        Dispatcher = CreateDispatcher(nag, packages, settings, jobs, requests);
+        Poller = CreatePoller(nag, packages, settings, jobs, requests);
+        CreateRules(nag, settings, requests);
 
-        // Each function gets the queue it sends to: the dispatcher dead-letters what can never succeed, the poller's sweep asks for copies.
-        Dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages,
-            new Dictionary<string, string>(environment) { [FunctionEnvironment.DeadLetterQueueUrl] = DeadLetterQueue.QueueUrl }, settings, new FunctionProps
-            {
-                Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
-                MemorySize = DispatcherMemoryMb,
-                Timeout = Duration.Seconds(Timing.Timeout.TotalSeconds),
-            });
-        Dispatcher.AddEventSource(new SqsEventSource(RequestQueue, new SqsEventSourceProps
-        {
-            BatchSize = Timing.BatchSize,
-            ReportBatchItemFailures = true,
-            MaxConcurrency = DispatcherMaxConcurrency,
-        }));
-        nag.Suppress(Dispatcher.Node.FindAll().OfType<CfnEventSourceMapping>().Single(), new NagSuppression("Serverless-LambdaEventSourceMappingDestination",
-            "Lambda offers no on-failure destination for SQS event sources: a message that keeps failing moves to the request queue's DLQ by its redrive policy."));
+        Monitoring = new ReplicatorMonitoring(this, "Monitoring", new ReplicatorMonitoringProps(
+            Dispatcher, Poller, requests, new AlarmNotifications(this, "Alarms", nag, settings),
+            settings.MetricsNamespace, settings.Policy.Schedule, settings.DestinationRegions));
 
-        Poller = CreateFunction(nag, LambdaFunction.Poller, packages,
-            new Dictionary<string, string>(environment) { [FunctionEnvironment.RequestQueueUrl] = RequestQueue.QueueUrl }, settings, new FunctionProps
-            {
-                Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
-                MemorySize = PollerMemoryMb,
-                Timeout = Duration.Seconds(PollerTimeoutSeconds),
-                // None by default (Lambda refuses any reservation on accounts whose concurrency limit is 10): passes may overlap, and
-                // that is safe. An opt-in reservation only saves API calls where the account has concurrency to spare.
-                ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
-                // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
-                MaxEventAge = Duration.Minutes(2),
-                RetryAttempts = 0,
-            });
-        nag.Suppress(Poller.Node.FindChild("EventInvokeConfig"), new NagSuppression("Serverless-LambdaAsyncFailureDestination",
-            "A failed poller pass shows in the PollerErrors alarm and is redone by the next tick; its input (a schedule or AMI event) carries nothing to keep."));
-
-        NewAmiRule = new Rule(this, "NewAmiRule", new RuleProps
-        {
-            Description = "An AMI became available in a source region (here, or forwarded from there): ask the dispatcher to replicate it.",
-            EventPattern = AmiEvents(AmiEventPatterns.NewAmi, settings.SourceRegions),
-        });
-        NewAmiRule.AddTarget(new SqsQueue(RequestQueue, new SqsQueueProps { DeadLetterQueue = DeadLetterQueue }));
-
-        CopyFinishedRule = new Rule(this, "CopyFinishedRule", new RuleProps
-        {
-            Description = "An AMI in a destination region became available or failed: run the poller now rather than at its next tick.",
-            EventPattern = AmiEvents(AmiEventPatterns.CopyFinished, settings.DestinationRegions),
-        });
-        CopyFinishedRule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
-
-        PollerSchedule = new Rule(this, "PollerSchedule", new RuleProps
-        {
-            Description = "The poller's backstop: events are best effort, the schedule is not.",
-            Schedule = Schedule.Expression(settings.Policy.Schedule),
-        });
-        PollerSchedule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
-
-        foreach (var rule in new[] { CopyFinishedRule, PollerSchedule })
-        {
-            nag.Suppress(rule, new NagSuppression("Serverless-EventBusDLQ",
-                "A lost poke of the poller costs at most one schedule tick: the next pass does the same work, so there is nothing to keep in a DLQ."));
-        }
-
-        Notifications = new AlarmNotifications(this, "Alarms", nag, settings);
-        Monitoring = new ReplicatorMonitoring(this, "Monitoring", this, settings, Notifications);
-        if (!Timing.Fits)
-        {
-            Annotations.Of(this).AddWarningV2("amireplicator:dispatcher-timing",
-                $"With {settings.Policy.Destinations.Count} destinations one message can make {Timing.Ec2CallsPerMessage} EC2 calls, up to "
-                + $"{Timing.WorstMessage.TotalMinutes:F0} minutes when EC2 throttles every one of them, more than Lambda's {DispatcherTiming.MaxTimeout.TotalMinutes:F0}: "
-                + "a dispatcher stopped at its timeout leaves its jobs waiting or claimed for the poller, and its message is delivered again.");
-        }
-
+        // Once everything that grants to the roles is made.
         foreach (var (function, name) in new[] { (Dispatcher, ReplicatorFunctions.Dispatcher), (Poller, ReplicatorFunctions.Poller) })
         {
             PolicySize.Check(RoleOf(function), name, DeploymentSettings.PolicyKey + ".destinations");
         }
 
-        DeploymentParameter = new StringParameter(this, "DeploymentParameter", new StringParameterProps
-        {
-            ParameterName = Contract.DeploymentParameter.NameFor(settings.StackPrefix),
-            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, account, policy.",
-            StringValue = ToJsonString(new Dictionary<string, object>
-            {
-                [Contract.DeploymentParameter.TableName] = Table.TableName,
-                [Contract.DeploymentParameter.RequestQueueUrl] = RequestQueue.QueueUrl,
-                [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
-                [Contract.DeploymentParameter.AccountId] = Account,
-                [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
-            }),
-            // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
-            Tier = ParameterTier.INTELLIGENT_TIERING,
-        });
+        CreateDeploymentParameter(settings, jobs, requests);
 
-        new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
-        new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = RequestQueue.QueueUrl, Description = "Send copy requests here." });
-        new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = RequestQueue.QueueName, Description = "The request queue's name." });
-        new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = DeadLetterQueue.QueueUrl, Description = "Requests that failed for good." });
+        new CfnOutput(this, "TableName", new CfnOutputProps { Value = jobs.Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
+        new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = requests.Queue.QueueUrl, Description = "Send copy requests here." });
+        new CfnOutput(this, "RequestQueueName", new CfnOutputProps { Value = requests.Queue.QueueName, Description = "The request queue's name." });
+        new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = requests.DeadLetterQueue.QueueUrl, Description = "Requests that failed for good." });
         new CfnOutput(this, "DispatcherRoleArn", new CfnOutputProps { Value = RoleOf(Dispatcher).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
         new CfnOutput(this, "PollerRoleArn", new CfnOutputProps { Value = RoleOf(Poller).RoleArn, Description = "Name it in KMS key policies of encrypted source AMIs." });
         new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName, Description = "The CloudWatch dashboard." });
     }
 
-    public Table Table { get; }
-    public Queue RequestQueue { get; }
-    public Queue DeadLetterQueue { get; }
     public Function Dispatcher { get; }
     public Function Poller { get; }
-    public Rule NewAmiRule { get; }
-    public Rule CopyFinishedRule { get; }
-    public Rule PollerSchedule { get; }
     public ReplicatorMonitoring Monitoring { get; }
-    public AlarmNotifications Notifications { get; }
     public DispatcherTiming Timing { get; }
-    public StringParameter DeploymentParameter { get; }
 
     /// <summary>The rule pattern of <paramref name="pattern"/> for images in <paramref name="regions"/> (null: any region).</summary>
     public static EventPattern AmiEvents(AmiEventPatterns pattern, IEnumerable<string>? regions) => new()
@@ -184,38 +78,120 @@ internal sealed class ReplicatorStack : Stack
         Detail = new Dictionary<string, object> { ["State"] = pattern.States.ToArray() },
     };
 
-    private Table CreateTable()
+    private void WarnWhenTimingDoesNotFit(DeploymentSettings settings)
     {
-        var table = new Table(this, "Jobs", new TableProps
+        if (!Timing.Fits)
         {
-            PartitionKey = new Attribute { Name = JobTableSchema.PartitionKey, Type = AttributeType.STRING },
-            SortKey = new Attribute { Name = JobTableSchema.SortKey, Type = AttributeType.STRING },
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            PointInTimeRecovery = true,
-            Encryption = TableEncryption.AWS_MANAGED,
-            // The table says which copies exist and which budget slots they hold: it outlives the stack.
-            RemovalPolicy = RemovalPolicy.RETAIN,
-            DeletionProtection = true,
-        });
-        table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
-        {
-            IndexName = JobTableSchema.ActiveIndexName,
-            PartitionKey = new Attribute { Name = JobTableSchema.ActiveIndexPartitionKey, Type = AttributeType.STRING },
-            SortKey = new Attribute { Name = JobTableSchema.ActiveIndexSortKey, Type = AttributeType.STRING },
-            ProjectionType = ProjectionType.ALL,
-        });
-        return table;
+            Annotations.Of(this).AddWarningV2("amireplicator:dispatcher-timing",
+                $"With {settings.Policy.Destinations.Count} destinations one message can make {Timing.Ec2CallsPerMessage} EC2 calls, up to "
+                + $"{Timing.WorstMessage.TotalMinutes:F0} minutes when EC2 throttles every one of them, more than Lambda's {DispatcherTiming.MaxTimeout.TotalMinutes:F0}: "
+                + "a dispatcher stopped at its timeout leaves its jobs waiting or claimed for the poller, and its message is delivered again.");
+        }
     }
+
+    /// <summary>The dispatcher, consuming the request queue; it dead-letters what can never succeed.</summary>
+    private Function CreateDispatcher(Nag nag, ILambdaPackages packages, DeploymentSettings settings, JobTable jobs, RequestQueue requests)
+    {
+        var dispatcher = CreateFunction(nag, LambdaFunction.Dispatcher, packages, settings, jobs, requests,
+            (FunctionEnvironment.DeadLetterQueueUrl, requests.DeadLetterQueue.QueueUrl), new FunctionProps
+            {
+                Description = "AMI replicator: turns AMI events and copy requests from the queue into copy jobs and starts what the budgets allow.",
+                MemorySize = DispatcherMemoryMb,
+                Timeout = Duration.Seconds(Timing.Timeout.TotalSeconds),
+            });
+        dispatcher.AddEventSource(new SqsEventSource(requests.Queue, new SqsEventSourceProps
+        {
+            BatchSize = Timing.BatchSize,
+            ReportBatchItemFailures = true,
+            MaxConcurrency = DispatcherMaxConcurrency,
+        }));
+        nag.Suppress(dispatcher.Node.FindAll().OfType<CfnEventSourceMapping>().Single(), new NagSuppression("Serverless-LambdaEventSourceMappingDestination",
+            "Lambda offers no on-failure destination for SQS event sources: a message that keeps failing moves to the request queue's DLQ by its redrive policy."));
+        return dispatcher;
+    }
+
+    /// <summary>The poller, run by the schedule and by copies finishing; its sweep asks for copies on the request queue.</summary>
+    private Function CreatePoller(Nag nag, ILambdaPackages packages, DeploymentSettings settings, JobTable jobs, RequestQueue requests)
+    {
+        var poller = CreateFunction(nag, LambdaFunction.Poller, packages, settings, jobs, requests,
+            (FunctionEnvironment.RequestQueueUrl, requests.Queue.QueueUrl), new FunctionProps
+            {
+                Description = "AMI replicator: confirms copies in flight, finishes available ones, releases budgets and starts waiting copies.",
+                MemorySize = PollerMemoryMb,
+                Timeout = Duration.Seconds(PollerTimeoutSeconds),
+                // None by default (Lambda refuses any reservation on accounts whose concurrency limit is 10): passes may overlap, and
+                // that is safe. An opt-in reservation only saves API calls where the account has concurrency to spare.
+                ReservedConcurrentExecutions = settings.PollerReservedConcurrency,
+                // A pass left waiting is overtaken by the next tick; a failed pass is seen in the Errors alarm, not retried.
+                MaxEventAge = Duration.Minutes(2),
+                RetryAttempts = 0,
+            });
+        nag.Suppress(poller.Node.FindChild("EventInvokeConfig"), new NagSuppression("Serverless-LambdaAsyncFailureDestination",
+            "A failed poller pass shows in the PollerErrors alarm and is redone by the next tick; its input (a schedule or AMI event) carries nothing to keep."));
+        return poller;
+    }
+
+    /// <summary>New AMIs in the source regions to the request queue; copies finishing in the destinations, and the schedule, to the poller.</summary>
+    private void CreateRules(Nag nag, DeploymentSettings settings, RequestQueue requests)
+    {
+        var newAmi = new Rule(this, "NewAmiRule", new RuleProps
+        {
+            Description = "An AMI became available in a source region (here, or forwarded from there): ask the dispatcher to replicate it.",
+            EventPattern = AmiEvents(AmiEventPatterns.NewAmi, settings.SourceRegions),
+        });
+        newAmi.AddTarget(new SqsQueue(requests.Queue, new SqsQueueProps { DeadLetterQueue = requests.DeadLetterQueue }));
+
+        var copyFinished = new Rule(this, "CopyFinishedRule", new RuleProps
+        {
+            Description = "An AMI in a destination region became available or failed: run the poller now rather than at its next tick.",
+            EventPattern = AmiEvents(AmiEventPatterns.CopyFinished, settings.DestinationRegions),
+        });
+        var schedule = new Rule(this, "PollerSchedule", new RuleProps
+        {
+            Description = "The poller's backstop: events are best effort, the schedule is not.",
+            Schedule = Schedule.Expression(settings.Policy.Schedule),
+        });
+        foreach (var rule in new[] { copyFinished, schedule })
+        {
+            rule.AddTarget(new LambdaTarget(Poller, new LambdaFunctionProps { MaxEventAge = Duration.Minutes(2) }));
+            nag.Suppress(rule, new NagSuppression("Serverless-EventBusDLQ",
+                "A lost poke of the poller costs at most one schedule tick: the next pass does the same work, so there is nothing to keep in a DLQ."));
+        }
+    }
+
+    /// <summary>What the amirepl operator CLI finds the deployment by; the functions never read it.</summary>
+    private void CreateDeploymentParameter(DeploymentSettings settings, JobTable jobs, RequestQueue requests) =>
+        new StringParameter(this, "DeploymentParameter", new StringParameterProps
+        {
+            ParameterName = Contract.DeploymentParameter.NameFor(settings.StackPrefix),
+            Description = "AMI replicator deployment, read by the amirepl operator CLI: table, request queue, home region, account, policy.",
+            StringValue = ToJsonString(new Dictionary<string, object>
+            {
+                [Contract.DeploymentParameter.TableName] = jobs.Table.TableName,
+                [Contract.DeploymentParameter.RequestQueueUrl] = requests.Queue.QueueUrl,
+                [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
+                [Contract.DeploymentParameter.AccountId] = Account,
+                [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
+            }),
+            // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
+            Tier = ParameterTier.INTELLIGENT_TIERING,
+        });
 
     /// <summary>The role <see cref="CreateFunction"/> gave the function (CDK types a function's role as optional).</summary>
     private static IRole RoleOf(Function function) => function.Role ?? throw new InvalidOperationException($"{function.Node.Path} has no role");
 
+    /// <summary>
+    /// A function with its own log group and a role allowed exactly what the permission contract lists for it. Each function
+    /// gets the queue it sends to in <paramref name="queueVariable"/>.
+    /// </summary>
     private Function CreateFunction(
         Nag nag,
         LambdaFunction which,
         ILambdaPackages packages,
-        Dictionary<string, string> environment,
         DeploymentSettings settings,
+        JobTable jobs,
+        RequestQueue requests,
+        (string Name, string Value) queueVariable,
         FunctionProps props)
     {
         var name = which.ToString();
@@ -234,7 +210,7 @@ internal sealed class ReplicatorStack : Stack
         var policy = new Policy(this, $"{name}Policy", new PolicyProps
         {
             Roles = [role],
-            Statements = [.. ReplicatorPermissions.ForCalls(function, settings, new ReplicatorResources(Table.TableArn, RequestQueue.QueueArn, DeadLetterQueue.QueueArn)), ReplicatorPermissions.WriteLogs(function, logGroup.LogGroupArn)],
+            Statements = [.. ReplicatorPermissions.ForCalls(function, settings, new ReplicatorResources(jobs.Table.TableArn, requests.Queue.QueueArn, requests.DeadLetterQueue.QueueArn)), ReplicatorPermissions.WriteLogs(function, logGroup.LogGroupArn)],
         });
 
         props.Runtime = Runtime.PROVIDED_AL2023;
@@ -249,7 +225,14 @@ internal sealed class ReplicatorStack : Stack
         props.LoggingFormat = LoggingFormat.JSON;
         props.ApplicationLogLevelV2 = Enum.Parse<ApplicationLogLevel>(settings.LogLevel);
         props.SystemLogLevelV2 = SystemLogLevel.INFO;
-        props.Environment = environment;
+        props.Environment = new Dictionary<string, string>
+        {
+            [FunctionEnvironment.TableName] = jobs.Table.TableName,
+            [FunctionEnvironment.Policy] = settings.PolicyJson,
+            [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
+            [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,
+            [queueVariable.Name] = queueVariable.Value,
+        };
         var lambda = new Function(this, name, props);
         lambda.Node.AddDependency(policy);
 

@@ -73,7 +73,7 @@ public sealed class MainStackTests(SynthesizedApp app)
         Main.HasResourceProperties("AWS::SQS::Queue", Obj(
             ("SqsManagedSseEnabled", true),
             ("VisibilityTimeout", DispatcherTiming.VisibilityTimeoutFactor * app.Stacks.Main.Timing.Timeout.TotalSeconds),
-            ("RedrivePolicy", Obj(("deadLetterTargetArn", GetAtt(dlq, "Arn")), ("maxReceiveCount", ReplicatorStack.MaxReceiveCount)))));
+            ("RedrivePolicy", Obj(("deadLetterTargetArn", GetAtt(dlq, "Arn")), ("maxReceiveCount", RequestQueue.MaxReceiveCount)))));
         Assert.All(app.MainResources("AWS::SQS::Queue").Values, q => Assert.True((bool)q["Properties"]!["SqsManagedSseEnabled"]!));
     }
 

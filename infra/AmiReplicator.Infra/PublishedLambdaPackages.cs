@@ -5,41 +5,6 @@ using System.Text;
 
 namespace AmiReplicator.Infra;
 
-/// <summary>The two Lambda entry points, by the folder of their function project.</summary>
-public enum LambdaFunction
-{
-    Dispatcher,
-    Poller,
-}
-
-/// <summary>Where each function's deployment package (a folder holding an executable <c>bootstrap</c>) comes from.</summary>
-internal interface ILambdaPackages
-{
-    string DirectoryFor(LambdaFunction function);
-}
-
-/// <summary>Folders made elsewhere: <c>{root}/dispatcher</c> and <c>{root}/poller</c>. Tests use it to skip publishing.</summary>
-internal sealed class PrebuiltLambdaPackages(string root) : ILambdaPackages
-{
-    /// <summary>Set to a folder of prebuilt packages to synthesize without running dotnet publish.</summary>
-    public const string DirectoryVariable = "AMIREPL_LAMBDA_PACKAGES";
-
-    public string DirectoryFor(LambdaFunction function)
-    {
-        var directory = Path.Combine(root, function.ToString().ToLowerInvariant());
-        return File.Exists(Path.Combine(directory, "bootstrap"))
-            ? directory
-            : throw new ConfigurationException(DirectoryVariable, $"{directory} has no bootstrap file");
-    }
-}
-
-/// <summary>How a function is compiled: Native AOT is what ships; self-contained JIT is what AOT is measured against.</summary>
-public enum LambdaBuild
-{
-    NativeAot,
-    SelfContainedJit,
-}
-
 /// <summary>
 /// Publishes each function with the local .NET SDK (no Docker) as <c>bootstrap</c> for the provided.al2023 runtime: Native AOT
 /// by default (cross-linked with lld when the target architecture is not this machine's). The output does not depend on the

@@ -1,0 +1,7 @@
+namespace AmiReplicator.Infra;
+
+/// <summary>Where each function's deployment package (a folder holding an executable <c>bootstrap</c>) comes from.</summary>
+internal interface ILambdaPackages
+{
+    string DirectoryFor(LambdaFunction function);
+}
