@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Infra;
@@ -44,6 +45,9 @@ internal sealed partial record DeploymentSettings(
 
     /// <summary>Where the functions publish their metrics and the alarms read them: one namespace per deployment.</summary>
     public string MetricsNamespace => StackPrefix is null ? ReplicatorMetrics.Namespace : $"{ReplicatorMetrics.Namespace}/{StackPrefix}";
+
+    /// <summary>The deployment's name, which its copies carry (so side-by-side deployments keep to their own copies): the prefix, or "default".</summary>
+    public string Deployment => StackPrefix ?? ProvenanceTags.DefaultDeployment;
 
     /// <summary>The alarm topic given for <paramref name="region"/>, or null when the stack there creates its own.</summary>
     public string? AlarmTopicArnIn(string region) => AlarmTopicArns.FirstOrDefault(a => a.Split(':')[3] == region);
@@ -90,6 +94,12 @@ internal sealed partial record DeploymentSettings(
         {
             throw new ConfigurationException(StackPrefixKey,
                 $"'{prefix}' is not a stack-name prefix: a letter, then up to 31 letters, digits or hyphens, not ending in a hyphen (e.g. \"staging\")");
+        }
+
+        if (string.Equals(prefix, ProvenanceTags.DefaultDeployment, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ConfigurationException(StackPrefixKey,
+                $"'{prefix}' names the deployment without a prefix, whose copies are tagged '{ProvenanceTags.DefaultDeployment}': leave stackPrefix out, or pick another name");
         }
 
         if (context("alarmTopicArn") is not null)

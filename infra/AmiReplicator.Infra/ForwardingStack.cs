@@ -20,7 +20,7 @@ internal sealed class ForwardingStack : Stack
         : base(scope, id, props)
     {
         var nag = new Nag();
-        var forwarded = isDestination ? AmiEventPatterns.CopyFinished : AmiEventPatterns.NewAmi;
+        var forwarded = AmiEventPatterns.Forwarded(isSource, isDestination);
 
         var deadLetterQueue = new Queue(this, "ForwardingDeadLetterQueue", new QueueProps
         {
@@ -38,8 +38,8 @@ internal sealed class ForwardingStack : Stack
         {
             Description = (isSource, isDestination) switch
             {
-                (true, true) => $"New AMIs and finished copies in {Region}: forward to the replicator in {settings.HomeRegion}.",
-                (true, false) => $"New AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
+                (true, true) => $"New and withdrawn AMIs and finished copies in {Region}: forward to the replicator in {settings.HomeRegion}.",
+                (true, false) => $"New and withdrawn AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
                 _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
             },
             EventPattern = ReplicatorStack.AmiEvents(forwarded, regions: null),

@@ -131,13 +131,17 @@ internal sealed class ReplicatorStack : Stack
         return poller;
     }
 
-    /// <summary>New AMIs in the source regions to the request queue; copies finishing in the destinations, and the schedule, to the poller.</summary>
+    /// <summary>
+    /// AMIs of the source regions becoming available, disabled or deregistered to the request queue (new builds, and withdrawn ones
+    /// their copies follow); copies finishing in the destinations, and the schedule, to the poller.
+    /// </summary>
     private void CreateRules(Nag nag, DeploymentSettings settings, RequestQueue requests)
     {
         var newAmi = new Rule(this, "NewAmiRule", new RuleProps
         {
-            Description = "An AMI became available in a source region (here, or forwarded from there): ask the dispatcher to replicate it.",
-            EventPattern = AmiEvents(AmiEventPatterns.NewAmi, settings.SourceRegions),
+            Description = "An AMI became available, or was disabled or deregistered, in a source region (here, or forwarded from there): "
+                + "the dispatcher replicates it, or makes its copies follow.",
+            EventPattern = AmiEvents(AmiEventPatterns.SourceChanged, settings.SourceRegions),
         });
         newAmi.AddTarget(new SqsQueue(requests.Queue, new SqsQueueProps { DeadLetterQueue = requests.DeadLetterQueue }));
 
@@ -171,6 +175,7 @@ internal sealed class ReplicatorStack : Stack
                 [Contract.DeploymentParameter.RequestQueueUrl] = requests.Queue.QueueUrl,
                 [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
                 [Contract.DeploymentParameter.AccountId] = Account,
+                [Contract.DeploymentParameter.Deployment] = settings.Deployment,
                 [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
             }),
             // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
@@ -230,6 +235,7 @@ internal sealed class ReplicatorStack : Stack
             [FunctionEnvironment.TableName] = jobs.Table.TableName,
             [FunctionEnvironment.Policy] = settings.PolicyJson,
             [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
+            [FunctionEnvironment.Deployment] = settings.Deployment,
             [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,
             [queueVariable.Name] = queueVariable.Value,
         };

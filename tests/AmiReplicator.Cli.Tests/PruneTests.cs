@@ -15,24 +15,62 @@ public sealed class PruneTests(LocalCloudFixture cloud)
          "latestCopyParameter":"/amirepl/latest/{family}"}
         """;
 
-    [Fact]
-    public async Task The_dry_run_shows_what_goes_and_why_and_the_real_run_removes_the_older_copy_with_its_snapshots_and_points_the_family_at_the_newest()
+    /// <summary>Copies of golden-1, golden-2, ... made one after another (each source seeded when asked for: each build is newer).</summary>
+    private static async Task<List<CopyJob>> CopiesAsync(CliHarness h, int count)
     {
-        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
         var jobs = new List<CopyJob>();
-        foreach (var name in new[] { "golden-1", "golden-2" })
+        for (var i = 1; i <= count; i++)
         {
-            // One after another, so the second copy is the newer one.
-            var source = h.Replication.Simulator.SeedImage(LocalReplication.Home, new SeedImage { Name = name });
+            var source = h.Replication.Simulator.SeedImage(LocalReplication.Home, new SeedImage { Name = $"golden-{i}" });
             await h.Replication.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
             await h.Replication.DeliverAsync();
             jobs.Add((await h.Replication.RunPollerUntilDoneAsync()).Single(j => j.Key.SourceImageId == source));
         }
 
-        var (older, newer) = (jobs[0].TargetImageId!, jobs[1].TargetImageId!);
-        // The retention the deployment would run with, given as a file (the functions run without it here, so nothing is removed before).
+        return jobs;
+    }
+
+    /// <summary>The retention the deployment would run with, given as a file (the functions run without it here, so nothing is removed before).</summary>
+    private static async Task<string> RetentionPolicyFileAsync()
+    {
         var policyFile = Path.Combine(Path.GetTempPath(), $"amirepl-prune-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(policyFile, RetentionPolicy);
+        return policyFile;
+    }
+
+    [Fact]
+    public async Task The_dry_run_shows_an_older_copy_kept_because_a_launch_template_names_it_and_the_run_keeps_it()
+    {
+        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
+        var copies = (await CopiesAsync(h, 3)).Select(j => j.TargetImageId!).ToList();
+        var template = h.Replication.Simulator.CreateLaunchTemplate("eu-west-1", copies[0]);
+        var policyFile = await RetentionPolicyFileAsync();
+        try
+        {
+            var plan = await h.JsonAsync("prune", "--dry-run", "--policy-file", policyFile);
+            var decisions = Assert.Single(plan["destinations"]!.AsArray())!["decisions"]!.AsArray();
+            Assert.Equal([(copies[2], "keep"), (copies[1], "would remove"), (copies[0], "keep")],
+                decisions.Select(d => ((string)d!["imageId"]!, (string)d["action"]!)));
+            Assert.EndsWith($"in use: referenced by arn:aws:ec2:eu-west-1:{h.Replication.Simulator.AccountId}:launch-template/{template}", (string)decisions[2]!["why"]!,
+                StringComparison.Ordinal);
+
+            var run = await h.RunAsync("prune", "--policy-file", policyFile);
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Equal(["available", "deregistered", "available"], copies.AsEnumerable().Reverse().Select(c => h.Replication.Simulator.FindImage("eu-west-1", c)!.State));
+        }
+        finally
+        {
+            File.Delete(policyFile);
+        }
+    }
+
+    [Fact]
+    public async Task The_dry_run_shows_what_goes_and_why_and_the_real_run_removes_the_older_copy_with_its_snapshots_and_points_the_family_at_the_newest()
+    {
+        await using var h = await CliHarness.StartAsync(cloud.Servers, Policy);
+        var jobs = await CopiesAsync(h, 2);
+        var (older, newer) = (jobs[0].TargetImageId!, jobs[1].TargetImageId!);
+        var policyFile = await RetentionPolicyFileAsync();
         try
         {
             var plan = await h.JsonAsync("prune", "--dry-run", "--policy-file", policyFile);

@@ -79,6 +79,7 @@ public sealed class ConfigurationTests
     [InlineData(DeploymentSettings.PollerReservedConcurrencyKey, 1.5, DeploymentSettings.PollerReservedConcurrencyKey, "whole number")]
     [InlineData(DeploymentSettings.StackPrefixKey, "prod_1", DeploymentSettings.StackPrefixKey, "stack-name prefix")]
     [InlineData(DeploymentSettings.StackPrefixKey, "staging-", DeploymentSettings.StackPrefixKey, "stack-name prefix")]
+    [InlineData(DeploymentSettings.StackPrefixKey, "default", DeploymentSettings.StackPrefixKey, "names the deployment without a prefix")]
     [InlineData(DeploymentSettings.AlarmEmailKey, "ops-at-example.com", DeploymentSettings.AlarmEmailKey, "e-mail")]
     [InlineData(DeploymentSettings.AlarmTopicArnsKey, "my-topic", "alarmTopicArns[0]", "SNS topic ARN")]
     [InlineData("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:ops", "alarmTopicArn", "alarmTopicArns")]

@@ -35,7 +35,7 @@ public sealed partial class DeploymentOptionsTests
         Assert.Equal("staging-AmiReplicator", stacks.Main.StackName);
         Assert.All(stacks.Forwarding, s => Assert.Equal($"staging-AmiReplicator-Forward-{s.Region}", s.StackName));
         main.HasResourceProperties("AWS::Lambda::Function", Obj(("Environment", Obj(("Variables", Match.ObjectLike(Obj(
-            (FunctionEnvironment.MetricsNamespace, "AmiReplicator/staging"))))))));
+            (FunctionEnvironment.MetricsNamespace, "AmiReplicator/staging"), (FunctionEnvironment.Deployment, "staging"))))))));
         main.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(("Namespace", "AmiReplicator/staging"), ("MetricName", ReplicatorMetrics.CopiesFailed.Name)));
         main.ResourcePropertiesCountIs("AWS::CloudWatch::Alarm", Obj(("Namespace", ReplicatorMetrics.Namespace)), 0);
         main.HasResourceProperties("AWS::DynamoDB::Table", Obj(("Tags", Match.ArrayWith(new object[] { Obj(("Key", "ami-replicator:deployment"), ("Value", "staging")) }))));

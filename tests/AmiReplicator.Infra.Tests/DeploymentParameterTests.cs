@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using static AmiReplicator.Infra.Tests.Json;
 
@@ -25,6 +26,7 @@ public sealed class DeploymentParameterTests(SynthesizedApp app)
         Assert.Equal(app.Settings.HomeRegion, (string?)value[DeploymentParameter.HomeRegion]);
         // The account given to synth, else CloudFormation's pseudo parameter (whose Ref resolves to its name here).
         Assert.Equal(app.Settings.Account ?? "AWS::AccountId", (string?)value[DeploymentParameter.AccountId]);
+        Assert.Equal(ProvenanceTags.DefaultDeployment, (string?)value[DeploymentParameter.Deployment]);
         var policy = ReplicationPolicy.Parse((string)value[DeploymentParameter.Policy]!);
         Assert.Equal(app.Settings.Policy.Destinations.Select(d => d.Region), policy.Destinations.Select(d => d.Region));
     }
