@@ -27,6 +27,15 @@ public interface IImageLifecycle
 
     /// <summary>Takes these accounts' createVolumePermission off the snapshot; removing one it does not have is harmless.</summary>
     Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken);
+
+    /// <summary>The account's instances and launch templates that reference each image (DescribeImageReferences), by image id, as resource ARNs; an image nothing references is absent.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetImageReferencesAsync(string region, IReadOnlyCollection<string> imageIds, CancellationToken cancellationToken);
+
+    /// <summary>When an instance was last launched from the image (DescribeImageAttribute lastLaunchedTime; EC2 updates it with about a day's lag), or null when never.</summary>
+    Task<DateTimeOffset?> GetLastLaunchedTimeAsync(string region, string imageId, CancellationToken cancellationToken);
+
+    /// <summary>Enables a disabled image (EC2 restores none of the shares it had).</summary>
+    Task EnableImageAsync(string region, string imageId, CancellationToken cancellationToken);
 }
 
 /// <summary>An AMI's deregistration protection, as DescribeImages shows it.</summary>
