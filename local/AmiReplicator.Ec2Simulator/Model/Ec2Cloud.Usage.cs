@@ -29,10 +29,9 @@ internal sealed partial class Ec2Cloud
     {
         var region = Region(regionName);
         var image = LaunchableImage(region, imageId);
-        var now = Now;
-        var instance = new SimInstance(NewId(ResourceIds.NewInstanceId, (r, id) => r.Instances.ContainsKey(id)), region.Name, image.Id, now);
+        var instance = new SimInstance(NewId(ResourceIds.NewInstanceId, (r, id) => r.Instances.ContainsKey(id)), region.Name, image.Id);
         region.Instances.Add(instance.Id, instance);
-        image.LastLaunchedTime = now;
+        image.LastLaunchedTime = Now;
         return instance.Id;
     });
 
@@ -57,7 +56,7 @@ internal sealed partial class Ec2Cloud
         }
 
         var template = new SimLaunchTemplate { Id = NewId(ResourceIds.NewLaunchTemplateId, (r, id) => r.LaunchTemplates.ContainsKey(id)), Region = region.Name };
-        template.Versions.Add(new LaunchTemplateVersion(1, imageId));
+        template.Versions.Add(new LaunchTemplateVersion(imageId));
         region.LaunchTemplates.Add(template.Id, template);
         return template.Id;
     });

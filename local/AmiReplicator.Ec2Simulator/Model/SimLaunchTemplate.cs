@@ -10,7 +10,7 @@ internal sealed class SimLaunchTemplate
 
     public required string Region { get; init; }
 
-    /// <summary>Oldest first.</summary>
+    /// <summary>Oldest first: version N is the Nth.</summary>
     public List<LaunchTemplateVersion> Versions { get; } = [];
 
     public string Arn(string accountId) => $"arn:aws:ec2:{Region}:{accountId}:launch-template/{Id}";
@@ -20,5 +20,5 @@ internal sealed class SimLaunchTemplate
         Versions.TakeLast(depth).Any(version => version.ImageId == imageId);
 }
 
-/// <summary>One version of a launch template, numbered from 1.</summary>
-internal sealed record LaunchTemplateVersion(long Number, string ImageId);
+/// <summary>One version of a launch template: the image it launches.</summary>
+internal sealed record LaunchTemplateVersion(string ImageId);
