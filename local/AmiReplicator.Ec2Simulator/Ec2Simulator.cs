@@ -111,14 +111,51 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Deregisters any image, whoever owns it; a pending copy stops and frees its slot.</summary>
     public void DeregisterImage(string region, string imageId) => _cloud.ForceDeregister(region, imageId);
 
-    /// <summary>Disables any image, whoever owns it (its shares go, as EC2 does).</summary>
+    /// <summary>Disables any available image, whoever owns it (its shares go, as EC2 does); disabling a disabled one changes nothing.</summary>
     public void DisableImage(string region, string imageId) => _cloud.ForceDisable(region, imageId);
+
+    /// <summary>Enables any disabled image, whoever owns it; the shares DisableImage removed stay removed, as in EC2.</summary>
+    public void EnableImage(string region, string imageId) => _cloud.ForceEnable(region, imageId);
 
     /// <summary>Enables deregistration protection on any image, whoever owns it.</summary>
     public void ProtectImage(string region, string imageId, bool withCooldown = false) => _cloud.ForceProtect(region, imageId, withCooldown);
 
     /// <summary>Sets (or with null withdraws) any image's deprecation time, whoever owns it.</summary>
     public void SetDeprecation(string region, string imageId, DateTimeOffset? deprecateAt) => _cloud.ForceDeprecation(region, imageId, deprecateAt);
+
+    // What uses images: instances and launch templates of our account (DescribeImageReferences lists them).
+
+    /// <summary>
+    /// Launches an instance of our account from the image, as RunInstances would; answers its id ("i-..."). The image's last launched
+    /// time (DescribeImageAttribute lastLaunchedTime) becomes the clock's now at once, where EC2 shows it about a day later.
+    /// </summary>
+    /// <exception cref="Ec2RefusedException">As RunInstances refuses: the id is malformed or unknown (InvalidAMIID.Malformed,
+    /// InvalidAMIID.NotFound), the image is deregistered or pending (InvalidAMIID.Unavailable), our account does not see it
+    /// (AuthFailure), or it is disabled or failed (IncorrectState).</exception>
+    public string LaunchInstance(string region, string imageId) => Refusing(() => _cloud.LaunchInstance(region, imageId));
+
+    /// <summary>Terminates the instance: it no longer references its image.</summary>
+    /// <exception cref="Ec2RefusedException">InvalidInstanceID.NotFound for an instance that does not exist (or is terminated).</exception>
+    public void TerminateInstance(string region, string instanceId) => Refusing(() =>
+    {
+        _cloud.TerminateInstance(region, instanceId);
+        return true;
+    });
+
+    /// <summary>
+    /// Creates a launch template of our account whose version (1, its only one) launches the image; answers its id ("lt-..."). As in
+    /// EC2, the image is not checked until an instance is launched from the template: it may be disabled, deregistered or another
+    /// account's.
+    /// </summary>
+    public string CreateLaunchTemplate(string region, string imageId) => _cloud.CreateLaunchTemplate(region, imageId);
+
+    /// <summary>Deletes the launch template with all its versions: it no longer references their images.</summary>
+    /// <exception cref="Ec2RefusedException">InvalidLaunchTemplateId.NotFound for a template that does not exist.</exception>
+    public void DeleteLaunchTemplate(string region, string launchTemplateId) => Refusing(() =>
+    {
+        _cloud.DeleteLaunchTemplate(region, launchTemplateId);
+        return true;
+    });
 
     // Observations (each first applies the time elapsed on the clock).
 
@@ -154,6 +191,19 @@ public sealed class Ec2Simulator : IAsyncDisposable
 
     /// <summary>Every "EC2 AMI State Change" emitted so far, in emission order.</summary>
     public IReadOnlyList<ImageStateChange> StateChanges() => _cloud.StateChanges();
+
+    /// <summary>EC2's refusals of an in-process action, as the public exception.</summary>
+    private static T Refusing<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Ec2Exception refusal)
+        {
+            throw new Ec2RefusedException(refusal.Code, refusal.Message, refusal);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -238,6 +238,50 @@ public sealed class ImageApiTests
     }
 
     [Fact]
+    public async Task EnableImageDeprecation_refuses_a_time_seconds_past_even_where_it_rounds_up_and_takes_one_seconds_ahead_even_where_it_rounds_down()
+    {
+        await using var h = await Harness.StartAsync();
+        var imageId = await h.RegisterAsync(Source);
+        var client = h.Client(Source);
+        Task DeprecateAsync(DateTimeOffset at) =>
+            client.EnableImageDeprecationAsync(new EnableImageDeprecationRequest { ImageId = imageId, DeprecateAt = at.UtcDateTime });
+
+        h.Clock.Advance(TimeSpan.FromSeconds(40));
+        await Ec2Assert.ErrorAsync("InvalidParameterValue", () => DeprecateAsync(h.Clock.GetUtcNow().AddSeconds(-5)));
+        Assert.Null((await h.DescribeAsync(Source, imageId)).DeprecationTime);
+
+        h.Clock.Advance(TimeSpan.FromSeconds(40));
+        await DeprecateAsync(h.Clock.GetUtcNow().AddSeconds(5));
+
+        Assert.Equal("2026-11-25T10:01:00.000Z", (await h.DescribeAsync(Source, imageId)).DeprecationTime);
+        await Ec2Assert.ErrorAsync("InvalidParameterValue", () => DeprecateAsync(h.Clock.GetUtcNow().AddYears(10).AddMinutes(1)));
+    }
+
+    [Fact]
+    public async Task A_public_image_is_deprecated_at_most_2_years_after_its_creation_and_a_private_one_up_to_10_years_ahead()
+    {
+        await using var h = await Harness.StartAsync();
+        var client = h.Client(Source);
+        var publicImage = await h.RegisterAsync(Source);
+        var privateImage = await h.RegisterAsync(Source);
+        await client.ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = publicImage,
+            LaunchPermission = new LaunchPermissionModifications { Add = [new LaunchPermission { Group = PermissionGroup.All }] },
+        });
+        h.Clock.Advance(TimeSpan.FromDays(30));
+        var created = new DateTime(2026, 11, 25, 10, 0, 0, DateTimeKind.Utc);
+
+        await Ec2Assert.ErrorAsync("InvalidParameterValue", () => client.EnableImageDeprecationAsync(
+            new EnableImageDeprecationRequest { ImageId = publicImage, DeprecateAt = created.AddYears(2).AddMinutes(1) }));
+        await client.EnableImageDeprecationAsync(new EnableImageDeprecationRequest { ImageId = publicImage, DeprecateAt = created.AddYears(2) });
+        await client.EnableImageDeprecationAsync(new EnableImageDeprecationRequest { ImageId = privateImage, DeprecateAt = created.AddYears(5) });
+
+        Assert.Equal("2028-11-25T10:00:00.000Z", (await h.DescribeAsync(Source, publicImage)).DeprecationTime);
+        Assert.Equal("2031-11-25T10:00:00.000Z", (await h.DescribeAsync(Source, privateImage)).DeprecationTime);
+    }
+
+    [Fact]
     public async Task A_description_longer_than_255_characters_is_refused_on_register_and_copy()
     {
         await using var h = await Harness.StartAsync();

@@ -3,7 +3,7 @@ using static AmiReplicator.Ec2Simulator.Tests.Harness;
 
 namespace AmiReplicator.Ec2Simulator.Tests;
 
-/// <summary>Deregistration protection, disabling and withdrawn deprecation, as EC2 does them.</summary>
+/// <summary>Deregistration protection, disabling and enabling, and withdrawn deprecation, as EC2 does them.</summary>
 public sealed class ImageLifecycleTests
 {
     [Fact]
@@ -53,6 +53,68 @@ public sealed class ImageLifecycleTests
         await client.EnableImageAsync(new() { ImageId = image });
         Assert.Equal("available", (await h.DescribeAsync(Source, image)).State.Value);
         Assert.Empty(h.Simulator.FindImage(Source, image)!.LaunchPermissions);
+    }
+
+    [Fact]
+    public async Task Disabling_enabling_and_deregistering_raise_their_events_through_the_API_and_in_process_alike_for_our_images_only()
+    {
+        await using var h = await Harness.StartAsync();
+        var client = h.Client(Source);
+        var byApi = await h.RegisterAsync(Source);
+        var inProcess = await h.RegisterAsync(Source);
+        var theirs = h.Simulator.SeedImage(Source, new SeedImage
+        {
+            Name = UniqueName("theirs"),
+            OwnerId = OtherAccount,
+            LaunchPermissions = [LaunchPermissionEntry.ForAccount("123456789012")],
+        });
+
+        await client.DisableImageAsync(new() { ImageId = byApi });
+        await client.DisableImageAsync(new() { ImageId = byApi });
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await client.EnableImageAsync(new() { ImageId = byApi });
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await client.DeregisterImageAsync(new() { ImageId = byApi });
+        h.Simulator.DisableImage(Source, inProcess);
+        h.Simulator.DisableImage(Source, inProcess);
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        h.Simulator.EnableImage(Source, inProcess);
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        h.Simulator.DeregisterImage(Source, inProcess);
+        h.Simulator.DisableImage(Source, theirs);
+        h.Simulator.EnableImage(Source, theirs);
+        h.Simulator.DeregisterImage(Source, theirs);
+
+        var start = h.Clock.GetUtcNow().AddMinutes(-4);
+        (string, DateTimeOffset)[] Changes(string imageId) =>
+            [.. h.Simulator.StateChanges().Where(c => c.ImageId == imageId).Select(c => (c.State, c.Time))];
+        Assert.Equal([("available", start), ("disabled", start), ("available", start.AddMinutes(1)), ("deregistered", start.AddMinutes(2))], Changes(byApi));
+        Assert.Equal(
+            [("available", start), ("disabled", start.AddMinutes(2)), ("available", start.AddMinutes(3)), ("deregistered", start.AddMinutes(4))],
+            Changes(inProcess));
+        Assert.Empty(Changes(theirs));
+    }
+
+    [Fact]
+    public async Task Enabling_in_process_restores_no_shares_and_needs_a_disabled_image()
+    {
+        await using var h = await Harness.StartAsync();
+        var image = await h.RegisterAsync(Source);
+        await h.Client(Source).ModifyImageAttributeAsync(new()
+        {
+            ImageId = image,
+            LaunchPermission = new() { Add = [new Amazon.EC2.Model.LaunchPermission { UserId = OtherAccount }] },
+        });
+        Assert.Throws<ArgumentException>(() => h.Simulator.EnableImage(Source, image));
+
+        h.Simulator.DisableImage(Source, image);
+        h.Simulator.EnableImage(Source, image);
+
+        Assert.Equal("available", (await h.DescribeAsync(Source, image)).State.Value);
+        Assert.Empty(h.Simulator.FindImage(Source, image)!.LaunchPermissions);
+        h.Simulator.DeregisterImage(Source, image);
+        Assert.Throws<ArgumentException>(() => h.Simulator.DisableImage(Source, image));
+        Assert.Throws<ArgumentException>(() => h.Simulator.EnableImage(Source, image));
     }
 
     [Fact]

@@ -141,6 +141,13 @@ public sealed class LatestCopyPointerTests
 
         public Task RemoveCreateVolumePermissionsAsync(string region, string snapshotId, IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetImageReferencesAsync(string region, IReadOnlyCollection<string> imageIds,
+            CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<DateTimeOffset?> GetLastLaunchedTimeAsync(string region, string imageId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task EnableImageAsync(string region, string imageId, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     /// <summary>EC2 as the pointer reads it: DescribeImages of one copy, listed or described; any other call fails the test.</summary>

@@ -184,7 +184,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                 }
 
             default:
-                return HandleLifecycle(action, region, p) ?? throw Ec2Errors.InvalidAction(action);
+                return HandleLifecycle(action, region, p) ?? HandleUsage(action, region, p) ?? throw Ec2Errors.InvalidAction(action);
         }
     }
 
@@ -208,6 +208,16 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                     Ec2Xml.Text(w, "imageId", imageId);
                     w.WriteStartElement("description", Ec2Xml.Namespace);
                     Ec2Xml.Text(w, "value", description);
+                    w.WriteEndElement();
+                };
+            case "lastLaunchedTime":
+                var lastLaunched = cloud.DescribeLastLaunchedTime(region, imageId);
+                return w =>
+                {
+                    Ec2Xml.Text(w, "imageId", imageId);
+                    // Empty when no instance was launched from the image.
+                    w.WriteStartElement("lastLaunchedTime", Ec2Xml.Namespace);
+                    Ec2Xml.Text(w, "value", lastLaunched?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
                     w.WriteEndElement();
                 };
             default:

@@ -163,6 +163,13 @@ internal static class Ec2Xml
         Text(writer, "value", tag.Value);
     }
 
+    public static void ImageReference(XmlWriter writer, Model.ImageReference reference)
+    {
+        Text(writer, "imageId", reference.ImageId);
+        Text(writer, "resourceType", reference.ResourceType);
+        Text(writer, "arn", reference.Arn);
+    }
+
     public static void LaunchPermission(XmlWriter writer, LaunchPermissionEntry entry)
     {
         Text(writer, "group", entry.Group);

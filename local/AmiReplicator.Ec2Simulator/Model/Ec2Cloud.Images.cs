@@ -262,22 +262,29 @@ internal sealed partial class Ec2Cloud
     {
         var region = Region(regionName);
         var image = RequireOwnImage(region, imageId);
-        // EC2 rounds seconds to the nearest minute and refuses the past and more than 10 years ahead.
+        var now = Now;
+        // EC2 refuses a time specified in the past, and one more than 10 years ahead. It is the time specified that may not be
+        // past: one a few seconds past is refused even where it would round up to the next minute.
+        if (deprecateAt < now)
+        {
+            throw Ec2Errors.InvalidValue("The deprecation time can't be in the past.");
+        }
+
+        if (deprecateAt > now.AddYears(10))
+        {
+            throw Ec2Errors.InvalidValue("The deprecation time can't be more than 10 years from now.");
+        }
+
+        // Seconds are rounded to the nearest minute (30 seconds up).
         var rounded = new DateTimeOffset(deprecateAt.UtcTicks - (deprecateAt.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
         if (deprecateAt.Second >= 30)
         {
             rounded = rounded.AddMinutes(1);
         }
 
-        var now = Now;
-        if (rounded < now)
+        if (image.IsPublic && rounded > image.CreationDate.AddYears(2))
         {
-            throw Ec2Errors.InvalidValue("The deprecation time can't be in the past.");
-        }
-
-        if (rounded > now.AddYears(10))
-        {
-            throw Ec2Errors.InvalidValue("The deprecation time can't be more than 10 years from now.");
+            throw Ec2Errors.InvalidValue("The deprecation time of a public image can't be more than 2 years after its creation date.");
         }
 
         image.DeprecationTime = rounded;

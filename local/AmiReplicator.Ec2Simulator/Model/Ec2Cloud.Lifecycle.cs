@@ -73,12 +73,32 @@ internal sealed partial class Ec2Cloud
         RecordStateChange(image, Now);
     });
 
-    /// <summary>A person (or the owning account) disables an image, whoever owns it.</summary>
+    /// <summary>A person (or the owning account) disables an image, whoever owns it, as DisableImage does: only an available image,
+    /// and disabling a disabled one changes nothing (no second event).</summary>
     public void ForceDisable(string regionName, string imageId) => Run(() =>
     {
-        var image = Region(regionName).Images.TryGetValue(imageId, out var found) ? found : throw Ec2Errors.AmiNotFound(imageId);
-        image.State = ImageStates.Disabled;
-        image.LaunchPermissions.Clear();
+        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State is not (ImageStates.Available or ImageStates.Disabled))
+        {
+            throw new ArgumentException($"No available image {imageId} to disable in {regionName}.", nameof(imageId));
+        }
+
+        if (image.State == ImageStates.Available)
+        {
+            image.State = ImageStates.Disabled;
+            image.LaunchPermissions.Clear();
+            RecordStateChange(image, Now);
+        }
+    });
+
+    /// <summary>A person (or the owning account) enables a disabled image, whoever owns it; the shares it lost stay lost.</summary>
+    public void ForceEnable(string regionName, string imageId) => Run(() =>
+    {
+        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Disabled)
+        {
+            throw new ArgumentException($"No disabled image {imageId} to enable in {regionName}.", nameof(imageId));
+        }
+
+        image.State = ImageStates.Available;
         RecordStateChange(image, Now);
     });
 

@@ -29,6 +29,10 @@ internal static class Ec2Errors
 
     public static Ec2Exception NotOwner(string id) => new("AuthFailure", $"Not authorized for image:{id}", 401);
 
+    // RunInstances on an image the account does not see (e.g. StreisandEffect/streisand#82, hashicorp/otto#68; HTTP 400 as in
+    // aws-samples/amazon-s3-datalake-handson#10).
+    public static Ec2Exception NotAuthorizedForImage(string id) => new("AuthFailure", $"Not authorized for images: [{id}]");
+
     public static Ec2Exception IncorrectState(string id, string state) =>
         new("IncorrectState", $"Image '{id}' is not in a valid state for this operation (current state: {state}).");
 

@@ -73,3 +73,19 @@ internal sealed record CopyImageInput(
 
 internal sealed record LaunchPermissionChanges(
     IReadOnlyList<LaunchPermissionEntry> Add, IReadOnlyList<LaunchPermissionEntry> Remove);
+
+/// <summary>DescribeImageReferences: the images to check, and which kinds of resource with which options.</summary>
+internal sealed record DescribeImageReferencesInput(
+    IReadOnlyList<string> ImageIds,
+    bool IncludeAllResourceTypes,
+    IReadOnlyList<ResourceTypeInput> ResourceTypes,
+    int? MaxResults,
+    string? NextToken);
+
+/// <summary>ResourceType.N: a kind of resource (ec2:Instance, ...) and its ResourceTypeOption.N.</summary>
+internal sealed record ResourceTypeInput(string? ResourceType, IReadOnlyList<ResourceTypeOptionInput> Options);
+
+internal sealed record ResourceTypeOptionInput(string? Name, IReadOnlyList<string> Values);
+
+/// <summary>A resource of the account that references an image, as DescribeImageReferences answers it.</summary>
+internal sealed record ImageReference(string ImageId, string ResourceType, string Arn);

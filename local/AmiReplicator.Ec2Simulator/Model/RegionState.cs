@@ -21,6 +21,11 @@ internal sealed class RegionState
 
     public Dictionary<string, SimSnapshot> Snapshots { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The account's instances that have not been terminated, by id.</summary>
+    public Dictionary<string, SimInstance> Instances { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, SimLaunchTemplate> LaunchTemplates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Parameter Store's parameters, by name.</summary>
     public Dictionary<string, ParameterInfo> Parameters { get; } = new(StringComparer.Ordinal);
 

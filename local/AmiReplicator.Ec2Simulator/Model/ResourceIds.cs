@@ -10,6 +10,10 @@ internal static partial class ResourceIds
 
     public static string NewSnapshotId() => "snap-" + RandomNumberGenerator.GetHexString(17, lowercase: true);
 
+    public static string NewInstanceId() => "i-" + RandomNumberGenerator.GetHexString(17, lowercase: true);
+
+    public static string NewLaunchTemplateId() => "lt-" + RandomNumberGenerator.GetHexString(17, lowercase: true);
+
     public static bool IsImageId(string id) => ImageIdPattern().IsMatch(id);
 
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]

@@ -39,6 +39,9 @@ internal sealed class SimImage
 
     public DateTimeOffset? DeprecationTime { get; set; }
 
+    /// <summary>When an instance was last launched from the image; EC2 shows it to the owner only (DescribeImageAttribute lastLaunchedTime).</summary>
+    public DateTimeOffset? LastLaunchedTime { get; set; }
+
     /// <summary>As DescribeImages shows it: disabled, enabled-without-cooldown or enabled-with-cooldown.</summary>
     public string DeregistrationProtection { get; set; } = DeregistrationProtectionStates.Disabled;
 
