@@ -40,12 +40,23 @@ public class InboundMessageTests
         Assert.Equal("us-west-2", message.Event.Region);
     }
 
+    [Theory]
+    [InlineData("failed")]
+    [InlineData("disabled")]
+    [InlineData("deregistered")]
+    public void A_failed_disabled_or_deregistered_image_is_a_change_the_replicator_acts_on(string state)
+    {
+        var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", $"\"State\":\"{state}\"", StringComparison.Ordinal));
+
+        Assert.Equal(state, Assert.IsType<InboundMessage.ImageChanged>(message).Event.State);
+    }
+
     [Fact]
     public void Other_states_are_ignored_with_a_reason()
     {
-        var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", "\"State\":\"deregistered\"", StringComparison.Ordinal));
+        var message = InboundMessage.Parse(AvailableEvent.Replace("\"State\":\"available\"", "\"State\":\"pending\"", StringComparison.Ordinal));
 
-        Assert.Contains("deregistered", Assert.IsType<InboundMessage.Ignore>(message).Reason, StringComparison.Ordinal);
+        Assert.Contains("'pending'", Assert.IsType<InboundMessage.Ignore>(message).Reason, StringComparison.Ordinal);
     }
 
     [Fact]

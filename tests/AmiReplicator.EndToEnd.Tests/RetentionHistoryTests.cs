@@ -147,7 +147,7 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
         Assert.Equal(
             [
                 (copies[3], RetentionAction.Keep, "one of the newest 1 launchable"),
-                (copies[2], RetentionAction.Remove, "2 older than the newest 1"),
+                (copies[2], RetentionAction.Remove, "1 older than the newest 1"),
                 (copies[1], RetentionAction.KeepInUse, $"older than the newest, but in use: last launched {launched:u}, within retention.keepIfLaunchedWithinDays (14)"),
                 (copies[0], RetentionAction.KeepInUse, $"older than the newest, but in use: referenced by arn:aws:ec2:{Destination}:{h.Simulator.AccountId}:launch-template/{template}"),
             ],

@@ -113,6 +113,7 @@ public class WithdrawalTests(LocalCloudFixture cloud)
         await h.Ec2("us-east-1").DisableImageAsync(new() { ImageId = source });
         await DeliverEventsAsync(h);
         await h.Ec2("us-east-1").EnableImageAsync(new() { ImageId = source });
+        await DeliverEventsAsync(h);
         await h.Ec2("us-east-1").DeregisterImageAsync(new() { ImageId = source });
         await DeliverEventsAsync(h);
 

@@ -177,14 +177,14 @@ public sealed class MainStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void New_available_amis_of_the_source_regions_are_enqueued_as_whole_events()
+    public void New_and_withdrawn_amis_of_the_source_regions_are_enqueued_as_whole_events()
     {
         Main.HasResourceProperties("AWS::Events::Rule", Obj(
             ("EventPattern", Obj(
                 ("source", new object[] { "aws.ec2" }),
                 ("detail-type", new object[] { "EC2 AMI State Change" }),
                 ("resources", ImagesIn("us-east-1", "us-west-2")),
-                ("detail", Obj(("State", new object[] { "available" }))))),
+                ("detail", Obj(("State", new object[] { "available", "disabled", "deregistered" }))))),
             ("Targets", new object[]
             {
                 Match.ObjectLike(Obj(

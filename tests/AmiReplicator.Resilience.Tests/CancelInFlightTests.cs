@@ -99,7 +99,7 @@ public class CancelInFlightTests(LocalCloudFixture cloud)
 
         var jobs = await local.RunPollerUntilDoneAsync();
         Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.SourceImageId == next).State);
-        Settled(local.Simulator, jobs, await local.CountersAsync(), ["eu-west-1"]);
+        Settled(local.Simulator, jobs, await local.CountersAsync(), ["eu-west-1"], cancelled: new HashSet<CopyJobKey> { job.Key });
         Assert.Equal(1, local.Simulator.PeakPendingCopies("eu-west-1"));
     }
 
@@ -125,13 +125,13 @@ public class CancelInFlightTests(LocalCloudFixture cloud)
         local.Clock.Advance(TimeSpan.FromMinutes(1));
         await Actor.RunAsync(Actor.Poller, () => workers.Poller.RunAsync(CancellationToken.None));
         var job = (await local.JobsAsync()).Single(j => j.Key.SourceImageId == source);
-        var started = Assert.Single(Copies(local.Simulator, "eu-west-1"));
+        var started = Assert.Single(Copies(local.Simulator, "eu-west-1"), c => c.Name == job.Name);
         Assert.Equal((CopyJobState.Cancelled, "deregistered"), (job.State, started.State));
         Assert.Equal($"{Reason}; the copy {started.ImageId} it had started was removed", job.LastError);
 
         var jobs = await local.RunPollerUntilDoneAsync();
         Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.SourceImageId == next).State);
-        Settled(local.Simulator, jobs, await local.CountersAsync(), ["eu-west-1"]);
+        Settled(local.Simulator, jobs, await local.CountersAsync(), ["eu-west-1"], cancelled: new HashSet<CopyJobKey> { job.Key });
         Assert.Equal(1, local.Simulator.PeakPendingCopies("eu-west-1"));
     }
 

@@ -85,15 +85,18 @@ public static class Invariants
     }
 
     /// <summary>
-    /// After recovery: every job available (or, if named in <paramref name="failing"/>, failed with no copy at all), exactly one
-    /// available copy per available job (its target), nothing pending, no failed copy left behind, every counter at zero with no holder.
+    /// After recovery: every job available (or, if named in <paramref name="failing"/>, failed, or in <paramref name="cancelled"/>,
+    /// cancelled, with no copy at all), exactly one available copy per available job (its target), nothing pending, no failed copy
+    /// left behind, every counter at zero with no holder.
     /// </summary>
     public static void Settled(Ec2Simulator.Ec2Simulator ec2, IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters,
-        IEnumerable<string> destinations, IReadOnlySet<CopyJobKey>? failing = null)
+        IEnumerable<string> destinations, IReadOnlySet<CopyJobKey>? failing = null, IReadOnlySet<CopyJobKey>? cancelled = null)
     {
         foreach (var job in jobs)
         {
-            var expected = failing?.Contains(job.Key) == true ? CopyJobState.Failed : CopyJobState.Available;
+            var expected = failing?.Contains(job.Key) == true ? CopyJobState.Failed
+                : cancelled?.Contains(job.Key) == true ? CopyJobState.Cancelled
+                : CopyJobState.Available;
             Check(job.State == expected, $"job {job.Key} ended {job.State} ({job.LastError}); {expected} was expected");
         }
 
