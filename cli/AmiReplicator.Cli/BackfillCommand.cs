@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
-using AmiReplicator.Sqs;
+using AmiReplicator.Domain.Sweep;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
@@ -53,8 +53,7 @@ internal static partial class BackfillCommand
 
             var asked = ListCommands.Regions(parse.GetValue(from), "--from");
             IReadOnlyList<string> regions = asked.Count > 0 ? [.. asked] : policy.SourceRegions.Count > 0 ? policy.SourceRegions : [deployment.HomeRegion];
-            var selected = new SelectedSourceImages(new DynamoCopyJobStore(aws.DynamoDb, deployment.TableName, NullLogger<DynamoCopyJobStore>.Instance),
-                new Ec2ImageGateway(aws.Ec2), policy, account ?? "");
+            var selected = aws.Workflows(deployment, "backfill", account).SelectedSources;
             var draw = CliConsole.CanDraw(output, parse);
             var json = GlobalOptions.Json(parse);
 
@@ -81,7 +80,7 @@ internal static partial class BackfillCommand
             {
                 var requests = toRequest.Select(i => new ReplicationRequest(i.Image.Region, i.Image.ImageId, null, parse.GetRequiredValue(requestedBy),
                     parse.GetValue(reason), RequestOrigin.Sweep)).ToList();
-                await SendAsync(new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()), requests, draw ? null : json ? TextWriter.Null : output, cancellationToken);
+                await SendAsync(aws.Requests(deployment), requests, draw ? null : json ? TextWriter.Null : output, cancellationToken);
             }
 
             var summary = new BackfillSummary(regions, listed, found.Count, found.Count - toRequest.Count, dry ? 0 : toRequest.Count, toRequest.Sum(i => i.Missing.Count));
@@ -110,7 +109,7 @@ internal static partial class BackfillCommand
     }
 
     /// <summary>Sends the requests a step at a time: a progress bar on a terminal, else a line per step to <paramref name="plain"/>.</summary>
-    private static async Task SendAsync(SqsRequestQueue queue, List<ReplicationRequest> requests, TextWriter? plain, CancellationToken cancellationToken)
+    private static async Task SendAsync(IRequestQueue queue, List<ReplicationRequest> requests, TextWriter? plain, CancellationToken cancellationToken)
     {
         if (plain is not null)
         {

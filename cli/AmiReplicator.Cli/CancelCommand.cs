@@ -1,9 +1,9 @@
 using System.CommandLine;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
@@ -36,8 +36,7 @@ internal static class CancelCommand
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var policy = deployment.RequirePolicy("cancel");
-            var jobs = (await new CopyJobInspection(aws.DynamoDb, deployment.TableName).ListJobsAsync(cancellationToken))
+            var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
                 .Where(j => j.Key.SourceImageId == imageId && (destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion)))
                 .ToList();
             if (jobs.Count == 0)
@@ -45,13 +44,7 @@ internal static class CancelCommand
                 throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(destinations.Count == 0 ? "" : $" into {string.Join(", ", destinations)}")}");
             }
 
-            var store = new DynamoCopyJobStore(aws.DynamoDb, deployment.TableName, NullLogger<DynamoCopyJobStore>.Instance);
-            var images = new Ec2ImageGateway(aws.Ec2);
-            var options = new PollerOptions();
-            var clock = TimeProvider.System;
-            var steps = new JobSteps(store, policy, options, NoMetrics.Instance, clock, NullLogger<JobSteps>.Instance);
-            var finisher = new CopyFinisher(store, images, aws.Kms, policy, options, steps, clock, NullLogger<CopyFinisher>.Instance);
-            var canceller = new CopyCanceller(store, images, finisher, policy, options, clock, NullLogger<CopyCanceller>.Instance);
+            var canceller = aws.Workflows(deployment, "cancel").Canceller;
             var why = $"cancelled by {parse.GetValue(requestedBy)}{(parse.GetValue(reason) is { } r ? $": {r}" : "")}";
 
             var results = new List<CancelResult>();

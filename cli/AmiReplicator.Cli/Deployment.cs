@@ -6,12 +6,13 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
-using Amazon.SQS;
+using AmiReplicator.Aws;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Ec2;
-using AmiReplicator.Ssm;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
 
@@ -90,34 +91,37 @@ internal sealed class AwsSession : IDisposable
 
     private readonly AWSCredentials? _credentials;
     private readonly Dictionary<string, Uri> _endpoints;
-    private readonly Lazy<AmazonDynamoDBClient> _dynamo;
-    private readonly Lazy<AmazonSQSClient> _sqs;
-    private readonly Lazy<Ec2Clients> _ec2;
-    private readonly Lazy<KmsKeyGateway> _kms;
-    private readonly Lazy<SsmImageParameters> _parameters;
+    private AwsPorts? _ports;
 
     private AwsSession(string region, AWSCredentials? credentials, Dictionary<string, Uri> endpoints)
     {
         Region = region;
         _credentials = credentials;
         _endpoints = endpoints;
-        _dynamo = new(() => Create(new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard }, "dynamodb",
-            (c, config) => c is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(c, config)));
-        _sqs = new(() => Create(new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard }, "sqs",
-            (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config)));
-        _ec2 = new(() => new Ec2Clients(_endpoints.GetValueOrDefault("ec2"), _credentials));
-        _kms = new(() => new KmsKeyGateway(_endpoints.GetValueOrDefault("kms"), _credentials));
-        _parameters = new(() => new SsmImageParameters(_endpoints.GetValueOrDefault("ssm"), _credentials));
     }
 
     public string Region { get; }
-    public AmazonDynamoDBClient DynamoDb => _dynamo.Value;
-    public AmazonSQSClient Sqs => _sqs.Value;
-    public Ec2Clients Ec2 => _ec2.Value;
-    public KmsKeyGateway Kms => _kms.Value;
 
-    /// <summary>The latest-copy parameters in the destinations.</summary>
-    public SsmImageParameters LatestCopyParameters => _parameters.Value;
+    /// <summary>The deployment's adapters, as the functions have them (one deployment per command).</summary>
+    public AwsPorts Ports(Deployment deployment) => _ports ??= new AwsPorts(Region, deployment.TableName, deployment.RequestQueueUrl,
+        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm")), _credentials, NullLoggerFactory.Instance);
+
+    /// <summary>
+    /// The replicator's workflows over the deployment's adapters, composed as the functions compose them: what a command does to a
+    /// job (cancel, prune) is done by the same code, and counted in the same metrics.
+    /// </summary>
+    /// <param name="why">The command, named when the deployment has no policy to give.</param>
+    public ReplicatorWorkflows Workflows(Deployment deployment, string why, string? accountId = null) => new(Ports(deployment).Ports, deployment.RequirePolicy(why),
+        accountId ?? deployment.AccountId ?? "", Region, new WorkflowContext(new TrackingOptions(), NoMetrics.Instance, TimeProvider.System, NullLoggerFactory.Instance));
+
+    /// <summary>The deployment's request queue, as the sweep sends to it.</summary>
+    public IRequestQueue Requests(Deployment deployment)
+    {
+        deployment.RequireQueueUrl();
+        return Ports(deployment).Ports.Requests ?? throw new InvalidOperationException("a deployment with a queue has its request queue");
+    }
+
+    private Uri? Endpoint(string service) => _endpoints.GetValueOrDefault(service);
 
     public static AwsSession From(ParseResult parse)
     {
@@ -257,21 +261,5 @@ internal sealed class AwsSession : IDisposable
         return create(_credentials, config);
     }
 
-    public void Dispose()
-    {
-        DisposeIfMade(_dynamo);
-        DisposeIfMade(_sqs);
-        DisposeIfMade(_ec2);
-        DisposeIfMade(_kms);
-        DisposeIfMade(_parameters);
-    }
-
-    private static void DisposeIfMade<T>(Lazy<T> client)
-        where T : IDisposable
-    {
-        if (client.IsValueCreated)
-        {
-            client.Value.Dispose();
-        }
-    }
+    public void Dispose() => _ports?.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.DynamoDb;
 
 namespace AmiReplicator.Cli;
 
@@ -80,7 +80,7 @@ internal static class ListCommands
     {
         using var aws = AwsSession.From(parse);
         var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-        return await new CopyJobInspection(aws.DynamoDb, deployment.TableName).ListJobsAsync(cancellationToken);
+        return await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken);
     }
 
     public static Option<string?> Since(string what) => new("--since")

@@ -1,8 +1,8 @@
 using System.CommandLine;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
@@ -36,10 +36,7 @@ internal static class PruneCommand
                 throw new CliException(ExitCodes.Usage, $"--to: {outside} is not a destination of the policy");
             }
 
-            var gateway = new Ec2ImageGateway(aws.Ec2);
-            var retention = new CopyRetention(new DynamoCopyJobStore(aws.DynamoDb, deployment.TableName, NullLogger<DynamoCopyJobStore>.Instance),
-                gateway, gateway, policy, NoMetrics.Instance, TimeProvider.System, NullLogger<CopyRetention>.Instance,
-                LatestCopyPointer.For(policy, gateway, gateway, aws.LatestCopyParameters, NullLoggerFactory.Instance));
+            var retention = aws.Workflows(deployment, "prune").Retention ?? throw new InvalidOperationException("a policy with retention has its retention");
             var dry = parse.GetValue(dryRun);
             var results = new List<PruneResult>();
             foreach (var destination in destinations)

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using AmiReplicator.Aws;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
-using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
@@ -43,7 +44,7 @@ internal static class RequestCommands
                 throw new CliException(ExitCodes.Usage, $"--to: {outside} is not a destination of the policy, or it is draining");
             }
 
-            if (await new Ec2ImageGateway(aws.Ec2).DescribeImageAsync(source, imageId, cancellationToken) is null)
+            if (await aws.Ports(deployment).Ports.Images.DescribeImageAsync(source, imageId, cancellationToken) is null)
             {
                 throw new CliException(ExitCodes.NotFound, $"no AMI {imageId} in {source}");
             }
@@ -51,10 +52,10 @@ internal static class RequestCommands
             // The destinations whose jobs to wait for: those asked, else the policy's (unknown without it: any job of the AMI).
             IReadOnlyList<string>? expected = asked.Count > 0 ? [.. asked]
                 : deployment.Policy?.Destinations.Where(d => d.TakesNewCopies && d.Region != source).Select(d => d.Region).ToList();
-            var before = await JobsOfAsync(aws, deployment.TableName, source, imageId, expected, cancellationToken);
+            var before = await JobsOfAsync(aws.Ports(deployment), source, imageId, expected, cancellationToken);
 
             var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason), RequestOrigin.Manual);
-            await new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()).SendAsync([request], cancellationToken);
+            await aws.Requests(deployment).SendAsync([request], cancellationToken);
             if (parse.GetValue(noWait))
             {
                 Print(parse, output, [request], []);
@@ -64,7 +65,7 @@ internal static class RequestCommands
             var deadline = DateTimeOffset.UtcNow.AddSeconds(parse.GetValue(waitSeconds));
             while (true)
             {
-                var now = await JobsOfAsync(aws, deployment.TableName, source, imageId, expected, cancellationToken);
+                var now = await JobsOfAsync(aws.Ports(deployment), source, imageId, expected, cancellationToken);
                 if (Answered(before, now, expected))
                 {
                     Print(parse, output, [request], now.Values.ToList());
@@ -105,7 +106,7 @@ internal static class RequestCommands
             var after = parse.GetValue(since) is { } s ? ListCommands.ParseSince(s, "--since") : (DateTimeOffset?)null;
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var jobs = (await new CopyJobInspection(aws.DynamoDb, deployment.TableName).ListJobsAsync(cancellationToken))
+            var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
                 .Where(j => imageId is null
                     ? j.State == CopyJobState.Failed && (after is null || (j.CompletedAt ?? j.UpdatedAt) >= after)
                     : j.Key.SourceImageId == imageId && j.State is CopyJobState.Failed or CopyJobState.Cancelled)
@@ -120,7 +121,7 @@ internal static class RequestCommands
                 .Select(g => new ReplicationRequest(g.Key.SourceRegion, g.Key.SourceImageId, [.. g.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal)],
                     parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason) ?? "retry", RequestOrigin.Manual))
                 .ToList();
-            await new SqsRequestQueue(aws.Sqs, deployment.RequireQueueUrl()).SendAsync(requests, cancellationToken);
+            await aws.Requests(deployment).SendAsync(requests, cancellationToken);
             Print(parse, output, requests, jobs);
             return ExitCodes.Done;
         });
@@ -128,13 +129,12 @@ internal static class RequestCommands
     }
 
     /// <summary>The AMI's jobs by destination: read by key when the destinations are known, else from the whole table.</summary>
-    private static async Task<Dictionary<string, CopyJob>> JobsOfAsync(AwsSession aws, string tableName, string source, string imageId,
+    private static async Task<Dictionary<string, CopyJob>> JobsOfAsync(AwsPorts aws, string source, string imageId,
         IReadOnlyList<string>? destinations, CancellationToken cancellationToken)
     {
         IEnumerable<CopyJob> jobs = destinations is null
-            ? (await new CopyJobInspection(aws.DynamoDb, tableName).ListJobsAsync(cancellationToken)).Where(j => j.Key.SourceRegion == source && j.Key.SourceImageId == imageId)
-            : await new DynamoCopyJobStore(aws.DynamoDb, tableName, NullLogger<DynamoCopyJobStore>.Instance)
-                .GetManyAsync([.. destinations.Select(d => new CopyJobKey(source, imageId, d))], cancellationToken);
+            ? (await aws.Inspection.ListJobsAsync(cancellationToken)).Where(j => j.Key.SourceRegion == source && j.Key.SourceImageId == imageId)
+            : await aws.Ports.Store.GetManyAsync([.. destinations.Select(d => new CopyJobKey(source, imageId, d))], cancellationToken);
         return jobs.ToDictionary(j => j.Key.DestinationRegion, StringComparer.Ordinal);
     }
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.DynamoDb;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Cli;
 
@@ -17,7 +18,7 @@ internal static class StatusCommand
         {
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var inspection = new CopyJobInspection(aws.DynamoDb, deployment.TableName);
+            var inspection = aws.Ports(deployment).Inspection;
             var jobs = await inspection.ListJobsAsync(cancellationToken);
             var counters = await inspection.ListCountersAsync(cancellationToken);
             var (destinations, pairs) = Lines(jobs, counters, deployment.Policy, DateTimeOffset.UtcNow);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using AmiReplicator.DynamoDb;
+using AmiReplicator.Aws.DynamoDb;
 
 namespace AmiReplicator.Cli;
 
@@ -24,7 +24,7 @@ internal static class WatchCommand
 
             using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var inspection = new CopyJobInspection(aws.DynamoDb, deployment.TableName);
+            var inspection = aws.Ports(deployment).Inspection;
             var view = new WatchView(deployment.Policy);
             var json = GlobalOptions.Json(parse);
             var first = true;

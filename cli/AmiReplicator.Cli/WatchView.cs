@@ -1,5 +1,6 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

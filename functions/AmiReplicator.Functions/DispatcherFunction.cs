@@ -1,5 +1,6 @@
 using System.Text.Json;
-using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Domain.Copying;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 

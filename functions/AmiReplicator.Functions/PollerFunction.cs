@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 

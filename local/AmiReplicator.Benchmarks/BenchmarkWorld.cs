@@ -1,7 +1,7 @@
 using System.Text.Json;
+using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Functions;
 using AmiReplicator.InMemory;
 using AmiReplicator.Messages;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AmiReplicator.Benchmarks;
 
 /// <summary>
-/// The two handlers as Lambda runs them (<see cref="Replicator.Compose"/>, JSON logs and embedded metrics written to nowhere),
+/// The two handlers as Lambda runs them (<see cref="ReplicatorWorkflows"/>, JSON logs and embedded metrics written to nowhere),
 /// over the in-memory job store and EC2 in memory; source AMIs in one region, copied to four destinations with budgets large
 /// enough that every job starts its copy, so a message costs the whole path: parse, read the source, plan, write the jobs, claim,
 /// CopyImage, record COPYING.
@@ -34,8 +34,9 @@ public sealed class BenchmarkWorld : IDisposable
     {
         _logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Null)));
         var settings = new ReplicatorSettings("in-memory", ReplicationPolicy.Parse(PolicyJson), InMemoryImageGateway.AccountId, Source);
-        (Dispatcher, Poller) = Replicator.Compose(Store, Images, new InMemoryKeyGateway(), new DroppingQueues(), new DroppingQueues(), settings, Clock, _logging,
-            new EmbeddedMetricWriter(TextWriter.Null, Clock), new PollerOptions());
+        var workflows = new ReplicatorWorkflows(new ReplicatorPorts(Store, Images, new InMemoryKeyGateway()) { Requests = new DroppingQueues() },
+            settings.Policy, settings.AccountId, settings.HomeRegion, new WorkflowContext(new TrackingOptions(), new EmbeddedMetricWriter(TextWriter.Null, Clock), Clock, _logging));
+        (Dispatcher, Poller) = ReplicatorHandlers.Over(workflows, new DroppingQueues(), _logging);
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 
 namespace AmiReplicator.LocalCloud;

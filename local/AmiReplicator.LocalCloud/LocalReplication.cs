@@ -1,21 +1,22 @@
 using System.Text.Json.Nodes;
 using Amazon.EC2;
 using Amazon.Runtime;
-using Amazon.SimpleSystemsManagement;
-using Amazon.SimpleSystemsManagement.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Contract;
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
-using AmiReplicator.Sqs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -33,14 +34,14 @@ public sealed class LocalReplication : IAsyncDisposable
     private readonly Ec2Clients _ec2Clients;
     private int _ec2EventsSent;
 
-    private readonly PollerOptions? _pollerOptions;
+    private readonly TrackingOptions? _pollerOptions;
     private readonly PermissionContract? _permissionContract;
     private readonly TextWriter _sink;
     private string _policyJson;
 
     private LocalReplication(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, PermissionCheck permissions, PermissionContract? permissionContract,
         Replicator replicator, AmazonSQSClient sqs, LocalQueues queues, StringWriter log, TextWriter sink, ILoggerFactory logging,
-        PollerOptions? pollerOptions, string policyJson)
+        TrackingOptions? pollerOptions, string policyJson)
     {
         _pollerOptions = pollerOptions;
         _permissionContract = permissionContract;
@@ -71,17 +72,17 @@ public sealed class LocalReplication : IAsyncDisposable
     public ILoggerFactory Logging { get; }
 
     /// <summary>The request queue as the sweep sends to it (for workers composed around decorated ports).</summary>
-    public IRequestQueue RequestQueue => new SqsRequestQueue(Sqs, Queues.QueueUrl);
+    public IRequestQueue RequestQueue => Replicator.Aws.Ports.Requests ?? throw new InvalidOperationException("a local replication has its request queue");
 
     /// <summary>The request queue's DLQ as the dispatcher sends to it (for workers composed around decorated ports).</summary>
-    public IDeadLetterQueue DeadLetterQueue => new SqsDeadLetterQueue(Sqs, Queues.DeadLetterQueueUrl);
+    public IDeadLetterQueue DeadLetterQueue => Replicator.Aws.DeadLetterQueue(Queues.DeadLetterQueueUrl);
 
     /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
     public IAmazonEC2 Ec2(string region) => _ec2Clients.For(region);
 
     public static async Task<LocalReplication> StartAsync(
         LocalCloudServers cloud, string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
-        int maxReceiveCount = 3, PollerOptions? pollerOptions = null, PermissionContract? permissionContract = null,
+        int maxReceiveCount = 3, TrackingOptions? pollerOptions = null, PermissionContract? permissionContract = null,
         string deployment = ProvenanceTags.DefaultDeployment)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
@@ -198,7 +199,7 @@ public sealed class LocalReplication : IAsyncDisposable
         VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => RunPollerAsync(), JobsAsync, maxMinutes, eachMinute);
 
     /// <summary>The whole table, as the operator CLI reads it.</summary>
-    public ICopyJobInspection Inspection => new CopyJobInspection(Replicator.DynamoDb, Replicator.Settings.TableName);
+    public ICopyJobInspection Inspection => Replicator.Aws.Inspection;
 
     public Task<IReadOnlyList<CopyJob>> JobsAsync() => Inspection.ListJobsAsync(CancellationToken.None);
 

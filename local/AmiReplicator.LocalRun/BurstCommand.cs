@@ -8,6 +8,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
 
 namespace AmiReplicator.LocalRun;

@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Tests;
 

@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.LocalCloud.Permissions;

@@ -3,7 +3,6 @@ using Amazon.EC2.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
@@ -84,7 +83,7 @@ public class RealAccountInputsTests(LocalCloudFixture cloud)
     public async Task A_step_that_keeps_failing_is_recorded_each_pass_and_ends_the_job_with_what_was_left_undone_while_the_others_finish()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""",
-            pollerOptions: new PollerOptions { MaxStepFailures = 3 });
+            pollerOptions: new TrackingOptions { MaxStepFailures = 3 });
         var troubled = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-east", LaunchPermissions = [LaunchPermissionEntry.ForAccount(Consumer)] });
         var other = h.Simulator.SeedImage("us-west-2", new SeedImage { Name = "golden-west" });
         await RequestAsync(h, "us-east-1", troubled);

@@ -1,7 +1,7 @@
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -170,12 +170,9 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
         Assert.Equal((RetentionAction.Keep, "one of the newest 1 launchable"), plan.Decisions.Where(d => d.Copy.ImageId == copies[1]).Select(d => (d.Action, d.Why)).Single());
     }
 
-    /// <summary>Retention as `amirepl prune` runs it: plans without changing anything.</summary>
-    private static CopyRetention RetentionOf(LocalReplication h)
-    {
-        var gateway = new Ec2ImageGateway(new Ec2Clients(h.Simulator.Endpoint, LocalReplication.Credentials));
-        return new CopyRetention(h.Replicator.Store, gateway, gateway, h.Replicator.Settings.Policy, NoMetrics.Instance, h.Clock, NullLogger<CopyRetention>.Instance);
-    }
+    /// <summary>Retention as `amirepl prune` runs it (the composition's, over the policy in force): plans without changing anything.</summary>
+    private static CopyRetention RetentionOf(LocalReplication h) =>
+        h.Replicator.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has no retention");
 
     private static Dictionary<string, string> Provenance(string sourceImageId, DateTimeOffset sourceCreated, string deployment) => new()
     {

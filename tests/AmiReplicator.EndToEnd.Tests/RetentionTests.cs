@@ -1,7 +1,7 @@
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,8 +38,7 @@ public class RetentionTests(LocalCloudFixture cloud)
             """);
 
         // The dry run (what `amirepl prune --dry-run` shows) says what would go and why, and changes nothing.
-        var gateway = new Ec2ImageGateway(new Ec2Clients(h.Simulator.Endpoint, LocalReplication.Credentials));
-        var retention = new CopyRetention(h.Replicator.Store, gateway, gateway, h.Replicator.Settings.Policy, NoMetrics.Instance, h.Clock, NullLogger<CopyRetention>.Instance);
+        var retention = h.Replicator.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has retention");
         var plan = await retention.PlanAsync("eu-west-1", CancellationToken.None);
         Assert.Equal(
             [

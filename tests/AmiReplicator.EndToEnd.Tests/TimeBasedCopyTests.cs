@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 

@@ -1,5 +1,6 @@
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Workflows;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Contract;
-using AmiReplicator.Ec2;
 using AmiReplicator.Infra;
 using static AmiReplicator.Infra.Tests.Json;
 using GeneratedRegexAttribute = System.Text.RegularExpressions.GeneratedRegexAttribute;

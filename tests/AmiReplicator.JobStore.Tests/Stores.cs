@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.DynamoDb;
 using AmiReplicator.InMemory;
 using AmiReplicator.LocalCloud;
 using Microsoft.Extensions.Logging.Abstractions;

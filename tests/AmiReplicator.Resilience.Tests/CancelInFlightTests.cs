@@ -1,6 +1,6 @@
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.Ec2;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Resilience.Tests.Faults;
 using static AmiReplicator.Resilience.Tests.Invariants;
@@ -147,7 +147,7 @@ public class CancelInFlightTests(LocalCloudFixture cloud)
         var claimed = Assert.Single(await local.JobsAsync());
         var cancel = await workers.Canceller.CancelAsync(claimed, Reason, CancellationToken.None);
         var settlesBy = workers.Canceller.SettlesBy(cancel.Job);
-        Assert.Equal(claimed.ClaimedAt + CopyStarter.MaxCallInFlight + new PollerOptions().TargetNotFoundGrace, settlesBy);
+        Assert.Equal(claimed.ClaimedAt + CopyStarter.MaxCallInFlight + new TrackingOptions().TargetNotFoundGrace, settlesBy);
 
         local.Clock.Advance(settlesBy - local.Clock.GetUtcNow() - TimeSpan.FromMinutes(1));
         await Actor.RunAsync(Actor.Poller, () => workers.Poller.RunAsync(CancellationToken.None));

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.LocalCloud;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.DynamoDb;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
 using Xunit.Abstractions;
 using static AmiReplicator.Resilience.Tests.Invariants;

@@ -4,6 +4,7 @@ using Amazon.SQS.Model;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Resilience.Tests.Faults;
 using Xunit.Abstractions;
 using static AmiReplicator.Resilience.Tests.Invariants;

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.DynamoDb;
-using AmiReplicator.Ec2;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Resilience.Tests.Faults;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 using Xunit.Sdk;
 using SimImageInfo = AmiReplicator.Ec2Simulator.ImageInfo;
 

@@ -1,5 +1,5 @@
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Ec2;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Resilience.Tests.Faults;
 using static AmiReplicator.Resilience.Tests.Invariants;

@@ -1,8 +1,8 @@
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Ssm;
 using AmiReplicator.Domain.Images;
-using AmiReplicator.Ec2;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
-using AmiReplicator.Ssm;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AmiReplicator.Workflows.Tests;

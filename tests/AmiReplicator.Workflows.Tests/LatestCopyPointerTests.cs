@@ -2,8 +2,8 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Workflows.Tests;

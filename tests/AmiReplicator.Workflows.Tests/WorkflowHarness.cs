@@ -1,9 +1,11 @@
 using System.Text.Json;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Kms;
+using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Workflows;
-using AmiReplicator.Ec2;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.InMemory;
@@ -15,7 +17,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>
-/// The two handlers composed as in Lambda (<see cref="Replicator.Compose"/>), over the in-memory job store and the EC2 simulator
+/// The two handlers composed as in Lambda (<see cref="ReplicatorWorkflows"/>), over the in-memory job store and the EC2 simulator
 /// on a virtual clock; messages are handed to the dispatcher as SQS would, from a queue in memory. Events: <see cref="LocalReplication.AvailableEvent"/>.
 /// </summary>
 internal sealed class WorkflowHarness : IAsyncDisposable
@@ -105,9 +107,10 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         await Simulator.DisposeAsync();
     }
 
-    private ComposedReplicator Compose() =>
-        Replicator.Compose(_storeAround(Store), new Ec2ImageGateway(_ec2), _kms, new RecordingDeadLetterQueue(DeadLetters), new InMemoryRequestQueue(this), _settings, Clock,
-            _logging, _metrics, new PollerOptions());
+    private ReplicatorHandlers Compose() => ReplicatorHandlers.Over(
+        new ReplicatorWorkflows(new ReplicatorPorts(_storeAround(Store), new Ec2ImageGateway(_ec2), _kms) { Requests = new InMemoryRequestQueue(this) },
+            _settings.Policy, _settings.AccountId, _settings.HomeRegion, new WorkflowContext(new TrackingOptions(), _metrics, Clock, _logging)),
+        new RecordingDeadLetterQueue(DeadLetters), _logging);
 
     private sealed class RecordingDeadLetterQueue(List<(SqsMessage Message, string Reason)> sent) : IDeadLetterQueue
     {

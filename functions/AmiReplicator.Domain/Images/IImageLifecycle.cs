@@ -37,13 +37,3 @@ public interface IImageLifecycle
     /// <summary>Enables a disabled image (EC2 restores none of the shares it had).</summary>
     Task EnableImageAsync(string region, string imageId, CancellationToken cancellationToken);
 }
-
-/// <summary>An AMI's deregistration protection, as DescribeImages shows it.</summary>
-public enum DeregistrationProtection
-{
-    Disabled,
-    Enabled,
-
-    /// <summary>Once disabled, the image still cannot be deregistered for 24 hours.</summary>
-    EnabledWithCooldown,
-}

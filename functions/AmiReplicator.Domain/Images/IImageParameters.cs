@@ -13,9 +13,3 @@ public interface IImageParameters
     /// <exception cref="ParameterRefusedException">SSM refuses this for good (the name, a parameter of another data type, access).</exception>
     Task PutImageIdAsync(string region, string name, string imageId, CancellationToken cancellationToken);
 }
-
-/// <summary>SSM refused a parameter for good (asking again changes nothing); <see cref="Code"/> is SSM's error code.</summary>
-public sealed class ParameterRefusedException(string code, string message, Exception? inner = null) : Exception($"{code}: {message}", inner)
-{
-    public string Code { get; } = code;
-}

@@ -28,34 +28,3 @@ public sealed record ImageInfo(
     public IEnumerable<KeyValuePair<string, string>> UserTags =>
         Tags.Where(t => !t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase));
 }
-
-/// <param name="KmsKeyId">The key an encrypted snapshot is encrypted with (its ARN, as DescribeImages shows it).</param>
-/// <param name="DeviceName">The block device it backs: how a copy's snapshot is matched to its source's.</param>
-public sealed record SnapshotInfo(string SnapshotId, bool Encrypted, int SizeGiB = 0, string? KmsKeyId = null, string? DeviceName = null);
-
-public enum ImageState
-{
-    Pending,
-    Available,
-    Failed,
-    Invalid,
-    Deregistered,
-    Transient,
-    Error,
-    Disabled,
-    Unknown,
-}
-
-/// <summary>One entry of an AMI's launchPermission attribute.</summary>
-public sealed record LaunchPermission(LaunchPermissionKind Kind, string Value)
-{
-    public static readonly LaunchPermission Public = new(LaunchPermissionKind.Group, "all");
-}
-
-public enum LaunchPermissionKind
-{
-    UserId,
-    Group,
-    OrganizationArn,
-    OrganizationalUnitArn,
-}

@@ -3,59 +3,6 @@ using System.Text;
 
 namespace AmiReplicator.Domain.Jobs;
 
-/// <summary>One copy of one source AMI into one destination region: the unit the replicator tracks.</summary>
-public sealed record CopyJobKey(string SourceRegion, string SourceImageId, string DestinationRegion)
-{
-    /// <summary>How a slot counter names the job holding one of its slots.</summary>
-    public string HolderId => $"{SourceRegion}#{SourceImageId}#{DestinationRegion}";
-
-    public static CopyJobKey FromHolderId(string holderId) => holderId.Split('#') is [var source, var image, var destination]
-        ? new CopyJobKey(source, image, destination)
-        : throw new FormatException($"'{holderId}' is not a slot holder id.");
-
-    public override string ToString() => $"{SourceRegion}/{SourceImageId}->{DestinationRegion}";
-}
-
-public enum CopyJobState
-{
-    /// <summary>Recorded; waits for a free slot (or for its NotBefore time after back-pressure or a failed copy).</summary>
-    Waiting,
-
-    /// <summary>Holds both slots; CopyImage is being called (or the caller died and the reconciler will call it again).</summary>
-    Claimed,
-
-    /// <summary>Holds both slots; EC2 is copying into TargetImageId.</summary>
-    Copying,
-
-    /// <summary>Done: the copy is available with launch permissions, tags and deprecation applied.</summary>
-    Available,
-
-    /// <summary>Done: refused, or failed more times than the policy retries; LastError says why.</summary>
-    Failed,
-
-    /// <summary>Done without a copy because someone decided so (its destination left the policy, a person stopped it); LastError says why.</summary>
-    Cancelled,
-}
-
-public static class CopyJobStates
-{
-    public static bool HoldsSlot(this CopyJobState state) => state is CopyJobState.Claimed or CopyJobState.Copying;
-
-    public static bool IsTerminal(this CopyJobState state) => state is CopyJobState.Available or CopyJobState.Failed or CopyJobState.Cancelled;
-
-    /// <summary>The job state machine. A move to the same state only updates what the job records (notes, errors, names).</summary>
-    public static bool CanMoveTo(this CopyJobState from, CopyJobState to) => (from, to) switch
-    {
-        _ when from == to => true,
-        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Failed or CopyJobState.Cancelled) => true,
-        (CopyJobState.Claimed, CopyJobState.Copying or CopyJobState.Waiting or CopyJobState.Failed or CopyJobState.Cancelled) => true,
-        (CopyJobState.Copying, CopyJobState.Available or CopyJobState.Failed or CopyJobState.Waiting or CopyJobState.Cancelled) => true,
-        // Asked again: a failed or cancelled job starts over, and so does an available one whose copy a person deregistered.
-        (CopyJobState.Failed or CopyJobState.Cancelled or CopyJobState.Available, CopyJobState.Waiting) => true,
-        _ => false,
-    };
-}
-
 public sealed record CopyJob
 {
     public required CopyJobKey Key { get; init; }
@@ -218,59 +165,4 @@ public sealed record CopyJob
     public CopyJob WithNote(string note) => this with { Notes = [.. Notes, note] };
 
     public CopyJob WithNotes(IEnumerable<string> notes) => this with { Notes = [.. Notes, .. notes] };
-}
-
-/// <summary>
-/// Tags that mark a copy as made by the replicator (so it is never replicated again), name its source, the source's creation time
-/// (its build: what a family's copies are ordered by) and the deployment that made it (so side-by-side deployments keep to their own
-/// copies). Given to CopyImage at creation, so they survive a lost job.
-/// </summary>
-public static class ProvenanceTags
-{
-    public const string Prefix = "amireplicator:";
-    public const string SourceImageId = Prefix + "source-image-id";
-    public const string SourceRegion = Prefix + "source-region";
-
-    /// <summary>The source's CreationDate as EC2 reports it (ISO 8601, UTC).</summary>
-    public const string SourceCreated = Prefix + "source-created";
-
-    /// <summary>The deployment (the stack's prefix) that made the copy.</summary>
-    public const string Deployment = Prefix + "deployment";
-
-    /// <summary>The deployment of a stack without a prefix, and of every copy made before copies named their deployment.</summary>
-    public const string DefaultDeployment = "default";
-
-    public static bool IsReplicatorCopy(IReadOnlyDictionary<string, string> tags) => tags.ContainsKey(SourceImageId);
-
-    /// <summary>Whether <paramref name="deployment"/> made the copy: a replicator copy naming it, or naming none for the default deployment.</summary>
-    public static bool BelongsTo(IReadOnlyDictionary<string, string> tags, string deployment) =>
-        IsReplicatorCopy(tags) && tags.GetValueOrDefault(Deployment, DefaultDeployment) == deployment;
-
-    /// <summary>The tags of a copy of <paramref name="source"/> made by <paramref name="deployment"/>.</summary>
-    public static Dictionary<string, string> For(Images.ImageInfo source, string deployment)
-    {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [SourceImageId] = source.ImageId,
-            [SourceRegion] = source.Region,
-            [Deployment] = deployment,
-        };
-        if (source.CreationDate is { } created)
-        {
-            tags[SourceCreated] = TimeText(created);
-        }
-
-        return tags;
-    }
-
-    /// <summary>A time as the provenance tags write it (as EC2 writes CreationDate).</summary>
-    public static string TimeText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>When the copy's source was created, as recorded on the copy; null for a copy made before it was recorded.</summary>
-    public static DateTimeOffset? SourceCreatedAt(IReadOnlyDictionary<string, string> tags) =>
-        tags.TryGetValue(SourceCreated, out var text)
-            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var created)
-            ? created
-            : null;
 }

@@ -1,5 +1,6 @@
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Jobs;
 

@@ -1,3 +1,5 @@
+using AmiReplicator.Domain.Slots;
+
 namespace AmiReplicator.Domain.Jobs;
 
 /// <summary>

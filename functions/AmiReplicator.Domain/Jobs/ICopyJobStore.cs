@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Jobs;
 
@@ -75,34 +76,4 @@ public interface ICopyJobStore
     /// if the counter is still as read.
     /// </summary>
     Task<bool> RepairInFlightAsync(SlotCounter counter, CancellationToken cancellationToken);
-}
-
-public enum TransitionStatus
-{
-    Applied,
-
-    /// <summary>The job changed since it was read (another worker moved it): nothing was written.</summary>
-    Conflict,
-
-    /// <summary>The destination has no free slot: nothing was written.</summary>
-    DestinationFull,
-
-    /// <summary>
-    /// The destination has room but not for another copy from this source region (no slot, or too little time-based copy
-    /// throughput left): nothing was written.
-    /// </summary>
-    PairFull,
-
-    /// <summary>The destination backs off after EC2's ResourceLimitExceeded: nothing was written.</summary>
-    BackingOff,
-
-    /// <summary>A counter the claim needs does not exist (never made, or deleted by a person): nothing was written.</summary>
-    CounterMissing,
-}
-
-/// <param name="Job">The job as stored after the call: the new one when applied, the current one on a conflict.</param>
-/// <param name="Counter">The counter that refused a claim (full, backing off or missing).</param>
-public sealed record TransitionResult(TransitionStatus Status, CopyJob? Job, SlotScope? Counter = null)
-{
-    public bool Applied => Status == TransitionStatus.Applied;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Policy;
 
@@ -281,33 +282,4 @@ public sealed partial record ReplicationPolicy(
 
     [GeneratedRegex("^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|cron\\([^)]+\\))$")]
     private static partial Regex ScheduleExpressionPattern();
-}
-
-/// <summary>A destination region, how its copies are encrypted, and how many copies may run into it at once.</summary>
-/// <param name="Draining">No new copies go there; those in flight finish (the functions keep their permissions there).</param>
-public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget, bool Draining = false)
-{
-    public bool TakesNewCopies => !Draining;
-
-    /// <summary>Time-based copies: the completion duration CopyImage is given; null: copies run on a best-effort basis.</summary>
-    public int? SnapshotCopyCompletionDurationMinutes { get; init; }
-}
-
-/// <summary>
-/// Copies in flight allowed into one destination, in all and from any one source region, and the time-based copy throughput
-/// (MiB/s) the copies from one source region may commit at once.
-/// </summary>
-public sealed record SlotBudget(int MaxInFlight, int MaxInFlightPerSource, int MaxSnapshotCopyMiBpsPerSource = SlotBudget.DefaultSnapshotCopyMiBpsPerSource)
-{
-    /// <summary>EC2's default time-based copy throughput per source->destination pair (adjustable by a quota increase).</summary>
-    public const int DefaultSnapshotCopyMiBpsPerSource = 2_000;
-}
-
-public sealed record RetryPolicy(int MaxAttempts, TimeSpan Backoff)
-{
-    public static readonly RetryPolicy Default = new(3, TimeSpan.FromMinutes(1));
-
-    /// <summary>Exponential from <see cref="Backoff"/>, capped at an hour, after the given failed attempt (1-based).</summary>
-    public TimeSpan DelayAfter(int failedAttempt) =>
-        TimeSpan.FromTicks(Math.Min(Backoff.Ticks * (1L << Math.Clamp(failedAttempt - 1, 0, 16)), TimeSpan.FromHours(1).Ticks));
 }

@@ -1,5 +1,6 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Resilience.Tests.Faults;
 

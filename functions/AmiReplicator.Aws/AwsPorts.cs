@@ -1,0 +1,90 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.SQS;
+using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Kms;
+using AmiReplicator.Aws.Sqs;
+using AmiReplicator.Aws.Ssm;
+using AmiReplicator.Domain.Composition;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Aws;
+
+/// <summary>
+/// A deployment's adapters, put together once: the job table, the request queue and its DLQ in the home region, EC2, KMS and SSM
+/// in whichever region a call names. The functions, the operator CLI and the local cloud make their ports here, and the domain's
+/// <see cref="ReplicatorWorkflows"/> works through them.
+/// </summary>
+public sealed class AwsPorts : IDisposable
+{
+    private readonly AmazonDynamoDBClient _dynamo;
+    private readonly AmazonSQSClient _sqs;
+    private readonly Ec2Clients _ec2;
+    private readonly KmsKeyGateway _kms;
+    private readonly SsmImageParameters _parameters;
+
+    /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
+    public AwsPorts(string homeRegion, string tableName, string? requestQueueUrl, AwsEndpoints endpoints, AWSCredentials? credentials, ILoggerFactory logging)
+    {
+        // DynamoDB retries more than the SDK's default: a claim's transaction meets throttling under a burst, and a retry is cheap.
+        _dynamo = Client(endpoints.DynamoDb, homeRegion, credentials, new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 },
+            (c, config) => c is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(c, config));
+        _sqs = Client(endpoints.Sqs, homeRegion, credentials, new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard },
+            (c, config) => c is null ? new AmazonSQSClient(config) : new AmazonSQSClient(c, config));
+        _ec2 = new Ec2Clients(endpoints.Ec2, credentials);
+        _kms = new KmsKeyGateway(endpoints.Kms, credentials);
+        _parameters = new SsmImageParameters(endpoints.Ssm, credentials);
+        var images = new Ec2ImageGateway(_ec2);
+        Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
+        {
+            Lifecycle = images,
+            Parameters = _parameters,
+            Requests = requestQueueUrl is null ? null : new SqsRequestQueue(_sqs, requestQueueUrl),
+        };
+        Inspection = new CopyJobInspection(_dynamo, tableName);
+    }
+
+    public ReplicatorPorts Ports { get; }
+
+    /// <summary>The whole table, as an operator reads it.</summary>
+    public ICopyJobInspection Inspection { get; }
+
+    public IAmazonDynamoDB DynamoDb => _dynamo;
+
+    public IAmazonSQS Sqs => _sqs;
+
+    /// <summary>EC2 in a region, for what the ports do not ask (an operator looking an AMI up).</summary>
+    public Amazon.EC2.IAmazonEC2 Ec2(string region) => _ec2.For(region);
+
+    /// <summary>The request queue's DLQ, where the dispatcher sends at once what can never succeed, with its reason.</summary>
+    public IDeadLetterQueue DeadLetterQueue(string queueUrl) => new SqsDeadLetterQueue(_sqs, queueUrl);
+
+    private static TClient Client<TClient, TConfig>(Uri? endpoint, string homeRegion, AWSCredentials? credentials, TConfig config, Func<AWSCredentials?, TConfig, TClient> create)
+        where TConfig : ClientConfig
+    {
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = homeRegion;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(homeRegion);
+        }
+
+        return create(credentials, config);
+    }
+
+    public void Dispose()
+    {
+        _dynamo.Dispose();
+        _sqs.Dispose();
+        _ec2.Dispose();
+        _kms.Dispose();
+        _parameters.Dispose();
+    }
+}

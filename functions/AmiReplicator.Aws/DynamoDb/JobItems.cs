@@ -1,0 +1,216 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
+
+namespace AmiReplicator.Aws.DynamoDb;
+
+/// <summary>Copy jobs to and from DynamoDB items: plain attributes, so a scan in the console reads well.</summary>
+internal static class JobItems
+{
+    public const string CounterPartition = "SLOT";
+    public const string InFlightAttribute = "InFlight";
+
+    public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
+    {
+        [JobTableSchema.PartitionKey] = S($"JOB#{key.SourceRegion}#{key.SourceImageId}"),
+        [JobTableSchema.SortKey] = S($"DEST#{key.DestinationRegion}"),
+    };
+
+    public static Dictionary<string, AttributeValue> CounterKey(SlotScope scope) => new()
+    {
+        [JobTableSchema.PartitionKey] = S(CounterPartition),
+        [JobTableSchema.SortKey] = S(scope.ToString()),
+    };
+
+    /// <summary>When a source region was last swept: PK = SWEEP, SK = SOURCE#{region}.</summary>
+    public static Dictionary<string, AttributeValue> SweepKey(string sourceRegion) => new()
+    {
+        [JobTableSchema.PartitionKey] = S("SWEEP"),
+        [JobTableSchema.SortKey] = S($"SOURCE#{sourceRegion}"),
+    };
+
+    /// <summary>When a destination's retention last ran: PK = SWEEP, SK = RETENTION#{region}.</summary>
+    public static Dictionary<string, AttributeValue> RetentionKey(string destinationRegion) => new()
+    {
+        [JobTableSchema.PartitionKey] = S("SWEEP"),
+        [JobTableSchema.SortKey] = S($"RETENTION#{destinationRegion}"),
+    };
+
+    public const string CommittedMiBpsAttribute = "CommittedMiBps";
+
+    /// <summary>A source->destination counter records each holder's committed throughput in an attribute of its own, beside the slot.</summary>
+    public static string HolderMiBpsAttribute(string holderId) => $"{HolderMiBpsPrefix}{holderId}";
+
+    private const string HolderMiBpsPrefix = "MiBps#";
+
+    public static SlotCounter CounterFromItem(Dictionary<string, AttributeValue> item) => new(
+        SlotScope.Parse(item[JobTableSchema.SortKey].S),
+        item.TryGetValue(InFlightAttribute, out var inFlight) ? int.Parse(inFlight.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue("Holders", out var holders) && holders.SS is not null
+            ? holders.SS.Select(CopyJobKey.FromHolderId).ToHashSet()
+            : new HashSet<CopyJobKey>(),
+        OptionalTime(item, "BackOffUntil"))
+    {
+        HolderMiBps = item.Where(a => a.Key.StartsWith(HolderMiBpsPrefix, StringComparison.Ordinal))
+            .ToDictionary(a => CopyJobKey.FromHolderId(a.Key[HolderMiBpsPrefix.Length..]), a => int.Parse(a.Value.N, CultureInfo.InvariantCulture)),
+        CommittedMiBps = item.TryGetValue(CommittedMiBpsAttribute, out var committed) ? int.Parse(committed.N, CultureInfo.InvariantCulture) : 0,
+    };
+
+    /// <summary>Waiting jobs, one partition per source->destination pair, sorted in start order (<see cref="StartOrderKey"/>).</summary>
+    public static string WaitingPartition(string destinationRegion, string sourceRegion) => $"WAITING#{destinationRegion}#{sourceRegion}";
+
+    /// <summary>Claimed and copying jobs, and ended ones with an image left to remove: all the poller checks, in one query.</summary>
+    public static string ActivePartition(string destinationRegion) => $"ACTIVE#{destinationRegion}";
+
+    /// <summary>
+    /// <see cref="CopyJob.StartOrder"/> as a string: the ready minute, then the size largest first, then since when it waits.
+    /// Every key of a job ready by a minute sorts before <see cref="StartOrderKeyBound"/> of the next minute.
+    /// </summary>
+    public static string StartOrderKey(CopyJob job) =>
+        $"{MinuteText(job.ReadyMinute)}#{MaxSortedSize - Math.Clamp(job.SizeGiB, 0, MaxSortedSize):D7}#{Time(job.WaitingSinceOrCreated)}#{job.Key.SourceImageId}";
+
+    public static string StartOrderKeyBound(DateTimeOffset minute) => MinuteText(minute);
+
+    private const int MaxSortedSize = 9_999_999;
+
+    private static string MinuteText(DateTimeOffset minute) => minute.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+
+    public static Dictionary<string, AttributeValue> ToItem(CopyJob job)
+    {
+        var item = Key(job.Key);
+        item["SourceRegion"] = S(job.Key.SourceRegion);
+        item["SourceImageId"] = S(job.Key.SourceImageId);
+        item["DestinationRegion"] = S(job.Key.DestinationRegion);
+        item["State"] = S(job.State.ToString().ToUpperInvariant());
+        item["Version"] = N(job.Version);
+        item["Name"] = S(job.Name);
+        item["Description"] = S(job.Description);
+        item["Encrypt"] = new AttributeValue { BOOL = job.Encrypt };
+        item["RequestedBy"] = S(job.RequestedBy);
+        item["Attempt"] = N(job.Attempt);
+        item["StepFailures"] = N(job.StepFailures);
+        item["CreatedAt"] = S(Time(job.CreatedAt));
+        item["UpdatedAt"] = S(Time(job.UpdatedAt));
+        item["Tags"] = new AttributeValue { M = job.Tags.ToDictionary(t => t.Key, t => S(t.Value)) };
+        item["Notes"] = new AttributeValue { L = job.Notes.Select(S).ToList() };
+        item["SizeGiB"] = N(job.SizeGiB);
+        if (job.SnapshotCopyCompletionDurationMinutes is { } duration)
+        {
+            item["SnapshotCopyCompletionDurationMinutes"] = N(duration);
+            item["SnapshotCopyMiBps"] = N(job.SnapshotCopyMiBps);
+        }
+        if (job.LaunchPermissions is { } permissions)
+        {
+            // IsLSet: an empty list (read, and nobody to share with) is stored as one, not left out like "not read".
+            item["LaunchPermissions"] = new AttributeValue
+            {
+                L = permissions.Select(p => new AttributeValue { M = new() { ["Kind"] = S(p.Kind.ToString()), ["Value"] = S(p.Value) } }).ToList(),
+                IsLSet = true,
+            };
+        }
+
+        SetIfPresent(item, "SourceDeprecationTime", job.SourceDeprecationTime is { } deprecation ? Time(deprecation) : null);
+        SetIfPresent(item, "SourceDeregistrationProtection",
+            job.SourceDeregistrationProtection == DeregistrationProtection.Disabled ? null : job.SourceDeregistrationProtection.ToString());
+        SetIfPresent(item, "SourceOwnerId", job.SourceOwnerId);
+        SetIfPresent(item, "KmsKeyId", job.KmsKeyId);
+        SetIfPresent(item, "Reason", job.Reason);
+        SetIfPresent(item, "TargetImageId", job.TargetImageId);
+        SetIfPresent(item, "ImageToRemove", job.ImageToRemove);
+        SetIfPresent(item, "LastError", job.LastError);
+        SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
+        SetIfPresent(item, "WaitingSince", job.WaitingSince is { } waiting ? Time(waiting) : null);
+        SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
+        SetIfPresent(item, "CopyCalledAt", job.CopyCalledAt is { } called ? Time(called) : null);
+        SetIfPresent(item, "CancelRequested", job.CancelRequested);
+        if (job.DisabledWithSource)
+        {
+            item["DisabledWithSource"] = new AttributeValue { BOOL = true };
+        }
+
+        SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
+        SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
+        // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
+        if (job.State == CopyJobState.Waiting)
+        {
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.DestinationRegion, job.Key.SourceRegion));
+            item[JobTableSchema.ActiveIndexSortKey] = S(StartOrderKey(job));
+        }
+        else if (!job.State.IsTerminal() || job.ImageToRemove is not null)
+        {
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion));
+            item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
+        }
+
+        return item;
+    }
+
+    public static CopyJob FromItem(Dictionary<string, AttributeValue> item) => new()
+    {
+        Key = new CopyJobKey(item["SourceRegion"].S, item["SourceImageId"].S, item["DestinationRegion"].S),
+        State = Enum.Parse<CopyJobState>(item["State"].S, ignoreCase: true),
+        Version = long.Parse(item["Version"].N, CultureInfo.InvariantCulture),
+        Name = item["Name"].S,
+        Description = item["Description"].S,
+        Encrypt = item["Encrypt"].BOOL == true,
+        KmsKeyId = Optional(item, "KmsKeyId"),
+        Tags = item.TryGetValue("Tags", out var tags) && tags.M is not null ? tags.M.ToDictionary(t => t.Key, t => t.Value.S) : [],
+        RequestedBy = item["RequestedBy"].S,
+        Reason = Optional(item, "Reason"),
+        Attempt = int.Parse(item["Attempt"].N, CultureInfo.InvariantCulture),
+        StepFailures = item.TryGetValue("StepFailures", out var failures) ? int.Parse(failures.N, CultureInfo.InvariantCulture) : 0,
+        TargetImageId = Optional(item, "TargetImageId"),
+        ImageToRemove = Optional(item, "ImageToRemove"),
+        CreatedAt = ParseTime(item["CreatedAt"].S),
+        UpdatedAt = ParseTime(item["UpdatedAt"].S),
+        NotBefore = OptionalTime(item, "NotBefore"),
+        WaitingSince = OptionalTime(item, "WaitingSince"),
+        ClaimedAt = OptionalTime(item, "ClaimedAt"),
+        CopyCalledAt = OptionalTime(item, "CopyCalledAt"),
+        CancelRequested = Optional(item, "CancelRequested"),
+        DisabledWithSource = item.TryGetValue("DisabledWithSource", out var disabled) && disabled.BOOL == true,
+        CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
+        CompletedAt = OptionalTime(item, "CompletedAt"),
+        LastError = Optional(item, "LastError"),
+        Notes = item.TryGetValue("Notes", out var notes) && notes.L is not null ? notes.L.Select(n => n.S).ToList() : [],
+        SizeGiB = item.TryGetValue("SizeGiB", out var size) ? int.Parse(size.N, CultureInfo.InvariantCulture) : 0,
+        SnapshotCopyCompletionDurationMinutes = item.TryGetValue("SnapshotCopyCompletionDurationMinutes", out var duration)
+            ? int.Parse(duration.N, CultureInfo.InvariantCulture)
+            : null,
+        SnapshotCopyMiBps = item.TryGetValue("SnapshotCopyMiBps", out var throughput) ? int.Parse(throughput.N, CultureInfo.InvariantCulture) : 0,
+        LaunchPermissions = item.TryGetValue("LaunchPermissions", out var permissions) && permissions.IsLSet
+            ? (permissions.L ?? []).Select(p => new LaunchPermission(Enum.Parse<LaunchPermissionKind>(p.M["Kind"].S), p.M["Value"].S)).ToList()
+            : null,
+        SourceDeprecationTime = OptionalTime(item, "SourceDeprecationTime"),
+        SourceDeregistrationProtection = Optional(item, "SourceDeregistrationProtection") is { } protection
+            ? Enum.Parse<DeregistrationProtection>(protection)
+            : DeregistrationProtection.Disabled,
+        SourceOwnerId = Optional(item, "SourceOwnerId"),
+    };
+
+    public static AttributeValue S(string value) => new() { S = value };
+
+    public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static void SetIfPresent(Dictionary<string, AttributeValue> item, string name, string? value)
+    {
+        if (value is not null)
+        {
+            item[name] = S(value);
+        }
+    }
+
+    private static string? Optional(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) ? value.S : null;
+
+    private static DateTimeOffset? OptionalTime(Dictionary<string, AttributeValue> item, string name) =>
+        Optional(item, name) is { } text ? ParseTime(text) : null;
+
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}

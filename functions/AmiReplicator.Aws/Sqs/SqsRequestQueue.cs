@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
+
+namespace AmiReplicator.Aws.Sqs;
+
+/// <summary>Sends requests to the dispatcher's queue as copy request messages, ten to a call.</summary>
+public sealed class SqsRequestQueue(IAmazonSQS sqs, string queueUrl) : IRequestQueue
+{
+    public async Task SendAsync(IReadOnlyList<ReplicationRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var batch in requests.Chunk(10))
+        {
+            var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = queueUrl,
+                Entries = [.. batch.Select((r, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    JsonSerializer.Serialize(CopyRequestMessage.From(r), MessagesJsonContext.Default.CopyRequestMessage)))],
+            }, cancellationToken);
+            if (response.Failed is { Count: > 0 } failed)
+            {
+                // Nothing is lost: the next sweep finds the same AMIs without jobs. It is still an error to see.
+                throw new InvalidOperationException($"SQS refused {failed.Count} of {batch.Length} requests: {string.Join("; ", failed.Select(f => $"{f.Code} {f.Message}"))}");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+
+namespace AmiReplicator.Domain.Composition;
+
+/// <summary>
+/// The ports the workflows work through, each an adapter's. The job store, EC2's images and KMS's keys are always there; the rest
+/// only where the caller has them: without <see cref="Lifecycle"/> copies follow nothing of their sources after they are made and
+/// nothing is retained, without <see cref="Parameters"/> no latest-copy parameter is kept, without <see cref="Requests"/> there is
+/// no sweep.
+/// </summary>
+public sealed record ReplicatorPorts(ICopyJobStore Store, IImageGateway Images, IKeyGateway Keys)
+{
+    public IImageLifecycle? Lifecycle { get; init; }
+
+    public IImageParameters? Parameters { get; init; }
+
+    /// <summary>Where the sweep, a backfill and a request by hand send replication requests.</summary>
+    public IRequestQueue? Requests { get; init; }
+}

@@ -1,0 +1,72 @@
+using AmiReplicator.Domain.Copying;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
+using AmiReplicator.Domain.Observability;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
+using AmiReplicator.Domain.Sweep;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Composition;
+
+/// <summary>
+/// The replicator's workflows over its ports, its policy and one context: the one place they are put together. Both Lambda
+/// functions, the operator CLI and every test harness compose the replicator here, so a job moved by any of them is moved by the
+/// same code and counted in the same metrics (every write goes through the metered store).
+/// </summary>
+public sealed class ReplicatorWorkflows
+{
+    /// <param name="accountId">The account the replicator runs in: whose AMIs the policy's owner "self" means.</param>
+    /// <param name="homeRegion">The sweep's source region when the policy names none.</param>
+    public ReplicatorWorkflows(ReplicatorPorts ports, ReplicationPolicy policy, string accountId, string homeRegion, WorkflowContext context)
+    {
+        var (options, metrics, clock, logging) = context;
+        var (images, keys, lifecycle) = (ports.Images, ports.Keys, ports.Lifecycle);
+        var store = Store = new MeteredCopyJobStore(ports.Store, metrics);
+        Requests = ports.Requests;
+        Policy = policy;
+
+        var steps = new JobSteps(store, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
+        var reconciler = new CounterReconciler(store, options, metrics, logging.CreateLogger<CounterReconciler>());
+        var follower = lifecycle is null ? null
+            : new LifecycleFollower(store, images, lifecycle, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
+        var latestCopy = LatestCopyPointer.For(policy, images, lifecycle, ports.Parameters, logging);
+        var finisher = new CopyFinisher(store, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
+        Canceller = new CopyCanceller(store, images, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
+        Retention = lifecycle is null || policy.Retention is null ? null
+            : new CopyRetention(store, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
+        SelectedSources = new SelectedSourceImages(store, images, policy, accountId);
+        var sweep = ports.Requests is not { } requests ? null : new SourceSweep(store, images, requests, policy,
+            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion], accountId, clock, logging.CreateLogger<SourceSweep>());
+
+        // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
+        CopyStarter Starter() => new(store, images, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, metrics, clock,
+            logging.CreateLogger<CopyStarter>());
+        Dispatcher = new ReplicationDispatcher(store, images, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
+        Poller = new CopyPoller(store, images, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,
+            logging.CreateLogger<CopyPoller>(), Retention, follower);
+    }
+
+    public ReplicationPolicy Policy { get; }
+
+    /// <summary>The job store as every workflow writes it: each transition counted in the metrics.</summary>
+    public ICopyJobStore Store { get; }
+
+    /// <summary>Turns requests and AMI events into jobs and starts what the budgets allow (the dispatcher function's work).</summary>
+    public ReplicationDispatcher Dispatcher { get; }
+
+    /// <summary>The scheduled pass (the poller function's work).</summary>
+    public CopyPoller Poller { get; }
+
+    /// <summary>Cancels jobs by hand (`amirepl cancel`), as exactly as the replicator ends one.</summary>
+    public CopyCanceller Canceller { get; }
+
+    /// <summary>Retention now (`amirepl prune`), when the policy has one and the lifecycle calls are given.</summary>
+    public CopyRetention? Retention { get; }
+
+    /// <summary>The source AMIs the policy selects, with their jobs (`amirepl backfill`, and the sweep).</summary>
+    public SelectedSourceImages SelectedSources { get; }
+
+    /// <summary>Where requests are sent, when the caller has the queue.</summary>
+    public IRequestQueue? Requests { get; }
+}

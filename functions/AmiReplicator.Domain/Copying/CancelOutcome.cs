@@ -1,0 +1,9 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>What a cancel by hand did, the job as it is now, and the copy deregistered with it (if one was).</summary>
+public sealed record CancelOutcome(CancelStatus Status, CopyJob Job, string? RemovedImageId = null);

@@ -1,0 +1,372 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>
+/// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
+/// deprecation, the latest-copy parameter, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
+/// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
+/// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
+/// and never retried; any other error is one failed pass of the job's step.
+/// </summary>
+public sealed class CopyFinisher(
+    ICopyJobStore store,
+    IImageGateway images,
+    IKeyGateway keys,
+    ReplicationPolicy policy,
+    TrackingOptions options,
+    JobSteps steps,
+    TimeProvider clock,
+    ILogger<CopyFinisher> log,
+    IImageLifecycle? lifecycle = null,
+    LatestCopyPointer? latestCopy = null)
+{
+    private readonly CopySharing _sharing = new(images, policy);
+
+    public async Task<CopyOutcome> AdvanceAsync(CopyJob job, ImageInfo? target, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        switch (target?.State)
+        {
+            case null when now - job.CopyStartedAt < options.TargetNotFoundGrace:
+            case ImageState.Pending or ImageState.Transient:
+                return CopyOutcome.StillCopying;
+            case ImageState.Available:
+                return await FinishAsync(job, target, cancellationToken);
+            case ImageState.Failed or ImageState.Invalid or ImageState.Error:
+                var reason = $"copy {job.TargetImageId} {target.State.ToString().ToLowerInvariant()}: {target.StateReason ?? "no reason given"}";
+                return await steps.RunAsync(job, JobStep.RetryCopy, () => RetryOrFailAsync(job, reason, cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Failed, $"{reason}; {why}", cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+            case null or ImageState.Deregistered:
+                // Stopped before it finished (a person deregistered the pending copy, as the AMI copy guide describes): not a failure to retry.
+                return await steps.RunAsync(job, JobStep.RetryCopy,
+                    () => EndAsync(job, CopyJobState.Cancelled, $"target {job.TargetImageId} was deregistered before it finished; the copy was stopped", cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Cancelled, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+            default:
+                return await steps.RunAsync(job, JobStep.RetryCopy,
+                    () => EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed,
+                        $"target {job.TargetImageId} is {target.State.ToString().ToLowerInvariant()}; the copy was abandoned", cancellationToken),
+                    (j, why) => EndAsync(j, CopyJobState.Failed, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Applies what CopyImage does not copy, as the source had it when the copy was asked for (read once per source AMI then),
+    /// then marks the job AVAILABLE and releases its slots.
+    /// </summary>
+    private async Task<CopyOutcome> FinishAsync(CopyJob job, ImageInfo target, CancellationToken cancellationToken)
+    {
+        using var scope = log.BeginScope(new Dictionary<string, object?> { ["TargetImageId"] = target.ImageId });
+        var part = "sharing the copy";
+        try
+        {
+            var notes = new List<string>();
+            // Null: the launch permissions could not be read when the copy was asked for (the job's notes say why).
+            await _sharing.ShareImageAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
+            part = "deprecating the copy";
+            await DeprecateAsync(job, target, notes, cancellationToken);
+            part = "protecting the copy";
+            await ProtectAsync(job, target, notes, cancellationToken);
+            part = "tagging the copy";
+            await TagAsync(job, target, notes, cancellationToken);
+            part = "tagging the copy's snapshots like the source's";
+            await TagSnapshotsLikeSourceAsync(job, target, notes, cancellationToken);
+            part = "sharing the copy's snapshots";
+            await _sharing.ShareSnapshotsAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
+            part = "pointing the latest-copy parameter";
+            await PointAsync(job, target, notes, cancellationToken);
+            return await CompleteAsync(job, target, notes, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await steps.RecordFailureAsync(job, JobStep.FinishCopy, e, part,
+                (j, why) => CompleteAsync(j, target, [$"could not finish: {why}"], cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+        }
+    }
+
+    private async Task<CopyOutcome> CompleteAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var finished = job.WithNotes(notes).MoveTo(CopyJobState.Available, now) with { CompletedAt = now, LastError = null };
+        if (!await MoveAsync(job, finished, cancellationToken))
+        {
+            return CopyOutcome.Skipped;
+        }
+
+        log.LogInformation("{Job} is available as {TargetImageId}{Notes}", job.Key, target.ImageId, notes.Count == 0 ? "" : $" ({string.Join("; ", notes)})");
+        return CopyOutcome.Finished;
+    }
+
+    private async Task DeprecateAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (policy.Lifecycle.DeprecationFor(job.SourceDeprecationTime, target.CreationDate ?? job.CopyStartedAt ?? now) is not { } deprecateAt)
+        {
+            return;
+        }
+
+        var at = LifecyclePolicy.DeprecationEc2Takes(deprecateAt, now);
+        if (target.DeprecationTime is { } current && (current == at || (at != deprecateAt && current <= at)))
+        {
+            return;
+        }
+
+        if (at != deprecateAt)
+        {
+            notes.Add($"deprecated at {at:u}, the earliest EC2 takes: the deprecation time {deprecateAt:u} is past");
+        }
+
+        try
+        {
+            await images.EnableDeprecationAsync(target.Region, target.ImageId, at, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            notes.Add($"deprecation at {at:u} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>The source's deregistration protection (as read when the copy was asked for) on the copy, cooldown and all.</summary>
+    private async Task ProtectAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (lifecycle is null || !policy.Lifecycle.CopyDeregistrationProtection
+            || job.SourceDeregistrationProtection == DeregistrationProtection.Disabled || target.Protection == job.SourceDeregistrationProtection)
+        {
+            return;
+        }
+
+        try
+        {
+            await lifecycle.EnableDeregistrationProtectionAsync(target.Region, target.ImageId,
+                job.SourceDeregistrationProtection == DeregistrationProtection.EnabledWithCooldown, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            notes.Add($"deregistration protection refused: {e.Message}");
+        }
+    }
+
+    /// <summary>The job's tags on the copy and its snapshots; those already there (given at creation) are not written again.</summary>
+    private async Task TagAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var missing = job.Tags
+            .Where(t => !target.Tags.TryGetValue(t.Key, out var value) || value != t.Value)
+            .ToDictionary(t => t.Key, t => t.Value);
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await images.CreateTagsAsync(target.Region, [target.ImageId, .. target.Snapshots.Select(s => s.SnapshotId)], missing, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            // TagLimitExceeded: others tagged the copy meanwhile.
+            notes.Add($"tags {string.Join(", ", missing.Keys)} refused: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A copy's snapshots are new snapshots, without their source's tags: each gets the tags of the source's snapshot of the same
+    /// device, as the source has them now. The account's own sources only (the copy's owner): another account's snapshot tags
+    /// are that account's.
+    /// </summary>
+    private async Task TagSnapshotsLikeSourceAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (target.Snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var source = await images.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
+        if (source is null || source.State == ImageState.Deregistered)
+        {
+            notes.Add("source snapshot tags not copied: the source is gone");
+            return;
+        }
+
+        if (source.OwnerId != target.OwnerId || source.Snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var sourceTags = await images.GetSnapshotTagsAsync(source.Region, [.. source.Snapshots.Select(s => s.SnapshotId)], cancellationToken);
+        foreach (var snapshot in target.Snapshots)
+        {
+            if (source.Snapshots.FirstOrDefault(s => s.DeviceName == snapshot.DeviceName) is not { } from
+                || !sourceTags.TryGetValue(from.SnapshotId, out var tags))
+            {
+                continue;
+            }
+
+            var (extra, leftOut) = CopyTags.ForSnapshot(job.Tags, tags);
+            if (leftOut.Count > 0)
+            {
+                notes.Add($"tags of source snapshot {from.SnapshotId} left out of {snapshot.SnapshotId}, EC2 allows {CopyTags.MaxTagsPerResource}: {string.Join(", ", leftOut)}");
+            }
+
+            if (extra.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await images.CreateTagsAsync(target.Region, [snapshot.SnapshotId], extra, cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+            {
+                notes.Add($"tags of source snapshot {from.SnapshotId} refused on {snapshot.SnapshotId}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The family's latest-copy parameter on the copy, unless a newer copy of the family is there. Before the job is AVAILABLE:
+    /// a worker dying between the two points again on the next pass.
+    /// </summary>
+    private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (latestCopy is null)
+        {
+            return;
+        }
+
+        // The copy as tagged just now: a family named by a tag the copy got after its creation counts.
+        var tags = new Dictionary<string, string>(target.Tags, StringComparer.Ordinal);
+        foreach (var (key, value) in job.Tags)
+        {
+            tags[key] = value;
+        }
+
+        if (await latestCopy.OnAvailableAsync(target with { Tags = tags }, cancellationToken) is { } problem)
+        {
+            notes.Add(problem);
+        }
+    }
+
+    private async Task<CopyOutcome> RetryOrFailAsync(CopyJob job, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (await KeyProblemAsync(job, cancellationToken) is { } keyProblem)
+        {
+            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason}; {keyProblem}", cancellationToken);
+        }
+
+        if (job.Attempt >= policy.Retries.MaxAttempts)
+        {
+            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason} (after {job.Attempt} attempts)", cancellationToken);
+        }
+
+        var retry = job.MoveTo(CopyJobState.Waiting, now) with
+        {
+            Attempt = job.Attempt + 1,
+            TargetImageId = null,
+            ImageToRemove = job.TargetImageId,
+            ClaimedAt = null,
+            CopyStartedAt = null,
+            NotBefore = now + policy.Retries.DelayAfter(job.Attempt),
+            WaitingSince = now,
+            LastError = reason,
+        };
+        if (!await MoveAsync(job, retry.WithNote($"attempt {job.Attempt} failed: {reason}"), cancellationToken))
+        {
+            return CopyOutcome.Skipped;
+        }
+
+        log.LogWarning("{Job} attempt {Attempt} failed ({Reason}); retrying after {NotBefore}", job.Key, job.Attempt, reason, retry.NotBefore);
+        return CopyOutcome.Retried;
+    }
+
+    /// <summary>
+    /// EC2 checks a copy's KMS key only after accepting the copy, and reports a bad key as an internal error of the copy: the key is
+    /// asked about, so that the job names it, and a copy no attempt can make is not retried. Null: no key given, or it is usable.
+    /// </summary>
+    private async Task<string?> KeyProblemAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        if (!job.Encrypt || job.KmsKeyId is not { } key)
+        {
+            return null;
+        }
+
+        var region = job.Key.DestinationRegion;
+        return await keys.WhyUnusableAsync(region, key, cancellationToken) is { } why
+            ? $"its KMS key {key} is not usable in {region} ({why}); give the destination a kmsKeyId of a key in {region} the account may use"
+            : null;
+    }
+
+    /// <summary>
+    /// Ends the job (its slots released) with the reason; an image it leaves behind (<see cref="CopyJob.ImageToRemove"/>) is removed
+    /// right after, or by the poller's cleanup if this worker dies first: the job is recorded first, so no other worker meets a
+    /// copy that vanished without its reason.
+    /// </summary>
+    public async Task<CopyOutcome> EndAsync(CopyJob job, CopyJobState end, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var ended = job.MoveTo(end, now) with { CompletedAt = now, LastError = reason };
+        if (!await MoveAsync(job, ended, cancellationToken))
+        {
+            return CopyOutcome.Skipped;
+        }
+
+        if (end == CopyJobState.Failed)
+        {
+            log.LogError("{Job} failed for good: {Reason}", job.Key, reason);
+        }
+        else
+        {
+            log.LogWarning("{Job} ended {State}: {Reason}", job.Key, end, reason);
+        }
+
+        if (ended.ImageToRemove is not null)
+        {
+            await CleanUpAsync(ended with { Version = job.Version + 1 }, cancellationToken);
+        }
+
+        return end == CopyJobState.Failed ? CopyOutcome.Failed : CopyOutcome.Cancelled;
+    }
+
+    /// <summary>Deregisters the image an ended job left behind, with its snapshots, then forgets it.</summary>
+    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) => ended.ImageToRemove is not { } image
+        ? Task.FromResult(CopyOutcome.Skipped)
+        : steps.RunAsync(ended, JobStep.CleanUp, async () =>
+        {
+            await images.DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
+            log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, image);
+            return await MoveAsync(ended, ended with { ImageToRemove = null, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
+                ? CopyOutcome.CleanedUp
+                : CopyOutcome.Skipped;
+        }, async (j, why) =>
+        {
+            log.LogError("{Job}: {ImageId} is left in {Destination}: {Reason}", j.Key, j.ImageToRemove, j.Key.DestinationRegion, why);
+            return await MoveAsync(j, j.WithNote($"{j.ImageToRemove} could not be deregistered and is left behind: {why}") with
+            {
+                ImageToRemove = null,
+                UpdatedAt = clock.GetUtcNow(),
+            }, cancellationToken) ? CopyOutcome.CleanedUp : CopyOutcome.Skipped;
+        }, CopyOutcome.StepFailed, cancellationToken);
+
+    private async Task<bool> MoveAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
+    {
+        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.DestinationRegion), cancellationToken);
+        if (!result.Applied)
+        {
+            log.LogInformation("{Job} was moved on by another worker ({Status}); skipped", from.Key, result.Status);
+        }
+
+        return result.Applied;
+    }
+}
+
+internal static class CopyOutcomes
+{
+    /// <summary>Whether a copying job that had this outcome gave its slots back.</summary>
+    public static bool ReleasedSlots(this CopyOutcome outcome) =>
+        outcome is CopyOutcome.Finished or CopyOutcome.Retried or CopyOutcome.Failed or CopyOutcome.Cancelled;
+}

@@ -1,0 +1,294 @@
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Lifecycle;
+using AmiReplicator.Domain.Observability;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
+using AmiReplicator.Domain.Sweep;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>
+/// The scheduled pass, per destination: confirms copies in flight and moves them on, repairs what dead workers left
+/// (claims that never reached EC2, images left behind, counters that disagree with the jobs), then starts waiting work, or
+/// cancels it where the destination has left the policy. Each part goes on when another fails, and within each part one
+/// job's error stays with that job.
+/// </summary>
+public sealed class CopyPoller(
+    ICopyJobStore store,
+    IImageGateway images,
+    CopyStarter starter,
+    CopyFinisher finisher,
+    CopyCanceller canceller,
+    CounterReconciler reconciler,
+    JobSteps steps,
+    SourceSweep? sweep,
+    ReplicationPolicy policy,
+    TrackingOptions options,
+    IMetrics metrics,
+    TimeProvider clock,
+    ILogger<CopyPoller> log,
+    CopyRetention? retention = null,
+    LifecycleFollower? follower = null)
+{
+    public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var report = new PollReport();
+        var slots = new SlotView(await store.ListCountersAsync(cancellationToken), policy);
+        foreach (var region in slots.Destinations.ToList())
+        {
+            await PollDestinationAsync(region, slots, report, cancellationToken);
+        }
+
+        if (sweep is not null)
+        {
+            // Each region swept is followed at once: the copies made from it follow what changed of their sources.
+            await PartAsync("source regions", "sweeping", report, async () => report.Swept += await sweep.RunIfDueAsync(
+                region => follower?.FollowAsync(region, cancellationToken) ?? Task.CompletedTask, cancellationToken));
+        }
+
+        if (retention is not null)
+        {
+            await PartAsync("destinations", "retention", report, async () => report.RemovedByRetention += await retention.RunIfDueAsync(cancellationToken));
+        }
+
+        return report;
+    }
+
+    private async Task PollDestinationAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CopyJob> active = [];
+        await PartAsync(region, "checking copies", report, async () =>
+        {
+            active = await store.ListActiveAsync(region, options.PageSize, cancellationToken);
+            await CheckCopiesAsync(region, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
+        });
+        await PartAsync(region, "repairing claims", report, () =>
+            RepairClaimsAsync(region, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
+        await PartAsync(region, "removing images left behind", report, async () =>
+        {
+            foreach (var job in active.Where(j => j.State.IsTerminal()))
+            {
+                report.Count(await finisher.CleanUpAsync(job, cancellationToken));
+            }
+        });
+        await PartAsync(region, "reconciling counters", report, async () =>
+        {
+            var repairs = await reconciler.ReconcileAsync(region, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
+            if (repairs > 0)
+            {
+                // Start waiting work from the counters as repaired, not as they were read.
+                slots.Update((await store.ListCountersAsync(cancellationToken)).Where(c => c.Scope.DestinationRegion == region));
+                report.Repaired += repairs;
+            }
+        });
+
+        var open = policy.FindOpenDestination(region) is not null;
+        await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
+        {
+            if (open)
+            {
+                report.Started += (await starter.StartWaitingAsync(region, slots, [], cancellationToken)).Count;
+            }
+            else
+            {
+                await CancelWaitingAsync(region, slots, report, cancellationToken);
+            }
+        });
+
+        // Every few minutes, not every pass: the count reads each pair's whole backlog from the index. Each in its own part, so
+        // one that fails leaves the other published (and both are published while starting waiting work fails).
+        if (IsOldestWaitingDue(region))
+        {
+            await PartAsync(region, "measuring the oldest waiting job", report, async () =>
+            {
+                // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
+                var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
+                    .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
+                    .Min();
+                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
+                if (report.OldestWaiting is null || oldest < report.OldestWaiting)
+                {
+                    report.OldestWaiting = oldest;
+                }
+            });
+            await PartAsync(region, "counting waiting jobs", report, async () =>
+            {
+                var waiting = 0;
+                foreach (var source in slots.SourcesOf(region))
+                {
+                    waiting += await store.CountWaitingAsync(region, source, cancellationToken);
+                }
+
+                metrics.Record(ReplicatorMetrics.JobsWaiting, waiting, region);
+            });
+        }
+
+        metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
+        metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
+    }
+
+    private readonly Dictionary<string, DateTimeOffset> _oldestWaitingPublished = new(StringComparer.Ordinal);
+
+    private bool IsOldestWaitingDue(string region)
+    {
+        var now = clock.GetUtcNow();
+        lock (_oldestWaitingPublished)
+        {
+            if (_oldestWaitingPublished.TryGetValue(region, out var last) && now - last < options.OldestWaitingEvery)
+            {
+                return false;
+            }
+
+            _oldestWaitingPublished[region] = now;
+            return true;
+        }
+    }
+
+    /// <summary>One part of a destination's pass; its error is logged and reported, and the pass goes on with the next part.</summary>
+    private async Task PartAsync(string region, string part, PollReport report, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Polling {Destination}: {Part} failed", region, part);
+            report.Errors.Add($"{region}: {part}: {e.Message}");
+        }
+    }
+
+    /// <summary>Moves copying jobs on from what EC2 says of their targets; the slots they give back are free for waiting work.</summary>
+    private async Task CheckCopiesAsync(string region, IReadOnlyList<CopyJob> copying, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        foreach (var batch in copying.Chunk(options.DescribeBatchSize))
+        {
+            foreach (var (job, target) in await DescribeTargetsAsync(region, batch, report, cancellationToken))
+            {
+                var outcome = await finisher.AdvanceAsync(job, target, cancellationToken);
+                report.Count(outcome);
+                if (outcome.ReleasedSlots())
+                {
+                    slots.Released(job.Key);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Repeats CopyImage, with the same token, for claims that never reached EC2 (their worker died) or that wait for the end of
+    /// back-pressure. While the destination backs off no CopyImage goes there, and one that meets EC2's limit again ends the repairs.
+    /// A claim whose cancel was requested is settled instead (<see cref="CopyCanceller"/>): never called again.
+    /// </summary>
+    private async Task RepairClaimsAsync(string region, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        foreach (var job in claimed.Where(j => j.CancelRequested is not null))
+        {
+            var outcome = await canceller.SettleAsync(job, cancellationToken);
+            report.Count(outcome);
+            if (outcome.ReleasedSlots())
+            {
+                slots.Released(job.Key);
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var job in claimed.Where(j => j.CancelRequested is null && (j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter)))
+        {
+            if (slots.BacksOffAt(region, clock.GetUtcNow()))
+            {
+                return;
+            }
+
+            if (job.NotBefore is null)
+            {
+                log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
+                metrics.Record(ReplicatorMetrics.Repairs, 1, region);
+                report.Repaired++;
+            }
+            else
+            {
+                log.LogInformation("{Job}: the destination's back-off is over; calling CopyImage again with its token", job.Key);
+            }
+
+            switch (await starter.RepeatCopyImageAsync(job, cancellationToken))
+            {
+                case StartOutcome.Started:
+                    report.Started++;
+                    break;
+                case StartOutcome.Ended:
+                    slots.Released(job.Key);
+                    break;
+                case StartOutcome.BackPressure:
+                    slots.BackedOff(region, clock.GetUtcNow() + CopyStarter.BackPressureDelay);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The targets of a batch in one DescribeImages call. If the call fails, each job's target is read on its own, so that one
+    /// bad job (a malformed id, say) holds back no other; a job whose read fails has that recorded and is left for the next pass.
+    /// </summary>
+    private async Task<IReadOnlyList<(CopyJob Job, ImageInfo? Target)>> DescribeTargetsAsync(string region, CopyJob[] batch, PollReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
+            return batch.Select(j => (j, found.GetValueOrDefault(j.RequireTargetImageId()))).ToList();
+        }
+        catch (ImageServiceException e)
+        {
+            log.LogWarning("DescribeImages for {Count} copies in {Destination} failed ({Error}); reading them one by one", batch.Length, region, e.Message);
+        }
+
+        var described = new List<(CopyJob, ImageInfo?)>();
+        foreach (var job in batch)
+        {
+            var read = await steps.RunAsync(job, JobStep.CheckCopy,
+                async () => (Ok: true, Image: await images.DescribeImageAsync(region, job.RequireTargetImageId(), cancellationToken)),
+                async (j, why) =>
+                {
+                    report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));
+                    return (Ok: false, Image: (ImageInfo?)null);
+                },
+                (Ok: false, Image: (ImageInfo?)null), cancellationToken);
+            if (read.Ok)
+            {
+                described.Add((job, read.Image));
+            }
+        }
+
+        return described;
+    }
+
+    /// <summary>
+    /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
+    /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
+    /// </summary>
+    private async Task CancelWaitingAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        var reason = policy.FindDestination(region) is null
+            ? $"destination {region} is no longer in the replication policy"
+            : $"destination {region} is draining (drain: true in the policy)";
+        foreach (var source in slots.SourcesOf(region))
+        {
+            foreach (var job in await store.ListWaitingAsync(region, source, readyBy: null, options.PageSize, cancellationToken))
+            {
+                try
+                {
+                    report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, reason, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Only a write, and writes fail when the store does: the next pass cancels it.
+                    log.LogError(e, "Cancelling {Job} failed", job.Key);
+                    report.Errors.Add($"{region}: cancelling {job.Key}: {e.Message}");
+                }
+            }
+        }
+    }
+}

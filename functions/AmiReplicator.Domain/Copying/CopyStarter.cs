@@ -1,0 +1,378 @@
+using AmiReplicator.Contract;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Observability;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>Starts a waiting copy: takes its slots, calls CopyImage, records the target image (or why there is none).</summary>
+public sealed class CopyStarter(
+    ICopyJobStore store,
+    IImageGateway images,
+    ReplicationPolicy policy,
+    JobSteps steps,
+    CounterReconciler counters,
+    WaitingCandidates candidates,
+    CopyFinisher finisher,
+    IMetrics metrics,
+    TimeProvider clock,
+    ILogger<CopyStarter> log)
+{
+    /// <summary>How long a destination backs off after EC2 answered ResourceLimitExceeded (the account's limit is shared with other tools).</summary>
+    public static readonly TimeSpan BackPressureDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a CopyImage call may still start a copy after it began: no worker outlives Lambda's longest timeout, 15 minutes. A
+    /// claim cancelled meanwhile keeps its slots at least this long unless the copy is found first (<see cref="CopyCanceller"/>).
+    /// </summary>
+    public static readonly TimeSpan MaxCallInFlight = TimeSpan.FromMinutes(15);
+
+    /// <summary>Claims the job's slots and starts its copy; answers whether EC2 accepted it, or why not.</summary>
+    private async Task<StartOutcome> TryStartAsync(CopyJob waiting, SlotView slots, CancellationToken cancellationToken)
+    {
+        var claim = await ClaimAsync(waiting, cancellationToken);
+        if (claim.Status == TransitionStatus.CounterMissing)
+        {
+            // A counter a person deleted (or one never made) is rebuilt from the jobs holding its slots before any claim passes.
+            foreach (var scope in SlotScope.HeldBy(waiting.Key))
+            {
+                slots.Learn(await counters.RebuildAsync(scope, cancellationToken));
+            }
+
+            claim = await ClaimAsync(waiting, cancellationToken);
+        }
+
+        switch (claim)
+        {
+            case { Status: TransitionStatus.Applied, Job: { } claimed }:
+                slots.Took(waiting.Key);
+                var outcome = await CallCopyImageAsync(claimed, cancellationToken);
+                if (outcome == StartOutcome.Ended)
+                {
+                    slots.Released(waiting.Key);
+                }
+                else if (outcome == StartOutcome.BackPressure)
+                {
+                    slots.BackedOff(waiting.Key.DestinationRegion, clock.GetUtcNow() + BackPressureDelay);
+                }
+
+                return outcome;
+            case { Status: TransitionStatus.PairFull }:
+                slots.Full(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.DestinationRegion));
+                return StartOutcome.PairFull;
+            case { Status: TransitionStatus.BackingOff }:
+                return StartOutcome.BackingOff;
+            case { Status: TransitionStatus.Conflict }:
+                return StartOutcome.MovedOn;
+            default:
+                slots.Full(SlotScope.Destination(waiting.Key.DestinationRegion));
+                return StartOutcome.DestinationFull;
+        }
+    }
+
+    private Task<TransitionResult> ClaimAsync(CopyJob waiting, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var claimed = waiting.MoveTo(CopyJobState.Claimed, now) with { ClaimedAt = now, CopyCalledAt = now, NotBefore = null };
+        return store.TransitionAsync(waiting, claimed, policy.BudgetFor(waiting.Key.DestinationRegion), cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls CopyImage again for a claim (its worker died, or the destination's back-off is over): first records that a call begins,
+    /// conditionally, so a cancel requested meanwhile stops it and a claim cancelled later knows how long a call may still land.
+    /// </summary>
+    public async Task<StartOutcome> RepeatCopyImageAsync(CopyJob claimed, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return await RecordAsync(claimed, claimed with { CopyCalledAt = now, UpdatedAt = now }, cancellationToken) is { Applied: true, Job: { } stamped }
+            ? await CallCopyImageAsync(stamped, cancellationToken)
+            : StartOutcome.MovedOn;
+    }
+
+    /// <summary>
+    /// Calls CopyImage for a job that holds its slots and records what EC2 answered. Safe to repeat for the same attempt: the
+    /// ClientToken is the same, so EC2 answers the image it already started.
+    /// </summary>
+    private Task<StartOutcome> CallCopyImageAsync(CopyJob claimed, CancellationToken cancellationToken) =>
+        Guarded(claimed, async () =>
+        {
+            var key = claimed.Key;
+            string targetImageId;
+            try
+            {
+                if (claimed.ImageToRemove is { } failed)
+                {
+                    // The previous attempt's failed image still holds the name the new copy needs.
+                    await images.DeregisterImageAsync(key.DestinationRegion, failed, cancellationToken);
+                }
+
+                targetImageId = await images.CopyImageAsync(
+                    new CopyImageCommand(key.DestinationRegion, key.SourceRegion, key.SourceImageId, claimed.Name,
+                        claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags, claimed.SnapshotCopyCompletionDurationMinutes),
+                    cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.LimitExceeded)
+            {
+                return await BackOffAsync(claimed, e, cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Transient)
+            {
+                // Whether EC2 started the copy is unknown: keep the slots, the reconciler repeats the call with the same token.
+                log.LogWarning("CopyImage for {Job} failed transiently ({Error}); it will be repeated", key, e.Message);
+                return await steps.RecordFailureAsync(claimed, JobStep.StartCopy, e, detail: null, (j, why) => GiveUpAsync(j, why, cancellationToken), StartOutcome.StepFailed, cancellationToken);
+            }
+            catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.NameTaken)
+            {
+                return await OnNameTakenAsync(claimed, e, cancellationToken);
+            }
+            catch (ImageServiceException e)
+            {
+                log.LogError("EC2 refused to copy {Job}: {Error}", key, e.Message);
+                return await EndAsync(claimed, $"CopyImage refused: {e.Message}", cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+            }
+
+            return await RecordCopyingAsync(claimed, targetImageId, note: null, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Starts waiting jobs of a destination while both its slots and a pair's are free, in <see cref="CopyJob.StartOrder"/> across
+    /// the pairs. Only pairs with a free slot are read, and only as many ready jobs as there are free slots, so a long backlog of
+    /// a full pair never hides another pair's jobs and the work per start stays that of a few items. <paramref name="justRecorded"/>
+    /// are jobs written a moment ago, which the index may not list yet. Answers the jobs EC2 accepted copies for.
+    /// </summary>
+    public async Task<IReadOnlyList<CopyJob>> StartWaitingAsync(string destinationRegion, SlotView slots, IReadOnlyCollection<CopyJob> justRecorded, CancellationToken cancellationToken)
+    {
+        // Every pair with waiting jobs has its counter: that is how passes find the pair's jobs, started now or not.
+        foreach (var scope in justRecorded.SelectMany(j => SlotScope.HeldBy(j.Key)).Distinct().Where(s => !slots.Knows(s)).ToList())
+        {
+            slots.Learn(await counters.RebuildAsync(scope, cancellationToken));
+        }
+
+        var started = new List<CopyJob>();
+        var tried = new HashSet<CopyJobKey>();
+        for (var round = 0; round < 3; round++)
+        {
+            var destinationFree = slots.Free(SlotScope.Destination(destinationRegion));
+            if (destinationFree == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
+            {
+                break;
+            }
+
+            var ready = new List<CopyJob>();
+            foreach (var source in slots.SourcesOf(destinationRegion))
+            {
+                var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destinationRegion)));
+                if (free > 0)
+                {
+                    ready.AddRange(await candidates.TakeAsync(destinationRegion, source, free + tried.Count, cancellationToken));
+                }
+            }
+
+            ready.AddRange(justRecorded.Where(j => j.Key.DestinationRegion == destinationRegion && j.State == CopyJobState.Waiting));
+            var conflicts = false;
+            foreach (var job in ready.Where(j => j.IsReadyAt(clock.GetUtcNow()) && tried.Add(j.Key)).Order(CopyJob.StartOrder).ToList())
+            {
+                if (slots.Free(SlotScope.Destination(destinationRegion)) == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
+                {
+                    break;
+                }
+
+                if (slots.Free(SlotScope.Pair(job.Key.SourceRegion, destinationRegion)) == 0)
+                {
+                    continue;
+                }
+
+                var outcome = await TryStartAsync(job, slots, cancellationToken);
+                if (outcome is not (StartOutcome.PairFull or StartOutcome.DestinationFull or StartOutcome.BackingOff))
+                {
+                    candidates.Forget(job.Key);
+                }
+
+                switch (outcome)
+                {
+                    case StartOutcome.Started:
+                        started.Add(job);
+                        break;
+                    case StartOutcome.MovedOn or StartOutcome.StepFailed:
+                        conflicts = true;
+                        break;
+                    case StartOutcome.BackPressure or StartOutcome.BackingOff:
+                        return started;
+                }
+            }
+
+            // Another worker took some of the jobs read: read again for the slots still free, a few times at most.
+            if (!conflicts)
+            {
+                break;
+            }
+        }
+
+        return started;
+    }
+
+    /// <summary>Whether every pair of these source regions into the destination was found with no ready job a moment ago.</summary>
+    public bool NothingWaitsFrom(string destinationRegion, IEnumerable<string> sourceRegions) =>
+        sourceRegions.All(s => candidates.KnownEmpty(destinationRegion, s));
+
+    /// <summary>Since when the longest-waiting ready job of the destination has waited for its attempt, or null when none waits.</summary>
+    public async Task<DateTimeOffset?> OldestWaitingAsync(string destinationRegion, SlotView slots, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? oldest = null;
+        foreach (var source in slots.SourcesOf(destinationRegion))
+        {
+            foreach (var job in await candidates.TakeAsync(destinationRegion, source, 1, cancellationToken))
+            {
+                oldest = oldest is null || job.WaitingSinceOrCreated < oldest ? job.WaitingSinceOrCreated : oldest;
+            }
+        }
+
+        return oldest;
+    }
+
+    private Task<StartOutcome> Guarded(CopyJob claimed, Func<Task<StartOutcome>> action, CancellationToken cancellationToken) =>
+        steps.RunAsync(claimed, JobStep.StartCopy, action, (j, why) => GiveUpAsync(j, why, cancellationToken), StartOutcome.StepFailed, cancellationToken);
+
+    /// <summary>
+    /// EC2 is at its limit. The job keeps its claim and its slots and is repeated with the same token once the destination's
+    /// back-off ends. Giving the slots back would let them go to another job while a CopyImage of this claim made by another
+    /// worker (a repair, or a call that outlived the stale-claim window) may still start the copy: a copy with no slot. Held,
+    /// they are idle at worst, and the back-off keeps every worker from claiming there anyway.
+    /// </summary>
+    private async Task<StartOutcome> BackOffAsync(CopyJob claimed, ImageServiceException e, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var until = now + BackPressureDelay;
+        var key = claimed.Key;
+        log.LogWarning("EC2 copy limit reached in {Destination}; {Job} keeps its claim and the destination backs off until {Until}",
+            key.DestinationRegion, key, until);
+        metrics.Record(ReplicatorMetrics.BackPressure, 1, key.DestinationRegion);
+        await store.BackOffAsync(key.DestinationRegion, until, cancellationToken);
+        // Still waiting for the same attempt: WaitingSince stays, so the waiting-time metric shows the whole wait.
+        await RecordAsync(claimed, claimed with { UpdatedAt = now, NotBefore = until, LastError = $"back-pressure: {e.Message}" }, cancellationToken);
+        return StartOutcome.BackPressure;
+    }
+
+    /// <summary>
+    /// Another image of the account holds the name. If it is this job's own copy (its record was lost, or the answer to an
+    /// earlier call), it is adopted; otherwise the copy takes the disambiguated name. Anything else ends the job.
+    /// </summary>
+    private async Task<StartOutcome> OnNameTakenAsync(CopyJob claimed, ImageServiceException e, CancellationToken cancellationToken)
+    {
+        var key = claimed.Key;
+        var holder = await images.FindOwnImageByNameAsync(key.DestinationRegion, claimed.Name, cancellationToken);
+        if (holder is not null && IsCopyFor(holder, key))
+        {
+            log.LogWarning("{Job}: the name {Name} is held by {ImageId}, a copy of the same source: adopting it", key, claimed.Name, holder.ImageId);
+            return await RecordCopyingAsync(claimed, holder.ImageId,
+                $"adopted {holder.ImageId} ({holder.State.ToString().ToLowerInvariant()}), a copy of this source that already held the name", cancellationToken);
+        }
+
+        var renamed = CopyTemplates.DisambiguatedName(claimed.Name, key);
+        if (renamed == claimed.Name)
+        {
+            return await EndAsync(claimed, $"CopyImage refused: the name {claimed.Name} is held by {holder?.ImageId ?? "another image"}, "
+                + $"which is not a copy of {key.SourceImageId}: {e.Message}", cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+        }
+
+        log.LogWarning("{Job}: the name {Name} is held by {ImageId}; copying as {Renamed}", key, claimed.Name, holder?.ImageId, renamed);
+        var now = clock.GetUtcNow();
+        var recorded = await RecordAsync(claimed, claimed.WithNote($"the name {claimed.Name} was held by {holder?.ImageId ?? "another image"}; copied as {renamed}")
+            with
+        { Name = renamed, UpdatedAt = now, CopyCalledAt = now }, cancellationToken);
+        return recorded is { Applied: true, Job: { } renamedJob } ? await CallCopyImageAsync(renamedJob, cancellationToken) : StartOutcome.MovedOn;
+    }
+
+    /// <summary>An image EC2 made by copying this job's source: by its provenance tags, or by the source EC2 records on it.</summary>
+    public static bool IsCopyFor(ImageInfo image, CopyJobKey key) =>
+        image.Tags.TryGetValue(ProvenanceTags.SourceImageId, out var sourceImageId)
+            ? sourceImageId == key.SourceImageId && image.Tags.GetValueOrDefault(ProvenanceTags.SourceRegion) == key.SourceRegion
+            : image.CopiedFromImageId == key.SourceImageId && image.CopiedFromRegion == key.SourceRegion;
+
+    private async Task<StartOutcome> RecordCopyingAsync(CopyJob claimed, string targetImageId, string? note, CancellationToken cancellationToken)
+    {
+        var started = clock.GetUtcNow();
+        var copying = claimed.MoveTo(CopyJobState.Copying, started) with
+        {
+            TargetImageId = targetImageId,
+            ImageToRemove = null,
+            CopyStartedAt = started,
+            LastError = null,
+        };
+        if (!(await RecordAsync(claimed, note is null ? copying : copying.WithNote(note), cancellationToken)).Applied)
+        {
+            return await OnCopyOfMovedClaimAsync(claimed.Key, targetImageId, cancellationToken);
+        }
+
+        log.LogInformation("Copy of {Job} started as {TargetImageId} (attempt {Attempt})", claimed.Key, targetImageId, claimed.Attempt);
+        return StartOutcome.Started;
+    }
+
+    /// <summary>
+    /// EC2 started a copy, but the job moved while the call was in flight. A cancel requested meanwhile ends the job now with the copy
+    /// removed; a job that ended some other way without naming the copy gets it as its image to remove, so no image is left that no job
+    /// names. Anything else (another worker recorded the same copy, or repeats the call) stands.
+    /// </summary>
+    private async Task<StartOutcome> OnCopyOfMovedClaimAsync(CopyJobKey key, string targetImageId, CancellationToken cancellationToken)
+    {
+        switch (await store.GetAsync(key, cancellationToken))
+        {
+            case { State: CopyJobState.Claimed, CancelRequested: { } reason } cancelled:
+                log.LogWarning("{Job}: cancelled while CopyImage was in flight; its copy {TargetImageId} is removed", key, targetImageId);
+                return await finisher.EndAsync(cancelled with { ImageToRemove = targetImageId }, CopyJobState.Cancelled,
+                    $"{reason}; the copy {targetImageId} it had started was removed", cancellationToken) == CopyOutcome.Cancelled
+                    ? StartOutcome.Ended
+                    : StartOutcome.MovedOn;
+            case { } ended when ended.State.IsTerminal() && ended.TargetImageId != targetImageId && ended.ImageToRemove is null:
+                log.LogError("{Job} ended {State} while CopyImage was in flight; its copy {TargetImageId} is removed", key, ended.State, targetImageId);
+                var orphan = ended.WithNote($"{targetImageId}, started by a CopyImage call in flight when the job ended, removed with its snapshots")
+                    with
+                { ImageToRemove = targetImageId, UpdatedAt = clock.GetUtcNow() };
+                if (await RecordAsync(ended, orphan, cancellationToken) is { Applied: true, Job: { } recorded })
+                {
+                    await finisher.CleanUpAsync(recorded, cancellationToken);
+                }
+
+                return StartOutcome.MovedOn;
+            default:
+                return StartOutcome.MovedOn;
+        }
+    }
+
+    /// <summary>
+    /// CopyImage kept failing for this claim. If EC2 did start the copy (an answer lost every time), the image with the job's
+    /// name is adopted; otherwise the job ends FAILED and gives its slots back.
+    /// </summary>
+    private async Task<StartOutcome> GiveUpAsync(CopyJob job, string reason, CancellationToken cancellationToken)
+    {
+        if (job.State == CopyJobState.Claimed
+            && await images.FindOwnImageByNameAsync(job.Key.DestinationRegion, job.Name, cancellationToken) is { } image
+            && IsCopyFor(image, job.Key))
+        {
+            return await RecordCopyingAsync(job, image.ImageId, $"adopted {image.ImageId}, which CopyImage had started while its answers were lost", cancellationToken);
+        }
+
+        return await EndAsync(job, reason, cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+    }
+
+    private async Task<bool> EndAsync(CopyJob job, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return (await RecordAsync(job, job.MoveTo(CopyJobState.Failed, now) with { CompletedAt = now, LastError = reason }, cancellationToken)).Applied;
+    }
+
+    private async Task<TransitionResult> RecordAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
+    {
+        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.DestinationRegion), cancellationToken);
+        if (!result.Applied)
+        {
+            // Another worker (a duplicate delivery, the reconciler) recorded this attempt first; its record stands.
+            log.LogInformation("{Job} was moved on by another worker ({Status}); nothing recorded", from.Key, result.Status);
+        }
+
+        return result;
+    }
+}

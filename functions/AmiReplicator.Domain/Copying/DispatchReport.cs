@@ -1,0 +1,12 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>What a request led to: its jobs (those EC2 accepted a copy for shown as copying), or why it was ignored.</summary>
+public sealed record DispatchReport(IReadOnlyList<CopyJob> Jobs, string? IgnoredBecause)
+{
+    public static DispatchReport Ignored(string reason) => new([], reason);
+}

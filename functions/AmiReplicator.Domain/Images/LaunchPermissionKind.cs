@@ -1,0 +1,9 @@
+namespace AmiReplicator.Domain.Images;
+
+public enum LaunchPermissionKind
+{
+    UserId,
+    Group,
+    OrganizationArn,
+    OrganizationalUnitArn,
+}

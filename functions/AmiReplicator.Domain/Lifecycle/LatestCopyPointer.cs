@@ -1,0 +1,137 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Lifecycle;
+
+/// <summary>
+/// Keeps each family's latest-copy parameter (<see cref="LatestCopyParameterPolicy"/>) on the family's newest available copy in the
+/// destination, in the order retention keeps them (by build, <see cref="FamilyCopies"/>), among this deployment's copies. SSM has no
+/// conditional write and checks an <c>aws:ec2:image</c> value after answering, so a write lands a moment later and the last write to
+/// land wins. The pointer therefore never trusts one reading: it writes the newest copy it knows (what EC2 lists, the copy just
+/// available, and the copy the parameter holds when that is a newer available copy of the family, which EC2's listing may not show
+/// yet), then lists again, and writes again while a newer one has appeared. Once it has written, its own write (still landing) is
+/// what it compares with, not what SSM shows: a worker whose older write lands after another's newer one has written the newer one
+/// again by then. Every write is of an available copy, and one already held is not written again.
+/// </summary>
+public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle lifecycle, IImageParameters parameters, LatestCopyParameterPolicy parameter,
+    ReplicationPolicy policy, ILogger<LatestCopyPointer> log)
+{
+    private readonly RetentionPolicy _families = policy.Retention ?? throw new ArgumentException("The latest-copy parameter needs the families of retention.", nameof(policy));
+    private readonly FamilyBuilds _builds = new(images);
+
+    /// <summary>The pointer, when the policy asks for one (it needs the families of retention) and its calls are given.</summary>
+    public static LatestCopyPointer? For(ReplicationPolicy policy, IImageGateway images, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
+        policy is { LatestCopyParameter: { } parameter, Retention: not null } && lifecycle is not null && parameters is not null
+            ? new LatestCopyPointer(images, lifecycle, parameters, parameter, policy, logging.CreateLogger<LatestCopyPointer>())
+            : null;
+
+    /// <summary>Listings of one call before it gives up on a family whose newest copy keeps changing (the next finish or run points again).</summary>
+    public const int MaxRounds = 5;
+
+    /// <summary>Points the family of <paramref name="copy"/>, just available, at its newest copy; answers why its parameter was not written, if it was not.</summary>
+    public async Task<string?> OnAvailableAsync(ImageInfo copy, CancellationToken cancellationToken) =>
+        _families.FamilyOf(copy) is { } family
+            ? (await PointAsync(copy.Region, [family], copy, cancellationToken)).GetValueOrDefault(family)
+            : null;
+
+    /// <summary>
+    /// Points each family's parameter in the destination at the family's newest available copy (<paramref name="justAvailable"/>
+    /// counted even when EC2 does not list it yet); a family without one keeps its parameter. Answers, per family, why its
+    /// parameter could not be written (SSM refused it for good).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> PointAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
+        CancellationToken cancellationToken)
+    {
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var changed = false;
+            var listed = await ListAsync(destinationRegion, familiesToPoint, justAvailable, cancellationToken);
+            foreach (var family in familiesToPoint.Where(f => !refused.ContainsKey(f)))
+            {
+                var (name, problem) = parameter.NameFor(family);
+                if (name is null)
+                {
+                    log.LogWarning("No latest-copy parameter for family {Family} in {Destination}: {Problem}", family, destinationRegion, problem);
+                    refused[family] = $"latest-copy parameter not written for family {family}: {problem}";
+                    continue;
+                }
+
+                var held = await parameters.GetImageIdAsync(destinationRegion, name, cancellationToken);
+                var candidates = listed.GetValueOrDefault(family) ?? [];
+                if (held is not null && candidates.All(c => c.ImageId != held) && await HeldCopyAsync(destinationRegion, held, family, cancellationToken) is { } heldCopy)
+                {
+                    candidates = [.. candidates, .. await _builds.WithBuildsAsync([heldCopy], cancellationToken)];
+                }
+
+                // A family with no available copy keeps its parameter; one that names the newest (by this worker's own write, once
+                // it has written: that write may still be landing) is not written again.
+                if (candidates.Count == 0)
+                {
+                    continue;
+                }
+
+                var newest = candidates.NewestFirst().First();
+                if ((written.GetValueOrDefault(family) ?? held) == newest.ImageId)
+                {
+                    continue;
+                }
+
+                changed = true;
+                try
+                {
+                    await parameters.PutImageIdAsync(destinationRegion, name, newest.ImageId, cancellationToken);
+                    written[family] = newest.ImageId;
+                    log.LogInformation("Latest-copy parameter {Parameter} in {Destination} points at {TargetImageId} ({Name})", name, destinationRegion, newest.ImageId, newest.Name);
+                }
+                catch (ParameterRefusedException e)
+                {
+                    log.LogWarning("Latest-copy parameter {Parameter} in {Destination} refused: {Reason}", name, destinationRegion, e.Message);
+                    refused[family] = $"latest-copy parameter {name} refused: {e.Message}";
+                }
+            }
+
+            if (!changed)
+            {
+                return refused;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"the newest copy of {string.Join(", ", familiesToPoint)} in {destinationRegion} changed on each of {MaxRounds} listings; its latest-copy parameter is pointed again next time");
+    }
+
+    /// <summary>The image the parameter holds, when it is an available copy of the family made by this deployment.</summary>
+    private async Task<ImageInfo?> HeldCopyAsync(string destinationRegion, string held, string family, CancellationToken cancellationToken) =>
+        await images.DescribeImageAsync(destinationRegion, held, cancellationToken) is { State: ImageState.Available } copy
+            && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment) && _families.FamilyOf(copy) == family
+            ? copy
+            : null;
+
+    /// <summary>This deployment's available copies of each family, as EC2 lists them now, with the one just available.</summary>
+    private async Task<Dictionary<string, List<ImageInfo>>> ListAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
+        CancellationToken cancellationToken)
+    {
+        var copies = new Dictionary<string, ImageInfo>(StringComparer.Ordinal);
+        if (justAvailable is not null)
+        {
+            copies[justAvailable.ImageId] = justAvailable;
+        }
+
+        await foreach (var copy in lifecycle.ListOwnCopiesAsync(destinationRegion, null, cancellationToken))
+        {
+            if (copy.State == ImageState.Available && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
+            {
+                copies.TryAdd(copy.ImageId, copy);
+            }
+        }
+
+        var ofFamilies = copies.Values.Where(c => _families.FamilyOf(c) is { } family && familiesToPoint.Contains(family)).ToList();
+        return (await _builds.WithBuildsAsync(ofFamilies, cancellationToken))
+            .GroupBy(c => _families.FamilyOf(c) ?? "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,24 @@
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Lifecycle;
+
+/// <summary>What following the sources' lifecycle did in one sweep of a source region.</summary>
+public sealed class LifecycleReport
+{
+    public int Looked { get; set; }
+    public int Tags { get; set; }
+    public int LaunchPermissions { get; set; }
+    public int Deprecation { get; set; }
+    public int Protection { get; set; }
+    public int Disabled { get; set; }
+    public int Enabled { get; set; }
+    public int Deregistered { get; set; }
+    public int Kept { get; set; }
+    public int Errors { get; set; }
+
+    public override string ToString() =>
+        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Enabled} enabled again, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
+}

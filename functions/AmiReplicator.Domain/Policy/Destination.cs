@@ -1,0 +1,16 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
+
+namespace AmiReplicator.Domain.Policy;
+
+/// <summary>A destination region, how its copies are encrypted, and how many copies may run into it at once.</summary>
+/// <param name="Draining">No new copies go there; those in flight finish (the functions keep their permissions there).</param>
+public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, SlotBudget Budget, bool Draining = false)
+{
+    public bool TakesNewCopies => !Draining;
+
+    /// <summary>Time-based copies: the completion duration CopyImage is given; null: copies run on a best-effort basis.</summary>
+    public int? SnapshotCopyCompletionDurationMinutes { get; init; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace AmiReplicator.Domain.Policy;
+
+public sealed class RetriesDocument
+{
+    public int? MaxAttempts { get; set; }
+    public int? BackoffSeconds { get; set; }
+}

@@ -1,0 +1,70 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+
+namespace AmiReplicator.Domain.Slots;
+
+/// <summary>
+/// The ready waiting jobs of each source->destination pair, read a budget's worth at a time and kept, so that a worker starting one
+/// job per freed slot (a copy's own event does) does not read the list each time: the cost of finding the next job stays a
+/// fraction of a call, and the items read per job stay flat however long the list. What is kept are the oldest ready jobs when
+/// read, and every job that becomes ready later sorts after them, so oldest-first holds however long they are kept (a quarter of
+/// an hour at most); a kept job another worker started or changed meanwhile costs one refused claim and is dropped. A pair found empty is
+/// trusted for half a minute only (<see cref="EmptyFor"/>): a job another worker recorded since, which could not start then, is
+/// found by the next read or the poller's next pass, at worst after a younger one of this worker's took a slot.
+/// </summary>
+public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy policy, TimeProvider clock)
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan EmptyFor = TimeSpan.FromSeconds(30);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Destination, string Source), (DateTimeOffset ReadAt, List<CopyJob> Jobs, bool All)> _byPair = [];
+
+    /// <summary>At least <paramref name="count"/> of the pair's oldest ready jobs (fewer when fewer wait), in start order.</summary>
+    public async Task<IReadOnlyList<CopyJob>> TakeAsync(string destinationRegion, string sourceRegion, int count, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            // Enough kept, or all there were when read (an empty list only for a moment).
+            if (_byPair.TryGetValue((destinationRegion, sourceRegion), out var kept)
+                && now - kept.ReadAt < (kept.Jobs.Count == 0 ? EmptyFor : MaxAge)
+                && (kept.Jobs.Count >= count || kept.All))
+            {
+                return [.. kept.Jobs.Take(count)];
+            }
+        }
+
+        // A budget's worth: enough for every slot the pair can free before the list is read again.
+        var limit = Math.Max(count, policy.BudgetFor(destinationRegion).MaxInFlightPerSource);
+        var read = await store.ListWaitingAsync(destinationRegion, sourceRegion, now, limit, cancellationToken);
+        lock (_gate)
+        {
+            _byPair[(destinationRegion, sourceRegion)] = (now, [.. read], read.Count < limit);
+        }
+
+        return [.. read.Take(count)];
+    }
+
+    /// <summary>Whether the pair was read lately and had no ready job then (nothing to read again for a moment).</summary>
+    public bool KnownEmpty(string destinationRegion, string sourceRegion)
+    {
+        lock (_gate)
+        {
+            return _byPair.TryGetValue((destinationRegion, sourceRegion), out var kept)
+                && kept.Jobs.Count == 0 && clock.GetUtcNow() - kept.ReadAt < EmptyFor;
+        }
+    }
+
+    /// <summary>The job left the waiting list (started, or moved on by another worker): it is no candidate any more.</summary>
+    public void Forget(CopyJobKey key)
+    {
+        lock (_gate)
+        {
+            if (_byPair.TryGetValue((key.DestinationRegion, key.SourceRegion), out var kept))
+            {
+                kept.Jobs.RemoveAll(j => j.Key == key);
+            }
+        }
+    }
+}
