@@ -42,7 +42,7 @@ internal static partial class BackfillCommand
             var filter = new ImageFilter(
                 new Selection(Tags(parse.GetValue(tags)), parse.GetValue(names) ?? [], Owners(parse.GetValue(owners))),
                 parse.GetValue(since) is { } s ? ListCommands.ParseSince(s, "--since") : null);
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var policy = deployment.RequirePolicy("backfill");
             var account = parse.GetValue(accountId) ?? deployment.AccountId;

@@ -34,7 +34,7 @@ internal static class CancelCommand
         {
             var imageId = parse.GetRequiredValue(image);
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
                 .Where(j => j.Key.SourceImageId == imageId && (destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion)))

@@ -7,6 +7,7 @@ using Amazon.Runtime.CredentialManagement;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using AmiReplicator.Aws;
+using AmiReplicator.Aws.CloudWatch;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
@@ -33,7 +34,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string[]> EndpointUrl = new("--endpoint-url")
     {
-        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm), repeatable. "
+        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm, cloudwatch), repeatable. "
             + "Without --profile or AWS_ACCESS_KEY_ID, fixed test credentials are used (the local cloud checks none).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
@@ -85,19 +86,22 @@ internal sealed record Deployment(string TableName, string? RequestQueueUrl, str
 }
 
 /// <summary>The AWS clients of one command, made from the global options with the caller's credentials.</summary>
-internal sealed class AwsSession : IDisposable
+internal sealed class AwsSession : IAsyncDisposable
 {
-    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm"];
+    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm", "cloudwatch"];
 
     private readonly AWSCredentials? _credentials;
     private readonly Dictionary<string, Uri> _endpoints;
+    private readonly TextWriter _warnings;
     private AwsPorts? _ports;
+    private CloudWatchMetrics? _metrics;
 
-    private AwsSession(string region, AWSCredentials? credentials, Dictionary<string, Uri> endpoints)
+    private AwsSession(string region, AWSCredentials? credentials, Dictionary<string, Uri> endpoints, TextWriter warnings)
     {
         Region = region;
         _credentials = credentials;
         _endpoints = endpoints;
+        _warnings = warnings;
     }
 
     public string Region { get; }
@@ -111,8 +115,13 @@ internal sealed class AwsSession : IDisposable
     /// job (cancel, prune) is done by the same code, and counted in the same metrics.
     /// </summary>
     /// <param name="why">The command, named when the deployment has no policy to give.</param>
-    public ReplicatorWorkflows Workflows(Deployment deployment, string why, string? accountId = null) => new(Ports(deployment).Ports, deployment.RequirePolicy(why),
-        accountId ?? deployment.AccountId ?? "", Region, new WorkflowContext(new TrackingOptions(), NoMetrics.Instance, TimeProvider.System, NullLoggerFactory.Instance));
+    public ReplicatorWorkflows Workflows(Deployment deployment, string why, string? accountId = null)
+    {
+        var policy = deployment.RequirePolicy(why);
+        _metrics ??= new CloudWatchMetrics(Region, ReplicatorMetrics.NamespaceOf(policy.Deployment), Endpoint("cloudwatch"), _credentials, TimeProvider.System);
+        return new ReplicatorWorkflows(Ports(deployment).Ports, policy, accountId ?? deployment.AccountId ?? "", Region,
+            new WorkflowContext(new TrackingOptions(), _metrics, TimeProvider.System, NullLoggerFactory.Instance));
+    }
 
     /// <summary>The deployment's request queue, as the sweep sends to it.</summary>
     public IRequestQueue Requests(Deployment deployment)
@@ -147,7 +156,7 @@ internal sealed class AwsSession : IDisposable
         var region = parse.GetValue(GlobalOptions.Region) ?? Environment.GetEnvironmentVariable("AWS_REGION")
             ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? profileRegion
             ?? throw new CliException(ExitCodes.Usage, "no region: pass --region, set AWS_REGION or give the profile a region");
-        return new AwsSession(RequireKnownRegion(region, "--region"), credentials, endpoints);
+        return new AwsSession(RequireKnownRegion(region, "--region"), credentials, endpoints, parse.InvocationConfiguration.Error);
     }
 
     public static string RequireKnownRegion(string region, string option) => AwsRegions.Known.Contains(region)
@@ -261,5 +270,26 @@ internal sealed class AwsSession : IDisposable
         return create(_credentials, config);
     }
 
-    public void Dispose() => _ports?.Dispose();
+    /// <summary>
+    /// Publishes what the command's workflows counted (a job cancelled by hand counts as one the replicator cancels), then lets the
+    /// clients go. Metrics that cannot be published are a warning: the command's work is done either way.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_metrics is not null)
+        {
+            try
+            {
+                await _metrics.FlushAsync(CancellationToken.None);
+            }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or AmazonClientException)
+            {
+                await _warnings.WriteLineAsync($"amirepl: warning: this command's metrics could not be published to CloudWatch ({e.Message})");
+            }
+
+            _metrics.Dispose();
+        }
+
+        _ports?.Dispose();
+    }
 }

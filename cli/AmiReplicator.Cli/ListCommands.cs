@@ -78,7 +78,7 @@ internal static class ListCommands
 
     public static async Task<IReadOnlyList<CopyJob>> ReadJobsAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        using var aws = AwsSession.From(parse);
+        await using var aws = AwsSession.From(parse);
         var deployment = await aws.DeploymentAsync(parse, cancellationToken);
         return await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken);
     }

@@ -21,7 +21,7 @@ internal static class PruneCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var policy = deployment.RequirePolicy("prune");
             if (policy.Retention is null)

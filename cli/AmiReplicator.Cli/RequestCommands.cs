@@ -34,7 +34,7 @@ internal static class RequestCommands
             + "and print the jobs the dispatcher made.") { image, from, to, noWait, waitSeconds, RequestedBy, Reason };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : deployment.HomeRegion;
             var imageId = parse.GetRequiredValue(image);
@@ -104,7 +104,7 @@ internal static class RequestCommands
 
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
             var after = parse.GetValue(since) is { } s ? ListCommands.ParseSince(s, "--since") : (DateTimeOffset?)null;
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
                 .Where(j => imageId is null

@@ -16,7 +16,7 @@ internal static class StatusCommand
             + "copies in flight against the budget, and the oldest waiting job with its age.");
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = aws.Ports(deployment).Inspection;
             var jobs = await inspection.ListJobsAsync(cancellationToken);

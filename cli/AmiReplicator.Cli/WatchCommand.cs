@@ -22,7 +22,7 @@ internal static class WatchCommand
                 throw new CliException(ExitCodes.Usage, $"--interval: {every.ToString(CultureInfo.InvariantCulture)} is not a number of seconds above 0 and at most 3600");
             }
 
-            using var aws = AwsSession.From(parse);
+            await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = aws.Ports(deployment).Inspection;
             var view = new WatchView(deployment.Policy);

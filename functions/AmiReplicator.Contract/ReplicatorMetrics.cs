@@ -12,6 +12,9 @@ public sealed record MetricDefinition(string Name, string Unit, bool AlsoUndimen
 public static class ReplicatorMetrics
 {
     public const string Namespace = "AmiReplicator";
+
+    /// <summary>A deployment's namespace: <see cref="Namespace"/>, or below it for a deployment with a stack prefix ("default" has none).</summary>
+    public static string NamespaceOf(string? stackPrefix) => stackPrefix is null or "default" ? Namespace : $"{Namespace}/{stackPrefix}";
     public const string DestinationDimension = "DestinationRegion";
 
     private const string Count = "Count";

@@ -44,7 +44,7 @@ internal sealed partial record DeploymentSettings(
         [.. SourceRegions.Concat(DestinationRegions).Where(r => r != HomeRegion).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>Where the functions publish their metrics and the alarms read them: one namespace per deployment.</summary>
-    public string MetricsNamespace => StackPrefix is null ? ReplicatorMetrics.Namespace : $"{ReplicatorMetrics.Namespace}/{StackPrefix}";
+    public string MetricsNamespace => ReplicatorMetrics.NamespaceOf(StackPrefix);
 
     /// <summary>The deployment's name, which its copies carry (so side-by-side deployments keep to their own copies): the prefix, or "default".</summary>
     public string Deployment => StackPrefix ?? ProvenanceTags.DefaultDeployment;

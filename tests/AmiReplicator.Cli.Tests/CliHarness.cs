@@ -68,7 +68,8 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public static async Task<CliHarness> StartAsync(LocalCloudServers cloud, string policyJson)
     {
-        var replication = await LocalReplication.StartAsync(cloud, policyJson);
+        // A deployment of its own: its metrics are in a namespace no other test writes.
+        var replication = await LocalReplication.StartAsync(cloud, policyJson, deployment: $"cli-{Guid.NewGuid():N}"[..16]);
         var name = $"/amirepl-tests/{Guid.NewGuid():N}/deployment";
         await replication.PublishDeploymentAsync(name);
         return new CliHarness(replication, name, cloud);
@@ -83,6 +84,7 @@ internal sealed class CliHarness : IAsyncDisposable
         .. args,
         "--endpoint-url", $"dynamodb={Cloud.DynamoDbUrl}",
         "--endpoint-url", $"sqs={Cloud.MotoUrl}",
+        "--endpoint-url", $"cloudwatch={Cloud.MotoUrl}",
         "--endpoint-url", $"ssm={Replication.Simulator.Endpoint}",
         "--endpoint-url", $"ec2={Replication.Simulator.Endpoint}",
         .. args.Contains("--region") ? [] : (string[])["--region", LocalReplication.Home],

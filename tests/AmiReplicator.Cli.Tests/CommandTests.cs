@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.SQS.Model;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 
@@ -158,6 +159,11 @@ public sealed class CommandTests(LocalCloudFixture cloud)
             Assert.Null(j.ImageToRemove);
         });
         Assert.All(await h.Replication.CountersAsync(), c => Assert.DoesNotContain(c.Holders, k => k.SourceImageId == copying));
+        // Cancelled by hand through the replicator's own composition: counted as the functions count a cancel, per destination and in all.
+        var metrics = await LocalCloudWatch.ListMetricsAsync(h.Cloud.MotoUrl, ReplicatorMetrics.NamespaceOf(h.Replication.Replicator.Settings.Policy.Deployment),
+            CancellationToken.None);
+        Assert.Equal([null, .. targets.Keys.Order(StringComparer.Ordinal)],
+            metrics.Where(m => m.Name == ReplicatorMetrics.CopiesCancelled.Name).Select(m => m.Destination).Distinct().Order(StringComparer.Ordinal));
 
         // The other AMI's waiting jobs take the freed slots at the next start; cancelled while waiting, they need no EC2 call.
         var ec2Calls = h.Replication.Simulator.CallCount("eu-west-1", "DeregisterImage");
