@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Amazon.EC2;
 using Amazon.Runtime;
-using Amazon.SQS;
-using Amazon.SQS.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Aws.Sqs;
