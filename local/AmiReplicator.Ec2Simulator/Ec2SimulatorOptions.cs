@@ -50,7 +50,3 @@ public sealed record Ec2SimulatorOptions
     /// <summary>Loopback port to listen on; 0 picks a free one.</summary>
     public int Port { get; init; }
 }
-
-/// <summary>What is known about a copy when its duration is chosen.</summary>
-public sealed record CopyInfo(
-    string ImageId, string SourceRegion, string SourceImageId, string DestinationRegion, int TotalSizeGiB);

@@ -64,5 +64,3 @@ public sealed class SqsEventSource(IAmazonSQS sqs, string queueUrl, string queue
         AwsRegion = region,
     };
 }
-
-public sealed record BatchOutcome(int Delivered, IReadOnlySet<string> FailedMessageIds);

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace AmiReplicator.Messages;
+
+public sealed class BatchItemFailure
+{
+    public string ItemIdentifier { get; set; } = "";
+}
