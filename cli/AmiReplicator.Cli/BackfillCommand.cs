@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using AmiReplicator.Aws.DynamoDb;
-using AmiReplicator.Aws.Ec2;
-using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Sweep;
-using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
 namespace AmiReplicator.Cli;

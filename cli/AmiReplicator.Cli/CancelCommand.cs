@@ -1,10 +1,6 @@
 using System.CommandLine;
-using AmiReplicator.Aws.DynamoDb;
-using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Observability;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Amazon;
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.SimpleSystemsManagement;
@@ -11,7 +10,6 @@ using AmiReplicator.Aws.CloudWatch;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
 
 namespace AmiReplicator.Cli;

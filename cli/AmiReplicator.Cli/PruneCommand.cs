@@ -1,9 +1,5 @@
 using System.CommandLine;
-using AmiReplicator.Aws.DynamoDb;
-using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Lifecycle;
-using AmiReplicator.Domain.Observability;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
 

@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AmiReplicator.Aws;
-using AmiReplicator.Aws.DynamoDb;
-using AmiReplicator.Aws.Ec2;
-using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Domain.Jobs;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.Cli;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace AmiReplicator.Messages;
 
 /// <summary>The project's own request: replicate one AMI, asked by a person or a tool (backfill, retry).</summary>

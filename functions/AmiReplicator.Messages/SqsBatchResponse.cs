@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace AmiReplicator.Messages;
 
 /// <summary>The answer with ReportBatchItemFailures: only the listed messages are redelivered.</summary>

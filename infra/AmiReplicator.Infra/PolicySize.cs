@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
-using Constructs;
 
 namespace AmiReplicator.Infra;
 

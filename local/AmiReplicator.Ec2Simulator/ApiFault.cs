@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>An error injected in place of the next calls of an action.</summary>

@@ -1,13 +1,9 @@
 using System.Net;
 using AmiReplicator.Ec2Simulator.Api;
 using AmiReplicator.Ec2Simulator.Model;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Ec2Simulator;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>An image as our account sees it, plus what only the simulator knows (visibility, completion).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>A product code as DescribeImages shows it (type "marketplace" or "devpay").</summary>

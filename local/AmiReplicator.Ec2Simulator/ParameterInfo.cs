@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>An SSM parameter as GetParameter answers it.</summary>

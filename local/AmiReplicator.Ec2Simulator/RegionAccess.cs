@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>Whether a region answers the account (regions not opted in and SCP denials refuse everything).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>An EBS snapshot as the simulator holds it.</summary>

@@ -1,5 +1,4 @@
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.InMemory;

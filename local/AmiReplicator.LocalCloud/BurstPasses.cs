@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using Amazon.SQS.Model;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Slots;
-using AmiReplicator.Ec2Simulator;
-
 namespace AmiReplicator.LocalCloud;
 
 /// <summary>How the poller passes of a burst went.</summary>

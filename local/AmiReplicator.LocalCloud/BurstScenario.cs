@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Amazon.SQS.Model;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 

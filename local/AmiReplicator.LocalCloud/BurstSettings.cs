@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using Amazon.SQS.Model;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-using AmiReplicator.Domain.Slots;
-using AmiReplicator.Ec2Simulator;
-
 namespace AmiReplicator.LocalCloud;
 
 /// <summary>What a burst is made of: how many AMIs, where they go, how long their copies take, how they are delivered.</summary>

@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using AmiReplicator.Aws.Signing;
 
 namespace AmiReplicator.LocalCloud;

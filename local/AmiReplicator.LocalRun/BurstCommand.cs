@@ -7,7 +7,6 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using AmiReplicator.Ec2Simulator;
 using ScottPlot;
 
 namespace AmiReplicator.LocalRun;

@@ -2,7 +2,6 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using Microsoft.Extensions.Logging;
 using static AmiReplicator.Aws.DynamoDb.JobItems;

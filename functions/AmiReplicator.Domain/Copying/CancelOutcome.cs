@@ -1,7 +1,4 @@
-using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Domain.Copying;
 

@@ -1,8 +1,3 @@
-using AmiReplicator.Domain.Images;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-using Microsoft.Extensions.Logging;
-
 namespace AmiReplicator.Domain.Copying;
 
 public enum CopyOutcome

@@ -1,9 +1,3 @@
-using AmiReplicator.Contract;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Policy;
-using Microsoft.Extensions.Logging;
-
 namespace AmiReplicator.Domain.Copying;
 
 /// <summary>A step of one job that can fail on its own, named as the job's LastError and notes say it.</summary>

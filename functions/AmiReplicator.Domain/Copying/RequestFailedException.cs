@@ -1,8 +1,3 @@
-using AmiReplicator.Domain.Images;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-using Microsoft.Extensions.Logging;
-
 namespace AmiReplicator.Domain.Copying;
 
 /// <summary>A request that cannot be handled now: redelivered when a later delivery may succeed, dead-lettered at once when none can.</summary>

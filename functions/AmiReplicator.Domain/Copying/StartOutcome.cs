@@ -1,10 +1,3 @@
-using AmiReplicator.Contract;
-using AmiReplicator.Domain.Images;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Observability;
-using AmiReplicator.Domain.Policy;
-using Microsoft.Extensions.Logging;
-
 namespace AmiReplicator.Domain.Copying;
 
 /// <summary>What trying to start a waiting job led to.</summary>

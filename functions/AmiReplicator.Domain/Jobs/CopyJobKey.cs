@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace AmiReplicator.Domain.Jobs;
 
 /// <summary>One copy of one source AMI into one destination region: the unit the replicator tracks.</summary>

@@ -1,4 +1,3 @@
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Jobs;

@@ -1,5 +1,3 @@
-using AmiReplicator.Domain.Policy;
-
 namespace AmiReplicator.Domain.Jobs;
 
 public enum TransitionStatus

@@ -1,6 +1,5 @@
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Observability;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Domain.Policy;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace AmiReplicator.Domain.Policy;
 
 public sealed class DestinationDocument

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using AmiReplicator.Domain.Jobs;
-
 namespace AmiReplicator.Domain.Slots;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using AmiReplicator.Domain.Images;
-using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Domain.Sweep;

@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using AmiReplicator.Domain.Images;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-
 namespace AmiReplicator.Domain.Sweep;
 
 /// <summary>Selected images of one source region, and how many EC2 listed to find them (the replicator's copies and unselected ones included).</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AmiReplicator.Ec2Simulator.Model;
-using Microsoft.AspNetCore.Http;
 
 namespace AmiReplicator.Ec2Simulator.Api;
 

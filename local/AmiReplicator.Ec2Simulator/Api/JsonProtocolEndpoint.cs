@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiReplicator.Ec2Simulator.Model;
-using Microsoft.AspNetCore.Http;
 
 namespace AmiReplicator.Ec2Simulator.Api;
 

@@ -1,13 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
-using Amazon.DynamoDBv2.Model;
-using Amazon.EC2.Model;
-using Amazon.Runtime;
-using Amazon.SQS.Model;
-using AmiReplicator.Contract;
-using AmiReplicator.Domain.Jobs;
-using AmiReplicator.Domain.Policy;
-
 namespace AmiReplicator.LocalCloud.Permissions;
 
 /// <summary>A function made a call the permission contract does not allow it: in a real account IAM would have refused it.</summary>
