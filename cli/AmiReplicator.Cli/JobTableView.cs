@@ -58,10 +58,6 @@ internal static class JobTableView
         }
     }
 
-    public static void WriteCounters(TextWriter output, IReadOnlyList<SlotCounter> counters) =>
-        Write(output, ["COUNTER", "IN FLIGHT", "HOLDERS"],
-            counters.Select(c => new[] { c.Scope.ToString(), c.InFlight.ToString(CultureInfo.InvariantCulture), string.Join(" ", c.Holders.Select(h => h.ToString()).Order(StringComparer.Ordinal)) }).ToList());
-
     public static void Write(TextWriter output, string[] header, List<string[]> rows)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();

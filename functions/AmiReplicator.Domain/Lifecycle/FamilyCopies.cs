@@ -8,18 +8,14 @@ internal static class FamilyCopies
 {
     /// <summary>
     /// Newest build first: by the source's creation time recorded on the copy (<see cref="ProvenanceTags.SourceCreated"/>), so a
-    /// backfill or recopy of an older build never ranks above a newer build's copy. A copy made before that tag was written ranks by
-    /// its own creation time (the first sweep of its job tags it). Builds created in the same second rank by when their copies
-    /// were made, then by image id.
+    /// backfill or recopy of an older build never ranks above a newer build's copy. A copy made before that tag was written is given
+    /// its source's by <see cref="FamilyBuilds"/> (and its own creation time when the source is gone). Builds created in the same
+    /// second rank by when their copies were made, then by image id.
     /// </summary>
     public static IOrderedEnumerable<ImageInfo> NewestFirst(this IEnumerable<ImageInfo> copies) => copies
         .OrderByDescending(BuildTime)
         .ThenByDescending(c => c.CreationDate ?? DateTimeOffset.MinValue)
         .ThenByDescending(c => c.ImageId, StringComparer.Ordinal);
-
-    /// <summary>Whether <paramref name="copy"/> is of a newer build than <paramref name="than"/> (in <see cref="NewestFirst"/>'s order).</summary>
-    public static bool IsNewerThan(this ImageInfo copy, ImageInfo than) =>
-        copy.ImageId != than.ImageId && new[] { copy, than }.NewestFirst().First().ImageId == copy.ImageId;
 
     /// <summary>When the copy's build was made: its source's creation time, or its own for a copy that does not record it.</summary>
     public static DateTimeOffset BuildTime(this ImageInfo copy) =>
