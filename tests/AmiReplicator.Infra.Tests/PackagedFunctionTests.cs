@@ -8,7 +8,7 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Infra;
 using AmiReplicator.LocalCloud;
-using AmiReplicator.TestSupport;
+using AmiReplicator.LocalLambda;
 
 namespace AmiReplicator.Infra.Tests;
 
