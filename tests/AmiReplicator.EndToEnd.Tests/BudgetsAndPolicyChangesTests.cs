@@ -3,13 +3,14 @@ using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Budgets that hold whatever EC2, people and policy changes do, and a waiting-time metric that tells the truth.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class BudgetsAndPolicyChangesTests(LocalCloudFixture cloud)
 {
     private static async Task<string> RequestAsync(LocalReplication h, string name, string region = "us-east-1")

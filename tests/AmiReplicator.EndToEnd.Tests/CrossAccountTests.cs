@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>AMIs another account shares with ours, asked for by hand: what EC2 copies, and what it refuses with the reason.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class CrossAccountTests(LocalCloudFixture cloud)
 {
     private const string Vendor = "999988887777";

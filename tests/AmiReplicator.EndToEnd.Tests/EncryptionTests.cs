@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Encryption per destination, every snapshot of a multi-snapshot AMI checked; keys that do not exist; instance-store AMIs.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class EncryptionTests(LocalCloudFixture cloud)
 {
     private static IReadOnlyList<BlockDeviceInfo> DevicesOfCopy(LocalReplication h, IEnumerable<CopyJob> jobs, string destination) =>

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>The latest-copy parameter: per destination and family, the newest available copy's id, as SSM holds an aws:ec2:image value.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class LatestCopyParameterTests(LocalCloudFixture cloud)
 {
     private const string Destination = "eu-west-1";

@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Copies follow their source's lifecycle after they exist: deprecation, deregistration protection, disabling, deregistering.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class LifecycleTests(LocalCloudFixture cloud)
 {
     private static readonly TimeSpan Sweep = TimeSpan.FromMinutes(60);

@@ -2,6 +2,7 @@ using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
+using AmiReplicator.TestSupport;
 using RegionAccess = AmiReplicator.Ec2Simulator.RegionAccess;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
@@ -11,7 +12,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// What the dispatcher does with every kind of message: one that can never succeed reaches the DLQ on its first delivery with
 /// its reason (and nothing of it is written), one that may succeed later is redelivered, and no record fails the others.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class MessageHandlingTests(LocalCloudFixture cloud)
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}]}""";

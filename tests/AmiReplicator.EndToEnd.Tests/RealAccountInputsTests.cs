@@ -5,6 +5,7 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using SimStateReason = AmiReplicator.Ec2Simulator.StateReason;
 
 namespace AmiReplicator.EndToEnd.Tests;
@@ -13,7 +14,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// AMIs and settings that real accounts have, and the refusals EC2 answers them with: none of them stalls a destination, fails a
 /// copy that can be made, or leaves a job holding its slots. Each refusal is the simulator's, modelled as EC2 answers it.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class RealAccountInputsTests(LocalCloudFixture cloud)
 {
     private const string OtherAccount = "999988887777";

@@ -3,10 +3,11 @@ using Amazon.EC2.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class ReplicationEndToEndTests(LocalCloudFixture cloud)
 {
     private static readonly string[] ThreeDestinations = ["eu-west-1", "eu-central-1", "ap-southeast-2"];

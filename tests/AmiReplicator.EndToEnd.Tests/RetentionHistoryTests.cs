@@ -4,6 +4,7 @@ using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.EndToEnd.Tests;
@@ -12,7 +13,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// Retention and the latest-copy parameter under the histories real accounts have: backfills of older builds, copies made before
 /// builds were recorded on them, a second deployment's copies in the same region, and older copies still in use.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class RetentionHistoryTests(LocalCloudFixture cloud)
 {
     private const string Destination = "eu-west-1";

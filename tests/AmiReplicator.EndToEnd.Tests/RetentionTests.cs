@@ -4,12 +4,13 @@ using AmiReplicator.Domain.Lifecycle;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Retention: the newest copies of each family are kept per destination, older ones the replicator made removed with their snapshots.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class RetentionTests(LocalCloudFixture cloud)
 {
     [Fact]

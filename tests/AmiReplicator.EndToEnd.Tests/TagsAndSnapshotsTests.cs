@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Tags given at creation, so that a tag policy enforced on create never rejects a copy; what the copy's snapshots carry.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
 {
     [Fact]

@@ -2,11 +2,12 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>Time-based copies through the real handlers: the pair's throughput budget holds, and waiting copies start as it frees.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class TimeBasedCopyTests(LocalCloudFixture cloud)
 {
     [Fact]

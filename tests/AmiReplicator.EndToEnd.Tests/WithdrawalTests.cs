@@ -1,6 +1,7 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
@@ -9,7 +10,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// copies through the request queue without waiting for the sweep, a source enabled again brings its copies back with their shares,
 /// and a source deprecated in the past gets its copies deprecated at the earliest time EC2 takes.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class WithdrawalTests(LocalCloudFixture cloud)
 {
     private const string Consumer = "111122223333";

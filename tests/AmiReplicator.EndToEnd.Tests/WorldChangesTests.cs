@@ -3,11 +3,12 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>EC2's limit shared with other tools, and the world changing while copies wait or run.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class WorldChangesTests(LocalCloudFixture cloud)
 {
     private static async Task<string> RequestAsync(LocalReplication local, string name, string region = "us-east-1")
