@@ -40,7 +40,7 @@ public class PollerMetricsTests
         for (var minute = 0; minute < 6; minute++)
         {
             h.Clock.Advance(TimeSpan.FromMinutes(1));
-            await h.Poller.RunAsync(CancellationToken.None);
+            await h.RunPollerAsync();
         }
 
         // Six passes, published at the first and five minutes later, each time with the age beside it.
@@ -58,7 +58,7 @@ public class PollerMetricsTests
         h.Clock.Advance(TimeSpan.FromMinutes(1));
 
         // The pass ends as incomplete (the poller's errors alarm sees it), naming the count alone: every other part ran.
-        var incomplete = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Poller.RunAsync(CancellationToken.None));
+        var incomplete = await Assert.ThrowsAsync<InvalidOperationException>(h.RunPollerAsync);
 
         Assert.Equal($"Poller pass incomplete: eu-west-1: counting waiting jobs: {CountFails.Message}", incomplete.Message);
         Assert.Empty(metrics.Values(ReplicatorMetrics.JobsWaiting, "eu-west-1"));
