@@ -7,7 +7,7 @@ using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.Workflows.Tests;
 
-/// <summary>The levels the poller publishes per destination from what the store holds: here, the jobs waiting.</summary>
+/// <summary>The levels the poller publishes per destination from what the store holds: here, the jobs waiting and how long the oldest has waited.</summary>
 public class PollerMetricsTests
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1","maxInFlight":2,"maxInFlightPerSource":1}]}""";
@@ -65,6 +65,23 @@ public class PollerMetricsTests
         Assert.Single(metrics.Values(ReplicatorMetrics.OldestWaitingJobAge, "eu-west-1"));
         Assert.Equal([2], metrics.Values(ReplicatorMetrics.CopiesInFlight, "eu-west-1"));
         Assert.Equal([2], metrics.Values(ReplicatorMetrics.InFlightBudget, "eu-west-1"));
+    }
+
+    [Fact]
+    public async Task Each_poller_pass_publishes_the_age_of_the_oldest_waiting_job()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        h.Send(LocalReplication.AvailableEvent("us-east-1", h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "first" }), "1"));
+        h.Send(LocalReplication.AvailableEvent("us-east-1", h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "second" }), "2"));
+        await h.DeliverAsync();
+
+        h.Clock.Advance(TimeSpan.FromMinutes(3));
+        await h.RunPollerAsync();
+        Assert.Equal(180, EmfLog.Last(h, ReplicatorMetrics.OldestWaitingJobAge.Name, "eu-west-1"));
+
+        await h.RunPollerUntilDoneAsync();
+        await h.RunPollerAsync();
+        Assert.Equal(0, EmfLog.Last(h, ReplicatorMetrics.OldestWaitingJobAge.Name, "eu-west-1"));
     }
 
     private sealed class RecordingMetrics : IMetrics
