@@ -6,8 +6,8 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Infra;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.LocalLambda;
 using AmiReplicator.Messages;
-using AmiReplicator.TestSupport;
 
 // Cold start of the dispatcher as Lambda starts it: a fresh process of the published bootstrap, from the moment it is
 // started until the fake Runtime API receives its answer to the first invocation. Every run gets a fresh deployment on the

@@ -30,7 +30,7 @@ public sealed class LocalReplication : IAsyncDisposable
     public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
 
     private readonly Ec2Clients _ec2Clients;
-    private int _ec2EventsSent;
+    private readonly Ec2EventFeed _ec2Events;
 
     private readonly TrackingOptions? _pollerOptions;
     private readonly PermissionContract? _permissionContract;
@@ -55,6 +55,7 @@ public sealed class LocalReplication : IAsyncDisposable
         Logging = logging;
         EventSource = new SqsEventSource(sqs, queues.QueueUrl, queues.QueueArn, Home);
         _ec2Clients = new Ec2Clients(simulator.Endpoint, Credentials);
+        _ec2Events = new Ec2EventFeed(simulator);
     }
 
     public FakeTimeProvider Clock { get; }
@@ -163,15 +164,13 @@ public sealed class LocalReplication : IAsyncDisposable
     /// </summary>
     public async Task<int> SendEc2EventsAsync()
     {
-        var changes = Simulator.StateChanges();
-        var fresh = changes.Skip(_ec2EventsSent).ToList();
-        _ec2EventsSent = changes.Count;
-        foreach (var change in fresh)
+        var events = _ec2Events.TakeNew();
+        foreach (var body in events)
         {
-            await SendAsync(change.ToEventBridgeJson());
+            await SendAsync(body);
         }
 
-        return fresh.Count;
+        return events.Count;
     }
 
     /// <summary>Hands every visible message to the dispatcher, as Lambda would, until the queue has none left visible.</summary>

@@ -3,11 +3,12 @@ using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Cli.Tests;
 
 /// <summary>`amirepl backfill`: the existing AMIs the policy selects, narrowed by the options, shown (--dry-run) or requested.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public sealed class BackfillTests(LocalCloudFixture cloud)
 {
     private const string Policy = """

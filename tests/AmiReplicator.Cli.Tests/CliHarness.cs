@@ -6,30 +6,6 @@ using AmiReplicator.LocalCloud;
 
 namespace AmiReplicator.Cli.Tests;
 
-/// <summary>One DynamoDB Local and one moto for the whole test assembly (or the ones tools/test.sh started).</summary>
-public sealed class LocalCloudFixture : IAsyncLifetime
-{
-    private LocalCloudServers? _servers;
-
-    public LocalCloudServers Servers => _servers ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync() => _servers = await LocalCloudServers.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_servers is not null)
-        {
-            await _servers.DisposeAsync();
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class LocalCloudCollection : ICollectionFixture<LocalCloudFixture>
-{
-    public const string Name = "local cloud";
-}
-
 /// <summary>What one run of `amirepl` printed and exited with.</summary>
 internal sealed record CliResult(int ExitCode, string Output, string Error)
 {

@@ -4,10 +4,11 @@ using Amazon.SQS.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Cli.Tests;
 
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public sealed class CommandTests(LocalCloudFixture cloud)
 {
     // One copy at a time into each destination: a second AMI waits, so every state shows.

@@ -3,48 +3,16 @@ using Amazon.SimpleSystemsManagement;
 using AmiReplicator.Contract;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Cli.Tests;
-
-/// <summary>
-/// The deployment <see cref="ExitCodeTests"/> share: no job in it and one AMI not yet copied, so no row finds work to do; a row
-/// that changes the simulator (a region refusing, faults) undoes it.
-/// </summary>
-public sealed class ExitCodeDeployment(LocalCloudFixture cloud) : IAsyncLifetime
-{
-    private const string Policy = """
-        {"destinations":[{"region":"eu-west-1"},{"region":"ap-southeast-2"}],"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]}}
-        """;
-
-    private CliHarness? _harness;
-    private string? _sourceImageId;
-
-    internal CliHarness Harness => _harness ?? throw new InvalidOperationException("Not started.");
-
-    /// <summary>An available AMI in the home region that has no job.</summary>
-    public string SourceImageId => _sourceImageId ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync()
-    {
-        _harness = await CliHarness.StartAsync(cloud.Servers, Policy);
-        _sourceImageId = _harness.Replication.Simulator.SeedImage(LocalReplication.Home, new SeedImage { Name = "golden-1" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_harness is not null)
-        {
-            await _harness.DisposeAsync();
-        }
-    }
-}
 
 /// <summary>
 /// Each exit code of the README's "Exit codes" from each command that can return it, with the one line on stderr that says why.
 /// 0 (and nothing on stderr) is in each command's own tests; the other cases of one command are beside its behaviour
 /// (CommandTests, BackfillTests, PruneTests, WatchTests).
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public sealed class ExitCodeTests(ExitCodeDeployment deployment) : IClassFixture<ExitCodeDeployment>
 {
     private const string NoSuchAmi = "ami-0123456789abcdef0";

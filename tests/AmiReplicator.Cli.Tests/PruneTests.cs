@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Cli.Tests;
 
 /// <summary>`amirepl prune`: the retention plan per destination, then the removal of what it removes.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public sealed class PruneTests(LocalCloudFixture cloud)
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1"}]}""";

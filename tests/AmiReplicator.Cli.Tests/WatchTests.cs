@@ -1,10 +1,11 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Cli.Tests;
 
 /// <summary>`amirepl watch`: per destination in flight against the budget, and copies starting, finishing and failing as they happen.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public sealed class WatchTests(LocalCloudFixture cloud)
 {
     private const string Policy = """

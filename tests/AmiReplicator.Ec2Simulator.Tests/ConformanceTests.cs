@@ -1,74 +1,15 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using static AmiReplicator.Ec2Simulator.Tests.Harness;
 
 namespace AmiReplicator.Ec2Simulator.Tests;
-
-/// <summary>One moto and one simulator for the whole conformance class.</summary>
-public sealed class MotoAndSimulator : IAsyncLifetime
-{
-    private LocalServer? _moto;
-    private Harness? _simulator;
-    private readonly Dictionary<string, AmazonEC2Client> _motoClients = [];
-
-    public IReadOnlyList<Ec2Target> Targets { get; private set; } = [];
-
-    public async Task InitializeAsync()
-    {
-        var moto = Moto.UseOrStartAsync();
-        _simulator = await Harness.StartAsync();
-        _moto = await moto;
-        var simulator = _simulator;
-        Targets =
-        [
-            new Ec2Target("simulator", simulator.Client, simulator.Clock.Advance),
-            new Ec2Target("moto", MotoClient, _ => { }),
-        ];
-    }
-
-    private AmazonEC2Client MotoClient(string region)
-    {
-        lock (_motoClients)
-        {
-            if (!_motoClients.TryGetValue(region, out var client))
-            {
-                _motoClients[region] = client = CreateClient(_moto!.Url, region);
-            }
-
-            return client;
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _motoClients.Values)
-        {
-            client.Dispose();
-        }
-
-        if (_simulator is not null)
-        {
-            await _simulator.DisposeAsync();
-        }
-
-        if (_moto is not null)
-        {
-            await _moto.DisposeAsync();
-        }
-    }
-}
-
-/// <summary>An EC2 to run a scenario on: its client per region, and how to let copies finish (moto's finish at once).</summary>
-public sealed record Ec2Target(string Name, Func<string, AmazonEC2Client> Client, Action<TimeSpan> Advance)
-{
-    public override string ToString() => Name;
-}
 
 /// <summary>
 /// The EC2 calls the product makes, run against the simulator and moto's EC2; each test asserts the same
 /// observable answer from both where both model the case. moto is the reference for API shapes only.
 /// </summary>
+[Collection(LocalCloudFixture.Collection)]
 public sealed class ConformanceTests(MotoAndSimulator ec2) : IClassFixture<MotoAndSimulator>
 {
     private static readonly TimeSpan CopyTime = TimeSpan.FromMinutes(10);

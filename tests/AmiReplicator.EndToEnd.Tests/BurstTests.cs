@@ -2,6 +2,7 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
@@ -10,7 +11,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// through the real handlers, within the seed's limits (50 per destination, 25 per source region) on the simulator and
 /// the policy's default budgets. The full-size burst (400 AMIs) is the `amirepl-local burst` benchmark (docs/benchmarks.md).
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class BurstTests(LocalCloudFixture cloud)
 {
     /// <summary>

@@ -1,7 +1,7 @@
 using Amazon.SQS.Model;
-using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
+using AmiReplicator.TestSupport;
 using RegionAccess = AmiReplicator.Ec2Simulator.RegionAccess;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
@@ -11,7 +11,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// What the dispatcher does with every kind of message: one that can never succeed reaches the DLQ on its first delivery with
 /// its reason (and nothing of it is written), one that may succeed later is redelivered, and no record fails the others.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class MessageHandlingTests(LocalCloudFixture cloud)
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}]}""";
@@ -110,30 +110,6 @@ public class MessageHandlingTests(LocalCloudFixture cloud)
 
         Assert.Single(outcome.FailedMessageIds);
         Assert.Contains("will be redelivered", h.Log.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_copy_a_person_deregistered_is_made_again_when_its_source_is_asked_for_again()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-        await h.SendAsync(Request(source));
-        await h.DeliverAsync();
-        var first = Assert.Single(await h.RunPollerUntilDoneAsync());
-
-        // Asked again while the copy stands: nothing new.
-        await h.SendAsync(Request(source));
-        await h.DeliverAsync();
-        Assert.Equal(first.Version, Assert.Single(await h.JobsAsync()).Version);
-
-        h.Simulator.DeregisterImage("eu-west-1", first.TargetImageId!);
-        await h.SendAsync(Request(source));
-        await h.DeliverAsync();
-        var again = Assert.Single(await h.RunPollerUntilDoneAsync());
-
-        Assert.Equal((CopyJobState.Available, 2), (again.State, again.Attempt));
-        Assert.NotEqual(first.TargetImageId, again.TargetImageId);
-        Assert.Contains(again.Notes, n => n.Contains($"its copy {first.TargetImageId} was deregistered", StringComparison.Ordinal));
     }
 
     [Fact]

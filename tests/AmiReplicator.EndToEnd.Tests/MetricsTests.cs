@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.EndToEnd.Tests;
@@ -11,7 +12,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// The functions' metrics as Lambda's log pipeline reads them: every line in CloudWatch's embedded metric format, per
 /// destination, and each of the replicator's metrics written when its event happens.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class MetricsTests(LocalCloudFixture cloud)
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1","maxInFlight":1},{"region":"eu-central-1"}],"retries":{"maxAttempts":1}}""";

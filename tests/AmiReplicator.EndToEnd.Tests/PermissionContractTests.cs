@@ -7,6 +7,7 @@ using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.LocalCloud.Permissions;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
@@ -14,7 +15,7 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// The local harness holds each function's AWS calls to its part of the permission contract (aws-permissions.json), as IAM
 /// holds them to the stack's policies: these tests reach the paths no other test takes, and show a missing entry failing.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class PermissionContractTests(LocalCloudFixture cloud)
 {
     private const string Source = "us-east-1";

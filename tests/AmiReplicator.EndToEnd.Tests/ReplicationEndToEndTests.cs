@@ -3,10 +3,11 @@ using Amazon.EC2.Model;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class ReplicationEndToEndTests(LocalCloudFixture cloud)
 {
     private static readonly string[] ThreeDestinations = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
@@ -116,31 +117,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task Each_poller_pass_publishes_the_age_of_the_oldest_waiting_job()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", await RegisterSourceAsync(h.Ec2("us-east-1"), "first"), "1"));
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", await RegisterSourceAsync(h.Ec2("us-east-1"), "second"), "2"));
-        await h.DeliverAsync();
-
-        h.Clock.Advance(TimeSpan.FromMinutes(3));
-        await h.RunPollerAsync(CancellationToken.None);
-        Assert.Equal(180, LastOldestWaitingAge(h, "eu-west-1"));
-
-        await h.RunPollerUntilDoneAsync();
-        await h.RunPollerAsync(CancellationToken.None);
-        Assert.Equal(0, LastOldestWaitingAge(h, "eu-west-1"));
-    }
-
-    /// <summary>The newest OldestWaitingJobAgeSeconds the poller published (embedded metric format) for the destination.</summary>
-    private static double LastOldestWaitingAge(LocalReplication h, string destination) =>
-        h.Log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
-            .Last(l => l.TryGetProperty("_aws", out _) && l.TryGetProperty("OldestWaitingJobAgeSeconds", out _)
-                && l.GetProperty("DestinationRegion").GetString() == destination)
-            .GetProperty("OldestWaitingJobAgeSeconds").GetDouble();
-
-    [Fact]
     public async Task A_malformed_message_reaches_the_DLQ_on_its_first_delivery_with_its_reason_and_loses_nothing_else()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, ThreeDestinationPolicy, maxReceiveCount: 5);
@@ -156,27 +132,6 @@ public class ReplicationEndToEndTests(LocalCloudFixture cloud)
         Assert.Contains("sourceImageId 'not-an-ami' is not an AMI id", dead.MessageAttributes["FailureReason"].StringValue, StringComparison.Ordinal);
         Assert.Contains("sourceImageId 'not-an-ami' is not an AMI id", h.Log.ToString(), StringComparison.Ordinal);
         Assert.Equal(3, (await h.JobsAsync()).Count);
-    }
-
-    [Fact]
-    public async Task A_request_by_hand_copies_to_the_destinations_asked_even_when_the_selection_would_not()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
-            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"selection":{"tags":{"replicate":"yes"}}}
-            """);
-        var sourceId = await RegisterSourceAsync(h.Ec2("us-east-1"));
-
-        await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
-        await h.DeliverAsync();
-        Assert.Empty(await h.JobsAsync());
-        Assert.Contains("not selected by the policy", h.Log.ToString(), StringComparison.Ordinal);
-
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","destinations":["eu-central-1"],"requestedBy":"alice","reason":"backfill"}""");
-        await h.DeliverAsync();
-        var job = Assert.Single(await h.RunPollerUntilDoneAsync());
-
-        Assert.Equal(("eu-central-1", CopyJobState.Available, "alice", "backfill"), (job.Key.DestinationRegion, job.State, job.RequestedBy, job.Reason));
-        Assert.Empty(h.Simulator.Images("eu-west-1"));
     }
 
     [Fact]

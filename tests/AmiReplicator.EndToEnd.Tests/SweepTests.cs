@@ -1,11 +1,12 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>EC2's events are best effort and another account's AMIs raise none here: the sweep finds what they missed.</summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class SweepTests(LocalCloudFixture cloud)
 {
     private const string Vendor = "999988887777";

@@ -1,15 +1,17 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
 /// <summary>
 /// Withdrawn builds are withdrawn everywhere, at once: a source's own disabled and deregistered events (as EC2 sends them) reach its
-/// copies through the request queue without waiting for the sweep, a source enabled again brings its copies back with their shares,
-/// and a source deprecated in the past gets its copies deprecated at the earliest time EC2 takes.
+/// copies through the request queue without waiting for the sweep (the dispatcher reading the source's jobs from the table in one
+/// batch), a source enabled again brings its copies back with their shares, and nothing is dead-lettered. The sweep's part is in the
+/// workflow tests.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
+[Collection(LocalCloudFixture.Collection)]
 public class WithdrawalTests(LocalCloudFixture cloud)
 {
     private const string Consumer = "111122223333";
@@ -18,6 +20,17 @@ public class WithdrawalTests(LocalCloudFixture cloud)
         {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"shareSnapshots":true,
          "lifecycle":{"disableWithSource":true,"deregisterWithSource":true}}
         """;
+
+    /// <summary>A source asked for by hand and copied, and the events its copies raised handled: the jobs then.</summary>
+    private static async Task<IReadOnlyList<CopyJob>> ReplicateAsync(LocalReplication h, string sourceId)
+    {
+        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+        await h.SendEc2EventsAsync();
+        await h.DeliverAsync();
+        return jobs;
+    }
 
     /// <summary>Hands the simulator's events to the dispatcher as the stack's rule does; no poller pass, no sweep.</summary>
     private static async Task DeliverEventsAsync(LocalReplication h)
@@ -31,9 +44,7 @@ public class WithdrawalTests(LocalCloudFixture cloud)
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, Withdrawing);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", LaunchPermissions = [LaunchPermissionEntry.ForAccount(Consumer)] });
-        var jobs = await ByHand.ReplicateAsync(h, source);
-        await h.SendEc2EventsAsync();
-        await h.DeliverAsync();
+        var jobs = await ReplicateAsync(h, source);
         var copies = jobs.Select(j => (j.Key.DestinationRegion, Image: j.TargetImageId!)).ToList();
         var ec2 = h.Ec2("us-east-1");
 
@@ -78,37 +89,11 @@ public class WithdrawalTests(LocalCloudFixture cloud)
     }
 
     [Fact]
-    public async Task With_the_events_lost_the_sweep_withdraws_the_copies_and_brings_them_back()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, Withdrawing);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", LaunchPermissions = [LaunchPermissionEntry.ForAccount(Consumer)] });
-        var copies = (await ByHand.ReplicateAsync(h, source)).Select(j => (j.Key.DestinationRegion, Image: j.TargetImageId!)).ToList();
-
-        h.Simulator.DisableImage("us-east-1", source);
-        h.Clock.Advance(TimeSpan.FromMinutes(60));
-        Assert.Empty((await h.RunPollerAsync()).Errors);
-        Assert.All(copies, c => Assert.Equal("disabled", h.Simulator.FindImage(c.DestinationRegion, c.Image)!.State));
-
-        h.Simulator.EnableImage("us-east-1", source);
-        h.Clock.Advance(TimeSpan.FromMinutes(60));
-        Assert.Empty((await h.RunPollerAsync()).Errors);
-        Assert.All(copies, c =>
-        {
-            var copy = h.Simulator.FindImage(c.DestinationRegion, c.Image)!;
-            Assert.Equal("available", copy.State);
-            Assert.Equal([LaunchPermissionEntry.ForAccount(Consumer)], copy.LaunchPermissions);
-        });
-        Assert.All(await h.JobsAsync(), j => Assert.False(j.DisabledWithSource));
-    }
-
-    [Fact]
     public async Task Without_the_opt_in_a_withdrawn_sources_events_leave_its_copies_as_they_are()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-        var job = Assert.Single(await ByHand.ReplicateAsync(h, source));
-        await h.SendEc2EventsAsync();
-        await h.DeliverAsync();
+        var job = Assert.Single(await ReplicateAsync(h, source));
 
         await h.Ec2("us-east-1").DisableImageAsync(new() { ImageId = source });
         await DeliverEventsAsync(h);
@@ -121,32 +106,5 @@ public class WithdrawalTests(LocalCloudFixture cloud)
         Assert.Equal(0, h.Simulator.CallCount("eu-west-1", "DisableImage") + h.Simulator.CallCount("eu-west-1", "DeregisterImage"));
         Assert.Equal(job.Version, Assert.Single(await h.JobsAsync()).Version);
         Assert.Empty(await h.DeadLettersAsync());
-    }
-
-    [Fact]
-    public async Task A_source_deprecated_at_a_time_already_past_gets_its_copies_deprecated_at_the_earliest_time_EC2_takes()
-    {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-        var job = Assert.Single(await ByHand.ReplicateAsync(h, source));
-        Assert.Null(h.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.DeprecationTime);
-
-        // Its owner deprecates it as of yesterday (EC2 takes no past time: as an owner's tool that set it earlier would have).
-        var yesterday = h.Clock.GetUtcNow().AddDays(-1);
-        h.Simulator.SetDeprecation("us-east-1", source, yesterday);
-        h.Clock.Advance(TimeSpan.FromMinutes(60).Add(TimeSpan.FromSeconds(20)));
-        var sweptAt = h.Clock.GetUtcNow();
-        Assert.Empty((await h.RunPollerAsync()).Errors);
-
-        var earliest = new DateTimeOffset(sweptAt.Year, sweptAt.Month, sweptAt.Day, sweptAt.Hour, sweptAt.Minute, 0, TimeSpan.Zero).AddMinutes(2);
-        Assert.Equal(earliest, h.Simulator.FindImage("eu-west-1", job.TargetImageId!)!.DeprecationTime);
-        Assert.Contains($"deprecation follows the source: {yesterday:u} is past, so deprecated at {earliest:u}, the earliest EC2 takes",
-            Assert.Single(await h.JobsAsync()).Notes);
-
-        // Deprecated by then: the next sweep changes nothing.
-        var calls = h.Simulator.CallCount("eu-west-1", "EnableImageDeprecation");
-        h.Clock.Advance(TimeSpan.FromMinutes(60));
-        Assert.Empty((await h.RunPollerAsync()).Errors);
-        Assert.Equal(calls, h.Simulator.CallCount("eu-west-1", "EnableImageDeprecation"));
     }
 }

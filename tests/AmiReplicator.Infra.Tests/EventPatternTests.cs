@@ -4,26 +4,9 @@ using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Messages;
+using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Infra.Tests;
-
-/// <summary>DynamoDB Local and moto for the tests of one class (or the ones tools/test.sh started).</summary>
-public sealed class LocalCloudFixture : IAsyncLifetime
-{
-    private LocalCloudServers? _servers;
-
-    public LocalCloudServers Servers => _servers ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync() => _servers = await LocalCloudServers.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_servers is not null)
-        {
-            await _servers.DisposeAsync();
-        }
-    }
-}
 
 /// <summary>
 /// The rules' patterns as the stack ships them (taken from the synthesized template, region filter included), on moto's

@@ -4,13 +4,6 @@ using static AmiReplicator.Infra.Tests.Json;
 
 namespace AmiReplicator.Infra.Tests;
 
-/// <summary>One request as IAM authorises it: an action on one resource, with the request's condition keys.</summary>
-public sealed record IamRequest(string Action, string Resource, IReadOnlyDictionary<string, string[]> Context)
-{
-    public override string ToString() =>
-        $"{Action} on {Resource} with {string.Join(", ", Context.Select(c => $"{c.Key}={string.Join("|", c.Value)}"))}";
-}
-
 /// <summary>
 /// Evaluates a role's identity policies in a synthesized template the way IAM does for the parts the stack uses: Allow and
 /// Deny statements, Action and Resource with wildcards, and the condition operators String(Not)Equals, StringLike, ArnLike,

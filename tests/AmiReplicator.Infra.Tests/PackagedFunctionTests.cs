@@ -8,6 +8,7 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Infra;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.LocalLambda;
 using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.Infra.Tests;
@@ -17,8 +18,8 @@ namespace AmiReplicator.Infra.Tests;
 /// Runtime API and the local cloud: this machine's linux-x64 build end to end, Lambda's linux-arm64 build under qemu.
 /// </summary>
 [SupportedOSPlatform("linux")]
-[Collection(PublishedFunctionsCollection.Name)]
-public sealed class PackagedFunctionTests(PublishedFunctions published)
+[Collection(LocalCloudFixture.Collection)]
+public sealed class PackagedFunctionTests(LocalCloudFixture cloud)
 {
     private static readonly string[] Destinations = ["eu-central-1", "eu-west-1"];
 
@@ -44,7 +45,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
         AssertNativePackage(dispatcherBootstrap, X64Machine);
         AssertNativePackage(pollerBootstrap, X64Machine);
 
-        await using var h = await LocalReplication.StartAsync(published.Cloud, Policy);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy);
         var sourceId = SeedSource(h);
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
         await h.SendAsync("this is not json");
@@ -88,7 +89,7 @@ public sealed class PackagedFunctionTests(PublishedFunctions published)
         var bootstrap = PublishedFunctions.Bootstrap(PublishedLambdaPackages.LambdaRuntimeIdentifier, LambdaFunction.Dispatcher);
         AssertNativePackage(bootstrap, Arm64Machine);
 
-        await using var h = await LocalReplication.StartAsync(published.Cloud, Policy);
+        await using var h = await LocalReplication.StartAsync(cloud.Servers, Policy);
         var sourceId = SeedSource(h);
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", sourceId));
 

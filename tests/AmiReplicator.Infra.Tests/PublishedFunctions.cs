@@ -1,45 +1,23 @@
 using System.IO.Compression;
 using System.Runtime.Versioning;
 using AmiReplicator.Infra;
-using AmiReplicator.LocalCloud;
 
 namespace AmiReplicator.Infra.Tests;
 
 /// <summary>
-/// The functions as synth publishes them, and a local cloud to run them on. A package is published the first time a test
-/// asks for it and then taken from the publish cache (<see cref="PublishedLambdaPackages"/>), which the synth of the
-/// cdk-nag check after the tests reuses too.
+/// The functions as synth publishes them. A package is published the first time a test asks for it and then taken from the
+/// publish cache (<see cref="PublishedLambdaPackages"/>), which the synth of the cdk-nag check after the tests reuses too.
 /// </summary>
-public sealed class PublishedFunctions : IAsyncLifetime
+internal static class PublishedFunctions
 {
     /// <summary>This machine's: the packaged functions run natively for the end-to-end test.</summary>
     public const string HostRuntimeIdentifier = "linux-x64";
-
-    private LocalCloudServers? _cloud;
-
-    public LocalCloudServers Cloud => _cloud ?? throw new InvalidOperationException("Not started.");
 
     public static PublishedLambdaPackages Packages(string runtimeIdentifier) =>
         new(TestContext.RepositoryRoot, runtimeIdentifier, TextWriter.Null);
 
     public static string Bootstrap(string runtimeIdentifier, LambdaFunction function) =>
         Path.Combine(Packages(runtimeIdentifier).DirectoryFor(function), "bootstrap");
-
-    public async Task InitializeAsync() => _cloud = await LocalCloudServers.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_cloud is not null)
-        {
-            await _cloud.DisposeAsync();
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PublishedFunctionsCollection : ICollectionFixture<PublishedFunctions>
-{
-    public const string Name = "Published functions";
 }
 
 /// <summary>

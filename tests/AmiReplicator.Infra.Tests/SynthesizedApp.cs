@@ -76,37 +76,3 @@ public class SynthesizedApp : IDisposable
         GC.SuppressFinalize(this);
     }
 }
-
-/// <summary>
-/// A large deployment: four source regions and seventeen destinations, each encrypting with its own KMS key (one named by
-/// alias), the size the stack's policies must hold without passing IAM's limits.
-/// </summary>
-public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPolicy(policy =>
-{
-    policy["sourceRegions"] = new JsonArray([.. Sources.Select(r => JsonValue.Create(r))]);
-    policy["destinations"] = new JsonArray([.. Destinations.Select((r, i) => (JsonNode)new JsonObject
-    {
-        ["region"] = r,
-        ["encrypted"] = true,
-        ["kmsKeyId"] = i == 0 ? "alias/ami-copies" : KeyArn(r, i),
-    })]);
-    policy["retention"] = new JsonObject { ["keepLatest"] = 3.0, ["familyNamePrefixes"] = new JsonArray("golden-al2023-") };
-    policy["latestCopyParameter"] = "/amirepl/latest/{family}";
-}))
-{
-    public static readonly string[] Sources = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
-
-    public static readonly string[] Destinations =
-    [
-        "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
-        "ap-northeast-2", "ap-northeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1",
-    ];
-
-    public static string KeyArn(string region, int i) => $"arn:aws:kms:{region}:111122223333:key/{i:D8}-12ab-34cd-56ef-1234567890ab";
-}
-
-[CollectionDefinition(Name)]
-public sealed class SynthesizedAppCollection : ICollectionFixture<SynthesizedApp>
-{
-    public const string Name = "Synthesized app";
-}

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AmiReplicator.TestSupport;
+using AmiReplicator.LocalLambda;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AmiReplicator.LambdaHost.Tests;

@@ -1,4 +1,4 @@
-using AmiReplicator.TestSupport;
+using AmiReplicator.LocalLambda;
 namespace AmiReplicator.LambdaHost.Tests;
 
 /// <summary>A LambdaRuntime.RunAsync loop in the background, stopped (and its exit awaited) on dispose.</summary>

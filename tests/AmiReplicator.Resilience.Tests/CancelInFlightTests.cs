@@ -3,6 +3,7 @@ using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Resilience.Tests.Faults;
+using AmiReplicator.TestSupport;
 using static AmiReplicator.Resilience.Tests.Invariants;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.TestSupport;
 using CsCheck;
 using Xunit.Abstractions;
 

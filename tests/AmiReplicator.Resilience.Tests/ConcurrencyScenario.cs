@@ -6,10 +6,6 @@ using CsCheck;
 
 namespace AmiReplicator.Resilience.Tests;
 
-/// <summary>A destination and its budgets (small, so that contention is real).</summary>
-/// <param name="SnapshotCopyMiBps">A destination of time-based copies: the throughput budget per pair (each 8 GiB copy claims 10 MiB/s); null: not time-based.</param>
-public sealed record DestinationBudget(string Region, int MaxInFlight, int MaxInFlightPerSource, int? SnapshotCopyMiBps = null);
-
 /// <summary>
 /// One generated run: AMIs from two source regions to two or three destinations with budgets of 1-3, several dispatchers and pollers
 /// at once for a number of rounds with random faults, then a recovery. <see cref="Seed"/> drives every random choice made while it runs.

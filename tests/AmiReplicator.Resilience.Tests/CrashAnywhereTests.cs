@@ -6,6 +6,7 @@ using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Resilience.Tests.Faults;
+using AmiReplicator.TestSupport;
 using Xunit.Abstractions;
 using static AmiReplicator.Resilience.Tests.Invariants;
 

@@ -2,6 +2,7 @@ using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.Resilience.Tests.Faults;
+using AmiReplicator.TestSupport;
 using static AmiReplicator.Resilience.Tests.Invariants;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 

@@ -7,7 +7,7 @@ using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.Workflows.Tests;
 
-/// <summary>The levels the poller publishes per destination from what the store holds: here, the jobs waiting.</summary>
+/// <summary>The levels the poller publishes per destination from what the store holds: here, the jobs waiting and how long the oldest has waited.</summary>
 public class PollerMetricsTests
 {
     private const string Policy = """{"destinations":[{"region":"eu-west-1","maxInFlight":2,"maxInFlightPerSource":1}]}""";
@@ -40,7 +40,7 @@ public class PollerMetricsTests
         for (var minute = 0; minute < 6; minute++)
         {
             h.Clock.Advance(TimeSpan.FromMinutes(1));
-            await h.Poller.RunAsync(CancellationToken.None);
+            await h.RunPollerAsync();
         }
 
         // Six passes, published at the first and five minutes later, each time with the age beside it.
@@ -58,13 +58,30 @@ public class PollerMetricsTests
         h.Clock.Advance(TimeSpan.FromMinutes(1));
 
         // The pass ends as incomplete (the poller's errors alarm sees it), naming the count alone: every other part ran.
-        var incomplete = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Poller.RunAsync(CancellationToken.None));
+        var incomplete = await Assert.ThrowsAsync<InvalidOperationException>(h.RunPollerAsync);
 
         Assert.Equal($"Poller pass incomplete: eu-west-1: counting waiting jobs: {CountFails.Message}", incomplete.Message);
         Assert.Empty(metrics.Values(ReplicatorMetrics.JobsWaiting, "eu-west-1"));
         Assert.Single(metrics.Values(ReplicatorMetrics.OldestWaitingJobAge, "eu-west-1"));
         Assert.Equal([2], metrics.Values(ReplicatorMetrics.CopiesInFlight, "eu-west-1"));
         Assert.Equal([2], metrics.Values(ReplicatorMetrics.InFlightBudget, "eu-west-1"));
+    }
+
+    [Fact]
+    public async Task Each_poller_pass_publishes_the_age_of_the_oldest_waiting_job()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        h.Send(LocalReplication.AvailableEvent("us-east-1", h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "first" }), "1"));
+        h.Send(LocalReplication.AvailableEvent("us-east-1", h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "second" }), "2"));
+        await h.DeliverAsync();
+
+        h.Clock.Advance(TimeSpan.FromMinutes(3));
+        await h.RunPollerAsync();
+        Assert.Equal(180, EmfLog.Last(h, ReplicatorMetrics.OldestWaitingJobAge.Name, "eu-west-1"));
+
+        await h.RunPollerUntilDoneAsync();
+        await h.RunPollerAsync();
+        Assert.Equal(0, EmfLog.Last(h, ReplicatorMetrics.OldestWaitingJobAge.Name, "eu-west-1"));
     }
 
     private sealed class RecordingMetrics : IMetrics

@@ -1,7 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Amazon.EC2;
 using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Aws.Kms;
+using AmiReplicator.Aws.Ssm;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Composition;
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
@@ -10,6 +15,7 @@ using AmiReplicator.Ec2Simulator;
 using AmiReplicator.Functions;
 using AmiReplicator.InMemory;
 using AmiReplicator.LocalCloud;
+using AmiReplicator.LocalCloud.Permissions;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -17,64 +23,107 @@ using Microsoft.Extensions.Time.Testing;
 namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>
-/// The two handlers composed as in Lambda (<see cref="ReplicatorWorkflows"/>), over the in-memory job store and the EC2 simulator
-/// on a virtual clock; messages are handed to the dispatcher as SQS would, from a queue in memory. Events: <see cref="LocalReplication.AvailableEvent"/>.
+/// The two handlers composed as in Lambda (<see cref="ReplicatorWorkflows"/> over EC2, KMS and SSM as <see cref="Aws.AwsPorts"/>
+/// makes them), over the in-memory job store and the EC2 simulator on a virtual clock; messages are handed to the dispatcher as SQS
+/// would, from a queue in memory, and the functions' log lines and metrics (embedded metric format) go to <see cref="Log"/>, as
+/// on the local cloud. Every call the functions make to the simulator is held to the permission contract, as
+/// <see cref="LocalReplication"/> holds it. Events: <see cref="LocalReplication.AvailableEvent"/>.
 /// </summary>
 internal sealed class WorkflowHarness : IAsyncDisposable
 {
+    /// <summary>The table the permission check is told of: the functions' store is in memory, so no call names it.</summary>
+    private const string NoTable = "in-memory";
+
     private readonly Ec2Clients _ec2;
     private readonly KmsKeyGateway _kms;
+    private readonly SsmImageParameters _parameters;
+    private readonly Ec2EventFeed _ec2Events;
     private readonly ILoggerFactory _logging;
     private readonly List<SqsMessage> _queue = [];
     private readonly IMetrics _metrics;
     private readonly Func<ICopyJobStore, ICopyJobStore> _storeAround;
-    private ReplicatorSettings _settings;
+    private readonly TrackingOptions _pollerOptions;
+    private ReplicatorHandlers _handlers;
     private int _messages;
 
-    private WorkflowHarness(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, ReplicatorSettings settings, IMetrics metrics,
-        Func<ICopyJobStore, ICopyJobStore> storeAround)
+    private WorkflowHarness(FakeTimeProvider clock, Ec2Simulator.Ec2Simulator simulator, ReplicationPolicy policy, IMetrics? metrics,
+        Func<ICopyJobStore, ICopyJobStore> storeAround, TrackingOptions pollerOptions)
     {
         Clock = clock;
         Simulator = simulator;
-        _settings = settings;
-        _metrics = metrics;
+        Policy = policy;
         _storeAround = storeAround;
+        _pollerOptions = pollerOptions;
         _ec2 = new Ec2Clients(simulator.Endpoint, LocalReplication.Credentials);
         _kms = new KmsKeyGateway(simulator.Endpoint, LocalReplication.Credentials);
-        _logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(Log))));
-        (Dispatcher, Poller) = Compose();
+        _parameters = new SsmImageParameters(simulator.Endpoint, LocalReplication.Credentials);
+        _ec2Events = new Ec2EventFeed(simulator);
+        var sink = TextWriter.Synchronized(Log);
+        _metrics = metrics ?? new EmbeddedMetricWriter(sink, clock);
+        _logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
+        Permissions = PermissionCheck.Start(policy, NoTable, simulator);
+        Compose();
     }
 
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
     public InMemoryCopyJobStore Store { get; } = new();
     public StringWriter Log { get; } = new();
-    public DispatcherFunction Dispatcher { get; private set; }
-    public PollerFunction Poller { get; private set; }
+
+    /// <summary>The policy the functions read now.</summary>
+    public ReplicationPolicy Policy { get; private set; }
+
+    /// <summary>The workflows as the functions compose them (retention's plan, as `amirepl prune` reads it).</summary>
+    public ReplicatorWorkflows Workflows { get; private set; }
+
+    /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
+    public PermissionCheck Permissions { get; private set; }
 
     /// <summary>What the dispatcher sent to the DLQ, with the reason.</summary>
     public List<(SqsMessage Message, string Reason)> DeadLetters { get; } = [];
 
-    /// <param name="metrics">Where the functions' metrics go (nowhere by default).</param>
+    /// <param name="metrics">Where the functions' metrics go (embedded metric format lines in <see cref="Log"/> by default).</param>
     /// <param name="storeAround">Wraps the in-memory store the functions use (a fault, say); <see cref="Store"/> stays the store itself.</param>
+    /// <param name="deployment">The stack prefix the functions are deployed under (their copies' provenance names it).</param>
     public static async Task<WorkflowHarness> StartAsync(string policyJson, Func<Ec2SimulatorOptions, Ec2SimulatorOptions>? simulatorOptions = null,
-        IMetrics? metrics = null, Func<ICopyJobStore, ICopyJobStore>? storeAround = null)
+        IMetrics? metrics = null, Func<ICopyJobStore, ICopyJobStore>? storeAround = null, TrackingOptions? pollerOptions = null,
+        string deployment = ProvenanceTags.DefaultDeployment)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
         var options = new Ec2SimulatorOptions { Clock = clock, CopyDuration = TimeSpan.FromMinutes(5) };
         var simulator = await Ec2Simulator.Ec2Simulator.StartAsync(simulatorOptions?.Invoke(options) ?? options);
-        return new WorkflowHarness(clock, simulator, new ReplicatorSettings("in-memory", ReplicationPolicy.Parse(policyJson), simulator.AccountId, LocalReplication.Home, simulator.Endpoint),
-            metrics ?? NoMetrics.Instance, storeAround ?? (s => s));
+        return new WorkflowHarness(clock, simulator, ReplicationPolicy.Parse(policyJson) with { Deployment = deployment }, metrics,
+            storeAround ?? (s => s), pollerOptions ?? new TrackingOptions());
     }
 
     /// <summary>Redeploys with another policy: the same jobs and EC2, new functions reading the new policy.</summary>
     public void ChangePolicy(string policyJson)
     {
-        _settings = _settings with { Policy = ReplicationPolicy.Parse(policyJson) };
-        (Dispatcher, Poller) = Compose();
+        Policy = ReplicationPolicy.Parse(policyJson) with { Deployment = Policy.Deployment };
+        // The functions' permissions follow the policy (CopyImage only in its destinations, their keys): what the old policy's
+        // functions did stays checked against the old grant.
+        Permissions.ThrowIfViolated();
+        Permissions.Dispose();
+        Permissions = PermissionCheck.Start(Policy, NoTable, Simulator);
+        Compose();
     }
 
+    /// <summary>A real EC2 client on the simulator, as a person or another tool would use it.</summary>
+    public IAmazonEC2 Ec2(string region) => _ec2.For(region);
+
     public void Send(string body) => _queue.Add(new SqsMessage { MessageId = $"m-{++_messages}", ReceiptHandle = $"r-{_messages}", Body = body, EventSource = "aws:sqs" });
+
+    /// <summary>Queues the EC2 events the simulator emitted since the last call, as the stack's rules do; answers how many.</summary>
+    public int SendEc2Events()
+    {
+        var events = _ec2Events.TakeNew();
+        foreach (var body in events)
+        {
+            Send(body);
+        }
+
+        return events.Count;
+    }
 
     /// <summary>Hands the queued messages to the dispatcher in one batch; those it lists as failed stay queued. Answers how many were handed.</summary>
     public async Task<int> DeliverAsync()
@@ -85,11 +134,15 @@ internal sealed class WorkflowHarness : IAsyncDisposable
             return 0;
         }
 
-        var response = await Dispatcher.HandleAsync(new SqsEvent { Records = batch }, CancellationToken.None);
+        var response = await FunctionScope.RunAsync(ReplicatorFunctions.Dispatcher,
+            () => _handlers.Dispatcher.HandleAsync(new SqsEvent { Records = batch }, CancellationToken.None));
         var failed = response.BatchItemFailures.Select(f => f.ItemIdentifier).ToHashSet();
         _queue.RemoveAll(m => !failed.Contains(m.MessageId));
         return batch.Count;
     }
+
+    /// <summary>One poller pass, as the schedule invokes it.</summary>
+    public Task<PollReport> RunPollerAsync() => FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => _handlers.Poller.RunAsync(CancellationToken.None));
 
     public Task<IReadOnlyList<CopyJob>> JobsAsync() => Store.ListJobsAsync(CancellationToken.None);
 
@@ -97,20 +150,27 @@ internal sealed class WorkflowHarness : IAsyncDisposable
 
     /// <summary>Lets virtual time pass a minute at a time, running the poller each minute, until every job is done.</summary>
     public Task<IReadOnlyList<CopyJob>> RunPollerUntilDoneAsync(int maxMinutes = 240, Func<Task>? eachMinute = null) =>
-        VirtualMinutes.RunPollerUntilDoneAsync(Clock, () => Poller.RunAsync(CancellationToken.None), JobsAsync, maxMinutes, eachMinute);
+        VirtualMinutes.RunPollerUntilDoneAsync(Clock, RunPollerAsync, JobsAsync, maxMinutes, eachMinute);
 
     public async ValueTask DisposeAsync()
     {
         _ec2.Dispose();
         _kms.Dispose();
+        _parameters.Dispose();
         _logging.Dispose();
         await Simulator.DisposeAsync();
+        Permissions.Dispose();
+        Permissions.ThrowIfViolated();
     }
 
-    private ReplicatorHandlers Compose() => ReplicatorHandlers.Over(
-        new ReplicatorWorkflows(new ReplicatorPorts(_storeAround(Store), new Ec2ImageGateway(_ec2), _kms) { Requests = new InMemoryRequestQueue(this) },
-            _settings.Policy, _settings.AccountId, _settings.HomeRegion, new WorkflowContext(new TrackingOptions(), _metrics, Clock, _logging)),
-        new RecordingDeadLetterQueue(DeadLetters), _logging);
+    [MemberNotNull(nameof(Workflows), nameof(_handlers))]
+    private void Compose()
+    {
+        var images = new Ec2ImageGateway(_ec2);
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this) };
+        Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
+        _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
+    }
 
     private sealed class RecordingDeadLetterQueue(List<(SqsMessage Message, string Reason)> sent) : IDeadLetterQueue
     {

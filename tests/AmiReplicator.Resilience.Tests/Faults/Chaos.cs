@@ -3,9 +3,6 @@ using AmiReplicator.Domain.Images;
 
 namespace AmiReplicator.Resilience.Tests.Faults;
 
-/// <summary>How often each fault strikes a port call, in percent.</summary>
-public sealed record ChaosRates(int CrashPercent, int StoreErrorPercent, int GatewayErrorPercent, int DelayPercent);
-
 /// <summary>
 /// Random faults around every port call, from a seeded generator: a worker crash (before or after the call), a DynamoDB error
 /// (before: the request failed; after: it was applied but the answer was lost), an EC2 error the SDK gave up on (transient only:

@@ -1,16 +1,14 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>AMIs another account shares with ours, asked for by hand: what EC2 copies, and what it refuses with the reason.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class CrossAccountTests(LocalCloudFixture cloud)
+public class CrossAccountTests
 {
     private const string Vendor = "999988887777";
 
-    private static string SeedShared(LocalReplication h, string name, IReadOnlyList<SeedVolume>? volumes = null, string platform = "Linux/UNIX", bool storageReadable = true) =>
+    private static string SeedShared(WorkflowHarness h, string name, IReadOnlyList<SeedVolume>? volumes = null, string platform = "Linux/UNIX", bool storageReadable = true) =>
         h.Simulator.SeedImage("us-east-1", new SeedImage
         {
             Name = name,
@@ -21,13 +19,13 @@ public class CrossAccountTests(LocalCloudFixture cloud)
             LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
         });
 
-    private static async Task AssertNoSlotHeldAsync(LocalReplication h) =>
+    private static async Task AssertNoSlotHeldAsync(WorkflowHarness h) =>
         Assert.All(await h.CountersAsync(), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
 
     [Fact]
     public async Task An_encrypted_AMI_whose_keys_its_owner_shares_is_copied_owned_by_the_account_under_its_own_key_per_destination()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var key = h.Simulator.CreateKmsKey("eu-west-1", "alias/golden");
         h.ChangePolicy($$"""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{key}}"},{"region":"eu-central-1"}]}""");
         var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: true);
@@ -50,13 +48,13 @@ public class CrossAccountTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_shared_encrypted_AMI_that_waits_for_a_slot_is_copied_by_the_poller_once_one_is_free()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":1}]}""");
         var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: true);
         var first = SeedShared(h, "vendor-encrypted-1", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
         var second = SeedShared(h, "vendor-encrypted-2", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
 
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{first}}","requestedBy":"alice"}""");
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{second}}","requestedBy":"alice"}""");
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{first}}","requestedBy":"alice"}""");
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{second}}","requestedBy":"alice"}""");
         await h.DeliverAsync();
         Assert.Single(await h.JobsAsync(), j => j.State == CopyJobState.Waiting);
         var jobs = await h.RunPollerUntilDoneAsync();
@@ -69,7 +67,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
     [Fact]
     public async Task An_encrypted_AMI_whose_key_is_not_shared_is_refused_before_CopyImage_naming_the_key_with_the_guides_advice()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var vendorKey = h.Simulator.CreateForeignKmsKey("us-east-1", Vendor, sharedWithUs: false);
         var sourceId = SeedShared(h, "vendor-private-key", [new SeedVolume("/dev/xvda", Encrypted: true, KmsKeyId: vendorKey)]);
 
@@ -85,7 +83,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_shared_AMI_with_a_billing_product_is_refused_before_CopyImage_saying_what_to_do_instead()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = SeedShared(h, "vendor-windows", platform: "Windows");
 
         var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
@@ -99,7 +97,7 @@ public class CrossAccountTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_shared_AMI_whose_snapshots_are_not_shared_ends_failed_with_EC2s_reason_after_one_CopyImage()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = SeedShared(h, "vendor-unshared-storage", storageReadable: false);
 
         var job = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));

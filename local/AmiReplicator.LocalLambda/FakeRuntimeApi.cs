@@ -4,16 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace AmiReplicator.TestSupport;
-
-public sealed record FakeEvent(
-    string RequestId,
-    string Payload,
-    DateTimeOffset Deadline,
-    string FunctionArn = "arn:aws:lambda:eu-west-1:123456789012:function:replicate",
-    string? TraceId = null);
-
-public sealed record RecordedPost(string Path, IReadOnlyDictionary<string, string> Headers, string Body);
+namespace AmiReplicator.LocalLambda;
 
 /// <summary>
 /// The Lambda Runtime API over real HTTP on 127.0.0.1: hands out queued events on next and records every post.

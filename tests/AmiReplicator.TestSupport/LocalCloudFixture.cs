@@ -1,13 +1,22 @@
 using AmiReplicator.LocalCloud;
+using Xunit;
 
-namespace AmiReplicator.Resilience.Tests;
+namespace AmiReplicator.TestSupport;
 
 /// <summary>
-/// DynamoDB Local and moto (or the ones AMIREPL_DYNAMODB_URL / AMIREPL_MOTO_URL name), shared by the two collections of this
-/// assembly so that they run in parallel on one pair of servers; stopped when the last collection is done with them.
+/// DynamoDB Local and moto (or the ones AMIREPL_DYNAMODB_URL / AMIREPL_MOTO_URL name, as tools/test.sh starts them) for a test
+/// process: every collection and class fixture of an assembly that takes this fixture shares one pair of servers, so that
+/// collections run in parallel on it; the servers stop when the last of them is done.
 /// </summary>
+/// <remarks>
+/// xunit finds collection definitions only in the test assembly itself, so each assembly declares its collections over this
+/// fixture, a line each (<c>LocalCloudCollection</c>, named <see cref="Collection"/>).
+/// </remarks>
 public sealed class LocalCloudFixture : IAsyncLifetime
 {
+    /// <summary>The name of an assembly's collection of tests on the local cloud.</summary>
+    public const string Collection = "local cloud";
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static LocalCloudServers? _shared;
     private static int _users;
@@ -32,6 +41,11 @@ public sealed class LocalCloudFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_servers is null)
+        {
+            return;
+        }
+
         await Gate.WaitAsync();
         try
         {
@@ -46,18 +60,4 @@ public sealed class LocalCloudFixture : IAsyncLifetime
             Gate.Release();
         }
     }
-}
-
-/// <summary>The crash-at-every-boundary and counter-repair tests, one after another.</summary>
-[CollectionDefinition(Name)]
-public sealed class CrashCollection : ICollectionFixture<LocalCloudFixture>
-{
-    public const string Name = "resilience: crashes";
-}
-
-/// <summary>The concurrency property, in parallel with the crash tests.</summary>
-[CollectionDefinition(Name)]
-public sealed class ConcurrencyCollection : ICollectionFixture<LocalCloudFixture>
-{
-    public const string Name = "resilience: concurrency";
 }

@@ -1,20 +1,18 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Encryption per destination, every snapshot of a multi-snapshot AMI checked; keys that do not exist; instance-store AMIs.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class EncryptionTests(LocalCloudFixture cloud)
+public class EncryptionTests
 {
-    private static IReadOnlyList<BlockDeviceInfo> DevicesOfCopy(LocalReplication h, IEnumerable<CopyJob> jobs, string destination) =>
+    private static IReadOnlyList<BlockDeviceInfo> DevicesOfCopy(WorkflowHarness h, IEnumerable<CopyJob> jobs, string destination) =>
         h.Simulator.FindImage(destination, jobs.Single(j => j.Key.DestinationRegion == destination).TargetImageId!)!.BlockDevices;
 
     [Fact]
     public async Task Each_destination_gets_its_encryption_on_every_snapshot_and_without_one_each_snapshot_keeps_its_own()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var key = h.Simulator.CreateKmsKey("ap-southeast-2", "alias/golden");
         h.ChangePolicy($$"""
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1","encrypted":true},
@@ -48,7 +46,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
     public async Task A_key_that_does_not_exist_in_the_destination_is_accepted_by_CopyImage_and_fails_the_job_naming_the_key_without_retries()
     {
         var missingKey = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000";
-        await using var h = await LocalReplication.StartAsync(cloud.Servers,
+        await using var h = await WorkflowHarness.StartAsync(
             $$"""{"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{missingKey}}"}],"retries":{"maxAttempts":3} }""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
 
@@ -64,7 +62,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
     [Fact]
     public async Task An_instance_store_AMI_is_copied_without_encryption_where_its_destination_asks_for_it_and_the_job_says_so()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1","encrypted":true},{"region":"eu-central-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","encrypted":true},{"region":"eu-central-1"}]}""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-instance-store", RootDeviceType = "instance-store", RootDeviceName = "/dev/sda1" });
 
         var jobs = await ByHand.ReplicateAsync(h, sourceId);
@@ -79,7 +77,7 @@ public class EncryptionTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Asking_again_after_a_destinations_encryption_changed_recopies_the_source_and_the_first_copy_stays()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
         var first = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));
         var unchanged = Assert.Single(await ByHand.ReplicateAsync(h, sourceId));

@@ -1,22 +1,18 @@
-using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Lifecycle;
-using AmiReplicator.Domain.Observability;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Retention: the newest copies of each family are kept per destination, older ones the replicator made removed with their snapshots.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class RetentionTests(LocalCloudFixture cloud)
+public class RetentionTests
 {
     [Fact]
     public async Task Older_copies_of_a_family_are_removed_with_their_snapshots_protected_and_listed_ones_kept_and_nothing_else_touched()
     {
         var names = Enumerable.Range(1, 5).Select(i => $"golden-al2023-{i}").ToList();
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var sources = new List<string>();
         var jobs = new List<CopyJob>();
         foreach (var name in names.Append("base-1"))
@@ -24,7 +20,7 @@ public class RetentionTests(LocalCloudFixture cloud)
             // One after another (seeded when asked for, so the sweep does not start them together): each copy is newer than the last.
             var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = name });
             sources.Add(source);
-            await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
+            h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
             await h.DeliverAsync();
             jobs.Add((await h.RunPollerUntilDoneAsync()).Single(j => j.Key.SourceImageId == source));
         }
@@ -38,7 +34,7 @@ public class RetentionTests(LocalCloudFixture cloud)
             """);
 
         // The dry run (what `amirepl prune --dry-run` shows) says what would go and why, and changes nothing.
-        var retention = h.Replicator.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has retention");
+        var retention = h.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has retention");
         var plan = await retention.PlanAsync("eu-west-1", CancellationToken.None);
         Assert.Equal(
             [

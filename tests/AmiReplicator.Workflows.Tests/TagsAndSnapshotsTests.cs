@@ -1,17 +1,15 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Tags given at creation, so that a tag policy enforced on create never rejects a copy; what the copy's snapshots carry.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
+public class TagsAndSnapshotsTests
 {
     [Fact]
     public async Task A_tag_policy_enforced_on_create_accepts_every_copy_because_its_tags_come_with_CopyImage()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"tags":{"cost-center":"platform"}}
             """);
         var demanded = new Dictionary<string, IReadOnlyList<string>?> { ["cost-center"] = ["platform"], ["team"] = null };
@@ -45,7 +43,7 @@ public class TagsAndSnapshotsTests(LocalCloudFixture cloud)
     public async Task The_copys_snapshots_carry_their_source_snapshots_tags_and_are_shared_with_the_accounts_the_source_names()
     {
         const string Org = "arn:aws:organizations::123456789012:organization/o-abc123def4";
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1","encrypted":true}],"tags":{"copied-by":"ami-replicator"},"shareSnapshots":true}
             """);
         var sourceId = h.Simulator.SeedImage("us-east-1", new SeedImage

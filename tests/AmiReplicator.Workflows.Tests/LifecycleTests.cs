@@ -1,36 +1,34 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Copies follow their source's lifecycle after they exist: deprecation, deregistration protection, disabling, deregistering.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class LifecycleTests(LocalCloudFixture cloud)
+public class LifecycleTests
 {
     private static readonly TimeSpan Sweep = TimeSpan.FromMinutes(60);
 
-    private static async Task<CopyJob> ReplicateAsync(LocalReplication h, string sourceId)
+    private static async Task<CopyJob> ReplicateAsync(WorkflowHarness h, string sourceId)
     {
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"test"}""");
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{sourceId}}","requestedBy":"test"}""");
         await h.DeliverAsync();
         return (await h.RunPollerUntilDoneAsync()).Single(j => j.Key.SourceImageId == sourceId);
     }
 
     /// <summary>Lets a sweep interval pass and runs the poller once: the sweep of the source region follows its copies.</summary>
-    private static async Task SweepAsync(LocalReplication h)
+    private static async Task SweepAsync(WorkflowHarness h)
     {
         h.Clock.Advance(Sweep);
         var report = await h.RunPollerAsync();
         Assert.Empty(report.Errors);
     }
 
-    private static ImageInfo Copy(LocalReplication h, CopyJob job) => h.Simulator.FindImage(job.Key.DestinationRegion, job.TargetImageId!)!;
+    private static ImageInfo Copy(WorkflowHarness h, CopyJob job) => h.Simulator.FindImage(job.Key.DestinationRegion, job.TargetImageId!)!;
 
     [Fact]
     public async Task Deprecation_and_deregistration_protection_are_carried_and_later_changes_to_them_followed()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var deprecateAt = h.Clock.GetUtcNow().AddDays(30);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", DeprecationTime = deprecateAt });
         h.Simulator.ProtectImage("us-east-1", source, withCooldown: true);
@@ -68,7 +66,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Tags_and_launch_permissions_the_source_gains_or_loses_reach_its_copies_in_one_sweep_as_far_as_the_policy_copies_them()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"tags":{"copied-by":"ami-replicator"},"shareSnapshots":true}
             """);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage
@@ -130,7 +128,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Copies_are_deprecated_N_days_after_they_were_made_unless_the_source_is_deprecated_sooner()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"}],"lifecycle":{"deprecateAfterDays":90}}
             """);
         var plain = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-plain" });
@@ -155,7 +153,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Without_copyDeprecation_a_deprecation_a_person_set_on_a_copy_stays_when_the_source_withdraws_its_own()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}],"lifecycle":{"copyDeprecation":false}}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}],"lifecycle":{"copyDeprecation":false}}""");
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", DeprecationTime = h.Clock.GetUtcNow().AddDays(30) });
         var job = await ReplicateAsync(h, source);
         Assert.Null(Copy(h, job).DeprecationTime);
@@ -171,7 +169,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Without_the_opt_in_a_disabled_or_deregistered_source_leaves_its_copies_as_they_are()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var disabled = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-disabled" });
         var deregistered = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-deregistered" });
         var jobs = new[] { await ReplicateAsync(h, disabled), await ReplicateAsync(h, deregistered) };
@@ -187,7 +185,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
     [Fact]
     public async Task With_the_opt_in_copies_of_a_disabled_source_are_disabled_and_of_a_deregistered_one_deregistered_with_their_snapshots_the_jobs_saying_why()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],
              "lifecycle":{"disableWithSource":true,"deregisterWithSource":true}}
             """);
@@ -197,7 +195,7 @@ public class LifecycleTests(LocalCloudFixture cloud)
         var kept = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-kept" });
         foreach (var id in new[] { disabled, deregistered, protectedOne, kept })
         {
-            await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{id}}","requestedBy":"test"}""");
+            h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{id}}","requestedBy":"test"}""");
         }
 
         await h.DeliverAsync();

@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>The latest-copy parameter: per destination and family, the newest available copy's id, as SSM holds an aws:ec2:image value.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class LatestCopyParameterTests(LocalCloudFixture cloud)
+public class LatestCopyParameterTests
 {
     private const string Destination = "eu-west-1";
     private const string Parameter = "/amirepl/latest/golden-al2023-";
@@ -19,7 +17,7 @@ public class LatestCopyParameterTests(LocalCloudFixture cloud)
     public async Task The_parameter_names_the_newest_copy_whichever_finishes_first_and_retention_points_it_at_the_newest_remaining()
     {
         var durations = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"}],
              "retention":{"keepLatest":1,"familyNamePrefixes":["golden-al2023-"]},
              "latestCopyParameter":"/amirepl/latest/{family}"}
@@ -37,7 +35,7 @@ public class LatestCopyParameterTests(LocalCloudFixture cloud)
         h.Clock.Advance(TimeSpan.FromMinutes(1));
         var fast = await RequestAsync(h, "golden-al2023-3", durations, TimeSpan.FromMinutes(5));
         h.Clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.True(await h.SendEc2EventsAsync() > 0);
+        Assert.True(h.SendEc2Events() > 0);
         await h.DeliverAsync();
         var fastJob = (await h.JobsAsync()).Single(j => j.Key.SourceImageId == fast);
         Assert.Equal(CopyJobState.Available, fastJob.State);
@@ -62,13 +60,13 @@ public class LatestCopyParameterTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_family_that_makes_no_parameter_name_is_noted_on_the_job_and_the_copy_finishes()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """
+        await using var h = await WorkflowHarness.StartAsync("""
             {"destinations":[{"region":"eu-west-1"}],
              "retention":{"keepLatest":3,"familyTag":"family"},
              "latestCopyParameter":"/amirepl/latest/{family}"}
             """);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", Tags = new Dictionary<string, string> { ["family"] = "al 2023" } });
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
         await h.DeliverAsync();
 
         var job = Assert.Single(await h.RunPollerUntilDoneAsync());
@@ -78,7 +76,7 @@ public class LatestCopyParameterTests(LocalCloudFixture cloud)
     }
 
     /// <summary>Seeds a source and asks for it (one by one, so the sweep does not start them together); answers the source's id.</summary>
-    private static async Task<string> RequestAsync(LocalReplication h, string name, ConcurrentDictionary<string, TimeSpan>? durations = null, TimeSpan? copyDuration = null)
+    private static async Task<string> RequestAsync(WorkflowHarness h, string name, ConcurrentDictionary<string, TimeSpan>? durations = null, TimeSpan? copyDuration = null)
     {
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = name });
         if (durations is not null && copyDuration is { } duration)
@@ -86,7 +84,7 @@ public class LatestCopyParameterTests(LocalCloudFixture cloud)
             durations[source] = duration;
         }
 
-        await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"test"}""");
         await h.DeliverAsync();
         return source;
     }

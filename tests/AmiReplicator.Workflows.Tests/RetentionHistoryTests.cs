@@ -1,19 +1,15 @@
-using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Lifecycle;
-using AmiReplicator.Domain.Observability;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>
 /// Retention and the latest-copy parameter under the histories real accounts have: backfills of older builds, copies made before
 /// builds were recorded on them, a second deployment's copies in the same region, and older copies still in use.
 /// </summary>
-[Collection(LocalCloudCollection.Name)]
-public class RetentionHistoryTests(LocalCloudFixture cloud)
+public class RetentionHistoryTests
 {
     private const string Destination = "eu-west-1";
     private const string Parameter = "/amirepl/latest/golden-";
@@ -31,7 +27,7 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Backfilling_an_older_build_after_the_newest_never_removes_the_newest_builds_copy_nor_moves_the_parameter_to_it()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, KeepOne);
+        await using var h = await WorkflowHarness.StartAsync(KeepOne);
         var older = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-2026.10", CreationDate = h.Clock.GetUtcNow().AddDays(-30) });
         var newest = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-2026.11", CreationDate = h.Clock.GetUtcNow().AddDays(-1) });
 
@@ -57,14 +53,14 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
     [Fact]
     public async Task A_copy_made_before_builds_were_recorded_ranks_by_its_sources_creation_and_its_jobs_sweep_tags_it()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var older = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", CreationDate = h.Clock.GetUtcNow().AddDays(-30) });
         var job = Assert.Single(await ByHand.ReplicateAsync(h, older));
         // As a copy and a job recorded before this change: neither names the build or the deployment.
         string[] newKeys = [ProvenanceTags.SourceCreated, ProvenanceTags.Deployment];
         await h.Ec2(Destination).DeleteTagsAsync(new() { Resources = [job.TargetImageId!], Tags = [.. newKeys.Select(k => new Amazon.EC2.Model.Tag(k, null))] });
-        Assert.True((await h.Replicator.Store.TransitionAsync(job, job with { Tags = job.Tags.Where(t => !newKeys.Contains(t.Key)).ToDictionary() },
-            h.Replicator.Settings.Policy.BudgetFor(Destination), CancellationToken.None)).Applied);
+        Assert.True((await h.Store.TransitionAsync(job, job with { Tags = job.Tags.Where(t => !newKeys.Contains(t.Key)).ToDictionary() },
+            h.Policy.BudgetFor(Destination), CancellationToken.None)).Applied);
 
         // A newer build copied since: made after the older copy, but of a newer build, which the older copy's source says.
         h.ChangePolicy(KeepOne);
@@ -85,7 +81,7 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
     [Fact]
     public async Task One_deployment_never_counts_removes_points_at_or_follows_another_deployments_copies()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, KeepOne, deployment: "prod");
+        await using var h = await WorkflowHarness.StartAsync(KeepOne, deployment: "prod");
         // Staging's copies of the same family in the same region, of newer builds than prod's, and one made before copies named a
         // deployment (it belongs to the default deployment, not to prod).
         var staging = Enumerable.Range(1, 2).Select(i => h.Simulator.SeedImage(Destination, new SeedImage
@@ -126,7 +122,7 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
     [Fact]
     public async Task Retention_keeps_older_copies_in_use_with_the_reason_on_their_jobs_and_never_the_last_launchable_copy()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
         var copies = new List<string>();
         for (var i = 1; i <= 4; i++)
         {
@@ -171,8 +167,8 @@ public class RetentionHistoryTests(LocalCloudFixture cloud)
     }
 
     /// <summary>Retention as `amirepl prune` runs it (the composition's, over the policy in force): plans without changing anything.</summary>
-    private static CopyRetention RetentionOf(LocalReplication h) =>
-        h.Replicator.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has no retention");
+    private static CopyRetention RetentionOf(WorkflowHarness h) =>
+        h.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has no retention");
 
     private static Dictionary<string, string> Provenance(string sourceImageId, DateTimeOffset sourceCreated, string deployment) => new()
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AmiReplicator.TestSupport;
+namespace AmiReplicator.LocalLambda;
 
 /// <summary>
 /// A published Lambda <c>bootstrap</c> running as its own process against a <see cref="FakeRuntimeApi"/>, as Lambda runs it:

@@ -1,18 +1,16 @@
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
-using AmiReplicator.LocalCloud;
 
-namespace AmiReplicator.EndToEnd.Tests;
+namespace AmiReplicator.Workflows.Tests;
 
 /// <summary>Time-based copies through the real handlers: the pair's throughput budget holds, and waiting copies start as it frees.</summary>
-[Collection(LocalCloudCollection.Name)]
-public class TimeBasedCopyTests(LocalCloudFixture cloud)
+public class TimeBasedCopyTests
 {
     [Fact]
     public async Task More_time_based_copies_than_the_throughput_budget_allows_start_as_throughput_frees_and_never_over_it()
     {
-        await using var h = await LocalReplication.StartAsync(cloud.Servers,
+        await using var h = await WorkflowHarness.StartAsync(
             """{"destinations":[{"region":"eu-west-1","snapshotCopyCompletionDurationMinutes":15}]}""");
         // In 15 minutes a 1,000 GiB snapshot needs EC2's 500 MiB/s at most; 300 GiB more need 342: so 500 or 842 per copy against
         // the pair's 2,000, far fewer at once than the 25 slots the pair has.
@@ -22,7 +20,7 @@ public class TimeBasedCopyTests(LocalCloudFixture cloud)
             SeedVolume[] volumes = i % 2 == 0 ? [new("/dev/xvda", 1_000)] : [new("/dev/xvda", 1_000), new("/dev/xvdb", 300)];
             var imageId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = $"golden-timed-{i}", Volumes = volumes });
             sizes[imageId] = i % 2 == 0 ? 500 : 842;
-            await h.SendAsync($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{imageId}}","requestedBy":"alice"}""");
+            h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{imageId}}","requestedBy":"alice"}""");
         }
 
         await h.DeliverAsync();
