@@ -76,7 +76,7 @@ public sealed record CopyJob
 
     /// <summary>
     /// When the latest CopyImage call of this claim may have started: written by the claim, and by each repeat of the call before it
-    /// is made. A call in flight can start a copy until the worker making it is gone (<see cref="Workflows.CopyStarter.MaxCallInFlight"/> later).
+    /// is made. A call in flight can start a copy until the worker making it is gone (<see cref="Copying.CopyStarter.MaxCallInFlight"/> later).
     /// </summary>
     public DateTimeOffset? CopyCalledAt { get; init; }
 
