@@ -35,7 +35,7 @@ internal static class RequestCommands
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : deployment.HomeRegion;
             var imageId = parse.GetRequiredValue(image);
             var asked = ListCommands.Regions(parse.GetValue(to), "--to");
-            if (deployment.Policy is { } policy && asked.FirstOrDefault(r => policy.FindOpenDestination(r) is null) is { } outside)
+            if (deployment.Policy is { } policy && asked.FirstOrDefault(r => policy.FindOpenDestination(CopyDestination.Home(r)) is null) is { } outside)
             {
                 throw new CliException(ExitCodes.Usage, $"--to: {outside} is not a destination of the policy, or it is draining");
             }

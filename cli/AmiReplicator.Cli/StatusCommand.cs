@@ -43,17 +43,17 @@ internal static class StatusCommand
         ReplicationPolicy? policy, DateTimeOffset now)
     {
         var byScope = counters.ToDictionary(c => c.Scope);
-        var destinations = jobs.Select(j => j.Key.DestinationRegion)
-            .Concat(byScope.Keys.Select(s => s.DestinationRegion))
-            .Concat(policy?.Destinations.Select(d => d.Region) ?? [])
-            .Distinct().Order(StringComparer.Ordinal)
-            .Select(d => StatusLine.Of(SlotScope.Destination(d), jobs, byScope, policy?.BudgetFor(d).MaxInFlight, now))
+        var destinations = jobs.Select(j => j.Key.Destination)
+            .Concat(byScope.Keys.Select(s => s.Destination))
+            .Concat(policy?.Destinations.Select(d => CopyDestination.Home(d.Region)) ?? [])
+            .Distinct().OrderBy(d => d.ToString(), StringComparer.Ordinal)
+            .Select(d => StatusLine.Of(SlotScope.All(d), jobs, byScope, policy?.BudgetFor(d).MaxInFlight, now))
             .ToList();
-        var pairs = jobs.Select(j => SlotScope.Pair(j.Key.SourceRegion, j.Key.DestinationRegion))
+        var pairs = jobs.Select(j => SlotScope.Pair(j.Key.SourceRegion, j.Key.Destination))
             .Concat(byScope.Keys.Where(s => s.SourceRegion is not null))
             .Distinct()
-            .OrderBy(s => s.DestinationRegion, StringComparer.Ordinal).ThenBy(s => s.SourceRegion, StringComparer.Ordinal)
-            .Select(p => StatusLine.Of(p, jobs, byScope, policy?.BudgetFor(p.DestinationRegion).MaxInFlightPerSource, now))
+            .OrderBy(s => s.Destination.ToString(), StringComparer.Ordinal).ThenBy(s => s.SourceRegion, StringComparer.Ordinal)
+            .Select(p => StatusLine.Of(p, jobs, byScope, policy?.BudgetFor(p.Destination).MaxInFlightPerSource, now))
             .ToList();
         return (destinations, pairs);
     }
@@ -110,7 +110,7 @@ internal sealed record StatusLine(
         var oldest = jobs.Where(j => j.State == CopyJobState.Waiting).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated).Min();
         var counter = counters.GetValueOrDefault(scope);
         return new StatusLine(
-            scope.SourceRegion, scope.DestinationRegion,
+            scope.SourceRegion, scope.Destination.ToString(),
             Count(CopyJobState.Waiting), Count(CopyJobState.Claimed), Count(CopyJobState.Copying),
             Count(CopyJobState.Available), Count(CopyJobState.Failed), Count(CopyJobState.Cancelled),
             counter?.InFlight ?? 0, budget, counter?.BackOffUntil > now ? counter.BackOffUntil : null,

@@ -171,40 +171,40 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             : null;
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
-                .Where(j => j.Key.DestinationRegion == destinationRegion
+                .Where(j => j.Key.Destination == destination
                     && j.State != CopyJobState.Waiting && (!j.State.IsTerminal() || j.ImageToRemove is not null))
                 .OrderBy(j => j.CreatedAt).ThenBy(j => j.Key.SourceRegion, StringComparer.Ordinal).ThenBy(j => j.Key.SourceImageId, StringComparer.Ordinal)
                 .Take(limit)]);
         }
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(CopyDestination destination, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<CopyJob>>([.. WaitingOf(destinationRegion, sourceRegion)
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. WaitingOf(destination, sourceRegion)
                 .Where(j => readyBy is not { } time || j.IsReadyAt(time))
                 .Order(CopyJob.StartOrder)
                 .Take(limit)]);
         }
     }
 
-    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken)
+    public Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return Task.FromResult(WaitingOf(destinationRegion, sourceRegion).Count());
+            return Task.FromResult(WaitingOf(destination, sourceRegion).Count());
         }
     }
 
     /// <summary>The waiting jobs of one pair, as the DynamoDB store's waiting index partitions them; call under the gate.</summary>
-    private IEnumerable<CopyJob> WaitingOf(string destinationRegion, string sourceRegion) =>
-        _jobs.Values.Where(j => j.State == CopyJobState.Waiting && j.Key.DestinationRegion == destinationRegion && j.Key.SourceRegion == sourceRegion);
+    private IEnumerable<CopyJob> WaitingOf(CopyDestination destination, string sourceRegion) =>
+        _jobs.Values.Where(j => j.State == CopyJobState.Waiting && j.Key.Destination == destination && j.Key.SourceRegion == sourceRegion);
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {
@@ -241,12 +241,12 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         }
     }
 
-    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken)
+    public Task BackOffAsync(CopyDestination destination, DateTimeOffset until, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             // Never shortened, and never a counter made out of nothing.
-            if (_counters.GetValueOrDefault(SlotScope.Destination(destinationRegion)) is { InFlight: not null } counter && !(counter.BackOffUntil >= until))
+            if (_counters.GetValueOrDefault(SlotScope.All(destination)) is { InFlight: not null } counter && !(counter.BackOffUntil >= until))
             {
                 counter.BackOffUntil = until;
             }

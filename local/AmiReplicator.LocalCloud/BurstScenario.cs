@@ -1,3 +1,4 @@
+using AmiReplicator.Domain.Jobs;
 using System.Diagnostics;
 using Amazon.SQS.Model;
 using AmiReplicator.Domain.Slots;
@@ -43,7 +44,7 @@ public sealed class BurstScenario : IAsyncDisposable
     public int JobCount => Images.Count * Settings.DestinationCount;
 
     /// <summary>The budgets of every destination (the policy's defaults).</summary>
-    public SlotBudget Budget => Settings.Destinations.Select(d => Local.Replicator.Settings.Policy.BudgetFor(d)).Distinct().Single();
+    public SlotBudget Budget => Settings.Destinations.Select(d => Local.Replicator.Settings.Policy.BudgetFor(CopyDestination.Home(d))).Distinct().Single();
 
     /// <summary>
     /// Seeds the AMIs on a fresh replication and puts every one's "available" event in the request queue.
@@ -252,8 +253,8 @@ public sealed class BurstScenario : IAsyncDisposable
         var store = Local.Replicator.Store;
         foreach (var destination in Settings.Destinations)
         {
-            if ((await store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
-                || (await Task.WhenAll(Sources.Select(s => store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken)))).Any(r => r.Count > 0))
+            if ((await store.ListActiveAsync(CopyDestination.Home(destination), 1, cancellationToken)).Count > 0
+                || (await Task.WhenAll(Sources.Select(s => store.ListWaitingAsync(CopyDestination.Home(destination), s, readyBy: null, 1, cancellationToken)))).Any(r => r.Count > 0))
             {
                 return false;
             }

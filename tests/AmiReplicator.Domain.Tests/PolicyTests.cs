@@ -1,3 +1,4 @@
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 
@@ -29,9 +30,9 @@ public class PolicyTests
              "budgets":{"maxInFlightPerDestination":10,"maxInFlightPerSource":4}}
             """);
 
-        Assert.Equal(new SlotBudget(7, 3), policy.BudgetFor("eu-west-1"));
-        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor("eu-central-1"));
-        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor("ap-south-1"));
+        Assert.Equal(new SlotBudget(7, 3), policy.BudgetFor(CopyDestination.Home("eu-west-1")));
+        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor(CopyDestination.Home("eu-central-1")));
+        Assert.Equal(new SlotBudget(10, 4), policy.BudgetFor(CopyDestination.Home("ap-south-1")));
     }
 
     [Fact]
@@ -43,10 +44,10 @@ public class PolicyTests
              "budgets":{"maxSnapshotCopyMiBpsPerSource":1500}}
             """);
 
-        Assert.Equal((15, 800), (policy.Destinations[0].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor("eu-west-1").MaxSnapshotCopyMiBpsPerSource));
-        Assert.Equal((2880, 1500), (policy.Destinations[1].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor("eu-central-1").MaxSnapshotCopyMiBpsPerSource));
+        Assert.Equal((15, 800), (policy.Destinations[0].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor(CopyDestination.Home("eu-west-1")).MaxSnapshotCopyMiBpsPerSource));
+        Assert.Equal((2880, 1500), (policy.Destinations[1].SnapshotCopyCompletionDurationMinutes, policy.BudgetFor(CopyDestination.Home("eu-central-1")).MaxSnapshotCopyMiBpsPerSource));
         Assert.Null(policy.Destinations[2].SnapshotCopyCompletionDurationMinutes);
-        Assert.Equal(2_000, ReplicationPolicy.Parse(Minimal).BudgetFor("eu-west-1").MaxSnapshotCopyMiBpsPerSource);
+        Assert.Equal(2_000, ReplicationPolicy.Parse(Minimal).BudgetFor(CopyDestination.Home("eu-west-1")).MaxSnapshotCopyMiBpsPerSource);
     }
 
     [Fact]

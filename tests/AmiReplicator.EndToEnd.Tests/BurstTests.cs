@@ -69,7 +69,7 @@ public class BurstTests(LocalCloudFixture cloud)
         foreach (var destination in destinations)
         {
             Assert.Equal(SeedBudget.MaxInFlight, h.Simulator.PeakPendingCopies(destination));
-            Assert.Equal(SeedBudget.MaxInFlight, observedPeaks[SlotScope.Destination(destination)]);
+            Assert.Equal(SeedBudget.MaxInFlight, observedPeaks[SlotScope.All(CopyDestination.Home(destination))]);
             foreach (var source in sources)
             {
                 Assert.Equal(SeedBudget.MaxInFlightPerSource, h.Simulator.PeakPendingCopies(source, destination));
@@ -106,8 +106,8 @@ public class BurstTests(LocalCloudFixture cloud)
         foreach (var waiting in jobs.Where(j => j.State == CopyJobState.Waiting))
         {
             Assert.True(waiting.NotBefore is null, $"{now:HH:mm}: {waiting.Key} backs off until {waiting.NotBefore:HH:mm:ss}: {waiting.LastError}");
-            var destination = inFlight.GetValueOrDefault(SlotScope.Destination(waiting.Key.DestinationRegion));
-            var pair = inFlight.GetValueOrDefault(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.DestinationRegion));
+            var destination = inFlight.GetValueOrDefault(SlotScope.All(waiting.Key.Destination));
+            var pair = inFlight.GetValueOrDefault(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.Destination));
             Assert.True(destination == SeedBudget.MaxInFlight || pair == SeedBudget.MaxInFlightPerSource,
                 $"{now:HH:mm}: {waiting.Key} waits while {waiting.Key.DestinationRegion} has {destination}/{SeedBudget.MaxInFlight} and its pair {pair}/{SeedBudget.MaxInFlightPerSource} in flight");
         }

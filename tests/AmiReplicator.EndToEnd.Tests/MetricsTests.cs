@@ -72,7 +72,7 @@ public class MetricsTests(LocalCloudFixture cloud)
         }
 
         // A counter a person deleted is rebuilt (a repair); a draining destination cancels golden-3, still waiting there.
-        var counter = (await h.CountersAsync()).First(c => c.Scope.DestinationRegion == "eu-west-1");
+        var counter = (await h.CountersAsync()).First(c => c.Scope.Destination == CopyDestination.Home("eu-west-1"));
         await h.Replicator.DynamoDb.DeleteItemAsync(new DeleteItemRequest
         {
             TableName = h.Replicator.Settings.TableName,

@@ -98,7 +98,7 @@ public class PermissionContractTests(LocalCloudFixture cloud)
             Item = new()
             {
                 [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.Destination(Destination).ToString() },
+                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.All(CopyDestination.Home(Destination)).ToString() },
                 ["InFlight"] = new AttributeValue { N = "1" },
                 ["Holders"] = new AttributeValue { SS = [ghost.HolderId] },
             },
@@ -106,7 +106,7 @@ public class PermissionContractTests(LocalCloudFixture cloud)
 
         await Assert.ThrowsAnyAsync<Exception>(() => h.RunPollerAsync());
 
-        var counter = Assert.Single(await h.CountersAsync(), c => c.Scope == SlotScope.Destination(Destination));
+        var counter = Assert.Single(await h.CountersAsync(), c => c.Scope == SlotScope.All(CopyDestination.Home(Destination)));
         Assert.Contains(ghost, counter.Holders);
         Assert.Contains("dynamodb:ConditionCheckItem table", h.Log.ToString(), StringComparison.Ordinal);
         var failure = await Assert.ThrowsAsync<PermissionContractException>(async () => await h.DisposeAsync());

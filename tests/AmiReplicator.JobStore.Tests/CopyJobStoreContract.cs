@@ -42,10 +42,10 @@ public abstract class CopyJobStoreContract
 
     private static async Task CountersForAsync(ICopyJobStore store, params string[] sources)
     {
-        await store.CreateCounterAsync(new SlotCounter(SlotScope.Destination("eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+        await store.CreateCounterAsync(new SlotCounter(SlotScope.All(CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
         foreach (var source in sources)
         {
-            await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair(source, "eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+            await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair(source, CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
         }
     }
 
@@ -93,11 +93,11 @@ public abstract class CopyJobStoreContract
         var d = await CreateAsync(store, Job("ami-0000000000000000d", source: "us-west-2"));
         Assert.Equal(TransitionStatus.DestinationFull, (await ClaimAsync(store, d)).Status);
 
-        var destination = await CounterAsync(store, SlotScope.Destination("eu-west-1"));
+        var destination = await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")));
         Assert.Equal((2, 2), (destination.InFlight, destination.Holders.Count));
         var released = await store.TransitionAsync(claimed.Job!, claimed.Job!.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None);
         Assert.True(released.Applied);
-        Assert.Equal((1, 0), ((await CounterAsync(store, SlotScope.Destination("eu-west-1"))).InFlight, (await CounterAsync(store, SlotScope.Pair("us-east-1", "eu-west-1"))).InFlight));
+        Assert.Equal((1, 0), ((await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).InFlight, (await CounterAsync(store, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")))).InFlight));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, b)).Status);
     }
 
@@ -111,10 +111,10 @@ public abstract class CopyJobStoreContract
         Assert.Equal(TransitionStatus.CounterMissing, refused.Status);
         await CountersForAsync(store);
         var pairMissing = await ClaimAsync(store, job);
-        Assert.Equal((TransitionStatus.CounterMissing, SlotScope.Pair("us-east-1", "eu-west-1")), (pairMissing.Status, pairMissing.Counter));
+        Assert.Equal((TransitionStatus.CounterMissing, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))), (pairMissing.Status, pairMissing.Counter));
 
-        Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", "eu-west-1"), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
-        Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", "eu-west-1"), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, job)).Status);
     }
 
@@ -122,15 +122,15 @@ public abstract class CopyJobStoreContract
     public async Task A_destination_backing_off_refuses_claims_until_the_time_and_a_back_off_is_never_shortened()
     {
         var store = await NewStoreAsync();
-        await store.BackOffAsync("eu-west-1", Now.AddMinutes(1), CancellationToken.None);
+        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(1), CancellationToken.None);
         Assert.Empty(await store.ListCountersAsync(CancellationToken.None));
         await CountersForAsync(store, "us-east-1");
-        await store.BackOffAsync("eu-west-1", Now.AddMinutes(2), CancellationToken.None);
-        await store.BackOffAsync("eu-west-1", Now.AddMinutes(1), CancellationToken.None);
+        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(2), CancellationToken.None);
+        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(1), CancellationToken.None);
         var job = await CreateAsync(store, Job("ami-0000000000000000a"));
 
         Assert.Equal(TransitionStatus.BackingOff, (await ClaimAsync(store, job)).Status);
-        Assert.Equal(Now.AddMinutes(2), (await CounterAsync(store, SlotScope.Destination("eu-west-1"))).BackOffUntil);
+        Assert.Equal(Now.AddMinutes(2), (await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).BackOffUntil);
         var later = job.MoveTo(CopyJobState.Claimed, Now.AddMinutes(2));
         Assert.Equal(TransitionStatus.Applied, (await store.TransitionAsync(job, later, Budget, CancellationToken.None)).Status);
     }
@@ -149,20 +149,20 @@ public abstract class CopyJobStoreContract
         await CountersForAsync(store, "us-east-1");
         await ClaimAsync(store, active);
 
-        var ready = await store.ListWaitingAsync("eu-west-1", "us-east-1", minute.AddSeconds(59), 10, CancellationToken.None);
-        var all = await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 10, CancellationToken.None);
+        var ready = await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", minute.AddSeconds(59), 10, CancellationToken.None);
+        var all = await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 10, CancellationToken.None);
 
         Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a"], ready.Select(j => j.Key.SourceImageId));
         Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a", "ami-0000000000000000c", backingOff.Key.SourceImageId], all.Select(j => j.Key.SourceImageId));
-        Assert.Single(await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 1, CancellationToken.None));
-        Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync("eu-west-1", 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
+        Assert.Single(await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 1, CancellationToken.None));
+        Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync(CopyDestination.Home("eu-west-1"), 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
     }
 
     [Fact]
     public async Task Waiting_jobs_are_counted_per_pair_ready_or_not_and_jobs_in_any_other_state_are_not()
     {
         var store = await NewStoreAsync();
-        Assert.Equal(0, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        Assert.Equal(0, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
         await CountersForAsync(store, "us-east-1");
         await CreateAsync(store, Job("ami-0000000000000000a"));
         await CreateAsync(store, Job("ami-0000000000000000b") with { NotBefore = Now.AddMinutes(30) });
@@ -172,14 +172,14 @@ public abstract class CopyJobStoreContract
         await CreateAsync(store, Job("ami-0000000000000000e", source: "us-west-2"));
         await CreateAsync(store, Job("ami-0000000000000000f", destination: "eu-central-1"));
 
-        Assert.Equal(2, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
-        Assert.Equal(1, await store.CountWaitingAsync("eu-west-1", "us-west-2", CancellationToken.None));
-        Assert.Equal(1, await store.CountWaitingAsync("eu-central-1", "us-east-1", CancellationToken.None));
-        Assert.Equal(0, await store.CountWaitingAsync("eu-central-1", "us-west-2", CancellationToken.None));
+        Assert.Equal(2, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal(1, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-west-2", CancellationToken.None));
+        Assert.Equal(1, await store.CountWaitingAsync(CopyDestination.Home("eu-central-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal(0, await store.CountWaitingAsync(CopyDestination.Home("eu-central-1"), "us-west-2", CancellationToken.None));
 
         // A claim given back waits again, and counts again.
         await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), Budget, CancellationToken.None);
-        Assert.Equal(3, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        Assert.Equal(3, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
     }
 
     [Fact]
@@ -189,9 +189,9 @@ public abstract class CopyJobStoreContract
         await store.CreateAllIfAbsentAsync([.. Enumerable.Range(0, 3 * SmallCountPage).Select(i => Job($"ami-{i:x17}", at: Now.AddSeconds(i)))], CancellationToken.None);
 
         // A multiple of the page (the last full page still names a key to go on from), then one more.
-        Assert.Equal(3 * SmallCountPage, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        Assert.Equal(3 * SmallCountPage, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
         await CreateAsync(store, Job("ami-1000000000000000a"));
-        Assert.Equal((3 * SmallCountPage) + 1, await store.CountWaitingAsync("eu-west-1", "us-east-1", CancellationToken.None));
+        Assert.Equal((3 * SmallCountPage) + 1, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
     }
 
     [Fact]
@@ -202,9 +202,9 @@ public abstract class CopyJobStoreContract
         await store.TransitionAsync(a, a.MoveTo(CopyJobState.Failed, Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
         await store.TransitionAsync(b, b.MoveTo(CopyJobState.Cancelled, Now), Budget, CancellationToken.None);
 
-        var listed = Assert.Single(await store.ListActiveAsync("eu-west-1", 10, CancellationToken.None));
+        var listed = Assert.Single(await store.ListActiveAsync(CopyDestination.Home("eu-west-1"), 10, CancellationToken.None));
         Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead"), (listed.Key.SourceImageId, listed.ImageToRemove));
-        Assert.Empty(await store.ListWaitingAsync("eu-west-1", "us-east-1", readyBy: null, 10, CancellationToken.None));
+        Assert.Empty(await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 10, CancellationToken.None));
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public abstract class CopyJobStoreContract
         await CountersForAsync(store, "us-east-1");
         var job = await CreateAsync(store, Job("ami-0000000000000000a"));
         var claimed = (await ClaimAsync(store, job)).Job!;
-        var scope = SlotScope.Destination("eu-west-1");
+        var scope = SlotScope.All(CopyDestination.Home("eu-west-1"));
 
         Assert.False(await store.RepairHolderAsync(scope, job.Key, claimed, CancellationToken.None));
         Assert.False(await store.RepairHolderAsync(scope, job.Key, job, CancellationToken.None));
@@ -239,7 +239,7 @@ public abstract class CopyJobStoreContract
 
     private static async Task<(int InFlight, int Committed, IReadOnlyDictionary<CopyJobKey, int> Holders)> PairThroughputAsync(ICopyJobStore store)
     {
-        var pair = await CounterAsync(store, SlotScope.Pair("us-east-1", "eu-west-1"));
+        var pair = await CounterAsync(store, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")));
         return (pair.InFlight, pair.CommittedMiBps, pair.HolderMiBps);
     }
 
@@ -253,12 +253,12 @@ public abstract class CopyJobStoreContract
 
         var claimed = (await ClaimWithinThroughputAsync(store, a)).Job!;
         var refused = await ClaimWithinThroughputAsync(store, b);
-        Assert.Equal((TransitionStatus.PairFull, SlotScope.Pair("us-east-1", "eu-west-1")), (refused.Status, refused.Counter));
+        Assert.Equal((TransitionStatus.PairFull, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))), (refused.Status, refused.Counter));
         Assert.True((await ClaimWithinThroughputAsync(store, c)).Applied);
         var (inFlight, committed, holders) = await PairThroughputAsync(store);
         Assert.Equal((2, 1_000), (inFlight, committed));
         Assert.Equal(new Dictionary<CopyJobKey, int> { [a.Key] = 600, [c.Key] = 400 }, holders);
-        Assert.Equal(0, (await CounterAsync(store, SlotScope.Destination("eu-west-1"))).CommittedMiBps);
+        Assert.Equal(0, (await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).CommittedMiBps);
 
         Assert.True((await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), ThroughputBudget, CancellationToken.None)).Applied);
         Assert.Equal(400, (await PairThroughputAsync(store)).Committed);
@@ -276,7 +276,7 @@ public abstract class CopyJobStoreContract
 
         // A repeated claim or release of the same version conflicts: nothing is counted twice.
         Assert.Equal(TransitionStatus.Conflict, (await ClaimWithinThroughputAsync(store, job)).Status);
-        Assert.False(await store.RepairHolderAsync(SlotScope.Pair("us-east-1", "eu-west-1"), job.Key, claimed, CancellationToken.None));
+        Assert.False(await store.RepairHolderAsync(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), job.Key, claimed, CancellationToken.None));
         Assert.Equal(300, (await PairThroughputAsync(store)).Committed);
         var released = (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Job!;
         Assert.Equal(TransitionStatus.Conflict, (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Status);
@@ -311,7 +311,7 @@ public abstract class CopyJobStoreContract
         var stale = await CreateAsync(store, TimeBased("ami-0000000000000000b", 200, source: "us-west-2"));
 
         // A counter rebuilt from the jobs holds the slot-holding job with its throughput, and a holder whose job holds nothing.
-        var rebuiltScope = SlotScope.Pair("us-west-2", "eu-west-1");
+        var rebuiltScope = SlotScope.Pair("us-west-2", CopyDestination.Home("eu-west-1"));
         var rebuilt = SlotCounter.Holding(rebuiltScope, [stale with { State = CopyJobState.Copying }]);
         Assert.True(await store.CreateCounterAsync(rebuilt, CancellationToken.None));
         Assert.Equal((1, 200), ((await CounterAsync(store, rebuiltScope)).InFlight, (await CounterAsync(store, rebuiltScope)).CommittedMiBps));
@@ -362,7 +362,7 @@ public abstract class CopyJobStoreContract
             ["us-east-1/ami-0000000000000000a->eu-central-1", "us-east-1/ami-0000000000000000a->eu-west-1", "us-east-1/ami-0000000000000000c->eu-west-1"],
             (await inspection.ListJobsAsync(CancellationToken.None)).Select(j => j.Key.ToString()));
         Assert.Equal(
-            [SlotScope.Destination("eu-west-1"), SlotScope.Pair("us-east-1", "eu-west-1")],
+            [SlotScope.All(CopyDestination.Home("eu-west-1")), SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))],
             (await inspection.ListCountersAsync(CancellationToken.None)).Select(c => c.Scope).OrderBy(c => c.ToString(), StringComparer.Ordinal));
     }
 }

@@ -58,17 +58,17 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
         CountersAgreeWithJobs(await h.CountersAsync(), await h.JobsAsync(), policy, "before the corruption");
 
         // The corruption. Without B in eu-west-1's counters, C would start there and EC2 would run two copies on a budget of one.
-        await UpdateCounterAsync(h, SlotScope.Destination("eu-west-1"), "SET InFlight = InFlight - :one DELETE Holders :holder", b);
-        await UpdateCounterAsync(h, SlotScope.Pair(Source, "eu-west-1"), "SET InFlight = InFlight - :one DELETE Holders :holder", b);
-        await UpdateCounterAsync(h, SlotScope.Destination("eu-central-1"), "SET InFlight = InFlight + :one ADD Holders :holder", aCentral);
-        await UpdateCounterAsync(h, SlotScope.Pair(Source, "eu-central-1"), "SET InFlight = :nine", holder: null);
+        await UpdateCounterAsync(h, SlotScope.All(CopyDestination.Home("eu-west-1")), "SET InFlight = InFlight - :one DELETE Holders :holder", b);
+        await UpdateCounterAsync(h, SlotScope.Pair(Source, CopyDestination.Home("eu-west-1")), "SET InFlight = InFlight - :one DELETE Holders :holder", b);
+        await UpdateCounterAsync(h, SlotScope.All(CopyDestination.Home("eu-central-1")), "SET InFlight = InFlight + :one ADD Holders :holder", aCentral);
+        await UpdateCounterAsync(h, SlotScope.Pair(Source, CopyDestination.Home("eu-central-1")), "SET InFlight = :nine", holder: null);
         await h.Replicator.DynamoDb.PutItemAsync(new PutItemRequest
         {
             TableName = h.Replicator.Settings.TableName,
             Item = new()
             {
                 [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.Destination("ap-southeast-2").ToString() },
+                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.All(CopyDestination.Home("ap-southeast-2")).ToString() },
                 ["InFlight"] = new AttributeValue { N = "4" },
             },
         });
@@ -112,7 +112,7 @@ public class CounterRepairTests(LocalCloudFixture cloud, ITestOutputHelper outpu
         await h.DeliverAsync();
         h.Clock.Advance(TimeSpan.FromMinutes(1));
         await h.RunPollerAsync(CancellationToken.None);
-        var pair = SlotScope.Pair(Source, "eu-west-1");
+        var pair = SlotScope.Pair(Source, CopyDestination.Home("eu-west-1"));
         CountersAgreeWithJobs(await h.CountersAsync(), await h.JobsAsync(), policy, "before the corruption");
         // 2,000 GiB in an hour: 568.9 MiB/s, counted as 500 (EC2's ceiling per snapshot).
         Assert.Equal(1_000, (await h.CountersAsync()).Single(c => c.Scope == pair).CommittedMiBps);

@@ -170,7 +170,7 @@ public class CrashAnywhereTests(LocalCloudFixture cloud, ITestOutputHelper outpu
             Check(leftClaimed.Any(key => repairing.StartsWith($"Repairing {key}:", StringComparison.Ordinal)), $"unexpected repair: {repairing}");
         }
 
-        var ghostRepair = $"Repaired counter {SlotScope.Destination(CrashScenario.Ghost.DestinationRegion)}: {CrashScenario.Ghost} (no such job) held a slot it should not";
+        var ghostRepair = $"Repaired counter {SlotScope.All(CopyDestination.Home(CrashScenario.Ghost.DestinationRegion))}: {CrashScenario.Ghost} (no such job) held a slot it should not";
         var inFlightRepair = $"Repaired counter {CrashScenario.DriftedInFlight}: InFlight was {CrashScenario.DriftedInFlightValue} for 0 holders";
         foreach (var repaired in messages.Where(m => m.StartsWith("Repaired ", StringComparison.Ordinal)))
         {

@@ -56,7 +56,7 @@ public sealed class CrashScenario : IAsyncDisposable
     /// <summary>Inherited drift: a holder that is no job (DEST#eu-central-1), and an InFlight with no holders (this pair).</summary>
     public static readonly CopyJobKey Ghost = new(Source, "ami-0000000000000dead", "eu-central-1");
 
-    public static readonly SlotScope DriftedInFlight = SlotScope.Pair(Source, "eu-west-1");
+    public static readonly SlotScope DriftedInFlight = SlotScope.Pair(Source, CopyDestination.Home("eu-west-1"));
     public const int DriftedInFlightValue = 3;
 
     public static readonly DateTimeOffset DeprecateAt = new(2027, 11, 25, 8, 0, 0, TimeSpan.Zero);
@@ -253,7 +253,7 @@ public sealed class CrashScenario : IAsyncDisposable
             Item = new()
             {
                 [JobTableSchema.PartitionKey] = new AttributeValue { S = "SLOT" },
-                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.Destination(Ghost.DestinationRegion).ToString() },
+                [JobTableSchema.SortKey] = new AttributeValue { S = SlotScope.All(CopyDestination.Home(Ghost.DestinationRegion)).ToString() },
                 ["InFlight"] = new AttributeValue { N = "1" },
                 ["Holders"] = new AttributeValue { SS = [Ghost.HolderId] },
             },

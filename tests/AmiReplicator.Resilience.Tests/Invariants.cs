@@ -33,7 +33,7 @@ public static class Invariants
             Check(expected.SequenceEqual(actual),
                 $"{when}: counter {scope} lists [{string.Join(", ", actual)}] but the jobs holding its slots are [{string.Join(", ", expected)}]");
             Check(counter.InFlight == counter.Holders.Count, $"{when}: counter {scope} has InFlight {counter.InFlight} for {counter.Holders.Count} holders");
-            var budget = policy.BudgetFor(scope.DestinationRegion);
+            var budget = policy.BudgetFor(scope.Destination);
             var limit = scope.SourceRegion is null ? budget.MaxInFlight : budget.MaxInFlightPerSource;
             Check(counter.InFlight <= limit, $"{when}: counter {scope} has {counter.InFlight} copies in flight over its budget of {limit}");
             var throughput = SlotCounter.Holding(scope, holdingJobs);

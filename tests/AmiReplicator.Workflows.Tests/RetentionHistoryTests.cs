@@ -60,7 +60,7 @@ public class RetentionHistoryTests
         string[] newKeys = [ProvenanceTags.SourceCreated, ProvenanceTags.Deployment];
         await h.Ec2(Destination).DeleteTagsAsync(new() { Resources = [job.TargetImageId!], Tags = [.. newKeys.Select(k => new Amazon.EC2.Model.Tag(k, null))] });
         Assert.True((await h.Store.TransitionAsync(job, job with { Tags = job.Tags.Where(t => !newKeys.Contains(t.Key)).ToDictionary() },
-            h.Policy.BudgetFor(Destination), CancellationToken.None)).Applied);
+            h.Policy.BudgetFor(CopyDestination.Home(Destination)), CancellationToken.None)).Applied);
 
         // A newer build copied since: made after the older copy, but of a newer build, which the older copy's source says.
         h.ChangePolicy(KeepOne);

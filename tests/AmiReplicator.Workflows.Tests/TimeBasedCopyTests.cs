@@ -27,7 +27,7 @@ public class TimeBasedCopyTests
         var committedSeen = new List<int>();
         async Task CheckBudgetAsync()
         {
-            var pair = (await h.CountersAsync()).Single(c => c.Scope == SlotScope.Pair("us-east-1", "eu-west-1"));
+            var pair = (await h.CountersAsync()).Single(c => c.Scope == SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")));
             var holding = (await h.JobsAsync()).Where(j => j.State.HoldsSlot()).ToList();
             Assert.Equal(holding.Sum(j => j.SnapshotCopyMiBps), pair.CommittedMiBps);
             Assert.InRange(pair.CommittedMiBps, 0, 2_000);
@@ -44,7 +44,7 @@ public class TimeBasedCopyTests
         Assert.Equal(0, h.Simulator.ErrorCount("eu-west-1", "ResourceLimitExceeded"));
         Assert.InRange(h.Simulator.PeakPendingCopies("us-east-1", "eu-west-1"), 3, 4);
         Assert.Contains(committedSeen, c => c > 2_000 - 500);
-        var pair = (await h.CountersAsync()).Single(c => c.Scope == SlotScope.Pair("us-east-1", "eu-west-1"));
+        var pair = (await h.CountersAsync()).Single(c => c.Scope == SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")));
         Assert.Equal((0, 0, 0), (pair.InFlight, pair.CommittedMiBps, pair.HolderMiBps.Count));
     }
 }

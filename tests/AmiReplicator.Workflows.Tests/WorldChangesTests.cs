@@ -33,7 +33,7 @@ public class WorldChangesTests
         Assert.Contains("ResourceLimitExceeded", waiting.LastError, StringComparison.Ordinal);
         var until = h.Clock.GetUtcNow() + CopyStarter.BackPressureDelay;
         Assert.Equal(until, waiting.NotBefore);
-        Assert.Equal(until, (await h.CountersAsync()).Single(c => c.Scope == SlotScope.Destination("eu-west-1")).BackOffUntil);
+        Assert.Equal(until, (await h.CountersAsync()).Single(c => c.Scope == SlotScope.All(CopyDestination.Home("eu-west-1"))).BackOffUntil);
 
         otherTools.Dispose();
         var done = Assert.Single(await h.RunPollerUntilDoneAsync());

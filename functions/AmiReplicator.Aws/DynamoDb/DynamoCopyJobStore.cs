@@ -181,7 +181,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, CancellationToken cancellationToken)
     {
         var holder = from.Key.HolderId;
-        SlotScope[] scopes = [SlotScope.Destination(from.Key.DestinationRegion), SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion)];
+        SlotScope[] scopes = [SlotScope.All(from.Key.Destination), SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination)];
         var outcome = await TransactAsync(from, next,
         [
             Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt),
@@ -211,7 +211,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
     {
-        var pair = CounterKey(SlotScope.Pair(from.Key.SourceRegion, from.Key.DestinationRegion));
+        var pair = CounterKey(SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination));
         var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
         while (true)
         {
@@ -272,21 +272,21 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        QueryIndexAsync(ActivePartition(destinationRegion), readyBefore: null, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(ActivePartition(destination), readyBefore: null, limit, cancellationToken);
 
-    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
-        QueryIndexAsync(WaitingPartition(destinationRegion, sourceRegion),
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(CopyDestination destination, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(WaitingPartition(destination, sourceRegion),
             readyBy is { } time ? StartOrderKeyBound(CopyJob.FloorMinute(time).AddMinutes(1)) : null, limit, cancellationToken);
 
-    public async Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken)
+    public async Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken)
     {
         var count = 0;
         Dictionary<string, AttributeValue>? start = null;
         do
         {
             // COUNT still reads the index (at most 1 MB a page): every page is asked for, so a long backlog is counted in full.
-            var query = IndexQuery(WaitingPartition(destinationRegion, sourceRegion), readyBefore: null);
+            var query = IndexQuery(WaitingPartition(destination, sourceRegion), readyBefore: null);
             query.Select = Select.COUNT;
             query.Limit = CountPageSize;
             query.ExclusiveStartKey = start;
@@ -393,14 +393,14 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
-    public async Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken)
+    public async Task BackOffAsync(CopyDestination destination, DateTimeOffset until, CancellationToken cancellationToken)
     {
         try
         {
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
-                Key = CounterKey(SlotScope.Destination(destinationRegion)),
+                Key = CounterKey(SlotScope.All(destination)),
                 UpdateExpression = "SET BackOffUntil = :until",
                 // A back-off never shortens one already set, and never makes a counter out of nothing.
                 ConditionExpression = $"attribute_exists({InFlightAttribute}) AND (attribute_not_exists(BackOffUntil) OR BackOffUntil < :until)",

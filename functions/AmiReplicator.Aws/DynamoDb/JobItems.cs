@@ -13,9 +13,15 @@ internal static class JobItems
     public const string CounterPartition = "SLOT";
     public const string InFlightAttribute = "InFlight";
 
+    /// <summary>
+    /// A job's key: one partition per source AMI for the home account's destinations (as before targets existed), and one per
+    /// (source AMI, account) for a target account's, so a fan-out to many accounts never crowds one partition.
+    /// </summary>
     public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
     {
-        [JobTableSchema.PartitionKey] = S($"JOB#{key.SourceRegion}#{key.SourceImageId}"),
+        [JobTableSchema.PartitionKey] = S(key.DestinationAccount is { } account
+            ? $"JOB#{key.SourceRegion}#{key.SourceImageId}@{account}"
+            : $"JOB#{key.SourceRegion}#{key.SourceImageId}"),
         [JobTableSchema.SortKey] = S($"DEST#{key.DestinationRegion}"),
     };
 
@@ -60,10 +66,10 @@ internal static class JobItems
     };
 
     /// <summary>Waiting jobs, one partition per source->destination pair, sorted in start order (<see cref="StartOrderKey"/>).</summary>
-    public static string WaitingPartition(string destinationRegion, string sourceRegion) => $"WAITING#{destinationRegion}#{sourceRegion}";
+    public static string WaitingPartition(CopyDestination destination, string sourceRegion) => $"WAITING#{destination.KeyText}#{sourceRegion}";
 
     /// <summary>Claimed and copying jobs, and ended ones with an image left to remove: all the poller checks, in one query.</summary>
-    public static string ActivePartition(string destinationRegion) => $"ACTIVE#{destinationRegion}";
+    public static string ActivePartition(CopyDestination destination) => $"ACTIVE#{destination.KeyText}";
 
     /// <summary>
     /// <see cref="CopyJob.StartOrder"/> as a string: the ready minute, then the size largest first, then since when it waits.
@@ -84,6 +90,7 @@ internal static class JobItems
         item["SourceRegion"] = S(job.Key.SourceRegion);
         item["SourceImageId"] = S(job.Key.SourceImageId);
         item["DestinationRegion"] = S(job.Key.DestinationRegion);
+        SetIfPresent(item, "DestinationAccount", job.Key.DestinationAccount);
         item["State"] = S(job.State.ToString().ToUpperInvariant());
         item["Version"] = N(job.Version);
         item["Name"] = S(job.Name);
@@ -136,12 +143,12 @@ internal static class JobItems
         // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
         if (job.State == CopyJobState.Waiting)
         {
-            item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.DestinationRegion, job.Key.SourceRegion));
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.Destination, job.Key.SourceRegion));
             item[JobTableSchema.ActiveIndexSortKey] = S(StartOrderKey(job));
         }
         else if (!job.State.IsTerminal() || job.ImageToRemove is not null)
         {
-            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.DestinationRegion));
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.Destination));
             item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
         }
 
@@ -150,7 +157,10 @@ internal static class JobItems
 
     public static CopyJob FromItem(Dictionary<string, AttributeValue> item) => new()
     {
-        Key = new CopyJobKey(item["SourceRegion"].S, item["SourceImageId"].S, item["DestinationRegion"].S),
+        Key = new CopyJobKey(item["SourceRegion"].S, item["SourceImageId"].S, item["DestinationRegion"].S)
+        {
+            DestinationAccount = Optional(item, "DestinationAccount"),
+        },
         State = Enum.Parse<CopyJobState>(item["State"].S, ignoreCase: true),
         Version = long.Parse(item["Version"].N, CultureInfo.InvariantCulture),
         Name = item["Name"].S,

@@ -28,7 +28,7 @@ public sealed class CopyCanceller(ICopyJobStore store, IImageGateway images, Cop
                     job.TargetImageId, cancellationToken);
             case CopyJobState.Claimed when job.CancelRequested is null:
                 var requested = await store.TransitionAsync(job, job with { CancelRequested = reason, UpdatedAt = clock.GetUtcNow() },
-                    policy.BudgetFor(job.Key.DestinationRegion), cancellationToken);
+                    policy.BudgetFor(job.Key.Destination), cancellationToken);
                 if (requested is not { Applied: true, Job: { } marked })
                 {
                     return new CancelOutcome(CancelStatus.MovedOn, await store.GetAsync(job.Key, cancellationToken) ?? job);

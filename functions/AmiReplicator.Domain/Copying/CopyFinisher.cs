@@ -354,7 +354,7 @@ public sealed class CopyFinisher(
 
     private async Task<bool> MoveAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
     {
-        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.DestinationRegion), cancellationToken);
+        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.Destination), cancellationToken);
         if (!result.Applied)
         {
             log.LogInformation("{Job} was moved on by another worker ({Status}); skipped", from.Key, result.Status);

@@ -37,9 +37,9 @@ public sealed class CopyPoller(
     {
         var report = new PollReport();
         var slots = new SlotView(await store.ListCountersAsync(cancellationToken), policy);
-        foreach (var region in slots.Destinations.ToList())
+        foreach (var destination in slots.Destinations.ToList())
         {
-            await PollDestinationAsync(region, slots, report, cancellationToken);
+            await PollDestinationAsync(destination, slots, report, cancellationToken);
         }
 
         if (sweep is not null)
@@ -57,98 +57,98 @@ public sealed class CopyPoller(
         return report;
     }
 
-    private async Task PollDestinationAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    private async Task PollDestinationAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
         IReadOnlyList<CopyJob> active = [];
-        await PartAsync(region, "checking copies", report, async () =>
+        await PartAsync(destination.ToString(), "checking copies", report, async () =>
         {
-            active = await store.ListActiveAsync(region, options.PageSize, cancellationToken);
-            await CheckCopiesAsync(region, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
+            active = await store.ListActiveAsync(destination, options.PageSize, cancellationToken);
+            await CheckCopiesAsync(destination, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
         });
-        await PartAsync(region, "repairing claims", report, () =>
-            RepairClaimsAsync(region, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
-        await PartAsync(region, "removing images left behind", report, async () =>
+        await PartAsync(destination.ToString(), "repairing claims", report, () =>
+            RepairClaimsAsync(destination, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
+        await PartAsync(destination.ToString(), "removing images left behind", report, async () =>
         {
             foreach (var job in active.Where(j => j.State.IsTerminal()))
             {
                 report.Count(await finisher.CleanUpAsync(job, cancellationToken));
             }
         });
-        await PartAsync(region, "reconciling counters", report, async () =>
+        await PartAsync(destination.ToString(), "reconciling counters", report, async () =>
         {
-            var repairs = await reconciler.ReconcileAsync(region, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
+            var repairs = await reconciler.ReconcileAsync(destination, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
             if (repairs > 0)
             {
                 // Start waiting work from the counters as repaired, not as they were read.
-                slots.Update((await store.ListCountersAsync(cancellationToken)).Where(c => c.Scope.DestinationRegion == region));
+                slots.Update((await store.ListCountersAsync(cancellationToken)).Where(c => c.Scope.Destination == destination));
                 report.Repaired += repairs;
             }
         });
 
-        var open = policy.FindOpenDestination(region) is not null;
-        await PartAsync(region, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
+        var open = policy.FindOpenDestination(destination) is not null;
+        await PartAsync(destination.ToString(), open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
             if (open)
             {
-                report.Started += (await starter.StartWaitingAsync(region, slots, [], cancellationToken)).Count;
+                report.Started += (await starter.StartWaitingAsync(destination, slots, [], cancellationToken)).Count;
             }
             else
             {
-                await CancelWaitingAsync(region, slots, report, cancellationToken);
+                await CancelWaitingAsync(destination, slots, report, cancellationToken);
             }
         });
 
         // Every few minutes, not every pass: the count reads each pair's whole backlog from the index. Each in its own part, so
         // one that fails leaves the other published (and both are published while starting waiting work fails).
-        if (IsOldestWaitingDue(region))
+        if (IsOldestWaitingDue(destination))
         {
-            await PartAsync(region, "measuring the oldest waiting job", report, async () =>
+            await PartAsync(destination.ToString(), "measuring the oldest waiting job", report, async () =>
             {
                 // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
                 var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
-                    .Append(await starter.OldestWaitingAsync(region, slots, cancellationToken))
+                    .Append(await starter.OldestWaitingAsync(destination, slots, cancellationToken))
                     .Min();
-                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, region);
+                metrics.Record(ReplicatorMetrics.OldestWaitingJobAge, oldest is { } since ? Math.Max(0, (clock.GetUtcNow() - since).TotalSeconds) : 0, destination.Region);
                 if (report.OldestWaiting is null || oldest < report.OldestWaiting)
                 {
                     report.OldestWaiting = oldest;
                 }
             });
-            await PartAsync(region, "counting waiting jobs", report, async () =>
+            await PartAsync(destination.ToString(), "counting waiting jobs", report, async () =>
             {
                 var waiting = 0;
-                foreach (var source in slots.SourcesOf(region))
+                foreach (var source in slots.SourcesOf(destination))
                 {
-                    waiting += await store.CountWaitingAsync(region, source, cancellationToken);
+                    waiting += await store.CountWaitingAsync(destination, source, cancellationToken);
                 }
 
-                metrics.Record(ReplicatorMetrics.JobsWaiting, waiting, region);
+                metrics.Record(ReplicatorMetrics.JobsWaiting, waiting, destination.Region);
             });
         }
 
-        metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(region), region);
-        metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(region).MaxInFlight, region);
+        metrics.Record(ReplicatorMetrics.CopiesInFlight, slots.InFlight(destination), destination.Region);
+        metrics.Record(ReplicatorMetrics.InFlightBudget, policy.BudgetFor(destination).MaxInFlight, destination.Region);
     }
 
-    private readonly Dictionary<string, DateTimeOffset> _oldestWaitingPublished = new(StringComparer.Ordinal);
+    private readonly Dictionary<CopyDestination, DateTimeOffset> _oldestWaitingPublished = [];
 
-    private bool IsOldestWaitingDue(string region)
+    private bool IsOldestWaitingDue(CopyDestination destination)
     {
         var now = clock.GetUtcNow();
         lock (_oldestWaitingPublished)
         {
-            if (_oldestWaitingPublished.TryGetValue(region, out var last) && now - last < options.OldestWaitingEvery)
+            if (_oldestWaitingPublished.TryGetValue(destination, out var last) && now - last < options.OldestWaitingEvery)
             {
                 return false;
             }
 
-            _oldestWaitingPublished[region] = now;
+            _oldestWaitingPublished[destination] = now;
             return true;
         }
     }
 
     /// <summary>One part of a destination's pass; its error is logged and reported, and the pass goes on with the next part.</summary>
-    private async Task PartAsync(string region, string part, PollReport report, Func<Task> action)
+    private async Task PartAsync(string where, string part, PollReport report, Func<Task> action)
     {
         try
         {
@@ -156,17 +156,17 @@ public sealed class CopyPoller(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogError(e, "Polling {Destination}: {Part} failed", region, part);
-            report.Errors.Add($"{region}: {part}: {e.Message}");
+            log.LogError(e, "Polling {Destination}: {Part} failed", where, part);
+            report.Errors.Add($"{where}: {part}: {e.Message}");
         }
     }
 
     /// <summary>Moves copying jobs on from what EC2 says of their targets; the slots they give back are free for waiting work.</summary>
-    private async Task CheckCopiesAsync(string region, IReadOnlyList<CopyJob> copying, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    private async Task CheckCopiesAsync(CopyDestination destination, IReadOnlyList<CopyJob> copying, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
         foreach (var batch in copying.Chunk(options.DescribeBatchSize))
         {
-            foreach (var (job, target) in await DescribeTargetsAsync(region, batch, report, cancellationToken))
+            foreach (var (job, target) in await DescribeTargetsAsync(destination, batch, report, cancellationToken))
             {
                 var outcome = await finisher.AdvanceAsync(job, target, cancellationToken);
                 report.Count(outcome);
@@ -183,7 +183,7 @@ public sealed class CopyPoller(
     /// back-pressure. While the destination backs off no CopyImage goes there, and one that meets EC2's limit again ends the repairs.
     /// A claim whose cancel was requested is settled instead (<see cref="CopyCanceller"/>): never called again.
     /// </summary>
-    private async Task RepairClaimsAsync(string region, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    private async Task RepairClaimsAsync(CopyDestination destination, IReadOnlyList<CopyJob> claimed, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
         foreach (var job in claimed.Where(j => j.CancelRequested is not null))
         {
@@ -198,7 +198,7 @@ public sealed class CopyPoller(
         var now = clock.GetUtcNow();
         foreach (var job in claimed.Where(j => j.CancelRequested is null && (j.NotBefore is { } until ? until <= now : now - j.UpdatedAt >= options.StaleClaimAfter)))
         {
-            if (slots.BacksOffAt(region, clock.GetUtcNow()))
+            if (slots.BacksOffAt(destination, clock.GetUtcNow()))
             {
                 return;
             }
@@ -206,7 +206,7 @@ public sealed class CopyPoller(
             if (job.NotBefore is null)
             {
                 log.LogWarning("Repairing {Job}: claimed at {ClaimedAt} but never recorded as copying; calling CopyImage again with its token", job.Key, job.ClaimedAt);
-                metrics.Record(ReplicatorMetrics.Repairs, 1, region);
+                metrics.Record(ReplicatorMetrics.Repairs, 1, destination.Region);
                 report.Repaired++;
             }
             else
@@ -223,7 +223,7 @@ public sealed class CopyPoller(
                     slots.Released(job.Key);
                     break;
                 case StartOutcome.BackPressure:
-                    slots.BackedOff(region, clock.GetUtcNow() + CopyStarter.BackPressureDelay);
+                    slots.BackedOff(destination, clock.GetUtcNow() + CopyStarter.BackPressureDelay);
                     return;
             }
         }
@@ -233,23 +233,23 @@ public sealed class CopyPoller(
     /// The targets of a batch in one DescribeImages call. If the call fails, each job's target is read on its own, so that one
     /// bad job (a malformed id, say) holds back no other; a job whose read fails has that recorded and is left for the next pass.
     /// </summary>
-    private async Task<IReadOnlyList<(CopyJob Job, ImageInfo? Target)>> DescribeTargetsAsync(string region, CopyJob[] batch, PollReport report, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(CopyJob Job, ImageInfo? Target)>> DescribeTargetsAsync(CopyDestination destination, CopyJob[] batch, PollReport report, CancellationToken cancellationToken)
     {
         try
         {
-            var found = await images.DescribeImagesAsync(region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
+            var found = await images.DescribeImagesAsync(destination.Region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
             return batch.Select(j => (j, found.GetValueOrDefault(j.RequireTargetImageId()))).ToList();
         }
         catch (ImageServiceException e)
         {
-            log.LogWarning("DescribeImages for {Count} copies in {Destination} failed ({Error}); reading them one by one", batch.Length, region, e.Message);
+            log.LogWarning("DescribeImages for {Count} copies in {Destination} failed ({Error}); reading them one by one", batch.Length, destination, e.Message);
         }
 
         var described = new List<(CopyJob, ImageInfo?)>();
         foreach (var job in batch)
         {
             var read = await steps.RunAsync(job, JobStep.CheckCopy,
-                async () => (Ok: true, Image: await images.DescribeImageAsync(region, job.RequireTargetImageId(), cancellationToken)),
+                async () => (Ok: true, Image: await images.DescribeImageAsync(destination.Region, job.RequireTargetImageId(), cancellationToken)),
                 async (j, why) =>
                 {
                     report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));
@@ -269,14 +269,14 @@ public sealed class CopyPoller(
     /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
     /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
     /// </summary>
-    private async Task CancelWaitingAsync(string region, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    private async Task CancelWaitingAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
-        var reason = policy.FindDestination(region) is null
-            ? $"destination {region} is no longer in the replication policy"
-            : $"destination {region} is draining (drain: true in the policy)";
-        foreach (var source in slots.SourcesOf(region))
+        var reason = policy.FindDestination(destination) is null
+            ? $"destination {destination} is no longer in the replication policy"
+            : $"destination {destination} is draining (drain: true in the policy)";
+        foreach (var source in slots.SourcesOf(destination))
         {
-            foreach (var job in await store.ListWaitingAsync(region, source, readyBy: null, options.PageSize, cancellationToken))
+            foreach (var job in await store.ListWaitingAsync(destination, source, readyBy: null, options.PageSize, cancellationToken))
             {
                 try
                 {
@@ -286,7 +286,7 @@ public sealed class CopyPoller(
                 {
                     // Only a write, and writes fail when the store does: the next pass cancels it.
                     log.LogError(e, "Cancelling {Job} failed", job.Key);
-                    report.Errors.Add($"{region}: cancelling {job.Key}: {e.Message}");
+                    report.Errors.Add($"{destination}: cancelling {job.Key}: {e.Message}");
                 }
             }
         }

@@ -56,19 +56,19 @@ public sealed class CopyStarter(
                 }
                 else if (outcome == StartOutcome.BackPressure)
                 {
-                    slots.BackedOff(waiting.Key.DestinationRegion, clock.GetUtcNow() + BackPressureDelay);
+                    slots.BackedOff(waiting.Key.Destination, clock.GetUtcNow() + BackPressureDelay);
                 }
 
                 return outcome;
             case { Status: TransitionStatus.PairFull }:
-                slots.Full(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.DestinationRegion));
+                slots.Full(SlotScope.Pair(waiting.Key.SourceRegion, waiting.Key.Destination));
                 return StartOutcome.PairFull;
             case { Status: TransitionStatus.BackingOff }:
                 return StartOutcome.BackingOff;
             case { Status: TransitionStatus.Conflict }:
                 return StartOutcome.MovedOn;
             default:
-                slots.Full(SlotScope.Destination(waiting.Key.DestinationRegion));
+                slots.Full(SlotScope.All(waiting.Key.Destination));
                 return StartOutcome.DestinationFull;
         }
     }
@@ -77,7 +77,7 @@ public sealed class CopyStarter(
     {
         var now = clock.GetUtcNow();
         var claimed = waiting.MoveTo(CopyJobState.Claimed, now) with { ClaimedAt = now, CopyCalledAt = now, NotBefore = null };
-        return store.TransitionAsync(waiting, claimed, policy.BudgetFor(waiting.Key.DestinationRegion), cancellationToken);
+        return store.TransitionAsync(waiting, claimed, policy.BudgetFor(waiting.Key.Destination), cancellationToken);
     }
 
     /// <summary>
@@ -143,7 +143,7 @@ public sealed class CopyStarter(
     /// a full pair never hides another pair's jobs and the work per start stays that of a few items. <paramref name="justRecorded"/>
     /// are jobs written a moment ago, which the index may not list yet. Answers the jobs EC2 accepted copies for.
     /// </summary>
-    public async Task<IReadOnlyList<CopyJob>> StartWaitingAsync(string destinationRegion, SlotView slots, IReadOnlyCollection<CopyJob> justRecorded, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CopyJob>> StartWaitingAsync(CopyDestination destination, SlotView slots, IReadOnlyCollection<CopyJob> justRecorded, CancellationToken cancellationToken)
     {
         // Every pair with waiting jobs has its counter: that is how passes find the pair's jobs, started now or not.
         foreach (var scope in justRecorded.SelectMany(j => SlotScope.HeldBy(j.Key)).Distinct().Where(s => !slots.Knows(s)).ToList())
@@ -155,32 +155,32 @@ public sealed class CopyStarter(
         var tried = new HashSet<CopyJobKey>();
         for (var round = 0; round < 3; round++)
         {
-            var destinationFree = slots.Free(SlotScope.Destination(destinationRegion));
-            if (destinationFree == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
+            var destinationFree = slots.Free(SlotScope.All(destination));
+            if (destinationFree == 0 || slots.BacksOffAt(destination, clock.GetUtcNow()))
             {
                 break;
             }
 
             var ready = new List<CopyJob>();
-            foreach (var source in slots.SourcesOf(destinationRegion))
+            foreach (var source in slots.SourcesOf(destination))
             {
-                var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destinationRegion)));
+                var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destination)));
                 if (free > 0)
                 {
-                    ready.AddRange(await candidates.TakeAsync(destinationRegion, source, free + tried.Count, cancellationToken));
+                    ready.AddRange(await candidates.TakeAsync(destination, source, free + tried.Count, cancellationToken));
                 }
             }
 
-            ready.AddRange(justRecorded.Where(j => j.Key.DestinationRegion == destinationRegion && j.State == CopyJobState.Waiting));
+            ready.AddRange(justRecorded.Where(j => j.Key.Destination == destination && j.State == CopyJobState.Waiting));
             var conflicts = false;
             foreach (var job in ready.Where(j => j.IsReadyAt(clock.GetUtcNow()) && tried.Add(j.Key)).Order(CopyJob.StartOrder).ToList())
             {
-                if (slots.Free(SlotScope.Destination(destinationRegion)) == 0 || slots.BacksOffAt(destinationRegion, clock.GetUtcNow()))
+                if (slots.Free(SlotScope.All(destination)) == 0 || slots.BacksOffAt(destination, clock.GetUtcNow()))
                 {
                     break;
                 }
 
-                if (slots.Free(SlotScope.Pair(job.Key.SourceRegion, destinationRegion)) == 0)
+                if (slots.Free(SlotScope.Pair(job.Key.SourceRegion, destination)) == 0)
                 {
                     continue;
                 }
@@ -215,16 +215,16 @@ public sealed class CopyStarter(
     }
 
     /// <summary>Whether every pair of these source regions into the destination was found with no ready job a moment ago.</summary>
-    public bool NothingWaitsFrom(string destinationRegion, IEnumerable<string> sourceRegions) =>
-        sourceRegions.All(s => candidates.KnownEmpty(destinationRegion, s));
+    public bool NothingWaitsFrom(CopyDestination destination, IEnumerable<string> sourceRegions) =>
+        sourceRegions.All(s => candidates.KnownEmpty(destination, s));
 
     /// <summary>Since when the longest-waiting ready job of the destination has waited for its attempt, or null when none waits.</summary>
-    public async Task<DateTimeOffset?> OldestWaitingAsync(string destinationRegion, SlotView slots, CancellationToken cancellationToken)
+    public async Task<DateTimeOffset?> OldestWaitingAsync(CopyDestination destination, SlotView slots, CancellationToken cancellationToken)
     {
         DateTimeOffset? oldest = null;
-        foreach (var source in slots.SourcesOf(destinationRegion))
+        foreach (var source in slots.SourcesOf(destination))
         {
-            foreach (var job in await candidates.TakeAsync(destinationRegion, source, 1, cancellationToken))
+            foreach (var job in await candidates.TakeAsync(destination, source, 1, cancellationToken))
             {
                 oldest = oldest is null || job.WaitingSinceOrCreated < oldest ? job.WaitingSinceOrCreated : oldest;
             }
@@ -250,7 +250,7 @@ public sealed class CopyStarter(
         log.LogWarning("EC2 copy limit reached in {Destination}; {Job} keeps its claim and the destination backs off until {Until}",
             key.DestinationRegion, key, until);
         metrics.Record(ReplicatorMetrics.BackPressure, 1, key.DestinationRegion);
-        await store.BackOffAsync(key.DestinationRegion, until, cancellationToken);
+        await store.BackOffAsync(key.Destination, until, cancellationToken);
         // Still waiting for the same attempt: WaitingSince stays, so the waiting-time metric shows the whole wait.
         await RecordAsync(claimed, claimed with { UpdatedAt = now, NotBefore = until, LastError = $"back-pressure: {e.Message}" }, cancellationToken);
         return StartOutcome.BackPressure;
@@ -366,7 +366,7 @@ public sealed class CopyStarter(
 
     private async Task<TransitionResult> RecordAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
     {
-        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.DestinationRegion), cancellationToken);
+        var result = await store.TransitionAsync(from, to, policy.BudgetFor(from.Key.Destination), cancellationToken);
         if (!result.Applied)
         {
             // Another worker (a duplicate delivery, the reconciler) recorded this attempt first; its record stands.

@@ -53,7 +53,7 @@ public sealed class JobSteps(ICopyJobStore store, ReplicationPolicy policy, Trac
             // A job another worker moved meanwhile keeps that worker's record: this failure belongs to a state that is gone.
             await store.TransitionAsync(job,
                 job with { StepFailures = failures, LastError = reason, UpdatedAt = clock.GetUtcNow() },
-                policy.BudgetFor(job.Key.DestinationRegion), cancellationToken);
+                policy.BudgetFor(job.Key.Destination), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

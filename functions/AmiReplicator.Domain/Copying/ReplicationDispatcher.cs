@@ -148,16 +148,16 @@ public sealed class ReplicationDispatcher(
         // A finishing step that fails is recorded on the job and retried by the poller: the event itself has been handled.
         var outcome = await finisher.AdvanceAsync(job, copy, cancellationToken);
         var started = 0;
-        if (outcome.ReleasedSlots() && policy.FindOpenDestination(key.DestinationRegion) is not null)
+        if (outcome.ReleasedSlots() && policy.FindOpenDestination(key.Destination) is not null)
         {
             // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass. The copy's own
             // pair goes first (no counter read needed for that); only if it has nothing ready are the counters read for another pair.
             slots.Released(key);
-            started = (await starter.StartWaitingAsync(key.DestinationRegion, slots.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
+            started = (await starter.StartWaitingAsync(key.Destination, slots.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
             if (started == 0 && slots.Loaded is null
-                && !starter.NothingWaitsFrom(key.DestinationRegion, policy.SourceRegions.Where(s => s != key.DestinationRegion)))
+                && !starter.NothingWaitsFrom(key.Destination, policy.SourceRegions.Where(s => s != key.DestinationRegion)))
             {
-                started = (await starter.StartWaitingAsync(key.DestinationRegion, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+                started = (await starter.StartWaitingAsync(key.Destination, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
             }
         }
 
@@ -227,7 +227,7 @@ public sealed class ReplicationDispatcher(
         // Each new job starts now if its destination and pair have room and no older job of its pair waits for it.
         var ready = jobs.Where(j => j.State == CopyJobState.Waiting && j.IsReadyAt(now)).ToList();
         var started = new HashSet<CopyJobKey>();
-        foreach (var destination in ready.GroupBy(j => j.Key.DestinationRegion))
+        foreach (var destination in ready.GroupBy(j => j.Key.Destination))
         {
             var view = await slots.GetAsync(cancellationToken);
             started.UnionWith((await starter.StartWaitingAsync(destination.Key, view, [.. destination], cancellationToken)).Select(j => j.Key));
@@ -283,7 +283,7 @@ public sealed class ReplicationDispatcher(
             throw new RequestFailedException($"the only destination asked, {request.SourceRegion}, is the source's own region: there is nothing to copy", permanent: true);
         }
 
-        var found = asked.Select(r => (Region: r, Destination: policy.FindOpenDestination(r))).ToList();
+        var found = asked.Select(r => (Region: r, Destination: policy.FindOpenDestination(CopyDestination.Home(r)))).ToList();
         var outside = found.Where(f => f.Destination is null).Select(f => f.Region).ToList();
         if (outside.Count > 0)
         {
@@ -329,7 +329,7 @@ public sealed class ReplicationDispatcher(
             CreatedAt = ended.CreatedAt,
             Notes = [.. ended.Notes, $"asked again by {request.RequestedBy}: {why.Why}", .. again.Notes],
         };
-        var result = await store.TransitionAsync(ended, retry, policy.BudgetFor(ended.Key.DestinationRegion), cancellationToken);
+        var result = await store.TransitionAsync(ended, retry, policy.BudgetFor(ended.Key.Destination), cancellationToken);
         log.LogInformation("{Job} asked again by {RequestedBy} ({Why}): {Status}", ended.Key, request.RequestedBy, why.Why, result.Status);
         return result.Job;
     }

@@ -39,20 +39,20 @@ public interface ICopyJobStore
     /// The jobs of a destination the poller looks after, waiting ones aside: claimed and copying (they hold slots), and ended
     /// ones that still have an image to remove (<see cref="CopyJob.ImageToRemove"/>); oldest first.
     /// </summary>
-    Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Waiting jobs from one source region into one destination, in <see cref="CopyJob.StartOrder"/>; with
     /// <paramref name="readyBy"/>, only those ready by then (<see cref="CopyJob.IsReadyAt"/>). Reading one pair at a time is what
     /// keeps a long backlog of a pair that is full from hiding the jobs of another.
     /// </summary>
-    Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CopyJob>> ListWaitingAsync(CopyDestination destination, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// How many jobs from one source region wait for one destination (state <see cref="CopyJobState.Waiting"/>, ready or not):
     /// the whole backlog of the pair, counted in full however long, without reading the jobs themselves.
     /// </summary>
-    Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken);
+    Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
 
@@ -60,7 +60,7 @@ public interface ICopyJobStore
     Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken);
 
     /// <summary>No claim takes a slot of the destination before <paramref name="until"/> (EC2 answered ResourceLimitExceeded there).</summary>
-    Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken);
+    Task BackOffAsync(CopyDestination destination, DateTimeOffset until, CancellationToken cancellationToken);
 
     /// <summary>
     /// Repairs a counter that disagrees with a job: adds the job as a holder when <paramref name="job"/> holds a slot,

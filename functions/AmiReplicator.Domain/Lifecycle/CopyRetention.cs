@@ -248,7 +248,7 @@ public sealed class CopyRetention(
             return true;
         }
 
-        var result = await store.TransitionAsync(job, job.WithNote(note) with { UpdatedAt = clock.GetUtcNow() }, policy.BudgetFor(destinationRegion), cancellationToken);
+        var result = await store.TransitionAsync(job, job.WithNote(note) with { UpdatedAt = clock.GetUtcNow() }, policy.BudgetFor(key.Destination), cancellationToken);
         if (!result.Applied)
         {
             log.LogInformation("{Job} was moved on by another worker ({Status}); retention looks at {TargetImageId} again next run", key, result.Status, copy.ImageId);

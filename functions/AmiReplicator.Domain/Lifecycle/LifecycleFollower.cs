@@ -324,7 +324,7 @@ public sealed partial class LifecycleFollower(
             return true;
         }
 
-        var result = await store.TransitionAsync(stored, to with { UpdatedAt = clock.GetUtcNow() }, policy.BudgetFor(stored.Key.DestinationRegion), cancellationToken);
+        var result = await store.TransitionAsync(stored, to with { UpdatedAt = clock.GetUtcNow() }, policy.BudgetFor(stored.Key.Destination), cancellationToken);
         if (!result.Applied)
         {
             log.LogInformation("{Job} was moved on by another worker ({Status}); its lifecycle is followed at the next sweep", stored.Key, result.Status);

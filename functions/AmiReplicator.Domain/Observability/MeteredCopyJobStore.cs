@@ -43,21 +43,21 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
         return result;
     }
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        inner.ListActiveAsync(destinationRegion, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken) =>
+        inner.ListActiveAsync(destination, limit, cancellationToken);
 
-    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
-        inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken);
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(CopyDestination destination, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+        inner.ListWaitingAsync(destination, sourceRegion, readyBy, limit, cancellationToken);
 
-    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken) =>
-        inner.CountWaitingAsync(destinationRegion, sourceRegion, cancellationToken);
+    public Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken) =>
+        inner.CountWaitingAsync(destination, sourceRegion, cancellationToken);
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) => inner.ListCountersAsync(cancellationToken);
 
     public Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken) => inner.CreateCounterAsync(counter, cancellationToken);
 
-    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
-        inner.BackOffAsync(destinationRegion, until, cancellationToken);
+    public Task BackOffAsync(CopyDestination destination, DateTimeOffset until, CancellationToken cancellationToken) =>
+        inner.BackOffAsync(destination, until, cancellationToken);
 
     public Task<bool> RepairHolderAsync(SlotScope scope, CopyJobKey holder, CopyJob? job, CancellationToken cancellationToken) =>
         inner.RepairHolderAsync(scope, holder, job, cancellationToken);

@@ -42,14 +42,15 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
-    public Destination? FindDestination(string region) =>
-        Destinations.FirstOrDefault(d => d.Region == region);
+    /// <summary>The policy's entry for a destination: the home account's regions are the policy's destinations.</summary>
+    public Destination? FindDestination(CopyDestination destination) =>
+        destination.IsHome ? Destinations.FirstOrDefault(d => d.Region == destination.Region) : null;
 
     /// <summary>The destination, if it is in the policy and not draining: the ones new copies go to.</summary>
-    public Destination? FindOpenDestination(string region) => FindDestination(region) is { TakesNewCopies: true } open ? open : null;
+    public Destination? FindOpenDestination(CopyDestination destination) => FindDestination(destination) is { TakesNewCopies: true } open ? open : null;
 
-    /// <summary>The destination's budget; a region dropped from the policy keeps the default one until its copies finish.</summary>
-    public SlotBudget BudgetFor(string region) => FindDestination(region)?.Budget ?? DefaultBudget;
+    /// <summary>The destination's budget; a destination dropped from the policy keeps the default one until its copies finish.</summary>
+    public SlotBudget BudgetFor(CopyDestination destination) => FindDestination(destination)?.Budget ?? DefaultBudget;
 
     public static ReplicationPolicy Parse(string json)
     {

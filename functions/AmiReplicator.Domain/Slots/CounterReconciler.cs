@@ -18,7 +18,7 @@ public sealed class CounterReconciler(ICopyJobStore store, TrackingOptions optio
     /// </summary>
     public async Task<SlotCounter> RebuildAsync(SlotScope scope, CancellationToken cancellationToken)
     {
-        var counter = SlotCounter.Holding(scope, await ListHoldingAsync(scope.DestinationRegion, cancellationToken));
+        var counter = SlotCounter.Holding(scope, await ListHoldingAsync(scope.Destination, cancellationToken));
         var holders = counter.Holders;
         if (!await store.CreateCounterAsync(counter, cancellationToken))
         {
@@ -33,22 +33,22 @@ public sealed class CounterReconciler(ICopyJobStore store, TrackingOptions optio
         else
         {
             log.LogWarning("Counter {Counter} was missing: rebuilt from the {Holders} jobs holding its slots", scope, holders.Count);
-            metrics.Record(ReplicatorMetrics.Repairs, 1, scope.DestinationRegion);
+            metrics.Record(ReplicatorMetrics.Repairs, 1, scope.Destination.Region);
         }
 
         return counter;
     }
 
     /// <summary>The jobs of a destination that hold slots (claimed or copying), as the index lists them.</summary>
-    public async Task<IReadOnlyList<CopyJob>> ListHoldingAsync(string destinationRegion, CancellationToken cancellationToken) =>
-        [.. (await store.ListActiveAsync(destinationRegion, options.PageSize, cancellationToken)).Where(j => j.State.HoldsSlot())];
+    public async Task<IReadOnlyList<CopyJob>> ListHoldingAsync(CopyDestination destination, CancellationToken cancellationToken) =>
+        [.. (await store.ListActiveAsync(destination, options.PageSize, cancellationToken)).Where(j => j.State.HoldsSlot())];
 
     /// <summary>
     /// Puts the destination's counters right against the jobs that held slots when listed. The index lags, so every suspect is
     /// read again (consistently) and a repair is written only if that job has not changed since. A destination with jobs but a
     /// missing counter gets it rebuilt. Answers the number of repairs.
     /// </summary>
-    public async Task<int> ReconcileAsync(string destinationRegion, IReadOnlyList<SlotCounter> counters, IReadOnlyList<CopyJob> listedHolding, CancellationToken cancellationToken)
+    public async Task<int> ReconcileAsync(CopyDestination destination, IReadOnlyList<SlotCounter> counters, IReadOnlyList<CopyJob> listedHolding, CancellationToken cancellationToken)
     {
         var repairs = 0;
         foreach (var missing in listedHolding.SelectMany(j => SlotScope.HeldBy(j.Key)).Distinct().Where(s => counters.All(c => c.Scope != s)))
@@ -56,7 +56,7 @@ public sealed class CounterReconciler(ICopyJobStore store, TrackingOptions optio
             await RebuildAsync(missing, cancellationToken);
         }
 
-        foreach (var counter in counters.Where(c => c.Scope.DestinationRegion == destinationRegion))
+        foreach (var counter in counters.Where(c => c.Scope.Destination == destination))
         {
             var expected = listedHolding.Select(j => j.Key).Where(counter.Scope.Covers).ToHashSet();
             var suspects = counter.Holders.Except(expected).Concat(expected.Except(counter.Holders));
@@ -97,7 +97,7 @@ public sealed class CounterReconciler(ICopyJobStore store, TrackingOptions optio
 
         if (repairs > 0)
         {
-            metrics.Record(ReplicatorMetrics.Repairs, repairs, destinationRegion);
+            metrics.Record(ReplicatorMetrics.Repairs, repairs, destination.Region);
         }
 
         return repairs;

@@ -12,8 +12,8 @@ public sealed class SlotView
 {
     private readonly ReplicationPolicy _policy;
     private readonly Dictionary<SlotScope, int> _inFlight = [];
-    private readonly Dictionary<string, DateTimeOffset> _backOffUntil = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SortedSet<string>> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<CopyDestination, DateTimeOffset> _backOffUntil = [];
+    private readonly Dictionary<CopyDestination, SortedSet<string>> _sources = [];
 
     public SlotView(IReadOnlyList<SlotCounter> counters, ReplicationPolicy policy)
     {
@@ -24,11 +24,11 @@ public sealed class SlotView
             _inFlight[counter.Scope] = counter.InFlight;
             if (counter.Scope.SourceRegion is { } source)
             {
-                SourcesSet(counter.Scope.DestinationRegion).Add(source);
+                SourcesSet(counter.Scope.Destination).Add(source);
             }
             else if (counter.BackOffUntil is { } until)
             {
-                _backOffUntil[counter.Scope.DestinationRegion] = until;
+                _backOffUntil[counter.Scope.Destination] = until;
             }
         }
     }
@@ -40,13 +40,14 @@ public sealed class SlotView
     /// </summary>
     public static SlotView JustFreed(CopyJobKey released, ReplicationPolicy policy)
     {
-        var budget = policy.BudgetFor(released.DestinationRegion);
+        var destination = released.Destination;
+        var budget = policy.BudgetFor(destination);
         var others = policy.SourceRegions.Where(s => s != released.SourceRegion && s != released.DestinationRegion)
-            .Select(s => new SlotCounter(SlotScope.Pair(s, released.DestinationRegion), budget.MaxInFlightPerSource, new HashSet<CopyJobKey>()));
+            .Select(s => new SlotCounter(SlotScope.Pair(s, destination), budget.MaxInFlightPerSource, new HashSet<CopyJobKey>()));
         return new SlotView(
         [
-            new SlotCounter(SlotScope.Destination(released.DestinationRegion), budget.MaxInFlight - 1, new HashSet<CopyJobKey>()),
-            new SlotCounter(SlotScope.Pair(released.SourceRegion, released.DestinationRegion), budget.MaxInFlightPerSource - 1, new HashSet<CopyJobKey>()),
+            new SlotCounter(SlotScope.All(destination), budget.MaxInFlight - 1, new HashSet<CopyJobKey>()),
+            new SlotCounter(SlotScope.Pair(released.SourceRegion, destination), budget.MaxInFlightPerSource - 1, new HashSet<CopyJobKey>()),
             .. others,
         ], policy);
     }
@@ -55,14 +56,14 @@ public sealed class SlotView
     public IReadOnlyList<SlotCounter> Counters { get; }
 
     /// <summary>Every destination the view knows of: the policy's and those with counters (a destination since removed, say).</summary>
-    public IEnumerable<string> Destinations =>
-        _policy.Destinations.Select(d => d.Region).Concat(Counters.Select(c => c.Scope.DestinationRegion)).Distinct();
+    public IEnumerable<CopyDestination> Destinations =>
+        _policy.Destinations.Select(d => CopyDestination.Home(d.Region)).Concat(Counters.Select(c => c.Scope.Destination)).Distinct();
 
     /// <summary>Source regions whose jobs may wait for the destination: the policy's, and any with a pair counter there.</summary>
-    public IReadOnlyCollection<string> SourcesOf(string destinationRegion)
+    public IReadOnlyCollection<string> SourcesOf(CopyDestination destination)
     {
-        var sources = SourcesSet(destinationRegion);
-        sources.UnionWith(_policy.SourceRegions.Where(s => s != destinationRegion));
+        var sources = SourcesSet(destination);
+        sources.UnionWith(_policy.SourceRegions.Where(s => s != destination.Region));
         return sources;
     }
 
@@ -84,21 +85,21 @@ public sealed class SlotView
         _inFlight.TryAdd(counter.Scope, counter.InFlight);
         if (counter.Scope.SourceRegion is { } source)
         {
-            SourcesSet(counter.Scope.DestinationRegion).Add(source);
+            SourcesSet(counter.Scope.Destination).Add(source);
         }
     }
 
-    public int InFlight(string destinationRegion) => _inFlight.GetValueOrDefault(SlotScope.Destination(destinationRegion));
+    public int InFlight(CopyDestination destination) => _inFlight.GetValueOrDefault(SlotScope.All(destination));
 
     /// <summary>Free slots of the scope by the policy's current budget (a counter not read yet counts as empty: its claim rebuilds it).</summary>
     public int Free(SlotScope scope)
     {
-        var budget = _policy.BudgetFor(scope.DestinationRegion);
+        var budget = _policy.BudgetFor(scope.Destination);
         var max = scope.SourceRegion is null ? budget.MaxInFlight : budget.MaxInFlightPerSource;
         return Math.Max(0, max - _inFlight.GetValueOrDefault(scope));
     }
 
-    public bool BacksOffAt(string destinationRegion, DateTimeOffset now) => _backOffUntil.GetValueOrDefault(destinationRegion) > now;
+    public bool BacksOffAt(CopyDestination destination, DateTimeOffset now) => _backOffUntil.GetValueOrDefault(destination) > now;
 
     public void Took(CopyJobKey key) => Add(key, 1);
 
@@ -107,22 +108,22 @@ public sealed class SlotView
     /// <summary>The claim was refused because the scope is full: count it full from now on.</summary>
     public void Full(SlotScope scope) => _inFlight[scope] = Math.Max(_inFlight.GetValueOrDefault(scope), int.MaxValue / 2);
 
-    public void BackedOff(string destinationRegion, DateTimeOffset until) => _backOffUntil[destinationRegion] = until;
+    public void BackedOff(CopyDestination destination, DateTimeOffset until) => _backOffUntil[destination] = until;
 
     private void Add(CopyJobKey key, int change)
     {
-        SourcesSet(key.DestinationRegion).Add(key.SourceRegion);
+        SourcesSet(key.Destination).Add(key.SourceRegion);
         foreach (var scope in SlotScope.HeldBy(key))
         {
             _inFlight[scope] = Math.Max(0, _inFlight.GetValueOrDefault(scope) + change);
         }
     }
 
-    private SortedSet<string> SourcesSet(string destinationRegion)
+    private SortedSet<string> SourcesSet(CopyDestination destination)
     {
-        if (!_sources.TryGetValue(destinationRegion, out var set))
+        if (!_sources.TryGetValue(destination, out var set))
         {
-            _sources[destinationRegion] = set = new SortedSet<string>(StringComparer.Ordinal);
+            _sources[destination] = set = new SortedSet<string>(StringComparer.Ordinal);
         }
 
         return set;

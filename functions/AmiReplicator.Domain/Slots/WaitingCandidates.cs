@@ -18,16 +18,16 @@ public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy pol
     public static readonly TimeSpan EmptyFor = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Destination, string Source), (DateTimeOffset ReadAt, List<CopyJob> Jobs, bool All)> _byPair = [];
+    private readonly Dictionary<(CopyDestination Destination, string Source), (DateTimeOffset ReadAt, List<CopyJob> Jobs, bool All)> _byPair = [];
 
     /// <summary>At least <paramref name="count"/> of the pair's oldest ready jobs (fewer when fewer wait), in start order.</summary>
-    public async Task<IReadOnlyList<CopyJob>> TakeAsync(string destinationRegion, string sourceRegion, int count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CopyJob>> TakeAsync(CopyDestination destination, string sourceRegion, int count, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
         {
             // Enough kept, or all there were when read (an empty list only for a moment).
-            if (_byPair.TryGetValue((destinationRegion, sourceRegion), out var kept)
+            if (_byPair.TryGetValue((destination, sourceRegion), out var kept)
                 && now - kept.ReadAt < (kept.Jobs.Count == 0 ? EmptyFor : MaxAge)
                 && (kept.Jobs.Count >= count || kept.All))
             {
@@ -36,22 +36,22 @@ public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy pol
         }
 
         // A budget's worth: enough for every slot the pair can free before the list is read again.
-        var limit = Math.Max(count, policy.BudgetFor(destinationRegion).MaxInFlightPerSource);
-        var read = await store.ListWaitingAsync(destinationRegion, sourceRegion, now, limit, cancellationToken);
+        var limit = Math.Max(count, policy.BudgetFor(destination).MaxInFlightPerSource);
+        var read = await store.ListWaitingAsync(destination, sourceRegion, now, limit, cancellationToken);
         lock (_gate)
         {
-            _byPair[(destinationRegion, sourceRegion)] = (now, [.. read], read.Count < limit);
+            _byPair[(destination, sourceRegion)] = (now, [.. read], read.Count < limit);
         }
 
         return [.. read.Take(count)];
     }
 
     /// <summary>Whether the pair was read lately and had no ready job then (nothing to read again for a moment).</summary>
-    public bool KnownEmpty(string destinationRegion, string sourceRegion)
+    public bool KnownEmpty(CopyDestination destination, string sourceRegion)
     {
         lock (_gate)
         {
-            return _byPair.TryGetValue((destinationRegion, sourceRegion), out var kept)
+            return _byPair.TryGetValue((destination, sourceRegion), out var kept)
                 && kept.Jobs.Count == 0 && clock.GetUtcNow() - kept.ReadAt < EmptyFor;
         }
     }
@@ -61,7 +61,7 @@ public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy pol
     {
         lock (_gate)
         {
-            if (_byPair.TryGetValue((key.DestinationRegion, key.SourceRegion), out var kept))
+            if (_byPair.TryGetValue((key.Destination, key.SourceRegion), out var kept))
             {
                 kept.Jobs.RemoveAll(j => j.Key == key);
             }

@@ -172,7 +172,7 @@ public sealed class PermissionCheck : IDisposable
     {
         var key = request.GetType().GetProperty("KeyId")?.GetValue(request) as string;
         var known = key is not null
-            && (_policy.FindDestination(region)?.KmsKeyId == key || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
+            && (_policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
         return new AwsPermission($"kms:{operation}", known ? PermissionScope.AnyKey : $"key/{key}");
     }
 
@@ -215,7 +215,7 @@ public sealed class PermissionCheck : IDisposable
                 // EC2 uses the key with the caller's permissions (kms:ViaService); the default EBS key needs no grant.
                 if (copy.KmsKeyId is { } key)
                 {
-                    var scope = _destinations.Contains(region) && _policy.FindDestination(region)?.KmsKeyId == key ? PermissionScope.DestinationKey : $"key/{key}";
+                    var scope = _destinations.Contains(region) && _policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key ? PermissionScope.DestinationKey : $"key/{key}";
                     foreach (var kms in EbsKeyActions)
                     {
                         yield return new AwsPermission(kms, scope);

@@ -27,15 +27,15 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TransitionAsync), TransitionDetail(from, to), () => inner.TransitionAsync(from, to, budget, cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(string destinationRegion, int limit, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(ListActiveAsync), "", () => inner.ListActiveAsync(destinationRegion, limit, cancellationToken));
+    public Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListActiveAsync), "", () => inner.ListActiveAsync(destination, limit, cancellationToken));
 
-    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(string destinationRegion, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<CopyJob>> ListWaitingAsync(CopyDestination destination, string sourceRegion, DateTimeOffset? readyBy, int limit, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListWaitingAsync), readyBy is null ? "all" : "ready",
-            () => inner.ListWaitingAsync(destinationRegion, sourceRegion, readyBy, limit, cancellationToken));
+            () => inner.ListWaitingAsync(destination, sourceRegion, readyBy, limit, cancellationToken));
 
-    public Task<int> CountWaitingAsync(string destinationRegion, string sourceRegion, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(CountWaitingAsync), "", () => inner.CountWaitingAsync(destinationRegion, sourceRegion, cancellationToken));
+    public Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(CountWaitingAsync), "", () => inner.CountWaitingAsync(destination, sourceRegion, cancellationToken));
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListCountersAsync), "", () => inner.ListCountersAsync(cancellationToken));
@@ -44,10 +44,10 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
         faults.AroundAsync(Port, nameof(CreateCounterAsync), counter.Scope.SourceRegion is null ? "destination" : "pair",
             () => inner.CreateCounterAsync(counter, cancellationToken));
 
-    public Task BackOffAsync(string destinationRegion, DateTimeOffset until, CancellationToken cancellationToken) =>
+    public Task BackOffAsync(CopyDestination destination, DateTimeOffset until, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(BackOffAsync), "", async () =>
         {
-            await inner.BackOffAsync(destinationRegion, until, cancellationToken);
+            await inner.BackOffAsync(destination, until, cancellationToken);
             return true;
         });
 
