@@ -17,7 +17,6 @@ public sealed class CrossAccountTests
     /// <summary>The account copies are made into ("the spoke"); the default account is the image's owner ("the hub").</summary>
     private const string Spoke = OtherAccount;
 
-    private const string Organization = "o-a1b2c3d4e5";
     private const string OrganizationalUnit = "ou-a1b2-11111111";
 
     [Fact]

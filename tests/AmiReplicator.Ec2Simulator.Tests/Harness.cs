@@ -12,6 +12,9 @@ public sealed class Harness : IAsyncDisposable
     public const string Destination = "eu-west-1";
     public const string OtherAccount = "210987654321";
 
+    /// <summary>An organization the tests place accounts in.</summary>
+    public const string Organization = "o-a1b2c3d4e5";
+
     private readonly Dictionary<string, AmazonEC2Client> _clients = [];
 
     private Harness(Ec2Simulator simulator, FakeTimeProvider clock)

@@ -18,7 +18,6 @@ namespace AmiReplicator.Ec2Simulator.Tests;
 public sealed class StsTests
 {
     private const string Spoke = OtherAccount;
-    private const string Organization = "o-a1b2c3d4e5";
 
     /// <summary>A static key standing for the hub's Lambda function: its execution role's credentials are a role session.</summary>
     private const string WorkerKey = "AKIAWORKERFUNCTION01";

@@ -416,7 +416,7 @@ internal sealed partial class Ec2Cloud
         }
     });
 
-    /// <summary>The tag sets our account writes to for each resource; all are checked before any is changed.</summary>
+    /// <summary>The tag sets the account writes to for each resource; all are checked before any is changed.</summary>
     private List<Dictionary<string, string>> ResolveTagTargets(RegionState region, IReadOnlyList<string> resourceIds)
     {
         var targets = new List<Dictionary<string, string>>();

@@ -52,13 +52,7 @@ internal sealed partial class Ec2Cloud
 
     private SimKmsKey NewKmsKey(string regionName, string accountId, bool isAwsManaged)
     {
-        var key = new SimKmsKey
-        {
-            Arn = $"arn:aws:kms:{regionName}:{accountId}:key/{Guid.NewGuid()}",
-            Region = regionName,
-            OwnerId = accountId,
-            IsAwsManaged = isAwsManaged,
-        };
+        var key = new SimKmsKey($"arn:aws:kms:{regionName}:{accountId}:key/{Guid.NewGuid()}", regionName, accountId, isAwsManaged);
         _kmsKeys.Add(key.Arn, key);
         return key;
     }

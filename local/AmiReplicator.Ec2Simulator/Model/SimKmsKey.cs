@@ -4,16 +4,8 @@ namespace AmiReplicator.Ec2Simulator.Model;
 /// A KMS key of one account in one region, with what its key policy lets other principals do: use it (DescribeKey, and EC2
 /// decrypting what it encrypts) from the accounts and organizations named. An AWS managed key (aws/ebs) serves its owner only.
 /// </summary>
-internal sealed class SimKmsKey
+internal sealed record SimKmsKey(string Arn, string Region, string OwnerId, bool IsAwsManaged)
 {
-    public required string Arn { get; init; }
-
-    public required string Region { get; init; }
-
-    public required string OwnerId { get; init; }
-
-    public required bool IsAwsManaged { get; init; }
-
     public string KeyId => Arn[(Arn.LastIndexOf('/') + 1)..];
 
     /// <summary>Accounts (12 digits) and organizations ("o-...") the key policy admits.</summary>
