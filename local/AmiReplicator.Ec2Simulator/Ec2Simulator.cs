@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using AmiReplicator.Ec2Simulator.Api;
 using AmiReplicator.Ec2Simulator.Model;
@@ -8,30 +9,42 @@ using Microsoft.AspNetCore.Http.Features;
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>
-/// A multi-region EC2 (AMI API), with KMS DescribeKey and Parameter Store's parameters beside it (their JSON protocols on the same endpoint), on loopback. Point the real client at it with
+/// A multi-region, multi-account EC2 (AMI API), with KMS DescribeKey, Parameter Store's parameters and STS beside it (their
+/// protocols on the same endpoint), on loopback. Point the real client at it with
 /// <c>new AmazonEC2Client(new BasicAWSCredentials("test", "test"), new AmazonEC2Config { ServiceURL = Endpoint.ToString(), AuthenticationRegion = region })</c>:
-/// the region is read from the request's SigV4 credential scope. Besides the API it offers seeding,
-/// fault injection and observations for tests and the local run.
+/// the region, service and caller are read from the request's SigV4 credential scope. The access key id chooses the account, as
+/// moto does: a 12-digit number is that account, any other static key the default account (<see cref="AccountId"/>), and
+/// credentials STS AssumeRole issued are the role's account. Besides the API it offers seeding, fault injection and observations
+/// for tests and the local run; the methods here act for the default account, <see cref="Account"/> for any account.
 /// </summary>
 public sealed class Ec2Simulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Ec2Cloud _cloud;
+    private readonly ConcurrentDictionary<string, SimulatedAccount> _accounts = new(StringComparer.Ordinal);
 
     private Ec2Simulator(WebApplication app, Ec2Cloud cloud, Uri endpoint)
     {
         _app = app;
         _cloud = cloud;
         Endpoint = endpoint;
+        DefaultAccount = Account(cloud.DefaultAccountId);
     }
 
-    /// <summary>Raised once per state change of one of our images, outside the simulator's lock, in order.</summary>
-    public event EventHandler<ImageStateChange>? ImageStateChanged;
+    /// <summary>The default account's bus: raised once per state change of one of its images, outside the simulator's lock, in
+    /// order (the sender is <see cref="DefaultAccount"/>). Other accounts' events go to their own buses only.</summary>
+    public event EventHandler<ImageStateChange>? ImageStateChanged
+    {
+        add => DefaultAccount.ImageStateChanged += value;
+        remove => DefaultAccount.ImageStateChanged -= value;
+    }
 
     public Uri Endpoint { get; }
 
-    /// <summary>The caller's own account (every request is made by it).</summary>
-    public string AccountId => _cloud.AccountId;
+    /// <summary>The default account: the one of every caller whose credentials name no other.</summary>
+    public string AccountId => _cloud.DefaultAccountId;
+
+    public SimulatedAccount DefaultAccount { get; }
 
     /// <summary>Starts Kestrel on 127.0.0.1 (the given port, or a free one).</summary>
     public static async Task<Ec2Simulator> StartAsync(Ec2SimulatorOptions? options = null)
@@ -44,12 +57,14 @@ public sealed class Ec2Simulator : IAsyncDisposable
         var app = builder.Build();
 
         Ec2Simulator? simulator = null;
-        var cloud = new Ec2Cloud(options, change => simulator?.ImageStateChanged?.Invoke(simulator, change));
+        var cloud = new Ec2Cloud(options, change => simulator?.Deliver(change));
         var endpoint = new Ec2QueryEndpoint(cloud);
         var kms = new KmsJsonEndpoint(cloud);
         var parameters = new SsmJsonEndpoint(cloud);
+        var sts = new StsQueryEndpoint(cloud);
         app.Run(context => kms.Accepts(context) ? kms.HandleAsync(context)
             : parameters.Accepts(context) ? parameters.HandleAsync(context)
+            : StsQueryEndpoint.Accepts(context) ? sts.HandleAsync(context)
             : endpoint.HandleAsync(context));
         await app.StartAsync();
 
@@ -58,36 +73,59 @@ public sealed class Ec2Simulator : IAsyncDisposable
         return simulator;
     }
 
+    /// <summary>The account (12 digits) in-process: its organization, roles, keys, settings, instances and bus.</summary>
+    public SimulatedAccount Account(string accountId) =>
+        accountId.Length == 12 && accountId.All(char.IsAsciiDigit)
+            ? _accounts.GetOrAdd(accountId, id => new SimulatedAccount(_cloud, id))
+            : throw new ArgumentException($"'{accountId}' is not an account id (12 digits).", nameof(accountId));
+
+    /// <summary>
+    /// Requests signed with the static key <paramref name="accessKeyId"/> are made by <paramref name="principalArn"/>, in its account:
+    /// arn:aws:iam::ACCOUNT:root, :user/NAME, or :role/NAME, the key then being a session of that role (as a Lambda function's
+    /// execution-role credentials are, so AssumeRole with them is role chaining; the session is named after the key). Without this,
+    /// a key is its account's root.
+    /// </summary>
+    public void NamePrincipal(string accessKeyId, string principalArn) => _cloud.NamePrincipal(accessKeyId, principalArn);
+
     // Seeding and settings.
 
-    /// <summary>Places an image in a region as-is (the SeedImage record says what it can express); returns its id.</summary>
+    /// <summary>Places an image in a region as-is (the SeedImage record says what it can express, its owner included); returns its id.</summary>
     public string SeedImage(string region, SeedImage image) => _cloud.SeedImage(region, image);
 
-    /// <summary>Creates a KMS key usable in <paramref name="region"/> only; returns its ARN. It can be named by
-    /// id, ARN, <paramref name="alias"/> ("alias/...") or alias ARN. "alias/aws/ebs" always exists.</summary>
-    public string CreateKmsKey(string region, string? alias = null) => _cloud.CreateKmsKey(region, alias);
+    /// <summary>Creates a KMS key of the default account (see <see cref="SimulatedAccount.CreateKmsKey"/>); returns its ARN.</summary>
+    public string CreateKmsKey(string region, string? alias = null) => DefaultAccount.CreateKmsKey(region, alias);
 
-    /// <summary>The ARN of the region's AWS managed EBS key ("alias/aws/ebs").</summary>
-    public string DefaultEbsKeyArn(string region) => _cloud.DefaultKmsKeyArn(region);
+    /// <summary>The ARN of the default account's AWS managed EBS key ("alias/aws/ebs") in the region.</summary>
+    public string DefaultEbsKeyArn(string region) => DefaultAccount.DefaultEbsKeyArn(region);
 
-    /// <summary>Creates a KMS key of another account in <paramref name="region"/>; returns its ARN. Its key policy lets our account
-    /// use it (DescribeKey, and EC2 copying what it encrypts) only when <paramref name="sharedWithUs"/>.</summary>
-    public string CreateForeignKmsKey(string region, string ownerAccountId, bool sharedWithUs) =>
-        _cloud.CreateForeignKmsKey(region, ownerAccountId, sharedWithUs);
+    /// <summary>Creates a KMS key of another account in <paramref name="region"/>; returns its ARN. Its key policy lets the default
+    /// account use it (DescribeKey, and EC2 copying what it encrypts) only when <paramref name="sharedWithUs"/>.</summary>
+    public string CreateForeignKmsKey(string region, string ownerAccountId, bool sharedWithUs)
+    {
+        var owner = Account(ownerAccountId);
+        var key = owner.CreateKmsKey(region);
+        if (sharedWithUs)
+        {
+            owner.AllowKeyUse(key, AccountId);
+        }
 
-    /// <summary>An Organizations tag policy enforced on create in the region: CopyImage must carry each key (with an allowed value, when
-    /// values are given) in its TagSpecifications for the image and for its snapshots, else it answers TagPolicyViolation.</summary>
-    public void EnforceTagPolicy(string region, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) => _cloud.EnforceTagPolicy(region, required);
+        return key;
+    }
 
-    /// <summary>Block public access for AMIs: when on, adding Group=all answers OperationNotPermitted.</summary>
-    public void SetImageBlockPublicAccess(string region, bool enabled) => _cloud.SetImageBlockPublicAccess(region, enabled);
+    /// <summary>The default account's tag policy (see <see cref="SimulatedAccount.EnforceTagPolicy"/>).</summary>
+    public void EnforceTagPolicy(string region, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) =>
+        DefaultAccount.EnforceTagPolicy(region, required);
 
-    public void SetRegionAccess(string region, RegionAccess access) => _cloud.SetRegionAccess(region, access);
+    /// <summary>Block public access for AMIs in the default account: when on, adding Group=all answers OperationNotPermitted.</summary>
+    public void SetImageBlockPublicAccess(string region, bool enabled) => DefaultAccount.SetImageBlockPublicAccess(region, enabled);
+
+    public void SetRegionAccess(string region, RegionAccess access) => DefaultAccount.SetRegionAccess(region, access);
 
     // Faults.
 
-    /// <summary>The next <paramref name="count"/> calls of <paramref name="action"/> in the region answer the fault
-    /// instead (SDK retries consume them too).</summary>
+    /// <summary>The next <paramref name="count"/> calls of <paramref name="action"/> in the region, by any account, answer the fault
+    /// instead (SDK retries consume them too). KMS's, SSM's and STS's actions are named "kms:DescribeKey", "ssm:PutParameter",
+    /// "sts:AssumeRole"; STS answers <see cref="ApiFault.Throttle"/> as Throttling (HTTP 400).</summary>
     public void InjectFault(string region, string action, int count, ApiFault fault = ApiFault.Throttle) =>
         _cloud.InjectFault(region, action, count, fault);
 
@@ -96,10 +134,9 @@ public sealed class Ec2Simulator : IAsyncDisposable
     public void FailNextCopies(string destinationRegion, int count, StateReason? reason = null) =>
         _cloud.FailNextCopies(destinationRegion, count, reason ?? StateReason.CopyInternalError);
 
-    /// <summary>Holds copy slots in a destination as the account's other tools would (counted by the limits,
-    /// also against <paramref name="sourceRegion"/>'s sub-limit when given) until disposed.</summary>
+    /// <summary>Holds copy slots of the default account (see <see cref="SimulatedAccount.OccupyCopySlots"/>).</summary>
     public IDisposable OccupyCopySlots(string destinationRegion, int count, string? sourceRegion = null) =>
-        _cloud.OccupyCopySlots(destinationRegion, count, sourceRegion);
+        DefaultAccount.OccupyCopySlots(destinationRegion, count, sourceRegion);
 
     /// <summary>A seeded pending image (not a copy) becomes available, as a pipeline's image does once baked.</summary>
     public void FinishPendingImage(string region, string imageId) => _cloud.FinishPendingImage(region, imageId);
@@ -119,62 +156,41 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Sets (or with null withdraws) any image's deprecation time, whoever owns it.</summary>
     public void SetDeprecation(string region, string imageId, DateTimeOffset? deprecateAt) => _cloud.ForceDeprecation(region, imageId, deprecateAt);
 
-    // What uses images: instances and launch templates of our account (DescribeImageReferences lists them).
+    // What uses images: instances and launch templates of the default account (see SimulatedAccount for what each does).
 
-    /// <summary>
-    /// Launches an instance of our account from the image, as RunInstances would; answers its id ("i-..."). The image's last launched
-    /// time (DescribeImageAttribute lastLaunchedTime) becomes the clock's now at once, where EC2 shows it about a day later.
-    /// </summary>
-    /// <exception cref="Ec2RefusedException">As RunInstances refuses: the id is malformed or unknown (InvalidAMIID.Malformed,
-    /// InvalidAMIID.NotFound), the image is deregistered or pending (InvalidAMIID.Unavailable), our account does not see it
-    /// (AuthFailure), or it is disabled or failed (IncorrectState).</exception>
-    public string LaunchInstance(string region, string imageId) => Refusing(() => _cloud.LaunchInstance(region, imageId));
+    /// <inheritdoc cref="SimulatedAccount.LaunchInstance"/>
+    public string LaunchInstance(string region, string imageId) => DefaultAccount.LaunchInstance(region, imageId);
 
-    /// <summary>Terminates the instance: it no longer references its image.</summary>
-    /// <exception cref="Ec2RefusedException">InvalidInstanceID.NotFound for an instance that does not exist (or is terminated).</exception>
-    public void TerminateInstance(string region, string instanceId) => Refusing(() =>
-    {
-        _cloud.TerminateInstance(region, instanceId);
-        return true;
-    });
+    /// <inheritdoc cref="SimulatedAccount.TerminateInstance"/>
+    public void TerminateInstance(string region, string instanceId) => DefaultAccount.TerminateInstance(region, instanceId);
 
-    /// <summary>
-    /// Creates a launch template of our account whose version (1, its only one) launches the image; answers its id ("lt-..."). As in
-    /// EC2, the image is not checked until an instance is launched from the template: it may be disabled, deregistered or another
-    /// account's.
-    /// </summary>
-    public string CreateLaunchTemplate(string region, string imageId) => _cloud.CreateLaunchTemplate(region, imageId);
+    /// <inheritdoc cref="SimulatedAccount.CreateLaunchTemplate"/>
+    public string CreateLaunchTemplate(string region, string imageId) => DefaultAccount.CreateLaunchTemplate(region, imageId);
 
-    /// <summary>Deletes the launch template with all its versions: it no longer references their images.</summary>
-    /// <exception cref="Ec2RefusedException">InvalidLaunchTemplateId.NotFound for a template that does not exist.</exception>
-    public void DeleteLaunchTemplate(string region, string launchTemplateId) => Refusing(() =>
-    {
-        _cloud.DeleteLaunchTemplate(region, launchTemplateId);
-        return true;
-    });
+    /// <inheritdoc cref="SimulatedAccount.DeleteLaunchTemplate"/>
+    public void DeleteLaunchTemplate(string region, string launchTemplateId) => DefaultAccount.DeleteLaunchTemplate(region, launchTemplateId);
 
     // Observations (each first applies the time elapsed on the clock).
 
-    /// <summary>Every image the region holds, other accounts' and deregistered ones included.</summary>
-    public IReadOnlyList<ImageInfo> Images(string region) => _cloud.Images(region);
+    /// <summary>Every image the region holds, other accounts' and deregistered ones included, with the default account's tags.</summary>
+    public IReadOnlyList<ImageInfo> Images(string region) => DefaultAccount.Images(region);
 
     public ImageInfo? FindImage(string region, string imageId) =>
-        _cloud.Images(region).FirstOrDefault(image => image.ImageId == imageId);
+        Images(region).FirstOrDefault(image => image.ImageId == imageId);
 
     public IReadOnlyList<SnapshotInfo> Snapshots(string region) => _cloud.Snapshots(region);
 
-    /// <summary>Copies started by CopyImage and still pending in the destination now.</summary>
-    public int PendingCopies(string destinationRegion) => _cloud.PendingCopyCount(destinationRegion);
+    /// <summary>The default account's copies started by CopyImage and still pending in the destination now.</summary>
+    public int PendingCopies(string destinationRegion) => DefaultAccount.PendingCopies(destinationRegion);
 
-    /// <summary>Most copies ever pending at once into the destination (CopyImage copies only, not occupied slots).</summary>
-    public int PeakPendingCopies(string destinationRegion) => _cloud.PeakPendingCopies(destinationRegion);
+    /// <inheritdoc cref="SimulatedAccount.PeakPendingCopies(string)"/>
+    public int PeakPendingCopies(string destinationRegion) => DefaultAccount.PeakPendingCopies(destinationRegion);
 
-    /// <summary>Most copies ever pending at once from <paramref name="sourceRegion"/> into the destination.</summary>
-    public int PeakPendingCopies(string sourceRegion, string destinationRegion) =>
-        _cloud.PeakPendingCopies(sourceRegion, destinationRegion);
+    /// <inheritdoc cref="SimulatedAccount.PeakPendingCopies(string, string)"/>
+    public int PeakPendingCopies(string sourceRegion, string destinationRegion) => DefaultAccount.PeakPendingCopies(sourceRegion, destinationRegion);
 
-    /// <summary>The SSM parameter as it is now (an aws:ec2:image write counts once its check is done), or null.</summary>
-    public ParameterInfo? FindParameter(string region, string name) => _cloud.FindParameter(region, name);
+    /// <inheritdoc cref="SimulatedAccount.FindParameter"/>
+    public ParameterInfo? FindParameter(string region, string name) => DefaultAccount.FindParameter(region, name);
 
     /// <summary>aws:ec2:image writes SSM's check dropped, as "region name value: reason".</summary>
     public IReadOnlyList<string> DroppedParameterWrites() => _cloud.DroppedParameterWrites();
@@ -185,19 +201,15 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Errors answered in a region with the code, e.g. "ResourceLimitExceeded".</summary>
     public int ErrorCount(string region, string code) => _cloud.ErrorCount(region, code);
 
-    /// <summary>Every "EC2 AMI State Change" emitted so far, in emission order.</summary>
-    public IReadOnlyList<ImageStateChange> StateChanges() => _cloud.StateChanges();
+    /// <summary>Every "EC2 AMI State Change" delivered so far to the default account's buses, in emission order.</summary>
+    public IReadOnlyList<ImageStateChange> StateChanges() => DefaultAccount.StateChanges();
 
-    /// <summary>EC2's refusals of an in-process action, as the public exception.</summary>
-    private static T Refusing<T>(Func<T> action)
+    /// <summary>An event goes to the bus of the account that owns the image, and only there.</summary>
+    private void Deliver(ImageStateChange change)
     {
-        try
+        if (_accounts.TryGetValue(change.AccountId, out var owner))
         {
-            return action();
-        }
-        catch (Ec2Exception refusal)
-        {
-            throw new Ec2RefusedException(refusal.Code, refusal.Message, refusal);
+            owner.Deliver(change);
         }
     }
 

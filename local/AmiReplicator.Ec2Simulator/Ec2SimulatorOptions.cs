@@ -44,7 +44,8 @@ public sealed record Ec2SimulatorOptions
 
     public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
 
-    /// <summary>The caller's own account: every request is made by it.</summary>
+    /// <summary>The default account: requests whose access key id is not a 12-digit account id (nor a key named for another principal, nor
+    /// credentials STS issued) are made by it, as moto does, and the simulator's in-process methods act for it.</summary>
     public string AccountId { get; init; } = "123456789012";
 
     /// <summary>Loopback port to listen on; 0 picks a free one.</summary>

@@ -1,6 +1,6 @@
 namespace AmiReplicator.Ec2Simulator;
 
-/// <summary>An image as our account sees it, plus what only the simulator knows (visibility, completion).</summary>
+/// <summary>An image as one account sees it, plus what only the simulator knows (visibility, completion).</summary>
 public sealed record ImageInfo
 {
     public required string Region { get; init; }
@@ -39,7 +39,7 @@ public sealed record ImageInfo
 
     public required IReadOnlyList<BlockDeviceInfo> BlockDevices { get; init; }
 
-    /// <summary>The tags our account sees: the owner's on our images, our own on shared ones.</summary>
+    /// <summary>The tags the account sees: the owner's on its own images, its own on shared ones.</summary>
     public required IReadOnlyDictionary<string, string> Tags { get; init; }
 
     public required IReadOnlyList<LaunchPermissionEntry> LaunchPermissions { get; init; }

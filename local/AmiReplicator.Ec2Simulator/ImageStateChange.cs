@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>
-/// An "EC2 AMI State Change" event of an image of our account: emitted once per change, timed at the
-/// change (a copy's completion time), even when first noticed later.
+/// An "EC2 AMI State Change" event: emitted once per change, timed at the change (a copy's completion time), even when first
+/// noticed later, and delivered to the bus of the account that owns the image (<see cref="AccountId"/>) only.
 /// </summary>
 public sealed record ImageStateChange(
     string Region, string ImageId, string State, DateTimeOffset Time, string AccountId, string ErrorMessage)

@@ -2,7 +2,7 @@ namespace AmiReplicator.Ec2Simulator;
 
 /// <summary>
 /// An image placed in a region in-process, for what the API cannot express: images of other accounts
-/// shared with ours, billing products, unreadable storage, deprecation, instance-store.
+/// shared with the default account, billing products, unreadable storage, deprecation, instance-store.
 /// </summary>
 public sealed record SeedImage
 {
@@ -10,8 +10,8 @@ public sealed record SeedImage
 
     public string? Description { get; init; }
 
-    /// <summary>Owner; null means the caller's own account. Another account's image is visible to ours only
-    /// through a launch permission for our account id or Group=all.</summary>
+    /// <summary>Owner (12 digits); null means the default account. An image is visible to other accounts only through its launch
+    /// permissions (their account id, their organization or OU, or Group=all).</summary>
     public string? OwnerId { get; init; }
 
     /// <summary>A fixed id; null generates one.</summary>
@@ -40,11 +40,13 @@ public sealed record SeedImage
 
     public DateTimeOffset? DeprecationTime { get; init; }
 
-    /// <summary>The owner's tags. On another account's image our account does not see them.</summary>
+    /// <summary>The owner's tags. Other accounts do not see them.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
     public IReadOnlyList<LaunchPermissionEntry> LaunchPermissions { get; init; } = [];
 
-    /// <summary>Whether our account may read the snapshots (or S3 bucket) of another account's image.</summary>
+    /// <summary>Whether the accounts the image is shared with may read its storage: its snapshots get a createVolumePermission for
+    /// each UserId and Group=all launch permission (snapshots cannot be shared with organizations); an instance-store image's S3
+    /// bucket is readable by them.</summary>
     public bool StorageReadable { get; init; } = true;
 }

@@ -12,6 +12,9 @@ public sealed class Harness : IAsyncDisposable
     public const string Destination = "eu-west-1";
     public const string OtherAccount = "210987654321";
 
+    /// <summary>An organization the tests place accounts in.</summary>
+    public const string Organization = "o-a1b2c3d4e5";
+
     private readonly Dictionary<string, AmazonEC2Client> _clients = [];
 
     private Harness(Ec2Simulator simulator, FakeTimeProvider clock)
@@ -33,12 +36,21 @@ public sealed class Harness : IAsyncDisposable
 
     /// <summary>The product's client setup; no retries so each test sees EC2's first answer.</summary>
     public static AmazonEC2Client CreateClient(Uri endpoint, string region, int maxErrorRetry = 0) =>
-        new(new BasicAWSCredentials("test", "test"), new AmazonEC2Config
-        {
-            ServiceURL = endpoint.ToString(),
-            AuthenticationRegion = region,
-            MaxErrorRetry = maxErrorRetry,
-        });
+        new(new BasicAWSCredentials("test", "test"), Config<AmazonEC2Config>(endpoint, region, maxErrorRetry));
+
+    /// <summary>Any AWS client's configuration for the endpoint, signing for the region (the simulator reads it, and the service, from
+    /// the SigV4 scope).</summary>
+    public static TConfig Config<TConfig>(Uri endpoint, string region, int maxErrorRetry = 0)
+        where TConfig : ClientConfig, new() =>
+        new() { ServiceURL = endpoint.ToString(), AuthenticationRegion = region, MaxErrorRetry = maxErrorRetry };
+
+    /// <summary>A client configuration for this simulator, without retries.</summary>
+    public TConfig Config<TConfig>(string region)
+        where TConfig : ClientConfig, new() => Config<TConfig>(Simulator.Endpoint, region);
+
+    /// <summary>An EC2 client of another account: a 12-digit access key id is that account (moto's convention). The caller disposes it.</summary>
+    public AmazonEC2Client ClientOf(string accountId, string region) =>
+        new(new BasicAWSCredentials(accountId, "test"), Config<AmazonEC2Config>(region));
 
     public AmazonEC2Client Client(string region)
     {

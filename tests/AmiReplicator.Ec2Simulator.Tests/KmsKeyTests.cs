@@ -9,12 +9,7 @@ namespace AmiReplicator.Ec2Simulator.Tests;
 public sealed class KmsKeyTests
 {
     private static AmazonKeyManagementServiceClient Kms(Harness h, string region) =>
-        new(new BasicAWSCredentials("test", "test"), new AmazonKeyManagementServiceConfig
-        {
-            ServiceURL = h.Simulator.Endpoint.ToString(),
-            AuthenticationRegion = region,
-            MaxErrorRetry = 0,
-        });
+        new(new BasicAWSCredentials("test", "test"), h.Config<AmazonKeyManagementServiceConfig>(region));
 
     [Fact]
     public async Task DescribeKey_answers_the_accounts_own_keys_by_any_name_and_shared_keys_and_refuses_the_others()

@@ -4,24 +4,24 @@ namespace AmiReplicator.Ec2Simulator.Api;
 internal sealed partial class Ec2QueryEndpoint
 {
     /// <summary>The answer to a lifecycle action; null when the action is none of them.</summary>
-    private Action<System.Xml.XmlWriter>? HandleLifecycle(string action, string region, QueryParameters p)
+    private Action<System.Xml.XmlWriter>? HandleLifecycle(string action, string account, string region, QueryParameters p)
     {
         switch (action)
         {
             case "DisableImageDeprecation":
-                cloud.DisableImageDeprecation(region, p.Required("ImageId"));
+                cloud.DisableImageDeprecation(account, region, p.Required("ImageId"));
                 return Return;
             case "EnableImageDeregistrationProtection":
-                cloud.EnableImageDeregistrationProtection(region, p.Required("ImageId"), p.Bool("WithCooldown") ?? false);
+                cloud.EnableImageDeregistrationProtection(account, region, p.Required("ImageId"), p.Bool("WithCooldown") ?? false);
                 return Return;
             case "DisableImageDeregistrationProtection":
-                cloud.DisableImageDeregistrationProtection(region, p.Required("ImageId"));
+                cloud.DisableImageDeregistrationProtection(account, region, p.Required("ImageId"));
                 return Return;
             case "DisableImage":
-                cloud.DisableImage(region, p.Required("ImageId"));
+                cloud.DisableImage(account, region, p.Required("ImageId"));
                 return Return;
             case "EnableImage":
-                cloud.EnableImage(region, p.Required("ImageId"));
+                cloud.EnableImage(account, region, p.Required("ImageId"));
                 return Return;
             default:
                 return null;

@@ -6,13 +6,13 @@ namespace AmiReplicator.Ec2Simulator.Api;
 internal sealed partial class Ec2QueryEndpoint
 {
     /// <summary>The answer to a usage action; null when the action is none of them.</summary>
-    private Action<System.Xml.XmlWriter>? HandleUsage(string action, string region, QueryParameters p)
+    private Action<System.Xml.XmlWriter>? HandleUsage(string action, string account, string region, QueryParameters p)
     {
         switch (action)
         {
             case "DescribeImageReferences":
                 {
-                    var (references, nextToken) = cloud.DescribeImageReferences(region, new DescribeImageReferencesInput(
+                    var (references, nextToken) = cloud.DescribeImageReferences(account, region, new DescribeImageReferencesInput(
                         p.List("ImageId"),
                         p.Bool("IncludeAllResourceTypes") ?? false,
                         p.Members("ResourceType").Select(type => new ResourceTypeInput(

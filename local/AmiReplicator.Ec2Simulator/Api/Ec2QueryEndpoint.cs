@@ -21,16 +21,17 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
         byte[] answer;
         try
         {
-            region = SigV4Scope.RegionOf(context.Request.Headers.Authorization)
+            var scope = SigV4Scope.Of(context.Request.Headers.Authorization)
                 ?? throw Ec2Errors.AuthFailure("Authorization header with a SigV4 credential scope is required.");
+            region = scope.Region;
             var action = parameters.Required("Action");
-            cloud.BeginCall(region, action);
+            var caller = cloud.BeginCall(scope, action);
             if (parameters.Bool("DryRun") == true)
             {
                 throw new Ec2Exception("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
             }
 
-            answer = Ec2Xml.Response(action, requestId, Handle(action, region, parameters));
+            answer = Ec2Xml.Response(action, requestId, Handle(action, caller.AccountId, region, parameters));
             status = StatusCodes.Status200OK;
         }
         catch (Ec2Exception error)
@@ -51,13 +52,13 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
     }
 
     /// <summary>Performs the action and returns what writes its response body.</summary>
-    private Action<System.Xml.XmlWriter> Handle(string action, string region, QueryParameters p)
+    private Action<System.Xml.XmlWriter> Handle(string action, string account, string region, QueryParameters p)
     {
         switch (action)
         {
             case "DescribeImages":
                 {
-                    var (images, nextToken) = cloud.DescribeImages(region, new DescribeImagesInput(
+                    var (images, nextToken) = cloud.DescribeImages(account, region, new DescribeImagesInput(
                         p.List("ImageId"),
                         p.List("Owner"),
                         p.List("ExecutableBy"),
@@ -75,7 +76,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
 
             case "CopyImage":
                 {
-                    var imageId = cloud.CopyImage(region, new CopyImageInput(
+                    var imageId = cloud.CopyImage(account, region, new CopyImageInput(
                         p["SourceRegion"],
                         p["SourceImageId"],
                         p["Name"],
@@ -92,7 +93,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
 
             case "RegisterImage":
                 {
-                    var imageId = cloud.RegisterImage(region, new RegisterImageInput(
+                    var imageId = cloud.RegisterImage(account, region, new RegisterImageInput(
                         p["Name"],
                         p["Description"],
                         p["RootDeviceName"],
@@ -104,25 +105,26 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                 }
 
             case "DeregisterImage":
-                cloud.DeregisterImage(region, p.Required("ImageId"), p.Bool("DeleteAssociatedSnapshots") ?? false);
+                cloud.DeregisterImage(account, region, p.Required("ImageId"), p.Bool("DeleteAssociatedSnapshots") ?? false);
                 return Return;
 
             case "CreateTags":
-                cloud.CreateTags(region, p.List("ResourceId"), p.Tags());
+                cloud.CreateTags(account, region, p.List("ResourceId"), p.Tags());
                 return Return;
 
             case "DeleteTags":
                 cloud.DeleteTags(
+                    account,
                     region,
                     p.List("ResourceId"),
                     p.Members("Tag").Select(tag => KeyValuePair.Create(tag.Required("Key"), tag["Value"])).ToList());
                 return Return;
 
             case "DescribeImageAttribute":
-                return DescribeImageAttribute(region, p.Required("ImageId"), p.Required("Attribute"));
+                return DescribeImageAttribute(account, region, p.Required("ImageId"), p.Required("Attribute"));
 
             case "ModifyImageAttribute":
-                cloud.ModifyLaunchPermissions(region, p.Required("ImageId"), LaunchPermissionChanges(p));
+                cloud.ModifyLaunchPermissions(account, region, p.Required("ImageId"), LaunchPermissionChanges(p));
                 return Return;
 
             case "EnableImageDeprecation":
@@ -131,13 +133,13 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                         p.Required("DeprecateAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
                         ? at
                         : throw Ec2Errors.InvalidValue($"Invalid value '{p["DeprecateAt"]}' for DeprecateAt.");
-                    cloud.EnableImageDeprecation(region, p.Required("ImageId"), deprecateAt);
+                    cloud.EnableImageDeprecation(account, region, p.Required("ImageId"), deprecateAt);
                     return Return;
                 }
 
             case "DescribeSnapshots":
                 {
-                    var snapshots = cloud.DescribeSnapshots(region, p.List("SnapshotId"));
+                    var snapshots = cloud.DescribeSnapshots(account, region, p.List("SnapshotId"));
                     return w => Ec2Xml.Items(w, "snapshotSet", snapshots, Ec2Xml.Snapshot, writeWhenEmpty: true);
                 }
 
@@ -147,7 +149,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                     _ = p.Required("Attribute") == "createVolumePermission"
                         ? true
                         : throw Ec2Errors.InvalidValue($"Value ({p["Attribute"]}) for parameter attribute is invalid. Unknown attribute.");
-                    var permissions = cloud.DescribeCreateVolumePermissions(region, snapshotId);
+                    var permissions = cloud.DescribeCreateVolumePermissions(account, region, snapshotId);
                     return w =>
                     {
                         Ec2Xml.Text(w, "snapshotId", snapshotId);
@@ -156,14 +158,14 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                 }
 
             case "ModifySnapshotAttribute":
-                cloud.ModifyCreateVolumePermissions(region, p.Required("SnapshotId"), new LaunchPermissionChanges(
+                cloud.ModifyCreateVolumePermissions(account, region, p.Required("SnapshotId"), new LaunchPermissionChanges(
                     p.Members("CreateVolumePermission.Add").Select(LaunchPermission).ToList(),
                     p.Members("CreateVolumePermission.Remove").Select(LaunchPermission).ToList()));
                 return Return;
 
             case "DescribeRegions":
                 {
-                    var regions = cloud.DescribeRegions(p.Bool("AllRegions") ?? false);
+                    var regions = cloud.DescribeRegions(account, p.Bool("AllRegions") ?? false);
                     return w => Ec2Xml.Items(w, "regionInfo", regions, (item, r) =>
                     {
                         Ec2Xml.Text(item, "regionName", r.Name);
@@ -174,7 +176,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
 
             case "GetImageBlockPublicAccessState":
                 {
-                    var blocked = cloud.GetImageBlockPublicAccess(region);
+                    var blocked = cloud.GetImageBlockPublicAccess(account, region);
                     return w =>
                     {
                         Ec2Xml.Text(w, "imageBlockPublicAccessState", blocked ? "block-new-sharing" : "unblocked");
@@ -183,25 +185,25 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                 }
 
             default:
-                return HandleLifecycle(action, region, p) ?? HandleUsage(action, region, p) ?? throw Ec2Errors.InvalidAction(action);
+                return HandleLifecycle(action, account, region, p) ?? HandleUsage(action, account, region, p) ?? throw Ec2Errors.InvalidAction(action);
         }
     }
 
     private static void Return(System.Xml.XmlWriter writer) => Ec2Xml.Bool(writer, "return", true);
 
-    private Action<System.Xml.XmlWriter> DescribeImageAttribute(string region, string imageId, string attribute)
+    private Action<System.Xml.XmlWriter> DescribeImageAttribute(string account, string region, string imageId, string attribute)
     {
         switch (attribute)
         {
             case "launchPermission":
-                var permissions = cloud.DescribeLaunchPermissions(region, imageId);
+                var permissions = cloud.DescribeLaunchPermissions(account, region, imageId);
                 return w =>
                 {
                     Ec2Xml.Text(w, "imageId", imageId);
                     Ec2Xml.Items(w, "launchPermission", permissions, Ec2Xml.LaunchPermission, writeWhenEmpty: true);
                 };
             case "description":
-                var description = cloud.DescribeDescription(region, imageId);
+                var description = cloud.DescribeDescription(account, region, imageId);
                 return w =>
                 {
                     Ec2Xml.Text(w, "imageId", imageId);
@@ -210,7 +212,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
                     w.WriteEndElement();
                 };
             case "lastLaunchedTime":
-                var lastLaunched = cloud.DescribeLastLaunchedTime(region, imageId);
+                var lastLaunched = cloud.DescribeLastLaunchedTime(account, region, imageId);
                 return w =>
                 {
                     Ec2Xml.Text(w, "imageId", imageId);

@@ -7,7 +7,7 @@ namespace AmiReplicator.Ec2Simulator.Api;
 /// <summary>
 /// The AWS JSON 1.1 protocol on the simulator's endpoint, for the services that answer beside EC2 (KMS, Parameter Store):
 /// <c>X-Amz-Target: {prefix}{Action}</c>, JSON bodies, errors as <c>{"__type","message"}</c>, the region from the SigV4 scope
-/// and the region's access and injected faults checked for every call as EC2 checks them. A service's side only translates fields.
+/// and the caller's credentials, the region's access and injected faults checked for every call as EC2 checks them. A service's side only translates fields.
 /// </summary>
 internal abstract class JsonProtocolEndpoint(Ec2Cloud cloud, string service, string targetPrefix)
 {
@@ -26,10 +26,11 @@ internal abstract class JsonProtocolEndpoint(Ec2Cloud cloud, string service, str
         var status = StatusCodes.Status200OK;
         try
         {
-            region = SigV4Scope.RegionOf(context.Request.Headers.Authorization)
+            var scope = SigV4Scope.Of(context.Request.Headers.Authorization)
                 ?? throw new Ec2Exception("UnrecognizedClientException", "The security token included in the request is invalid.");
-            Cloud.BeginCall(region, $"{service}:{action}");
-            answer = Handle(action, region, JsonNode.Parse(text.Length > 0 ? text : "{}") as JsonObject ?? []);
+            region = scope.Region;
+            var caller = Cloud.BeginCall(scope, $"{service}:{action}");
+            answer = Handle(action, caller, region, JsonNode.Parse(text.Length > 0 ? text : "{}") as JsonObject ?? []);
         }
         catch (Ec2Exception error)
         {
@@ -50,7 +51,7 @@ internal abstract class JsonProtocolEndpoint(Ec2Cloud cloud, string service, str
     }
 
     /// <summary>Performs the action on the model and returns its answer's body.</summary>
-    protected abstract JsonObject Handle(string action, string region, JsonObject body);
+    protected abstract JsonObject Handle(string action, CallerIdentity caller, string region, JsonObject body);
 
     protected static string? Text(JsonObject body, string field) =>
         body[field] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;

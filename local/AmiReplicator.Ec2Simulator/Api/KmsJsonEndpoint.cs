@@ -9,16 +9,16 @@ namespace AmiReplicator.Ec2Simulator.Api;
 /// </summary>
 internal sealed class KmsJsonEndpoint(Ec2Cloud cloud) : JsonProtocolEndpoint(cloud, "kms", "TrentService.")
 {
-    protected override JsonObject Handle(string action, string region, JsonObject body) => action switch
+    protected override JsonObject Handle(string action, CallerIdentity caller, string region, JsonObject body) => action switch
     {
-        "DescribeKey" => DescribeKey(region, Text(body, "KeyId")
+        "DescribeKey" => DescribeKey(caller, region, Text(body, "KeyId")
             ?? throw new Ec2Exception("ValidationException", "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")),
         _ => throw new Ec2Exception("UnknownOperationException", $"Operation {action} is not modelled by the simulator."),
     };
 
-    private JsonObject DescribeKey(string region, string keyId)
+    private JsonObject DescribeKey(CallerIdentity caller, string region, string keyId)
     {
-        var key = Cloud.DescribeKey(region, keyId);
+        var key = Cloud.DescribeKey(caller, region, keyId);
         return new JsonObject
         {
             ["KeyMetadata"] = new JsonObject

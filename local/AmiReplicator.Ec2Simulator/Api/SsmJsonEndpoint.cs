@@ -6,16 +6,16 @@ namespace AmiReplicator.Ec2Simulator.Api;
 /// <summary>Parameter Store (<c>X-Amz-Target: AmazonSSM.{Action}</c>): the parameters' writes and reads.</summary>
 internal sealed class SsmJsonEndpoint(Ec2Cloud cloud) : JsonProtocolEndpoint(cloud, "ssm", "AmazonSSM.")
 {
-    protected override JsonObject Handle(string action, string region, JsonObject body)
+    protected override JsonObject Handle(string action, CallerIdentity caller, string region, JsonObject body)
     {
         switch (action)
         {
             case "PutParameter":
-                var version = Cloud.PutParameter(region, new PutParameterInput(
+                var version = Cloud.PutParameter(caller.AccountId, region, new PutParameterInput(
                     Text(body, "Name"), Text(body, "Value"), Text(body, "Type"), Text(body, "DataType"), body["Overwrite"]?.GetValue<bool>(), Text(body, "Description")));
                 return new JsonObject { ["Version"] = version, ["Tier"] = "Standard" };
             case "GetParameter":
-                var parameter = Cloud.GetParameter(region, Text(body, "Name") ?? throw SsmErrors.Validation("Name is required."));
+                var parameter = Cloud.GetParameter(caller.AccountId, region, Text(body, "Name") ?? throw SsmErrors.Validation("Name is required."));
                 return new JsonObject
                 {
                     ["Parameter"] = new JsonObject

@@ -3,9 +3,10 @@ namespace AmiReplicator.Ec2Simulator.Model;
 /// <summary>CopyImage: refusals at the call, limits, idempotency, and the pending copy it starts.</summary>
 internal sealed partial class Ec2Cloud
 {
-    public string CopyImage(string destinationName, CopyImageInput input) => Run(() =>
+    /// <summary>The copy is the caller's: made in, counted against and named in the caller's account in the destination.</summary>
+    public string CopyImage(string accountId, string destinationName, CopyImageInput input) => Run(() =>
     {
-        var destination = Region(destinationName);
+        var destination = Region(accountId, destinationName);
         var sourceImageId = input.SourceImageId ?? throw Ec2Errors.Missing("SourceImageId");
         var sourceRegionName = input.SourceRegion ?? throw Ec2Errors.Missing("SourceRegion");
         var name = input.Name ?? throw Ec2Errors.Missing("Name");
@@ -42,14 +43,15 @@ internal sealed partial class Ec2Cloud
         ValidateDescription(input.Description);
         var tagSpecs = ValidateTagSpecifications(input.TagSpecifications);
         CheckTagPolicy(destination, tagSpecs);
-        if (!_regions.TryGetValue(sourceRegionName, out var sourceRegion))
+        if (!_regions.ContainsKey(sourceRegionName))
         {
             throw Ec2Errors.InvalidValue($"Invalid source region: {sourceRegionName}");
         }
 
+        var sourceRegion = Region(accountId, sourceRegionName);
         CheckAccess(sourceRegion);
         var source = RequireImage(sourceRegion, sourceImageId);
-        CheckCopyable(source, input.Encrypted);
+        CheckCopyable(accountId, source, input.Encrypted);
         ValidateName(destination, name);
         CheckCopyLimits(destination, sourceRegion.Name);
         var timeBased = input.CompletionDurationMinutes is { } duration ? GrantThroughput(destination, sourceRegion.Name, source, duration) : ((double, double)?)null;
@@ -64,7 +66,7 @@ internal sealed partial class Ec2Cloud
     });
 
     /// <summary>What EC2 refuses to copy at the call (docs/ec2-behaviour.md, "Images of other accounts" and "Encryption").</summary>
-    private void CheckCopyable(SimImage source, bool? encrypted)
+    private void CheckCopyable(string copierId, SimImage source, bool? encrypted)
     {
         if (source.State == ImageStates.Pending)
         {
@@ -76,7 +78,7 @@ internal sealed partial class Ec2Cloud
             throw Ec2Errors.IncorrectState(source.Id, source.State);
         }
 
-        if (source.OwnerId != AccountId)
+        if (source.OwnerId != copierId)
         {
             // The first two wordings are EC2's (seen in cloudigrade/cloudigrade's handling of CopyImage errors).
             if (source.IsFromMarketplace)
@@ -89,7 +91,8 @@ internal sealed partial class Ec2Cloud
                 throw Ec2Errors.InvalidRequest("Images with EC2 BillingProduct codes cannot be copied to another AWS account");
             }
 
-            if (!source.StorageReadable)
+            // An EBS image's storage is its snapshots, shared one by one (createVolumePermission); an instance-store image's its bucket.
+            if (source.RootDeviceType == "ebs" ? !SnapshotsOf(source).All(snapshot => snapshot.IsReadableBy(copierId)) : !source.StorageReadable)
             {
                 throw Ec2Errors.InvalidRequest("You do not have permission to access the storage of this ami");
             }
@@ -108,7 +111,7 @@ internal sealed partial class Ec2Cloud
         }
     }
 
-    /// <summary>The seed's limits: copies pending into a destination, and from one source region into it.</summary>
+    /// <summary>The seed's limits, per account: its copies pending into a destination, and from one source region into it.</summary>
     private void CheckCopyLimits(RegionState destination, string sourceRegion)
     {
         var copies = PendingCopies(destination, sourceRegion);
@@ -135,7 +138,7 @@ internal sealed partial class Ec2Cloud
     {
         var asked = source.BlockDevices.Where(device => device.SnapshotId is not null)
             .Sum(device => Math.Min(MaxSnapshotCopyMiBps, (device.VolumeSize ?? 8) * 1024.0 / (durationMinutes * 60)));
-        var held = destination.Images.Values.Where(image => image.IsPendingCopy && image.SourceRegion == sourceRegion).Sum(image => image.SnapshotCopyMiBps);
+        var held = PendingCopiesOf(destination).Where(image => image.SourceRegion == sourceRegion).Sum(image => image.SnapshotCopyMiBps);
         var left = _options.SnapshotCopyThroughputMiBpsPerPair - held;
         if (asked > 0 && left <= 0)
         {
@@ -149,12 +152,16 @@ internal sealed partial class Ec2Cloud
 
     private const double MaxSnapshotCopyMiBps = 500;
 
-    /// <summary>Copies started by CopyImage and still pending in the destination: all, and those from one source.</summary>
+    /// <summary>The account's copies started by CopyImage and still pending in the destination: all, and those from one source.</summary>
     private static (int All, int FromSource) PendingCopies(RegionState destination, string sourceRegion)
     {
-        var copies = destination.Images.Values.Where(image => image.IsPendingCopy).ToList();
+        var copies = PendingCopiesOf(destination).ToList();
         return (copies.Count, copies.Count(image => image.SourceRegion == sourceRegion));
     }
+
+    /// <summary>The account's pending copies into the region: each account's copy limits count its own.</summary>
+    private static IEnumerable<SimImage> PendingCopiesOf(RegionState destination) =>
+        destination.Images.Values.Where(image => image.IsPendingCopy && image.OwnerId == destination.AccountId);
 
     /// <summary>Slots held by the account's other tools: all, and those counted against one source.</summary>
     private static (int All, int FromSource) ReservedSlots(RegionState destination, string sourceRegion) =>
@@ -178,7 +185,7 @@ internal sealed partial class Ec2Cloud
         var requestedKey = input.Encrypted == true ? ResolveKmsKey(destination, input.KmsKeyId) : null;
         // The keys of a shared source are checked the same way: one its owner did not share with the account fails the copy later.
         var keyIsBad = (input.Encrypted == true && requestedKey is null)
-            || source.BlockDevices.Any(device => device.Encrypted && !IsUsableKey(sourceRegion, device.KmsKeyId));
+            || source.BlockDevices.Any(device => device.Encrypted && !IsUsableKey(destination.AccountId, device.KmsKeyId));
         var devices = new List<BlockDeviceInfo>();
         foreach (var device in source.BlockDevices)
         {
@@ -191,13 +198,13 @@ internal sealed partial class Ec2Cloud
             var encrypted = device.Encrypted || input.Encrypted == true;
             var keyArn = !encrypted ? null
                 : input.Encrypted == true ? requestedKey ?? input.KmsKeyId
-                : sourceRegion == destination && source.OwnerId == AccountId ? device.KmsKeyId
+                : sourceRegion == destination && source.OwnerId == destination.AccountId ? device.KmsKeyId
                 : destination.DefaultKmsKeyArn; // a key of the account's own: another region's or account's key cannot be kept
             var snapshot = new SimSnapshot
             {
                 Id = NewSnapshotId(),
                 Region = destination.Name,
-                OwnerId = AccountId,
+                OwnerId = destination.AccountId,
                 VolumeSize = device.VolumeSize ?? 8,
                 Encrypted = encrypted,
                 KmsKeyId = keyArn,
@@ -218,13 +225,13 @@ internal sealed partial class Ec2Cloud
         var duration = _options.CopyDurationFor?.Invoke(copyInfo)
             ?? (input.CompletionDurationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : _options.CopyDuration);
         var (granted, slowdown) = timeBased ?? (0, 1);
-        destination.CopyFailures.TryDequeue(out var injectedFailure);
+        destination.Shared.CopyFailures.TryDequeue(out var injectedFailure);
         var completesAt = now + duration * slowdown;
         var copy = new SimImage
         {
             Id = imageId,
             Region = destination.Name,
-            OwnerId = AccountId,
+            OwnerId = destination.AccountId,
             Name = name,
             Description = input.Description ?? $"[Copied {source.Id} from {sourceRegion.Name}] {source.Description}".TrimEnd(),
             State = ImageStates.Pending,
@@ -234,8 +241,8 @@ internal sealed partial class Ec2Cloud
             RootDeviceType = source.RootDeviceType,
             RootDeviceName = source.RootDeviceName,
             ImageLocation = source.RootDeviceType == "ebs"
-                ? $"{AccountId}/{name}"
-                : $"amis-for-{AccountId}-in-{destination.Name}/{name}.manifest.xml",
+                ? $"{destination.AccountId}/{name}"
+                : $"amis-for-{destination.AccountId}-in-{destination.Name}/{name}.manifest.xml",
             Architecture = source.Architecture,
             PlatformDetails = source.PlatformDetails,
             ProductCodes = source.ProductCodes,
@@ -249,7 +256,7 @@ internal sealed partial class Ec2Cloud
         // Like EC2: no launch permissions, no deprecation, and only our own user tags when asked.
         if (input.CopyImageTags == true)
         {
-            foreach (var tag in source.TagsOf(AccountId).Where(tag => !tag.Key.StartsWith("aws:", StringComparison.Ordinal)))
+            foreach (var tag in source.TagsOf(destination.AccountId).Where(tag => !tag.Key.StartsWith("aws:", StringComparison.Ordinal)))
             {
                 copy.OwnerTags[tag.Key] = tag.Value;
             }

@@ -12,9 +12,9 @@ internal sealed partial class Ec2Cloud
 
     private static readonly HashSet<string> TaggableOnCreate = new(StringComparer.Ordinal) { "image", "snapshot" };
 
-    public string RegisterImage(string regionName, RegisterImageInput input) => Run(() =>
+    public string RegisterImage(string accountId, string regionName, RegisterImageInput input) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var name = input.Name ?? throw Ec2Errors.Missing("Name");
         ValidateName(region, name);
         ValidateDescription(input.Description);
@@ -51,7 +51,7 @@ internal sealed partial class Ec2Cloud
         {
             Id = imageId,
             Region = region.Name,
-            OwnerId = AccountId,
+            OwnerId = region.AccountId,
             Name = name,
             Description = input.Description,
             State = ImageStates.Available,
@@ -59,7 +59,7 @@ internal sealed partial class Ec2Cloud
             VisibleFrom = now,
             RootDeviceType = instanceStore ? "instance-store" : "ebs",
             RootDeviceName = rootDeviceName,
-            ImageLocation = input.ImageLocation ?? $"{AccountId}/{name}",
+            ImageLocation = input.ImageLocation ?? $"{region.AccountId}/{name}",
             Architecture = input.Architecture ?? "x86_64",
             PlatformDetails = PlatformDetailsCatalog.LinuxUnix,
             ProductCodes = [],
@@ -90,7 +90,7 @@ internal sealed partial class Ec2Cloud
         {
             Id = NewSnapshotId(),
             Region = region.Name,
-            OwnerId = AccountId,
+            OwnerId = region.AccountId,
             VolumeSize = ebs.VolumeSize ?? 8,
             Encrypted = encrypted,
             KmsKeyId = encrypted ? ResolveKmsKey(region, ebs.KmsKeyId) ?? ebs.KmsKeyId : null,
@@ -107,9 +107,9 @@ internal sealed partial class Ec2Cloud
         return snapshot;
     }
 
-    public (IReadOnlyList<ImageInfo> Images, string? NextToken) DescribeImages(string regionName, DescribeImagesInput input) => Run(() =>
+    public (IReadOnlyList<ImageInfo> Images, string? NextToken) DescribeImages(string accountId, string regionName, DescribeImagesInput input) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         foreach (var id in input.ImageIds.Where(id => !ResourceIds.IsImageId(id)))
         {
             throw Ec2Errors.AmiMalformed(id);
@@ -146,7 +146,7 @@ internal sealed partial class Ec2Cloud
         {
             // Asked by id: unknown ids fail the call; recently deregistered ones just answer nothing.
             var missing = input.ImageIds
-                .Where(id => !region.Images.TryGetValue(id, out var image) || !IsVisible(image, now))
+                .Where(id => !region.Images.TryGetValue(id, out var image) || !IsVisible(region, image, now))
                 .Distinct(StringComparer.Ordinal)
                 .ToList();
             if (missing.Count > 0)
@@ -161,24 +161,24 @@ internal sealed partial class Ec2Cloud
             // Listing hides other accounts' deprecated images unless asked (DescribeImages IncludeDeprecated).
             // Disabled images are listed only to their owner, and only when asked (IncludeDisabled).
             images = region.Images.Values.Where(image =>
-                IsVisible(image, now)
-                && (image.OwnerId == AccountId || input.IncludeDeprecated || !image.IsDeprecatedAt(now))
-                && (image.State != ImageStates.Disabled || (image.OwnerId == AccountId && input.IncludeDisabled)));
+                IsVisible(region, image, now)
+                && (image.OwnerId == region.AccountId || input.IncludeDeprecated || !image.IsDeprecatedAt(now))
+                && (image.State != ImageStates.Disabled || (image.OwnerId == region.AccountId && input.IncludeDisabled)));
         }
 
-        var owners = input.Owners.Select(owner => owner == "self" ? AccountId : owner).ToHashSet(StringComparer.Ordinal);
+        var owners = input.Owners.Select(owner => owner == "self" ? region.AccountId : owner).ToHashSet(StringComparer.Ordinal);
         var matching = images
             .Where(image => image.State != ImageStates.Deregistered)
             .Where(image => owners.Count == 0 || owners.Contains(image.OwnerId))
-            .Where(image => input.ExecutableBy.Count == 0 || input.ExecutableBy.Any(user => IsExecutableBy(image, user)))
-            .Where(image => input.Filters.All(filter => Matches(image, filter)))
+            .Where(image => input.ExecutableBy.Count == 0 || input.ExecutableBy.Any(user => IsExecutableBy(image, user == "self" ? region.AccountId : user)))
+            .Where(image => input.Filters.All(filter => Matches(image, image.TagsOf(region.AccountId), filter)))
             .OrderBy(image => image.CreationDate)
             .ThenBy(image => image.Id, StringComparer.Ordinal)
             .ToList();
 
         var start = input.NextToken is null ? 0 : ParseNextToken(input.NextToken);
         var take = input.MaxResults ?? int.MaxValue;
-        var page = matching.Skip(start).Take(take).Select(image => image.ToInfo(AccountId)).ToList();
+        var page = matching.Skip(start).Take(take).Select(image => image.ToInfo(region.AccountId)).ToList();
         var nextToken = start + page.Count < matching.Count
             ? (start + page.Count).ToString(CultureInfo.InvariantCulture)
             : null;
@@ -190,21 +190,18 @@ internal sealed partial class Ec2Cloud
             ? start
             : throw Ec2Errors.InvalidValue($"Invalid NextToken: {token}");
 
-    private bool IsExecutableBy(SimImage image, string user) => user switch
-    {
-        "all" => image.IsPublic,
-        "self" => image.LaunchPermissions.Contains(LaunchPermissionEntry.ForAccount(AccountId)),
-        _ => image.LaunchPermissions.Contains(LaunchPermissionEntry.ForAccount(user)),
-    };
+    /// <summary>ExecutableBy: public images for "all"; for an account, the images a launch permission names it in (its own are not
+    /// among them unless so shared).</summary>
+    private bool IsExecutableBy(SimImage image, string user) =>
+        user == "all" ? image.IsPublic : image.IsExplicitlySharedWith(user, MembershipOf(user));
 
     private static bool IsKnownFilter(string name) =>
         name.StartsWith("tag:", StringComparison.Ordinal) || name is "image-id" or "state" or "name" or "description"
             or "owner-id" or "is-public" or "root-device-type" or "architecture" or "platform-details"
             or "product-code" or "source-image-id" or "source-image-region" or "tag-key";
 
-    private bool Matches(SimImage image, FilterInput filter)
+    private static bool Matches(SimImage image, Dictionary<string, string> tags, FilterInput filter)
     {
-        var tags = image.TagsOf(AccountId);
         IEnumerable<string?> actual = filter.Name switch
         {
             "image-id" => [image.Id],
@@ -234,9 +231,9 @@ internal sealed partial class Ec2Cloud
                 "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
                 RegexOptions.Singleline | RegexOptions.CultureInvariant);
 
-    public void DeregisterImage(string regionName, string imageId, bool deleteSnapshots) => Run(() =>
+    public void DeregisterImage(string accountId, string regionName, string imageId, bool deleteSnapshots) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var image = RequireOwnImage(region, imageId);
         RefuseIfProtected(image);
         Deregister(image, deleteSnapshots || image.State == ImageStates.Pending);
@@ -258,9 +255,9 @@ internal sealed partial class Ec2Cloud
         RecordStateChange(image, Now);
     }
 
-    public void EnableImageDeprecation(string regionName, string imageId, DateTimeOffset deprecateAt) => Run(() =>
+    public void EnableImageDeprecation(string accountId, string regionName, string imageId, DateTimeOffset deprecateAt) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var image = RequireOwnImage(region, imageId);
         var now = Now;
         // EC2 refuses a time specified in the past, and one more than 10 years ahead. It is the time specified that may not be
@@ -290,15 +287,15 @@ internal sealed partial class Ec2Cloud
         image.DeprecationTime = rounded;
     });
 
-    public IReadOnlyList<LaunchPermissionEntry> DescribeLaunchPermissions(string regionName, string imageId) => Run(() =>
-        (IReadOnlyList<LaunchPermissionEntry>)[.. RequireOwnImage(Region(regionName), imageId).LaunchPermissions]);
+    public IReadOnlyList<LaunchPermissionEntry> DescribeLaunchPermissions(string accountId, string regionName, string imageId) => Run(() =>
+        (IReadOnlyList<LaunchPermissionEntry>)[.. RequireOwnImage(Region(accountId, regionName), imageId).LaunchPermissions]);
 
-    public string? DescribeDescription(string regionName, string imageId) => Run(() =>
-        RequireOwnImage(Region(regionName), imageId).Description);
+    public string? DescribeDescription(string accountId, string regionName, string imageId) => Run(() =>
+        RequireOwnImage(Region(accountId, regionName), imageId).Description);
 
-    public void ModifyLaunchPermissions(string regionName, string imageId, LaunchPermissionChanges changes) => Run(() =>
+    public void ModifyLaunchPermissions(string accountId, string regionName, string imageId, LaunchPermissionChanges changes) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var image = RequireOwnImage(region, imageId);
         if (image.State == ImageStates.Pending)
         {
@@ -311,7 +308,7 @@ internal sealed partial class Ec2Cloud
         }
 
         if (changes.Add.Any(entry => entry != LaunchPermissionEntry.Public)
-            && SnapshotsOf(image).Any(snapshot => snapshot.Encrypted && snapshot.KmsKeyId == region.DefaultKmsKeyArn))
+            && SnapshotsOf(image).Any(IsEncryptedWithAwsManagedKey))
         {
             // EC2's answer when the AMI's snapshots use the AWS managed key aws/ebs (hashicorp/packer#7410): that key cannot be shared.
             throw new Ec2Exception("InvalidParameter", "Snapshots encrypted with the AWS Managed CMK can't be shared. Specify another snapshot.");
@@ -339,7 +336,7 @@ internal sealed partial class Ec2Cloud
 
     private static void ValidateLaunchPermission(LaunchPermissionEntry entry)
     {
-        if (entry.UserId is { } userId && (userId.Length != 12 || !userId.All(char.IsAsciiDigit)))
+        if (entry.UserId is { } userId && !IsAccountId(userId))
         {
             throw new Ec2Exception("InvalidAMIAttributeItemValue", $"Invalid attribute item value \"{userId}\" for userId item type.");
         }
@@ -372,7 +369,7 @@ internal sealed partial class Ec2Cloud
     [GeneratedRegex("^arn:aws:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")]
     private static partial Regex OrganizationalUnitArnPattern();
 
-    public void CreateTags(string regionName, IReadOnlyList<string> resourceIds, IReadOnlyList<KeyValuePair<string, string>> tags) => Run(() =>
+    public void CreateTags(string accountId, string regionName, IReadOnlyList<string> resourceIds, IReadOnlyList<KeyValuePair<string, string>> tags) => Run(() =>
     {
         if (resourceIds.Count == 0)
         {
@@ -385,7 +382,7 @@ internal sealed partial class Ec2Cloud
         }
 
         ValidateTags(tags);
-        var targets = ResolveTagTargets(Region(regionName), resourceIds);
+        var targets = ResolveTagTargets(Region(accountId, regionName), resourceIds);
         if (targets.Any(target => target.Keys.Union(tags.Select(tag => tag.Key)).Count() > MaxTagsPerResource))
         {
             throw new Ec2Exception("TagLimitExceeded", $"The maximum number of Tags for a resource has been reached ({MaxTagsPerResource}).");
@@ -400,9 +397,9 @@ internal sealed partial class Ec2Cloud
         }
     });
 
-    public void DeleteTags(string regionName, IReadOnlyList<string> resourceIds, IReadOnlyList<KeyValuePair<string, string?>> tags) => Run(() =>
+    public void DeleteTags(string accountId, string regionName, IReadOnlyList<string> resourceIds, IReadOnlyList<KeyValuePair<string, string?>> tags) => Run(() =>
     {
-        foreach (var target in ResolveTagTargets(Region(regionName), resourceIds))
+        foreach (var target in ResolveTagTargets(Region(accountId, regionName), resourceIds))
         {
             if (tags.Count == 0)
             {
@@ -419,7 +416,7 @@ internal sealed partial class Ec2Cloud
         }
     });
 
-    /// <summary>The tag sets our account writes to for each resource; all are checked before any is changed.</summary>
+    /// <summary>The tag sets the account writes to for each resource; all are checked before any is changed.</summary>
     private List<Dictionary<string, string>> ResolveTagTargets(RegionState region, IReadOnlyList<string> resourceIds)
     {
         var targets = new List<Dictionary<string, string>>();
@@ -427,7 +424,7 @@ internal sealed partial class Ec2Cloud
         {
             if (id.StartsWith("ami-", StringComparison.Ordinal))
             {
-                targets.Add(RequireImage(region, id).TagsOf(AccountId));
+                targets.Add(RequireImage(region, id).TagsOf(region.AccountId));
             }
             else if (id.StartsWith("snap-", StringComparison.Ordinal))
             {
@@ -442,15 +439,20 @@ internal sealed partial class Ec2Cloud
         return targets;
     }
 
-    public IReadOnlyList<(string Name, RegionAccess Access)> DescribeRegions(bool allRegions) => Run(() =>
-        (IReadOnlyList<(string, RegionAccess)>)_regions.Values
+    public IReadOnlyList<(string Name, RegionAccess Access)> DescribeRegions(string accountId, bool allRegions) => Run(() =>
+        (IReadOnlyList<(string, RegionAccess)>)_regions.Keys
+            .Select(name => Region(accountId, name))
             .Where(region => allRegions || region.Access != RegionAccess.NotOptedIn)
             .Select(region => (region.Name, region.Access))
             .ToList());
 
-    public bool GetImageBlockPublicAccess(string regionName) => Run(() => Region(regionName).BlockPublicAccess);
+    public bool GetImageBlockPublicAccess(string accountId, string regionName) => Run(() => Region(accountId, regionName).BlockPublicAccess);
 
-    private bool IsVisible(SimImage image, DateTimeOffset now) => image.VisibleFrom <= now && image.IsSeenBy(AccountId);
+    /// <summary>Whether the account whose view <paramref name="viewer"/> is sees the image now.</summary>
+    private bool IsVisible(RegionState viewer, SimImage image, DateTimeOffset now) => image.VisibleFrom <= now && Sees(viewer, image);
+
+    /// <summary>Whether the account sees the image at all: its own, or shared with it (eventual consistency aside).</summary>
+    private bool Sees(RegionState viewer, SimImage image) => image.IsSeenBy(viewer.AccountId, MembershipOf(viewer.AccountId));
 
     /// <summary>An image the caller can see, or the error EC2 gives for the id.</summary>
     private SimImage RequireImage(RegionState region, string imageId)
@@ -460,7 +462,7 @@ internal sealed partial class Ec2Cloud
             throw Ec2Errors.AmiMalformed(imageId);
         }
 
-        if (!region.Images.TryGetValue(imageId, out var image) || !IsVisible(image, Now))
+        if (!region.Images.TryGetValue(imageId, out var image) || !IsVisible(region, image, Now))
         {
             throw Ec2Errors.AmiNotFound(imageId);
         }
@@ -471,17 +473,17 @@ internal sealed partial class Ec2Cloud
     private SimImage RequireOwnImage(RegionState region, string imageId)
     {
         var image = RequireImage(region, imageId);
-        return image.OwnerId == AccountId ? image : throw Ec2Errors.NotOwner(imageId);
+        return image.OwnerId == region.AccountId ? image : throw Ec2Errors.NotOwner(imageId);
     }
 
     private SimSnapshot? FindOwnSnapshot(RegionState region, string snapshotId) =>
         region.Snapshots.TryGetValue(snapshotId, out var snapshot)
-        && snapshot.OwnerId == AccountId && snapshot.State is not null && snapshot.VisibleFrom <= Now
+        && snapshot.OwnerId == region.AccountId && snapshot.State is not null && snapshot.VisibleFrom <= Now
             ? snapshot
             : null;
 
     /// <summary>AMI names: 3 to 128 characters from EC2's allowed set, unique among the account's images in the region.</summary>
-    private void ValidateName(RegionState region, string name)
+    private static void ValidateName(RegionState region, string name)
     {
         if (!AmiNamePattern().IsMatch(name))
         {
@@ -491,7 +493,7 @@ internal sealed partial class Ec2Cloud
         }
 
         var holder = region.Images.Values.FirstOrDefault(image =>
-            image.OwnerId == AccountId && image.State != ImageStates.Deregistered && image.Name == name);
+            image.OwnerId == region.AccountId && image.State != ImageStates.Deregistered && image.Name == name);
         if (holder is not null)
         {
             throw new Ec2Exception("InvalidAMIName.Duplicate", $"AMI name {name} is already in use by AMI {holder.Id}");
@@ -572,8 +574,4 @@ internal sealed partial class Ec2Cloud
             throw new Ec2Exception("InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set.");
         }
     }
-
-    /// <summary>The ARN of a key named by id, ARN, alias or alias ARN in this region; null when the region has no such key.</summary>
-    private static string? ResolveKmsKey(RegionState region, string? kmsKeyId) =>
-        kmsKeyId is null ? region.DefaultKmsKeyArn : region.KmsKeyNames.GetValueOrDefault(kmsKeyId);
 }

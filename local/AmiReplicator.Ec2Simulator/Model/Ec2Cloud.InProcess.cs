@@ -5,9 +5,10 @@ internal sealed partial class Ec2Cloud
 {
     public string SeedImage(string regionName, SeedImage seed) => Run(() =>
     {
-        var region = Region(regionName);
+        var ownerId = seed.OwnerId ?? DefaultAccountId;
+        RequireAccountId(ownerId);
+        var region = Region(ownerId, regionName);
         var now = Now;
-        var ownerId = seed.OwnerId ?? AccountId;
         var imageId = seed.ImageId ?? NewImageId();
         if (!ResourceIds.IsImageId(imageId) || _regions.Values.Any(r => r.Images.ContainsKey(imageId)))
         {
@@ -35,6 +36,12 @@ internal sealed partial class Ec2Cloud
                 foreach (var tag in volume.Tags)
                 {
                     snapshot.Tags[tag.Key] = tag.Value;
+                }
+
+                if (seed.StorageReadable)
+                {
+                    // Readable storage: the owner shared each snapshot with the accounts it shared the image with (or everyone).
+                    snapshot.CreateVolumePermissions.AddRange(seed.LaunchPermissions.Where(entry => entry.UserId is not null || entry.Group is not null).Distinct());
                 }
 
                 region.Snapshots.Add(snapshot.Id, snapshot);
@@ -85,23 +92,14 @@ internal sealed partial class Ec2Cloud
         return image.Id;
     });
 
-    public string CreateKmsKey(string regionName, string? alias) => Run(() =>
-    {
-        var region = Region(regionName);
-        var keyId = Guid.NewGuid().ToString();
-        var arn = $"arn:aws:kms:{region.Name}:{AccountId}:key/{keyId}";
-        region.AddKmsKey(arn, keyId, alias, AccountId);
-        return arn;
-    });
+    public void SetImageBlockPublicAccess(string accountId, string regionName, bool enabled) =>
+        Run(() => Region(accountId, regionName).BlockPublicAccess = enabled);
 
-    public void SetImageBlockPublicAccess(string regionName, bool enabled) =>
-        Run(() => Region(regionName).BlockPublicAccess = enabled);
-
-    public void SetRegionAccess(string regionName, RegionAccess access) => Run(() => Region(regionName).Access = access);
+    public void SetRegionAccess(string accountId, string regionName, RegionAccess access) => Run(() => Region(accountId, regionName).Access = access);
 
     public void InjectFault(string regionName, string action, int count, ApiFault fault) => Run(() =>
     {
-        var faults = Region(regionName).Faults;
+        var faults = Shared(regionName).Faults;
         if (!faults.TryGetValue(action, out var queue))
         {
             faults[action] = queue = new Queue<ApiFault>();
@@ -117,13 +115,13 @@ internal sealed partial class Ec2Cloud
     {
         for (var i = 0; i < count; i++)
         {
-            Region(regionName).CopyFailures.Enqueue(reason);
+            Shared(regionName).CopyFailures.Enqueue(reason);
         }
     });
 
-    public IDisposable OccupyCopySlots(string regionName, int count, string? sourceRegion) => Run(() =>
+    public IDisposable OccupyCopySlots(string accountId, string regionName, int count, string? sourceRegion) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var reservation = new SlotReservation(sourceRegion, count);
         region.Reservations.Add(reservation);
         return (IDisposable)new Release(() => Run(() => region.Reservations.Remove(reservation)));
@@ -132,7 +130,7 @@ internal sealed partial class Ec2Cloud
     /// <summary>Deregisters any image, another account's too (an owner withdrawing a shared source).</summary>
     public void ForceDeregister(string regionName, string imageId) => Run(() =>
     {
-        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State == ImageStates.Deregistered)
+        if (!Shared(regionName).Images.TryGetValue(imageId, out var image) || image.State == ImageStates.Deregistered)
         {
             throw new ArgumentException($"No image {imageId} to deregister in {regionName}.", nameof(imageId));
         }
@@ -143,7 +141,7 @@ internal sealed partial class Ec2Cloud
     /// <summary>A seeded pending image (one being baked by a pipeline) becomes available, with its state change event.</summary>
     public void FinishPendingImage(string regionName, string imageId) => Run(() =>
     {
-        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Pending || image.SourceImageId is not null)
+        if (!Shared(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Pending || image.SourceImageId is not null)
         {
             throw new ArgumentException($"No seeded pending image {imageId} in {regionName}.", nameof(imageId));
         }
@@ -152,28 +150,31 @@ internal sealed partial class Ec2Cloud
         RecordStateChange(image, Now);
     });
 
-    public IReadOnlyList<ImageInfo> Images(string regionName) => Run(() =>
-        (IReadOnlyList<ImageInfo>)Region(regionName).Images.Values
+    /// <summary>Every image of the region, whoever owns it, with the tags <paramref name="viewerAccountId"/> sees.</summary>
+    public IReadOnlyList<ImageInfo> Images(string viewerAccountId, string regionName) => Run(() =>
+        (IReadOnlyList<ImageInfo>)Shared(regionName).Images.Values
             .OrderBy(image => image.CreationDate)
-            .Select(image => image.ToInfo(AccountId))
+            .Select(image => image.ToInfo(viewerAccountId))
             .ToList());
 
+    /// <summary>Every snapshot of the region, as its owner sees it.</summary>
     public IReadOnlyList<SnapshotInfo> Snapshots(string regionName) => Run(() =>
-        (IReadOnlyList<SnapshotInfo>)Region(regionName).Snapshots.Values.Select(snapshot => snapshot.ToInfo()).ToList());
+        (IReadOnlyList<SnapshotInfo>)Shared(regionName).Snapshots.Values.Select(snapshot => snapshot.ToInfo(snapshot.OwnerId)).ToList());
 
-    public int PendingCopyCount(string destination) => Run(() =>
-        Region(destination).Images.Values.Count(image => image.IsPendingCopy));
+    public int PendingCopyCount(string accountId, string destination) => Run(() => PendingCopiesOf(Region(accountId, destination)).Count());
 
-    public int PeakPendingCopies(string destination) => Run(() => Region(destination).PeakPendingCopies);
+    public int PeakPendingCopies(string accountId, string destination) => Run(() => Region(accountId, destination).PeakPendingCopies);
 
-    public int PeakPendingCopies(string sourceRegion, string destination) => Run(() =>
-        Region(destination).PeakPendingCopiesFrom.GetValueOrDefault(sourceRegion));
+    public int PeakPendingCopies(string accountId, string sourceRegion, string destination) => Run(() =>
+        Region(accountId, destination).PeakPendingCopiesFrom.GetValueOrDefault(sourceRegion));
 
-    public int CallCount(string regionName, string action) => Run(() => Region(regionName).Calls.GetValueOrDefault(action));
+    public int CallCount(string regionName, string action) => Run(() => Shared(regionName).Calls.GetValueOrDefault(action));
 
-    public int ErrorCount(string regionName, string code) => Run(() => Region(regionName).Errors.GetValueOrDefault(code));
+    public int ErrorCount(string regionName, string code) => Run(() => Shared(regionName).Errors.GetValueOrDefault(code));
 
-    public IReadOnlyList<ImageStateChange> StateChanges() => Run(() => (IReadOnlyList<ImageStateChange>)[.. _stateChanges]);
+    /// <summary>The events delivered so far to the account's buses, in emission order.</summary>
+    public IReadOnlyList<ImageStateChange> StateChanges(string accountId) => Run(() =>
+        (IReadOnlyList<ImageStateChange>)[.. _stateChanges.Where(change => change.AccountId == accountId)]);
 
     private sealed class Release(Action release) : IDisposable
     {

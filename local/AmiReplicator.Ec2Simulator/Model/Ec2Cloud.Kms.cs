@@ -1,47 +1,77 @@
 namespace AmiReplicator.Ec2Simulator.Model;
 
 /// <summary>
-/// KMS as the account sees it in each region: its own keys (the default EBS key among them), and keys of other accounts whose
-/// key policy does or does not let the account use them (what a shared encrypted AMI needs, DOMAIN.md "Cross-account").
+/// KMS keys: each belongs to an account in a region (every account has its AWS managed aws/ebs key in each region), and its key
+/// policy may let other accounts or organizations use it, which is what an encrypted AMI shared across accounts needs
+/// (DOMAIN.md "Cross-account"). A key is usable by its owner and by those its policy admits; an AWS managed key by its owner only.
 /// </summary>
 internal sealed partial class Ec2Cloud
 {
-    public string CreateForeignKmsKey(string regionName, string ownerAccountId, bool sharedWithUs) => Run(() =>
+    private readonly Dictionary<string, SimKmsKey> _kmsKeys = new(StringComparer.Ordinal);
+
+    public string CreateKmsKey(string accountId, string regionName, string? alias) => Run(() =>
     {
-        var region = Region(regionName);
-        var arn = $"arn:aws:kms:{region.Name}:{ownerAccountId}:key/{Guid.NewGuid()}";
-        region.ForeignKmsKeys[arn] = sharedWithUs;
-        return arn;
+        RequireAccountId(accountId);
+        var region = Region(accountId, regionName);
+        var key = NewKmsKey(region.Name, accountId, isAwsManaged: false);
+        region.NameKmsKey(key, alias);
+        return key.Arn;
     });
 
-    public string DefaultKmsKeyArn(string regionName) => Run(() => Region(regionName).DefaultKmsKeyArn);
-
-    /// <summary>KMS DescribeKey: the key's metadata when the account may use it, else KMS's AccessDenied or NotFound.</summary>
-    public KmsKeyMetadata DescribeKey(string regionName, string keyId) => Run(() =>
+    /// <summary>Adds an account ("123456789012") or an organization ("o-...") to the key policy's users of the key.</summary>
+    public void AllowKeyUse(string ownerAccountId, string keyArn, string accountOrOrganizationId) => Run(() =>
     {
-        var region = Region(regionName);
-        if (region.KmsKeyNames.TryGetValue(keyId, out var ownArn))
+        var key = _kmsKeys.TryGetValue(keyArn, out var found) && !found.IsAwsManaged && found.OwnerId == ownerAccountId
+            ? found
+            : throw new ArgumentException($"'{keyArn}' is not the ARN of a customer managed key of account {ownerAccountId}.", nameof(keyArn));
+        if (!IsAccountId(accountOrOrganizationId) && !OrganizationIdPattern().IsMatch(accountOrOrganizationId))
         {
-            return new KmsKeyMetadata(ownArn, AccountId, ownArn == region.DefaultKmsKeyArn ? "AWS" : "CUSTOMER");
+            throw new ArgumentException($"'{accountOrOrganizationId}' is neither an account id nor an organization id.", nameof(accountOrOrganizationId));
         }
 
-        if (region.ForeignKmsKeys.TryGetValue(keyId, out var shared))
-        {
-            return shared
-                ? new KmsKeyMetadata(keyId, keyId.Split(':')[4], "CUSTOMER")
-                : throw new Ec2Exception("AccessDeniedException",
-                    $"User: arn:aws:iam::{AccountId}:root is not authorized to perform: kms:DescribeKey on resource: {keyId} "
-                    + "because no resource-based policy allows the kms:DescribeKey action");
-        }
-
-        throw new Ec2Exception("NotFoundException", keyId.Contains(":alias/", StringComparison.Ordinal) || keyId.StartsWith("alias/", StringComparison.Ordinal)
-            ? $"Alias {keyId} is not found."
-            : $"Key '{keyId}' does not exist");
+        key.AllowedUsers.Add(accountOrOrganizationId);
     });
 
-    /// <summary>Whether the account may use the key in the region: one of its own there, or another account's shared with it.</summary>
-    private static bool IsUsableKey(RegionState region, string? keyArn) =>
-        keyArn is not null && (region.KmsKeyNames.ContainsKey(keyArn) || region.ForeignKmsKeys.GetValueOrDefault(keyArn));
+    public string DefaultKmsKeyArn(string accountId, string regionName) => Run(() => Region(accountId, regionName).DefaultKmsKeyArn);
+
+    /// <summary>KMS DescribeKey: the key's metadata when the caller may use it, else KMS's AccessDenied or NotFound.</summary>
+    public KmsKeyMetadata DescribeKey(CallerIdentity caller, string regionName, string keyId) => Run(() =>
+    {
+        var region = Region(caller.AccountId, regionName);
+        var key = region.KmsKeyNames.TryGetValue(keyId, out var ownArn) ? _kmsKeys[ownArn]
+            : _kmsKeys.TryGetValue(keyId, out var other) && other.Region == region.Name ? other
+            : throw new Ec2Exception("NotFoundException", keyId.Contains(":alias/", StringComparison.Ordinal) || keyId.StartsWith("alias/", StringComparison.Ordinal)
+                ? $"Alias {keyId} is not found."
+                : $"Key '{keyId}' does not exist");
+        return IsUsableKey(caller.AccountId, key.Arn)
+            ? new KmsKeyMetadata(key.Arn, key.OwnerId, key.IsAwsManaged ? "AWS" : "CUSTOMER")
+            : throw new Ec2Exception("AccessDeniedException",
+                $"User: {caller.Arn} is not authorized to perform: kms:DescribeKey on resource: {key.Arn} "
+                + "because no resource-based policy allows the kms:DescribeKey action");
+    });
+
+    private SimKmsKey NewKmsKey(string regionName, string accountId, bool isAwsManaged)
+    {
+        var key = new SimKmsKey($"arn:aws:kms:{regionName}:{accountId}:key/{Guid.NewGuid()}", regionName, accountId, isAwsManaged);
+        _kmsKeys.Add(key.Arn, key);
+        return key;
+    }
+
+    /// <summary>Whether the account may use the key (by its ARN): its own, or another account's whose policy admits it.</summary>
+    private bool IsUsableKey(string accountId, string? keyArn) =>
+        keyArn is not null && _kmsKeys.TryGetValue(keyArn, out var key) && key.IsUsableBy(accountId, MembershipOf(accountId)?.OrganizationId);
+
+    /// <summary>Whether the snapshot is encrypted with an AWS managed key (aws/ebs), which no other account can use.</summary>
+    private bool IsEncryptedWithAwsManagedKey(SimSnapshot snapshot) =>
+        snapshot.Encrypted && snapshot.KmsKeyId is { } keyArn && _kmsKeys.TryGetValue(keyArn, out var key) && key.IsAwsManaged;
+
+    /// <summary>The ARN of a key the account names in the region by id, ARN, alias or alias ARN (another account's by ARN, when the
+    /// account may use it); the account's aws/ebs key when none is named; null when there is no such key for it.</summary>
+    private string? ResolveKmsKey(RegionState region, string? kmsKeyId) =>
+        kmsKeyId is null ? region.DefaultKmsKeyArn
+        : region.KmsKeyNames.TryGetValue(kmsKeyId, out var own) ? own
+        : _kmsKeys.TryGetValue(kmsKeyId, out var other) && other.Region == region.Name && IsUsableKey(region.AccountId, other.Arn) ? other.Arn
+        : null;
 }
 
 /// <summary>What KMS DescribeKey answers of a key (the fields the replicator reads).</summary>

@@ -6,19 +6,19 @@ internal sealed partial class Ec2Cloud
     /// <summary>How long protection enabled with the cooldown keeps refusing deregistration after it is disabled.</summary>
     private static readonly TimeSpan ProtectionCooldown = TimeSpan.FromHours(24);
 
-    public void DisableImageDeprecation(string regionName, string imageId) => Run(() =>
-        RequireOwnImage(Region(regionName), imageId).DeprecationTime = null);
+    public void DisableImageDeprecation(string accountId, string regionName, string imageId) => Run(() =>
+        RequireOwnImage(Region(accountId, regionName), imageId).DeprecationTime = null);
 
-    public void EnableImageDeregistrationProtection(string regionName, string imageId, bool withCooldown) => Run(() =>
+    public void EnableImageDeregistrationProtection(string accountId, string regionName, string imageId, bool withCooldown) => Run(() =>
     {
-        var image = RequireOwnImage(Region(regionName), imageId);
+        var image = RequireOwnImage(Region(accountId, regionName), imageId);
         image.DeregistrationProtection = withCooldown ? DeregistrationProtectionStates.EnabledWithCooldown : DeregistrationProtectionStates.Enabled;
         image.ProtectedUntil = null;
     });
 
-    public void DisableImageDeregistrationProtection(string regionName, string imageId) => Run(() =>
+    public void DisableImageDeregistrationProtection(string accountId, string regionName, string imageId) => Run(() =>
     {
-        var image = RequireOwnImage(Region(regionName), imageId);
+        var image = RequireOwnImage(Region(accountId, regionName), imageId);
         if (image.DeregistrationProtection == DeregistrationProtectionStates.EnabledWithCooldown)
         {
             image.ProtectedUntil = Now + ProtectionCooldown;
@@ -42,9 +42,9 @@ internal sealed partial class Ec2Cloud
     }
 
     /// <summary>A disabled image cannot be launched or copied, is listed only to its owner when asked, and loses all its shares.</summary>
-    public void DisableImage(string regionName, string imageId) => Run(() =>
+    public void DisableImage(string accountId, string regionName, string imageId) => Run(() =>
     {
-        var image = RequireOwnImage(Region(regionName), imageId);
+        var image = RequireOwnImage(Region(accountId, regionName), imageId);
         if (image.State == ImageStates.Disabled)
         {
             return;
@@ -61,9 +61,9 @@ internal sealed partial class Ec2Cloud
         RecordStateChange(image, Now);
     });
 
-    public void EnableImage(string regionName, string imageId) => Run(() =>
+    public void EnableImage(string accountId, string regionName, string imageId) => Run(() =>
     {
-        var image = RequireOwnImage(Region(regionName), imageId);
+        var image = RequireOwnImage(Region(accountId, regionName), imageId);
         if (image.State != ImageStates.Disabled)
         {
             throw Ec2Errors.IncorrectState(image.Id, image.State);
@@ -77,7 +77,7 @@ internal sealed partial class Ec2Cloud
     /// and disabling a disabled one changes nothing (no second event).</summary>
     public void ForceDisable(string regionName, string imageId) => Run(() =>
     {
-        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State is not (ImageStates.Available or ImageStates.Disabled))
+        if (!Shared(regionName).Images.TryGetValue(imageId, out var image) || image.State is not (ImageStates.Available or ImageStates.Disabled))
         {
             throw new ArgumentException($"No available image {imageId} to disable in {regionName}.", nameof(imageId));
         }
@@ -93,7 +93,7 @@ internal sealed partial class Ec2Cloud
     /// <summary>A person (or the owning account) enables a disabled image, whoever owns it; the shares it lost stay lost.</summary>
     public void ForceEnable(string regionName, string imageId) => Run(() =>
     {
-        if (!Region(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Disabled)
+        if (!Shared(regionName).Images.TryGetValue(imageId, out var image) || image.State != ImageStates.Disabled)
         {
             throw new ArgumentException($"No disabled image {imageId} to enable in {regionName}.", nameof(imageId));
         }
@@ -105,14 +105,14 @@ internal sealed partial class Ec2Cloud
     /// <summary>A person (or the owning account) protects an image, whoever owns it.</summary>
     public void ForceProtect(string regionName, string imageId, bool withCooldown) => Run(() =>
     {
-        var image = Region(regionName).Images.TryGetValue(imageId, out var found) ? found : throw Ec2Errors.AmiNotFound(imageId);
+        var image = Shared(regionName).Images.TryGetValue(imageId, out var found) ? found : throw Ec2Errors.AmiNotFound(imageId);
         image.DeregistrationProtection = withCooldown ? DeregistrationProtectionStates.EnabledWithCooldown : DeregistrationProtectionStates.Enabled;
     });
 
     /// <summary>A person (or the owning account) changes an image's deprecation time, whoever owns it; null withdraws it.</summary>
     public void ForceDeprecation(string regionName, string imageId, DateTimeOffset? deprecateAt) => Run(() =>
     {
-        var image = Region(regionName).Images.TryGetValue(imageId, out var found) ? found : throw Ec2Errors.AmiNotFound(imageId);
+        var image = Shared(regionName).Images.TryGetValue(imageId, out var found) ? found : throw Ec2Errors.AmiNotFound(imageId);
         image.DeprecationTime = deprecateAt;
     });
 }

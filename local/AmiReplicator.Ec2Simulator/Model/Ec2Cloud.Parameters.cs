@@ -19,9 +19,9 @@ internal sealed partial class Ec2Cloud
     private readonly List<string> _droppedParameterWrites = [];
 
     /// <summary>Answers the version the write gets once it takes effect.</summary>
-    public long PutParameter(string regionName, PutParameterInput input) => Run(() =>
+    public long PutParameter(string accountId, string regionName, PutParameterInput input) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var name = ValidParameterName(input.Name);
         if (input.Value is null)
         {
@@ -41,7 +41,7 @@ internal sealed partial class Ec2Cloud
             throw SsmErrors.Validation($"The data type {ImageDataType} is supported only for the String parameter type.");
         }
 
-        var latestVersion = Math.Max(existing?.Version ?? 0, _parameterWrites.Where(w => w.Region == regionName && w.Name == name).Select(w => w.Version).DefaultIfEmpty(0).Max());
+        var latestVersion = Math.Max(existing?.Version ?? 0, _parameterWrites.Where(w => w.AccountId == region.AccountId && w.Region == region.Name && w.Name == name).Select(w => w.Version).DefaultIfEmpty(0).Max());
         if (existing is not null || latestVersion > 0)
         {
             if (input.Overwrite != true)
@@ -55,7 +55,7 @@ internal sealed partial class Ec2Cloud
             }
         }
 
-        var write = new PendingParameterWrite(regionName, name, type, dataType, input.Value, input.Description, latestVersion + 1, Now + (dataType == ImageDataType ? _options.ParameterValidationDelay : TimeSpan.Zero));
+        var write = new PendingParameterWrite(region.AccountId, region.Name, name, type, dataType, input.Value, input.Description, latestVersion + 1, Now + (dataType == ImageDataType ? _options.ParameterValidationDelay : TimeSpan.Zero));
         if (dataType == ImageDataType)
         {
             _parameterWrites.Add(write);
@@ -68,13 +68,13 @@ internal sealed partial class Ec2Cloud
         return write.Version;
     });
 
-    public ParameterInfo GetParameter(string regionName, string name) => Run(() =>
-        Region(regionName).Parameters.TryGetValue(name, out var parameter)
+    public ParameterInfo GetParameter(string accountId, string regionName, string name) => Run(() =>
+        Region(accountId, regionName).Parameters.TryGetValue(name, out var parameter)
             ? parameter
             : throw new Ec2Exception("ParameterNotFound", $"Parameter {name} not found."));
 
     /// <summary>The parameter as it is now, or null.</summary>
-    public ParameterInfo? FindParameter(string regionName, string name) => Run(() => Region(regionName).Parameters.GetValueOrDefault(name));
+    public ParameterInfo? FindParameter(string accountId, string regionName, string name) => Run(() => Region(accountId, regionName).Parameters.GetValueOrDefault(name));
 
     /// <summary>Writes dropped by the asynchronous check of an aws:ec2:image value, as "region name value: reason".</summary>
     public IReadOnlyList<string> DroppedParameterWrites() => Run(() => (IReadOnlyList<string>)[.. _droppedParameterWrites]);
@@ -85,7 +85,7 @@ internal sealed partial class Ec2Cloud
         foreach (var write in _parameterWrites.Where(w => w.ValidatesAt <= now).ToList())
         {
             _parameterWrites.Remove(write);
-            var region = Region(write.Region);
+            var region = Region(write.AccountId, write.Region);
             if (ImageValueProblem(region, write.Value) is { } problem)
             {
                 _droppedParameterWrites.Add($"{write.Region} {write.Name} {write.Value}: {problem}");
@@ -99,7 +99,7 @@ internal sealed partial class Ec2Cloud
 
     private string? ImageValueProblem(RegionState region, string value) =>
         !ImageIdFormat().IsMatch(value) ? "not an AMI id"
-        : !region.Images.TryGetValue(value, out var image) || !image.IsSeenBy(AccountId) ? "no such image in the region"
+        : !region.Images.TryGetValue(value, out var image) || !Sees(region, image) ? "no such image in the region"
         : image.State != ImageStates.Available ? $"the image is {image.State}"
         : null;
 
@@ -111,7 +111,7 @@ internal sealed partial class Ec2Cloud
         }
 
         region.Parameters[write.Name] = new ParameterInfo(write.Name, write.Type, write.DataType, write.Value, write.Version,
-            Now, $"arn:aws:ssm:{write.Region}:{AccountId}:parameter{write.Name}");
+            Now, $"arn:aws:ssm:{write.Region}:{region.AccountId}:parameter{write.Name}");
     }
 
     private static string ValidParameterName(string? name)
@@ -141,7 +141,7 @@ internal sealed partial class Ec2Cloud
     [GeneratedRegex("^[a-zA-Z0-9_.\\-/]+$")]
     private static partial Regex ParameterNameFormat();
 
-    private sealed record PendingParameterWrite(string Region, string Name, string Type, string DataType, string Value, string? Description, long Version,
+    private sealed record PendingParameterWrite(string AccountId, string Region, string Name, string Type, string DataType, string Value, string? Description, long Version,
         DateTimeOffset ValidatesAt);
 }
 

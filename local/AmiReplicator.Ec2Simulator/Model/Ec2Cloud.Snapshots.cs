@@ -6,20 +6,20 @@ namespace AmiReplicator.Ec2Simulator.Model;
 /// </summary>
 internal sealed partial class Ec2Cloud
 {
-    public IReadOnlyList<SnapshotInfo> DescribeSnapshots(string regionName, IReadOnlyList<string> snapshotIds) => Run(() =>
+    public IReadOnlyList<SnapshotInfo> DescribeSnapshots(string accountId, string regionName, IReadOnlyList<string> snapshotIds) => Run(() =>
     {
-        var region = Region(regionName);
-        return (IReadOnlyList<SnapshotInfo>)snapshotIds.Select(id => VisibleSnapshot(region, id).ToInfo()).ToList();
+        var region = Region(accountId, regionName);
+        return (IReadOnlyList<SnapshotInfo>)snapshotIds.Select(id => VisibleSnapshot(region, id).ToInfo(region.AccountId)).ToList();
     });
 
-    public IReadOnlyList<LaunchPermissionEntry> DescribeCreateVolumePermissions(string regionName, string snapshotId) => Run(() =>
-        (IReadOnlyList<LaunchPermissionEntry>)[.. OwnSnapshot(Region(regionName), snapshotId).CreateVolumePermissions]);
+    public IReadOnlyList<LaunchPermissionEntry> DescribeCreateVolumePermissions(string accountId, string regionName, string snapshotId) => Run(() =>
+        (IReadOnlyList<LaunchPermissionEntry>)[.. OwnSnapshot(Region(accountId, regionName), snapshotId).CreateVolumePermissions]);
 
-    public void ModifyCreateVolumePermissions(string regionName, string snapshotId, LaunchPermissionChanges changes) => Run(() =>
+    public void ModifyCreateVolumePermissions(string accountId, string regionName, string snapshotId, LaunchPermissionChanges changes) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var snapshot = OwnSnapshot(region, snapshotId);
-        if (changes.Add.Count > 0 && snapshot.Encrypted && snapshot.KmsKeyId == region.DefaultKmsKeyArn)
+        if (changes.Add.Count > 0 && IsEncryptedWithAwsManagedKey(snapshot))
         {
             // EC2's wording (hashicorp/packer#7499): the AWS managed key cannot be used by another account.
             throw new Ec2Exception("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared");
@@ -34,15 +34,15 @@ internal sealed partial class Ec2Cloud
         snapshot.CreateVolumePermissions.AddRange(changes.Add.Where(entry => !snapshot.CreateVolumePermissions.Contains(entry)).Distinct());
     });
 
-    /// <summary>A snapshot the account may see: its own, or one shared with it.</summary>
-    private SimSnapshot VisibleSnapshot(RegionState region, string snapshotId) =>
+    /// <summary>A snapshot the account may see: its own, or one shared with it (createVolumePermission).</summary>
+    private static SimSnapshot VisibleSnapshot(RegionState region, string snapshotId) =>
         region.Snapshots.TryGetValue(snapshotId, out var snapshot) && snapshot.State is not null
-            && (snapshot.OwnerId == AccountId || snapshot.CreateVolumePermissions.Contains(LaunchPermissionEntry.ForAccount(AccountId)))
+            && snapshot.IsReadableBy(region.AccountId)
             ? snapshot
             : throw Ec2Errors.SnapshotNotFound(snapshotId);
 
-    private SimSnapshot OwnSnapshot(RegionState region, string snapshotId) =>
-        VisibleSnapshot(region, snapshotId) is { } snapshot && snapshot.OwnerId == AccountId
+    private static SimSnapshot OwnSnapshot(RegionState region, string snapshotId) =>
+        VisibleSnapshot(region, snapshotId) is { } snapshot && snapshot.OwnerId == region.AccountId
             ? snapshot
             : throw Ec2Errors.SnapshotNotFound(snapshotId);
 }

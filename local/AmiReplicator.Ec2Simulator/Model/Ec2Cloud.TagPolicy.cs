@@ -10,8 +10,8 @@ internal sealed partial class Ec2Cloud
     private static readonly string[] TagPolicyResourceTypes = ["image", "snapshot"];
 
     /// <param name="required">Each demanded key, with the values it allows (null: any value).</param>
-    public void EnforceTagPolicy(string regionName, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) =>
-        Run(() => Region(regionName).TagPolicy = new Dictionary<string, IReadOnlyList<string>?>(required, StringComparer.Ordinal));
+    public void EnforceTagPolicy(string accountId, string regionName, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) =>
+        Run(() => Region(accountId, regionName).TagPolicy = new Dictionary<string, IReadOnlyList<string>?>(required, StringComparer.Ordinal));
 
     private static void CheckTagPolicy(RegionState region, Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> tagSpecs)
     {

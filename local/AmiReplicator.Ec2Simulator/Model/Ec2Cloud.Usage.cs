@@ -25,9 +25,9 @@ internal sealed partial class Ec2Cloud
         new(StringComparer.Ordinal) { "pending", SimInstance.Running, "shutting-down", "terminated", "stopping", "stopped" };
 
     /// <summary>Launches an instance from the image as RunInstances would, or refuses as it does; the image's last launch time is now.</summary>
-    public string LaunchInstance(string regionName, string imageId) => Run(() =>
+    public string LaunchInstance(string accountId, string regionName, string imageId) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         var image = LaunchableImage(region, imageId);
         var instance = new SimInstance(NewId(ResourceIds.NewInstanceId, (r, id) => r.Instances.ContainsKey(id)), region.Name, image.Id);
         region.Instances.Add(instance.Id, instance);
@@ -35,9 +35,9 @@ internal sealed partial class Ec2Cloud
         return instance.Id;
     });
 
-    public void TerminateInstance(string regionName, string instanceId) => Run(() =>
+    public void TerminateInstance(string accountId, string regionName, string instanceId) => Run(() =>
     {
-        if (!Region(regionName).Instances.Remove(instanceId))
+        if (!Region(accountId, regionName).Instances.Remove(instanceId))
         {
             throw new Ec2Exception("InvalidInstanceID.NotFound", $"The instance ID '{instanceId}' does not exist");
         }
@@ -47,9 +47,9 @@ internal sealed partial class Ec2Cloud
     /// A template whose version 1 launches the image. EC2 checks a template's image only when an instance is launched from it
     /// (CreateLaunchTemplate at most warns), so a template may name an image that is disabled, deregistered or not visible.
     /// </summary>
-    public string CreateLaunchTemplate(string regionName, string imageId) => Run(() =>
+    public string CreateLaunchTemplate(string accountId, string regionName, string imageId) => Run(() =>
     {
-        var region = Region(regionName);
+        var region = Region(accountId, regionName);
         if (!ResourceIds.IsImageId(imageId))
         {
             throw new ArgumentException($"'{imageId}' is not an image id.", nameof(imageId));
@@ -61,19 +61,20 @@ internal sealed partial class Ec2Cloud
         return template.Id;
     });
 
-    public void DeleteLaunchTemplate(string regionName, string launchTemplateId) => Run(() =>
+    public void DeleteLaunchTemplate(string accountId, string regionName, string launchTemplateId) => Run(() =>
     {
-        if (!Region(regionName).LaunchTemplates.Remove(launchTemplateId))
+        if (!Region(accountId, regionName).LaunchTemplates.Remove(launchTemplateId))
         {
             throw new Ec2Exception(
                 "InvalidLaunchTemplateId.NotFound", $"The specified launch template, with template ID {launchTemplateId}, does not exist.");
         }
     });
 
-    public (IReadOnlyList<ImageReference> References, string? NextToken) DescribeImageReferences(string regionName, DescribeImageReferencesInput input) =>
+    public (IReadOnlyList<ImageReference> References, string? NextToken) DescribeImageReferences(
+        string accountId, string regionName, DescribeImageReferencesInput input) =>
         Run(() =>
         {
-            var region = Region(regionName);
+            var region = Region(accountId, regionName);
             if (input.ImageIds.Count == 0)
             {
                 throw Ec2Errors.Missing("ImageId");
@@ -109,8 +110,8 @@ internal sealed partial class Ec2Cloud
         });
 
     /// <summary>Only the owner reads it (others get AuthFailure, as for every attribute); null when no instance was launched from the image.</summary>
-    public DateTimeOffset? DescribeLastLaunchedTime(string regionName, string imageId) => Run(() =>
-        RequireOwnImage(Region(regionName), imageId).LastLaunchedTime);
+    public DateTimeOffset? DescribeLastLaunchedTime(string accountId, string regionName, string imageId) => Run(() =>
+        RequireOwnImage(Region(accountId, regionName), imageId).LastLaunchedTime);
 
     /// <summary>The image RunInstances would launch: one the account sees, available; otherwise EC2's refusal.</summary>
     private SimImage LaunchableImage(RegionState region, string imageId)
@@ -130,7 +131,7 @@ internal sealed partial class Ec2Cloud
             throw Ec2Errors.AmiGone(imageId);
         }
 
-        if (!image.IsSeenBy(AccountId))
+        if (!Sees(region, image))
         {
             throw Ec2Errors.NotAuthorizedForImage(imageId);
         }
@@ -202,16 +203,16 @@ internal sealed partial class Ec2Cloud
             : throw Ec2Errors.InvalidValue($"The option version-depth takes one integer between 1 and {MaxVersionDepth}, not '{string.Join(",", values)}'.");
 
     /// <summary>In a stable order (kind, then ARN) so that a page's token finds the next page.</summary>
-    private IEnumerable<ImageReference> ReferencesTo(RegionState region, string imageId, ReferenceScope scope)
+    private static IEnumerable<ImageReference> ReferencesTo(RegionState region, string imageId, ReferenceScope scope)
     {
         IEnumerable<ImageReference> Of(string type, IEnumerable<string> arns) =>
             arns.Order(StringComparer.Ordinal).Select(arn => new ImageReference(imageId, type, arn));
 
         var instances = scope.Types.Contains(InstanceResourceType) && (scope.InstanceStates is null || scope.InstanceStates.Contains(SimInstance.Running))
-            ? region.Instances.Values.Where(instance => instance.ImageId == imageId).Select(instance => instance.Arn(AccountId))
+            ? region.Instances.Values.Where(instance => instance.ImageId == imageId).Select(instance => instance.Arn(region.AccountId))
             : [];
         var templates = scope.Types.Contains(LaunchTemplateResourceType)
-            ? region.LaunchTemplates.Values.Where(template => template.References(imageId, scope.VersionDepth)).Select(template => template.Arn(AccountId))
+            ? region.LaunchTemplates.Values.Where(template => template.References(imageId, scope.VersionDepth)).Select(template => template.Arn(region.AccountId))
             : [];
         var parameters = scope.Types.Contains(ParameterResourceType)
             ? region.Parameters.Values.Where(parameter => parameter.DataType == ImageDataType && parameter.Value == imageId).Select(parameter => parameter.Arn)
@@ -219,13 +220,13 @@ internal sealed partial class Ec2Cloud
         return Of(InstanceResourceType, instances).Concat(Of(LaunchTemplateResourceType, templates)).Concat(Of(ParameterResourceType, parameters));
     }
 
-    /// <summary>A new id no region uses yet.</summary>
+    /// <summary>A new id no account uses yet in any region.</summary>
     private string NewId(Func<string> next, Func<RegionState, string, bool> isTaken)
     {
         while (true)
         {
             var id = next();
-            if (!_regions.Values.Any(region => isTaken(region, id)))
+            if (!_accountRegions.Values.Any(region => isTaken(region, id)))
             {
                 return id;
             }

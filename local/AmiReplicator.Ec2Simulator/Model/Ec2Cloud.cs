@@ -1,7 +1,7 @@
 namespace AmiReplicator.Ec2Simulator.Model;
 
 /// <summary>
-/// The behaviour model: every region's images and snapshots for one account. All state sits behind one
+/// The behaviour model: every region's images and snapshots, and what each account holds in each region. All state sits behind one
 /// lock; time-driven changes (copies finishing) are applied from the clock at the start of every request
 /// or inspection, and the state-change events they produce are published after the lock is released.
 /// </summary>
@@ -10,7 +10,8 @@ internal sealed partial class Ec2Cloud
     private readonly Lock _gate = new();
     private readonly Lock _publishGate = new();
     private readonly Ec2SimulatorOptions _options;
-    private readonly Dictionary<string, RegionState> _regions;
+    private readonly Dictionary<string, SharedRegion> _regions;
+    private readonly Dictionary<(string AccountId, string Region), RegionState> _accountRegions = [];
     private readonly PriorityQueue<SimImage, DateTimeOffset> _pendingCopies = new();
     private readonly List<ImageStateChange> _stateChanges = [];
     private readonly Queue<ImageStateChange> _unpublished = new();
@@ -20,11 +21,11 @@ internal sealed partial class Ec2Cloud
     {
         _options = options;
         _publish = publish;
-        _regions = options.Regions.ToDictionary(
-            name => name, name => new RegionState(name, options.AccountId), StringComparer.Ordinal);
+        _regions = options.Regions.ToDictionary(name => name, name => new SharedRegion(name), StringComparer.Ordinal);
     }
 
-    public string AccountId => _options.AccountId;
+    /// <summary>The account of callers whose credentials name no other (see <see cref="Identify"/>).</summary>
+    public string DefaultAccountId => _options.AccountId;
 
     private DateTimeOffset Now => _options.Clock.GetUtcNow();
 
@@ -49,27 +50,31 @@ internal sealed partial class Ec2Cloud
     });
 
     /// <summary>
-    /// The checks every API call goes through, in EC2's order: the credential's region, the region's
-    /// access for the account, then any fault injected for this action.
+    /// The checks every API call goes through, in AWS's order: the credential's region, the caller's credentials, the region's
+    /// access for the caller's account, then any fault injected for this action. Answers who calls.
     /// </summary>
-    public void BeginCall(string region, string action) => Run(() =>
+    public CallerIdentity BeginCall(CallScope scope, string action) => Run(() =>
     {
-        if (!_regions.TryGetValue(region, out var state))
+        if (!_regions.TryGetValue(scope.Region, out var shared))
         {
             throw Ec2Errors.AuthFailure("Credential should be scoped to a valid region.");
         }
 
-        state.Calls[action] = state.Calls.GetValueOrDefault(action) + 1;
-        CheckAccess(state);
-        if (state.Faults.TryGetValue(action, out var faults) && faults.TryDequeue(out var fault))
+        shared.Calls[action] = shared.Calls.GetValueOrDefault(action) + 1;
+        var caller = Identify(scope);
+        CheckAccess(Region(caller.AccountId, scope.Region));
+        if (shared.Faults.TryGetValue(action, out var faults) && faults.TryDequeue(out var fault))
         {
             throw fault switch
             {
+                ApiFault.Throttle when scope.Service == CallScope.Sts => StsErrors.Throttling(),
                 ApiFault.Throttle => Ec2Errors.RequestLimitExceeded(),
                 ApiFault.InternalError => Ec2Errors.InternalError(),
                 _ => Ec2Errors.Unavailable(),
             };
         }
+
+        return caller;
     });
 
     public void RecordError(string region, string code) => Run(() =>
@@ -91,10 +96,26 @@ internal sealed partial class Ec2Cloud
         }
     }
 
-    private RegionState Region(string name) =>
+    private SharedRegion Shared(string name) =>
         _regions.TryGetValue(name, out var state)
             ? state
             : throw new ArgumentException($"Region '{name}' is not simulated.", nameof(name));
+
+    /// <summary>The account's state in the region, made on first use with the account's own aws/ebs key there.</summary>
+    private RegionState Region(string accountId, string name)
+    {
+        if (_accountRegions.TryGetValue((accountId, name), out var state))
+        {
+            return state;
+        }
+
+        var shared = Shared(name);
+        var defaultKey = NewKmsKey(name, accountId, isAwsManaged: true);
+        state = new RegionState(shared, accountId, defaultKey.Arn);
+        state.NameKmsKey(defaultKey, "alias/aws/ebs");
+        _accountRegions.Add((accountId, name), state);
+        return state;
+    }
 
     /// <summary>Ends every copy whose time has come, in completion order, each at its own completion time.</summary>
     private void ApplyElapsedTime()
@@ -121,14 +142,9 @@ internal sealed partial class Ec2Cloud
         ApplyParameterWrites(now);
     }
 
-    /// <summary>EventBridge only tells an account about its own images.</summary>
+    /// <summary>EventBridge tells only the account that owns the image: the event goes to its bus, named by its account.</summary>
     private void RecordStateChange(SimImage image, DateTimeOffset at)
     {
-        if (image.OwnerId != AccountId)
-        {
-            return;
-        }
-
         var change = new ImageStateChange(
             image.Region, image.Id, image.State, at, image.OwnerId, image.Reason?.Message ?? string.Empty);
         _stateChanges.Add(change);

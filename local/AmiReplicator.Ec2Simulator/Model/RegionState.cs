@@ -1,25 +1,26 @@
 namespace AmiReplicator.Ec2Simulator.Model;
 
-/// <summary>Everything EC2 holds for the account in one region, plus the faults and counters of that region.</summary>
-internal sealed class RegionState
+/// <summary>
+/// One account in one region: what EC2 keeps per account there (access, names, limits, keys, parameters, instances), over the
+/// region's images and snapshots, which every account's view shares.
+/// </summary>
+internal sealed class RegionState(SharedRegion shared, string accountId, string defaultKmsKeyArn)
 {
-    public RegionState(string name, string accountId)
-    {
-        Name = name;
-        var defaultKeyId = Guid.NewGuid().ToString();
-        DefaultKmsKeyArn = $"arn:aws:kms:{name}:{accountId}:key/{defaultKeyId}";
-        AddKmsKey(DefaultKmsKeyArn, defaultKeyId, "alias/aws/ebs", accountId);
-    }
+    public SharedRegion Shared { get; } = shared;
 
-    public string Name { get; }
+    public string AccountId { get; } = accountId;
+
+    public string Name => Shared.Name;
+
+    /// <summary>Every account's images in the region: each says its owner.</summary>
+    public Dictionary<string, SimImage> Images => Shared.Images;
+
+    /// <summary>Every account's snapshots in the region: each says its owner.</summary>
+    public Dictionary<string, SimSnapshot> Snapshots => Shared.Snapshots;
 
     public RegionAccess Access { get; set; } = RegionAccess.Enabled;
 
     public bool BlockPublicAccess { get; set; }
-
-    public Dictionary<string, SimImage> Images { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, SimSnapshot> Snapshots { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The account's instances that have not been terminated, by id.</summary>
     public Dictionary<string, SimInstance> Instances { get; } = new(StringComparer.Ordinal);
@@ -29,14 +30,11 @@ internal sealed class RegionState
     /// <summary>Parameter Store's parameters, by name.</summary>
     public Dictionary<string, ParameterInfo> Parameters { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The AWS managed key EBS uses when encryption is asked without a key.</summary>
-    public string DefaultKmsKeyArn { get; }
+    /// <summary>The account's AWS managed key EBS uses when encryption is asked without a key ("alias/aws/ebs").</summary>
+    public string DefaultKmsKeyArn { get; } = defaultKmsKeyArn;
 
-    /// <summary>Every way a key can be named in a request (id, ARN, alias, alias ARN) to its key ARN.</summary>
+    /// <summary>Every way one of the account's keys can be named in a request (id, ARN, alias, alias ARN) to its key ARN.</summary>
     public Dictionary<string, string> KmsKeyNames { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Keys of other accounts in this region, by ARN: whether their key policy lets this account use them.</summary>
-    public Dictionary<string, bool> ForeignKmsKeys { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Tag keys an Organizations tag policy demands on images and snapshots at creation, with their allowed values (null: any).</summary>
     public Dictionary<string, IReadOnlyList<string>?> TagPolicy { get; set; } = new(StringComparer.Ordinal);
@@ -46,26 +44,18 @@ internal sealed class RegionState
     /// <summary>Copy slots held by other tools of the account: (source region or null, count).</summary>
     public List<SlotReservation> Reservations { get; } = [];
 
-    public Queue<StateReason> CopyFailures { get; } = new();
-
-    public Dictionary<string, Queue<ApiFault>> Faults { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, int> Errors { get; } = new(StringComparer.Ordinal);
-
     public int PeakPendingCopies { get; set; }
 
     public Dictionary<string, int> PeakPendingCopiesFrom { get; } = new(StringComparer.Ordinal);
 
-    public void AddKmsKey(string arn, string keyId, string? alias, string accountId)
+    public void NameKmsKey(SimKmsKey key, string? alias)
     {
-        KmsKeyNames[arn] = arn;
-        KmsKeyNames[keyId] = arn;
+        KmsKeyNames[key.Arn] = key.Arn;
+        KmsKeyNames[key.KeyId] = key.Arn;
         if (alias is not null)
         {
-            KmsKeyNames[alias] = arn;
-            KmsKeyNames[$"arn:aws:kms:{Name}:{accountId}:{alias}"] = arn;
+            KmsKeyNames[alias] = key.Arn;
+            KmsKeyNames[$"arn:aws:kms:{Name}:{AccountId}:{alias}"] = key.Arn;
         }
     }
 }

@@ -48,14 +48,16 @@ internal sealed class SimImage
     /// <summary>Protection disabled after it was enabled with the cooldown still refuses deregistration until then.</summary>
     public DateTimeOffset? ProtectedUntil { get; set; }
 
-    /// <summary>Tags the owner sees (ours on our images).</summary>
+    /// <summary>Tags the owner sees.</summary>
     public Dictionary<string, string> OwnerTags { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Tags our account put on another account's image: tags are per account.</summary>
-    public Dictionary<string, string> ViewerTags { get; } = new(StringComparer.Ordinal);
+    /// <summary>Tags other accounts put on the image, by account: tags are per account, and no account sees another's.</summary>
+    private Dictionary<string, Dictionary<string, string>> ViewerTags { get; } = new(StringComparer.Ordinal);
 
     public List<LaunchPermissionEntry> LaunchPermissions { get; } = [];
 
+    /// <summary>Instance-store images: whether other accounts may read the S3 bucket of its bundle (EBS images' storage is their
+    /// snapshots, shared through createVolumePermission).</summary>
     public bool StorageReadable { get; init; } = true;
 
     public string? SourceImageId { get; init; }
@@ -78,12 +80,33 @@ internal sealed class SimImage
 
     public bool IsDeprecatedAt(DateTimeOffset now) => DeprecationTime is { } at && at <= now;
 
-    public bool IsSeenBy(string accountId) =>
-        OwnerId == accountId
-        || IsPublic
-        || LaunchPermissions.Contains(LaunchPermissionEntry.ForAccount(accountId));
+    /// <summary>The owner, everyone when public, and the accounts a launch permission names, directly or by their organization or OU.</summary>
+    public bool IsSeenBy(string accountId, OrganizationMembership? membership) =>
+        OwnerId == accountId || IsSharedWith(accountId, membership);
 
-    public Dictionary<string, string> TagsOf(string accountId) => OwnerId == accountId ? OwnerTags : ViewerTags;
+    /// <summary>Whether a launch permission admits the account (its own is not one).</summary>
+    public bool IsSharedWith(string accountId, OrganizationMembership? membership) =>
+        IsPublic || IsExplicitlySharedWith(accountId, membership);
+
+    /// <summary>Whether a launch permission names the account, its organization or one of its OUs (DescribeImages ExecutableBy).</summary>
+    public bool IsExplicitlySharedWith(string accountId, OrganizationMembership? membership) =>
+        LaunchPermissions.Contains(LaunchPermissionEntry.ForAccount(accountId))
+        || (membership is not null && LaunchPermissions.Any(membership.IsCoveredBy));
+
+    public Dictionary<string, string> TagsOf(string accountId)
+    {
+        if (OwnerId == accountId)
+        {
+            return OwnerTags;
+        }
+
+        if (!ViewerTags.TryGetValue(accountId, out var tags))
+        {
+            ViewerTags[accountId] = tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        return tags;
+    }
 
     public ImageInfo ToInfo(string accountId) => new()
     {
@@ -177,9 +200,16 @@ internal sealed class SimSnapshot
     /// <summary>Accounts (UserId) or everyone (Group=all) who may create volumes from it.</summary>
     public List<LaunchPermissionEntry> CreateVolumePermissions { get; } = [];
 
-    public SnapshotInfo ToInfo() =>
+    /// <summary>The owner, and the accounts its createVolumePermission admits.</summary>
+    public bool IsReadableBy(string accountId) =>
+        OwnerId == accountId
+        || CreateVolumePermissions.Contains(LaunchPermissionEntry.ForAccount(accountId))
+        || CreateVolumePermissions.Contains(LaunchPermissionEntry.Public);
+
+    /// <summary>The snapshot as <paramref name="viewerAccountId"/> sees it: tags are the owner's, seen by the owner only.</summary>
+    public SnapshotInfo ToInfo(string viewerAccountId) =>
         new(Region, Id, OwnerId, VolumeSize, Encrypted, KmsKeyId, State ?? "deleted", Description,
-            new Dictionary<string, string>(Tags, StringComparer.Ordinal))
+            viewerAccountId == OwnerId ? new Dictionary<string, string>(Tags, StringComparer.Ordinal) : [])
         {
             CreateVolumePermissions = [.. CreateVolumePermissions],
         };
