@@ -12,6 +12,8 @@ public abstract class CopyJobStoreContract
 {
     protected static readonly DateTimeOffset Now = new(2026, 11, 25, 8, 0, 30, TimeSpan.Zero);
     private static readonly SlotBudget Budget = new(2, 1);
+    private static readonly CopyDestination Ireland = CopyDestination.Home("eu-west-1");
+    private static readonly CopyDestination TargetIreland = new("eu-west-1", "111111111111");
 
     /// <summary>Index items a page of a count reads in the stores of this suite that page (DynamoDB's), so a short backlog spans pages.</summary>
     protected const int SmallCountPage = 3;
@@ -21,9 +23,10 @@ public abstract class CopyJobStoreContract
     /// <summary>The whole-table reads over the same data as <paramref name="store"/>.</summary>
     protected abstract ICopyJobInspection InspectionOf(ICopyJobStore store);
 
-    private static CopyJob Job(string imageId, string source = "us-east-1", string destination = "eu-west-1", int sizeGiB = 8, DateTimeOffset? at = null) => new()
+    private static CopyJob Job(string imageId, string source = "us-east-1", string destination = "eu-west-1", int sizeGiB = 8, DateTimeOffset? at = null,
+        string? account = null) => new()
     {
-        Key = new CopyJobKey(source, imageId, destination),
+        Key = new CopyJobKey(source, imageId, destination) { DestinationAccount = account },
         State = CopyJobState.Waiting,
         Name = $"golden-{imageId}",
         Description = "d",
@@ -40,12 +43,14 @@ public abstract class CopyJobStoreContract
     private static Task<TransitionResult> ClaimAsync(ICopyJobStore store, CopyJob job) =>
         store.TransitionAsync(job, job.MoveTo(CopyJobState.Claimed, Now) with { ClaimedAt = Now }, Budget, CancellationToken.None);
 
-    private static async Task CountersForAsync(ICopyJobStore store, params string[] sources)
+    private static Task CountersForAsync(ICopyJobStore store, params string[] sources) => CountersForAsync(store, Ireland, sources);
+
+    private static async Task CountersForAsync(ICopyJobStore store, CopyDestination destination, params string[] sources)
     {
-        await store.CreateCounterAsync(new SlotCounter(SlotScope.All(CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+        await store.CreateCounterAsync(new SlotCounter(SlotScope.All(destination), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
         foreach (var source in sources)
         {
-            await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair(source, CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
+            await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair(source, destination), 0, new HashSet<CopyJobKey>()), CancellationToken.None);
         }
     }
 
@@ -93,12 +98,39 @@ public abstract class CopyJobStoreContract
         var d = await CreateAsync(store, Job("ami-0000000000000000d", source: "us-west-2"));
         Assert.Equal(TransitionStatus.DestinationFull, (await ClaimAsync(store, d)).Status);
 
-        var destination = await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")));
+        var destination = await CounterAsync(store, SlotScope.All(Ireland));
         Assert.Equal((2, 2), (destination.InFlight, destination.Holders.Count));
         var released = await store.TransitionAsync(claimed.Job!, claimed.Job!.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None);
         Assert.True(released.Applied);
-        Assert.Equal((1, 0), ((await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).InFlight, (await CounterAsync(store, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")))).InFlight));
+        Assert.Equal((1, 0), ((await CounterAsync(store, SlotScope.All(Ireland))).InFlight, (await CounterAsync(store, SlotScope.Pair("us-east-1", Ireland))).InFlight));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, b)).Status);
+    }
+
+    [Fact]
+    public async Task A_target_accounts_copy_is_a_job_of_its_own_with_slots_of_its_own_beside_the_home_accounts_in_the_same_region()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, Ireland, "us-east-1");
+        await CountersForAsync(store, TargetIreland, "us-east-1", "us-west-2");
+        var home = await CreateAsync(store, Job("ami-0000000000000000a"));
+        var target = await CreateAsync(store, Job("ami-0000000000000000a", account: "111111111111"));
+        Assert.Equal(2, (await store.GetManyAsync([home.Key, target.Key], CancellationToken.None)).Count);
+        Assert.Equal([target.Key], (await store.ListWaitingAsync(TargetIreland, "us-east-1", readyBy: null, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Equal([home.Key], (await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 10, CancellationToken.None)).Select(j => j.Key));
+
+        // The pair budget is 1: each claim fits only because the two destinations count apart.
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, home)).Status);
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, target)).Status);
+        Assert.Equal(TransitionStatus.PairFull, (await ClaimAsync(store, await CreateAsync(store, Job("ami-0000000000000000b", account: "111111111111")))).Status);
+        Assert.Equal([target.Key], (await CounterAsync(store, SlotScope.Pair("us-east-1", TargetIreland))).Holders);
+        Assert.Equal([home.Key], (await CounterAsync(store, SlotScope.Pair("us-east-1", Ireland))).Holders);
+        Assert.Equal([target.Key], (await store.ListActiveAsync(TargetIreland, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Equal("111111111111", (await store.GetAsync(target.Key, CancellationToken.None))?.Key.DestinationAccount);
+
+        // A back-off in the target account's region holds only its claims.
+        await store.BackOffAsync(TargetIreland, Now.AddMinutes(5), CancellationToken.None);
+        Assert.Equal(TransitionStatus.BackingOff, (await ClaimAsync(store, await CreateAsync(store, Job("ami-0000000000000000c", source: "us-west-2", account: "111111111111")))).Status);
+        Assert.Null((await CounterAsync(store, SlotScope.All(Ireland))).BackOffUntil);
     }
 
     [Fact]
@@ -111,10 +143,10 @@ public abstract class CopyJobStoreContract
         Assert.Equal(TransitionStatus.CounterMissing, refused.Status);
         await CountersForAsync(store);
         var pairMissing = await ClaimAsync(store, job);
-        Assert.Equal((TransitionStatus.CounterMissing, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))), (pairMissing.Status, pairMissing.Counter));
+        Assert.Equal((TransitionStatus.CounterMissing, SlotScope.Pair("us-east-1", Ireland)), (pairMissing.Status, pairMissing.Counter));
 
-        Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
-        Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
+        Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, job)).Status);
     }
 
@@ -122,15 +154,15 @@ public abstract class CopyJobStoreContract
     public async Task A_destination_backing_off_refuses_claims_until_the_time_and_a_back_off_is_never_shortened()
     {
         var store = await NewStoreAsync();
-        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(1), CancellationToken.None);
+        await store.BackOffAsync(Ireland, Now.AddMinutes(1), CancellationToken.None);
         Assert.Empty(await store.ListCountersAsync(CancellationToken.None));
         await CountersForAsync(store, "us-east-1");
-        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(2), CancellationToken.None);
-        await store.BackOffAsync(CopyDestination.Home("eu-west-1"), Now.AddMinutes(1), CancellationToken.None);
+        await store.BackOffAsync(Ireland, Now.AddMinutes(2), CancellationToken.None);
+        await store.BackOffAsync(Ireland, Now.AddMinutes(1), CancellationToken.None);
         var job = await CreateAsync(store, Job("ami-0000000000000000a"));
 
         Assert.Equal(TransitionStatus.BackingOff, (await ClaimAsync(store, job)).Status);
-        Assert.Equal(Now.AddMinutes(2), (await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).BackOffUntil);
+        Assert.Equal(Now.AddMinutes(2), (await CounterAsync(store, SlotScope.All(Ireland))).BackOffUntil);
         var later = job.MoveTo(CopyJobState.Claimed, Now.AddMinutes(2));
         Assert.Equal(TransitionStatus.Applied, (await store.TransitionAsync(job, later, Budget, CancellationToken.None)).Status);
     }
@@ -149,20 +181,20 @@ public abstract class CopyJobStoreContract
         await CountersForAsync(store, "us-east-1");
         await ClaimAsync(store, active);
 
-        var ready = await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", minute.AddSeconds(59), 10, CancellationToken.None);
-        var all = await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 10, CancellationToken.None);
+        var ready = await store.ListWaitingAsync(Ireland, "us-east-1", minute.AddSeconds(59), 10, CancellationToken.None);
+        var all = await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 10, CancellationToken.None);
 
         Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a"], ready.Select(j => j.Key.SourceImageId));
         Assert.Equal(["ami-0000000000000000b", "ami-0000000000000000a", "ami-0000000000000000c", backingOff.Key.SourceImageId], all.Select(j => j.Key.SourceImageId));
-        Assert.Single(await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 1, CancellationToken.None));
-        Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync(CopyDestination.Home("eu-west-1"), 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
+        Assert.Single(await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 1, CancellationToken.None));
+        Assert.Equal(["ami-0000000000000000f"], (await store.ListActiveAsync(Ireland, 10, CancellationToken.None)).Select(j => j.Key.SourceImageId));
     }
 
     [Fact]
     public async Task Waiting_jobs_are_counted_per_pair_ready_or_not_and_jobs_in_any_other_state_are_not()
     {
         var store = await NewStoreAsync();
-        Assert.Equal(0, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal(0, await store.CountWaitingAsync(Ireland, "us-east-1", CancellationToken.None));
         await CountersForAsync(store, "us-east-1");
         await CreateAsync(store, Job("ami-0000000000000000a"));
         await CreateAsync(store, Job("ami-0000000000000000b") with { NotBefore = Now.AddMinutes(30) });
@@ -172,14 +204,14 @@ public abstract class CopyJobStoreContract
         await CreateAsync(store, Job("ami-0000000000000000e", source: "us-west-2"));
         await CreateAsync(store, Job("ami-0000000000000000f", destination: "eu-central-1"));
 
-        Assert.Equal(2, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
-        Assert.Equal(1, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-west-2", CancellationToken.None));
+        Assert.Equal(2, await store.CountWaitingAsync(Ireland, "us-east-1", CancellationToken.None));
+        Assert.Equal(1, await store.CountWaitingAsync(Ireland, "us-west-2", CancellationToken.None));
         Assert.Equal(1, await store.CountWaitingAsync(CopyDestination.Home("eu-central-1"), "us-east-1", CancellationToken.None));
         Assert.Equal(0, await store.CountWaitingAsync(CopyDestination.Home("eu-central-1"), "us-west-2", CancellationToken.None));
 
         // A claim given back waits again, and counts again.
         await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), Budget, CancellationToken.None);
-        Assert.Equal(3, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal(3, await store.CountWaitingAsync(Ireland, "us-east-1", CancellationToken.None));
     }
 
     [Fact]
@@ -189,9 +221,9 @@ public abstract class CopyJobStoreContract
         await store.CreateAllIfAbsentAsync([.. Enumerable.Range(0, 3 * SmallCountPage).Select(i => Job($"ami-{i:x17}", at: Now.AddSeconds(i)))], CancellationToken.None);
 
         // A multiple of the page (the last full page still names a key to go on from), then one more.
-        Assert.Equal(3 * SmallCountPage, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal(3 * SmallCountPage, await store.CountWaitingAsync(Ireland, "us-east-1", CancellationToken.None));
         await CreateAsync(store, Job("ami-1000000000000000a"));
-        Assert.Equal((3 * SmallCountPage) + 1, await store.CountWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", CancellationToken.None));
+        Assert.Equal((3 * SmallCountPage) + 1, await store.CountWaitingAsync(Ireland, "us-east-1", CancellationToken.None));
     }
 
     [Fact]
@@ -202,9 +234,9 @@ public abstract class CopyJobStoreContract
         await store.TransitionAsync(a, a.MoveTo(CopyJobState.Failed, Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
         await store.TransitionAsync(b, b.MoveTo(CopyJobState.Cancelled, Now), Budget, CancellationToken.None);
 
-        var listed = Assert.Single(await store.ListActiveAsync(CopyDestination.Home("eu-west-1"), 10, CancellationToken.None));
+        var listed = Assert.Single(await store.ListActiveAsync(Ireland, 10, CancellationToken.None));
         Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead"), (listed.Key.SourceImageId, listed.ImageToRemove));
-        Assert.Empty(await store.ListWaitingAsync(CopyDestination.Home("eu-west-1"), "us-east-1", readyBy: null, 10, CancellationToken.None));
+        Assert.Empty(await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 10, CancellationToken.None));
     }
 
     [Fact]
@@ -214,7 +246,7 @@ public abstract class CopyJobStoreContract
         await CountersForAsync(store, "us-east-1");
         var job = await CreateAsync(store, Job("ami-0000000000000000a"));
         var claimed = (await ClaimAsync(store, job)).Job!;
-        var scope = SlotScope.All(CopyDestination.Home("eu-west-1"));
+        var scope = SlotScope.All(Ireland);
 
         Assert.False(await store.RepairHolderAsync(scope, job.Key, claimed, CancellationToken.None));
         Assert.False(await store.RepairHolderAsync(scope, job.Key, job, CancellationToken.None));
@@ -239,7 +271,7 @@ public abstract class CopyJobStoreContract
 
     private static async Task<(int InFlight, int Committed, IReadOnlyDictionary<CopyJobKey, int> Holders)> PairThroughputAsync(ICopyJobStore store)
     {
-        var pair = await CounterAsync(store, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")));
+        var pair = await CounterAsync(store, SlotScope.Pair("us-east-1", Ireland));
         return (pair.InFlight, pair.CommittedMiBps, pair.HolderMiBps);
     }
 
@@ -253,12 +285,12 @@ public abstract class CopyJobStoreContract
 
         var claimed = (await ClaimWithinThroughputAsync(store, a)).Job!;
         var refused = await ClaimWithinThroughputAsync(store, b);
-        Assert.Equal((TransitionStatus.PairFull, SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))), (refused.Status, refused.Counter));
+        Assert.Equal((TransitionStatus.PairFull, SlotScope.Pair("us-east-1", Ireland)), (refused.Status, refused.Counter));
         Assert.True((await ClaimWithinThroughputAsync(store, c)).Applied);
         var (inFlight, committed, holders) = await PairThroughputAsync(store);
         Assert.Equal((2, 1_000), (inFlight, committed));
         Assert.Equal(new Dictionary<CopyJobKey, int> { [a.Key] = 600, [c.Key] = 400 }, holders);
-        Assert.Equal(0, (await CounterAsync(store, SlotScope.All(CopyDestination.Home("eu-west-1")))).CommittedMiBps);
+        Assert.Equal(0, (await CounterAsync(store, SlotScope.All(Ireland))).CommittedMiBps);
 
         Assert.True((await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), ThroughputBudget, CancellationToken.None)).Applied);
         Assert.Equal(400, (await PairThroughputAsync(store)).Committed);
@@ -276,7 +308,7 @@ public abstract class CopyJobStoreContract
 
         // A repeated claim or release of the same version conflicts: nothing is counted twice.
         Assert.Equal(TransitionStatus.Conflict, (await ClaimWithinThroughputAsync(store, job)).Status);
-        Assert.False(await store.RepairHolderAsync(SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1")), job.Key, claimed, CancellationToken.None));
+        Assert.False(await store.RepairHolderAsync(SlotScope.Pair("us-east-1", Ireland), job.Key, claimed, CancellationToken.None));
         Assert.Equal(300, (await PairThroughputAsync(store)).Committed);
         var released = (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Job!;
         Assert.Equal(TransitionStatus.Conflict, (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), ThroughputBudget, CancellationToken.None)).Status);
@@ -311,7 +343,7 @@ public abstract class CopyJobStoreContract
         var stale = await CreateAsync(store, TimeBased("ami-0000000000000000b", 200, source: "us-west-2"));
 
         // A counter rebuilt from the jobs holds the slot-holding job with its throughput, and a holder whose job holds nothing.
-        var rebuiltScope = SlotScope.Pair("us-west-2", CopyDestination.Home("eu-west-1"));
+        var rebuiltScope = SlotScope.Pair("us-west-2", Ireland);
         var rebuilt = SlotCounter.Holding(rebuiltScope, [stale with { State = CopyJobState.Copying }]);
         Assert.True(await store.CreateCounterAsync(rebuilt, CancellationToken.None));
         Assert.Equal((1, 200), ((await CounterAsync(store, rebuiltScope)).InFlight, (await CounterAsync(store, rebuiltScope)).CommittedMiBps));
@@ -362,7 +394,7 @@ public abstract class CopyJobStoreContract
             ["us-east-1/ami-0000000000000000a->eu-central-1", "us-east-1/ami-0000000000000000a->eu-west-1", "us-east-1/ami-0000000000000000c->eu-west-1"],
             (await inspection.ListJobsAsync(CancellationToken.None)).Select(j => j.Key.ToString()));
         Assert.Equal(
-            [SlotScope.All(CopyDestination.Home("eu-west-1")), SlotScope.Pair("us-east-1", CopyDestination.Home("eu-west-1"))],
+            [SlotScope.All(Ireland), SlotScope.Pair("us-east-1", Ireland)],
             (await inspection.ListCountersAsync(CancellationToken.None)).Select(c => c.Scope).OrderBy(c => c.ToString(), StringComparer.Ordinal));
     }
 }

@@ -1,7 +1,9 @@
 using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +29,49 @@ public sealed class DynamoCopyJobStoreContract(LocalCloudFixture cloud) : CopyJo
     }
 
     protected override ICopyJobInspection InspectionOf(ICopyJobStore store) => new CopyJobInspection(_client, _tables[store]);
+
+    /// <summary>
+    /// A table written before targets existed keeps working: the home account's items are keyed exactly as they were then, and a
+    /// target account's go into keys of their own (the job's partition and the index's carry the account).
+    /// </summary>
+    [Fact]
+    public async Task The_home_accounts_items_are_keyed_as_before_targets_and_a_target_accounts_apart()
+    {
+        var store = (DynamoCopyJobStore)await NewStoreAsync();
+        var table = _tables[store];
+        var home = new CopyJobKey("us-east-1", "ami-0000000000000000a", "eu-west-1");
+        var target = home with { DestinationAccount = "111111111111" };
+        await store.CreateAllIfAbsentAsync([Waiting(home), Waiting(target)], CancellationToken.None);
+        foreach (var scope in new[] { SlotScope.All(home.Destination), SlotScope.Pair("us-east-1", home.Destination), SlotScope.All(target.Destination), SlotScope.Pair("us-east-1", target.Destination) })
+        {
+            await store.CreateCounterAsync(SlotCounter.Holding(scope, []), CancellationToken.None);
+        }
+
+        var items = (await _client.ScanAsync(new ScanRequest { TableName = table }, CancellationToken.None)).Items
+            .Select(i => (i["PK"].S, i["SK"].S, i.TryGetValue("GSI1PK", out var index) ? index.S : null, i.TryGetValue("DestinationAccount", out var account) ? account.S : null))
+            .Order().ToList();
+        Assert.Equal(
+        [
+            ("JOB#us-east-1#ami-0000000000000000a", "DEST#eu-west-1", "WAITING#eu-west-1#us-east-1", null),
+            ("JOB#us-east-1#ami-0000000000000000a@111111111111", "DEST#eu-west-1", "WAITING#111111111111#eu-west-1#us-east-1", "111111111111"),
+            ("SLOT", "DEST#111111111111#eu-west-1", null, null),
+            ("SLOT", "DEST#eu-west-1", null, null),
+            ("SLOT", "PAIR#us-east-1#111111111111#eu-west-1", null, null),
+            ("SLOT", "PAIR#us-east-1#eu-west-1", null, null),
+        ], items);
+    }
+
+    private static CopyJob Waiting(CopyJobKey key) => new()
+    {
+        Key = key,
+        State = CopyJobState.Waiting,
+        Name = "golden",
+        Description = "d",
+        RequestedBy = "test",
+        CreatedAt = Now,
+        UpdatedAt = Now,
+        WaitingSince = Now,
+    };
 
     public void Dispose() => _client.Dispose();
 }
