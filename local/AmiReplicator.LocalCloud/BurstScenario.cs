@@ -1,6 +1,6 @@
-using AmiReplicator.Domain.Jobs;
 using System.Diagnostics;
 using Amazon.SQS.Model;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 

@@ -25,17 +25,17 @@ public abstract class CopyJobStoreContract
 
     private static CopyJob Job(string imageId, string source = "us-east-1", string destination = "eu-west-1", int sizeGiB = 8, DateTimeOffset? at = null,
         string? account = null) => new()
-    {
-        Key = new CopyJobKey(source, imageId, destination) { DestinationAccount = account },
-        State = CopyJobState.Waiting,
-        Name = $"golden-{imageId}",
-        Description = "d",
-        RequestedBy = "test",
-        CreatedAt = at ?? Now,
-        UpdatedAt = at ?? Now,
-        WaitingSince = at ?? Now,
-        SizeGiB = sizeGiB,
-    };
+        {
+            Key = new CopyJobKey(source, imageId, destination) { DestinationAccount = account },
+            State = CopyJobState.Waiting,
+            Name = $"golden-{imageId}",
+            Description = "d",
+            RequestedBy = "test",
+            CreatedAt = at ?? Now,
+            UpdatedAt = at ?? Now,
+            WaitingSince = at ?? Now,
+            SizeGiB = sizeGiB,
+        };
 
     private static async Task<CopyJob> CreateAsync(ICopyJobStore store, CopyJob job) =>
         Assert.Single(await store.CreateAllIfAbsentAsync([job], CancellationToken.None)).Job;
