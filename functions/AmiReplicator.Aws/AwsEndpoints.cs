@@ -4,7 +4,7 @@ namespace AmiReplicator.Aws;
 /// Where the services are: null for AWS's own endpoint in each region; a URL (the local cloud) that serves every region of that
 /// service, signed for the region asked.
 /// </summary>
-public sealed record AwsEndpoints(Uri? DynamoDb = null, Uri? Sqs = null, Uri? Ec2 = null, Uri? Kms = null, Uri? Ssm = null)
+public sealed record AwsEndpoints(Uri? DynamoDb = null, Uri? Sqs = null, Uri? Ec2 = null, Uri? Kms = null, Uri? Ssm = null, Uri? Sts = null)
 {
     public static readonly AwsEndpoints Aws = new();
 }

@@ -1,6 +1,7 @@
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.SecurityToken;
 using Amazon.SQS;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Aws.Ec2;
@@ -26,6 +27,8 @@ public sealed class AwsPorts : IDisposable
     private readonly Ec2Clients _ec2;
     private readonly KmsKeyGateway _kms;
     private readonly SsmImageParameters _parameters;
+    private readonly AmazonSecurityTokenServiceClient _sts;
+    private readonly TargetAccountImages _targets;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
     public AwsPorts(string homeRegion, string tableName, string? requestQueueUrl, AwsEndpoints endpoints, AWSCredentials? credentials, ILoggerFactory logging)
@@ -38,12 +41,17 @@ public sealed class AwsPorts : IDisposable
         _ec2 = new Ec2Clients(endpoints.Ec2, credentials);
         _kms = new KmsKeyGateway(endpoints.Kms, credentials);
         _parameters = new SsmImageParameters(endpoints.Ssm, credentials);
+        // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
+        _sts = Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
+            (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config));
+        _targets = new TargetAccountImages(_sts, endpoints.Ec2, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws");
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
         {
             Lifecycle = images,
             Parameters = _parameters,
             Requests = requestQueueUrl is null ? null : new SqsRequestQueue(_sqs, requestQueueUrl),
+            Targets = _targets,
         };
         Inspection = new CopyJobInspection(_dynamo, tableName);
     }
@@ -86,5 +94,7 @@ public sealed class AwsPorts : IDisposable
         _ec2.Dispose();
         _kms.Dispose();
         _parameters.Dispose();
+        _targets.Dispose();
+        _sts.Dispose();
     }
 }

@@ -7,6 +7,12 @@ namespace AmiReplicator.Domain.Policy;
 public sealed class PolicyDocument
 {
     public List<DestinationDocument>? Destinations { get; set; }
+
+    /// <summary>Other accounts' regions that get copies of their own, made and owned by each account.</summary>
+    public List<TargetDocument>? Targets { get; set; }
+
+    /// <summary>The organization the target accounts belong to (o-...): the functions assume spoke roles only in its accounts.</summary>
+    public string? OrganizationId { get; set; }
     public List<string>? SourceRegions { get; set; }
     public SelectionDocument? Selection { get; set; }
     public BudgetsDocument? Budgets { get; set; }

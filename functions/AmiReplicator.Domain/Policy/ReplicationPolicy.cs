@@ -42,9 +42,26 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
-    /// <summary>The policy's entry for a destination: the home account's regions are the policy's destinations.</summary>
+    /// <summary>Other accounts' regions that get copies of their own (none: every copy is the home account's).</summary>
+    public IReadOnlyList<Target> Targets
+    {
+        get => _targets;
+        init
+        {
+            _targets = value;
+            _targetDestinations = value.SelectMany(t => t.Destinations()).ToDictionary(d => d.Key);
+        }
+    }
+
+    private readonly IReadOnlyList<Target> _targets = [];
+    private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
+
+    /// <summary>The organization of the target accounts (o-...), when the policy names it: spoke roles are assumed only within it.</summary>
+    public string? OrganizationId { get; init; }
+
+    /// <summary>The policy's entry for a destination: one of its destinations (the home account's regions) or a target's (account, region).</summary>
     public Destination? FindDestination(CopyDestination destination) =>
-        destination.IsHome ? Destinations.FirstOrDefault(d => d.Region == destination.Region) : null;
+        destination.IsHome ? Destinations.FirstOrDefault(d => d.Region == destination.Region) : _targetDestinations.GetValueOrDefault(destination);
 
     /// <summary>The destination, if it is in the policy and not draining: the ones new copies go to.</summary>
     public Destination? FindOpenDestination(CopyDestination destination) => FindDestination(destination) is { TakesNewCopies: true } open ? open : null;
@@ -77,14 +94,15 @@ public sealed partial record ReplicationPolicy(
         var defaultThroughput = Positive(budgets.MaxSnapshotCopyMiBpsPerSource, "budgets.maxSnapshotCopyMiBpsPerSource")
             ?? SlotBudget.DefaultSnapshotCopyMiBpsPerSource;
 
-        if (document.Destinations is not { Count: > 0 })
+        if (document.Destinations is not { Count: > 0 } && document.Targets is not { Count: > 0 })
         {
-            throw new PolicyException("destinations", "at least one destination region is required");
+            throw new PolicyException("destinations", "at least one destination region (or a target) is required");
         }
 
-        var destinations = document.Destinations
+        var destinations = (document.Destinations ?? [])
             .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource, defaultThroughput))
             .ToList();
+        var targets = ValidateTargets(document.Targets ?? [], defaultPerDestination, defaultPerSource, defaultThroughput);
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
@@ -123,6 +141,8 @@ public sealed partial record ReplicationPolicy(
         {
             Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
             Retention = retentionPolicy,
+            Targets = targets,
+            OrganizationId = ValidateOrganizationId(document.OrganizationId),
             LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
         };
     }
@@ -165,6 +185,91 @@ public sealed partial record ReplicationPolicy(
             SnapshotCopyCompletionDurationMinutes = SnapshotCopyThroughput.ValidateDuration(d.SnapshotCopyCompletionDurationMinutes, $"{field}.snapshotCopyCompletionDurationMinutes"),
         };
     }
+
+    /// <summary>The most target accounts one policy names: the functions keep every target's destinations in memory and in view.</summary>
+    public const int MaxTargetAccounts = 2_000;
+
+    private static List<Target> ValidateTargets(List<TargetDocument> documents, int defaultPerDestination, int defaultPerSource, int defaultThroughput)
+    {
+        var targets = documents.Select((d, i) => ValidateTarget(d, $"targets[{i}]", defaultPerDestination, defaultPerSource, defaultThroughput)).ToList();
+        var seen = new Dictionary<CopyDestination, int>();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            foreach (var destination in targets[i].Destinations())
+            {
+                if (!seen.TryAdd(destination.Key, i))
+                {
+                    throw new PolicyException($"targets[{i}].accounts",
+                        $"account {destination.Account} in {destination.Region} is already a destination of targets[{seen[destination.Key]}]");
+                }
+            }
+        }
+
+        var accounts = targets.SelectMany(t => t.Accounts).Distinct().Count();
+        return accounts <= MaxTargetAccounts
+            ? targets
+            : throw new PolicyException("targets", $"{accounts} accounts named; at most {MaxTargetAccounts} are supported");
+    }
+
+    private static Target ValidateTarget(TargetDocument? t, string field, int defaultPerDestination, int defaultPerSource, int defaultThroughput)
+    {
+        if (t is null)
+        {
+            throw new PolicyException(field, "must be an object with accounts and regions");
+        }
+
+        if (t.Accounts is not { Count: > 0 })
+        {
+            throw new PolicyException($"{field}.accounts", "at least one account is required");
+        }
+
+        var accounts = t.Accounts.Select((a, i) => a is not null && AccountIdPattern().IsMatch(a)
+            ? a
+            : throw new PolicyException($"{field}.accounts[{i}]", $"'{a}' is not a 12-digit account id")).ToList();
+        if (accounts.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new PolicyException($"{field}.accounts", $"account {twice.Key} is listed more than once");
+        }
+
+        if (t.Regions is not { Count: > 0 })
+        {
+            throw new PolicyException($"{field}.regions", "at least one region is required");
+        }
+
+        var regions = t.Regions.Select((r, i) => KnownRegion(r, $"{field}.regions[{i}]")).ToList();
+        if (regions.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } regionTwice)
+        {
+            throw new PolicyException($"{field}.regions", $"region '{regionTwice.Key}' is listed more than once");
+        }
+
+        var roleName = t.RoleName ?? Target.DefaultRoleName;
+        if (!RoleNamePattern().IsMatch(roleName))
+        {
+            throw new PolicyException($"{field}.roleName", $"'{roleName}' is not an IAM role name (1 to 64 letters, digits and +=,.@_-)");
+        }
+
+        foreach (var (region, key) in t.KmsKeys ?? [])
+        {
+            if (!regions.Contains(region))
+            {
+                throw new PolicyException($"{field}.kmsKeys.{region}", $"'{region}' is not one of the target's regions");
+            }
+
+            // One entry serves every account of the target, so it names the key the same way in each: by alias.
+            if (key is null || !key.StartsWith("alias/", StringComparison.Ordinal) || !KmsKeyPattern().IsMatch(key))
+            {
+                throw new PolicyException($"{field}.kmsKeys.{region}", $"'{key}' is not a key alias (alias/...) that each account of the target has in {region}");
+            }
+        }
+
+        var perDestination = Positive(t.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
+        var perSource = Positive(t.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
+        return new Target(accounts, regions, roleName, t.KmsKeys ?? [], new SlotBudget(perDestination, perSource, defaultThroughput));
+    }
+
+    private static string? ValidateOrganizationId(string? id) => id is null || OrganizationIdPattern().IsMatch(id)
+        ? id
+        : throw new PolicyException("organizationId", $"'{id}' is not an organization id (o- and 10 to 32 lowercase letters or digits)");
 
     private static Selection ValidateSelection(SelectionDocument s)
     {
@@ -280,6 +385,12 @@ public sealed partial record ReplicationPolicy(
 
     [GeneratedRegex("^\\d{12}$")]
     private static partial Regex AccountIdPattern();
+
+    [GeneratedRegex("^[\\w+=,.@-]{1,64}$")]
+    private static partial Regex RoleNamePattern();
+
+    [GeneratedRegex("^o-[a-z0-9]{10,32}$")]
+    private static partial Regex OrganizationIdPattern();
 
     [GeneratedRegex("^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|cron\\([^)]+\\))$")]
     private static partial Regex ScheduleExpressionPattern();

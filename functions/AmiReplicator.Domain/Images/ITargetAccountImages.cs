@@ -1,0 +1,11 @@
+namespace AmiReplicator.Domain.Images;
+
+/// <summary>
+/// EC2 as each target account sees it: calls made with the credentials of the account's spoke role, so the copies they make are the
+/// account's own. Errors come out as from <see cref="IImageGateway"/>; a role that cannot be assumed is <see cref="Ec2ErrorKind.Refused"/>
+/// with STS's code (AccessDenied), STS throttling is <see cref="Ec2ErrorKind.Transient"/>.
+/// </summary>
+public interface ITargetAccountImages
+{
+    IImageGateway In(string account, string roleName);
+}

@@ -1,0 +1,16 @@
+using AmiReplicator.Domain.Slots;
+
+namespace AmiReplicator.Domain.Policy;
+
+/// <summary>A validated target: its accounts' regions are destinations, each with the target's key and budget.</summary>
+/// <param name="KmsKeys">Per region, the key in the target account its copies are encrypted with; a region not named: the account's default EBS key.</param>
+public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string> Regions, string RoleName, IReadOnlyDictionary<string, string> KmsKeys, SlotBudget Budget)
+{
+    public const string DefaultRoleName = "AmiReplicatorSpoke";
+
+    /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
+    public IEnumerable<Destination> Destinations() =>
+        from account in Accounts
+        from region in Regions
+        select new Destination(region, Encrypt: true, KmsKeys.GetValueOrDefault(region), Budget) { Account = account };
+}

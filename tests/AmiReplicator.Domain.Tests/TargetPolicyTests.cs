@@ -1,0 +1,74 @@
+using System.Globalization;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using AmiReplicator.Domain.Slots;
+
+namespace AmiReplicator.Domain.Tests;
+
+/// <summary>Targets: other accounts' regions as destinations of their own, each with its key and budget.</summary>
+public class TargetPolicyTests
+{
+    [Fact]
+    public void Each_account_and_region_of_a_target_is_a_destination_with_the_targets_key_and_budget()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"}],"organizationId":"o-a1b2c3d4e5",
+             "targets":[{"accounts":["111111111111","222222222222"],"regions":["eu-west-1","us-east-1"],"kmsKeys":{"us-east-1":"alias/golden"},"maxInFlight":10},
+                        {"accounts":["333333333333"],"regions":["eu-west-1"],"roleName":"Distribution"}]}
+            """);
+
+        var target = policy.FindDestination(new CopyDestination("us-east-1", "222222222222"));
+        Assert.Equal(("us-east-1", "222222222222", true, "alias/golden", new SlotBudget(10, 10)), (target?.Region, target?.Account, target?.Encrypt, target?.KmsKeyId, target?.Budget));
+        Assert.Null(policy.FindDestination(new CopyDestination("eu-west-1", "111111111111"))?.KmsKeyId);
+        Assert.Equal(new SlotBudget(50, 25), policy.BudgetFor(new CopyDestination("eu-west-1", "333333333333")));
+        Assert.Equal("Distribution", policy.Targets[1].RoleName);
+        Assert.Equal(Target.DefaultRoleName, policy.Targets[0].RoleName);
+        Assert.Null(policy.FindDestination(new CopyDestination("us-east-1", "333333333333")));
+        Assert.Equal("eu-west-1", policy.FindDestination(CopyDestination.Home("eu-west-1"))?.Region);
+        Assert.Equal("o-a1b2c3d4e5", policy.OrganizationId);
+    }
+
+    [Fact]
+    public void A_policy_of_only_targets_is_valid_and_one_with_neither_destinations_nor_targets_is_not()
+    {
+        Assert.Single(ReplicationPolicy.Parse("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}""").Targets);
+        Assert.Equal("destinations", Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse("""{"targets":[]}""")).Field);
+    }
+
+    [Fact]
+    public void Two_thousand_accounts_are_taken_and_one_more_is_refused()
+    {
+        Assert.Equal(2_000 * 2, ReplicationPolicy.Parse(WithAccounts(2_000)).Targets.Sum(t => t.Destinations().Count()));
+        var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(WithAccounts(2_001)));
+        Assert.Equal("targets", error.Field);
+        Assert.Contains("2001 accounts", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string WithAccounts(int count)
+    {
+        var accounts = Enumerable.Range(0, count).Select(i => $"\"{(100_000_000_000L + i).ToString(CultureInfo.InvariantCulture)}\"");
+        return $$"""{"targets":[{"accounts":[{{string.Join(',', accounts)}}],"regions":["eu-west-1","us-east-1"]}]}""";
+    }
+
+    [Theory]
+    [InlineData("""{"targets":[{"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
+    [InlineData("""{"targets":[{"accounts":["1111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts[0]")]
+    [InlineData("""{"targets":[{"accounts":["111111111111","111111111111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"]}]}""", "targets[0].regions")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-9"]}]}""", "targets[0].regions[0]")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1","eu-west-1"]}]}""", "targets[0].regions")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"roleName":"a role"}]}""", "targets[0].roleName")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"us-east-1":"alias/k"}}]}""", "targets[0].kmsKeys.us-east-1")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"eu-west-1":"arn:aws:kms:eu-west-1:111111111111:key/1234"}}]}""", "targets[0].kmsKeys.eu-west-1")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"maxInFlight":0}]}""", "targets[0].maxInFlight")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]},{"accounts":["111111111111"],"regions":["us-east-1","eu-west-1"]}]}""", "targets[1].accounts")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"account":"x"}]}""", "targets[0].account")]
+    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}],"organizationId":"org-1"}""", "organizationId")]
+    public void An_invalid_target_is_refused_with_the_field_named(string json, string field)
+    {
+        var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));
+
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith(field + ": ", error.Message, StringComparison.Ordinal);
+    }
+}
