@@ -31,7 +31,9 @@ public sealed class AwsPorts : IDisposable
     private readonly TargetAccountImages _targets;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
-    public AwsPorts(string homeRegion, string tableName, string? requestQueueUrl, AwsEndpoints endpoints, AWSCredentials? credentials, ILoggerFactory logging)
+    /// <param name="clock">When target accounts' role sessions end (the machine's clock unless the local cloud's).</param>
+    public AwsPorts(string homeRegion, string tableName, string? requestQueueUrl, AwsEndpoints endpoints, AWSCredentials? credentials, ILoggerFactory logging,
+        TimeProvider? clock = null)
     {
         // DynamoDB retries more than the SDK's default: a claim's transaction meets throttling under a burst, and a retry is cheap.
         _dynamo = Client(endpoints.DynamoDb, homeRegion, credentials, new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 },
@@ -44,7 +46,7 @@ public sealed class AwsPorts : IDisposable
         // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
         _sts = Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
             (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config));
-        _targets = new TargetAccountImages(_sts, endpoints.Ec2, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws");
+        _targets = new TargetAccountImages(_sts, endpoints.Ec2, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Amazon.EC2;
+using Amazon.SecurityToken;
 using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Aws.Kms;
 using AmiReplicator.Aws.Ssm;
@@ -38,6 +39,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private readonly KmsKeyGateway _kms;
     private readonly SsmImageParameters _parameters;
     private readonly Ec2EventFeed _ec2Events;
+    private readonly AmazonSecurityTokenServiceClient _sts;
+    private readonly TargetAccountImages _targets;
     private readonly ILoggerFactory _logging;
     private readonly List<SqsMessage> _queue = [];
     private readonly IMetrics _metrics;
@@ -57,6 +60,9 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         _ec2 = new Ec2Clients(simulator.Endpoint, LocalReplication.Credentials);
         _kms = new KmsKeyGateway(simulator.Endpoint, LocalReplication.Credentials);
         _parameters = new SsmImageParameters(simulator.Endpoint, LocalReplication.Credentials);
+        _sts = new AmazonSecurityTokenServiceClient(LocalReplication.Credentials,
+            new AmazonSecurityTokenServiceConfig { ServiceURL = simulator.Endpoint.ToString(), AuthenticationRegion = LocalReplication.Home });
+        _targets = new TargetAccountImages(_sts, simulator.Endpoint, "aws", clock);
         _ec2Events = new Ec2EventFeed(simulator);
         var sink = TextWriter.Synchronized(Log);
         _metrics = metrics ?? new EmbeddedMetricWriter(sink, clock);
@@ -157,6 +163,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         _ec2.Dispose();
         _kms.Dispose();
         _parameters.Dispose();
+        _targets.Dispose();
+        _sts.Dispose();
         _logging.Dispose();
         await Simulator.DisposeAsync();
         Permissions.Dispose();
@@ -167,7 +175,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private void Compose()
     {
         var images = new Ec2ImageGateway(_ec2);
-        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this) };
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this), Targets = _targets };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
     }

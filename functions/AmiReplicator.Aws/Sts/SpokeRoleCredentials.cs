@@ -6,39 +6,53 @@ namespace AmiReplicator.Aws.Sts;
 
 /// <summary>
 /// The credentials of one target account's spoke role, assumed with the functions' own and kept until five minutes before they
-/// expire, then assumed again. A Lambda function's credentials are a role session, so assuming another role is role chaining, which
-/// STS caps at one hour: that is the duration asked for.
+/// expire (by the replicator's clock), then assumed again. A Lambda function's credentials are a role session, so assuming another
+/// role is role chaining, which STS caps at one hour: that is the duration asked for.
 /// </summary>
-internal sealed class SpokeRoleCredentials : RefreshingAWSCredentials
+internal sealed class SpokeRoleCredentials(IAmazonSecurityTokenService sts, string roleArn, TimeProvider clock) : AWSCredentials
 {
     public static readonly TimeSpan SessionDuration = TimeSpan.FromHours(1);
+    public static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
 
     /// <summary>The session name the target account's CloudTrail shows for every call the replicator makes there.</summary>
     public const string SessionName = "amireplicator";
 
-    private readonly IAmazonSecurityTokenService _sts;
-    private readonly string _roleArn;
+    private readonly Lock _gate = new();
+    private Task<Session>? _session;
 
-    public SpokeRoleCredentials(IAmazonSecurityTokenService sts, string roleArn)
+    public override ImmutableCredentials GetCredentials() => GetCredentialsAsync().GetAwaiter().GetResult();
+
+    public override async Task<ImmutableCredentials> GetCredentialsAsync()
     {
-        _sts = sts;
-        _roleArn = roleArn;
-        PreemptExpiryTime = TimeSpan.FromMinutes(5);
+        Task<Session> session;
+        lock (_gate)
+        {
+            // One AssumeRole at a time per role: concurrent calls share it instead of each asking STS (its rate cannot be raised).
+            // A session near its end, or an AssumeRole that failed, is asked for again.
+            if (_session is null || (_session.IsCompleted && (!_session.IsCompletedSuccessfully || !Usable(_session.Result))))
+            {
+                _session = AssumeAsync();
+            }
+
+            session = _session;
+        }
+
+        return (await session).Credentials;
     }
 
-    protected override CredentialsRefreshState GenerateNewCredentials() => GenerateNewCredentialsAsync().GetAwaiter().GetResult();
+    private bool Usable(Session session) => clock.GetUtcNow() < session.Expiration - RenewBefore;
 
-    protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
+    private async Task<Session> AssumeAsync()
     {
-        var response = await _sts.AssumeRoleAsync(new AssumeRoleRequest
+        var issued = (await sts.AssumeRoleAsync(new AssumeRoleRequest
         {
-            RoleArn = _roleArn,
+            RoleArn = roleArn,
             RoleSessionName = SessionName,
             DurationSeconds = (int)SessionDuration.TotalSeconds,
-        });
-        var issued = response.Credentials;
-        return new CredentialsRefreshState(
-            new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),
-            issued.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.Add(SessionDuration));
+        })).Credentials;
+        var expiration = issued.Expiration is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : clock.GetUtcNow() + SessionDuration;
+        return new Session(new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken), expiration);
     }
+
+    private sealed record Session(ImmutableCredentials Credentials, DateTimeOffset Expiration);
 }

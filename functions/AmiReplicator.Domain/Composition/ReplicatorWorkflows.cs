@@ -31,8 +31,9 @@ public sealed class ReplicatorWorkflows
         var follower = lifecycle is null ? null
             : new LifecycleFollower(store, images, lifecycle, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
         var latestCopy = LatestCopyPointer.For(policy, images, lifecycle, ports.Parameters, logging);
-        var finisher = new CopyFinisher(store, images, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
-        Canceller = new CopyCanceller(store, images, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
+        var destinations = new DestinationImages(images, ports.Targets, policy);
+        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
+        Canceller = new CopyCanceller(store, destinations, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
         Retention = lifecycle is null || policy.Retention is null ? null
             : new CopyRetention(store, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
         SelectedSources = new SelectedSourceImages(store, images, policy, accountId);
@@ -40,10 +41,10 @@ public sealed class ReplicatorWorkflows
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion], accountId, clock, logging.CreateLogger<SourceSweep>());
 
         // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
-        CopyStarter Starter() => new(store, images, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, metrics, clock,
+        CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, metrics, clock,
             logging.CreateLogger<CopyStarter>());
         Dispatcher = new ReplicationDispatcher(store, images, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
-        Poller = new CopyPoller(store, images, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,
+        Poller = new CopyPoller(store, destinations, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,
             logging.CreateLogger<CopyPoller>(), Retention, follower);
     }
 

@@ -13,7 +13,7 @@ namespace AmiReplicator.Domain.Copying;
 /// after the last call began, and EC2's listing has had time to show it). The worker whose call answers first ends it the same way;
 /// otherwise the poller settles it each pass.
 /// </summary>
-public sealed class CopyCanceller(ICopyJobStore store, IImageGateway images, CopyFinisher finisher, ReplicationPolicy policy, TrackingOptions options, TimeProvider clock,
+public sealed class CopyCanceller(ICopyJobStore store, DestinationImages destinations, CopyFinisher finisher, ReplicationPolicy policy, TrackingOptions options, TimeProvider clock,
     ILogger<CopyCanceller> log)
 {
     /// <summary>Cancels the job with the reason; answers what became of it (the job as stored after, and whether it ended).</summary>
@@ -55,7 +55,7 @@ public sealed class CopyCanceller(ICopyJobStore store, IImageGateway images, Cop
     {
         var reason = claimed.CancelRequested ?? throw new InvalidOperationException($"{claimed.Key} has no cancel requested");
         // The previous attempt's failed image holds the job's name until the next call removes it: it is not this call's copy.
-        if (await images.FindOwnImageByNameAsync(claimed.Key.DestinationRegion, claimed.Name, cancellationToken) is { } image
+        if (await destinations.For(claimed.Key.Destination).FindOwnImageByNameAsync(claimed.Key.DestinationRegion, claimed.Name, cancellationToken) is { } image
             && image.ImageId != claimed.ImageToRemove && image.State != ImageState.Deregistered && CopyStarter.IsCopyFor(image, claimed.Key))
         {
             log.LogWarning("{Job}: the copy {TargetImageId} its cancelled claim started is removed with its snapshots", claimed.Key, image.ImageId);

@@ -15,7 +15,7 @@ namespace AmiReplicator.Domain.Copying;
 /// </summary>
 public sealed class CopyFinisher(
     ICopyJobStore store,
-    IImageGateway images,
+    DestinationImages destinations,
     IKeyGateway keys,
     ReplicationPolicy policy,
     TrackingOptions options,
@@ -25,7 +25,7 @@ public sealed class CopyFinisher(
     IImageLifecycle? lifecycle = null,
     LatestCopyPointer? latestCopy = null)
 {
-    private readonly CopySharing _sharing = new(images, policy);
+    private readonly CopySharing _sharing = new(destinations.Home, policy);
 
     public async Task<CopyOutcome> AdvanceAsync(CopyJob job, ImageInfo? target, CancellationToken cancellationToken)
     {
@@ -122,7 +122,7 @@ public sealed class CopyFinisher(
 
         try
         {
-            await images.EnableDeprecationAsync(target.Region, target.ImageId, at, cancellationToken);
+            await destinations.For(job.Key.Destination).EnableDeprecationAsync(target.Region, target.ImageId, at, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
@@ -133,7 +133,8 @@ public sealed class CopyFinisher(
     /// <summary>The source's deregistration protection (as read when the copy was asked for) on the copy, cooldown and all.</summary>
     private async Task ProtectAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        if (lifecycle is null || !policy.Lifecycle.CopyDeregistrationProtection
+        // A target account's copies are kept by the account's own lifecycle for now: only the home account's are protected.
+        if (lifecycle is null || job.Key.DestinationAccount is not null || !policy.Lifecycle.CopyDeregistrationProtection
             || job.SourceDeregistrationProtection == DeregistrationProtection.Disabled || target.Protection == job.SourceDeregistrationProtection)
         {
             return;
@@ -163,7 +164,7 @@ public sealed class CopyFinisher(
 
         try
         {
-            await images.CreateTagsAsync(target.Region, [target.ImageId, .. target.Snapshots.Select(s => s.SnapshotId)], missing, cancellationToken);
+            await destinations.For(job.Key.Destination).CreateTagsAsync(target.Region, [target.ImageId, .. target.Snapshots.Select(s => s.SnapshotId)], missing, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
@@ -184,7 +185,7 @@ public sealed class CopyFinisher(
             return;
         }
 
-        var source = await images.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
+        var source = await destinations.Home.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
         if (source is null || source.State == ImageState.Deregistered)
         {
             notes.Add("source snapshot tags not copied: the source is gone");
@@ -196,7 +197,7 @@ public sealed class CopyFinisher(
             return;
         }
 
-        var sourceTags = await images.GetSnapshotTagsAsync(source.Region, [.. source.Snapshots.Select(s => s.SnapshotId)], cancellationToken);
+        var sourceTags = await destinations.Home.GetSnapshotTagsAsync(source.Region, [.. source.Snapshots.Select(s => s.SnapshotId)], cancellationToken);
         foreach (var snapshot in target.Snapshots)
         {
             if (source.Snapshots.FirstOrDefault(s => s.DeviceName == snapshot.DeviceName) is not { } from
@@ -218,7 +219,7 @@ public sealed class CopyFinisher(
 
             try
             {
-                await images.CreateTagsAsync(target.Region, [snapshot.SnapshotId], extra, cancellationToken);
+                await destinations.For(job.Key.Destination).CreateTagsAsync(target.Region, [snapshot.SnapshotId], extra, cancellationToken);
             }
             catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
             {
@@ -233,7 +234,8 @@ public sealed class CopyFinisher(
     /// </summary>
     private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        if (latestCopy is null)
+        // The latest-copy parameter is the home account's (a target account's is not written yet).
+        if (latestCopy is null || job.Key.DestinationAccount is not null)
         {
             return;
         }
@@ -337,7 +339,7 @@ public sealed class CopyFinisher(
         ? Task.FromResult(CopyOutcome.Skipped)
         : steps.RunAsync(ended, JobStep.CleanUp, async () =>
         {
-            await images.DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
+            await destinations.For(ended.Key.Destination).DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
             log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, image);
             return await MoveAsync(ended, ended with { ImageToRemove = null, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
                 ? CopyOutcome.CleanedUp

@@ -18,7 +18,7 @@ namespace AmiReplicator.Domain.Copying;
 /// </summary>
 public sealed class CopyPoller(
     ICopyJobStore store,
-    IImageGateway images,
+    DestinationImages destinations,
     CopyStarter starter,
     CopyFinisher finisher,
     CopyCanceller canceller,
@@ -237,7 +237,7 @@ public sealed class CopyPoller(
     {
         try
         {
-            var found = await images.DescribeImagesAsync(destination.Region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
+            var found = await destinations.For(destination).DescribeImagesAsync(destination.Region, batch.Select(j => j.RequireTargetImageId()).ToList(), cancellationToken);
             return batch.Select(j => (j, found.GetValueOrDefault(j.RequireTargetImageId()))).ToList();
         }
         catch (ImageServiceException e)
@@ -249,7 +249,7 @@ public sealed class CopyPoller(
         foreach (var job in batch)
         {
             var read = await steps.RunAsync(job, JobStep.CheckCopy,
-                async () => (Ok: true, Image: await images.DescribeImageAsync(destination.Region, job.RequireTargetImageId(), cancellationToken)),
+                async () => (Ok: true, Image: await destinations.For(destination).DescribeImageAsync(destination.Region, job.RequireTargetImageId(), cancellationToken)),
                 async (j, why) =>
                 {
                     report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));

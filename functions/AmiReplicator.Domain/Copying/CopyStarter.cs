@@ -11,7 +11,7 @@ namespace AmiReplicator.Domain.Copying;
 /// <summary>Starts a waiting copy: takes its slots, calls CopyImage, records the target image (or why there is none).</summary>
 public sealed class CopyStarter(
     ICopyJobStore store,
-    IImageGateway images,
+    DestinationImages destinations,
     ReplicationPolicy policy,
     JobSteps steps,
     CounterReconciler counters,
@@ -100,6 +100,7 @@ public sealed class CopyStarter(
         Guarded(claimed, async () =>
         {
             var key = claimed.Key;
+            var images = destinations.For(key.Destination);
             string targetImageId;
             try
             {
@@ -109,10 +110,7 @@ public sealed class CopyStarter(
                     await images.DeregisterImageAsync(key.DestinationRegion, failed, cancellationToken);
                 }
 
-                targetImageId = await images.CopyImageAsync(
-                    new CopyImageCommand(key.DestinationRegion, key.SourceRegion, key.SourceImageId, claimed.Name,
-                        claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags, claimed.SnapshotCopyCompletionDurationMinutes),
-                    cancellationToken);
+                targetImageId = await images.CopyImageAsync(await CopyCommandAsync(claimed, cancellationToken), cancellationToken);
             }
             catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.LimitExceeded)
             {
@@ -153,6 +151,7 @@ public sealed class CopyStarter(
 
         var started = new List<CopyJob>();
         var tried = new HashSet<CopyJobKey>();
+        var distributionReady = new Dictionary<CopyJobKey, bool>();
         for (var round = 0; round < 3; round++)
         {
             var destinationFree = slots.Free(SlotScope.All(destination));
@@ -181,6 +180,11 @@ public sealed class CopyStarter(
                 }
 
                 if (slots.Free(SlotScope.Pair(job.Key.SourceRegion, destination)) == 0)
+                {
+                    continue;
+                }
+
+                if (!await DistributionReadyAsync(job.Key, distributionReady, cancellationToken))
                 {
                     continue;
                 }
@@ -257,13 +261,73 @@ public sealed class CopyStarter(
     }
 
     /// <summary>
+    /// What CopyImage is asked. Into the home account: the source itself. Into a target account: the home account's copy in the same
+    /// region (or the source, in its own region), shared with the account first (launch permission and its snapshots'
+    /// createVolumePermission: adding either again changes nothing), so the copy the account makes is its own.
+    /// </summary>
+    private async Task<CopyImageCommand> CopyCommandAsync(CopyJob claimed, CancellationToken cancellationToken)
+    {
+        var key = claimed.Key;
+        if (key.DestinationAccount is not { } account)
+        {
+            return new CopyImageCommand(key.DestinationRegion, key.SourceRegion, key.SourceImageId, claimed.Name,
+                claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags, claimed.SnapshotCopyCompletionDurationMinutes);
+        }
+
+        var distribution = await DistributionImageAsync(key, cancellationToken)
+            ?? throw new ImageServiceException(Ec2ErrorKind.Transient, "DistributionCopyNotAvailable",
+                $"the home account's copy of {key.SourceImageId} in {key.DestinationRegion} is not available (yet)");
+        await destinations.Home.AddLaunchPermissionsAsync(distribution.Region, distribution.ImageId, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
+        foreach (var snapshot in distribution.Snapshots)
+        {
+            await destinations.Home.AddCreateVolumePermissionsAsync(distribution.Region, snapshot.SnapshotId, [account], cancellationToken);
+        }
+
+        return new CopyImageCommand(key.DestinationRegion, distribution.Region, distribution.ImageId, claimed.Name,
+            claimed.Description, claimed.Encrypt, claimed.KmsKeyId, claimed.ClientToken, claimed.Tags, SnapshotCopyCompletionDurationMinutes: null);
+    }
+
+    /// <summary>
+    /// Whether a job may take slots now: a target account's job only once the home account's copy it copies is available (read once
+    /// per home job and start).
+    /// </summary>
+    private async Task<bool> DistributionReadyAsync(CopyJobKey key, Dictionary<CopyJobKey, bool> known, CancellationToken cancellationToken)
+    {
+        if (key.DestinationAccount is null || key.DestinationRegion == key.SourceRegion)
+        {
+            return true;
+        }
+
+        var home = key with { DestinationAccount = null };
+        if (!known.TryGetValue(home, out var ready))
+        {
+            known[home] = ready = await store.GetAsync(home, cancellationToken) is { State: CopyJobState.Available };
+        }
+
+        return ready;
+    }
+
+    /// <summary>What a target account copies in a region: the home account's available copy there, or the source in its own region.</summary>
+    private async Task<ImageInfo?> DistributionImageAsync(CopyJobKey key, CancellationToken cancellationToken)
+    {
+        if (key.DestinationRegion == key.SourceRegion)
+        {
+            return await destinations.Home.DescribeImageAsync(key.SourceRegion, key.SourceImageId, cancellationToken);
+        }
+
+        return await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is { State: CopyJobState.Available, TargetImageId: { } copy }
+            ? await destinations.Home.DescribeImageAsync(key.DestinationRegion, copy, cancellationToken)
+            : null;
+    }
+
+    /// <summary>
     /// Another image of the account holds the name. If it is this job's own copy (its record was lost, or the answer to an
     /// earlier call), it is adopted; otherwise the copy takes the disambiguated name. Anything else ends the job.
     /// </summary>
     private async Task<StartOutcome> OnNameTakenAsync(CopyJob claimed, ImageServiceException e, CancellationToken cancellationToken)
     {
         var key = claimed.Key;
-        var holder = await images.FindOwnImageByNameAsync(key.DestinationRegion, claimed.Name, cancellationToken);
+        var holder = await destinations.For(key.Destination).FindOwnImageByNameAsync(key.DestinationRegion, claimed.Name, cancellationToken);
         if (holder is not null && IsCopyFor(holder, key))
         {
             log.LogWarning("{Job}: the name {Name} is held by {ImageId}, a copy of the same source: adopting it", key, claimed.Name, holder.ImageId);
@@ -349,7 +413,7 @@ public sealed class CopyStarter(
     private async Task<StartOutcome> GiveUpAsync(CopyJob job, string reason, CancellationToken cancellationToken)
     {
         if (job.State == CopyJobState.Claimed
-            && await images.FindOwnImageByNameAsync(job.Key.DestinationRegion, job.Name, cancellationToken) is { } image
+            && await destinations.For(job.Key.Destination).FindOwnImageByNameAsync(job.Key.DestinationRegion, job.Name, cancellationToken) is { } image
             && IsCopyFor(image, job.Key))
         {
             return await RecordCopyingAsync(job, image.ImageId, $"adopted {image.ImageId}, which CopyImage had started while its answers were lost", cancellationToken);

@@ -292,7 +292,10 @@ public sealed class ReplicationDispatcher(
                 + $"or draining (it copies to: {string.Join(", ", policy.Destinations.Where(d => d.TakesNewCopies).Select(d => d.Region))}); nothing was done", permanent: true);
         }
 
-        return [.. found.Select(f => f.Destination).OfType<Destination>()];
+        // Target accounts copy the home account's copy in their region, so they come with the policy's destinations only (a request
+        // by hand naming regions asks for the home account's copies there).
+        var targets = request.Destinations is null ? policy.Targets.SelectMany(t => t.Destinations()) : [];
+        return [.. found.Select(f => f.Destination).OfType<Destination>(), .. targets];
     }
 
     /// <summary>

@@ -73,14 +73,15 @@ internal static class CopyRules
 
         return new CopyJob
         {
-            Key = new CopyJobKey(source.Region, source.ImageId, destination.Region),
+            Key = CopyJobKey.Into(source.Region, source.ImageId, destination.Key),
             State = refusal is null ? CopyJobState.Waiting : CopyJobState.Failed,
             Name = policy.Templates.NameFor(source, destination.Region),
             Description = policy.Templates.DescriptionFor(source, destination.Region),
             Encrypt = encrypt,
             KmsKeyId = kmsKeyId,
             Tags = tags,
-            LaunchPermissions = sharing.Permissions,
+            // A target account's copy is the account's own: the source's shares (often the account's own OU) are not its to copy.
+            LaunchPermissions = destination.Account is null ? sharing.Permissions : [],
             SourceDeprecationTime = source.DeprecationTime,
             SourceDeregistrationProtection = source.Protection,
             SourceOwnerId = source.OwnerId,

@@ -56,6 +56,9 @@ public sealed partial record ReplicationPolicy(
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
 
+    /// <summary>The spoke role of an account's target (the default name for an account no target names any longer).</summary>
+    public string RoleNameFor(string account) => Targets.FirstOrDefault(t => t.Accounts.Contains(account))?.RoleName ?? Target.DefaultRoleName;
+
     /// <summary>The organization of the target accounts (o-...), when the policy names it: spoke roles are assumed only within it.</summary>
     public string? OrganizationId { get; init; }
 
@@ -103,6 +106,16 @@ public sealed partial record ReplicationPolicy(
             .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource, defaultThroughput))
             .ToList();
         var targets = ValidateTargets(document.Targets ?? [], defaultPerDestination, defaultPerSource, defaultThroughput);
+        var sourceRegionsNamed = document.SourceRegions ?? [];
+        for (var i = 0; i < targets.Count; i++)
+        {
+            // A target account copies the home account's copy in its region (or the source itself in its own region).
+            if (targets[i].Regions.FirstOrDefault(r => destinations.All(d => d.Region != r) && !sourceRegionsNamed.Contains(r)) is { } alone)
+            {
+                throw new PolicyException($"targets[{i}].regions",
+                    $"'{alone}' is neither a destination nor a source region: target accounts copy the home account's copy in their region, so it must be one");
+            }
+        }
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

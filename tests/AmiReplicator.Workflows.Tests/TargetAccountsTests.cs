@@ -1,0 +1,73 @@
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
+using AmiReplicator.LocalCloud;
+
+namespace AmiReplicator.Workflows.Tests;
+
+/// <summary>
+/// Copies into target accounts: the home account's copy in the region (hop 1), shared with each target account, which copies it
+/// through its spoke role (hop 2), so the copy is the account's own.
+/// </summary>
+public class TargetAccountsTests
+{
+    private const string First = "111111111111";
+    private const string Second = "222222222222";
+    private const string WithoutRole = "333333333333";
+
+    private static string Policy(params string[] accounts) => $$"""
+        {"destinations":[{"region":"eu-west-1"}],
+         "targets":[{"accounts":[{{string.Join(',', accounts.Select(a => $"\"{a}\""))}}],"regions":["eu-west-1"],"maxInFlight":1}]}
+        """;
+
+    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
+    {
+        foreach (var account in accounts)
+        {
+            h.Simulator.Account(account).CreateRole("AmiReplicatorSpoke", new RoleTrust(h.Simulator.AccountId));
+        }
+    }
+
+    [Fact]
+    public async Task Each_target_account_gets_a_copy_of_its_own_made_from_the_home_accounts_copy_in_its_region()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(First, Second));
+        SpokeRoles(h, First, Second);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", Tags = new Dictionary<string, string> { ["team"] = "platform" } });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        var home = jobs.Single(j => j.Key.DestinationAccount is null);
+        foreach (var account in new[] { First, Second })
+        {
+            var job = jobs.Single(j => j.Key.DestinationAccount == account);
+            var copy = h.Simulator.FindImage("eu-west-1", job.TargetImageId!);
+            Assert.Equal((account, home.TargetImageId), (copy?.OwnerId, copy?.SourceImageId));
+            Assert.Equal(source, h.Simulator.Account(account).Images("eu-west-1").Single(i => i.ImageId == job.TargetImageId).Tags["amireplicator:source-image-id"]);
+        }
+
+        // The target accounts' budget is 1 each: they copied side by side, each within its own.
+        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+        Assert.Equal(3, (await h.CountersAsync()).Count(c => c.Scope.SourceRegion is null));
+    }
+
+    [Fact]
+    public async Task A_target_account_without_the_spoke_role_ends_failed_with_STSs_refusal_and_the_others_finish()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(First, WithoutRole));
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.DestinationAccount == First).State);
+        var refused = jobs.Single(j => j.Key.DestinationAccount == WithoutRole);
+        Assert.Equal(CopyJobState.Failed, refused.State);
+        Assert.Contains("AccessDenied", refused.LastError, StringComparison.Ordinal);
+        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+    }
+}
