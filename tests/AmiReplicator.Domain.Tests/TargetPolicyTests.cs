@@ -12,7 +12,7 @@ public class TargetPolicyTests
     public void Each_account_and_region_of_a_target_is_a_destination_with_the_targets_key_and_budget()
     {
         var policy = ReplicationPolicy.Parse("""
-            {"destinations":[{"region":"eu-west-1"}],"organizationId":"o-a1b2c3d4e5",
+            {"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"organizationId":"o-a1b2c3d4e5",
              "targets":[{"accounts":["111111111111","222222222222"],"regions":["eu-west-1","us-east-1"],"kmsKeys":{"us-east-1":"alias/golden"},"maxInFlight":10},
                         {"accounts":["333333333333"],"regions":["eu-west-1"],"roleName":"Distribution"}]}
             """);
@@ -29,10 +29,11 @@ public class TargetPolicyTests
     }
 
     [Fact]
-    public void A_policy_of_only_targets_is_valid_and_one_with_neither_destinations_nor_targets_is_not()
+    public void A_target_region_must_be_a_destination_whose_home_copy_the_accounts_copy()
     {
-        Assert.Single(ReplicationPolicy.Parse("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}""").Targets);
-        Assert.Equal("destinations", Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse("""{"targets":[]}""")).Field);
+        var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(
+            """{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1","us-west-2"]}]}"""));
+        Assert.Equal(("targets[0].regions", true), (error.Field, error.Message.Contains("'us-west-2'", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -47,23 +48,23 @@ public class TargetPolicyTests
     private static string WithAccounts(int count)
     {
         var accounts = Enumerable.Range(0, count).Select(i => $"\"{(100_000_000_000L + i).ToString(CultureInfo.InvariantCulture)}\"");
-        return $$"""{"targets":[{"accounts":[{{string.Join(',', accounts)}}],"regions":["eu-west-1","us-east-1"]}]}""";
+        return $$"""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":[{{string.Join(',', accounts)}}],"regions":["eu-west-1","us-east-1"]}]}""";
     }
 
     [Theory]
-    [InlineData("""{"targets":[{"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
-    [InlineData("""{"targets":[{"accounts":["1111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts[0]")]
-    [InlineData("""{"targets":[{"accounts":["111111111111","111111111111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"]}]}""", "targets[0].regions")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-9"]}]}""", "targets[0].regions[0]")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1","eu-west-1"]}]}""", "targets[0].regions")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"roleName":"a role"}]}""", "targets[0].roleName")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"us-east-1":"alias/k"}}]}""", "targets[0].kmsKeys.us-east-1")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"eu-west-1":"arn:aws:kms:eu-west-1:111111111111:key/1234"}}]}""", "targets[0].kmsKeys.eu-west-1")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"maxInFlight":0}]}""", "targets[0].maxInFlight")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]},{"accounts":["111111111111"],"regions":["us-east-1","eu-west-1"]}]}""", "targets[1].accounts")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"account":"x"}]}""", "targets[0].account")]
-    [InlineData("""{"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}],"organizationId":"org-1"}""", "organizationId")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["1111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts[0]")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111","111111111111"],"regions":["eu-west-1"]}]}""", "targets[0].accounts")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"]}]}""", "targets[0].regions")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-9"]}]}""", "targets[0].regions[0]")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1","eu-west-1"]}]}""", "targets[0].regions")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"roleName":"a role"}]}""", "targets[0].roleName")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"us-east-1":"alias/k"}}]}""", "targets[0].kmsKeys.us-east-1")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"kmsKeys":{"eu-west-1":"arn:aws:kms:eu-west-1:111111111111:key/1234"}}]}""", "targets[0].kmsKeys.eu-west-1")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"maxInFlight":0}]}""", "targets[0].maxInFlight")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]},{"accounts":["111111111111"],"regions":["us-east-1","eu-west-1"]}]}""", "targets[1].accounts")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"account":"x"}]}""", "targets[0].account")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}],"organizationId":"org-1"}""", "organizationId")]
     public void An_invalid_target_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));

@@ -262,7 +262,7 @@ public sealed class CopyStarter(
 
     /// <summary>
     /// What CopyImage is asked. Into the home account: the source itself. Into a target account: the home account's copy in the same
-    /// region (or the source, in its own region), shared with the account first (launch permission and its snapshots'
+    /// region, shared with the account first (launch permission and its snapshots'
     /// createVolumePermission: adding either again changes nothing), so the copy the account makes is its own.
     /// </summary>
     private async Task<CopyImageCommand> CopyCommandAsync(CopyJob claimed, CancellationToken cancellationToken)
@@ -293,7 +293,7 @@ public sealed class CopyStarter(
     /// </summary>
     private async Task<bool> DistributionReadyAsync(CopyJobKey key, Dictionary<CopyJobKey, bool> known, CancellationToken cancellationToken)
     {
-        if (key.DestinationAccount is null || key.DestinationRegion == key.SourceRegion)
+        if (key.DestinationAccount is null)
         {
             return true;
         }
@@ -307,18 +307,11 @@ public sealed class CopyStarter(
         return ready;
     }
 
-    /// <summary>What a target account copies in a region: the home account's available copy there, or the source in its own region.</summary>
-    private async Task<ImageInfo?> DistributionImageAsync(CopyJobKey key, CancellationToken cancellationToken)
-    {
-        if (key.DestinationRegion == key.SourceRegion)
-        {
-            return await destinations.Home.DescribeImageAsync(key.SourceRegion, key.SourceImageId, cancellationToken);
-        }
-
-        return await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is { State: CopyJobState.Available, TargetImageId: { } copy }
+    /// <summary>What a target account copies in a region: the home account's copy there, once available.</summary>
+    private async Task<ImageInfo?> DistributionImageAsync(CopyJobKey key, CancellationToken cancellationToken) =>
+        await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is { State: CopyJobState.Available, TargetImageId: { } copy }
             ? await destinations.Home.DescribeImageAsync(key.DestinationRegion, copy, cancellationToken)
             : null;
-    }
 
     /// <summary>
     /// Another image of the account holds the name. If it is this job's own copy (its record was lost, or the answer to an

@@ -293,8 +293,9 @@ public sealed class ReplicationDispatcher(
         }
 
         // Target accounts copy the home account's copy in their region, so they come with the policy's destinations only (a request
-        // by hand naming regions asks for the home account's copies there).
-        var targets = request.Destinations is null ? policy.Targets.SelectMany(t => t.Destinations()) : [];
+        // by hand naming regions asks for the home account's copies there), and never in the source's own region, where the home
+        // account makes no copy (docs/known-issues.md).
+        var targets = request.Destinations is null ? policy.Targets.SelectMany(t => t.Destinations()).Where(d => d.Region != request.SourceRegion) : [];
         return [.. found.Select(f => f.Destination).OfType<Destination>(), .. targets];
     }
 

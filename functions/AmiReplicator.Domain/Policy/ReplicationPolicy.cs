@@ -97,25 +97,25 @@ public sealed partial record ReplicationPolicy(
         var defaultThroughput = Positive(budgets.MaxSnapshotCopyMiBpsPerSource, "budgets.maxSnapshotCopyMiBpsPerSource")
             ?? SlotBudget.DefaultSnapshotCopyMiBpsPerSource;
 
-        if (document.Destinations is not { Count: > 0 } && document.Targets is not { Count: > 0 })
+        if (document.Destinations is not { Count: > 0 })
         {
-            throw new PolicyException("destinations", "at least one destination region (or a target) is required");
+            throw new PolicyException("destinations", "at least one destination region is required");
         }
 
-        var destinations = (document.Destinations ?? [])
+        var destinations = document.Destinations
             .Select((d, i) => ValidateDestination(d, $"destinations[{i}]", defaultPerDestination, defaultPerSource, defaultThroughput))
             .ToList();
         var targets = ValidateTargets(document.Targets ?? [], defaultPerDestination, defaultPerSource, defaultThroughput);
-        var sourceRegionsNamed = document.SourceRegions ?? [];
         for (var i = 0; i < targets.Count; i++)
         {
-            // A target account copies the home account's copy in its region (or the source itself in its own region).
-            if (targets[i].Regions.FirstOrDefault(r => destinations.All(d => d.Region != r) && !sourceRegionsNamed.Contains(r)) is { } alone)
+            // A target account copies the home account's copy in its region: the home account must have one there.
+            if (targets[i].Regions.FirstOrDefault(r => destinations.All(d => d.Region != r)) is { } alone)
             {
                 throw new PolicyException($"targets[{i}].regions",
-                    $"'{alone}' is neither a destination nor a source region: target accounts copy the home account's copy in their region, so it must be one");
+                    $"'{alone}' is not one of the destinations: target accounts copy the home account's copy in their region, so it must be one");
             }
         }
+
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
