@@ -42,6 +42,12 @@ public static class PermissionScope
     /// <summary>A latest-copy parameter: an SSM parameter named by the policy's <c>latestCopyParameter</c>, in a destination region.</summary>
     public const string LatestCopyParameter = "latest-copy-parameter";
 
+    /// <summary>
+    /// A target account's spoke role (the policy's role names, in any account; within the policy's organization when it names one):
+    /// the functions assume it to copy into the account. Granted only when the policy has targets.
+    /// </summary>
+    public const string SpokeRole = "spoke-role";
+
     /// <summary>The function's own log group (Lambda writes it with the function's role).</summary>
     public const string OwnLogGroup = "own-log-group";
 

@@ -95,6 +95,18 @@ internal static class ReplicatorPermissions
                 }
 
                 break;
+            case PermissionScope.SpokeRole:
+                // The spoke roles by name in any account (a list of account ARNs would outgrow IAM's 10,240 characters long before
+                // 2,000 accounts), within the organization when the policy names it; each role's trust still decides.
+                if (settings.Policy.Targets.Count > 0)
+                {
+                    yield return Statement("AssumeSpokeRoles", actions, SpokeRoleArns(settings.Policy),
+                        settings.Policy.OrganizationId is { } organization
+                            ? new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["aws:ResourceOrgID"] = organization } }
+                            : null);
+                }
+
+                break;
             default:
                 throw new InvalidOperationException(
                     $"The permission contract lists {string.Join(", ", actions)} on '{scope}', for which ReplicatorPermissions has no grant: add one.");
@@ -175,6 +187,9 @@ internal static class ReplicatorPermissions
     }
 
     /// <summary>The ARN of every parameter the template names, in any region (the family as a wildcard).</summary>
+    public static string[] SpokeRoleArns(ReplicationPolicy policy) =>
+        [.. policy.Targets.Select(t => t.RoleName).Distinct().Order(StringComparer.Ordinal).Select(name => $"arn:{Aws.PARTITION}:iam::*:role/{name}")];
+
     public static string LatestCopyParameterArn(LatestCopyParameterPolicy parameter) =>
         $"arn:{Aws.PARTITION}:ssm:*:{Aws.ACCOUNT_ID}:parameter{parameter.NameTemplate.Replace(LatestCopyParameterPolicy.FamilyPlaceholder, "*", StringComparison.Ordinal)}";
 

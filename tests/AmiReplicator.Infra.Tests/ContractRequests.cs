@@ -41,6 +41,8 @@ internal static class ContractRequests
                 .Concat(settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!, byEc2: false))),
             // Used by EC2 of the destination that copies the source.
             PermissionScope.SourceKey => SourceKeys(settings).SelectMany(k => settings.DestinationRegions.Select(d => KeyRequest(action, k.Region, k.Arn, ReplicatorPermissions.Ec2Endpoint(d)))),
+            PermissionScope.SpokeRole => settings.Policy.Targets.SelectMany(t => t.Accounts.Take(2).Select(a => Request(action, $"arn:aws:iam::{a}:role/{t.RoleName}", settings.HomeRegion,
+                [.. settings.Policy.OrganizationId is { } organization ? new[] { ("aws:ResourceOrgID", organization) } : []]))),
             PermissionScope.OwnLogGroup => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::Logs::LogGroup", Capitalized(function) + "Logs")), settings.HomeRegion)],
             PermissionScope.RequestQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")), settings.HomeRegion)],
             PermissionScope.DeadLetterQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue")), settings.HomeRegion)],

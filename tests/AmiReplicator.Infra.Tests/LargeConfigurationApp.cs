@@ -4,7 +4,8 @@ namespace AmiReplicator.Infra.Tests;
 
 /// <summary>
 /// A large deployment: four source regions and seventeen destinations, each encrypting with its own KMS key (one named by
-/// alias), the size the stack's policies must hold without passing IAM's limits.
+/// alias), and target accounts in two of them (two spoke role names, within an organization): the size the stack's policies must hold
+/// without passing IAM's limits.
 /// </summary>
 public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPolicy(policy =>
 {
@@ -17,8 +18,14 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPol
     })]);
     policy["retention"] = new JsonObject { ["keepLatest"] = 3.0, ["familyNamePrefixes"] = new JsonArray("golden-al2023-") };
     policy["latestCopyParameter"] = "/amirepl/latest/{family}";
+    policy["organizationId"] = Organization;
+    policy["targets"] = new JsonArray(
+        new JsonObject { ["accounts"] = new JsonArray("444455556666", "777788889999"), ["regions"] = new JsonArray("eu-west-1", "ap-south-1") },
+        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke" });
 }))
 {
+    public const string Organization = "o-a1b2c3d4e5";
+
     public static readonly string[] Sources = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
 
     public static readonly string[] Destinations =

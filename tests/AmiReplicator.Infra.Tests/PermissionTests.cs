@@ -44,6 +44,7 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
         var listed = contract.CallsOf(function).Concat(contract.LambdaNeedsOf(function))
             .Where(p => p.Scope != PermissionScope.DestinationKey || app.Settings.Policy.Destinations.Any(d => d.KmsKeyId is not null))
             .Where(p => p.Scope != PermissionScope.LatestCopyParameter || app.Settings.Policy.LatestCopyParameter is not null)
+            .Where(p => p.Scope != PermissionScope.SpokeRole || app.Settings.Policy.Targets.Count > 0)
             .Select(p => p.Action).ToHashSet();
         Assert.Equal(listed.Order(), new IamPolicySimulator(app.MainJson, app.RoleOf(function)).AllowedActions.Order());
     }
@@ -108,6 +109,24 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
         // The key named by alias: only keys of its region that carry the alias.
         Assert.True(iam.Allows(KeyRequest("kms:GenerateDataKey", "af-south-1", "alias/ami-copies")));
         Assert.False(iam.Allows(KeyRequest("kms:GenerateDataKey", "af-south-1", "alias/other-keys")));
+    }
+
+    [Theory]
+    [InlineData(ReplicatorFunctions.Dispatcher)]
+    [InlineData(ReplicatorFunctions.Poller)]
+    public void Only_the_policys_spoke_roles_within_its_organization_can_be_assumed(string function)
+    {
+        var iam = new IamPolicySimulator(large.MainJson, large.RoleOf(function));
+        (string, string) inOrganization = ("aws:ResourceOrgID", LargeConfigurationApp.Organization);
+        Assert.True(iam.Allows(Request("sts:AssumeRole", "arn:aws:iam::444455556666:role/AmiReplicatorSpoke", "us-east-1", inOrganization)));
+        Assert.True(iam.Allows(Request("sts:AssumeRole", "arn:aws:iam::121212121212:role/GoldenSpoke", "us-east-1", inOrganization)));
+        // Any account's role by those names: an account added to the targets needs no new grant.
+        Assert.True(iam.Allows(Request("sts:AssumeRole", "arn:aws:iam::999999999999:role/AmiReplicatorSpoke", "us-east-1", inOrganization)));
+        Assert.False(iam.Allows(Request("sts:AssumeRole", "arn:aws:iam::444455556666:role/AmiReplicatorSpoke", "us-east-1", ("aws:ResourceOrgID", "o-zzzzzzzzzz"))), "outside the organization");
+        Assert.False(iam.Allows(Request("sts:AssumeRole", "arn:aws:iam::444455556666:role/Admin", "us-east-1", inOrganization)), "another role");
+
+        // Without targets in the configuration, no role at all.
+        Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(function)).AllowedActions, a => a.StartsWith("sts:", StringComparison.Ordinal));
     }
 
     [Theory]

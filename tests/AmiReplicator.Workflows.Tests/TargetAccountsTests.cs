@@ -70,4 +70,26 @@ public class TargetAccountsTests
         Assert.Contains("AccessDenied", refused.LastError, StringComparison.Ordinal);
         Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
     }
+
+    [Fact]
+    public async Task An_account_added_to_the_targets_gets_copies_of_builds_asked_for_again_started_by_the_dispatcher_at_once()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var home = Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        h.ChangePolicy(Policy(First));
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"alice","reason":"new account"}""");
+        await h.DeliverAsync();
+
+        // The home account's copy is there already: the dispatcher starts the account's copy without waiting for a pass.
+        var started = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal(CopyJobState.Copying, started.State);
+        var done = (await h.RunPollerUntilDoneAsync()).Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal((CopyJobState.Available, First), (done.State, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.OwnerId));
+        Assert.Equal(home.TargetImageId, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.SourceImageId);
+    }
 }

@@ -57,6 +57,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         Policy = policy;
         _storeAround = storeAround;
         _pollerOptions = pollerOptions;
+        // Before the clients: the check applies to clients made once it is on.
+        Permissions = PermissionCheck.Start(policy, NoTable, simulator);
         _ec2 = new Ec2Clients(simulator.Endpoint, LocalReplication.Credentials);
         _kms = new KmsKeyGateway(simulator.Endpoint, LocalReplication.Credentials);
         _parameters = new SsmImageParameters(simulator.Endpoint, LocalReplication.Credentials);
@@ -67,7 +69,6 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         var sink = TextWriter.Synchronized(Log);
         _metrics = metrics ?? new EmbeddedMetricWriter(sink, clock);
         _logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(sink)));
-        Permissions = PermissionCheck.Start(policy, NoTable, simulator);
         Compose();
     }
 

@@ -109,6 +109,7 @@ public sealed class PermissionCheck : IDisposable
             "sqs" => [SqsNeeds(operation, request)],
             "kms" => [KmsNeeds(operation, region, request)],
             "ssm" => [SsmNeeds(operation, region, request)],
+            "sts" => [StsNeeds(operation, request)],
             _ => [new AwsPermission($"{service}:{operation}", "*")],
         };
 
@@ -191,6 +192,14 @@ public sealed class PermissionCheck : IDisposable
         var latest = _policy.LatestCopyParameter is { } parameter && Regex.IsMatch(name,
             "^" + Regex.Escape(parameter.NameTemplate).Replace(Regex.Escape(LatestCopyParameterPolicy.FamilyPlaceholder), ".*", StringComparison.Ordinal) + "$");
         return new AwsPermission($"ssm:{operation}", latest && _destinations.Contains(region) ? PermissionScope.LatestCopyParameter : $"parameter/{region}{name}");
+    }
+
+    /// <summary>AssumeRole is authorised on the role: <see cref="PermissionScope.SpokeRole"/> for a role by one of the policy's spoke role names.</summary>
+    private AwsPermission StsNeeds(string operation, AmazonWebServiceRequest request)
+    {
+        var role = request.GetType().GetProperty("RoleArn")?.GetValue(request) as string ?? "";
+        var spoke = _policy.Targets.Any(t => role.EndsWith($":role/{t.RoleName}", StringComparison.Ordinal));
+        return new AwsPermission($"sts:{operation}", spoke ? PermissionScope.SpokeRole : $"role/{role}");
     }
 
     private AwsPermission Table(string action, string? tableName, string? indexName = null) =>

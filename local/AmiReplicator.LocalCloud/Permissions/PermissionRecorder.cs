@@ -58,7 +58,7 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
         var key = service switch
         {
             // Locally KMS and Parameter Store answer on the EC2 simulator's endpoint.
-            "ec2" or "kms" or "ssm" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
+            "ec2" or "kms" or "ssm" or "sts" when config.ServiceURL is { } url => Ec2Key(new Uri(url)),
             "dynamodb" => FirstTable(request) is { } table ? TableKey(table) : null,
             "sqs" => request.GetType().GetProperty("QueueUrl")?.GetValue(request) is string queue ? QueueKey(queue) : null,
             _ => null,
