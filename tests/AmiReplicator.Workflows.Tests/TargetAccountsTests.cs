@@ -92,4 +92,26 @@ public class TargetAccountsTests
         Assert.Equal((CopyJobState.Available, First), (done.State, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.OwnerId));
         Assert.Equal(home.TargetImageId, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.SourceImageId);
     }
+
+    [Fact]
+    public async Task When_the_home_accounts_copy_fails_the_target_accounts_jobs_end_failed_naming_it()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""
+            {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":1},
+             "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
+            """);
+        SpokeRoles(h, First);
+        h.Simulator.FailNextCopies("eu-west-1", 1);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.Equal(CopyJobState.Failed, jobs.Single(j => j.Key.DestinationAccount is null).State);
+        var target = jobs.Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal((CopyJobState.Failed, null), (target.State, target.TargetImageId));
+        Assert.StartsWith("the home account's copy in eu-west-1, which this account copies, ended FAILED", target.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, h.Simulator.CallCount(LocalReplication.Home, "sts:AssumeRole"));
+    }
 }

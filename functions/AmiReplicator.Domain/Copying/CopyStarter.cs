@@ -151,7 +151,7 @@ public sealed class CopyStarter(
 
         var started = new List<CopyJob>();
         var tried = new HashSet<CopyJobKey>();
-        var distributionReady = new Dictionary<CopyJobKey, bool>();
+        var distributions = new Dictionary<CopyJobKey, CopyJob?>();
         for (var round = 0; round < 3; round++)
         {
             var destinationFree = slots.Free(SlotScope.All(destination));
@@ -184,8 +184,13 @@ public sealed class CopyStarter(
                     continue;
                 }
 
-                if (!await DistributionReadyAsync(job.Key, distributionReady, cancellationToken))
+                if (await DistributionAsync(job.Key, distributions, cancellationToken) is { Available: false } distribution)
                 {
+                    if (distribution.EndReason is { } reason && await EndAsync(job, reason, cancellationToken))
+                    {
+                        candidates.Forget(job.Key);
+                    }
+
                     continue;
                 }
 
@@ -288,23 +293,29 @@ public sealed class CopyStarter(
     }
 
     /// <summary>
-    /// Whether a job may take slots now: a target account's job only once the home account's copy it copies is available (read once
-    /// per home job and start).
+    /// Whether a job may take slots now: a target account's job only once the home account's copy it copies is available (the home
+    /// job read once per start); when that job ended without a copy, the reason the target account's job ends with.
     /// </summary>
-    private async Task<bool> DistributionReadyAsync(CopyJobKey key, Dictionary<CopyJobKey, bool> known, CancellationToken cancellationToken)
+    private async Task<(bool Available, string? EndReason)> DistributionAsync(CopyJobKey key, Dictionary<CopyJobKey, CopyJob?> known, CancellationToken cancellationToken)
     {
         if (key.DestinationAccount is null)
         {
-            return true;
+            return (true, null);
         }
 
         var home = key with { DestinationAccount = null };
-        if (!known.TryGetValue(home, out var ready))
+        if (!known.TryGetValue(home, out var job))
         {
-            known[home] = ready = await store.GetAsync(home, cancellationToken) is { State: CopyJobState.Available };
+            known[home] = job = await store.GetAsync(home, cancellationToken);
         }
 
-        return ready;
+        return job switch
+        {
+            { State: CopyJobState.Available } => (true, null),
+            { State: CopyJobState.Failed or CopyJobState.Cancelled } => (false,
+                $"the home account's copy in {key.DestinationRegion}, which this account copies, ended {job.State.ToString().ToUpperInvariant()}: {job.LastError}"),
+            _ => (false, null),
+        };
     }
 
     /// <summary>What a target account copies in a region: the home account's copy there, once available.</summary>
