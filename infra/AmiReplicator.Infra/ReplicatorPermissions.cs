@@ -186,10 +186,11 @@ internal static class ReplicatorPermissions
             : ($"arn:{Aws.PARTITION}:kms:{destination.Region}:{Aws.ACCOUNT_ID}:key/{key}", null);
     }
 
-    /// <summary>The ARN of every parameter the template names, in any region (the family as a wildcard).</summary>
+    /// <summary>The spoke roles by name, in any account.</summary>
     public static string[] SpokeRoleArns(ReplicationPolicy policy) =>
         [.. policy.Targets.Select(t => t.RoleName).Distinct().Order(StringComparer.Ordinal).Select(name => $"arn:{Aws.PARTITION}:iam::*:role/{name}")];
 
+    /// <summary>The ARN of every parameter the template names, in any region (the family as a wildcard).</summary>
     public static string LatestCopyParameterArn(LatestCopyParameterPolicy parameter) =>
         $"arn:{Aws.PARTITION}:ssm:*:{Aws.ACCOUNT_ID}:parameter{parameter.NameTemplate.Replace(LatestCopyParameterPolicy.FamilyPlaceholder, "*", StringComparison.Ordinal)}";
 

@@ -37,6 +37,18 @@ public class TargetPolicyTests
     }
 
     [Fact]
+    public void The_home_account_as_a_target_is_refused_at_start_naming_the_field()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111","123456789012"],"regions":["eu-west-1"]}]}
+            """);
+
+        var error = Assert.Throws<PolicyException>(() => policy.RefuseHomeAccountAsTarget("123456789012"));
+        Assert.Equal("targets[0].accounts[1]", error.Field);
+        policy.RefuseHomeAccountAsTarget("999999999999");
+    }
+
+    [Fact]
     public void Two_thousand_accounts_are_taken_and_one_more_is_refused()
     {
         Assert.Equal(2_000 * 2, ReplicationPolicy.Parse(WithAccounts(2_000)).Targets.Sum(t => t.Destinations().Count()));

@@ -91,6 +91,11 @@ public class TargetAccountsTests
         var done = (await h.RunPollerUntilDoneAsync()).Single(j => j.Key.DestinationAccount == First);
         Assert.Equal((CopyJobState.Available, First), (done.State, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.OwnerId));
         Assert.Equal(home.TargetImageId, h.Simulator.FindImage("eu-west-1", done.TargetImageId!)?.SourceImageId);
+
+        // Asked again: the account's copy is there (seen with the account's credentials), nothing starts over.
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
+        Assert.Equal(done.Version, (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First).Version);
     }
 
     [Fact]

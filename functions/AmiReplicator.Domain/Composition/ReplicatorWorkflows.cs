@@ -20,6 +20,7 @@ public sealed class ReplicatorWorkflows
     /// <param name="homeRegion">The sweep's source region when the policy names none.</param>
     public ReplicatorWorkflows(ReplicatorPorts ports, ReplicationPolicy policy, string accountId, string homeRegion, WorkflowContext context)
     {
+        policy.RefuseHomeAccountAsTarget(accountId);
         var (options, metrics, clock, logging) = context;
         var (images, keys, lifecycle) = (ports.Images, ports.Keys, ports.Lifecycle);
         var store = Store = new MeteredCopyJobStore(ports.Store, metrics);
@@ -43,7 +44,7 @@ public sealed class ReplicatorWorkflows
         // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
         CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, metrics, clock,
             logging.CreateLogger<CopyStarter>());
-        Dispatcher = new ReplicationDispatcher(store, images, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
+        Dispatcher = new ReplicationDispatcher(store, destinations, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
         Poller = new CopyPoller(store, destinations, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,
             logging.CreateLogger<CopyPoller>(), Retention, follower);
     }

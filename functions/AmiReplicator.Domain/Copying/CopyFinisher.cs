@@ -292,7 +292,8 @@ public sealed class CopyFinisher(
     /// </summary>
     private async Task<string?> KeyProblemAsync(CopyJob job, CancellationToken cancellationToken)
     {
-        if (!job.Encrypt || job.KmsKeyId is not { } key)
+        // A target account's key is the account's (by alias): the home account's KMS cannot say whether that account may use it.
+        if (!job.Encrypt || job.KmsKeyId is not { } key || job.Key.DestinationAccount is not null)
         {
             return null;
         }

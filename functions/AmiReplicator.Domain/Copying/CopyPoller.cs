@@ -98,6 +98,12 @@ public sealed class CopyPoller(
             }
         });
 
+        // The metrics are per region: a target account's destination is not mixed into the home account's (per-account metrics are not built yet).
+        if (!destination.IsHome)
+        {
+            return;
+        }
+
         // Every few minutes, not every pass: the count reads each pair's whole backlog from the index. Each in its own part, so
         // one that fails leaves the other published (and both are published while starting waiting work fails).
         if (IsOldestWaitingDue(destination))

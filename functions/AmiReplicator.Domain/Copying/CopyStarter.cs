@@ -30,6 +30,9 @@ public sealed class CopyStarter(
     /// </summary>
     public static readonly TimeSpan MaxCallInFlight = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long a target account's job waits before it looks again for the home account's copy it copies.</summary>
+    public static readonly TimeSpan DistributionRecheck = TimeSpan.FromMinutes(1);
+
     /// <summary>Claims the job's slots and starts its copy; answers whether EC2 accepted it, or why not.</summary>
     private async Task<StartOutcome> TryStartAsync(CopyJob waiting, SlotView slots, CancellationToken cancellationToken)
     {
@@ -186,11 +189,18 @@ public sealed class CopyStarter(
 
                 if (await DistributionAsync(job.Key, distributions, cancellationToken) is { Available: false } distribution)
                 {
-                    if (distribution.EndReason is { } reason && await EndAsync(job, reason, cancellationToken))
+                    // Ended with the home copy's reason, or set aside for a while: either way it leaves the front of its pair's queue,
+                    // so jobs behind it that can start do.
+                    if (distribution.EndReason is { } reason)
                     {
-                        candidates.Forget(job.Key);
+                        await EndAsync(job, reason, cancellationToken);
+                    }
+                    else
+                    {
+                        await RecordAsync(job, job with { NotBefore = clock.GetUtcNow() + DistributionRecheck, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
                     }
 
+                    candidates.Forget(job.Key);
                     continue;
                 }
 
@@ -314,6 +324,7 @@ public sealed class CopyStarter(
             { State: CopyJobState.Available } => (true, null),
             { State: CopyJobState.Failed or CopyJobState.Cancelled } => (false,
                 $"the home account's copy in {key.DestinationRegion}, which this account copies, ended {job.State.ToString().ToUpperInvariant()}: {job.LastError}"),
+            null => (false, $"the home account makes no copy in {key.DestinationRegion} for this source (its destination is draining or left the policy)"),
             _ => (false, null),
         };
     }

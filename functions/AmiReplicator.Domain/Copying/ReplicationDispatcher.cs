@@ -10,7 +10,7 @@ namespace AmiReplicator.Domain.Copying;
 /// <summary>Turns one replication request into one copy job per destination and starts what the budgets allow.</summary>
 public sealed class ReplicationDispatcher(
     ICopyJobStore store,
-    IImageGateway images,
+    DestinationImages destinations,
     IKeyGateway keys,
     CopyStarter starter,
     CopyFinisher finisher,
@@ -100,7 +100,7 @@ public sealed class ReplicationDispatcher(
     {
         try
         {
-            return await images.DescribeImageAsync(region, imageId, cancellationToken);
+            return await destinations.Home.DescribeImageAsync(region, imageId, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
@@ -247,7 +247,7 @@ public sealed class ReplicationDispatcher(
 
         try
         {
-            return SourceSharing.Read(await images.GetLaunchPermissionsAsync(source.Region, source.ImageId, cancellationToken));
+            return SourceSharing.Read(await destinations.Home.GetLaunchPermissionsAsync(source.Region, source.ImageId, cancellationToken));
         }
         catch (ImageServiceException e) when (e.Kind is Ec2ErrorKind.Refused or Ec2ErrorKind.NotFound)
         {
@@ -293,9 +293,11 @@ public sealed class ReplicationDispatcher(
         }
 
         // Target accounts copy the home account's copy in their region, so they come with the policy's destinations only (a request
-        // by hand naming regions asks for the home account's copies there), and never in the source's own region, where the home
-        // account makes no copy (docs/known-issues.md).
-        var targets = request.Destinations is null ? policy.Targets.SelectMany(t => t.Destinations()).Where(d => d.Region != request.SourceRegion) : [];
+        // by hand naming regions asks for the home account's copies there), and only where the home account makes a copy now: never
+        // in the source's own region (docs/known-issues.md), nor where its destination is draining.
+        var targets = request.Destinations is null
+            ? policy.Targets.SelectMany(t => t.Destinations()).Where(d => found.Any(f => f.Region == d.Region))
+            : [];
         return [.. found.Select(f => f.Destination).OfType<Destination>(), .. targets];
     }
 
@@ -309,7 +311,7 @@ public sealed class ReplicationDispatcher(
         CopyJobState.Failed => new($"it had failed: {job.LastError}"),
         CopyJobState.Cancelled => new($"it had been cancelled: {job.LastError}"),
         CopyJobState.Available when job.TargetImageId is { } target
-            && await images.DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
+            && await destinations.For(job.Key.Destination).DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
             => new($"its copy {target} was deregistered"),
         CopyJobState.Available when CopyRules.EncryptionFor(source, destination) != (job.Encrypt, job.KmsKeyId)
             => new($"{destination.Region}'s encryption changed since its copy {job.TargetImageId} was made, which stays as it is", CopyStays: true),

@@ -56,6 +56,18 @@ public sealed partial record ReplicationPolicy(
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
 
+    /// <summary>Refuses a target naming the home account: its regions are the destinations, and a copy of its own copy would be a second job on one image.</summary>
+    public void RefuseHomeAccountAsTarget(string homeAccountId)
+    {
+        for (var i = 0; i < Targets.Count; i++)
+        {
+            if (Targets[i].Accounts.ToList().IndexOf(homeAccountId) is var j and >= 0)
+            {
+                throw new PolicyException($"targets[{i}].accounts[{j}]", $"{homeAccountId} is the account the replicator runs in: its regions are the destinations");
+            }
+        }
+    }
+
     /// <summary>The spoke role of an account's target (the default name for an account no target names any longer).</summary>
     public string RoleNameFor(string account) => Targets.FirstOrDefault(t => t.Accounts.Contains(account))?.RoleName ?? Target.DefaultRoleName;
 
