@@ -27,7 +27,7 @@ public sealed class AwsPorts : IDisposable
     private readonly Ec2Clients _ec2;
     private readonly KmsKeyGateway _kms;
     private readonly SsmImageParameters _parameters;
-    private readonly AmazonSecurityTokenServiceClient _sts;
+    private readonly Lazy<IAmazonSecurityTokenService> _sts;
     private readonly TargetAccountImages _targets;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
@@ -44,8 +44,8 @@ public sealed class AwsPorts : IDisposable
         _kms = new KmsKeyGateway(endpoints.Kms, credentials);
         _parameters = new SsmImageParameters(endpoints.Ssm, credentials);
         // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
-        _sts = Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
-            (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config));
+        _sts = new(() => Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
+            (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config)));
         _targets = new TargetAccountImages(_sts, endpoints.Ec2, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
@@ -97,6 +97,9 @@ public sealed class AwsPorts : IDisposable
         _kms.Dispose();
         _parameters.Dispose();
         _targets.Dispose();
-        _sts.Dispose();
+        if (_sts.IsValueCreated)
+        {
+            _sts.Value.Dispose();
+        }
     }
 }

@@ -59,22 +59,23 @@ public sealed class CopyPoller(
 
     private async Task PollDestinationAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
+        var where = destination.ToString();
         IReadOnlyList<CopyJob> active = [];
-        await PartAsync(destination.ToString(), "checking copies", report, async () =>
+        await PartAsync(where, "checking copies", report, async () =>
         {
             active = await store.ListActiveAsync(destination, options.PageSize, cancellationToken);
             await CheckCopiesAsync(destination, active.Where(j => j.State == CopyJobState.Copying).ToList(), slots, report, cancellationToken);
         });
-        await PartAsync(destination.ToString(), "repairing claims", report, () =>
+        await PartAsync(where, "repairing claims", report, () =>
             RepairClaimsAsync(destination, active.Where(j => j.State == CopyJobState.Claimed).ToList(), slots, report, cancellationToken));
-        await PartAsync(destination.ToString(), "removing images left behind", report, async () =>
+        await PartAsync(where, "removing images left behind", report, async () =>
         {
             foreach (var job in active.Where(j => j.State.IsTerminal()))
             {
                 report.Count(await finisher.CleanUpAsync(job, cancellationToken));
             }
         });
-        await PartAsync(destination.ToString(), "reconciling counters", report, async () =>
+        await PartAsync(where, "reconciling counters", report, async () =>
         {
             var repairs = await reconciler.ReconcileAsync(destination, slots.Counters, [.. active.Where(j => j.State.HoldsSlot())], cancellationToken);
             if (repairs > 0)
@@ -86,7 +87,7 @@ public sealed class CopyPoller(
         });
 
         var open = policy.FindOpenDestination(destination) is not null;
-        await PartAsync(destination.ToString(), open ? "starting waiting work" : "cancelling waiting work", report, async () =>
+        await PartAsync(where, open ? "starting waiting work" : "cancelling waiting work", report, async () =>
         {
             if (open)
             {
@@ -108,7 +109,7 @@ public sealed class CopyPoller(
         // one that fails leaves the other published (and both are published while starting waiting work fails).
         if (IsOldestWaitingDue(destination))
         {
-            await PartAsync(destination.ToString(), "measuring the oldest waiting job", report, async () =>
+            await PartAsync(where, "measuring the oldest waiting job", report, async () =>
             {
                 // Claims kept under back-pressure wait for EC2 as much as waiting jobs do.
                 var oldest = active.Where(j => j is { State: CopyJobState.Claimed, NotBefore: not null }).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated)
@@ -120,7 +121,7 @@ public sealed class CopyPoller(
                     report.OldestWaiting = oldest;
                 }
             });
-            await PartAsync(destination.ToString(), "counting waiting jobs", report, async () =>
+            await PartAsync(where, "counting waiting jobs", report, async () =>
             {
                 var waiting = 0;
                 foreach (var source in slots.SourcesOf(destination))

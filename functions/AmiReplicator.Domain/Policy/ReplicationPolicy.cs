@@ -50,11 +50,13 @@ public sealed partial record ReplicationPolicy(
         {
             _targets = value;
             _targetDestinations = value.SelectMany(t => t.Destinations()).ToDictionary(d => d.Key);
+            _roleNames = value.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName))).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
         }
     }
 
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
+    private readonly Dictionary<string, string> _roleNames = new(StringComparer.Ordinal);
 
     /// <summary>Refuses a target naming the home account: its regions are the destinations, and a copy of its own copy would be a second job on one image.</summary>
     public void RefuseHomeAccountAsTarget(string homeAccountId)
@@ -69,7 +71,7 @@ public sealed partial record ReplicationPolicy(
     }
 
     /// <summary>The spoke role of an account's target (the default name for an account no target names any longer).</summary>
-    public string RoleNameFor(string account) => Targets.FirstOrDefault(t => t.Accounts.Contains(account))?.RoleName ?? Target.DefaultRoleName;
+    public string RoleNameFor(string account) => _roleNames.GetValueOrDefault(account, Target.DefaultRoleName);
 
     /// <summary>The organization of the target accounts (o-...), when the policy names it: spoke roles are assumed only within it.</summary>
     public string? OrganizationId { get; init; }
