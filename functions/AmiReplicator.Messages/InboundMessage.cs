@@ -80,7 +80,7 @@ public abstract partial record InboundMessage
         }
 
         return e.Detail.State is { } state && ImageEvent.States.Contains(state)
-            ? new ImageChanged(new ImageEvent(region, imageId, state, e.Id ?? ""))
+            ? new ImageChanged(new ImageEvent(region, imageId, state, e.Id ?? "") { Account = e.Account })
             : new Ignore($"{imageId} in {region} is now '{e.Detail.State}'; only {string.Join(", ", ImageEvent.States.Order(StringComparer.Ordinal).Select(s => $"'{s}'"))} concern the replicator");
     }
 

@@ -204,12 +204,15 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>Every "EC2 AMI State Change" delivered so far to the default account's buses, in emission order.</summary>
     public IReadOnlyList<ImageStateChange> StateChanges() => DefaultAccount.StateChanges();
 
-    /// <summary>An event goes to the bus of the account that owns the image, and only there.</summary>
+    /// <summary>An event goes to the bus of the account that owns the image, and to the one its rules forward it to (<see cref="SimulatedAccount.ForwardCopyEventsTo"/>).</summary>
     private void Deliver(ImageStateChange change)
     {
-        if (_accounts.TryGetValue(change.AccountId, out var owner))
+        foreach (var accountId in new[] { change.AccountId, _cloud.ForwardedTo(change) }.OfType<string>())
         {
-            owner.Deliver(change);
+            if (_accounts.TryGetValue(accountId, out var account))
+            {
+                account.Deliver(change);
+            }
         }
     }
 

@@ -36,6 +36,10 @@ public sealed class SimulatedAccount
     public string CreateRole(string name, RoleTrust trust, TimeSpan? maxSessionDuration = null) =>
         _cloud.CreateRole(AccountId, name, trust, maxSessionDuration ?? Ec2Cloud.DefaultSessionDuration);
 
+    /// <summary>What the spoke stack's rule does: the account's AMIs' <c>available</c> and <c>failed</c> events also reach the default bus of
+    /// <paramref name="homeAccountId"/> (its <see cref="StateChanges"/>), naming this account.</summary>
+    public void ForwardCopyEventsTo(string homeAccountId) => _cloud.ForwardCopyEvents(AccountId, homeAccountId);
+
     // KMS.
 
     /// <summary>Creates a customer managed key of the account, usable in <paramref name="region"/> only; returns its ARN. The account
@@ -119,7 +123,8 @@ public sealed class SimulatedAccount
     /// <summary>The account's SSM parameter as it is now (an aws:ec2:image write counts once its check is done), or null.</summary>
     public ParameterInfo? FindParameter(string region, string name) => _cloud.FindParameter(AccountId, region, name);
 
-    /// <summary>Every "EC2 AMI State Change" delivered so far to the account's buses, in emission order.</summary>
+    /// <summary>Every "EC2 AMI State Change" delivered so far to the account's buses, in emission order: its own AMIs', and those other
+    /// accounts forward to it.</summary>
     public IReadOnlyList<ImageStateChange> StateChanges() => _cloud.StateChanges(AccountId);
 
     internal void Deliver(ImageStateChange change) => ImageStateChanged?.Invoke(this, change);

@@ -16,7 +16,7 @@ public class InboundMessageTests
     {
         var message = Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(AvailableEvent));
 
-        Assert.Equal(new ImageEvent("us-east-1", "ami-0abcdef1234567890", "available", "7f0a"), message.Event);
+        Assert.Equal(new ImageEvent("us-east-1", "ami-0abcdef1234567890", "available", "7f0a") { Account = "123456789012" }, message.Event);
         Assert.Equal(new ReplicationRequest("us-east-1", "ami-0abcdef1234567890", null, "eventbridge:7f0a",
             "EC2 AMI State Change: available", RequestOrigin.Event), message.Event.AsRequest());
     }
@@ -38,6 +38,14 @@ public class InboundMessageTests
         var message = Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(forwarded));
 
         Assert.Equal("us-west-2", message.Event.Region);
+    }
+
+    [Fact]
+    public void An_event_a_target_accounts_spoke_forwarded_names_that_account()
+    {
+        var forwarded = AvailableEvent.Replace("\"account\":\"123456789012\"", "\"account\":\"111111111111\"", StringComparison.Ordinal);
+
+        Assert.Equal("111111111111", Assert.IsType<InboundMessage.ImageChanged>(InboundMessage.Parse(forwarded)).Event.Account);
     }
 
     [Theory]

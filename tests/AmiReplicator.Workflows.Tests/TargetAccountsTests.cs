@@ -23,7 +23,9 @@ public class TargetAccountsTests
     {
         foreach (var account in accounts)
         {
+            // What the spoke stack deploys: the role, and the rule forwarding the account's AMIs' ends to the home account.
             h.Simulator.Account(account).CreateRole("AmiReplicatorSpoke", new RoleTrust(h.Simulator.AccountId));
+            h.Simulator.Account(account).ForwardCopyEventsTo(h.Simulator.AccountId);
         }
     }
 
@@ -54,9 +56,12 @@ public class TargetAccountsTests
     }
 
     [Fact]
-    public async Task A_target_account_without_the_spoke_role_ends_failed_with_STSs_refusal_and_the_others_finish()
+    public async Task A_target_account_without_the_spoke_role_ends_ROLE_DENIED_in_every_region_for_one_AssumeRole_and_the_others_finish()
     {
-        await using var h = await WorkflowHarness.StartAsync(Policy(First, WithoutRole));
+        await using var h = await WorkflowHarness.StartAsync("""
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],
+             "targets":[{"accounts":["111111111111","333333333333"],"regions":["eu-west-1","eu-central-1"]}]}
+            """);
         SpokeRoles(h, First);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
 
@@ -64,11 +69,102 @@ public class TargetAccountsTests
         await h.DeliverAsync();
         var jobs = await h.RunPollerUntilDoneAsync();
 
-        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.DestinationAccount == First).State);
-        var refused = jobs.Single(j => j.Key.DestinationAccount == WithoutRole);
-        Assert.Equal(CopyJobState.Failed, refused.State);
-        Assert.Contains("AccessDenied", refused.LastError, StringComparison.Ordinal);
+        Assert.All(jobs.Where(j => j.Key.DestinationAccount != WithoutRole), j => Assert.Equal(CopyJobState.Available, j.State));
+        var refused = jobs.Where(j => j.Key.DestinationAccount == WithoutRole).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, j => Assert.Equal((CopyJobState.Failed, FailureCodes.RoleDenied, null), (j.State, j.FailureCode, j.ClaimedAt)));
+        Assert.All(refused, j => Assert.Contains("AccessDenied", j.LastError, StringComparison.Ordinal));
+        // The breaker: the account's second region ended on the first one's answer. One AssumeRole each for the two accounts.
+        Assert.Equal(2, h.Simulator.CallCount(LocalReplication.Home, "sts:AssumeRole"));
         Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+
+        // Deployed now, and asked again: a job asked for after the answer asks the account again, and copies.
+        SpokeRoles(h, WithoutRole);
+        h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"alice","reason":"role deployed"}""");
+        await h.DeliverAsync();
+        var retried = (await h.RunPollerUntilDoneAsync()).Where(j => j.Key.DestinationAccount == WithoutRole).ToList();
+        Assert.All(retried, j => Assert.Equal((CopyJobState.Available, null), (j.State, j.FailureCode)));
+    }
+
+    [Fact]
+    public async Task A_region_the_account_has_not_enabled_and_a_key_it_cannot_use_end_with_their_codes_before_any_slot_is_taken()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],
+             "targets":[{"accounts":["111111111111"],"regions":["eu-west-1","eu-central-1"]},
+                        {"accounts":["222222222222"],"regions":["eu-west-1"],"kmsKeys":{"eu-west-1":"alias/golden"}}]}
+            """);
+        SpokeRoles(h, First, Second);
+        h.Simulator.Account(First).SetRegionAccess("eu-central-1", RegionAccess.NotOptedIn);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        var notEnabled = jobs.Single(j => j.Key.Destination == new CopyDestination("eu-central-1", First));
+        Assert.Equal((CopyJobState.Failed, FailureCodes.RegionNotEnabled, null), (notEnabled.State, notEnabled.FailureCode, notEnabled.ClaimedAt));
+        Assert.Contains("has not enabled eu-central-1", notEnabled.LastError, StringComparison.Ordinal);
+        var keyRefused = jobs.Single(j => j.Key.DestinationAccount == Second);
+        Assert.Equal((CopyJobState.Failed, FailureCodes.KmsDenied, null), (keyRefused.State, keyRefused.FailureCode, keyRefused.ClaimedAt));
+        Assert.Contains("alias/golden", keyRefused.LastError, StringComparison.Ordinal);
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.Destination == new CopyDestination("eu-west-1", First)).State);
+        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+    }
+
+    [Fact]
+    public async Task A_home_copy_encrypted_with_the_aws_ebs_key_cannot_be_shared_and_the_target_ends_SOURCE_NOT_SHARED()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""
+            {"destinations":[{"region":"eu-west-1","encrypted":true}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
+            """);
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.DestinationAccount is null).State);
+        var target = jobs.Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal((CopyJobState.Failed, FailureCodes.SourceNotShared, null), (target.State, target.FailureCode, target.TargetImageId));
+        Assert.Contains("aws/ebs", target.LastError, StringComparison.Ordinal);
+        Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
+    }
+
+    [Fact]
+    public async Task A_target_accounts_copy_is_finished_by_its_own_event_forwarded_by_the_spoke_and_another_accounts_AMIs_are_never_sources()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(First));
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        // Only the home account's events until the target account's copy has started: from then on its own event finishes it.
+        for (var minute = 0; minute < 60 && !(await h.JobsAsync()).Any(j => j.Key.DestinationAccount == First && j.State == CopyJobState.Copying); minute++)
+        {
+            h.Clock.Advance(TimeSpan.FromMinutes(1));
+            await h.RunPollerAsync();
+        }
+
+        var copying = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First);
+        for (var minute = 0; minute < 60 && h.Simulator.FindImage("eu-west-1", copying.TargetImageId!)?.State != "available"; minute++)
+        {
+            h.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        h.SendEc2Events();
+        await h.DeliverAsync();
+
+        var finished = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal((CopyJobState.Available, copying.Version + 1), (finished.State, finished.Version));
+
+        // An AMI the account makes itself, whose event its spoke forwards too, starts nothing.
+        var own = h.Simulator.SeedImage("eu-west-1", new SeedImage { Name = "their-own", OwnerId = First });
+        h.Send(LocalReplication.AvailableEvent("eu-west-1", own).Replace("123456789012", First, StringComparison.Ordinal));
+        await h.DeliverAsync();
+        Assert.Equal(2, (await h.JobsAsync()).Count);
+        Assert.Empty(h.DeadLetters);
     }
 
     [Fact]

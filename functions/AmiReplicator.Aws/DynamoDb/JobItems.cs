@@ -128,6 +128,7 @@ internal static class JobItems
         SetIfPresent(item, "TargetImageId", job.TargetImageId);
         SetIfPresent(item, "ImageToRemove", job.ImageToRemove);
         SetIfPresent(item, "LastError", job.LastError);
+        SetIfPresent(item, "FailureCode", job.FailureCode);
         SetIfPresent(item, "NotBefore", job.NotBefore is { } notBefore ? Time(notBefore) : null);
         SetIfPresent(item, "WaitingSince", job.WaitingSince is { } waiting ? Time(waiting) : null);
         SetIfPresent(item, "ClaimedAt", job.ClaimedAt is { } claimed ? Time(claimed) : null);
@@ -185,6 +186,7 @@ internal static class JobItems
         CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
         CompletedAt = OptionalTime(item, "CompletedAt"),
         LastError = Optional(item, "LastError"),
+        FailureCode = Optional(item, "FailureCode"),
         Notes = item.TryGetValue("Notes", out var notes) && notes.L is not null ? notes.L.Select(n => n.S).ToList() : [],
         SizeGiB = item.TryGetValue("SizeGiB", out var size) ? int.Parse(size.N, CultureInfo.InvariantCulture) : 0,
         SnapshotCopyCompletionDurationMinutes = item.TryGetValue("SnapshotCopyCompletionDurationMinutes", out var duration)

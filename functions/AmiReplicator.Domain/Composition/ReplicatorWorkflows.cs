@@ -41,8 +41,10 @@ public sealed class ReplicatorWorkflows
         var sweep = ports.Requests is not { } requests ? null : new SourceSweep(store, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion], accountId, clock, logging.CreateLogger<SourceSweep>());
 
-        // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work.
-        CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, metrics, clock,
+        // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work; the targets' answers
+        // are shared, so no target is asked twice in one process.
+        var preflight = new TargetPreflight(destinations, policy, clock, logging.CreateLogger<TargetPreflight>());
+        CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, preflight, metrics, clock,
             logging.CreateLogger<CopyStarter>());
         Dispatcher = new ReplicationDispatcher(store, destinations, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
         Poller = new CopyPoller(store, destinations, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,

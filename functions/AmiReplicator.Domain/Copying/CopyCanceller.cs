@@ -22,9 +22,9 @@ public sealed class CopyCanceller(ICopyJobStore store, DestinationImages destina
         switch (job.State)
         {
             case CopyJobState.Waiting:
-                return await EndedAsync(job, await finisher.EndAsync(job, CopyJobState.Cancelled, reason, cancellationToken), null, cancellationToken);
+                return await EndedAsync(job, await finisher.CancelAsync(job, reason, cancellationToken), null, cancellationToken);
             case CopyJobState.Copying:
-                return await EndedAsync(job, await finisher.EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Cancelled, reason, cancellationToken),
+                return await EndedAsync(job, await finisher.CancelAsync(job with { ImageToRemove = job.TargetImageId }, reason, cancellationToken),
                     job.TargetImageId, cancellationToken);
             case CopyJobState.Claimed when job.CancelRequested is null:
                 var requested = await store.TransitionAsync(job, job with { CancelRequested = reason, UpdatedAt = clock.GetUtcNow() },
@@ -59,13 +59,12 @@ public sealed class CopyCanceller(ICopyJobStore store, DestinationImages destina
             && image.ImageId != claimed.ImageToRemove && image.State != ImageState.Deregistered && CopyStarter.IsCopyFor(image, claimed.Key))
         {
             log.LogWarning("{Job}: the copy {TargetImageId} its cancelled claim started is removed with its snapshots", claimed.Key, image.ImageId);
-            return (await finisher.EndAsync(claimed with { ImageToRemove = image.ImageId }, CopyJobState.Cancelled,
-                $"{reason}; the copy {image.ImageId} it had started was removed", cancellationToken), image.ImageId);
+            return (await finisher.CancelAsync(claimed with { ImageToRemove = image.ImageId }, $"{reason}; the copy {image.ImageId} it had started was removed", cancellationToken), image.ImageId);
         }
 
         return clock.GetUtcNow() < SettlesBy(claimed)
             ? (CopyOutcome.StillCopying, null)
-            : (await finisher.EndAsync(claimed, CopyJobState.Cancelled, reason, cancellationToken), null);
+            : (await finisher.CancelAsync(claimed, reason, cancellationToken), null);
     }
 
     /// <summary>When a cancelled claim whose copy EC2 never showed ends without one: no call started before can still start a copy then.</summary>

@@ -40,17 +40,17 @@ public sealed class CopyFinisher(
             case ImageState.Failed or ImageState.Invalid or ImageState.Error:
                 var reason = $"copy {job.TargetImageId} {target.State.ToString().ToLowerInvariant()}: {target.StateReason ?? "no reason given"}";
                 return await steps.RunAsync(job, JobStep.RetryCopy, () => RetryOrFailAsync(job, reason, cancellationToken),
-                    (j, why) => EndAsync(j, CopyJobState.Failed, $"{reason}; {why}", cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+                    (j, why) => FailAsync(j, FailureCodes.CopyFailed, $"{reason}; {why}", cancellationToken), CopyOutcome.StepFailed, cancellationToken);
             case null or ImageState.Deregistered:
                 // Stopped before it finished (a person deregistered the pending copy, as the AMI copy guide describes): not a failure to retry.
                 return await steps.RunAsync(job, JobStep.RetryCopy,
-                    () => EndAsync(job, CopyJobState.Cancelled, $"target {job.TargetImageId} was deregistered before it finished; the copy was stopped", cancellationToken),
-                    (j, why) => EndAsync(j, CopyJobState.Cancelled, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+                    () => CancelAsync(job, $"target {job.TargetImageId} was deregistered before it finished; the copy was stopped", cancellationToken),
+                    (j, why) => CancelAsync(j, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
             default:
                 return await steps.RunAsync(job, JobStep.RetryCopy,
-                    () => EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed,
+                    () => FailAsync(job with { ImageToRemove = job.TargetImageId }, FailureCodes.CopyFailed,
                         $"target {job.TargetImageId} is {target.State.ToString().ToLowerInvariant()}; the copy was abandoned", cancellationToken),
-                    (j, why) => EndAsync(j, CopyJobState.Failed, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
+                    (j, why) => FailAsync(j, FailureCodes.StepFailed, why, cancellationToken), CopyOutcome.StepFailed, cancellationToken);
         }
     }
 
@@ -258,12 +258,12 @@ public sealed class CopyFinisher(
         var now = clock.GetUtcNow();
         if (await KeyProblemAsync(job, cancellationToken) is { } keyProblem)
         {
-            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason}; {keyProblem}", cancellationToken);
+            return await FailAsync(job with { ImageToRemove = job.TargetImageId }, FailureCodes.KmsDenied, $"{reason}; {keyProblem}", cancellationToken);
         }
 
         if (job.Attempt >= policy.Retries.MaxAttempts)
         {
-            return await EndAsync(job with { ImageToRemove = job.TargetImageId }, CopyJobState.Failed, $"{reason} (after {job.Attempt} attempts)", cancellationToken);
+            return await FailAsync(job with { ImageToRemove = job.TargetImageId }, FailureCodes.CopyFailed, $"{reason} (after {job.Attempt} attempts)", cancellationToken);
         }
 
         var retry = job.MoveTo(CopyJobState.Waiting, now) with
@@ -309,22 +309,30 @@ public sealed class CopyFinisher(
     /// right after, or by the poller's cleanup if this worker dies first: the job is recorded first, so no other worker meets a
     /// copy that vanished without its reason.
     /// </summary>
-    public async Task<CopyOutcome> EndAsync(CopyJob job, CopyJobState end, string reason, CancellationToken cancellationToken)
+    public Task<CopyOutcome> FailAsync(CopyJob job, string failureCode, string reason, CancellationToken cancellationToken) =>
+        EndAsync(job, job.FailWith(failureCode, reason, clock.GetUtcNow()), cancellationToken);
+
+    /// <summary>Ends the job CANCELLED (stopped by a person, or its copy gone), as <see cref="FailAsync"/> ends one FAILED.</summary>
+    public Task<CopyOutcome> CancelAsync(CopyJob job, string reason, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var ended = job.MoveTo(end, now) with { CompletedAt = now, LastError = reason };
+        return EndAsync(job, job.MoveTo(CopyJobState.Cancelled, now) with { CompletedAt = now, LastError = reason }, cancellationToken);
+    }
+
+    private async Task<CopyOutcome> EndAsync(CopyJob job, CopyJob ended, CancellationToken cancellationToken)
+    {
         if (!await MoveAsync(job, ended, cancellationToken))
         {
             return CopyOutcome.Skipped;
         }
 
-        if (end == CopyJobState.Failed)
+        if (ended.State == CopyJobState.Failed)
         {
-            log.LogError("{Job} failed for good: {Reason}", job.Key, reason);
+            log.LogError("{Job} failed for good ({Code}): {Reason}", job.Key, ended.FailureCode, ended.LastError);
         }
         else
         {
-            log.LogWarning("{Job} ended {State}: {Reason}", job.Key, end, reason);
+            log.LogWarning("{Job} ended {State}: {Reason}", job.Key, ended.State, ended.LastError);
         }
 
         if (ended.ImageToRemove is not null)
@@ -332,7 +340,7 @@ public sealed class CopyFinisher(
             await CleanUpAsync(ended with { Version = job.Version + 1 }, cancellationToken);
         }
 
-        return end == CopyJobState.Failed ? CopyOutcome.Failed : CopyOutcome.Cancelled;
+        return ended.State == CopyJobState.Failed ? CopyOutcome.Failed : CopyOutcome.Cancelled;
     }
 
     /// <summary>Deregisters the image an ended job left behind, with its snapshots, then forgets it.</summary>

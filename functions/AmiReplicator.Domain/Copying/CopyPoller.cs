@@ -259,7 +259,7 @@ public sealed class CopyPoller(
                 async () => (Ok: true, Image: await destinations.For(destination).DescribeImageAsync(destination.Region, job.RequireTargetImageId(), cancellationToken)),
                 async (j, why) =>
                 {
-                    report.Count(await finisher.EndAsync(j with { ImageToRemove = j.TargetImageId }, CopyJobState.Failed, why, cancellationToken));
+                    report.Count(await finisher.FailAsync(j with { ImageToRemove = j.TargetImageId }, FailureCodes.StepFailed, why, cancellationToken));
                     return (Ok: false, Image: (ImageInfo?)null);
                 },
                 (Ok: false, Image: (ImageInfo?)null), cancellationToken);
@@ -287,7 +287,7 @@ public sealed class CopyPoller(
             {
                 try
                 {
-                    report.Count(await finisher.EndAsync(job, CopyJobState.Cancelled, reason, cancellationToken));
+                    report.Count(await finisher.CancelAsync(job, reason, cancellationToken));
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -17,6 +17,7 @@ public sealed class CopyStarter(
     CounterReconciler counters,
     WaitingCandidates candidates,
     CopyFinisher finisher,
+    TargetPreflight preflight,
     IMetrics metrics,
     TimeProvider clock,
     ILogger<CopyStarter> log)
@@ -30,7 +31,10 @@ public sealed class CopyStarter(
     /// </summary>
     public static readonly TimeSpan MaxCallInFlight = TimeSpan.FromMinutes(15);
 
-    /// <summary>How long a target account's job waits before it looks again for the home account's copy it copies.</summary>
+    /// <summary>
+    /// How long a target account's job waits before it looks again for the home account's copy it copies, or before its target is
+    /// asked again when whether it can be copied into was not known (STS or EC2 throttled the preflight).
+    /// </summary>
     public static readonly TimeSpan DistributionRecheck = TimeSpan.FromMinutes(1);
 
     /// <summary>Claims the job's slots and starts its copy; answers whether EC2 accepted it, or why not.</summary>
@@ -129,10 +133,16 @@ public sealed class CopyStarter(
             {
                 return await OnNameTakenAsync(claimed, e, cancellationToken);
             }
+            catch (ShareRefusedException e)
+            {
+                log.LogError("{Job}: {Error}", key, e.Message);
+                return await EndAsync(claimed, FailureCodes.SourceNotShared, e.Message, cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+            }
             catch (ImageServiceException e)
             {
                 log.LogError("EC2 refused to copy {Job}: {Error}", key, e.Message);
-                return await EndAsync(claimed, $"CopyImage refused: {e.Message}", cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+                var code = (key.DestinationAccount is null ? null : FailureCodes.OfTargetRefusal(e)) ?? FailureCodes.CopyRefused;
+                return await EndAsync(claimed, code, $"CopyImage refused: {e.Message}", cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
             }
 
             return await RecordCopyingAsync(claimed, targetImageId, note: null, cancellationToken);
@@ -191,16 +201,21 @@ public sealed class CopyStarter(
                 {
                     // Ended with the home copy's reason, or set aside for a while: either way it leaves the front of its pair's queue,
                     // so jobs behind it that can start do.
-                    if (distribution.EndReason is { } reason)
+                    await EndOrSetAsideAsync(job, distribution.EndReason is null ? null : new(FailureCodes.HomeCopyFailed, distribution.EndReason), cancellationToken);
+                    continue;
+                }
+
+                if (await preflight.CheckAsync(job, cancellationToken) is { } refusal)
+                {
+                    // The target cannot be copied into (ended with its code, no slot taken), or it is not known yet: then the whole
+                    // target waits a minute, the other destinations go on.
+                    await EndOrSetAsideAsync(job, refusal, cancellationToken);
+                    if (refusal.FailureCode is null)
                     {
-                        await EndAsync(job, reason, cancellationToken);
-                    }
-                    else
-                    {
-                        await RecordAsync(job, job with { NotBefore = clock.GetUtcNow() + DistributionRecheck, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
+                        slots.BackedOff(destination, clock.GetUtcNow() + DistributionRecheck);
+                        return started;
                     }
 
-                    candidates.Forget(job.Key);
                     continue;
                 }
 
@@ -231,6 +246,25 @@ public sealed class CopyStarter(
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// A waiting job that may not take slots now: ended FAILED with the refusal's code, or, without a code, set aside for
+    /// <see cref="DistributionRecheck"/> with the reason. Either way the read-ahead forgets it.
+    /// </summary>
+    private async Task EndOrSetAsideAsync(CopyJob job, TargetPreflight.Refusal? refusal, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (refusal?.FailureCode is { } code)
+        {
+            await EndAsync(job, code, refusal.Reason, cancellationToken);
+        }
+        else
+        {
+            await RecordAsync(job, job with { NotBefore = now + DistributionRecheck, UpdatedAt = now, LastError = refusal?.Reason ?? job.LastError }, cancellationToken);
+        }
+
+        candidates.Forget(job.Key);
     }
 
     /// <summary>Whether every pair of these source regions into the destination was found with no ready job a moment ago.</summary>
@@ -292,10 +326,18 @@ public sealed class CopyStarter(
         var distribution = await DistributionImageAsync(key, cancellationToken)
             ?? throw new ImageServiceException(Ec2ErrorKind.Transient, "DistributionCopyNotAvailable",
                 $"the home account's copy of {key.SourceImageId} in {key.DestinationRegion} is not available (yet)");
-        await destinations.Home.AddLaunchPermissionsAsync(distribution.Region, distribution.ImageId, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
-        foreach (var snapshot in distribution.Snapshots)
+        try
         {
-            await destinations.Home.AddCreateVolumePermissionsAsync(distribution.Region, snapshot.SnapshotId, [account], cancellationToken);
+            await destinations.Home.AddLaunchPermissionsAsync(distribution.Region, distribution.ImageId, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
+            foreach (var snapshot in distribution.Snapshots)
+            {
+                await destinations.Home.AddCreateVolumePermissionsAsync(distribution.Region, snapshot.SnapshotId, [account], cancellationToken);
+            }
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            throw new ShareRefusedException($"the home account's copy {distribution.ImageId} in {distribution.Region} could not be shared with account {account} "
+                + $"({e.Message}){(distribution.Snapshots.Any(s => s.Encrypted) ? "; snapshots encrypted with the aws/ebs key cannot be shared: give the destination a customer managed kmsKeyId whose policy admits the account" : "")}", e);
         }
 
         return new CopyImageCommand(key.DestinationRegion, distribution.Region, distribution.ImageId, claimed.Name,
@@ -353,7 +395,7 @@ public sealed class CopyStarter(
         var renamed = CopyTemplates.DisambiguatedName(claimed.Name, key);
         if (renamed == claimed.Name)
         {
-            return await EndAsync(claimed, $"CopyImage refused: the name {claimed.Name} is held by {holder?.ImageId ?? "another image"}, "
+            return await EndAsync(claimed, FailureCodes.CopyRefused, $"CopyImage refused: the name {claimed.Name} is held by {holder?.ImageId ?? "another image"}, "
                 + $"which is not a copy of {key.SourceImageId}: {e.Message}", cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
         }
 
@@ -401,8 +443,7 @@ public sealed class CopyStarter(
         {
             case { State: CopyJobState.Claimed, CancelRequested: { } reason } cancelled:
                 log.LogWarning("{Job}: cancelled while CopyImage was in flight; its copy {TargetImageId} is removed", key, targetImageId);
-                return await finisher.EndAsync(cancelled with { ImageToRemove = targetImageId }, CopyJobState.Cancelled,
-                    $"{reason}; the copy {targetImageId} it had started was removed", cancellationToken) == CopyOutcome.Cancelled
+                return await finisher.CancelAsync(cancelled with { ImageToRemove = targetImageId }, $"{reason}; the copy {targetImageId} it had started was removed", cancellationToken) == CopyOutcome.Cancelled
                     ? StartOutcome.Ended
                     : StartOutcome.MovedOn;
             case { } ended when ended.State.IsTerminal() && ended.TargetImageId != targetImageId && ended.ImageToRemove is null:
@@ -434,14 +475,14 @@ public sealed class CopyStarter(
             return await RecordCopyingAsync(job, image.ImageId, $"adopted {image.ImageId}, which CopyImage had started while its answers were lost", cancellationToken);
         }
 
-        return await EndAsync(job, reason, cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
+        return await EndAsync(job, FailureCodes.StepFailed, reason, cancellationToken) ? StartOutcome.Ended : StartOutcome.MovedOn;
     }
 
-    private async Task<bool> EndAsync(CopyJob job, string reason, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        return (await RecordAsync(job, job.MoveTo(CopyJobState.Failed, now) with { CompletedAt = now, LastError = reason }, cancellationToken)).Applied;
-    }
+    private async Task<bool> EndAsync(CopyJob job, string failureCode, string reason, CancellationToken cancellationToken) =>
+        (await RecordAsync(job, job.FailWith(failureCode, reason, clock.GetUtcNow()), cancellationToken)).Applied;
+
+    /// <summary>The home account's copy could not be shared with the target account: no retry changes that.</summary>
+    private sealed class ShareRefusedException(string message, Exception inner) : Exception(message, inner);
 
     private async Task<TransitionResult> RecordAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
     {

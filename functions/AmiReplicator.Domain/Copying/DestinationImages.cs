@@ -12,7 +12,13 @@ public sealed class DestinationImages(IImageGateway home, ITargetAccountImages? 
 {
     public IImageGateway Home => home;
 
-    public IImageGateway For(CopyDestination destination) => destination.Account is not { } account ? home
-        : targets?.In(account, policy.RoleNameFor(account))
-          ?? throw new InvalidOperationException($"{destination} is a target account's region, but this composition has no access to target accounts");
+    public IImageGateway For(CopyDestination destination) => destination.Account is not { } account ? home : Targets(destination).In(account, policy.RoleNameFor(account));
+
+    /// <summary>KMS as a target account sees it (only target accounts: the home account's keys are the composition's own gateway's).</summary>
+    public IKeyGateway KeysFor(CopyDestination destination) =>
+        Targets(destination).KeysIn(destination.Account ?? throw new ArgumentException($"{destination} is the home account's", nameof(destination)),
+            policy.RoleNameFor(destination.Account));
+
+    private ITargetAccountImages Targets(CopyDestination destination) => targets
+        ?? throw new InvalidOperationException($"{destination} is a target account's region, but this composition has no access to target accounts");
 }

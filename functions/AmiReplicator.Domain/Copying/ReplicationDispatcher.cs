@@ -40,6 +40,11 @@ public sealed class ReplicationDispatcher(
     /// </summary>
     public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, InvocationSlots slots, CancellationToken cancellationToken)
     {
+        if (change.Account is { } account && account != ownAccountId)
+        {
+            return await OnTargetAccountImageChangedAsync(change, new CopyDestination(change.Region, account), slots, cancellationToken);
+        }
+
         var image = await ReadSourceAsync(change.Region, change.ImageId, cancellationToken);
         if (change.IsWithdrawal)
         {
@@ -71,6 +76,26 @@ public sealed class ReplicationDispatcher(
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// An AMI of another account changed: a target account's spoke forwards its AMIs' ends to the home account's bus. One of the
+    /// replicator's copies there finishes its job, read with the account's credentials; nothing of another account is ever a source.
+    /// </summary>
+    private async Task<DispatchReport> OnTargetAccountImageChangedAsync(ImageEvent change, CopyDestination target, InvocationSlots slots,
+        CancellationToken cancellationToken)
+    {
+        if (policy.FindDestination(target) is null)
+        {
+            return DispatchReport.Ignored($"{change.ImageId} of account {target.Account} in {target.Region} is now {change.State}; "
+                + "that (account, region) is not one of the policy's targets, and AMIs of other accounts are never sources");
+        }
+
+        var image = change.IsWithdrawal ? null : await destinations.For(target).DescribeImageAsync(target.Region, change.ImageId, cancellationToken);
+        return image is not null && OwnCopyJobKey(image) is { } key
+            ? await FinishOwnCopyAsync(key with { DestinationAccount = target.Account }, image, slots, cancellationToken)
+            : DispatchReport.Ignored($"{change.ImageId} of account {target.Account} in {target.Region} is now {change.State}; "
+                + "only the replicator's copies in a target account concern it");
     }
 
     /// <summary>A source disabled or deregistered: its copies follow now, as the policy's lifecycle asks (the sweep is the backstop).</summary>
@@ -130,8 +155,9 @@ public sealed class ReplicationDispatcher(
         var job = await store.GetAsync(key, cancellationToken);
         if (job is null || job.TargetImageId != copy.ImageId)
         {
-            // EC2 names a source on every copy, also those others made: only a job's own target is ours.
-            if (ProvenanceTags.IsReplicatorCopy(copy.Tags))
+            // EC2 names a source on every copy, also those others made: only a job's own target is ours. A target account's AMI is
+            // never replicated.
+            if (ProvenanceTags.IsReplicatorCopy(copy.Tags) || key.DestinationAccount is not null)
             {
                 return DispatchReport.Ignored($"{copy.ImageId} is a copy made by the replicator ({key}); copies are never replicated again");
             }

@@ -8,4 +8,7 @@ namespace AmiReplicator.Domain.Images;
 public interface ITargetAccountImages
 {
     IImageGateway In(string account, string roleName);
+
+    /// <summary>KMS as the account sees it, with the same role's credentials: whether the account may use a key for its copies.</summary>
+    IKeyGateway KeysIn(string account, string roleName);
 }

@@ -89,6 +89,9 @@ public sealed record CopyJob
     public DateTimeOffset? CompletedAt { get; init; }
     public string? LastError { get; init; }
 
+    /// <summary>Why a FAILED job failed, as one of <see cref="FailureCodes"/> (null in every other state, and on jobs ended before codes).</summary>
+    public string? FailureCode { get; init; }
+
     /// <summary>The replicator disabled the copy because its source was disabled: it enables it again (shares put back) when the source is.</summary>
     public bool DisabledWithSource { get; init; }
 
@@ -151,7 +154,10 @@ public sealed record CopyJob
         return byTime != 0 ? byTime : string.CompareOrdinal(a.Key.ToString(), b.Key.ToString());
     });
 
-    /// <summary>The job in another state. Moving to another state is progress: the count of a step's failures starts again.</summary>
+    /// <summary>
+    /// The job in another state. Moving to another state is progress: the count of a step's failures starts again, and a failure
+    /// code belongs to the FAILED state it was given in.
+    /// </summary>
     public CopyJob MoveTo(CopyJobState state, DateTimeOffset now)
     {
         if (!State.CanMoveTo(state))
@@ -159,8 +165,12 @@ public sealed record CopyJob
             throw new InvalidOperationException($"Copy job {Key} cannot move from {State} to {state}.");
         }
 
-        return this with { State = state, UpdatedAt = now, StepFailures = state == State ? StepFailures : 0 };
+        return this with { State = state, UpdatedAt = now, StepFailures = state == State ? StepFailures : 0, FailureCode = state == CopyJobState.Failed ? FailureCode : null };
     }
+
+    /// <summary>The job ended FAILED, with its code and reason.</summary>
+    public CopyJob FailWith(string failureCode, string reason, DateTimeOffset now) =>
+        MoveTo(CopyJobState.Failed, now) with { CompletedAt = now, LastError = reason, FailureCode = failureCode };
 
     public CopyJob WithNote(string note) => this with { Notes = [.. Notes, note] };
 

@@ -97,6 +97,7 @@ internal static class CopyRules
             WaitingSince = now,
             CompletedAt = refusal is null ? null : now,
             LastError = refusal,
+            FailureCode = refusal is null ? null : FailureCodes.CopyRefused,
             Notes = notes,
         };
     }

@@ -11,6 +11,12 @@ public sealed record ImageEvent(string Region, string ImageId, string State, str
     /// <summary>The states of an AMI's events the replicator acts on.</summary>
     public static readonly IReadOnlySet<string> States = new HashSet<string>(StringComparer.Ordinal) { Available, Failed, Disabled, Deregistered };
 
+    /// <summary>
+    /// The account whose AMI changed, as the event's envelope names it (a target account's spoke forwards its copies' events to the
+    /// home account's bus, naming the target account); null when unknown, taken as the home account.
+    /// </summary>
+    public string? Account { get; init; }
+
     public bool IsAvailable => State == Available;
 
     /// <summary>The AMI was disabled or deregistered: a source withdrawn (its copies follow as the policy's lifecycle asks).</summary>

@@ -174,7 +174,28 @@ internal sealed partial class Ec2Cloud
 
     /// <summary>The events delivered so far to the account's buses, in emission order.</summary>
     public IReadOnlyList<ImageStateChange> StateChanges(string accountId) => Run(() =>
-        (IReadOnlyList<ImageStateChange>)[.. _stateChanges.Where(change => change.AccountId == accountId)]);
+        (IReadOnlyList<ImageStateChange>)[.. _stateChanges.Where(change => change.AccountId == accountId || ForwardedTo(change) == accountId)]);
+
+    /// <summary>
+    /// A rule in the account (the replicator's spoke) forwards its AMIs' <c>available</c> and <c>failed</c> events to the default bus of
+    /// <paramref name="homeAccountId"/>, which receives them as EventBridge delivers a forwarded event: still naming the account of
+    /// the image.
+    /// </summary>
+    public void ForwardCopyEvents(string accountId, string homeAccountId) => Run(() =>
+    {
+        RequireAccountId(accountId);
+        RequireAccountId(homeAccountId);
+        _eventForwarding[accountId] = homeAccountId;
+    });
+
+    /// <summary>The account whose bus the event is forwarded to as well, if any.</summary>
+    public string? ForwardedTo(ImageStateChange change)
+    {
+        lock (_gate)
+        {
+            return change.State is "available" or "failed" && _eventForwarding.TryGetValue(change.AccountId, out var home) ? home : null;
+        }
+    }
 
     private sealed class Release(Action release) : IDisposable
     {

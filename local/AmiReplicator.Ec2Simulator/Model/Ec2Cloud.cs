@@ -14,6 +14,7 @@ internal sealed partial class Ec2Cloud
     private readonly Dictionary<(string AccountId, string Region), RegionState> _accountRegions = [];
     private readonly PriorityQueue<SimImage, DateTimeOffset> _pendingCopies = new();
     private readonly List<ImageStateChange> _stateChanges = [];
+    private readonly Dictionary<string, string> _eventForwarding = new(StringComparer.Ordinal);
     private readonly Queue<ImageStateChange> _unpublished = new();
     private readonly Action<ImageStateChange> _publish;
 

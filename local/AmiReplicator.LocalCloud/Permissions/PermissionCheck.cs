@@ -173,7 +173,9 @@ public sealed class PermissionCheck : IDisposable
     {
         var key = request.GetType().GetProperty("KeyId")?.GetValue(request) as string;
         var known = key is not null
-            && (_policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
+            && (_policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key
+                || _policy.Targets.SelectMany(t => t.Destinations()).Any(d => d.Region == region && d.KmsKeyId == key)
+                || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
         return new AwsPermission($"kms:{operation}", known ? PermissionScope.AnyKey : $"key/{key}");
     }
 

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using AmiReplicator.Domain.Images;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace AmiReplicator.Domain.Copying;
+
+/// <summary>
+/// Whether the replicator can copy into a target account's region, asked before a job of it takes any slot: the account's spoke role
+/// can be assumed, the account has enabled the region, and it may use the copy's KMS key there. An answer is kept, per account (the
+/// role) and per (account, region, key): a target that can be copied into is asked again after <see cref="Validity"/>; one that
+/// cannot is a breaker open for <see cref="BreakerCooldown"/>, during which the jobs of that target end with its failure code and
+/// cost no call at all. A job whose attempt began after the answer (a retry by hand, a new build) asks again at once: that is how a
+/// person closes the breaker after deploying the role.
+/// </summary>
+public sealed class TargetPreflight(DestinationImages destinations, ReplicationPolicy policy, TimeProvider clock, ILogger<TargetPreflight> log)
+{
+    /// <summary>How long a target found usable is trusted without asking again.</summary>
+    public static readonly TimeSpan Validity = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a target found unusable fails its jobs without asking again (jobs asked for later ask at once).</summary>
+    public static readonly TimeSpan BreakerCooldown = TimeSpan.FromMinutes(15);
+
+    /// <summary>The name looked up in the account's own images to probe it: any name does, the answer is not used.</summary>
+    private const string ProbeName = "amireplicator-preflight";
+
+    private readonly ConcurrentDictionary<string, Answer> _roles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(CopyDestination Destination, string? KmsKeyId), Answer> _destinations = new();
+
+    /// <summary>
+    /// Null when the job may take its slots (a home account's job always may); otherwise why not: with a failure code when the
+    /// target cannot be copied into, without one when the answer is not known yet (STS or EC2 throttled: the target waits).
+    /// </summary>
+    public async Task<Refusal?> CheckAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        var destination = job.Key.Destination;
+        if (destination.Account is not { } account)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var keyId = job.Encrypt ? job.KmsKeyId : null;
+        if (Known(_roles, account, job, now) is { Refusal: { } roleRefused })
+        {
+            return roleRefused;
+        }
+
+        if (Known(_destinations, (destination, keyId), job, now) is { } known)
+        {
+            return known.Refusal;
+        }
+
+        var images = destinations.For(destination);
+        try
+        {
+            // Answered only with the role's credentials, and only in a region the account has enabled.
+            await images.FindOwnImageByNameAsync(destination.Region, ProbeName, cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind != Ec2ErrorKind.Transient)
+        {
+            var code = FailureCodes.OfTargetRefusal(e) ?? FailureCodes.RoleDenied;
+            var refusal = new Refusal(code, code == FailureCodes.RegionNotEnabled
+                ? $"account {account} has not enabled {destination.Region} ({e.Message}): enable the region in the account, or remove it from the account's target"
+                : $"the spoke role {policy.RoleNameFor(account)} of account {account} cannot be used ({e.Message}): deploy the spoke stack in the account "
+                  + "(README, \"Copies into other accounts\"), then `amirepl retry --failed`");
+            return Remember(account, (destination, keyId), refusal, now);
+        }
+        catch (ImageServiceException e)
+        {
+            return new Refusal(null, $"whether {destination} can be copied into is not known yet: {e.Message}");
+        }
+
+        _roles[account] = new Answer(null, now);
+        if (keyId is not null && await destinations.KeysFor(destination).WhyUnusableAsync(destination.Region, keyId, cancellationToken) is { } why)
+        {
+            var refusal = new Refusal(FailureCodes.KmsDenied, $"account {account} cannot use the KMS key {keyId} in {destination.Region} ({why}): "
+                + "create the alias in the account's region, or let the account use the key");
+            return Remember(account, (destination, keyId), refusal, now);
+        }
+
+        _destinations[(destination, keyId)] = new Answer(null, now);
+        return null;
+    }
+
+    private static Answer? Known<TKey>(ConcurrentDictionary<TKey, Answer> answers, TKey key, CopyJob job, DateTimeOffset now)
+        where TKey : notnull
+    {
+        if (!answers.TryGetValue(key, out var answer))
+        {
+            return null;
+        }
+
+        var fresh = answer.Refusal is null
+            ? now - answer.At < Validity
+            : now - answer.At < BreakerCooldown && job.WaitingSinceOrCreated <= answer.At;
+        return fresh ? answer : null;
+    }
+
+    /// <summary>A role that cannot be used fails every region of its account; anything else, the one (account, region, key).</summary>
+    private Refusal Remember(string account, (CopyDestination Destination, string? KmsKeyId) target, Refusal refusal, DateTimeOffset now)
+    {
+        log.LogWarning("Target {Destination} refused by its preflight ({Code}): {Reason}; its jobs end with that code until {Until}",
+            target.Destination, refusal.FailureCode, refusal.Reason, now + BreakerCooldown);
+        if (refusal.FailureCode == FailureCodes.RoleDenied)
+        {
+            _roles[account] = new Answer(refusal, now);
+        }
+        else
+        {
+            _destinations[target] = new Answer(refusal, now);
+        }
+
+        return refusal;
+    }
+
+    /// <summary>Why a target's job may not take slots now; <see cref="FailureCode"/> null: not known yet, the job waits.</summary>
+    public sealed record Refusal(string? FailureCode, string Reason);
+
+    private sealed record Answer(Refusal? Refusal, DateTimeOffset At);
+}
