@@ -231,11 +231,11 @@ public abstract class CopyJobStoreContract
     {
         var store = await NewStoreAsync();
         var (a, b) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")));
-        await store.TransitionAsync(a, a.MoveTo(CopyJobState.Failed, Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
+        await store.TransitionAsync(a, a.FailWith(FailureCodes.CopyFailed, "copy failed", Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
         await store.TransitionAsync(b, b.MoveTo(CopyJobState.Cancelled, Now), Budget, CancellationToken.None);
 
         var listed = Assert.Single(await store.ListActiveAsync(Ireland, 10, CancellationToken.None));
-        Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead"), (listed.Key.SourceImageId, listed.ImageToRemove));
+        Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead", FailureCodes.CopyFailed), (listed.Key.SourceImageId, listed.ImageToRemove, listed.FailureCode));
         Assert.Empty(await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 10, CancellationToken.None));
     }
 
