@@ -80,7 +80,8 @@ internal sealed record Deployment(string TableName, string? RequestQueueUrl, str
         ?? throw new CliException(ExitCodes.Usage, $"no request queue: pass --queue-url or let {GlobalOptions.Parameter.Name} name it");
 
     public ReplicationPolicy RequirePolicy(string why) => Policy
-        ?? throw new CliException(ExitCodes.Usage, $"{why} needs the replication policy: pass --policy-file or let {GlobalOptions.Parameter.Name} name it");
+        ?? throw new CliException(ExitCodes.Usage, $"{why} needs the replication policy: pass --policy-file (the deployment parameter holds the policy only when "
+            + $"it fits, not with hundreds of target accounts) or let {GlobalOptions.Parameter.Name} name it");
 }
 
 /// <summary>The AWS clients of one command, made from the global options with the caller's credentials.</summary>
@@ -208,7 +209,9 @@ internal sealed class AwsSession : IAsyncDisposable
                 queue ?? Field(DeploymentParameter.RequestQueueUrl),
                 home,
                 // The deployment's own policy being invalid is no fault of the command line (a CLI older than the stack, a parameter edited by hand).
-                (policy ?? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}", ExitCodes.Error)) with { Deployment = deployment },
+                // A policy too large for the parameter (hundreds of target accounts) is not in it: commands that need it ask for --policy-file.
+                (policy ?? (root.TryGetProperty(DeploymentParameter.Policy, out _) ? ReadPolicy(Field(DeploymentParameter.Policy), $"parameter {name}", ExitCodes.Error) : null))
+                    is { } known ? known with { Deployment = deployment } : null,
                 root.TryGetProperty(DeploymentParameter.AccountId, out var account) ? account.GetString() : null);
         }
         catch (JsonException e)

@@ -5,6 +5,15 @@ public static class FunctionEnvironment
 {
     public const string TableName = "AMIREPL_TABLE_NAME";
     public const string Policy = "AMIREPL_POLICY";
+
+    /// <summary>
+    /// Where the policy is instead when it does not fit in Lambda's 4 KB of environment (hundreds of target accounts): a file of a
+    /// layer the stack attaches to both functions, read once at start.
+    /// </summary>
+    public const string PolicyFile = "AMIREPL_POLICY_FILE";
+
+    /// <summary>The path <see cref="PolicyFile"/> names: Lambda extracts a layer under /opt.</summary>
+    public const string PolicyLayerPath = "/opt/amireplicator/policy.json";
     public const string AccountId = "AMIREPL_ACCOUNT_ID";
 
     /// <summary>The deployment the functions belong to (the stack's prefix, or "default"): the copies they make name it.</summary>

@@ -25,14 +25,18 @@ public sealed record ReplicatorSettings(
             ? value
             : throw new InvalidOperationException($"Environment variable {name} is not set.");
 
+        // A policy too large for the environment (hundreds of target accounts) is in a layer's file instead.
+        var (policySource, policyJson) = variable(FunctionEnvironment.PolicyFile) is { Length: > 0 } file
+            ? ($"{FunctionEnvironment.PolicyFile} ({file})", ReadPolicyFile(file))
+            : (FunctionEnvironment.Policy, Required(FunctionEnvironment.Policy));
         ReplicationPolicy policy;
         try
         {
-            policy = ReplicationPolicy.Parse(Required(FunctionEnvironment.Policy));
+            policy = ReplicationPolicy.Parse(policyJson);
         }
         catch (PolicyException e)
         {
-            throw new InvalidOperationException($"{FunctionEnvironment.Policy} is not a valid policy: {e.Message}", e);
+            throw new InvalidOperationException($"{policySource} is not a valid policy: {e.Message}", e);
         }
 
         return new ReplicatorSettings(
@@ -48,5 +52,17 @@ public sealed record ReplicatorSettings(
             variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
             variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null,
             variable(FunctionEnvironment.SsmEndpoint) is { Length: > 0 } ssm ? new Uri(ssm) : null);
+    }
+
+    private static string ReadPolicyFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"{FunctionEnvironment.PolicyFile} names {path}, which cannot be read: {e.Message}", e);
+        }
     }
 }

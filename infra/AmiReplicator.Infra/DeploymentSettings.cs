@@ -32,7 +32,16 @@ internal sealed partial record DeploymentSettings(
     public static readonly IReadOnlyList<string> LogLevels = ["TRACE", "DEBUG", "INFO"];
 
     // Lambda allows 4 KB for all of a function's environment variables together; the rest leaves room for the others.
-    private const int MaxPolicyJsonBytes = 3500;
+    private const int MaxPolicyJsonBytesInEnvironment = 3500;
+
+    // An advanced SSM parameter holds 8 KB; the policy is escaped inside the parameter's JSON, beside the other fields.
+    private const int MaxPolicyJsonBytesInParameter = 6000;
+
+    /// <summary>Whether the policy goes in the functions' environment; otherwise in a layer's file (<see cref="FunctionEnvironment.PolicyFile"/>).</summary>
+    public bool PolicyFitsEnvironment => System.Text.Encoding.UTF8.GetByteCount(PolicyJson) <= MaxPolicyJsonBytesInEnvironment;
+
+    /// <summary>Whether the deployment parameter can carry the policy for the CLI; otherwise the CLI is given it with --policy-file.</summary>
+    public bool PolicyFitsParameter => System.Text.Encoding.UTF8.GetByteCount(PolicyJson) <= MaxPolicyJsonBytesInParameter;
 
     /// <summary>Source regions, the home region when none is configured (its own AMIs are then the only ones replicated).</summary>
     public IReadOnlyList<string> SourceRegions => Policy.SourceRegions.Count > 0 ? Policy.SourceRegions : [HomeRegion];
@@ -135,17 +144,9 @@ internal sealed partial record DeploymentSettings(
             throw new ConfigurationException(e.Field == "policy" ? PolicyKey : $"{PolicyKey}.{e.Field}", e.Problem);
         }
 
-        // The functions get the document as written (validated above), compact: it shares Lambda's 4 KB environment.
+        // The functions get the document as written (validated above), compact: where it fits, it shares Lambda's 4 KB environment.
         var document = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyDocument) ?? throw new ConfigurationException(PolicyKey, "is null");
-        var compact = JsonSerializer.Serialize(document, CompactPolicyJson.PolicyDocument);
-        var bytes = System.Text.Encoding.UTF8.GetByteCount(compact);
-        if (bytes > MaxPolicyJsonBytes)
-        {
-            throw new ConfigurationException(PolicyKey,
-                $"the policy takes {bytes} bytes as JSON, more than the {MaxPolicyJsonBytes} that fit in the functions' environment (Lambda allows 4 KB in all)");
-        }
-
-        return (policy, compact);
+        return (policy, JsonSerializer.Serialize(document, CompactPolicyJson.PolicyDocument));
     }
 
     private static List<string> ReadTopics(object? value)

@@ -176,11 +176,36 @@ internal sealed class ReplicatorStack : Stack
                 [Contract.DeploymentParameter.HomeRegion] = settings.HomeRegion,
                 [Contract.DeploymentParameter.AccountId] = Account,
                 [Contract.DeploymentParameter.Deployment] = settings.Deployment,
-                [Contract.DeploymentParameter.Policy] = settings.PolicyJson,
-            }),
+            }.Concat(settings.PolicyFitsParameter
+                ? [KeyValuePair.Create<string, object>(Contract.DeploymentParameter.Policy, settings.PolicyJson)]
+                : []).ToDictionary()),
             // The policy alone may take 3.5 KB, and escaped inside the JSON more than a standard parameter's 4 KB: SSM then picks advanced.
             Tier = ParameterTier.INTELLIGENT_TIERING,
         });
+
+    /// <summary>
+    /// The policy as a layer's file (<see cref="FunctionEnvironment.PolicyLayerPath"/>), for a policy too large for the functions'
+    /// environment; one layer for both functions, a new version whenever the policy changes (the asset is named by its content).
+    /// </summary>
+    private ILayerVersion PolicyLayer(DeploymentSettings settings)
+    {
+        if (Node.TryFindChild("PolicyLayer") is ILayerVersion made)
+        {
+            return made;
+        }
+
+        var content = System.Text.Encoding.UTF8.GetBytes(settings.PolicyJson);
+        var folder = Path.Combine(Path.GetTempPath(), $"amireplicator-policy-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]}");
+        var file = Path.Combine(folder, FunctionEnvironment.PolicyLayerPath["/opt/".Length..]);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, content);
+        return new LayerVersion(this, "PolicyLayer", new LayerVersionProps
+        {
+            Code = Code.FromAsset(folder),
+            Description = "AMI replicator: the replication policy, too large for the functions' environment.",
+            CompatibleArchitectures = [Architecture.ARM_64],
+        });
+    }
 
     /// <summary>The role <see cref="CreateFunction"/> gave the function (CDK types a function's role as optional).</summary>
     private static IRole RoleOf(Function function) => function.Role ?? throw new InvalidOperationException($"{function.Node.Path} has no role");
@@ -230,10 +255,18 @@ internal sealed class ReplicatorStack : Stack
         props.LoggingFormat = LoggingFormat.JSON;
         props.ApplicationLogLevelV2 = Enum.Parse<ApplicationLogLevel>(settings.LogLevel);
         props.SystemLogLevelV2 = SystemLogLevel.INFO;
+        var (policyVariable, policyValue) = settings.PolicyFitsEnvironment
+            ? (FunctionEnvironment.Policy, settings.PolicyJson)
+            : (FunctionEnvironment.PolicyFile, FunctionEnvironment.PolicyLayerPath);
+        if (!settings.PolicyFitsEnvironment)
+        {
+            props.Layers = [PolicyLayer(settings)];
+        }
+
         props.Environment = new Dictionary<string, string>
         {
             [FunctionEnvironment.TableName] = jobs.Table.TableName,
-            [FunctionEnvironment.Policy] = settings.PolicyJson,
+            [policyVariable] = policyValue,
             [FunctionEnvironment.AccountId] = Aws.ACCOUNT_ID,
             [FunctionEnvironment.Deployment] = settings.Deployment,
             [FunctionEnvironment.MetricsNamespace] = settings.MetricsNamespace,

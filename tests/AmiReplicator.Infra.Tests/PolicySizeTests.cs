@@ -40,6 +40,37 @@ public sealed class PolicySizeTests(SynthesizedApp shipped, LargeConfigurationAp
     }
 
     [Fact]
+    public void With_two_thousand_target_accounts_the_policy_is_a_layers_file_and_the_functions_environment_stays_within_Lambdas_4_KB()
+    {
+        Assert.Equal(ReplicationPolicy.MaxTargetAccounts, large.Settings.Policy.Targets.SelectMany(t => t.Accounts).Distinct().Count());
+        var (layerId, layer) = Assert.Single(large.MainResources("AWS::Lambda::LayerVersion"));
+        foreach (var function in large.MainResources("AWS::Lambda::Function").Values.Select(f => f["Properties"]!))
+        {
+            var variables = function["Environment"]!["Variables"]!.AsObject();
+            Assert.False(variables.ContainsKey(FunctionEnvironment.Policy));
+            Assert.Equal(FunctionEnvironment.PolicyLayerPath, (string?)variables[FunctionEnvironment.PolicyFile]);
+            // Lambda counts every key and value; a reference resolves to a table name or a queue URL, well under 256 characters.
+            var bytes = variables.Sum(v => v.Key.Length + (v.Value is JsonValue value ? value.ToString().Length : 256));
+            output.WriteLine($"environment: about {bytes} of 4,096 bytes");
+            Assert.InRange(bytes, 1, 4_096);
+            Assert.Equal(layerId, (string?)function["Layers"]![0]!["Ref"]);
+        }
+
+        // The layer deploys the policy as validated, with every account.
+        var file = Path.Combine(large.OutDir, (string)layer["Metadata"]!["aws:asset:path"]!, FunctionEnvironment.PolicyLayerPath["/opt/".Length..]);
+        var deployed = ReplicationPolicy.Parse(File.ReadAllText(file));
+        Assert.Equal(large.Settings.Policy.Targets.SelectMany(t => t.Accounts), deployed.Targets.SelectMany(t => t.Accounts));
+
+        // The deployment parameter (8 KB at most) leaves it out: the CLI is given it with --policy-file. The shipped one carries it.
+        // Its value is a Fn::Join of literal JSON and references (the table, the queue): the literal parts hold the field names.
+        static string ParameterValue(SynthesizedApp app) => string.Concat(
+            Json.Many(Assert.Single(app.MainResources("AWS::SSM::Parameter").Values)["Properties"]!["Value"]!["Fn::Join"]![1]).Select(p => p is JsonValue text ? (string?)text : "(ref)"));
+        var policyField = $"\"{DeploymentParameter.Policy}\":";
+        Assert.Contains(policyField, ParameterValue(shipped), StringComparison.Ordinal);
+        Assert.DoesNotContain(policyField, ParameterValue(large), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_configuration_whose_policies_would_not_fit_fails_synth_naming_the_cause()
     {
         var regions = AwsRegions.Known.Where(r => r != "us-east-1" && !r.StartsWith("cn-", StringComparison.Ordinal) && !r.StartsWith("us-gov-", StringComparison.Ordinal)).Order().ToList();

@@ -32,6 +32,9 @@ public class SynthesizedApp : IDisposable
     }
 
     internal DeploymentSettings Settings { get; }
+
+    /// <summary>The cloud assembly's folder: the templates, and the assets as cdk deploy uploads them.</summary>
+    public string OutDir => Path.Combine(_scratch, "cdk.out");
     internal ReplicatorStacks Stacks { get; }
     public Template Main { get; }
     public JsonObject MainJson { get; }
