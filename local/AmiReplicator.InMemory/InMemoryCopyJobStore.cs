@@ -177,7 +177,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         {
             return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
                 .Where(j => j.Key.Destination == destination
-                    && j.State != CopyJobState.Waiting && (!j.State.IsTerminal() || j.ImageToRemove is not null))
+                    && j.State != CopyJobState.Waiting && (!j.State.IsTerminal() || j.NeedsCleanUp))
                 .OrderBy(j => j.CreatedAt).ThenBy(j => j.Key.SourceRegion, StringComparer.Ordinal).ThenBy(j => j.Key.SourceImageId, StringComparer.Ordinal)
                 .Take(limit)]);
         }

@@ -227,15 +227,20 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
-    public async Task Ended_jobs_leave_the_active_listing_unless_they_have_an_image_left_to_remove()
+    public async Task Ended_jobs_leave_the_active_listing_unless_they_have_an_image_or_a_share_left_to_remove()
     {
         var store = await NewStoreAsync();
         var (a, b) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")));
+        var c = await CreateAsync(store, Job("ami-0000000000000000c"));
         await store.TransitionAsync(a, a.FailWith(FailureCodes.CopyFailed, "copy failed", Now) with { ImageToRemove = "ami-0000000000000dead" }, Budget, CancellationToken.None);
         await store.TransitionAsync(b, b.MoveTo(CopyJobState.Cancelled, Now), Budget, CancellationToken.None);
+        await store.TransitionAsync(c, c.MoveTo(CopyJobState.Cancelled, Now) with { ShareToRemove = true }, Budget, CancellationToken.None);
 
-        var listed = Assert.Single(await store.ListActiveAsync(Ireland, 10, CancellationToken.None));
-        Assert.Equal(("ami-0000000000000000a", "ami-0000000000000dead", FailureCodes.CopyFailed), (listed.Key.SourceImageId, listed.ImageToRemove, listed.FailureCode));
+        var listed = await store.ListActiveAsync(Ireland, 10, CancellationToken.None);
+        Assert.Equal(["ami-0000000000000000a", "ami-0000000000000000c"], listed.Select(j => j.Key.SourceImageId).Order(StringComparer.Ordinal));
+        var failed = listed.Single(j => j.Key.SourceImageId == "ami-0000000000000000a");
+        Assert.Equal(("ami-0000000000000dead", FailureCodes.CopyFailed), (failed.ImageToRemove, failed.FailureCode));
+        Assert.True(listed.Single(j => j.Key.SourceImageId == "ami-0000000000000000c").ShareToRemove);
         Assert.Empty(await store.ListWaitingAsync(Ireland, "us-east-1", readyBy: null, 10, CancellationToken.None));
     }
 

@@ -53,6 +53,14 @@ public class TargetAccountsTests
         // The target accounts' budget is 1 each: they copied side by side, each within its own.
         Assert.All(await h.CountersAsync(), c => Assert.Equal(0, c.InFlight));
         Assert.Equal(3, (await h.CountersAsync()).Count(c => c.Scope.SourceRegion is null));
+
+        // Each account's copy is its own: the home copy it was made from is no longer shared with it.
+        var homeCopy = h.Simulator.FindImage("eu-west-1", home.TargetImageId!)!;
+        Assert.Empty(homeCopy.LaunchPermissions);
+        var homeSnapshots = homeCopy.BlockDevices.Select(d => d.SnapshotId).OfType<string>().ToList();
+        Assert.NotEmpty(homeSnapshots);
+        Assert.All(h.Simulator.Snapshots("eu-west-1").Where(s => homeSnapshots.Contains(s.SnapshotId)), s => Assert.Empty(s.CreateVolumePermissions));
+        Assert.All(jobs, j => Assert.False(j.ShareToRemove));
     }
 
     [Fact]
@@ -157,7 +165,8 @@ public class TargetAccountsTests
         await h.DeliverAsync();
 
         var finished = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First);
-        Assert.Equal((CopyJobState.Available, copying.Version + 1), (finished.State, finished.Version));
+        // Finished and its share of the home copy removed, by the event alone (no poller pass since it started).
+        Assert.Equal((CopyJobState.Available, false), (finished.State, finished.ShareToRemove));
 
         // An AMI the account makes itself, whose event its spoke forwards too, starts nothing.
         var own = h.Simulator.SeedImage("eu-west-1", new SeedImage { Name = "their-own", OwnerId = First });

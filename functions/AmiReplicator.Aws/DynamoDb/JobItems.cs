@@ -139,6 +139,11 @@ internal static class JobItems
             item["DisabledWithSource"] = new AttributeValue { BOOL = true };
         }
 
+        if (job.ShareToRemove)
+        {
+            item["ShareToRemove"] = new AttributeValue { BOOL = true };
+        }
+
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
         // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
@@ -147,7 +152,7 @@ internal static class JobItems
             item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.Destination, job.Key.SourceRegion));
             item[JobTableSchema.ActiveIndexSortKey] = S(StartOrderKey(job));
         }
-        else if (!job.State.IsTerminal() || job.ImageToRemove is not null)
+        else if (!job.State.IsTerminal() || job.NeedsCleanUp)
         {
             item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.Destination));
             item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
@@ -183,6 +188,7 @@ internal static class JobItems
         CopyCalledAt = OptionalTime(item, "CopyCalledAt"),
         CancelRequested = Optional(item, "CancelRequested"),
         DisabledWithSource = item.TryGetValue("DisabledWithSource", out var disabled) && disabled.BOOL == true,
+        ShareToRemove = item.TryGetValue("ShareToRemove", out var share) && share.BOOL == true,
         CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
         CompletedAt = OptionalTime(item, "CompletedAt"),
         LastError = Optional(item, "LastError"),

@@ -98,6 +98,11 @@ public sealed class CopyFinisher(
         }
 
         log.LogInformation("{Job} is available as {TargetImageId}{Notes}", job.Key, target.ImageId, notes.Count == 0 ? "" : $" ({string.Join("; ", notes)})");
+        if (finished.NeedsCleanUp)
+        {
+            await CleanUpAsync(finished with { Version = job.Version + 1 }, cancellationToken);
+        }
+
         return CopyOutcome.Finished;
     }
 
@@ -335,7 +340,7 @@ public sealed class CopyFinisher(
             log.LogWarning("{Job} ended {State}: {Reason}", job.Key, ended.State, ended.LastError);
         }
 
-        if (ended.ImageToRemove is not null)
+        if (ended.NeedsCleanUp)
         {
             await CleanUpAsync(ended with { Version = job.Version + 1 }, cancellationToken);
         }
@@ -343,25 +348,67 @@ public sealed class CopyFinisher(
         return ended.State == CopyJobState.Failed ? CopyOutcome.Failed : CopyOutcome.Cancelled;
     }
 
-    /// <summary>Deregisters the image an ended job left behind, with its snapshots, then forgets it.</summary>
-    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) => ended.ImageToRemove is not { } image
+    /// <summary>
+    /// What an ended job leaves behind, removed, then forgotten in one write: its image (deregistered with its snapshots), and a
+    /// target account's share of the home account's copy. Each call is harmless to repeat.
+    /// </summary>
+    public Task<CopyOutcome> CleanUpAsync(CopyJob ended, CancellationToken cancellationToken) => !ended.NeedsCleanUp
         ? Task.FromResult(CopyOutcome.Skipped)
         : steps.RunAsync(ended, JobStep.CleanUp, async () =>
         {
-            await destinations.For(ended.Key.Destination).DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
-            log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, image);
-            return await MoveAsync(ended, ended with { ImageToRemove = null, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
+            if (ended.ImageToRemove is { } image)
+            {
+                await destinations.For(ended.Key.Destination).DeregisterImageAsync(ended.Key.DestinationRegion, image, cancellationToken);
+                log.LogInformation("{Job}: deregistered {ImageId} with its snapshots", ended.Key, image);
+            }
+
+            if (ended.ShareToRemove)
+            {
+                await UnshareHomeCopyAsync(ended.Key, cancellationToken);
+            }
+
+            return await MoveAsync(ended, ended with { ImageToRemove = null, ShareToRemove = false, UpdatedAt = clock.GetUtcNow() }, cancellationToken)
                 ? CopyOutcome.CleanedUp
                 : CopyOutcome.Skipped;
         }, async (j, why) =>
         {
-            log.LogError("{Job}: {ImageId} is left in {Destination}: {Reason}", j.Key, j.ImageToRemove, j.Key.DestinationRegion, why);
-            return await MoveAsync(j, j.WithNote($"{j.ImageToRemove} could not be deregistered and is left behind: {why}") with
+            log.LogError("{Job}: {Left} is left in {Destination}: {Reason}", j.Key, LeftBehind(j), j.Key.DestinationRegion, why);
+            return await MoveAsync(j, j.WithNote($"{LeftBehind(j)} could not be removed and is left behind: {why}") with
             {
                 ImageToRemove = null,
+                ShareToRemove = false,
                 UpdatedAt = clock.GetUtcNow(),
             }, cancellationToken) ? CopyOutcome.CleanedUp : CopyOutcome.Skipped;
         }, CopyOutcome.StepFailed, cancellationToken);
+
+    private static string LeftBehind(CopyJob job) => string.Join(" and ", new[]
+    {
+        job.ImageToRemove,
+        job.ShareToRemove ? $"the home account's copy shared with account {job.Key.DestinationAccount}" : null,
+    }.OfType<string>());
+
+    /// <summary>
+    /// Takes back from a target account the home account's copy it was given to copy (its launch permission and its snapshots'
+    /// createVolumePermission): the account's own copy needs neither. The home copy as its job names it now; one gone has no share left.
+    /// </summary>
+    private async Task UnshareHomeCopyAsync(CopyJobKey key, CancellationToken cancellationToken)
+    {
+        var account = key.DestinationAccount ?? throw new ArgumentException($"{key} is the home account's job", nameof(key));
+        if (lifecycle is null
+            || await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is not { TargetImageId: { } homeCopy }
+            || await destinations.Home.DescribeImageAsync(key.DestinationRegion, homeCopy, cancellationToken) is not { } image)
+        {
+            return;
+        }
+
+        await lifecycle.RemoveLaunchPermissionsAsync(key.DestinationRegion, homeCopy, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
+        foreach (var snapshot in image.Snapshots)
+        {
+            await lifecycle.RemoveCreateVolumePermissionsAsync(key.DestinationRegion, snapshot.SnapshotId, [account], cancellationToken);
+        }
+
+        log.LogInformation("{Job}: the home account's copy {ImageId} is no longer shared with account {Account}", key, homeCopy, account);
+    }
 
     private async Task<bool> MoveAsync(CopyJob from, CopyJob to, CancellationToken cancellationToken)
     {

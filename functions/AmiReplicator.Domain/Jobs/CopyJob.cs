@@ -63,6 +63,16 @@ public sealed record CopyJob
     /// </summary>
     public string? ImageToRemove { get; init; }
 
+    /// <summary>
+    /// A target account's job ended after it may have been given the home account's copy to copy from (a launch permission, and
+    /// its snapshots' createVolumePermission): the share is removed by the cleanup that removes <see cref="ImageToRemove"/>, and
+    /// the job is listed among the active ones until then.
+    /// </summary>
+    public bool ShareToRemove { get; init; }
+
+    /// <summary>Whether the ended job still has something to clean up (the poller's cleanup lists it until then).</summary>
+    public bool NeedsCleanUp => ImageToRemove is not null || ShareToRemove;
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
@@ -165,7 +175,15 @@ public sealed record CopyJob
             throw new InvalidOperationException($"Copy job {Key} cannot move from {State} to {state}.");
         }
 
-        return this with { State = state, UpdatedAt = now, StepFailures = state == State ? StepFailures : 0, FailureCode = state == CopyJobState.Failed ? FailureCode : null };
+        return this with
+        {
+            State = state,
+            UpdatedAt = now,
+            StepFailures = state == State ? StepFailures : 0,
+            FailureCode = state == CopyJobState.Failed ? FailureCode : null,
+            // Only a claim shares the home copy with a target account (just before its CopyImage): whatever way it ends, the share goes.
+            ShareToRemove = ShareToRemove || (state.IsTerminal() && Key.DestinationAccount is not null && State is CopyJobState.Claimed or CopyJobState.Copying),
+        };
     }
 
     /// <summary>The job ended FAILED, with its code and reason.</summary>

@@ -37,7 +37,7 @@ public interface ICopyJobStore
 
     /// <summary>
     /// The jobs of a destination the poller looks after, waiting ones aside: claimed and copying (they hold slots), and ended
-    /// ones that still have an image to remove (<see cref="CopyJob.ImageToRemove"/>); oldest first.
+    /// ones that still have something to clean up (<see cref="CopyJob.NeedsCleanUp"/>); oldest first.
     /// </summary>
     Task<IReadOnlyList<CopyJob>> ListActiveAsync(CopyDestination destination, int limit, CancellationToken cancellationToken);
 
