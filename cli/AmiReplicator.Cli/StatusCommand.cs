@@ -72,7 +72,8 @@ internal static class StatusCommand
             .ThenBy(p => p.SourceRegion, StringComparer.Ordinal)
             .Select(p => StatusLine.Of(p, byDestination[p.Destination], byScope, policy?.BudgetFor(p.Destination).MaxInFlightPerSource, now))
             .ToList();
-        var targetAccounts = destinations.Where(l => l.DestinationAccount is not null).GroupBy(l => l.DestinationAccount!).Select(AccountLine.Of).ToList();
+        var targetAccounts = destinations.Where(l => l.DestinationAccount is not null).GroupBy(l => l.DestinationAccount!)
+            .Select(g => new AccountLine(g.Key, [.. g])).ToList();
         return new StatusLines([.. destinations.Where(l => PerRegion(l.Destination))], pairs, targetAccounts);
     }
 
@@ -184,30 +185,23 @@ internal sealed record StatusLine(
 }
 
 /// <summary>One target account in `status`: its regions' lines summed (the budget too: each region has its own).</summary>
-internal sealed record AccountLine(
-    string Account,
-    int Regions,
-    int Waiting,
-    int Claimed,
-    int Copying,
-    int Available,
-    int Failed,
-    int Cancelled,
-    int InFlight,
-    int? Budget,
-    int RegionsBackingOff,
-    DateTimeOffset? OldestWaitingSince,
-    long? OldestWaitingAgeSeconds) : IStatusCounts
+internal sealed class AccountLine(string account, IReadOnlyList<StatusLine> regions) : IStatusCounts
 {
+    public string Account => account;
+    public int Regions => regions.Count;
+    public int Waiting => regions.Sum(l => l.Waiting);
+    public int Claimed => regions.Sum(l => l.Claimed);
+    public int Copying => regions.Sum(l => l.Copying);
+    public int Available => regions.Sum(l => l.Available);
+    public int Failed => regions.Sum(l => l.Failed);
+    public int Cancelled => regions.Sum(l => l.Cancelled);
+    public int InFlight => regions.Sum(l => l.InFlight);
+    public int? Budget => regions.All(l => l.Budget is not null) ? regions.Sum(l => l.Budget) : null;
+    public int RegionsBackingOff => regions.Count(l => l.BackOffUntil is not null);
+    public DateTimeOffset? OldestWaitingSince => regions.Min(l => l.OldestWaitingSince);
+    public long? OldestWaitingAgeSeconds => regions.Max(l => l.OldestWaitingAgeSeconds);
+
     string IStatusCounts.Label => $"{Account} ({Regions} {(Regions == 1 ? "region" : "regions")})";
 
     string? IStatusCounts.BackOff => RegionsBackingOff > 0 ? $"{RegionsBackingOff} backing off" : null;
-
-    public static AccountLine Of(IGrouping<string, StatusLine> regions) => new(
-        regions.Key, regions.Count(),
-        regions.Sum(l => l.Waiting), regions.Sum(l => l.Claimed), regions.Sum(l => l.Copying),
-        regions.Sum(l => l.Available), regions.Sum(l => l.Failed), regions.Sum(l => l.Cancelled),
-        regions.Sum(l => l.InFlight), regions.All(l => l.Budget is not null) ? regions.Sum(l => l.Budget) : null,
-        regions.Count(l => l.BackOffUntil is not null),
-        regions.Min(l => l.OldestWaitingSince), regions.Max(l => l.OldestWaitingAgeSeconds));
 }

@@ -16,6 +16,7 @@ public sealed class AccountTests(LocalCloudFixture cloud)
     private const string First = "111111111111";
     private const string Second = "222222222222";
     private const string Third = "333333333333";
+    private const string Added = "444444444444";
     private const string Nobody = "999999999999";
 
     private const string Policy = """
@@ -82,6 +83,15 @@ public sealed class AccountTests(LocalCloudFixture cloud)
             Assert.Empty(Array(own, "accounts"));
         }
 
+        // An account just added to the policy: its regions, before any job, with its budget.
+        var added = Path.Combine(Path.GetTempPath(), $"amirepl-tests-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(added, Policy.Replace(Third, $"{Third}\",\"{Added}", StringComparison.Ordinal));
+        var withAdded = await h.JsonAsync("status", "--account", Added, "--policy-file", added);
+        File.Delete(added);
+        var fresh = Assert.Single(Array(withAdded, "destinations"));
+        Assert.Equal(("eu-west-1", Added, 0, 0, 5), ((string)fresh["destinationRegion"]!, (string?)fresh["destinationAccount"], (int)fresh["waiting"]!,
+            (int)fresh["available"]!, (int)fresh["budget"]!));
+
         var text = await h.RunAsync("status");
         Assert.Equal(0, text.ExitCode);
         Assert.Contains($"{Second} (1 region)  0        0        0        0          1       0          0/5", text.Output, StringComparison.Ordinal);
@@ -141,6 +151,21 @@ public sealed class AccountTests(LocalCloudFixture cloud)
         var jobs = await h.Replication.RunPollerUntilDoneAsync();
         Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
         Assert.Equal([(null, 1), (null, 1), (First, 1), (Second, 2), (Third, 2)], jobs.Select(j => (j.Key.DestinationAccount, j.Attempt)).Order());
+    }
+
+    [Fact]
+    public async Task Replicate_without_the_policy_waits_for_the_AMIs_jobs_target_accounts_beside_the_home_ones()
+    {
+        var (h, imageId) = await CopiedAsync();
+        await using var _ = h;
+
+        // Without the policy it waits for any job of the AMI to move: each destination's, the home account's and the targets' in one region apart.
+        var result = await h.RunAsync("replicate", imageId, "--wait-seconds", "0", "--deployment-parameter", "/amirepl-tests/none",
+            "--table", h.Replication.Replicator.Settings.TableName, "--queue-url", h.Replication.Queues.QueueUrl);
+
+        result.AssertError(ExitCodes.TimedOut,
+            "the request is queued, but the dispatcher had not written every job in time (see the DLQ if it never does; --wait-seconds waits longer)");
+        Assert.Contains($"{Third}/eu-west-1", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
