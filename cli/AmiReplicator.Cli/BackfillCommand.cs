@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Sweep;
@@ -12,7 +11,7 @@ namespace AmiReplicator.Cli;
 /// (<see cref="SelectedSourceImages"/>), narrowed by the options; each one lacking a job for some destination is requested
 /// through the queue as the sweep requests it (the dispatcher applies the selection again and leaves existing jobs alone).
 /// </summary>
-internal static partial class BackfillCommand
+internal static class BackfillCommand
 {
     /// <summary>Requests sent between two steps of the progress bar.</summary>
     private const int RequestsPerStep = 50;
@@ -150,10 +149,7 @@ internal static partial class BackfillCommand
     }
 
     private static string[] Owners(string[]? values) =>
-        [.. (values ?? []).Select(o => o == Selection.Self || AccountId().IsMatch(o) ? o : throw new CliException(ExitCodes.Usage, $"--owner: '{o}' is neither self nor a 12-digit account id"))];
-
-    [GeneratedRegex("^[0-9]{12}$", RegexOptions.CultureInvariant)]
-    private static partial Regex AccountId();
+        [.. (values ?? []).Select(o => o == Selection.Self || AccountFilter.IsAccountId(o) ? o : throw new CliException(ExitCodes.Usage, $"--owner: '{o}' is neither self nor a 12-digit account id"))];
 }
 
 /// <summary>What `backfill` found and did.</summary>

@@ -20,24 +20,27 @@ internal static class CancelCommand
         var to = new Option<string[]>("--to") { Description = "Only its jobs into these destinations (repeatable)." };
         var requestedBy = new Option<string>("--requested-by") { Description = "Who cancels (recorded in the jobs' LastError).", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the jobs' LastError)." };
+        var account = AccountFilter.CreateOption("its jobs");
         var command = new Command("cancel", "Cancel a source AMI's unfinished jobs: waiting ones without an EC2 call; copies in flight are deregistered "
             + "with their snapshots (how a pending copy is stopped) and their slots released; a claim whose CopyImage call may be in flight keeps its "
             + "slots until that copy is found and removed (CANCELLING). Each job ends CANCELLED; one that had already ended makes the command exit 1.")
         {
-            image, to, requestedBy, reason,
+            image, to, account, requestedBy, reason,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetRequiredValue(image);
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
+            var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
+            var jobs = (await ListCommands.ReadJobsAsync(aws, deployment, accounts, cancellationToken))
                 .Where(j => j.Key.SourceImageId == imageId && (destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion)))
                 .ToList();
             if (jobs.Count == 0)
             {
-                throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(destinations.Count == 0 ? "" : $" into {string.Join(", ", destinations)}")}");
+                throw new CliException(ExitCodes.NotFound,
+                    $"no copy job for {imageId}{(destinations.Count == 0 ? "" : $" into {string.Join(", ", destinations)}")}{accounts.Described}");
             }
 
             var canceller = aws.Workflows(deployment, "cancel").Canceller;
@@ -56,7 +59,7 @@ internal static class CancelCommand
             else
             {
                 JobTableView.Write(output, ["SOURCE", "DESTINATION", "WAS", "NOW", "DEREGISTERED", "PROBLEM"],
-                    [.. results.Select(c => new[] { $"{c.SourceRegion}/{c.SourceImageId}", c.DestinationRegion, c.PreviousState, c.State, c.DeregisteredImageId ?? "-", c.Problem ?? "" })]);
+                    [.. results.Select(c => new[] { $"{c.SourceRegion}/{c.SourceImageId}", new CopyDestination(c.DestinationRegion, c.DestinationAccount).ToString(), c.PreviousState, c.State, c.DeregisteredImageId ?? "-", c.Problem ?? "" })]);
             }
 
             var notCancelled = results.Count(c => c.Problem is not null);
@@ -96,7 +99,7 @@ internal static class CancelCommand
     }
 
     private static CancelResult Result(CopyJob previous, CopyJob job, string? deregistered, string? problem, string? state = null) => new(
-        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, JobView.StateName(previous.State), state ?? JobView.StateName(job.State),
+        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount, JobView.StateName(previous.State), state ?? JobView.StateName(job.State),
         deregistered, problem);
 }
 
@@ -105,6 +108,7 @@ internal sealed record CancelResult(
     string SourceRegion,
     string SourceImageId,
     string DestinationRegion,
+    string? DestinationAccount,
     string PreviousState,
     string State,
     string? DeregisteredImageId,

@@ -25,11 +25,12 @@ internal static class CliJson
     }
 }
 
-/// <summary>A copy job as the CLI prints it in JSON.</summary>
+/// <summary>A copy job as the CLI prints it in JSON (<see cref="DestinationAccount"/> null: the home account's).</summary>
 internal sealed record JobView(
     string SourceRegion,
     string SourceImageId,
     string DestinationRegion,
+    string? DestinationAccount,
     string State,
     int Attempt,
     string? TargetImageId,
@@ -47,7 +48,7 @@ internal sealed record JobView(
     IReadOnlyList<string> Notes)
 {
     public static JobView Of(CopyJob job) => new(
-        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, StateName(job.State), job.Attempt, job.TargetImageId, job.Name,
+        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount, StateName(job.State), job.Attempt, job.TargetImageId, job.Name,
         job.RequestedBy, job.Reason, job.CreatedAt, job.UpdatedAt, job.State == CopyJobState.Waiting ? job.WaitingSinceOrCreated : null, job.NotBefore,
         job.ClaimedAt, job.CopyStartedAt, job.CompletedAt, job.LastError, job.Notes);
 

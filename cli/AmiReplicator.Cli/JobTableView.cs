@@ -4,7 +4,7 @@ using AmiReplicator.Domain.Slots;
 
 namespace AmiReplicator.Cli;
 
-/// <summary>Jobs and counters as aligned text, one line each.</summary>
+/// <summary>Jobs and counters as aligned text, one line each; a target account's destination as account/region.</summary>
 internal static class JobTableView
 {
     public static void WriteJobs(TextWriter output, IReadOnlyList<CopyJob> jobs)
@@ -13,7 +13,7 @@ internal static class JobTableView
         var rows = jobs.Select(j => new[]
         {
             $"{j.Key.SourceRegion}/{j.Key.SourceImageId}",
-            j.Key.DestinationRegion,
+            j.Key.Destination.ToString(),
             JobView.StateName(j.State),
             j.TargetImageId ?? "-",
             j.Attempt.ToString(CultureInfo.InvariantCulture),
@@ -30,7 +30,7 @@ internal static class JobTableView
     {
         foreach (var job in jobs)
         {
-            output.WriteLine($"{job.Key.SourceRegion}/{job.Key.SourceImageId} -> {job.Key.DestinationRegion}: {JobView.StateName(job.State)}");
+            output.WriteLine($"{job.Key.SourceRegion}/{job.Key.SourceImageId} -> {job.Key.Destination}: {JobView.StateName(job.State)}");
             void Line(string label, string? value)
             {
                 if (value is not null)

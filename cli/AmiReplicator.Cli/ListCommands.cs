@@ -14,7 +14,11 @@ internal static class ListCommands
         var from = new Option<string[]>("--from") { Description = "Only jobs from these source regions (repeatable)." };
         var image = new Option<string[]>("--image") { Description = "Only jobs of these source AMIs (repeatable)." };
         var since = Since("Only jobs created or changed since then");
-        var command = new Command("list", "List copy jobs: source, destination, state, target image, attempt, times, last error.") { states, to, from, image, since };
+        var account = AccountFilter.CreateOption("jobs");
+        var command = new Command("list", "List copy jobs: source, destination (account/region for a target account's), state, target image, attempt, times, last error.")
+        {
+            states, to, from, image, since, account,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var wantedStates = (parse.GetValue(states) ?? []).Select(ParseState).ToHashSet();
@@ -22,8 +26,9 @@ internal static class ListCommands
             var sources = Regions(parse.GetValue(from), "--from");
             var images = (parse.GetValue(image) ?? []).ToHashSet(StringComparer.Ordinal);
             var after = parse.GetValue(since) is { } s ? ParseSince(s, "--since") : (DateTimeOffset?)null;
+            var accounts = AccountFilter.Parse(parse.GetValue(account));
 
-            var jobs = (await ReadJobsAsync(parse, cancellationToken))
+            var jobs = (await ReadJobsAsync(parse, accounts, cancellationToken))
                 .Where(j => wantedStates.Count == 0 || wantedStates.Contains(j.State))
                 .Where(j => destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion))
                 .Where(j => sources.Count == 0 || sources.Contains(j.Key.SourceRegion))
@@ -48,17 +53,22 @@ internal static class ListCommands
     {
         var image = new Argument<string>("source-ami") { Description = "The source AMI id (ami-...)." };
         var from = new Option<string?>("--from") { Description = "Its source region, when the same id could be meant in several (it cannot: AMI ids are unique)." };
-        var command = new Command("show", "Show each destination's job of one source AMI: state with its times, attempts, target image, notes, last error.") { image, from };
+        var account = AccountFilter.CreateOption("its jobs");
+        var command = new Command("show", "Show each destination's job of one source AMI: state with its times, attempts, target image, notes, last error.")
+        {
+            image, from, account,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetRequiredValue(image);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : null;
-            var jobs = (await ReadJobsAsync(parse, cancellationToken))
+            var accounts = AccountFilter.Parse(parse.GetValue(account));
+            var jobs = (await ReadJobsAsync(parse, accounts, cancellationToken))
                 .Where(j => j.Key.SourceImageId == imageId && (source is null || j.Key.SourceRegion == source))
                 .ToList();
             if (jobs.Count == 0)
             {
-                throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(source is null ? "" : $" from {source}")}");
+                throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(source is null ? "" : $" from {source}")}{accounts.Described}");
             }
 
             if (GlobalOptions.Json(parse))
@@ -75,11 +85,19 @@ internal static class ListCommands
         return command;
     }
 
-    public static async Task<IReadOnlyList<CopyJob>> ReadJobsAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>The jobs of the accounts <paramref name="accounts"/> keeps to.</summary>
+    private static async Task<List<CopyJob>> ReadJobsAsync(ParseResult parse, AccountFilter accounts, CancellationToken cancellationToken)
     {
         await using var aws = AwsSession.From(parse);
         var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-        return await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken);
+        return await ReadJobsAsync(aws, deployment, accounts, cancellationToken);
+    }
+
+    /// <summary>The deployment's jobs of the accounts <paramref name="accounts"/> keeps to (its home account's id standing for home).</summary>
+    public static async Task<List<CopyJob>> ReadJobsAsync(AwsSession aws, Deployment deployment, AccountFilter accounts, CancellationToken cancellationToken)
+    {
+        var kept = accounts.For(deployment);
+        return [.. (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken)).Where(j => kept.Covers(j.Key.Destination))];
     }
 
     public static Option<string?> Since(string what) => new("--since")

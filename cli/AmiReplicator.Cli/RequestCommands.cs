@@ -87,8 +87,13 @@ internal static class RequestCommands
         var to = new Option<string[]>("--to") { Description = "Only its jobs into these destinations (repeatable)." };
         var failed = new Option<bool>("--failed") { Description = "Retry every FAILED job (with --since, those that failed since then)." };
         var since = ListCommands.Since("With --failed: only jobs that ended since then");
+        var account = AccountFilter.CreateOption("the jobs");
         var command = new Command("retry", "Ask again for failed (and, for one AMI, cancelled) jobs: one request per source AMI through the queue; "
-            + "each job starts over with a new attempt.") { image, to, failed, since, RequestedBy, Reason };
+            + "each job starts over with a new attempt. A request cannot name a target account's destination yet: for target accounts' jobs it asks "
+            + "for every destination of the AMI, refused when that would start over others of its failed or cancelled jobs too.")
+        {
+            image, to, failed, since, account, RequestedBy, Reason,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetValue(image);
@@ -100,9 +105,13 @@ internal static class RequestCommands
 
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
             var after = parse.GetValue(since) is { } s ? ListCommands.ParseSince(s, "--since") : (DateTimeOffset?)null;
+            var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var jobs = (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken))
+            var table = await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken);
+            var kept = accounts.For(deployment);
+            var jobs = table
+                .Where(j => kept.Covers(j.Key.Destination))
                 .Where(j => imageId is null
                     ? j.State == CopyJobState.Failed && (after is null || (j.CompletedAt ?? j.UpdatedAt) >= after)
                     : j.Key.SourceImageId == imageId && j.State is CopyJobState.Failed or CopyJobState.Cancelled)
@@ -110,12 +119,12 @@ internal static class RequestCommands
                 .ToList();
             if (jobs.Count == 0)
             {
-                throw new CliException(ExitCodes.NotFound, imageId is null ? "no FAILED job to retry" : $"no failed or cancelled job of {imageId} to retry");
+                throw new CliException(ExitCodes.NotFound,
+                    (imageId is null ? "no FAILED job to retry" : $"no failed or cancelled job of {imageId} to retry") + accounts.Described);
             }
 
             var requests = jobs.GroupBy(j => (j.Key.SourceRegion, j.Key.SourceImageId))
-                .Select(g => new ReplicationRequest(g.Key.SourceRegion, g.Key.SourceImageId, [.. g.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal)],
-                    parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason) ?? "retry", RequestOrigin.Manual))
+                .Select(g => RetryRequest(g.Key.SourceRegion, g.Key.SourceImageId, [.. g], table, parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason) ?? "retry"))
                 .ToList();
             await aws.Requests(deployment).SendAsync(requests, cancellationToken);
             Print(parse, output, requests, jobs);
@@ -124,14 +133,42 @@ internal static class RequestCommands
         return command;
     }
 
-    /// <summary>The AMI's jobs by destination: read by key when the destinations are known, else from the whole table.</summary>
-    private static async Task<Dictionary<string, CopyJob>> JobsOfAsync(AwsPorts aws, string source, string imageId,
+    /// <summary>
+    /// The request that asks again for <paramref name="jobs"/>, one AMI's: naming their regions when they are all the home account's.
+    /// A request names regions of the home account only (the queue's format has no account), so for a target account's job it names
+    /// none, which asks again for every destination of the AMI (as `replicate AMI` does): refused when that would also start over
+    /// another of the AMI's failed or cancelled jobs (of <paramref name="table"/>), so that a retry never acts on jobs it was not asked for.
+    /// </summary>
+    private static ReplicationRequest RetryRequest(string source, string imageId, IReadOnlyList<CopyJob> jobs, IReadOnlyList<CopyJob> table, string requestedBy,
+        string reason)
+    {
+        if (jobs.All(j => j.Key.DestinationAccount is null))
+        {
+            return new ReplicationRequest(source, imageId, [.. jobs.Select(j => j.Key.DestinationRegion).Order(StringComparer.Ordinal)], requestedBy, reason,
+                RequestOrigin.Manual);
+        }
+
+        var asked = jobs.Select(j => j.Key).ToHashSet();
+        var alsoStarted = table
+            .Where(j => j.Key.SourceRegion == source && j.Key.SourceImageId == imageId && j.State is CopyJobState.Failed or CopyJobState.Cancelled && !asked.Contains(j.Key))
+            .Select(j => j.Key.Destination.ToString()).Order(StringComparer.Ordinal).ToList();
+        const int named = 3;
+        return alsoStarted.Count == 0
+            ? new ReplicationRequest(source, imageId, null, requestedBy, reason, RequestOrigin.Manual)
+            : throw new CliException(ExitCodes.Usage,
+                $"retry: a request cannot name a target account's destination yet, so asking again for {imageId} in a target account asks for all its destinations, "
+                + $"which would also start over its jobs into {string.Join(", ", alsoStarted.Take(named))}{(alsoStarted.Count > named ? $" and {alsoStarted.Count - named} more" : "")}: "
+                + $"retry {imageId} without --account and --to to ask for them all");
+    }
+
+    /// <summary>The AMI's jobs by destination: read by key when the destinations (the home account's regions) are known, else from the whole table.</summary>
+    private static async Task<Dictionary<CopyDestination, CopyJob>> JobsOfAsync(AwsPorts aws, string source, string imageId,
         IReadOnlyList<string>? destinations, CancellationToken cancellationToken)
     {
         IEnumerable<CopyJob> jobs = destinations is null
             ? (await aws.Inspection.ListJobsAsync(cancellationToken)).Where(j => j.Key.SourceRegion == source && j.Key.SourceImageId == imageId)
             : await aws.Ports.Store.GetManyAsync([.. destinations.Select(d => new CopyJobKey(source, imageId, d))], cancellationToken);
-        return jobs.ToDictionary(j => j.Key.DestinationRegion, StringComparer.Ordinal);
+        return jobs.ToDictionary(j => j.Key.Destination);
     }
 
     /// <summary>
@@ -139,12 +176,14 @@ internal static class RequestCommands
     /// failed or been cancelled (a request by hand starts them over) have moved. Without the policy to say which destinations
     /// to expect: any new or moved job.
     /// </summary>
-    private static bool Answered(Dictionary<string, CopyJob> before, Dictionary<string, CopyJob> now, IReadOnlyList<string>? expected)
+    private static bool Answered(Dictionary<CopyDestination, CopyJob> before, Dictionary<CopyDestination, CopyJob> now, IReadOnlyList<string>? expected)
     {
-        bool Moved(string region) => now.TryGetValue(region, out var job) && (!before.TryGetValue(region, out var old) || old.Version != job.Version);
+        bool Moved(CopyDestination destination) =>
+            now.TryGetValue(destination, out var job) && (!before.TryGetValue(destination, out var old) || old.Version != job.Version);
         return expected is null
             ? now.Keys.Any(Moved)
-            : expected.All(region => before.TryGetValue(region, out var old) && old.State is not (CopyJobState.Failed or CopyJobState.Cancelled) || Moved(region));
+            : expected.Select(CopyDestination.Home)
+                .All(d => before.TryGetValue(d, out var old) && old.State is not (CopyJobState.Failed or CopyJobState.Cancelled) || Moved(d));
     }
 
     private static void Print(ParseResult parse, TextWriter output, IReadOnlyList<ReplicationRequest> requests, List<CopyJob> jobs)

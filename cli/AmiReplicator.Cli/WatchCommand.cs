@@ -10,9 +10,11 @@ internal static class WatchCommand
     {
         var interval = new Option<double>("--interval") { Description = "Seconds between two readings of the table.", DefaultValueFactory = _ => 5 };
         var once = new Option<bool>("--once") { Description = "Read once, show it and exit (for scripts)." };
+        var account = AccountFilter.CreateOption("the destinations and the jobs");
         var command = new Command("watch", "A live view until Ctrl-C: per destination the copies in flight against the budget and the jobs by state, "
             + "and each copy that starts, finishes, fails or is cancelled as it happens. Plain lines when the output is not a terminal; "
-            + "with --output json one JSON document per reading, one a line.") { interval, once };
+            + "with --output json one JSON document per reading, one a line. The home account's destinations per region and each target account on one line; with "
+            + "--account, those accounts' destinations per region and only their jobs' news.") { interval, once, account };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var every = parse.GetValue(interval);
@@ -21,10 +23,11 @@ internal static class WatchCommand
                 throw new CliException(ExitCodes.Usage, $"--interval: {every.ToString(CultureInfo.InvariantCulture)} is not a number of seconds above 0 and at most 3600");
             }
 
+            var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = aws.Ports(deployment).Inspection;
-            var view = new WatchView(deployment.Policy);
+            var view = new WatchView(deployment.Policy, accounts.For(deployment));
             var json = GlobalOptions.Json(parse);
             var first = true;
             async Task<bool> StepAsync()
@@ -38,7 +41,7 @@ internal static class WatchCommand
                 var events = view.Update(await inspection.ListJobsAsync(cancellationToken), await inspection.ListCountersAsync(cancellationToken), DateTimeOffset.UtcNow);
                 if (json)
                 {
-                    CliJson.WriteLine(output, new { readAt = view.ReadAt, destinations = view.Destinations, events });
+                    CliJson.WriteLine(output, new { readAt = view.ReadAt, destinations = view.Destinations, accounts = view.Accounts, events });
                 }
 
                 return !parse.GetValue(once);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
@@ -8,10 +9,11 @@ namespace AmiReplicator.Cli;
 
 /// <summary>
 /// What `amirepl watch` (and the local run) shows, from one reading of the jobs and counters after another: per destination the
-/// copies in flight against the budget and the jobs by state, and the jobs that started, finished, failed or were cancelled
-/// since the reading before. Drawn as a live table on a terminal, written as plain lines elsewhere.
+/// copies in flight against the budget and the jobs by state (as `status` has them: the home account's regions and a line per
+/// target account, or the regions of the accounts <paramref name="accounts"/> names), and the jobs of those accounts that started,
+/// finished, failed or were cancelled since the reading before. Drawn as a live table on a terminal, written as plain lines elsewhere.
 /// </summary>
-internal sealed class WatchView(ReplicationPolicy? policy)
+internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter accounts)
 {
     private const int RecentEventsShown = 12;
 
@@ -21,23 +23,25 @@ internal sealed class WatchView(ReplicationPolicy? policy)
     private Dictionary<CopyJobKey, CopyJobState>? _previous;
 
     public IReadOnlyList<StatusLine> Destinations { get; private set; } = [];
-    public IReadOnlyList<StatusLine> Pairs { get; private set; } = [];
+    public IReadOnlyList<AccountLine> Accounts { get; private set; } = [];
     public DateTimeOffset ReadAt { get; private set; }
 
     /// <summary>Takes a new reading; answers the events since the last one (none for the first: what happened before is not news).</summary>
     public IReadOnlyList<WatchEvent> Update(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, DateTimeOffset now)
     {
-        (Destinations, Pairs) = StatusCommand.Lines(jobs, counters, policy, now);
+        var lines = StatusCommand.Lines(jobs, counters, policy, accounts, now);
+        (Destinations, Accounts) = (lines.Destinations, lines.Accounts);
         ReadAt = now;
         var events = new List<WatchEvent>();
         if (_previous is not null)
         {
-            foreach (var job in jobs.OrderBy(j => j.UpdatedAt))
+            foreach (var job in jobs.Where(j => accounts.Covers(j.Key.Destination)).OrderBy(j => j.UpdatedAt))
             {
                 var known = _previous.TryGetValue(job.Key, out var before);
                 if ((!known || before != job.State) && Describe(job) is { } what)
                 {
-                    events.Add(new WatchEvent(job.UpdatedAt, job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, JobView.StateName(job.State), what));
+                    events.Add(new WatchEvent(job.UpdatedAt, job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount,
+                        JobView.StateName(job.State), what));
                 }
             }
         }
@@ -72,18 +76,18 @@ internal sealed class WatchView(ReplicationPolicy? policy)
     {
         foreach (var e in _unwritten)
         {
-            output.WriteLine($"{JobTableView.Time(e.Time)}  {e.SourceRegion}/{e.SourceImageId} -> {e.DestinationRegion}  {e.State}  {e.What}");
+            output.WriteLine($"{JobTableView.Time(e.Time)}  {e.Job}  {e.State}  {e.What}");
         }
 
         _unwritten.Clear();
-        foreach (var line in Destinations)
+        foreach (var line in Lines)
         {
-            var text = $"{line.DestinationRegion}: in flight {InFlight(line)}, waiting {line.Waiting}, copying {line.Copying + line.Claimed}, "
+            var text = $"{line.Label}: in flight {InFlight(line)}, waiting {line.Waiting}, copying {line.Copying + line.Claimed}, "
                 + $"available {line.Available}, failed {line.Failed}, cancelled {line.Cancelled}";
-            if (_writtenLines.GetValueOrDefault(line.DestinationRegion) != text)
+            if (_writtenLines.GetValueOrDefault(line.Label) != text)
             {
                 output.WriteLine(text);
-                _writtenLines[line.DestinationRegion] = text;
+                _writtenLines[line.Label] = text;
             }
         }
 
@@ -99,10 +103,10 @@ internal sealed class WatchView(ReplicationPolicy? policy)
             table.AddColumn(column);
         }
 
-        foreach (var line in Destinations)
+        foreach (var line in Lines)
         {
             table.AddRow(
-                new Text(line.DestinationRegion),
+                new Text(line.Label),
                 new Markup($"{Bar(line)} {Markup.Escape(InFlight(line))}"),
                 new Text(StatusCommand.Number(line.Waiting)),
                 new Text(StatusCommand.Number(line.Copying + line.Claimed)),
@@ -116,17 +120,19 @@ internal sealed class WatchView(ReplicationPolicy? policy)
         foreach (var e in _recent.Reverse())
         {
             var colour = e.State switch { "FAILED" => "red", "CANCELLED" => "yellow", "AVAILABLE" => "green", _ => "default" };
-            events.AddRow(new Text(JobTableView.Time(e.Time)), new Text($"{e.SourceRegion}/{e.SourceImageId} -> {e.DestinationRegion}"),
+            events.AddRow(new Text(JobTableView.Time(e.Time)), new Text(e.Job),
                 new Markup($"[{colour}]{e.State}[/]"), new Text(e.What));
         }
 
         return new Rows(table, events);
     }
 
-    private static string InFlight(StatusLine line) =>
-        $"{line.InFlight}/{(line.Budget is { } budget ? StatusCommand.Number(budget) : "?")}" + (line.BackOffUntil is null ? "" : " backing off");
+    /// <summary>The destinations' lines, then the target accounts'.</summary>
+    private IEnumerable<IStatusCounts> Lines => Destinations.Concat<IStatusCounts>(Accounts);
 
-    private static string Bar(StatusLine line)
+    private static string InFlight(IStatusCounts line) => StatusCommand.InFlight(line) + (line.BackOff is null ? "" : " backing off");
+
+    private static string Bar(IStatusCounts line)
     {
         const int width = 20;
         var used = line.Budget is > 0 and var budget ? (int)Math.Round(width * Math.Min(1.0, line.InFlight / (double)budget)) : 0;
@@ -135,7 +141,13 @@ internal sealed class WatchView(ReplicationPolicy? policy)
 }
 
 /// <summary>A job that moved since the reading before: when, which, its new state, and what that means.</summary>
-internal sealed record WatchEvent(DateTimeOffset Time, string SourceRegion, string SourceImageId, string DestinationRegion, string State, string What);
+internal sealed record WatchEvent(DateTimeOffset Time, string SourceRegion, string SourceImageId, string DestinationRegion, string? DestinationAccount, string State,
+    string What)
+{
+    /// <summary>The job, as a person reads it: source -> destination (account/region for a target account's).</summary>
+    [JsonIgnore]
+    public string Job => $"{SourceRegion}/{SourceImageId} -> {new CopyDestination(DestinationRegion, DestinationAccount)}";
+}
 
 /// <summary>Shows a <see cref="WatchView"/> after each step: live on a terminal, as plain lines elsewhere.</summary>
 internal static class WatchDisplay

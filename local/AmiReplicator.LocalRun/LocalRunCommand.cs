@@ -69,7 +69,7 @@ internal static class LocalRunCommand
 
         var forwarded = 0;
         var minute = 0;
-        var view = new WatchView(local.Replicator.Settings.Policy);
+        var view = new WatchView(local.Replicator.Settings.Policy, AccountFilter.Any);
         view.Update([], [], local.Clock.GetUtcNow());
         await WatchDisplay.RunAsync(output, CliConsole.IsTerminal(output), view, async () =>
         {
@@ -100,8 +100,7 @@ internal static class LocalRunCommand
         output.WriteLine();
         JobTableView.WriteJobs(output, final);
         output.WriteLine();
-        var (destinations, pairs) = StatusCommand.Lines(final, counters, local.Replicator.Settings.Policy, local.Clock.GetUtcNow());
-        StatusCommand.WriteTables(output, destinations, pairs);
+        StatusCommand.WriteTables(output, StatusCommand.Lines(final, counters, local.Replicator.Settings.Policy, AccountFilter.Any, local.Clock.GetUtcNow()));
         output.WriteLine();
         var peaks = string.Join(", ", Destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}"));
         output.WriteLine($"Most copies in flight at once: {peaks}. ResourceLimitExceeded answered: {Destinations.Sum(d => local.Simulator.ErrorCount(d, "ResourceLimitExceeded"))}.");

@@ -99,7 +99,15 @@ public sealed class ExitCodeTests(ExitCodeDeployment deployment) : IClassFixture
         { "list --state DONE", "--state: 'DONE' is not one of WAITING, CLAIMED, COPYING, AVAILABLE, FAILED, CANCELLED" },
         { $"show {NoSuchAmi} --from mars-east-1", "--from: 'mars-east-1' is not a known AWS region" },
         { $"cancel {NoSuchAmi} --to mars-east-1", "--to: 'mars-east-1' is not a known AWS region" },
+        { "status --account 123", NotAnAccount },
+        { "list --account 123", NotAnAccount },
+        { $"show {NoSuchAmi} --account 123", NotAnAccount },
+        { "watch --once --account 123", NotAnAccount },
+        { $"retry {NoSuchAmi} --account 123", NotAnAccount },
+        { $"cancel {NoSuchAmi} --account 123", NotAnAccount },
     };
+
+    private const string NotAnAccount = "--account: '123' is neither home nor a 12-digit account id";
 
     [Theory]
     [MemberData(nameof(ValuesTheCommandRefuses))]
@@ -115,11 +123,14 @@ public sealed class ExitCodeTests(ExitCodeDeployment deployment) : IClassFixture
         (await H.RunAsync(Args(command, "--table", "no-such-table", "--queue-url", H.Replication.Queues.QueueUrl))).AssertError(ExitCodes.NotFound,
             "the job table was not found (Cannot do operations on a non-existent table): check --region and --table");
 
-    /// <summary>What a command was asked to act on does not exist (replicate and retry: in CommandTests).</summary>
+    /// <summary>What a command was asked to act on does not exist (replicate and retry without --account: in CommandTests).</summary>
     public static TheoryData<string, string> NothingToActOn => new()
     {
         { $"show {NoSuchAmi}", $"no copy job for {NoSuchAmi}" },
         { $"cancel {NoSuchAmi}", $"no copy job for {NoSuchAmi}" },
+        { $"show {NoSuchAmi} --account home", $"no copy job for {NoSuchAmi} in the home account" },
+        { $"cancel {NoSuchAmi} --account 111111111111", $"no copy job for {NoSuchAmi} in account 111111111111" },
+        { $"retry {NoSuchAmi} --account 111111111111 --account home", $"no failed or cancelled job of {NoSuchAmi} to retry in the home account or account 111111111111" },
     };
 
     [Theory]
