@@ -45,12 +45,13 @@ internal sealed record JobView(
     DateTimeOffset? CopyStartedAt,
     DateTimeOffset? CompletedAt,
     string? LastError,
+    string? FailureCode,
     IReadOnlyList<string> Notes)
 {
     public static JobView Of(CopyJob job) => new(
         job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount, StateName(job.State), job.Attempt, job.TargetImageId, job.Name,
         job.RequestedBy, job.Reason, job.CreatedAt, job.UpdatedAt, job.State == CopyJobState.Waiting ? job.WaitingSinceOrCreated : null, job.NotBefore,
-        job.ClaimedAt, job.CopyStartedAt, job.CompletedAt, job.LastError, job.Notes);
+        job.ClaimedAt, job.CopyStartedAt, job.CompletedAt, job.LastError, job.FailureCode, job.Notes);
 
     public static string StateName(CopyJobState state) => state.ToString().ToUpperInvariant();
 }

@@ -19,7 +19,7 @@ internal static class JobTableView
             j.Attempt.ToString(CultureInfo.InvariantCulture),
             Time(j.CreatedAt),
             Time(j.UpdatedAt),
-            j.LastError ?? "",
+            j.FailureCode is { } code ? $"{code}: {j.LastError}" : j.LastError ?? "",
         }).ToList();
         Write(output, header, rows);
         output.WriteLine($"{jobs.Count} jobs: {string.Join(", ", jobs.GroupBy(j => j.State).Select(g => $"{g.Count()} {JobView.StateName(g.Key)}"))}");
@@ -50,6 +50,7 @@ internal static class JobTableView
             Line("copy started", job.CopyStartedAt is { } started ? Time(started) : null);
             Line("completed", job.CompletedAt is { } completed ? Time(completed) : null);
             Line("updated", Time(job.UpdatedAt));
+            Line("failure code", job.FailureCode);
             Line("last error", job.LastError);
             foreach (var note in job.Notes)
             {

@@ -66,7 +66,7 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
         CopyJobState.Copying => $"copy started: {job.TargetImageId}",
         CopyJobState.Available => $"copy finished: {job.TargetImageId}"
             + (job is { CopyStartedAt: { } started, CompletedAt: { } completed } ? $" after {StatusCommand.Age((long)(completed - started).TotalSeconds)}" : ""),
-        CopyJobState.Failed => $"failed: {job.LastError}",
+        CopyJobState.Failed => $"failed ({job.FailureCode ?? "no code"}): {job.LastError}",
         CopyJobState.Cancelled => $"cancelled: {job.LastError}",
         _ => null,
     };

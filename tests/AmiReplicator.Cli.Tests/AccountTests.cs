@@ -114,8 +114,12 @@ public sealed class AccountTests(LocalCloudFixture cloud)
         Assert.Contains($"{First}/eu-west-1", (await h.RunAsync("list", "--account", First)).Output, StringComparison.Ordinal);
 
         var shown = Assert.Single(Jobs(await h.JsonAsync("show", imageId, "--account", Third)));
-        Assert.Equal(("eu-west-1", Third, "FAILED"), ((string)shown["destinationRegion"]!, (string?)shown["destinationAccount"], (string?)shown["state"]));
-        Assert.Contains($"{LocalReplication.Home}/{imageId} -> {Third}/eu-west-1: FAILED", (await h.RunAsync("show", imageId, "--account", Third)).Output, StringComparison.Ordinal);
+        Assert.Equal(("eu-west-1", Third, "FAILED", FailureCodes.RoleDenied),
+            ((string)shown["destinationRegion"]!, (string?)shown["destinationAccount"], (string?)shown["state"], (string?)shown["failureCode"]));
+        var details = (await h.RunAsync("show", imageId, "--account", Third)).Output;
+        Assert.Contains($"{LocalReplication.Home}/{imageId} -> {Third}/eu-west-1: FAILED", details, StringComparison.Ordinal);
+        Assert.Contains($"failure code    {FailureCodes.RoleDenied}", details, StringComparison.Ordinal);
+        Assert.Contains($"{FailureCodes.RoleDenied}: the spoke role", (await h.RunAsync("list", "--account", Third)).Output, StringComparison.Ordinal);
         (await h.RunAsync("show", imageId, "--account", Nobody)).AssertError(ExitCodes.NotFound, $"no copy job for {imageId} in account {Nobody}");
 
         var watched = await h.JsonAsync("watch", "--once");

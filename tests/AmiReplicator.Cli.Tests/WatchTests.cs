@@ -56,7 +56,7 @@ public sealed class WatchTests(LocalCloudFixture cloud)
         });
         Assert.True(startSeen);
         await watch.WaitForAsync("eu-west-1: in flight 0/1, waiting 0, copying 0, available 2");
-        await watch.WaitForAsync($"{LocalReplication.Home}/{second} -> ap-southeast-2  FAILED  failed: ");
+        await watch.WaitForAsync($"{LocalReplication.Home}/{second} -> ap-southeast-2  FAILED  failed (COPY_FAILED): ");
         ctrlC.Cancel();
         var result = await watch.Completion;
 
