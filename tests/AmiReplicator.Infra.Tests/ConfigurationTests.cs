@@ -116,16 +116,6 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void A_policy_too_large_for_the_lambda_environment_is_refused()
-    {
-        var context = TestContext.WithPolicy(policy =>
-            policy["tags"] = new JsonObject(Enumerable.Range(0, 40).Select(i => KeyValuePair.Create<string, JsonNode?>($"tag-{i:D3}", new string('x', 200)))));
-        var error = Assert.Throws<ConfigurationException>(() => TestContext.Settings(context));
-        Assert.Equal("amiReplicator", error.Field);
-        Assert.Contains("4 KB", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Synth_fails_with_the_field_in_its_message()
     {
         var context = TestContext.WithPolicy(policy => policy["destinations"]![0]!["region"] = "eu-wst-1");
