@@ -90,7 +90,7 @@ internal static class BackfillCommand
                 JobTableView.Write(output, ["SOURCE", "NAME", "CREATED", "DESTINATION", "WHAT"],
                     [.. found.SelectMany(i => i.Destinations.Select(d => new[]
                     {
-                        $"{i.Image.Region}/{i.Image.ImageId}", i.Image.Name, i.Image.CreationDate is { } c ? JobTableView.Time(c) : "-", d.DestinationRegion,
+                        $"{i.Image.Region}/{i.Image.ImageId}", i.Image.Name, i.Image.CreationDate is { } c ? JobTableView.Time(c) : "-", d.Destination.ToString(),
                         d.Job is { } job ? $"has a job: {JobView.StateName(job.State)}" : "would copy",
                     }))]);
             }
@@ -159,8 +159,8 @@ internal sealed record BackfillSummary(IReadOnlyList<string> SourceRegions, int 
 internal sealed record BackfillImage(string SourceRegion, string SourceImageId, string Name, DateTimeOffset? CreatedAt, IReadOnlyList<BackfillDestination> Destinations)
 {
     public static BackfillImage Of(SelectedImage image) => new(image.Image.Region, image.Image.ImageId, image.Image.Name, image.Image.CreationDate,
-        [.. image.Destinations.Select(d => new BackfillDestination(d.DestinationRegion, d.Job is null ? "copy" : "none", d.Job is { } job ? JobView.StateName(job.State) : null))]);
+        [.. image.Destinations.Select(d => new BackfillDestination(d.Destination.Region, d.Destination.Account, d.Job is null ? "copy" : "none", d.Job is { } job ? JobView.StateName(job.State) : null))]);
 }
 
-/// <summary>One destination of a selected AMI: "copy" when it has no job there, else "none" and the job's state.</summary>
-internal sealed record BackfillDestination(string DestinationRegion, string Action, string? State);
+/// <summary>One destination of a selected AMI (a target account's names the account): "copy" when it has no job there, else "none" and the job's state.</summary>
+internal sealed record BackfillDestination(string DestinationRegion, string? DestinationAccount, string Action, string? State);

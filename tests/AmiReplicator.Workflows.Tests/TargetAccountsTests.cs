@@ -204,6 +204,32 @@ public class TargetAccountsTests
     }
 
     [Fact]
+    public async Task An_account_added_to_the_targets_is_found_missing_by_the_next_sweep_and_gets_its_copy()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":30}""");
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        Assert.Single(await h.RunPollerUntilDoneAsync());
+
+        h.ChangePolicy("""
+            {"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":30,"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
+            """);
+        h.Clock.Advance(TimeSpan.FromMinutes(30));
+        await h.RunPollerAsync();
+        Assert.Equal(1, await h.DeliverAsync());
+
+        var added = (await h.RunPollerUntilDoneAsync()).Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal(("sweep", CopyJobState.Available, First), (added.RequestedBy, added.State, h.Simulator.FindImage("eu-west-1", added.TargetImageId!)?.OwnerId));
+
+        // Every destination has its job now: the next sweep asks for nothing.
+        h.Clock.Advance(TimeSpan.FromMinutes(30));
+        await h.RunPollerAsync();
+        Assert.Equal(0, await h.DeliverAsync());
+    }
+
+    [Fact]
     public async Task When_the_home_accounts_copy_fails_the_target_accounts_jobs_end_failed_naming_it()
     {
         await using var h = await WorkflowHarness.StartAsync("""

@@ -14,9 +14,15 @@ public sealed class SelectedSourceImages(ICopyJobStore store, IImageGateway imag
 {
     private const int KeysPerRead = 100;
 
-    /// <summary>The destinations that take new copies from <paramref name="sourceRegion"/>.</summary>
-    public IReadOnlyList<string> DestinationsFrom(string sourceRegion) =>
-        [.. policy.Destinations.Where(d => d.TakesNewCopies && d.Region != sourceRegion).Select(d => d.Region)];
+    /// <summary>
+    /// The destinations that take new copies from <paramref name="sourceRegion"/>: the home account's regions, and the target accounts'
+    /// in those regions (they copy the home account's copy there, so they come with it: an account added later is found missing).
+    /// </summary>
+    public IReadOnlyList<CopyDestination> DestinationsFrom(string sourceRegion)
+    {
+        var home = policy.Destinations.Where(d => d.TakesNewCopies && d.Region != sourceRegion).Select(d => d.Key).ToList();
+        return [.. home, .. policy.Targets.SelectMany(t => t.Destinations()).Where(d => home.Contains(CopyDestination.Home(d.Region))).Select(d => d.Key)];
+    }
 
     /// <summary>
     /// The region's selected images page by page (also those <paramref name="narrowing"/> excludes left out, when given); nothing
@@ -62,10 +68,10 @@ public sealed class SelectedSourceImages(ICopyJobStore store, IImageGateway imag
         yield return await PageAsync(region, batch, destinations, listed, cancellationToken);
     }
 
-    private async Task<SelectedImagePage> PageAsync(string region, List<ImageInfo> batch, IReadOnlyList<string> destinations, int listed, CancellationToken cancellationToken)
+    private async Task<SelectedImagePage> PageAsync(string region, List<ImageInfo> batch, IReadOnlyList<CopyDestination> destinations, int listed, CancellationToken cancellationToken)
     {
-        var keys = batch.SelectMany(i => destinations.Select(d => new CopyJobKey(region, i.ImageId, d))).ToList();
+        var keys = batch.SelectMany(i => destinations.Select(d => CopyJobKey.Into(region, i.ImageId, d))).ToList();
         var jobs = keys.Count == 0 ? [] : (await store.GetManyAsync(keys, cancellationToken)).ToDictionary(j => j.Key);
-        return new SelectedImagePage(region, listed, [.. batch.Select(i => new SelectedImage(i, [.. destinations.Select(d => (d, jobs.GetValueOrDefault(new CopyJobKey(region, i.ImageId, d))))]))]);
+        return new SelectedImagePage(region, listed, [.. batch.Select(i => new SelectedImage(i, [.. destinations.Select(d => (d, jobs.GetValueOrDefault(CopyJobKey.Into(region, i.ImageId, d))))]))]);
     }
 }
