@@ -1,11 +1,11 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
-using Tag = Amazon.EC2.Model.Tag;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.TestSupport;
+using Tag = Amazon.EC2.Model.Tag;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
