@@ -121,10 +121,45 @@ public class TargetAccountsTests
     }
 
     [Fact]
-    public async Task A_home_copy_encrypted_with_the_aws_ebs_key_cannot_be_shared_and_the_target_ends_SOURCE_NOT_SHARED()
+    public async Task An_encrypted_home_copy_that_target_accounts_copy_uses_the_distribution_key_they_may_use_and_they_copy_it()
     {
         await using var h = await WorkflowHarness.StartAsync("""
-            {"destinations":[{"region":"eu-west-1","encrypted":true}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
+            {"destinations":[{"region":"eu-west-1","encrypted":true},{"region":"eu-central-1","encrypted":true}],
+             "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
+            """);
+        SpokeRoles(h, First);
+        // What the stack makes in each region target accounts copy from: the key, its alias, a key policy admitting the accounts.
+        var home = h.Simulator.Account(h.Simulator.AccountId);
+        var distributionKey = home.CreateKmsKey("eu-west-1", h.Policy.DistributionKeyAlias);
+        home.AllowKeyUse(distributionKey, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        var distributed = jobs.Single(j => j.Key.Destination == CopyDestination.Home("eu-west-1"));
+        Assert.Equal(h.Policy.DistributionKeyAlias, distributed.KmsKeyId);
+        Assert.All(SnapshotsOf(h, "eu-west-1", distributed.TargetImageId!), s => Assert.Equal(distributionKey, s.KmsKeyId));
+        // Where no account copies, the copy is the account's own business: its default key, as before.
+        Assert.Null(jobs.Single(j => j.Key.DestinationRegion == "eu-central-1").KmsKeyId);
+        var target = jobs.Single(j => j.Key.DestinationAccount == First);
+        Assert.All(SnapshotsOf(h, "eu-west-1", target.TargetImageId!), s => Assert.Equal(h.Simulator.Account(First).DefaultEbsKeyArn("eu-west-1"), s.KmsKeyId));
+    }
+
+    private static IEnumerable<Ec2Simulator.SnapshotInfo> SnapshotsOf(WorkflowHarness h, string region, string imageId)
+    {
+        var snapshots = h.Simulator.FindImage(region, imageId)!.BlockDevices.Select(d => d.SnapshotId).OfType<string>().ToList();
+        Assert.NotEmpty(snapshots);
+        return h.Simulator.Snapshots(region).Where(s => snapshots.Contains(s.SnapshotId));
+    }
+
+    [Fact]
+    public async Task A_home_copy_the_policy_encrypts_with_the_aws_ebs_key_cannot_be_shared_and_the_target_ends_SOURCE_NOT_SHARED()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""
+            {"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"alias/aws/ebs"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
             """);
         SpokeRoles(h, First);
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });

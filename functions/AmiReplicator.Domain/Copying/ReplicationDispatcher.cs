@@ -339,7 +339,7 @@ public sealed class ReplicationDispatcher(
         CopyJobState.Available when job.TargetImageId is { } target
             && await destinations.For(job.Key.Destination).DescribeImageAsync(job.Key.DestinationRegion, target, cancellationToken) is not { State: not ImageState.Deregistered }
             => new($"its copy {target} was deregistered"),
-        CopyJobState.Available when CopyRules.EncryptionFor(source, destination) != (job.Encrypt, job.KmsKeyId)
+        CopyJobState.Available when CopyRules.EncryptionFor(source, destination, policy) != (job.Encrypt, job.KmsKeyId)
             => new($"{destination.Region}'s encryption changed since its copy {job.TargetImageId} was made, which stays as it is", CopyStays: true),
         _ => null,
     };

@@ -39,10 +39,21 @@ internal static class CopyRules
 
     /// <summary>
     /// The encryption a copy of the source into the destination is made with. Encrypting applies to snapshots only: EC2 refuses
-    /// Encrypted for an instance-store-backed AMI, so it is copied as it is.
+    /// Encrypted for an instance-store-backed AMI, so it is copied as it is. A home copy that target accounts copy is never left to
+    /// the account's aws/ebs key, which cannot be shared: where the policy names no key, an encrypted one uses the distribution key.
     /// </summary>
-    public static (bool Encrypt, string? KmsKeyId) EncryptionFor(ImageInfo source, Destination destination) =>
-        destination.Encrypt && source.IsEbsBacked ? (true, destination.KmsKeyId) : (false, null);
+    public static (bool Encrypt, string? KmsKeyId) EncryptionFor(ImageInfo source, Destination destination, ReplicationPolicy policy)
+    {
+        if (!source.IsEbsBacked)
+        {
+            return (false, null);
+        }
+
+        var distribution = destination is { Account: null, KmsKeyId: null } && policy.DistributesIn(destination.Region) ? policy.DistributionKeyAlias : null;
+        return destination.Encrypt ? (true, destination.KmsKeyId ?? distribution)
+            : distribution is not null && source.Snapshots.Any(s => s.Encrypted) ? (true, distribution)
+            : (false, null);
+    }
 
     /// <summary>A new job for one destination: waiting, or failed at once when EC2 would refuse the copy.</summary>
     /// <param name="sharing">The source's launch permissions as read when the copy was asked for, or why they could not be.</param>
@@ -53,7 +64,7 @@ internal static class CopyRules
         var refusal = Refusal(source, ownAccountId, unusableKeys);
         var (tags, leftOut) = CopyTags.For(source, policy);
         var notes = new List<string>();
-        var (encrypt, kmsKeyId) = EncryptionFor(source, destination);
+        var (encrypt, kmsKeyId) = EncryptionFor(source, destination, policy);
         // A time-based copy sets the pace of snapshots: an instance-store-backed AMI has none, and is copied as usual.
         var timeBased = source.IsEbsBacked ? destination.SnapshotCopyCompletionDurationMinutes : null;
         if (destination.Encrypt && !source.IsEbsBacked)

@@ -1,3 +1,4 @@
+using AmiReplicator.Contract;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AmiReplicator.Domain.Jobs;
@@ -53,6 +54,12 @@ public sealed partial record ReplicationPolicy(
             _roleNames = value.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName))).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
         }
     }
+
+    /// <summary>Whether target accounts copy the home account's copies in the region.</summary>
+    public bool DistributesIn(string region) => _targets.Any(t => t.Regions.Contains(region));
+
+    /// <summary>The key the home account's copies are encrypted with where target accounts copy them and the policy names none.</summary>
+    public string DistributionKeyAlias => DistributionKey.AliasFor(Deployment);
 
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];

@@ -175,6 +175,7 @@ public sealed class PermissionCheck : IDisposable
         var known = key is not null
             && (_policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key
                 || _policy.Targets.SelectMany(t => t.Destinations()).Any(d => d.Region == region && d.KmsKeyId == key)
+                || (_policy.DistributesIn(region) && _policy.DistributionKeyAlias == key)
                 || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
         return new AwsPermission($"kms:{operation}", known ? PermissionScope.AnyKey : $"key/{key}");
     }
@@ -226,7 +227,8 @@ public sealed class PermissionCheck : IDisposable
                 // EC2 uses the key with the caller's permissions (kms:ViaService); the default EBS key needs no grant.
                 if (copy.KmsKeyId is { } key)
                 {
-                    var scope = _destinations.Contains(region) && _policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key ? PermissionScope.DestinationKey : $"key/{key}";
+                    var destinationKey = _policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId ?? (_policy.DistributesIn(region) ? _policy.DistributionKeyAlias : null);
+                    var scope = _destinations.Contains(region) && destinationKey == key ? PermissionScope.DestinationKey : $"key/{key}";
                     foreach (var kms in EbsKeyActions)
                     {
                         yield return new AwsPermission(kms, scope);
