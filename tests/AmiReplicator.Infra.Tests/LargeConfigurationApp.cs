@@ -4,10 +4,10 @@ namespace AmiReplicator.Infra.Tests;
 
 /// <summary>
 /// A large deployment: four source regions and seventeen destinations, each encrypting with its own KMS key (one named by
-/// alias), and target accounts in two of them (two spoke role names, within an organization): the size the stack's policies must hold
-/// without passing IAM's limits.
+/// alias), and target accounts in two of them (two spoke role names, one target with its own key, within an organization; the home
+/// account named, as targets need): the size the stack's policies must hold without passing IAM's limits.
 /// </summary>
-public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPolicy(policy =>
+public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithHomeAccount(IamPolicySimulator.Account, TestContext.WithPolicy(policy =>
 {
     policy["sourceRegions"] = new JsonArray([.. Sources.Select(r => JsonValue.Create(r))]);
     policy["destinations"] = new JsonArray([.. Destinations.Select((r, i) => (JsonNode)new JsonObject
@@ -21,8 +21,8 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(TestContext.WithPol
     policy["organizationId"] = Organization;
     policy["targets"] = new JsonArray(
         new JsonObject { ["accounts"] = new JsonArray("444455556666", "777788889999"), ["regions"] = new JsonArray("eu-west-1", "ap-south-1") },
-        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke" });
-}))
+        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke", ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" } });
+})))
 {
     public const string Organization = "o-a1b2c3d4e5";
 
