@@ -255,6 +255,13 @@ internal sealed class ReplicatorStack : Stack
         lambda.Node.AddDependency(policy);
 
         ReplicatorPermissions.SuppressWildcards(nag, policy, CopyPlaces.Home(settings));
+        if (settings.Policy.Targets.Count > 0)
+        {
+            nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
+                "The spoke roles are assumed by name in any target account: one ARN per role name keeps the policy from growing with the accounts (up to 2,000); "
+                + "each spoke role's trust admits only these two functions (by ARN), within the organization when the policy names it.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):iam::\\*:role\\/[\\w+=,.@-]+$/"));
+        }
 
         nag.Suppress(lambda,
             new NagSuppression("Serverless-LambdaTracing",

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Amazon.CDK;
 using CfnStackSet = Amazon.CDK.AWS.CloudFormation.CfnStackSet;
 using CfnStackSetProps = Amazon.CDK.AWS.CloudFormation.CfnStackSetProps;
-using Amazon.CDK.AWS.Events;
 
 namespace AmiReplicator.Infra;
 
@@ -50,12 +49,17 @@ internal static class SpokeAccess
                 + "one statement admits them all");
         }
 
-        new CfnEventBusPolicy(home, "SpokeEventsPolicy", new CfnEventBusPolicyProps
+        // A plain resource: CfnEventBusPolicyProps reads its deprecated Principal property, and synth would warn about it every time.
+        new CfnResource(home, "SpokeEventsPolicy", new CfnResourceProps
         {
-            EventBusName = "default",
-            // Unique per deployment: deployments homed in the same region share the default bus.
-            StatementId = $"{home.StackName}-spokes",
-            Statement = statement,
+            Type = "AWS::Events::EventBusPolicy",
+            Properties = new Dictionary<string, object>
+            {
+                ["EventBusName"] = "default",
+                // Unique per deployment: deployments homed in the same region share the default bus.
+                ["StatementId"] = $"{home.StackName}-spokes",
+                ["Statement"] = statement,
+            },
         });
     }
 
