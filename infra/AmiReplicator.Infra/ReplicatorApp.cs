@@ -14,6 +14,9 @@ internal static class ReplicatorApp
     /// <summary>The spoke stack's name (and its StackSet's): <c>AmiReplicator-Spoke</c>, or <c>{prefix}-AmiReplicator-Spoke</c>.</summary>
     public static string SpokeStackName(string? prefix = null) => $"{MainStackName(prefix)}-Spoke";
 
+    /// <summary>The stage holding the spoke stack: its path in the CLI is <c>Spoke/AmiReplicator-Spoke</c>.</summary>
+    public const string SpokeStageName = "Spoke";
+
     /// <summary>A function's role name, fixed so the spoke roles can trust it by ARN: <c>AmiReplicator-Dispatcher</c>, <c>{prefix}-AmiReplicator-Poller</c>.</summary>
     public static string FunctionRoleName(LambdaFunction function, string? prefix = null) => $"{MainStackName(prefix)}-{function}";
 
@@ -28,8 +31,11 @@ internal static class ReplicatorApp
                     $"AMI replicator{deployment}: forwards AMI events of {region} to {settings.HomeRegion}."),
                 settings, settings.SourceRegions.Contains(region), settings.DestinationRegions.Contains(region)))
             .ToList();
-        // Deployed into each target account (and region) with that account's credentials: `cdk deploy <name>`.
-        var spoke = settings.Policy.Targets.Count > 0 ? new SpokeStack(app, SpokeStackName(settings.StackPrefix), settings) : null;
+        // Deployed into each target account (and region) with that account's credentials. In a stage of its own, so `cdk deploy --all`
+        // (top-level stacks only) never deploys it into the home account: `cdk deploy Spoke/<name>` does.
+        var spoke = settings.Policy.Targets.Count > 0
+            ? new SpokeStack(new Stage(app, SpokeStageName), SpokeStackName(settings.StackPrefix), settings)
+            : null;
         foreach (var (warning, i) in settings.Warnings().Select((w, i) => (w, i)))
         {
             Annotations.Of(main).AddWarningV2($"amireplicator:configuration-{i}", warning);
@@ -49,9 +55,10 @@ internal static class ReplicatorApp
         try
         {
             var app = new App(new AppProps { Outdir = scratch.FullName, AnalyticsReporting = false });
-            var spoke = new SpokeStack(app, SpokeStackName(settings.StackPrefix), settings);
+            var stage = new Stage(app, SpokeStageName);
+            var spoke = new SpokeStack(stage, SpokeStackName(settings.StackPrefix), settings);
             Tag(app, settings);
-            var assembly = app.Synth();
+            var assembly = app.Synth().GetNestedAssembly(stage.ArtifactId);
             // Compact: the StackSet holds it inline (TemplateBody takes at most 51,200 bytes).
             return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, spoke.TemplateFile)))!.ToJsonString();
         }

@@ -18,6 +18,8 @@ internal sealed class SpokeStack : Stack
     public SpokeStack(Construct scope, string id, DeploymentSettings settings)
         : base(scope, id, new StackProps
         {
+            // Its id, also inside the app's stage (which would otherwise put the stage's name before it).
+            StackName = id,
             Description = $"AMI replicator{(settings.StackPrefix is null ? "" : $" ({settings.StackPrefix})")} spoke: the roles the replicator in "
                 + $"{settings.HomeAccount} copies AMIs into this account with, and its copies' events forwarded to {settings.HomeRegion}.",
             Synthesizer = new BootstraplessSynthesizer(),

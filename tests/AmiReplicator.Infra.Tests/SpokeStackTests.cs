@@ -28,6 +28,8 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
         Assert.Null(shipped.Stacks.Spoke);
         var spoke = Assert.IsType<SpokeStack>(large.Stacks.Spoke);
         Assert.Equal("AmiReplicator-Spoke", spoke.StackName);
+        // Outside the top level, so `cdk deploy --all` never deploys it into the home account.
+        Assert.Equal($"{ReplicatorApp.SpokeStageName}/AmiReplicator-Spoke", spoke.Node.Path);
         Assert.True(Token.IsUnresolved(spoke.Account) && Token.IsUnresolved(spoke.Region), "the one template serves every account and region");
         // Bootstrapless: a target account needs no cdk bootstrap.
         Assert.Null(Spoke["Parameters"]?["BootstrapVersion"]);

@@ -29,7 +29,7 @@ public class SynthesizedApp : IDisposable
         MainJson = ReadTemplate(assembly.Directory, Stacks.Main.TemplateFile);
         Forwarding = Stacks.Forwarding.ToDictionary(s => s.Region, s => Template.FromStack(s));
         ForwardingJson = Stacks.Forwarding.ToDictionary(s => s.Region, s => ReadTemplate(assembly.Directory, s.TemplateFile));
-        SpokeJson = Stacks.Spoke is { } spoke ? ReadTemplate(assembly.Directory, spoke.TemplateFile) : null;
+        SpokeJson = Stacks.Spoke is { } spoke ? ReadTemplate(assembly.GetNestedAssembly(Stage.Of(spoke)!.ArtifactId).Directory, spoke.TemplateFile) : null;
     }
 
     internal DeploymentSettings Settings { get; }
