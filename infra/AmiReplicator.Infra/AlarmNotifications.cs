@@ -10,23 +10,25 @@ namespace AmiReplicator.Infra;
 
 /// <summary>
 /// The SNS topic a stack's alarms notify (alarm actions must be in the alarm's region): the one <c>alarmTopicArns</c> names for
-/// the stack's region, or one the stack creates, with <c>alarmEmail</c> subscribed to it.
+/// the stack's region, or one the stack creates, with <c>alarmEmail</c> subscribed to it. In a target account (the spoke) always one
+/// of its own, with no subscription: the configured topics are the home account's, and the e-mail would get a confirmation from
+/// every account and region.
 /// </summary>
 internal sealed class AlarmNotifications : Construct
 {
     private readonly ITopic _topic;
 
-    public AlarmNotifications(Construct scope, string id, Nag nag, DeploymentSettings settings)
+    public AlarmNotifications(Construct scope, string id, Nag nag, DeploymentSettings settings, bool inTargetAccount = false)
         : base(scope, id)
     {
         var stack = Stack.Of(this);
-        _topic = settings.AlarmTopicArnIn(stack.Region) is { } arn
+        _topic = !inTargetAccount && settings.AlarmTopicArnIn(stack.Region) is { } arn
             ? Topic.FromTopicArn(this, "Topic", arn)
-            : CreateTopic(nag, settings, stack);
+            : CreateTopic(nag, settings, stack, subscribeEmail: !inTargetAccount);
         new CfnOutput(stack, "AlarmTopicArn", new CfnOutputProps { Value = _topic.TopicArn, Description = "The SNS topic this region's alarms notify." });
     }
 
-    private Topic CreateTopic(Nag nag, DeploymentSettings settings, Stack stack)
+    private Topic CreateTopic(Nag nag, DeploymentSettings settings, Stack stack, bool subscribeEmail)
     {
         var topic = new Topic(this, "Topic", new TopicProps
         {
@@ -49,7 +51,7 @@ internal sealed class AlarmNotifications : Construct
         nag.Suppress(topic, new NagSuppression("AwsSolutions-SNS2",
             "CloudWatch cannot publish to a topic encrypted with the AWS managed key aws/sns, and a customer managed key per region would cost "
             + "more than the alarm notifications are worth: they carry alarm names and states, no data."));
-        if (settings.AlarmEmail is { } email)
+        if (subscribeEmail && settings.AlarmEmail is { } email)
         {
             topic.AddSubscription(new EmailSubscription(email));
             nag.Suppress(topic.Node.FindAll().OfType<Subscription>().Single(), new NagSuppression("Serverless-SNSRedrivePolicy",

@@ -17,7 +17,8 @@ internal sealed partial record DeploymentSettings(
     IReadOnlyList<string> AlarmTopicArns,
     string? AlarmEmail,
     int? PollerReservedConcurrency,
-    string LogLevel)
+    string LogLevel,
+    SpokeSettings Spoke)
 {
     public const string PolicyKey = "amiReplicator";
     public const string HomeRegionKey = "homeRegion";
@@ -58,6 +59,21 @@ internal sealed partial record DeploymentSettings(
     /// <summary>The deployment's name, which its copies carry (so side-by-side deployments keep to their own copies): the prefix, or "default".</summary>
     public string Deployment => StackPrefix ?? ProvenanceTags.DefaultDeployment;
 
+    /// <summary>The regions of the target accounts' copies: where the spoke stack forwards events (union of every target's regions).</summary>
+    public IReadOnlyList<string> TargetRegions => [.. Policy.Targets.SelectMany(t => t.Regions).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>The spoke roles' names, one role each in every target account (the policy's roleName per target, default "AmiReplicatorSpoke").</summary>
+    public IReadOnlyList<string> SpokeRoleNames => [.. Policy.Targets.Select(t => t.RoleName).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The one region of a target account whose spoke stack creates the roles (IAM is global; the rules are regional): the home region
+    /// when the targets copy there, else the first of the targets' regions.
+    /// </summary>
+    public string SpokeRoleRegion => TargetRegions.Contains(HomeRegion) ? HomeRegion : TargetRegions[0];
+
+    /// <summary>The home account, which the spoke roles trust; <see cref="Read"/> requires it in the context when the policy has targets.</summary>
+    public string HomeAccount => Account ?? throw new InvalidOperationException("the deployment has no account");
+
     /// <summary>The alarm topic given for <paramref name="region"/>, or null when the stack there creates its own.</summary>
     public string? AlarmTopicArnIn(string region) => AlarmTopicArns.FirstOrDefault(a => a.Split(':')[3] == region);
 
@@ -90,13 +106,20 @@ internal sealed partial record DeploymentSettings(
             throw new ConfigurationException(HomeRegionKey, $"'{homeRegion}' is not a known AWS region");
         }
 
-        var account = Text(context(AccountKey)) ?? environment("CDK_DEFAULT_ACCOUNT");
+        var contextAccount = Text(context(AccountKey));
+        var account = contextAccount ?? environment("CDK_DEFAULT_ACCOUNT");
         if (account is not null && !AccountIdPattern().IsMatch(account))
         {
             throw new ConfigurationException(AccountKey, $"'{account}' is not a 12-digit AWS account id");
         }
 
         var (policy, policyJson) = ReadPolicy(context(PolicyKey));
+        // Not CDK_DEFAULT_ACCOUNT: the spoke stack is deployed with a target account's credentials, which make that the target's.
+        if (policy.Targets.Count > 0 && contextAccount is null)
+        {
+            throw new ConfigurationException(AccountKey,
+                $"not set, and {PolicyKey}.targets names target accounts: the spoke roles there trust the home account's functions, so name the home account in the cdk.json context");
+        }
 
         var prefix = Text(context(StackPrefixKey));
         if (prefix is not null && !StackPrefixPattern().IsMatch(prefix))
@@ -123,7 +146,8 @@ internal sealed partial record DeploymentSettings(
         }
 
         return new DeploymentSettings(homeRegion, account, policy, policyJson, prefix, ReadTopics(context(AlarmTopicArnsKey)), email,
-            ReadReservedConcurrency(context(PollerReservedConcurrencyKey)), ReadLogLevel(context(LogLevelKey)));
+            ReadReservedConcurrency(context(PollerReservedConcurrencyKey)), ReadLogLevel(context(LogLevelKey)),
+            SpokeSettings.Read(context(SpokeSettings.Key), policy.Targets.Count > 0));
     }
 
     private static (ReplicationPolicy Policy, string Json) ReadPolicy(object? value)

@@ -7,10 +7,10 @@ using AmiReplicator.Domain.Policy;
 namespace AmiReplicator.Infra;
 
 /// <summary>
-/// The functions' IAM statements, made from the permission contract (<see cref="PermissionContract"/>): one statement per
-/// kind of resource (<see cref="PermissionScope"/>), each as narrow as IAM can check it. EC2 grants are region-wide ARNs
-/// narrowed by <c>aws:RequestedRegion</c> to the destinations, so the policies stay small however many regions there are;
-/// the KMS grants name each destination's key.
+/// The functions' and the spoke roles' IAM statements, made from the permission contract (<see cref="PermissionContract"/>): one
+/// statement per kind of resource (<see cref="PermissionScope"/>), each as narrow as IAM can check it. EC2 grants are region-wide
+/// ARNs narrowed by <c>aws:RequestedRegion</c> to the regions the role copies into (<see cref="CopyPlaces"/>), so the policies
+/// stay small however many regions there are; the KMS grants name each of those regions' keys.
 /// </summary>
 internal static class ReplicatorPermissions
 {
@@ -21,10 +21,46 @@ internal static class ReplicatorPermissions
 
     /// <summary>Statements allowing every call the contract lists for <paramref name="function"/>, and nothing else.</summary>
     public static IReadOnlyList<PolicyStatement> ForCalls(string function, DeploymentSettings settings, ReplicatorResources resources, PermissionContract? contract = null) =>
-        [.. (contract ?? PermissionContract.Current).CallsOf(function)
+        Statements((contract ?? PermissionContract.Current).CallsOf(function), settings, CopyPlaces.Home(settings), resources);
+
+    /// <summary>
+    /// Statements allowing every call the contract's spoke entry lists, in the target account the spoke stack is deployed to (its
+    /// regions among the targets', its keys by the targets' aliases), and nothing else.
+    /// </summary>
+    public static IReadOnlyList<PolicyStatement> ForSpoke(DeploymentSettings settings, PermissionContract? contract = null) =>
+        Statements((contract ?? PermissionContract.Current).SpokeCalls, settings, CopyPlaces.Targets(settings), resources: null);
+
+    /// <summary>
+    /// The suppressions of cdk-nag's wildcard finding (AwsSolutions-IAM5) that statements made here need, on <paramref name="policy"/>:
+    /// region-wide image and snapshot ARNs, EC2 reads without resource-level permissions, keys known only at run time, keys by alias.
+    /// </summary>
+    public static void SuppressWildcards(Nag nag, Policy policy, CopyPlaces places)
+    {
+        nag.Suppress(policy,
+            new NagSuppression("AwsSolutions-IAM5",
+                "EC2 image and snapshot ARNs end in the id of an image that does not exist yet (the copy) or is only known at run time (the source, in any region); "
+                + "every statement on them allows only requests to the regions copies are made in (aws:RequestedRegion), and changing an image needs the tag the replicator puts on its copies.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:\\*::(image|snapshot)\\/\\*$/"),
+            new NagSuppression("AwsSolutions-IAM5",
+                "ec2:DescribeImages, ec2:DescribeImageAttribute and ec2:DescribeSnapshots do not support resource-level permissions, and a source AMI may be in any region (a copy request names its own).",
+                "Resource::*"),
+            new NagSuppression("AwsSolutions-IAM5",
+                "An encrypted source's keys (the account's own, or those of the account sharing the AMI) are known only at run time, in any region: "
+                + "they are used only via EC2 (kms:ViaService), or described (kms:DescribeKey, metadata only), and each key's own policy still decides.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:\\*:\\*:key\\/\\*$/"));
+        if (places.Keys.Any(k => k.Alias is not null))
+        {
+            nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
+                "A KMS key named by alias is granted on the keys of its region that carry that alias (kms:ResourceAliases), and only via EC2 (kms:ViaService).",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:[a-z0-9-]+:(<AWS::AccountId>|\\d{12}):key\\/\\*$/"));
+        }
+    }
+
+    private static PolicyStatement[] Statements(IEnumerable<AwsPermission> calls, DeploymentSettings settings, CopyPlaces places, ReplicatorResources? resources) =>
+        [.. calls
             .GroupBy(p => p.Scope)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .SelectMany(g => StatementsFor(g.Key, [.. g.Select(p => p.Action).Order(StringComparer.Ordinal)], settings, resources))];
+            .SelectMany(g => StatementsFor(g.Key, [.. g.Select(p => p.Action).Order(StringComparer.Ordinal)], settings, places, resources))];
 
     /// <summary>What Lambda writes with the function's role: its log streams, in its own log group.</summary>
     public static PolicyStatement WriteLogs(string function, string logGroupArn, PermissionContract? contract = null) => new(new PolicyStatementProps
@@ -34,21 +70,25 @@ internal static class ReplicatorPermissions
         Resources = [logGroupArn],
     });
 
-    private static IEnumerable<PolicyStatement> StatementsFor(string scope, string[] actions, DeploymentSettings settings, ReplicatorResources resources)
+    private static IEnumerable<PolicyStatement> StatementsFor(string scope, string[] actions, DeploymentSettings settings, CopyPlaces places, ReplicatorResources? resources)
     {
+        // The home stack's own resources: a spoke role in a target account has none of them.
+        ReplicatorResources Home() => resources ?? throw new InvalidOperationException(
+            $"The permission contract lists {string.Join(", ", actions)} on '{scope}' for the spoke role, which works in a target account: the home stack's resources are not there.");
+
         switch (scope)
         {
             case PermissionScope.Table:
-                yield return Statement("JobTable", actions, [resources.TableArn]);
+                yield return Statement("JobTable", actions, [Home().TableArn]);
                 break;
             case PermissionScope.Index:
-                yield return Statement("JobTableIndex", actions, [$"{resources.TableArn}/index/{JobTableSchema.ActiveIndexName}"]);
+                yield return Statement("JobTableIndex", actions, [$"{Home().TableArn}/index/{JobTableSchema.ActiveIndexName}"]);
                 break;
             case PermissionScope.RequestQueue:
-                yield return Statement("RequestQueue", actions, [resources.RequestQueueArn]);
+                yield return Statement("RequestQueue", actions, [Home().RequestQueueArn]);
                 break;
             case PermissionScope.DeadLetterQueue:
-                yield return Statement("DeadLetterQueue", actions, [resources.DeadLetterQueueArn]);
+                yield return Statement("DeadLetterQueue", actions, [Home().DeadLetterQueueArn]);
                 break;
             case PermissionScope.AnyRegion:
                 // No resource-level permissions, and a source may be in any region (a request by hand names its own).
@@ -57,25 +97,25 @@ internal static class ReplicatorPermissions
             case PermissionScope.DestinationRegion:
                 // CopyImage is authorised on the source image and snapshots (in their region) and on the new image: only
                 // the request's region, the destination, is narrowed.
-                yield return Statement("CopyIntoDestinations", actions, ImagesAndSnapshots, InDestinations(settings));
+                yield return Statement("CopyIntoDestinations", actions, ImagesAndSnapshots, InRegions(places));
                 break;
             case PermissionScope.NewCopy:
-                yield return Statement("TagCopiesAtCreation", actions, ImagesAndSnapshots, InDestinations(settings, ("StringEquals", "ec2:CreateAction", "CopyImage")));
+                yield return Statement("TagCopiesAtCreation", actions, ImagesAndSnapshots, InRegions(places, ("StringEquals", "ec2:CreateAction", "CopyImage")));
                 break;
             case PermissionScope.Copy:
-                yield return Statement("ChangeOnlyCopies", actions, ImagesAndSnapshots, InDestinations(settings, ("Null", CopyTagCondition, "false")));
+                yield return Statement("ChangeOnlyCopies", actions, ImagesAndSnapshots, InRegions(places, ("Null", CopyTagCondition, "false")));
                 break;
             case PermissionScope.LatestCopyParameter:
                 // Only the parameters the policy's template names (any family), only in the destinations (one ARN, narrowed by
                 // aws:RequestedRegion as the EC2 grants are, so the policy stays small however many destinations there are).
                 if (settings.Policy.LatestCopyParameter is { } parameter)
                 {
-                    yield return Statement("PointAtLatestCopies", actions, [LatestCopyParameterArn(parameter)], InDestinations(settings));
+                    yield return Statement("PointAtLatestCopies", actions, [LatestCopyParameterArn(parameter)], InRegions(places));
                 }
 
                 break;
             case PermissionScope.DestinationKey:
-                foreach (var statement in KeyStatements(actions, settings))
+                foreach (var statement in KeyStatements(actions, places))
                 {
                     yield return statement;
                 }
@@ -114,12 +154,12 @@ internal static class ReplicatorPermissions
     }
 
     /// <summary>
-    /// The destinations' KMS keys, used only by EC2 in their region: keys named by id or key ARN on their ARNs, keys named by
+    /// The copies' KMS keys, used only by EC2 in their region: keys named by id or key ARN on their ARNs, keys named by
     /// alias on the keys of those regions that carry one of the aliases. CreateGrant only for AWS resources (EBS).
     /// </summary>
-    private static IEnumerable<PolicyStatement> KeyStatements(string[] actions, DeploymentSettings settings)
+    private static IEnumerable<PolicyStatement> KeyStatements(string[] actions, CopyPlaces places)
     {
-        var keyed = settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => (d.Region, Key: KmsKey(d))).ToList();
+        var keyed = places.Keys.Select(k => (k.Region, Key: (k.KeyArn, k.Alias))).ToList();
         string[] use = [.. actions.Where(a => a != GrantAction)];
         var grant = actions.Contains(GrantAction);
         foreach (var (named, byAlias) in new[] { ("", false), ("ByAlias", true) })
@@ -200,8 +240,8 @@ internal static class ReplicatorPermissions
     /// <summary>Every image and every snapshot, of any region (image and snapshot ARNs have no account field).</summary>
     public static string[] ImagesAndSnapshots => [$"arn:{Aws.PARTITION}:ec2:*::image/*", $"arn:{Aws.PARTITION}:ec2:*::snapshot/*"];
 
-    private static Dictionary<string, object> InDestinations(DeploymentSettings settings, params (string Operator, string Key, object Value)[] more) =>
-        Conditions([("StringEquals", "aws:RequestedRegion", settings.DestinationRegions.Order(StringComparer.Ordinal).ToArray()), .. more]);
+    private static Dictionary<string, object> InRegions(CopyPlaces places, params (string Operator, string Key, object Value)[] more) =>
+        Conditions([("StringEquals", "aws:RequestedRegion", places.Regions.Order(StringComparer.Ordinal).ToArray()), .. more]);
 
     private static Dictionary<string, object> Conditions(params (string Operator, string Key, object Value)[] conditions)
     {

@@ -24,7 +24,8 @@ internal sealed class ReplicatorStack : Stack
     public const int PollerMemoryMb = 512;
     public const int PollerTimeoutSeconds = 300;
 
-    public ReplicatorStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, ILambdaPackages packages)
+    /// <param name="spokeTemplate">The spoke stack's template, for the StackSet the settings ask for (null: none).</param>
+    public ReplicatorStack(Construct scope, string id, IStackProps props, DeploymentSettings settings, ILambdaPackages packages, string? spokeTemplate = null)
         : base(scope, id, props)
     {
         var nag = new Nag();
@@ -52,6 +53,15 @@ internal sealed class ReplicatorStack : Stack
         }
 
         CreateDeploymentParameter(settings, jobs, requests);
+        if (settings.Policy.Targets.Count > 0)
+        {
+            SpokeAccess.AcceptForwardedEvents(this, settings);
+        }
+
+        if (spokeTemplate is not null)
+        {
+            SpokeAccess.DeployAsStackSet(this, settings, spokeTemplate);
+        }
 
         new CfnOutput(this, "TableName", new CfnOutputProps { Value = jobs.Table.TableName, Description = "The DynamoDB table of copy jobs and budgets." });
         new CfnOutput(this, "RequestQueueUrl", new CfnOutputProps { Value = requests.Queue.QueueUrl, Description = "Send copy requests here." });
@@ -234,6 +244,8 @@ internal sealed class ReplicatorStack : Stack
         });
         var role = new Role(this, $"{name}Role", new RoleProps
         {
+            // Named, so the spoke roles in the target accounts can trust it before this stack exists (SpokeStack).
+            RoleName = ReplicatorApp.FunctionRoleName(which, settings.StackPrefix),
             AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
             Description = $"AMI replicator {name.ToLowerInvariant()}: EC2 image copies, the job table, its own log group.",
         });
@@ -275,23 +287,13 @@ internal sealed class ReplicatorStack : Stack
         var lambda = new Function(this, name, props);
         lambda.Node.AddDependency(policy);
 
-        nag.Suppress(policy,
-            new NagSuppression("AwsSolutions-IAM5",
-                "EC2 image and snapshot ARNs end in the id of an image that does not exist yet (the copy) or is only known at run time (the source, in any region); "
-                + "every statement on them allows only requests to the destination regions (aws:RequestedRegion), and changing an image needs the tag the replicator puts on its copies.",
-                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:\\*::(image|snapshot)\\/\\*$/"),
-            new NagSuppression("AwsSolutions-IAM5",
-                "ec2:DescribeImages, ec2:DescribeImageAttribute and ec2:DescribeSnapshots do not support resource-level permissions, and a source AMI may be in any region (a copy request names its own).",
-                "Resource::*"),
-            new NagSuppression("AwsSolutions-IAM5",
-                "An encrypted source's keys (the account's own, or those of the account sharing the AMI) are known only at run time, in any region: "
-                + "they are used only via EC2 (kms:ViaService), or described (kms:DescribeKey, metadata only), and each key's own policy still decides.",
-                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:\\*:\\*:key\\/\\*$/"));
-        if (settings.Policy.Destinations.Any(d => d.KmsKeyId is not null && ReplicatorPermissions.KmsKey(d).Alias is not null))
+        ReplicatorPermissions.SuppressWildcards(nag, policy, CopyPlaces.Home(settings));
+        if (settings.Policy.Targets.Count > 0)
         {
             nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
-                "A KMS key named by alias is granted on the keys of its region that carry that alias (kms:ResourceAliases), and only via EC2 (kms:ViaService).",
-                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:[a-z0-9-]+:(<AWS::AccountId>|\\d{12}):key\\/\\*$/"));
+                "The spoke roles are assumed by name in any target account: one ARN per role name keeps the policy from growing with the accounts (up to 2,000); "
+                + "each spoke role's trust admits only these two functions (by ARN), within the organization when the policy names it.",
+                "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):iam::\\*:role\\/[\\w+=,.@-]+$/"));
         }
 
         nag.Suppress(lambda,

@@ -1,4 +1,7 @@
 namespace AmiReplicator.Infra;
 
-/// <summary>The stacks of one deployment: the home region's, and one forwarding stack per other source or destination region.</summary>
-internal sealed record ReplicatorStacks(ReplicatorStack Main, IReadOnlyList<ForwardingStack> Forwarding);
+/// <summary>
+/// The stacks of one deployment: the home region's, one forwarding stack per other source or destination region, and, when the
+/// policy has targets, the spoke stack deployed into each target account.
+/// </summary>
+internal sealed record ReplicatorStacks(ReplicatorStack Main, IReadOnlyList<ForwardingStack> Forwarding, SpokeStack? Spoke);

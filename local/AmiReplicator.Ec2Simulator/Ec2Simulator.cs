@@ -87,6 +87,11 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// </summary>
     public void NamePrincipal(string accessKeyId, string principalArn) => _cloud.NamePrincipal(accessKeyId, principalArn);
 
+    /// <summary>The account whose credentials <paramref name="accessKeyId"/> is, as the simulator tells it for every request: a
+    /// session AssumeRole issued is its role's account, a 12-digit static key that account, another static key the principal named
+    /// for it or the default account.</summary>
+    public string AccountOfAccessKey(string accessKeyId) => _cloud.AccountOfAccessKey(accessKeyId);
+
     // Seeding and settings.
 
     /// <summary>Places an image in a region as-is (the SeedImage record says what it can express, its owner included); returns its id.</summary>

@@ -26,13 +26,9 @@ internal static class ContractRequests
             PermissionScope.Index => [Request(action, $"{table}/index/{JobTableSchema.ActiveIndexName}", settings.HomeRegion)],
             PermissionScope.AnyRegion => settings.SourceRegions.Concat(settings.DestinationRegions).Append(settings.HomeRegion).Append(UnconfiguredRegion)
                 .Distinct().Select(r => Request(action, "*", r)),
-            PermissionScope.DestinationRegion => settings.DestinationRegions.SelectMany(d => settings.SourceRegions.Append(UnconfiguredRegion).Where(s => s != d)
-                .SelectMany(s => new[] { Image(d, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(d, "snap-0bbbbbbbbbbbbbbbb"), Image(s, SourceImage), Snapshot(s, "snap-0aaaaaaaaaaaaaaaa") })
-                .Select(resource => Request(action, resource, d))),
-            PermissionScope.NewCopy => settings.DestinationRegions.SelectMany(d => new[] { Image(d, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(d, "snap-0bbbbbbbbbbbbbbbb") }
-                .Select(resource => Request(action, resource, d, ("ec2:CreateAction", "CopyImage")))),
-            PermissionScope.Copy => settings.DestinationRegions.SelectMany(d => CopyResources(action, d)
-                .Select(resource => Request(action, resource, d, (ReplicatorPermissions.CopyTagCondition, SourceImage)))),
+            PermissionScope.DestinationRegion => settings.DestinationRegions.SelectMany(d => CopyImageRequests(action, d, settings.SourceRegions.Append(UnconfiguredRegion).Where(s => s != d))),
+            PermissionScope.NewCopy => settings.DestinationRegions.SelectMany(d => TagAtCreationRequests(action, d)),
+            PermissionScope.Copy => settings.DestinationRegions.SelectMany(d => ChangeCopyRequests(action, d)),
             PermissionScope.LatestCopyParameter => settings.Policy.LatestCopyParameter is null ? []
                 : settings.DestinationRegions.Select(d => Request(action, LatestCopyParameter(d, "golden-al2023-"), d)),
             PermissionScope.DestinationKey => settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!)),
@@ -49,6 +45,37 @@ internal static class ContractRequests
             _ => throw new InvalidOperationException($"ContractRequests knows no requests for scope '{scope}': add them"),
         };
     }
+
+    /// <summary>
+    /// The requests of one entry of the contract's spoke entry, made with the spoke role in the target account: copies in the targets'
+    /// regions from the home account's copy in the same region, encrypted with the targets' keys (by alias) there.
+    /// </summary>
+    public static IEnumerable<IamRequest> ForSpoke(AwsPermission permission, DeploymentSettings settings)
+    {
+        var (action, scope) = (permission.Action, permission.Scope);
+        return scope switch
+        {
+            PermissionScope.AnyRegion => settings.TargetRegions.Append(UnconfiguredRegion).Select(r => Request(action, "*", r)),
+            PermissionScope.DestinationRegion => settings.TargetRegions.SelectMany(d => CopyImageRequests(action, d, [d])),
+            PermissionScope.NewCopy => settings.TargetRegions.SelectMany(d => TagAtCreationRequests(action, d)),
+            PermissionScope.Copy => settings.TargetRegions.SelectMany(d => ChangeCopyRequests(action, d)),
+            PermissionScope.DestinationKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value)),
+            // The home account's copy's keys (or, copied as they were, its source's), used by EC2 of the region the account copies in.
+            PermissionScope.SourceKey => SourceKeys(settings).SelectMany(k => settings.TargetRegions.Select(d => KeyRequest(action, k.Region, k.Arn, ReplicatorPermissions.Ec2Endpoint(d)))),
+            _ => throw new InvalidOperationException($"ContractRequests knows no spoke requests for scope '{scope}': add them"),
+        };
+    }
+
+    /// <summary>CopyImage into <paramref name="region"/>: the new image and snapshots there, the source image and snapshots in theirs.</summary>
+    private static IEnumerable<IamRequest> CopyImageRequests(string action, string region, IEnumerable<string> sourceRegions) =>
+        sourceRegions.SelectMany(s => new[] { Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb"), Image(s, SourceImage), Snapshot(s, "snap-0aaaaaaaaaaaaaaaa") })
+            .Select(resource => Request(action, resource, region));
+
+    private static IEnumerable<IamRequest> TagAtCreationRequests(string action, string region) =>
+        new[] { Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb") }.Select(resource => Request(action, resource, region, ("ec2:CreateAction", "CopyImage")));
+
+    private static IEnumerable<IamRequest> ChangeCopyRequests(string action, string region) =>
+        CopyResources(action, region).Select(resource => Request(action, resource, region, (ReplicatorPermissions.CopyTagCondition, SourceImage)));
 
     /// <summary>Keys an encrypted source may have: the account's own and another account's, in each source region and one no configuration names.</summary>
     private static IEnumerable<(string Region, string Arn)> SourceKeys(DeploymentSettings settings) =>

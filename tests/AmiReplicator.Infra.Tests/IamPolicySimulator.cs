@@ -106,8 +106,8 @@ public sealed partial class IamPolicySimulator
         Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
             (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
 
-    /// <summary>The statement with Ref, Fn::GetAtt and Fn::Join replaced by the strings they stand for.</summary>
-    private static JsonNode? Resolve(JsonNode? node) => node switch
+    /// <summary>A part of the template (a statement, a trust policy) with Ref, Fn::GetAtt and Fn::Join replaced by the strings they stand for.</summary>
+    public static JsonNode? Resolve(JsonNode? node) => node switch
     {
         JsonObject o when o.Count == 1 && o["Ref"] is { } name => JsonValue.Create((string)name! switch
         {

@@ -29,6 +29,7 @@ public class SynthesizedApp : IDisposable
         MainJson = ReadTemplate(assembly.Directory, Stacks.Main.TemplateFile);
         Forwarding = Stacks.Forwarding.ToDictionary(s => s.Region, s => Template.FromStack(s));
         ForwardingJson = Stacks.Forwarding.ToDictionary(s => s.Region, s => ReadTemplate(assembly.Directory, s.TemplateFile));
+        SpokeJson = Stacks.Spoke is { } spoke ? ReadTemplate(assembly.GetNestedAssembly(Stage.Of(spoke)!.ArtifactId).Directory, spoke.TemplateFile) : null;
     }
 
     internal DeploymentSettings Settings { get; }
@@ -41,7 +42,10 @@ public class SynthesizedApp : IDisposable
     public IReadOnlyDictionary<string, Template> Forwarding { get; }
     public IReadOnlyDictionary<string, JsonObject> ForwardingJson { get; }
 
-    public IEnumerable<JsonObject> AllTemplates => ForwardingJson.Values.Prepend(MainJson);
+    /// <summary>The spoke stack's template; null when the policy has no targets (and so no spoke).</summary>
+    public JsonObject? SpokeJson { get; }
+
+    public IEnumerable<JsonObject> AllTemplates => ForwardingJson.Values.Prepend(MainJson).Concat(SpokeJson is null ? [] : [SpokeJson]);
 
     /// <summary>The resources of one type in the main template, by logical id.</summary>
     public IReadOnlyDictionary<string, JsonObject> MainResources(string type) => Resources(MainJson, type);

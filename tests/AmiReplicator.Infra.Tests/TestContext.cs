@@ -28,6 +28,13 @@ internal static class TestContext
         return (Dictionary<string, object>)ToPlain(context)!;
     }
 
+    /// <summary><paramref name="context"/> with the home account named (which a policy with targets needs).</summary>
+    public static Dictionary<string, object> WithHomeAccount(string account, Dictionary<string, object> context)
+    {
+        context[DeploymentSettings.AccountKey] = account;
+        return context;
+    }
+
     public static object? ToPlain(JsonNode? node) => node switch
     {
         null => null,

@@ -1,3 +1,6 @@
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
@@ -284,5 +287,70 @@ public class TargetAccountsTests
         Assert.Equal((CopyJobState.Failed, null), (target.State, target.TargetImageId));
         Assert.StartsWith("the home account's copy in eu-west-1, which this account copies, ended FAILED", target.LastError, StringComparison.Ordinal);
         Assert.Equal(0, h.Simulator.CallCount(LocalReplication.Home, "sts:AssumeRole"));
+    }
+
+    [Fact]
+    public async Task A_target_accounts_copy_is_made_with_its_own_key_from_a_home_copy_under_the_home_key_and_finished_with_the_spoke_roles_credentials()
+    {
+        var deprecateAt = new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
+        var homeKey = h.Simulator.CreateKmsKey("eu-west-1", "alias/distribution");
+        h.Simulator.DefaultAccount.AllowKeyUse(homeKey, First);
+        var targetKey = h.Simulator.Account(First).CreateKmsKey("eu-west-1", "alias/golden");
+        h.ChangePolicy($$$"""
+            {"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"{{{homeKey}}}"}],"retries":{"maxAttempts":2},
+             "targets":[{"accounts":["{{{First}}}"],"regions":["eu-west-1"],"kmsKeys":{"eu-west-1":"alias/golden"}}]}
+            """);
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage
+        {
+            Name = "golden-1",
+            DeprecationTime = deprecateAt,
+        });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        // The home copy has started: the next copy into the region, the account's first attempt, fails.
+        h.Simulator.FailNextCopies("eu-west-1", 1);
+        var jobs = await h.RunPollerUntilDoneAsync();
+
+        var target = jobs.Single(j => j.Key.DestinationAccount == First);
+        Assert.Equal((CopyJobState.Available, 2), (target.State, target.Attempt));
+        var images = h.Simulator.Account(First).Images("eu-west-1").Where(i => i.OwnerId == First).ToList();
+        var copy = images.Single(i => i.ImageId == target.TargetImageId);
+        Assert.Equal(deprecateAt, copy.DeprecationTime);
+        var snapshot = h.Simulator.Snapshots("eu-west-1").Single(s => s.SnapshotId == Assert.Single(copy.BlockDevices).SnapshotId);
+        Assert.Equal((true, targetKey), (snapshot.Encrypted, snapshot.KmsKeyId));
+        // The failed attempt was deregistered with its snapshots before the second one.
+        var failed = images.Single(i => i.ImageId != target.TargetImageId);
+        Assert.Equal("deregistered", failed.State);
+        Assert.DoesNotContain(h.Simulator.Snapshots("eu-west-1"), s => failed.BlockDevices.Any(b => b.SnapshotId == s.SnapshotId) && s.State != "deleted");
+    }
+
+    [Fact]
+    public async Task A_tag_taken_off_a_target_accounts_copy_while_it_copies_is_put_back_with_the_spoke_roles_credentials()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(First));
+        SpokeRoles(h, First);
+        // A person in the account, signing as its root.
+        using var person = new Ec2Clients(h.Simulator.Endpoint, new BasicAWSCredentials(First, "secret"));
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1", Tags = new Dictionary<string, string> { ["team"] = "platform" } });
+
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        var untagged = false;
+        var jobs = await h.RunPollerUntilDoneAsync(eachMinute: async () =>
+        {
+            if (!untagged && (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First) is { State: CopyJobState.Copying, TargetImageId: { } copying })
+            {
+                await person.For("eu-west-1").DeleteTagsAsync(new DeleteTagsRequest { Resources = [copying], Tags = [new Tag { Key = "team" }] });
+                untagged = true;
+            }
+        });
+
+        var target = jobs.Single(j => j.Key.DestinationAccount == First);
+        Assert.True(untagged);
+        Assert.Equal(CopyJobState.Available, target.State);
+        Assert.Equal("platform", h.Simulator.Account(First).Images("eu-west-1").Single(i => i.ImageId == target.TargetImageId).Tags["team"]);
     }
 }

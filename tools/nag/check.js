@@ -13,8 +13,16 @@ const { CfnInclude } = require('aws-cdk-lib/cloudformation-include');
 const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag');
 
 const assembly = path.resolve(process.argv[2] || 'cdk.out');
-const manifest = JSON.parse(fs.readFileSync(path.join(assembly, 'manifest.json'), 'utf8'));
-const stacks = Object.entries(manifest.artifacts || {}).filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack');
+
+// The stacks of an assembly and of the assemblies nested in it (a stage's, such as the spoke's), with their template files.
+function stacksOf(directory) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(directory, 'manifest.json'), 'utf8'));
+  return Object.entries(manifest.artifacts || {}).flatMap(([name, artifact]) =>
+    artifact.type === 'aws:cloudformation:stack' ? [[name, artifact, path.join(directory, artifact.properties.templateFile)]]
+      : artifact.type === 'cdk:cloud-assembly' ? stacksOf(path.join(directory, artifact.properties.directoryName))
+      : []);
+}
+const stacks = stacksOf(assembly);
 if (stacks.length === 0) {
   console.error(`No stacks in ${assembly}: synthesize first (tools/nag/run.sh does).`);
   process.exit(1);
@@ -22,7 +30,7 @@ if (stacks.length === 0) {
 
 // The included templates already hold the bootstrap parameter and CDKMetadata: the wrapper stacks must add neither.
 const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nag-')), analyticsReporting: false });
-for (const [name, artifact] of stacks) {
+for (const [name, artifact, templateFile] of stacks) {
   const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment) || [];
   const stack = new Stack(app, name, {
     synthesizer: new BootstraplessSynthesizer(),
@@ -31,7 +39,7 @@ for (const [name, artifact] of stacks) {
       region: region && region !== 'unknown-region' ? region : undefined,
     },
   });
-  new CfnInclude(stack, 'Template', { templateFile: path.join(assembly, artifact.properties.templateFile) });
+  new CfnInclude(stack, 'Template', { templateFile });
 }
 
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, reports: false }));

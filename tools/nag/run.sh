@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Synthesizes every stack of the CDK app (no AWS credentials needed) and runs cdk-nag over the templates: once as cdk.json
-# configures it, once with every optional setting (tools/nag/every-option.json: prefix, topics, e-mail, KMS keys, ...).
+# configures it, once with every optional setting (tools/nag/every-option.json: prefix, topics, e-mail, KMS keys, target accounts
+# with the spoke stack and its StackSet, ...).
 # AMIREPL_LAMBDA_PACKAGES=<dir> skips publishing the functions (see infra/README.md); NAG_CDK_OUT picks the output folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -22,17 +22,17 @@ internal sealed partial class Ec2Cloud
     private readonly Dictionary<string, OrganizationMembership> _organizations = new(StringComparer.Ordinal);
 
     /// <summary>The caller behind the request's key, or the refusal of expired temporary credentials in the service's words.</summary>
-    private CallerIdentity Identify(CallScope scope)
-    {
-        if (_sessions.TryGetValue(scope.AccessKeyId, out var session))
-        {
-            return Now < session.Expiration ? session.Identity : throw ExpiredCredentials(scope.Service);
-        }
+    private CallerIdentity Identify(CallScope scope) =>
+        _sessions.TryGetValue(scope.AccessKeyId, out var session) && Now >= session.Expiration
+            ? throw ExpiredCredentials(scope.Service)
+            : IdentityOf(scope.AccessKeyId);
 
-        return _staticKeys.TryGetValue(scope.AccessKeyId, out var named) ? named
-            : IsAccountId(scope.AccessKeyId) ? CallerIdentity.Root(scope.AccessKeyId)
+    /// <summary>Whose key <paramref name="accessKeyId"/> is: a session's role, a named principal, an account's root, or the default account's.</summary>
+    private CallerIdentity IdentityOf(string accessKeyId) =>
+        _sessions.TryGetValue(accessKeyId, out var session) ? session.Identity
+            : _staticKeys.TryGetValue(accessKeyId, out var named) ? named
+            : IsAccountId(accessKeyId) ? CallerIdentity.Root(accessKeyId)
             : CallerIdentity.Root(DefaultAccountId);
-    }
 
     /// <summary>EC2 answers expired temporary credentials with RequestExpired (aws/aws-sdk-go-v2#1674, aws/aws-sdk-ruby#143), STS with
     /// ExpiredToken, HTTP 403 (boto/boto3#1431, jenkinsci/ec2-plugin#1008), the JSON services with ExpiredTokenException.</summary>
@@ -42,6 +42,9 @@ internal sealed partial class Ec2Cloud
         CallScope.Sts => new Ec2Exception("ExpiredToken", "The security token included in the request is expired", 403),
         _ => new Ec2Exception("ExpiredTokenException", "The security token included in the request is expired"),
     };
+
+    /// <summary>The account a request signed with <paramref name="accessKeyId"/> is made in (an expired session's too: its role's).</summary>
+    public string AccountOfAccessKey(string accessKeyId) => Run(() => IdentityOf(accessKeyId).AccountId);
 
     public void NamePrincipal(string accessKeyId, string principalArn) =>
         Run(() => _staticKeys[accessKeyId] = CallerIdentity.FromPrincipalArn(principalArn, accessKeyId));

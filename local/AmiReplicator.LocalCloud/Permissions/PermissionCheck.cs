@@ -13,8 +13,10 @@ namespace AmiReplicator.LocalCloud.Permissions;
 /// <summary>
 /// The permission contract applied to one local deployment (its table, its EC2 simulator, its policy): every AWS call a
 /// function makes is turned into the IAM permissions it needs, recorded, and refused as IAM would (AccessDenied,
-/// UnauthorizedOperation) when the contract does not list one for that function. <see cref="ThrowIfViolated"/> ends the test
-/// with the list, since the product handles a refusal like any other failed call.
+/// UnauthorizedOperation) when the contract does not list one for that function. A call made with a target account's
+/// credentials (the spoke role's session, whose account the simulator tells from the access key) is held to the contract's
+/// spoke entry instead, its scopes read in that account: its regions and keys in the policy's targets, its images' tags.
+/// <see cref="ThrowIfViolated"/> ends the test with the list, since the product handles a refusal like any other failed call.
 /// </summary>
 public sealed class PermissionCheck : IDisposable
 {
@@ -28,7 +30,6 @@ public sealed class PermissionCheck : IDisposable
     private readonly ReplicationPolicy _policy;
     private readonly string _tableName;
     private readonly Ec2Simulator.Ec2Simulator _simulator;
-    private readonly HashSet<string> _destinations;
     private readonly IReadOnlyDictionary<string, string> _queueScopes;
     private readonly ConcurrentDictionary<(string Function, AwsPermission Permission), int> _observed = new();
     private readonly ConcurrentQueue<string> _violations = new();
@@ -41,7 +42,6 @@ public sealed class PermissionCheck : IDisposable
         _policy = policy;
         _tableName = tableName;
         _simulator = simulator;
-        _destinations = [.. policy.Destinations.Select(d => d.Region)];
     }
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed class PermissionCheck : IDisposable
 
     internal IEnumerable<string> QueueUrls => _queueScopes.Keys;
 
-    /// <summary>Every permission each function used, with how many calls needed it.</summary>
+    /// <summary>Every permission each function (and the spoke role, as <see cref="PermissionContract.Spoke"/>) used, with how many calls needed it.</summary>
     public IReadOnlyDictionary<(string Function, AwsPermission Permission), int> Observed => _observed;
 
     public IReadOnlyCollection<string> Violations => _violations;
@@ -78,37 +78,45 @@ public sealed class PermissionCheck : IDisposable
 
     public void Dispose() => PermissionRecorder.Unregister(this);
 
-    /// <summary>Null when the contract allows the call; otherwise why IAM would refuse it.</summary>
-    internal string? Authorize(string function, string service, string region, AmazonWebServiceRequest request)
+    /// <summary>
+    /// Null when the contract allows the call; otherwise why IAM would refuse it. <paramref name="accessKeyId"/> is the credentials'
+    /// key: the function's own (the home account's; null: the harness's default ones) or a target account's spoke role session.
+    /// </summary>
+    internal string? Authorize(string function, string service, string region, AmazonWebServiceRequest request, string? accessKeyId)
     {
         var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
-        var allowed = _contract.CallsOf(function);
-        foreach (var permission in Needs(service, operation, region, request))
+        var caller = CallerFor(function, accessKeyId is null ? _simulator.AccountId : _simulator.AccountOfAccessKey(accessKeyId));
+        foreach (var permission in Needs(caller, service, operation, region, request))
         {
-            if (!allowed.Contains(permission))
+            if (!caller.Allowed.Contains(permission))
             {
-                var violation = $"the {function} called {service} {operation} in {region}, which needs \"{permission}\": "
-                    + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {function}";
+                var violation = $"the {caller.Name} called {service} {operation} in {region}, which needs \"{permission}\": "
+                    + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {caller.Name}";
                 _violations.Enqueue(violation);
                 return violation;
             }
 
-            _observed.AddOrUpdate((function, permission), 1, (_, n) => n + 1);
-            Record(function, permission);
+            _observed.AddOrUpdate((caller.Name, permission), 1, (_, n) => n + 1);
+            Record(caller.Name, permission);
         }
 
         return null;
     }
 
+    /// <summary>The function with its own credentials, in the home account; or, with a target account's, that account's spoke role.</summary>
+    private Caller CallerFor(string function, string account) => account == _simulator.AccountId
+        ? new Caller(function, _contract.CallsOf(function), _simulator.DefaultAccount, region => _policy.FindDestination(CopyDestination.Home(region)))
+        : new Caller(PermissionContract.Spoke, _contract.SpokeCalls, _simulator.Account(account), region => _policy.FindDestination(new CopyDestination(region, account)));
+
     /// <summary>The IAM permissions one call needs, each on the kind of resource IAM checks it on.</summary>
-    private IEnumerable<AwsPermission> Needs(string service, string operation, string region, AmazonWebServiceRequest request) =>
+    private IEnumerable<AwsPermission> Needs(Caller caller, string service, string operation, string region, AmazonWebServiceRequest request) =>
         service switch
         {
             "dynamodb" => DynamoDbNeeds(operation, request),
-            "ec2" => Ec2Needs(operation, region, request),
+            "ec2" => Ec2Needs(caller, operation, region, request),
             "sqs" => [SqsNeeds(operation, request)],
-            "kms" => [KmsNeeds(operation, region, request)],
-            "ssm" => [SsmNeeds(operation, region, request)],
+            "kms" => [KmsNeeds(caller, operation, region, request)],
+            "ssm" => [SsmNeeds(caller, operation, region, request)],
             "sts" => [StsNeeds(operation, request)],
             _ => [new AwsPermission($"{service}:{operation}", "*")],
         };
@@ -169,14 +177,15 @@ public sealed class PermissionCheck : IDisposable
     /// A KMS call the function makes itself (DescribeKey) is authorised on the key: <see cref="PermissionScope.AnyKey"/> for the key of
     /// a destination or of a snapshot the region holds (what the functions ask about), otherwise the key it names.
     /// </summary>
-    private AwsPermission KmsNeeds(string operation, string region, AmazonWebServiceRequest request)
+    /// <summary>The key the caller's copies in the region are encrypted with: the policy's, or the home account's distribution key there.</summary>
+    private string? DestinationKeyOf(Caller caller, string region) => caller.DestinationIn(region) is not { } destination ? null
+        : destination.KmsKeyId ?? (destination.Account is null && _policy.DistributesIn(region) ? _policy.DistributionKeyAlias : null);
+
+    private AwsPermission KmsNeeds(Caller caller, string operation, string region, AmazonWebServiceRequest request)
     {
         var key = request.GetType().GetProperty("KeyId")?.GetValue(request) as string;
         var known = key is not null
-            && (_policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId == key
-                || _policy.Targets.SelectMany(t => t.Destinations()).Any(d => d.Region == region && d.KmsKeyId == key)
-                || (_policy.DistributesIn(region) && _policy.DistributionKeyAlias == key)
-                || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
+            && (DestinationKeyOf(caller, region) == key || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
         return new AwsPermission($"kms:{operation}", known ? PermissionScope.AnyKey : $"key/{key}");
     }
 
@@ -189,12 +198,12 @@ public sealed class PermissionCheck : IDisposable
     }
 
     /// <summary>A parameter call is authorised on the parameter it names, in the region it is made in.</summary>
-    private AwsPermission SsmNeeds(string operation, string region, AmazonWebServiceRequest request)
+    private AwsPermission SsmNeeds(Caller caller, string operation, string region, AmazonWebServiceRequest request)
     {
         var name = request.GetType().GetProperty("Name")?.GetValue(request) as string ?? "";
         var latest = _policy.LatestCopyParameter is { } parameter && Regex.IsMatch(name,
             "^" + Regex.Escape(parameter.NameTemplate).Replace(Regex.Escape(LatestCopyParameterPolicy.FamilyPlaceholder), ".*", StringComparison.Ordinal) + "$");
-        return new AwsPermission($"ssm:{operation}", latest && _destinations.Contains(region) ? PermissionScope.LatestCopyParameter : $"parameter/{region}{name}");
+        return new AwsPermission($"ssm:{operation}", latest && caller.DestinationIn(region) is not null ? PermissionScope.LatestCopyParameter : $"parameter/{region}{name}");
     }
 
     /// <summary>AssumeRole is authorised on the role: <see cref="PermissionScope.SpokeRole"/> for a role by one of the policy's spoke role names.</summary>
@@ -211,13 +220,13 @@ public sealed class PermissionCheck : IDisposable
             : indexName == JobTableSchema.ActiveIndexName ? PermissionScope.Index
             : $"index/{indexName}");
 
-    private IEnumerable<AwsPermission> Ec2Needs(string operation, string region, AmazonWebServiceRequest request)
+    private IEnumerable<AwsPermission> Ec2Needs(Caller caller, string operation, string region, AmazonWebServiceRequest request)
     {
         var action = $"ec2:{operation}";
         switch (request)
         {
             case CopyImageRequest copy:
-                yield return InDestination(action, region);
+                yield return new AwsPermission(action, caller.DestinationIn(region) is null ? $"region/{region}" : PermissionScope.DestinationRegion);
                 // Tags on create need ec2:CreateTags on the new image and snapshots, with ec2:CreateAction = CopyImage.
                 if (copy.TagSpecifications is { Count: > 0 })
                 {
@@ -227,8 +236,7 @@ public sealed class PermissionCheck : IDisposable
                 // EC2 uses the key with the caller's permissions (kms:ViaService); the default EBS key needs no grant.
                 if (copy.KmsKeyId is { } key)
                 {
-                    var destinationKey = _policy.FindDestination(CopyDestination.Home(region))?.KmsKeyId ?? (_policy.DistributesIn(region) ? _policy.DistributionKeyAlias : null);
-                    var scope = _destinations.Contains(region) && destinationKey == key ? PermissionScope.DestinationKey : $"key/{key}";
+                    var scope = DestinationKeyOf(caller, region) == key ? PermissionScope.DestinationKey : $"key/{key}";
                     foreach (var kms in EbsKeyActions)
                     {
                         yield return new AwsPermission(kms, scope);
@@ -252,26 +260,26 @@ public sealed class PermissionCheck : IDisposable
             case CreateTagsRequest tags:
                 foreach (var resource in tags.Resources ?? [])
                 {
-                    yield return new AwsPermission(action, ResourceScope(region, resource));
+                    yield return new AwsPermission(action, ResourceScope(caller, region, resource));
                 }
 
                 break;
             case DeleteTagsRequest tags:
                 foreach (var resource in tags.Resources ?? [])
                 {
-                    yield return new AwsPermission(action, ResourceScope(region, resource));
+                    yield return new AwsPermission(action, ResourceScope(caller, region, resource));
                 }
 
                 break;
             case DeregisterImageRequest deregister:
-                yield return new AwsPermission(action, ResourceScope(region, deregister.ImageId));
+                yield return new AwsPermission(action, ResourceScope(caller, region, deregister.ImageId));
                 // Deleting the snapshots with the image is assumed to need ec2:DeleteSnapshot on each of them.
                 if (deregister.DeleteAssociatedSnapshots == true)
                 {
                     var snapshots = _simulator.FindImage(region, deregister.ImageId)?.BlockDevices.Select(b => b.SnapshotId).OfType<string>() ?? [];
                     foreach (var snapshot in snapshots)
                     {
-                        yield return new AwsPermission("ec2:DeleteSnapshot", ResourceScope(region, snapshot));
+                        yield return new AwsPermission("ec2:DeleteSnapshot", ResourceScope(caller, region, snapshot));
                     }
                 }
 
@@ -286,7 +294,7 @@ public sealed class PermissionCheck : IDisposable
 
                 var target = request.GetType().GetProperty("ImageId")?.GetValue(request) as string
                     ?? request.GetType().GetProperty("SnapshotId")?.GetValue(request) as string;
-                yield return new AwsPermission(action, target is null ? $"region/{region}" : ResourceScope(region, target));
+                yield return new AwsPermission(action, target is null ? $"region/{region}" : ResourceScope(caller, region, target));
                 break;
         }
     }
@@ -300,30 +308,29 @@ public sealed class PermissionCheck : IDisposable
     /// <summary>What EBS is assumed to do with the key of an encrypted source snapshot while it copies it: read it, re-encrypt from it.</summary>
     public static IReadOnlyList<string> SourceKeyActions { get; } = ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"];
 
-    private AwsPermission InDestination(string action, string region) =>
-        new(action, _destinations.Contains(region) ? PermissionScope.DestinationRegion : $"region/{region}");
-
     /// <summary>
-    /// <see cref="PermissionScope.Copy"/> for an image or snapshot of a destination that carries the provenance tag (as IAM reads
-    /// it before the call), or one the simulator does not know (EC2 answers NotFound to those); otherwise where it is.
+    /// <see cref="PermissionScope.Copy"/> for an image or snapshot of the caller's destination that carries the provenance tag (as
+    /// IAM reads it, in the caller's account, before the call), or one the simulator does not know (EC2 answers NotFound to those);
+    /// otherwise where it is.
     /// </summary>
-    private string ResourceScope(string region, string resourceId)
+    private string ResourceScope(Caller caller, string region, string resourceId)
     {
         var tags = resourceId.StartsWith("snap-", StringComparison.Ordinal)
             ? _simulator.Snapshots(region).FirstOrDefault(s => s.SnapshotId == resourceId)?.Tags
-            : _simulator.FindImage(region, resourceId)?.Tags;
-        if (_destinations.Contains(region) && (tags is null || ProvenanceTags.IsReplicatorCopy(tags)))
+            : caller.Account.Images(region).FirstOrDefault(i => i.ImageId == resourceId)?.Tags;
+        var inDestination = caller.DestinationIn(region) is not null;
+        if (inDestination && (tags is null || ProvenanceTags.IsReplicatorCopy(tags)))
         {
             return PermissionScope.Copy;
         }
 
         var kind = resourceId.StartsWith("snap-", StringComparison.Ordinal) ? "snapshot" : "image";
-        return _destinations.Contains(region) ? $"untagged-{kind}" : $"{kind}-outside-destinations";
+        return inDestination ? $"untagged-{kind}" : $"{kind}-outside-destinations";
     }
 
-    private static void Record(string function, AwsPermission permission)
+    private static void Record(string caller, AwsPermission permission)
     {
-        var line = $"{function} {permission}";
+        var line = $"{caller} {permission}";
         if (Environment.GetEnvironmentVariable(RecordVariable) is not { Length: > 0 } folder || !RecordedInProcess.TryAdd(line, 0))
         {
             return;
@@ -335,4 +342,11 @@ public sealed class PermissionCheck : IDisposable
             File.AppendAllText(Path.Combine(folder, $"{Environment.ProcessId}.txt"), line + "\n");
         }
     }
+
+    /// <summary>
+    /// Whose permissions a call uses: <see cref="Name"/> as the contract names the entry (a function, or the spoke role), where its
+    /// copies are (<see cref="DestinationIn"/>: the policy's entry for that region of its account, null outside them) and the
+    /// account whose view of the images IAM reads the tags in.
+    /// </summary>
+    private sealed record Caller(string Name, IReadOnlySet<AwsPermission> Allowed, Ec2Simulator.SimulatedAccount Account, Func<string, Destination?> DestinationIn);
 }

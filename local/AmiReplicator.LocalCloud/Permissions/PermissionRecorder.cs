@@ -77,7 +77,7 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
 
     private sealed class CheckingHandler : PipelineHandler
     {
-        public override Task<T> InvokeAsync<T>(IExecutionContext executionContext)
+        public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
         {
             if (FunctionScope.Current is { } function)
             {
@@ -87,14 +87,18 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
                 if (CheckFor(service, config, context.OriginalRequest) is { } check)
                 {
                     var region = config.AuthenticationRegion ?? config.RegionEndpoint?.SystemName ?? "unknown";
-                    if (check.Authorize(function, service, region, context.OriginalRequest) is { } refusal)
+                    // Whose credentials sign the call: a target account's spoke role session is assumed here, as signing would next
+                    // (and kept). A client without credentials of its own signs with the SDK's default chain: the harness's.
+                    var credentials = context.ExplicitAWSCredentials ?? config.DefaultAWSCredentials;
+                    var accessKeyId = credentials is null ? null : (await credentials.GetCredentialsAsync()).AccessKey;
+                    if (check.Authorize(function, service, region, context.OriginalRequest, accessKeyId) is { } refusal)
                     {
                         throw Denied(service, refusal);
                     }
                 }
             }
 
-            return base.InvokeAsync<T>(executionContext);
+            return await base.InvokeAsync<T>(executionContext);
         }
 
         private static AmazonServiceException Denied(string service, string message) => service switch
