@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using AmiReplicator.Contract;
 
 namespace AmiReplicator.Infra;
 
@@ -8,9 +9,13 @@ namespace AmiReplicator.Infra;
 /// </summary>
 internal sealed record CopyPlaces(IReadOnlyList<string> Regions, IReadOnlyList<(string Region, string KeyArn, string? Alias)> Keys)
 {
-    /// <summary>The functions' own: the policy's destinations in the home account, with their <c>kmsKeyId</c>.</summary>
+    /// <summary>
+    /// The functions' own: the policy's destinations in the home account, with their <c>kmsKeyId</c>, or the distribution key (by its
+    /// alias) where target accounts copy and the policy names none.
+    /// </summary>
     public static CopyPlaces Home(DeploymentSettings settings) => new(settings.DestinationRegions,
-        [.. settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => ReplicatorPermissions.KmsKey(d) is var (arn, alias) ? (d.Region, arn, alias) : default)]);
+        [.. settings.Policy.Destinations.Select(d => d.KmsKeyId is null && settings.TargetRegions.Contains(d.Region) ? d with { KmsKeyId = DistributionKey.AliasFor(settings.Deployment) } : d)
+            .Where(d => d.KmsKeyId is not null).Select(d => ReplicatorPermissions.KmsKey(d) is var (arn, alias) ? (d.Region, arn, alias) : default)]);
 
     /// <summary>
     /// A spoke role's, in the target account its stack is deployed to: every target's regions, and the targets' keys by alias, which

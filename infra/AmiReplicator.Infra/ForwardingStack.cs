@@ -24,5 +24,6 @@ internal sealed class ForwardingStack : Stack
                 _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
             },
             $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: new AMIs in them were not replicated; send copy requests for them by hand.");
+        DistributionKeys.AddTo(this, props.Env?.Region ?? throw new ArgumentException("a forwarding stack names its region", nameof(props)), settings);
     }
 }

@@ -53,6 +53,7 @@ internal sealed class ReplicatorStack : Stack
         }
 
         CreateDeploymentParameter(settings, jobs, requests);
+        DistributionKeys.AddTo(this, settings.HomeRegion, settings);
         if (settings.Policy.Targets.Count > 0)
         {
             SpokeAccess.AcceptForwardedEvents(this, settings);

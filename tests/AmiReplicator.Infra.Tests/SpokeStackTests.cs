@@ -36,6 +36,34 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
     }
 
     [Fact]
+    public void A_target_region_whose_home_destination_names_no_key_has_a_distribution_key_the_target_accounts_may_use_through_EC2()
+    {
+        foreach (var region in SpokeStackSetApp.Regions)
+        {
+            var keys = SynthesizedApp.Resources(stackSet.ForwardingJson[region], "AWS::KMS::Key");
+            var (keyId, key) = Assert.Single(keys);
+            Assert.True((bool)key["Properties"]!["EnableKeyRotation"]!);
+            Assert.Equal("Retain", (string?)key["DeletionPolicy"]);
+            var alias = Assert.Single(SynthesizedApp.Resources(stackSet.ForwardingJson[region], "AWS::KMS::Alias").Values);
+            Assert.Equal((DistributionKey.AliasFor("default"), keyId), ((string?)alias["Properties"]!["AliasName"], (string?)alias["Properties"]!["TargetKeyId"]!["Fn::GetAtt"]![0]));
+
+            var statements = Many(key["Properties"]!["KeyPolicy"]!["Statement"]).ToDictionary(s => (string?)s!["Sid"] ?? "", s => s!);
+            var use = statements["TargetAccountsCopyThroughEc2"];
+            Assert.Equal(["kms:CreateGrant", "kms:Decrypt", "kms:ReEncryptFrom"], Many(use["Action"]).Select(a => (string)a!).Order(StringComparer.Ordinal));
+            Assert.Equal(SpokeStackSetApp.Accounts.Select(a => $"arn:aws:iam::{a}:root"),
+                Many(use["Principal"]!["AWS"]).Select(p => IamPolicySimulator.Resolve(p)!.ToString()).Order(StringComparer.Ordinal));
+            Assert.Equal($"ec2.{region}.amazonaws.com", (string?)use["Condition"]!["StringEquals"]!["kms:ViaService"]);
+        }
+
+        // The home region copies for no target account; the functions may use the key, by its alias, only through EC2 there.
+        Assert.Empty(stackSet.MainResources("AWS::KMS::Key"));
+        var granted = stackSet.MainResources("AWS::IAM::Policy").Values.SelectMany(p => Many(p["Properties"]!["PolicyDocument"]!["Statement"]))
+            .Where(s => ((string?)s!["Sid"])?.StartsWith("EncryptCopiesWithDestinationKeysByAlias", StringComparison.Ordinal) == true).ToList();
+        Assert.NotEmpty(granted);
+        Assert.All(granted, s => Assert.Equal([DistributionKey.AliasFor("default")], Many(s!["Condition"]!["ForAnyValue:StringEquals"]!["kms:ResourceAliases"]).Select(a => (string)a!)));
+    }
+
+    [Fact]
     public void The_functions_roles_have_the_names_the_spoke_roles_trust()
     {
         Assert.Equal(["AmiReplicator-Dispatcher", "AmiReplicator-Poller"],
