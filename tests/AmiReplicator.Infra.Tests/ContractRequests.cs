@@ -60,6 +60,8 @@ internal static class ContractRequests
             PermissionScope.NewCopy => settings.TargetRegions.SelectMany(d => TagAtCreationRequests(action, d)),
             PermissionScope.Copy => settings.TargetRegions.SelectMany(d => ChangeCopyRequests(action, d)),
             PermissionScope.DestinationKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value)),
+            // Asked about directly by the preflight: the targets' keys, not through EC2.
+            PermissionScope.AnyKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value, byEc2: false)),
             // The home account's copy's keys (or, copied as they were, its source's), used by EC2 of the region the account copies in.
             PermissionScope.SourceKey => SourceKeys(settings).SelectMany(k => settings.TargetRegions.Select(d => KeyRequest(action, k.Region, k.Arn, ReplicatorPermissions.Ec2Endpoint(d)))),
             _ => throw new InvalidOperationException($"ContractRequests knows no spoke requests for scope '{scope}': add them"),

@@ -1,6 +1,6 @@
-using AmiReplicator.Contract;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 

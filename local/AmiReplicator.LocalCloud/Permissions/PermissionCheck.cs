@@ -184,11 +184,11 @@ public sealed class PermissionCheck : IDisposable
     private AwsPermission KmsNeeds(Caller caller, string operation, string region, AmazonWebServiceRequest request)
     {
         var key = request.GetType().GetProperty("KeyId")?.GetValue(request) as string;
-        // The caller's own destination key is described on its own resource; any other key it knows (a source's) by any-key.
-        var scope = key is null ? "key/" : DestinationKeyOf(caller, region) == key ? PermissionScope.DestinationKey
-            : _simulator.Snapshots(region).Any(s => s.KmsKeyId == key) ? PermissionScope.AnyKey
-            : $"key/{key}";
-        return new AwsPermission($"kms:{operation}", scope);
+        // Asked directly, not through EC2: the grants on destination keys hold only through EC2 (kms:ViaService), so describing any
+        // key the caller knows (its destination's, a source's) is the any-key grant, metadata only.
+        var known = key is not null
+            && (DestinationKeyOf(caller, region) == key || _simulator.Snapshots(region).Any(s => s.KmsKeyId == key));
+        return new AwsPermission($"kms:{operation}", known ? PermissionScope.AnyKey : $"key/{key}");
     }
 
     /// <summary>A batch send is authorised as <c>sqs:SendMessage</c>, on the queue the request names.</summary>
