@@ -15,7 +15,8 @@ public abstract class CopyJobStoreContract
     private static readonly CopyDestination Ireland = CopyDestination.Home("eu-west-1");
     private static readonly CopyDestination TargetIreland = new("eu-west-1", "111111111111");
 
-    /// <summary>Index items a page of a count reads in the stores of this suite that page (DynamoDB's), so a short backlog spans pages.</summary>
+    /// <summary>Items a page of a count or of the counters reads in the stores of this suite that page (DynamoDB's), so a short backlog
+    /// or a few counters span pages.</summary>
     protected const int SmallCountPage = 3;
 
     protected abstract Task<ICopyJobStore> NewStoreAsync();
@@ -148,6 +149,22 @@ public abstract class CopyJobStoreContract
         Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, job)).Status);
+    }
+
+    [Fact]
+    public async Task Every_counter_is_listed_however_many_pages_they_take()
+    {
+        var store = await NewStoreAsync();
+        var accounts = Enumerable.Range(1, SmallCountPage + 1).Select(i => $"{i:D12}").ToList();
+        foreach (var account in accounts)
+        {
+            await CountersForAsync(store, new CopyDestination("eu-west-1", account), "us-east-1");
+        }
+
+        var listed = await store.ListCountersAsync(CancellationToken.None);
+
+        Assert.Equal(2 * accounts.Count, listed.Count);
+        Assert.Equal(accounts.Order(StringComparer.Ordinal), listed.Select(c => c.Scope.Destination.Account!).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
