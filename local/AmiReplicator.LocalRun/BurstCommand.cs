@@ -148,7 +148,7 @@ internal static class BurstCommand
         Row(output, "wall time", string.Create(invariant, $"{wall.Elapsed.TotalSeconds:F1} s (dispatch {dispatchWall.TotalSeconds:F1} s for {invocations} invocations, poller {passes.Sum(p => p.TotalSeconds):F1} s for {passes.Count} passes)"));
         Row(output, "virtual time to finish", string.Create(invariant, $"{virtualTime.TotalMinutes:F0} min"));
         var (makespan, bound) = Makespan(jobs, copies, burst.Durations, policy, startedAt);
-        Row(output, "makespan / lower bound", string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
+        Row(output, "makespan / lower bound", bound == TimeSpan.Zero ? "- (no copy made)" : string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
         Row(output, "jobs/s (wall)", string.Create(invariant, $"{jobCount / wall.Elapsed.TotalSeconds:F1}"));
         Row(output, "jobs/virtual hour", string.Create(invariant, $"{jobCount / virtualTime.TotalHours:F0}"));
         Row(output, "poller pass (wall)", passes.Count == 0 ? "-" : string.Create(invariant, $"mean {passes.Average(p => p.TotalMilliseconds):F0} ms, max {passes.Max(p => p.TotalMilliseconds):F0} ms"));
@@ -352,6 +352,11 @@ internal static class BurstCommand
         IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, ReplicationPolicy policy, DateTimeOffset startedAt)
     {
         var made = jobs.Where(j => j.State == CopyJobState.Available).ToList();
+        if (made.Count == 0)
+        {
+            return (TimeSpan.Zero, TimeSpan.Zero);
+        }
+
         var end = made.Max(j => copies.GetValueOrDefault(j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
         var timed = made.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
         var bound = new[]

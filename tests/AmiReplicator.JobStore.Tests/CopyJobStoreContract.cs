@@ -72,6 +72,21 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
+    public async Task An_AMIs_jobs_into_hundreds_of_target_accounts_are_created_all_and_created_once()
+    {
+        var store = await NewStoreAsync();
+        var jobs = Enumerable.Range(1, 250).Select(i => Job("ami-0000000000000000a", account: $"{i:D12}")).ToList();
+        await CreateAsync(store, jobs[150]);
+
+        var created = await store.CreateAllIfAbsentAsync(jobs, CancellationToken.None);
+        var again = await store.CreateAllIfAbsentAsync(jobs, CancellationToken.None);
+
+        Assert.Equal(jobs.Select(j => (j.Key, j != jobs[150])), created.Select(r => (r.Job.Key, r.Created)));
+        Assert.All(again, r => Assert.False(r.Created));
+        Assert.Equal(jobs.Count, (await store.GetManyAsync([.. jobs.Select(j => j.Key)], CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task A_transition_from_a_version_that_is_gone_writes_nothing_and_answers_the_job_as_stored()
     {
         var store = await NewStoreAsync();

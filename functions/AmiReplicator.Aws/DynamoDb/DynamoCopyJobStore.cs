@@ -78,13 +78,23 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
+    /// <summary>Most items one DynamoDB transaction takes.</summary>
+    private const int MaxTransactionItems = 100;
+
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
-        if (jobs.Count == 0)
+        // An AMI with many target accounts has more jobs than a transaction takes: a transaction per hundred.
+        var results = new List<(CopyJob, bool)>(jobs.Count);
+        foreach (var chunk in jobs.Chunk(MaxTransactionItems))
         {
-            return [];
+            results.AddRange(await CreateChunkIfAbsentAsync(chunk, cancellationToken));
         }
 
+        return results;
+    }
+
+    private async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateChunkIfAbsentAsync(CopyJob[] jobs, CancellationToken cancellationToken)
+    {
         try
         {
             // All in one call: a new AMI's jobs are new together. A duplicate event finds them all there and writes nothing.
@@ -108,7 +118,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             // Some exist: those stand as stored, the others are written one by one (each may race another worker's write).
             var reasons = e.CancellationReasons;
             var results = new List<(CopyJob, bool)>();
-            for (var i = 0; i < jobs.Count; i++)
+            for (var i = 0; i < jobs.Length; i++)
             {
                 results.Add(reasons[i].Code == ConditionalCheckFailed && reasons[i].Item is { Count: > 0 } existing
                     ? (FromItem(existing), false)
