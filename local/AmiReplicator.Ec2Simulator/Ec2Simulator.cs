@@ -188,6 +188,9 @@ public sealed class Ec2Simulator : IAsyncDisposable
     /// <summary>The default account's copies started by CopyImage and still pending in the destination now.</summary>
     public int PendingCopies(string destinationRegion) => DefaultAccount.PendingCopies(destinationRegion);
 
+    /// <summary>When the next pending copy (of any account, in any region) completes, or null when none is pending.</summary>
+    public DateTimeOffset? NextCopyCompletion() => _cloud.NextCopyCompletion();
+
     /// <inheritdoc cref="SimulatedAccount.PeakPendingCopies(string)"/>
     public int PeakPendingCopies(string destinationRegion) => DefaultAccount.PeakPendingCopies(destinationRegion);
 

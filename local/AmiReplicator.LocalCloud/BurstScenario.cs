@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Amazon.SQS.Model;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Ec2Simulator;
 
@@ -9,7 +11,9 @@ namespace AmiReplicator.LocalCloud;
 /// <summary>
 /// A burst: many AMIs become available at once in two source regions and are copied to several destinations through the real
 /// handlers on the local cloud, at the seed's EC2 limits (50 per destination, 25 per source region) on the simulator, with the
-/// policy's default budgets. The burst test runs a small one and checks it; `amirepl-local burst` runs a large one and measures it.
+/// policy's default budgets. With target accounts (<see cref="BurstSettings.Accounts"/>), each also gets its own copy in every destination,
+/// copied through its spoke role from the home account's copy there, its copies' events forwarded to the home account as the spoke
+/// stack's rule does. The burst tests run small ones and check them; `amirepl-local burst` runs large ones and measures them.
 /// </summary>
 public sealed class BurstScenario : IAsyncDisposable
 {
@@ -21,6 +25,7 @@ public sealed class BurstScenario : IAsyncDisposable
 
     private readonly Func<IDisposable> _harnessCalls;
     private int _eventsForwarded;
+    private List<CopyDestination>? _stillActive;
 
     private BurstScenario(BurstSettings settings, LocalReplication local, IReadOnlyList<(string Region, string ImageId)> images,
         IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, Func<IDisposable> harnessCalls)
@@ -41,7 +46,23 @@ public sealed class BurstScenario : IAsyncDisposable
     /// <summary>How long each copy takes on the simulator.</summary>
     public IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> Durations { get; }
 
-    public int JobCount => Images.Count * Settings.DestinationCount;
+    public int JobCount => Images.Count * Settings.DestinationCount * (1 + Settings.Accounts);
+
+    /// <summary>The budget of every target (account, region), or null without target accounts.</summary>
+    public SlotBudget? TargetBudget => Settings.Accounts == 0 ? null
+        : AllDestinationKeys.Where(d => d.Account is not null).Select(Local.Replicator.Settings.Policy.BudgetFor).Distinct().Single();
+
+    /// <summary>Every destination of the burst: the home account's, then each target account's.</summary>
+    public IReadOnlyList<CopyDestination> AllDestinationKeys =>
+        [.. Settings.Destinations.Select(CopyDestination.Home), .. Settings.TargetAccounts.SelectMany(a => Settings.Destinations.Select(d => new CopyDestination(d, a)))];
+
+    /// <summary>The failure code a job of the destination must end with (the failing targets'), or null: it must end AVAILABLE.</summary>
+    public string? ExpectedFailureCode(CopyDestination destination) =>
+        destination.Account is not { } account ? null
+        : account == Settings.AccountWithoutRole ? FailureCodes.RoleDenied
+        : account == Settings.AccountWithoutRegion && destination.Region == Settings.Destinations[^1] ? FailureCodes.RegionNotEnabled
+        : account == Settings.AccountRefusingKey && destination.Region == Settings.Destinations[0] ? FailureCodes.KmsDenied
+        : null;
 
     /// <summary>The budgets of every destination (the policy's defaults).</summary>
     public SlotBudget Budget => Settings.Destinations.Select(d => Local.Replicator.Settings.Policy.BudgetFor(CopyDestination.Home(d))).Distinct().Single();
@@ -58,13 +79,25 @@ public sealed class BurstScenario : IAsyncDisposable
         }
 
         var durations = new Dictionary<(string SourceImageId, string Destination), TimeSpan>();
+        // A target account's copy is made from the home account's copy in the region, of the same size: it takes as long.
+        var sourceOfHomeCopy = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, o => o with
         {
             Regions = [.. Sources, .. AllDestinations],
             MaxConcurrentCopiesPerDestination = SeedLimits.MaxInFlight,
             MaxConcurrentCopiesPerSourceRegion = SeedLimits.MaxInFlightPerSource,
-            CopyDurationFor = copy => durations[(copy.SourceImageId, copy.DestinationRegion)],
+            CopyDurationFor = copy =>
+            {
+                if (durations.TryGetValue((copy.SourceImageId, copy.DestinationRegion), out var homeCopy))
+                {
+                    sourceOfHomeCopy[copy.ImageId] = copy.SourceImageId;
+                    return homeCopy;
+                }
+
+                return durations[(sourceOfHomeCopy[copy.SourceImageId], copy.DestinationRegion)];
+            },
         });
+        SetUpTargetAccounts(local, settings);
 
         // As in EC2, a copy takes longer the more snapshot GiB it moves: sizes log-uniform, durations growing with them, 10% noise.
         var random = new Random(settings.Seed);
@@ -219,12 +252,28 @@ public sealed class BurstScenario : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Local.DisposeAsync();
 
-    /// <summary>When the next pending copy into a destination ends (the simulator knows; EC2 would tell by its event).</summary>
-    private DateTimeOffset? NextCompletion() =>
-        Settings.Destinations.SelectMany(Local.Simulator.Images)
-            .Where(i => i is { State: "pending", SourceImageId: not null, CompletesAt: not null })
-            .Select(i => i.CompletesAt)
-            .Min();
+    /// <summary>
+    /// What the spoke stack deploys in each target account: the role the home account's functions assume, and the rule forwarding
+    /// the account's AMIs' ends to the home account; none in the account without the role. The failing targets' settings.
+    /// </summary>
+    private static void SetUpTargetAccounts(LocalReplication local, BurstSettings settings)
+    {
+        var home = local.Simulator.AccountId;
+        foreach (var accountId in settings.TargetAccounts.Where(a => a != settings.AccountWithoutRole))
+        {
+            var account = local.Simulator.Account(accountId);
+            account.CreateRole(Target.DefaultRoleName, new RoleTrust(home));
+            account.ForwardCopyEventsTo(home);
+        }
+
+        if (settings.AccountWithoutRegion is { } withoutRegion)
+        {
+            local.Simulator.Account(withoutRegion).SetRegionAccess(settings.Destinations[^1], RegionAccess.NotOptedIn);
+        }
+    }
+
+    /// <summary>When the next pending copy ends (the simulator knows; EC2 would tell by its event).</summary>
+    private DateTimeOffset? NextCompletion() => Local.Simulator.NextCopyCompletion();
 
     /// <summary>Sends the simulator's new state changes to the request queue and hands them to the dispatcher.</summary>
     private async Task<(int Delivered, int Failed)> DeliverCopyEventsAsync(CancellationToken cancellationToken)
@@ -247,17 +296,24 @@ public sealed class BurstScenario : IAsyncDisposable
         return (delivered, failed);
     }
 
-    /// <summary>True when no job of any destination is waiting, claimed or copying (read from the index, as the poller does).</summary>
+    /// <summary>
+    /// True when no job of any destination is waiting, claimed or copying (read from the index, as the poller does). Every job of the
+    /// burst exists once its AMIs' events are dispatched, so a destination found with none stays so and is not read again.
+    /// </summary>
     private async Task<bool> NothingActiveAsync(CancellationToken cancellationToken)
     {
         var store = Local.Replicator.Store;
-        foreach (var destination in Settings.Destinations)
+        _stillActive ??= [.. AllDestinationKeys];
+        while (_stillActive.Count > 0)
         {
-            if ((await store.ListActiveAsync(CopyDestination.Home(destination), 1, cancellationToken)).Count > 0
-                || (await Task.WhenAll(Sources.Select(s => store.ListWaitingAsync(CopyDestination.Home(destination), s, readyBy: null, 1, cancellationToken)))).Any(r => r.Count > 0))
+            var destination = _stillActive[^1];
+            if ((await store.ListActiveAsync(destination, 1, cancellationToken)).Count > 0
+                || (await Task.WhenAll(Sources.Select(s => store.ListWaitingAsync(destination, s, readyBy: null, 1, cancellationToken)))).Any(r => r.Count > 0))
             {
                 return false;
             }
+
+            _stillActive.RemoveAt(_stillActive.Count - 1);
         }
 
         return true;

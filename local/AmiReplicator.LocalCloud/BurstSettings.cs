@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace AmiReplicator.LocalCloud;
 
 /// <summary>What a burst is made of: how many AMIs, where they go, how long their copies take, how they are delivered.</summary>
@@ -13,6 +15,12 @@ namespace AmiReplicator.LocalCloud;
 /// <param name="BySource">All of the first source's AMIs in the queue, then the second's (else they alternate).</param>
 /// <param name="MaxMinutes">Virtual minutes after which the burst is given up.</param>
 /// <param name="Seed">Seed of the sizes and the copy durations.</param>
+/// <param name="Accounts">Target accounts (<see cref="TargetAccounts"/>) that each get their own copy in every destination, made from the home
+/// account's copy there through the account's spoke role; 0: the home account's copies only.</param>
+/// <param name="FailingTargets">Three of the target accounts cannot be copied into as the policy asks: <see cref="AccountWithoutRole"/> has no
+/// spoke role, <see cref="AccountWithoutRegion"/> has not enabled the last destination, <see cref="AccountRefusingKey"/>'s copies in the
+/// first destination name a key alias the account does not have.</param>
+/// <param name="TargetBudget">The budget of each (account, region) and of each source region into it; null: the policy's defaults.</param>
 public sealed record BurstSettings(
     int Amis = 400,
     int DestinationCount = 4,
@@ -25,18 +33,49 @@ public sealed record BurstSettings(
     bool CopyEvents = false,
     bool BySource = false,
     int MaxMinutes = 24 * 60,
-    int Seed = 20261125)
+    int Seed = 20261125,
+    int Accounts = 0,
+    bool FailingTargets = false,
+    (int MaxInFlight, int MaxInFlightPerSource)? TargetBudget = null)
 {
+    /// <summary>The key alias <see cref="AccountRefusingKey"/>'s copies name in the first destination, which the account does not have.</summary>
+    public const string MissingKeyAlias = "alias/golden";
+
     /// <summary>What is out of range, or null.</summary>
     public string? Problem =>
         Amis < 1 || MinCopyMinutes < 1 || MaxCopyMinutes < MinCopyMinutes || BatchSize is < 1 or > 10 || Concurrency < 1
         || DestinationCount < 1 || DestinationCount > BurstScenario.AllDestinations.Count || MinGiB < 1 || MaxGiB < MinGiB
-            ? $"amis >= 1, 1 <= min copy minutes <= max copy minutes, 1 <= batch size <= 10, concurrency >= 1, 1 <= destinations <= {BurstScenario.AllDestinations.Count}, 1 <= min GiB <= max GiB"
+        || Accounts < 0 || (FailingTargets && (Accounts < 3 || DestinationCount < 2)) || TargetBudget is ( < 1, _) or (_, < 1)
+            ? $"amis >= 1, 1 <= min copy minutes <= max copy minutes, 1 <= batch size <= 10, concurrency >= 1, 1 <= destinations <= {BurstScenario.AllDestinations.Count}, 1 <= min GiB <= max GiB, "
+              + "accounts >= 0 (at least 3, and 2 destinations, with failing targets), target budgets >= 1"
             : null;
 
     public IReadOnlyList<string> Destinations => BurstScenario.AllDestinations.Take(DestinationCount).ToList();
 
+    /// <summary>The target accounts' ids: 200000000001, 200000000002, ...</summary>
+    public IReadOnlyList<string> TargetAccounts =>
+        Enumerable.Range(1, Accounts).Select(i => (200_000_000_000L + i).ToString(CultureInfo.InvariantCulture)).ToList();
+
+    public string? AccountWithoutRole => FailingTargets ? TargetAccounts[0] : null;
+
+    public string? AccountWithoutRegion => FailingTargets ? TargetAccounts[1] : null;
+
+    public string? AccountRefusingKey => FailingTargets ? TargetAccounts[2] : null;
+
     public string PolicyJson =>
         """{"destinations":[""" + string.Join(",", Destinations.Select(d => $$"""{"region":"{{d}}"}""")) + "],"
-        + "\"sourceRegions\":[" + string.Join(",", BurstScenario.Sources.Select(s => $"\"{s}\"")) + "],\"tags\":{\"copied-by\":\"ami-replicator\"}}";
+        + "\"sourceRegions\":[" + string.Join(",", BurstScenario.Sources.Select(s => $"\"{s}\"")) + "],\"tags\":{\"copied-by\":\"ami-replicator\"}"
+        + (Accounts == 0 ? "" : ",\"targets\":[" + string.Join(",", TargetsJson()) + "]") + "}";
+
+    /// <summary>One target of every account in every destination, and the account refusing the key apart, naming the key.</summary>
+    private IEnumerable<string> TargetsJson()
+    {
+        var budget = TargetBudget is var (all, perSource) ? string.Create(CultureInfo.InvariantCulture, $",\"maxInFlight\":{all},\"maxInFlightPerSource\":{perSource}") : "";
+        var regions = "\"regions\":[" + string.Join(",", Destinations.Select(d => $"\"{d}\"")) + "]";
+        yield return "{\"accounts\":[" + string.Join(",", TargetAccounts.Where(a => a != AccountRefusingKey).Select(a => $"\"{a}\"")) + "]," + regions + budget + "}";
+        if (AccountRefusingKey is { } refusing)
+        {
+            yield return $$"""{"accounts":["{{refusing}}"],{{regions}},"kmsKeys":{"{{Destinations[0]}}":"{{MissingKeyAlias}}"}{{budget}}}""";
+        }
+    }
 }

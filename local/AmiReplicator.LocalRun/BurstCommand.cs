@@ -7,6 +7,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
 
@@ -20,6 +21,14 @@ namespace AmiReplicator.LocalRun;
 /// </summary>
 internal static class BurstCommand
 {
+    /// <summary>
+    /// What a target account's copy costs at least, its own event finishing it: the claim transaction, the home job read twice (whether
+    /// its copy is available, then which image to copy), DescribeImages of the home copy, its launch permission and its snapshot's
+    /// createVolumePermission, CopyImage, recording COPYING, the copy's event (DescribeImages of the copy, the job's GetItem) and the
+    /// finishing transaction. The preflight (AssumeRole, a DescribeImages probe, DescribeKey) is per account and region, not per copy.
+    /// </summary>
+    private const int TargetCopyCallFloor = 11;
+
     public static Command Create()
     {
         var defaults = new BurstSettings();
@@ -38,16 +47,18 @@ internal static class BurstCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).", DefaultValueFactory = _ => defaults.Concurrency };
         var baseline = new Option<string>("--baseline") { Description = "naive: then run the same burst through a copy-on-event function with no budget (CopyImage on every event, SDK retries only) on a fresh simulator, and print both side by side.", DefaultValueFactory = _ => "none" };
         baseline.AcceptOnlyFromAmong("none", "naive");
+        var accounts = new Option<int>("--accounts") { Description = "Target accounts (200000000001, ...), each getting its own copy of every AMI in every destination through its spoke role.", DefaultValueFactory = _ => defaults.Accounts };
+        var failingTargets = new Option<bool>("--failing-targets") { Description = "Of the target accounts, the first has no spoke role, the second has not enabled the last destination, the third's key in the first destination is refused: their jobs must end FAILED with ROLE_DENIED, REGION_NOT_ENABLED, KMS_DENIED." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the copies in flight per destination over virtual time against the budget (one panel per run), and the series as CSV beside it." };
         var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
         {
-            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB, baseline, plot,
+            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB, accounts, failingTargets, baseline, plot,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new BurstSettings(Amis: parse.GetValue(amis), DestinationCount: parse.GetValue(destinations), MinCopyMinutes: parse.GetValue(minMinutes),
                 MaxCopyMinutes: parse.GetValue(maxMinutes), MinGiB: parse.GetValue(minGiB), MaxGiB: parse.GetValue(maxGiB), BatchSize: parse.GetValue(batch),
                 Concurrency: parse.GetValue(concurrency), CopyEvents: parse.GetValue(events), BySource: parse.GetValue(order) == "by-source",
-                MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed)),
+                MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed), Accounts: parse.GetValue(accounts), FailingTargets: parse.GetValue(failingTargets)),
             parse.GetValue(baseline) == "naive", parse.GetValue(plot), Console.Out, cancellationToken));
         return command;
     }
@@ -57,6 +68,12 @@ internal static class BurstCommand
         if (settings.Problem is { } problem)
         {
             output.WriteLine($"burst: {problem}");
+            return 2;
+        }
+
+        if (settings.Accounts > 0 && (naiveBaseline || plotPath is not null))
+        {
+            output.WriteLine("burst: --baseline and --plot compare the home account's destinations only: not with --accounts");
             return 2;
         }
 
@@ -74,7 +91,9 @@ internal static class BurstCommand
         var limits = BurstScenario.SeedLimits;
 
         var jobCount = burst.JobCount;
-        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", sources)}) x {destinations.Count} destinations = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
+        output.WriteLine($"Burst: {settings.Amis} AMIs ({string.Join(" + ", sources)}) x {destinations.Count} destinations"
+            + (settings.Accounts == 0 ? "" : $" x (the home account + {settings.Accounts} target accounts{(settings.FailingTargets ? ", 3 of them failing" : "")}, target budgets {burst.TargetBudget?.MaxInFlight}/{burst.TargetBudget?.MaxInFlightPerSource})")
+            + $" = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
             $"EC2 limits {limits.MaxInFlight}/{limits.MaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
             $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
         calls.Reset();
@@ -99,21 +118,27 @@ internal static class BurstCommand
         // Verification (not timed): every job, every copy, every counter.
         var jobs = await local.JobsAsync();
         var counters = await local.CountersAsync();
+        var deadLetters = (await local.DeadLettersAsync()).Count;
+        var policy = local.Replicator.Settings.Policy;
         var byState = jobs.GroupBy(j => j.State).ToDictionary(g => g.Key, g => g.Count());
-        var duplicates = destinations.Sum(d => local.Simulator.Images(d)
-            .Where(i => i.SourceImageId is not null)
-            .GroupBy(i => (i.SourceRegion, i.SourceImageId))
-            .Sum(g => g.Count() - 1));
+        var copies = destinations.SelectMany(local.Simulator.Images).Where(i => i.SourceImageId is not null).ToDictionary(i => i.ImageId, StringComparer.Ordinal);
+        // One copy per (owner, source): every target account copies the same home copy, each its own.
+        var duplicates = copies.Values.GroupBy(i => (i.Region, i.OwnerId, i.SourceRegion, i.SourceImageId)).Sum(g => g.Count() - 1);
         var copyImageCalls = destinations.Sum(d => local.Simulator.CallCount(d, "CopyImage"));
         var limitErrors = destinations.Concat(sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
         var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
+        var unexpected = jobs.Where(j => (j.State, j.FailureCode) != (burst.ExpectedFailureCode(j.Key.Destination) is { } code ? (CopyJobState.Failed, code) : (CopyJobState.Available, null))).ToList();
+        var notOwned = jobs.Count(j => j is { State: CopyJobState.Available, Key.DestinationAccount: { } account } && copies.GetValueOrDefault(j.TargetImageId ?? "")?.OwnerId != account);
+        var targetPeaks = burst.AllDestinationKeys.Where(d => d.Account is not null)
+            .Select(d => (Peak: local.Simulator.Account(d.Account!).PeakPendingCopies(d.Region), Budget: policy.BudgetFor(d).MaxInFlight)).ToList();
         var peaksOk = destinations.All(d => local.Simulator.PeakPendingCopies(d) <= budgets.MaxInFlight
-            && sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource));
+            && sources.All(s => local.Simulator.PeakPendingCopies(s, d) <= budgets.MaxInFlightPerSource)) && targetPeaks.All(p => p.Peak <= p.Budget);
         var waitedMinutes = jobs.Select(j => j.CopyStartedAt - j.CreatedAt).OfType<TimeSpan>().Select(waited => waited.TotalMinutes).Order().ToList();
 
-        var idle = IdleWhileWaiting(jobs, passTimes, startedAt, budgets);
+        var idle = IdleWhileWaiting(jobs, passTimes, startedAt, policy);
         var dynamoCalls = productCalls.Where(c => c.Key.Service == "DynamoDB").Sum(c => c.Value);
         var ec2Calls = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
+        var sentCalls = productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value);
         var invariant = CultureInfo.InvariantCulture;
         output.WriteLine();
         output.WriteLine(string.Create(invariant, $"| measure | value |"));
@@ -122,12 +147,18 @@ internal static class BurstCommand
         Row(output, "jobs", $"{jobCount} ({string.Join(", ", byState.OrderBy(s => s.Key).Select(s => $"{s.Key.ToString().ToUpperInvariant()} {s.Value}"))})");
         Row(output, "wall time", string.Create(invariant, $"{wall.Elapsed.TotalSeconds:F1} s (dispatch {dispatchWall.TotalSeconds:F1} s for {invocations} invocations, poller {passes.Sum(p => p.TotalSeconds):F1} s for {passes.Count} passes)"));
         Row(output, "virtual time to finish", string.Create(invariant, $"{virtualTime.TotalMinutes:F0} min"));
-        var (makespan, bound) = Makespan(local, jobs, burst.Durations, budgets, startedAt);
-        Row(output, "makespan / lower bound", string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
+        var (makespan, bound) = Makespan(jobs, copies, burst.Durations, policy, startedAt);
+        Row(output, "makespan / lower bound", bound == TimeSpan.Zero ? "- (no copy made)" : string.Create(invariant, $"{makespan.TotalMinutes:F1} min / {bound.TotalMinutes:F1} min = {makespan / bound:F3}"));
         Row(output, "jobs/s (wall)", string.Create(invariant, $"{jobCount / wall.Elapsed.TotalSeconds:F1}"));
         Row(output, "jobs/virtual hour", string.Create(invariant, $"{jobCount / virtualTime.TotalHours:F0}"));
         Row(output, "poller pass (wall)", passes.Count == 0 ? "-" : string.Create(invariant, $"mean {passes.Average(p => p.TotalMilliseconds):F0} ms, max {passes.Max(p => p.TotalMilliseconds):F0} ms"));
         Row(output, "wait before start (virtual)", waitedMinutes.Count == 0 ? "-" : string.Create(invariant, $"median {waitedMinutes[waitedMinutes.Count / 2]:F0} min, max {waitedMinutes[^1]:F0} min"));
+        Row(output, "time to AVAILABLE, home account's copies (virtual)", TimeToAvailable(jobs.Where(j => j.Key.DestinationAccount is null)));
+        if (settings.Accounts > 0)
+        {
+            Row(output, "time to AVAILABLE per target (account, region) copy (virtual)", TimeToAvailable(jobs.Where(j => j.Key.DestinationAccount is not null)));
+        }
+
         Row(output, "a free slot idled while work waited", string.Create(invariant,
             $"{idle.Count} of {idle.Checked} (pass, destination, source) checks{(idle.Count == 0 ? "" : $"; first {idle.First}")}"));
         Row(output, "DynamoDB calls (product)", string.Create(invariant, $"{dynamoCalls} ({(double)dynamoCalls / jobCount:F1} per job; dispatch {dispatchCalls}): {Breakdown(productCalls, calls, "DynamoDB")}"));
@@ -137,24 +168,61 @@ internal static class BurstCommand
             $"DynamoDB {calls.ProductTime("DynamoDB").TotalSeconds:F1} s, EC2 simulator {calls.ProductTime("EC2").TotalSeconds:F1} s, SQS (moto, event source) {calls.ProductTime("SQS").TotalSeconds:F1} s") +
             (settings.Concurrency == 1 ? string.Create(invariant, $"; the rest (handlers, JSON, logging, harness) {rest.TotalSeconds:F1} s") : " (summed over concurrent calls)"));
         Row(output, "EC2 calls (product)", string.Create(invariant, $"{ec2Calls} ({(double)ec2Calls / jobCount:F1} per job): {Breakdown(productCalls, calls, "EC2")}"));
-        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant,
-            $"{(double)productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value) / jobCount:F2}"));
+        foreach (var other in productCalls.Keys.Select(k => k.Service).Where(s => s is not ("DynamoDB" or "EC2" or "SQS")).Distinct().Order(StringComparer.Ordinal))
+        {
+            Row(output, $"{other} calls (product)", string.Create(invariant, $"{productCalls.Where(c => c.Key.Service == other).Sum(c => c.Value)}: {Breakdown(productCalls, calls, other)}"));
+        }
+
+        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant, $"{(double)sentCalls / jobCount:F2}"));
+        if (settings.Accounts > 0)
+        {
+            var targetCopies = jobs.Count(j => j is { State: CopyJobState.Available, Key.DestinationAccount: not null });
+            var byService = string.Join(", ", productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal))
+                .GroupBy(c => c.Key.Service).OrderByDescending(g => g.Sum(c => c.Value)).Select(g => string.Create(invariant, $"{g.Key} {(double)g.Sum(c => c.Value) / targetCopies:F2}")));
+            Row(output, "AWS calls per target copy made (all the product's calls, the home copies' included) / floor", string.Create(invariant,
+                $"{(double)sentCalls / targetCopies:F2} / {TargetCopyCallFloor}: {byService} (sts:AssumeRole answered by the simulator: {local.Simulator.CallCount(LocalReplication.Home, "sts:AssumeRole")} for {settings.Accounts} accounts)"));
+        }
+
         Row(output, "peak in flight per destination (EC2's view) / budget", string.Join(", ", destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}/{budgets.MaxInFlight}")));
         Row(output, "peak in flight per source->destination / budget", string.Join(", ", destinations.SelectMany(d => sources.Select(s => $"{s}->{d} {local.Simulator.PeakPendingCopies(s, d)}/{budgets.MaxInFlightPerSource}"))));
+        if (targetPeaks.Count > 0)
+        {
+            Row(output, "peak in flight per target (account, region) (EC2's view) / budget", string.Create(invariant,
+                $"at most {targetPeaks.Max(p => p.Peak)}/{targetPeaks.Max(p => p.Budget)}; over the budget in {targetPeaks.Count(p => p.Peak > p.Budget)} of {targetPeaks.Count}"));
+        }
+
         Row(output, "ResourceLimitExceeded answered", limitErrors.ToString(invariant));
-        Row(output, "duplicate copies", string.Create(invariant, $"{duplicates} (CopyImage calls {copyImageCalls} for {jobCount} jobs)"));
+        Row(output, "duplicate copies", string.Create(invariant, $"{duplicates} (CopyImage calls {copyImageCalls} for {byState.GetValueOrDefault(CopyJobState.Available)} copies made)"));
+        if (settings.Accounts > 0)
+        {
+            Row(output, "target copies not owned by their target account", notOwned.ToString(invariant));
+        }
+
+        Row(output, "jobs not ending as expected (AVAILABLE, or the failing targets' FAILED with their code)", unexpected.Count == 0 ? "0" : string.Create(invariant,
+            $"{unexpected.Count}: {string.Join("; ", unexpected.Take(5).Select(j => $"{j.Key} {j.State} {j.FailureCode} {j.LastError}"))}"));
+        if (settings.FailingTargets)
+        {
+            Row(output, "failing targets' jobs", string.Join(", ", jobs.Where(j => j.FailureCode is not null).GroupBy(j => (j.Key.Destination, j.FailureCode))
+                .Select(g => string.Create(invariant, $"{g.Key.Destination} {g.Key.FailureCode} x{g.Count()}"))));
+        }
+
         Row(output, "counters at the end", counterLeft.Count == 0 ? $"all {counters.Count} at 0, no holders" : string.Join(", ", counterLeft.Select(c => $"{c.Scope} {c.InFlight} ({c.Holders.Count} holders)")));
+        Row(output, "messages in the DLQ", deadLetters.ToString(invariant));
         var logLines = local.Log.ToString().Split('\n');
         Row(output, "log lines at Warning / Error", string.Create(invariant,
             $"{logLines.Count(l => l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal))}"));
         Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {run.PollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {run.EventDeliveries})" : "")}"));
 
-        var ok = jobs.Count == jobCount && jobs.All(j => j.State == CopyJobState.Available) && limitErrors == 0 && duplicates == 0
-            && counterLeft.Count == 0 && peaksOk && done;
+        var ok = jobs.Count == jobCount && unexpected.Count == 0 && limitErrors == 0 && duplicates == 0 && notOwned == 0
+            && counterLeft.Count == 0 && peaksOk && deadLetters == 0 && done;
         output.WriteLine();
         output.WriteLine(ok
-            ? "OK: every job AVAILABLE, no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0."
+            ? "OK: every job AVAILABLE (the failing targets' FAILED with their codes), no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0, no DLQ message."
             : "NOT OK: see the table above.");
+        if (!naiveBaseline && plotPath is null)
+        {
+            return ok ? 0 : 1;
+        }
 
         var runs = new List<BurstOutcome> { Outcome("replicator", budgeted: true, local, settings, startedAt, makespan, limitErrors, productCalls) };
         if (naiveBaseline)
@@ -236,28 +304,37 @@ internal static class BurstCommand
     /// <summary>
     /// Replays the jobs' timestamps as they stood after every poller pass: counts the (pass, destination, source)
     /// where jobs of the source waited while both its pair and its destination had a free slot, which a work-conserving
-    /// replicator never lets happen (there is no back-pressure in the burst: the budgets are within EC2's limits).
+    /// replicator never lets happen (there is no back-pressure in the burst: the budgets are within EC2's limits). A target
+    /// account's job waits for work only once the home account's copy it copies is available.
     /// </summary>
-    private static (int Count, int Checked, string? First) IdleWhileWaiting(IReadOnlyList<CopyJob> jobs, IReadOnlyList<DateTimeOffset> passTimes, DateTimeOffset from, SlotBudget budget)
+    private static (int Count, int Checked, string? First) IdleWhileWaiting(IReadOnlyList<CopyJob> jobs, IReadOnlyList<DateTimeOffset> passTimes, DateTimeOffset from, ReplicationPolicy policy)
     {
+        var homeAvailableAt = jobs.Where(j => j.Key.DestinationAccount is null).ToDictionary(j => j.Key, j => j.State == CopyJobState.Available ? j.CompletedAt : null);
+        DateTimeOffset? ReadyAt(CopyJob job) => job.Key.DestinationAccount is null
+            ? job.CreatedAt
+            : homeAvailableAt.GetValueOrDefault(job.Key with { DestinationAccount = null }) is { } available && available > job.CreatedAt ? available : job.CreatedAt;
+        var byDestination = jobs.GroupBy(j => j.Key.Destination)
+            .Select(d => (Destination: d.Key, Budget: policy.BudgetFor(d.Key), Jobs: d.ToList(), Sources: d.GroupBy(j => j.Key.SourceRegion).ToList())).ToList();
         var (count, checkedCount) = (0, 0);
         string? first = null;
         foreach (var t in passTimes)
         {
-            foreach (var destination in jobs.GroupBy(j => j.Key.DestinationRegion))
+            bool Holds(CopyJob j) => j.CopyStartedAt <= t && !(j.CompletedAt <= t);
+            foreach (var (destination, budget, destinationJobs, bySource) in byDestination)
             {
-                bool Holds(CopyJob j) => j.CopyStartedAt <= t && !(j.CompletedAt <= t);
-                var inFlight = destination.Count(Holds);
-                foreach (var source in destination.GroupBy(j => j.Key.SourceRegion))
+                var inFlight = destinationJobs.Count(Holds);
+                foreach (var source in bySource)
                 {
-                    var waiting = source.Count(j => j.CreatedAt <= t && !(j.CopyStartedAt <= t));
+                    var waiting = source.Count(j => ReadyAt(j) <= t && !(j.CopyStartedAt <= t) && !(j.CompletedAt <= t));
                     var pairInFlight = source.Count(Holds);
                     checkedCount++;
                     if (waiting > 0 && inFlight < budget.MaxInFlight && pairInFlight < budget.MaxInFlightPerSource)
                     {
                         count++;
+                        var job = source.First(j => ReadyAt(j) <= t && !(j.CopyStartedAt <= t) && !(j.CompletedAt <= t));
                         first ??= string.Create(CultureInfo.InvariantCulture,
-                            $"at +{(t - from).TotalMinutes:F0} min {waiting} {source.Key} jobs waited for {destination.Key} with {inFlight}/{budget.MaxInFlight} and {pairInFlight}/{budget.MaxInFlightPerSource} in flight");
+                            $"at +{(t - from).TotalMinutes:F0} min {waiting} {source.Key} jobs waited for {destination} with {inFlight}/{budget.MaxInFlight} and {pairInFlight}/{budget.MaxInFlightPerSource} in flight, "
+                            + $"e.g. {job.Key} ready at +{(ReadyAt(job)!.Value - from).TotalMinutes:F1} min, {job.State} at +{((job.CopyStartedAt ?? job.CompletedAt ?? t) - from).TotalMinutes:F1} min");
                     }
                 }
             }
@@ -268,20 +345,35 @@ internal static class BurstCommand
 
     /// <summary>
     /// From the first event to the last copy's end, against the exact lower bound for the copy durations drawn: no schedule can
-    /// end before the longest copy, nor before a destination's (or a pair's) copies have run end to end within its budget.
+    /// end before the longest copy (a target account's after the home account's copy it copies), nor before a destination's (or a
+    /// pair's) copies have run end to end within its budget.
     /// </summary>
-    private static (TimeSpan Makespan, TimeSpan Bound) Makespan(LocalReplication local, IReadOnlyList<CopyJob> jobs,
-        IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, SlotBudget budget, DateTimeOffset startedAt)
+    private static (TimeSpan Makespan, TimeSpan Bound) Makespan(IReadOnlyList<CopyJob> jobs, IReadOnlyDictionary<string, Ec2Simulator.ImageInfo> copies,
+        IReadOnlyDictionary<(string SourceImageId, string Destination), TimeSpan> durations, ReplicationPolicy policy, DateTimeOffset startedAt)
     {
-        var end = jobs.Max(j => local.Simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
-        var copies = jobs.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
+        var made = jobs.Where(j => j.State == CopyJobState.Available).ToList();
+        if (made.Count == 0)
+        {
+            return (TimeSpan.Zero, TimeSpan.Zero);
+        }
+
+        var end = made.Max(j => copies.GetValueOrDefault(j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt ?? startedAt);
+        var timed = made.Select(j => (j.Key, Duration: durations[(j.Key.SourceImageId, j.Key.DestinationRegion)])).ToList();
         var bound = new[]
         {
-            copies.Max(c => c.Duration),
-            copies.GroupBy(c => c.Key.DestinationRegion).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlight),
-            copies.GroupBy(c => (c.Key.SourceRegion, c.Key.DestinationRegion)).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / budget.MaxInFlightPerSource),
+            timed.Max(c => c.Key.DestinationAccount is null ? c.Duration : 2 * c.Duration),
+            timed.GroupBy(c => c.Key.Destination).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / policy.BudgetFor(g.Key).MaxInFlight),
+            timed.GroupBy(c => (c.Key.SourceRegion, c.Key.Destination)).Max(g => g.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Duration) / policy.BudgetFor(g.Key.Destination).MaxInFlightPerSource),
         }.Max();
         return (end - startedAt, bound);
+    }
+
+    /// <summary>The jobs' time from their AMI's event (the job's creation) to AVAILABLE: p50, p95 and the longest.</summary>
+    private static string TimeToAvailable(IEnumerable<CopyJob> jobs)
+    {
+        var minutes = jobs.Where(j => j is { State: CopyJobState.Available, CompletedAt: not null }).Select(j => (j.CompletedAt!.Value - j.CreatedAt).TotalMinutes).Order().ToList();
+        double Percentile(double p) => minutes[Math.Min(minutes.Count - 1, (int)Math.Ceiling(p * minutes.Count) - 1)];
+        return minutes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"p50 {Percentile(0.50):F1} min, p95 {Percentile(0.95):F1} min, max {minutes[^1]:F1} min ({minutes.Count} copies)");
     }
 
     private static void Row(TextWriter output, string measure, string value) => output.WriteLine($"| {measure} | {value} |");

@@ -15,7 +15,8 @@ public abstract class CopyJobStoreContract
     private static readonly CopyDestination Ireland = CopyDestination.Home("eu-west-1");
     private static readonly CopyDestination TargetIreland = new("eu-west-1", "111111111111");
 
-    /// <summary>Index items a page of a count reads in the stores of this suite that page (DynamoDB's), so a short backlog spans pages.</summary>
+    /// <summary>Items a page of a count or of the counters reads in the stores of this suite that page (DynamoDB's), so a short backlog
+    /// or a few counters span pages.</summary>
     protected const int SmallCountPage = 3;
 
     protected abstract Task<ICopyJobStore> NewStoreAsync();
@@ -68,6 +69,21 @@ public abstract class CopyJobStoreContract
 
         Assert.Equal([("golden-ami-0000000000000000a", false), ("golden-ami-0000000000000000b", true)], results.Select(r => (r.Job.Name, r.Created)));
         Assert.Equal(2, (await store.GetManyAsync([first.Key, results[1].Job.Key, new CopyJobKey("us-east-1", "ami-0000000000000000c", "eu-west-1")], CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task An_AMIs_jobs_into_hundreds_of_target_accounts_are_created_all_and_created_once()
+    {
+        var store = await NewStoreAsync();
+        var jobs = Enumerable.Range(1, 250).Select(i => Job("ami-0000000000000000a", account: $"{i:D12}")).ToList();
+        await CreateAsync(store, jobs[150]);
+
+        var created = await store.CreateAllIfAbsentAsync(jobs, CancellationToken.None);
+        var again = await store.CreateAllIfAbsentAsync(jobs, CancellationToken.None);
+
+        Assert.Equal(jobs.Select(j => (j.Key, j != jobs[150])), created.Select(r => (r.Job.Key, r.Created)));
+        Assert.All(again, r => Assert.False(r.Created));
+        Assert.Equal(jobs.Count, (await store.GetManyAsync([.. jobs.Select(j => j.Key)], CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -148,6 +164,22 @@ public abstract class CopyJobStoreContract
         Assert.True(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 0, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.False(await store.CreateCounterAsync(new SlotCounter(SlotScope.Pair("us-east-1", Ireland), 5, new HashSet<CopyJobKey>()), CancellationToken.None));
         Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, job)).Status);
+    }
+
+    [Fact]
+    public async Task Every_counter_is_listed_however_many_pages_they_take()
+    {
+        var store = await NewStoreAsync();
+        var accounts = Enumerable.Range(1, SmallCountPage + 1).Select(i => $"{i:D12}").ToList();
+        foreach (var account in accounts)
+        {
+            await CountersForAsync(store, new CopyDestination("eu-west-1", account), "us-east-1");
+        }
+
+        var listed = await store.ListCountersAsync(CancellationToken.None);
+
+        Assert.Equal(2 * accounts.Count, listed.Count);
+        Assert.Equal(accounts.Order(StringComparer.Ordinal), listed.Select(c => c.Scope.Destination.Account!).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class DynamoCopyJobStoreContract(LocalCloudFixture cloud) : CopyJo
     {
         var table = $"contract-{Guid.NewGuid():N}"[..24];
         await JobTable.CreateIfMissingAsync(_client, table, CancellationToken.None);
-        var store = new DynamoCopyJobStore(_client, table, NullLogger<DynamoCopyJobStore>.Instance) { CountPageSize = SmallCountPage };
+        var store = new DynamoCopyJobStore(_client, table, NullLogger<DynamoCopyJobStore>.Instance) { PageSize = SmallCountPage };
         _tables[store] = table;
         return store;
     }

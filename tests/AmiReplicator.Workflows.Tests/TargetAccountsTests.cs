@@ -215,6 +215,44 @@ public class TargetAccountsTests
     }
 
     [Fact]
+    public async Task A_target_accounts_job_waiting_for_its_home_copy_starts_at_the_first_pass_after_that_copys_event_whatever_second_the_passes_run_at()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(First));
+        SpokeRoles(h, First);
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        h.SendEc2Events(); // what EC2 said so far: only the copy's end is delivered later
+        await h.DeliverAsync();
+        var home = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount is null);
+        var homeCopyEnds = h.Simulator.FindImage("eu-west-1", home.TargetImageId!)!.CompletesAt!.Value;
+
+        // Passes from two and a half minutes on, half a minute past each minute as a schedule's may run: each sets the target
+        // account's job aside until the next one (it used to be until the one after, a set-aside job being ready by whole minutes).
+        h.Clock.Advance(TimeSpan.FromSeconds(150));
+        await h.RunPollerAsync();
+        while (h.Clock.GetUtcNow() + TimeSpan.FromMinutes(1) < homeCopyEnds)
+        {
+            h.Clock.Advance(TimeSpan.FromMinutes(1));
+            await h.RunPollerAsync();
+        }
+
+        var lastPass = h.Clock.GetUtcNow();
+        Assert.Equal(CopyJobState.Waiting, (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First).State);
+
+        // The home account's copy ends between two passes, and its event finishes its job.
+        h.Clock.SetUtcNow(homeCopyEnds);
+        Assert.Equal("available", h.Simulator.FindImage("eu-west-1", home.TargetImageId!)?.State);
+        h.SendEc2Events();
+        await h.DeliverAsync();
+        Assert.Equal(CopyJobState.Available, (await h.JobsAsync()).Single(j => j.Key.DestinationAccount is null).State);
+
+        h.Clock.SetUtcNow(lastPass + TimeSpan.FromMinutes(1));
+        await h.RunPollerAsync();
+        var target = (await h.JobsAsync()).Single(j => j.Key.DestinationAccount == First);
+        Assert.True(target.State == CopyJobState.Copying, $"{target.State} at {h.Clock.GetUtcNow():HH:mm:ss}, not before {target.NotBefore:HH:mm:ss}: {target.LastError}");
+    }
+
+    [Fact]
     public async Task An_account_added_to_the_targets_gets_copies_of_builds_asked_for_again_started_by_the_dispatcher_at_once()
     {
         await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");

@@ -78,13 +78,23 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
+    /// <summary>Most items one DynamoDB transaction takes.</summary>
+    private const int MaxTransactionItems = 100;
+
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
-        if (jobs.Count == 0)
+        // An AMI with many target accounts has more jobs than a transaction takes: a transaction per hundred.
+        var results = new List<(CopyJob, bool)>(jobs.Count);
+        foreach (var chunk in jobs.Chunk(MaxTransactionItems))
         {
-            return [];
+            results.AddRange(await CreateChunkIfAbsentAsync(chunk, cancellationToken));
         }
 
+        return results;
+    }
+
+    private async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateChunkIfAbsentAsync(CopyJob[] jobs, CancellationToken cancellationToken)
+    {
         try
         {
             // All in one call: a new AMI's jobs are new together. A duplicate event finds them all there and writes nothing.
@@ -108,7 +118,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             // Some exist: those stand as stored, the others are written one by one (each may race another worker's write).
             var reasons = e.CancellationReasons;
             var results = new List<(CopyJob, bool)>();
-            for (var i = 0; i < jobs.Count; i++)
+            for (var i = 0; i < jobs.Length; i++)
             {
                 results.Add(reasons[i].Code == ConditionalCheckFailed && reasons[i].Item is { Count: > 0 } existing
                     ? (FromItem(existing), false)
@@ -288,7 +298,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             // COUNT still reads the index (at most 1 MB a page): every page is asked for, so a long backlog is counted in full.
             var query = IndexQuery(WaitingPartition(destination, sourceRegion), readyBefore: null);
             query.Select = Select.COUNT;
-            query.Limit = CountPageSize;
+            query.Limit = PageSize;
             query.ExclusiveStartKey = start;
             var response = await dynamo.QueryAsync(query, cancellationToken);
             count += response.Count ?? 0;
@@ -299,8 +309,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return count;
     }
 
-    /// <summary>Most index items one page of <see cref="CountWaitingAsync"/> reads; null: DynamoDB's own 1 MB a page (tests set a few, to page).</summary>
-    internal int? CountPageSize { get; init; }
+    /// <summary>Most items one page of <see cref="CountWaitingAsync"/> or <see cref="ListCountersAsync"/> reads; null: DynamoDB's own 1 MB a page (tests set a few, to page).</summary>
+    internal int? PageSize { get; init; }
 
     private async Task<IReadOnlyList<CopyJob>> QueryIndexAsync(string partition, string? readyBefore, int limit, CancellationToken cancellationToken)
     {
@@ -344,15 +354,27 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {
-        var response = await dynamo.QueryAsync(new QueryRequest
+        // Every page: with many target accounts the counters and their holders outgrow DynamoDB's 1 MB a page.
+        var counters = new List<SlotCounter>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
         {
-            TableName = tableName,
-            KeyConditionExpression = "#pk = :pk",
-            ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
-            ExpressionAttributeValues = new() { [":pk"] = S(CounterPartition) },
-            ConsistentRead = true,
-        }, cancellationToken);
-        return (response.Items ?? []).Select(CounterFromItem).ToList();
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                KeyConditionExpression = "#pk = :pk",
+                ExpressionAttributeNames = new() { ["#pk"] = JobTableSchema.PartitionKey },
+                ExpressionAttributeValues = new() { [":pk"] = S(CounterPartition) },
+                ConsistentRead = true,
+                Limit = PageSize,
+                ExclusiveStartKey = start,
+            }, cancellationToken);
+            counters.AddRange((response.Items ?? []).Select(CounterFromItem));
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return counters;
     }
 
     public async Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken)

@@ -261,7 +261,8 @@ public sealed class CopyStarter(
         }
         else
         {
-            await RecordAsync(job, job with { NotBefore = now + DistributionRecheck, UpdatedAt = now, LastError = refusal?.Reason ?? job.LastError }, cancellationToken);
+            // From the minute's start: a job is ready by whole minutes, so now + 1 min would skip the next pass unless it ran at :00.
+            await RecordAsync(job, job with { NotBefore = CopyJob.FloorMinute(now) + DistributionRecheck, UpdatedAt = now, LastError = refusal?.Reason ?? job.LastError }, cancellationToken);
         }
 
         candidates.Forget(job.Key);

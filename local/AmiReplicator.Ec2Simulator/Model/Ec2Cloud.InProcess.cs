@@ -161,6 +161,22 @@ internal sealed partial class Ec2Cloud
     public IReadOnlyList<SnapshotInfo> Snapshots(string regionName) => Run(() =>
         (IReadOnlyList<SnapshotInfo>)Shared(regionName).Snapshots.Values.Select(snapshot => snapshot.ToInfo(snapshot.OwnerId)).ToList());
 
+    /// <summary>When the next pending copy of any account in any region completes, or null when none is pending.</summary>
+    public DateTimeOffset? NextCopyCompletion() => Run(() =>
+    {
+        while (_pendingCopies.TryPeek(out var image, out var completesAt))
+        {
+            if (image.State == ImageStates.Pending)
+            {
+                return (DateTimeOffset?)completesAt;
+            }
+
+            _pendingCopies.Dequeue(); // Deregistered while pending: it never completes.
+        }
+
+        return null;
+    });
+
     public int PendingCopyCount(string accountId, string destination) => Run(() => PendingCopiesOf(Region(accountId, destination)).Count());
 
     public int PeakPendingCopies(string accountId, string destination) => Run(() => Region(accountId, destination).PeakPendingCopies);
