@@ -23,6 +23,19 @@ public sealed class BurstScenario : IAsyncDisposable
     /// <summary>The seed's EC2 limits, which the policy's default budgets match.</summary>
     public static readonly SlotBudget SeedLimits = new(50, 25);
 
+    /// <summary>
+    /// Shares of the home account's copies still given to other accounts (launch permissions and their snapshots'
+    /// createVolumePermission): a target account's share goes when its job ends, so none is left once every job has.
+    /// </summary>
+    public static int SharesLeft(Ec2Simulator.Ec2Simulator simulator, IEnumerable<CopyJob> jobs)
+    {
+        var homeCopies = jobs.Where(j => j is { Key.DestinationAccount: null, TargetImageId: not null })
+            .Select(j => simulator.FindImage(j.Key.DestinationRegion, j.TargetImageId!)).OfType<ImageInfo>().ToList();
+        var snapshots = homeCopies.SelectMany(i => i.BlockDevices.Select(d => (i.Region, d.SnapshotId))).Where(s => s.SnapshotId is not null).ToHashSet();
+        return homeCopies.Sum(i => i.LaunchPermissions.Count(p => p.UserId is not null))
+            + homeCopies.Select(i => i.Region).Distinct().SelectMany(simulator.Snapshots).Where(s => snapshots.Contains((s.Region, s.SnapshotId))).Sum(s => s.CreateVolumePermissions.Count);
+    }
+
     private readonly Func<IDisposable> _harnessCalls;
     private int _eventsForwarded;
     private List<CopyDestination>? _stillActive;

@@ -128,6 +128,7 @@ internal static class BurstCommand
         var limitErrors = destinations.Concat(sources).Sum(r => local.Simulator.ErrorCount(r, "ResourceLimitExceeded"));
         var counterLeft = counters.Where(c => c.InFlight != 0 || c.Holders.Count != 0).ToList();
         var unexpected = jobs.Where(j => (j.State, j.FailureCode) != (burst.ExpectedFailureCode(j.Key.Destination) is { } code ? (CopyJobState.Failed, code) : (CopyJobState.Available, null))).ToList();
+        var sharesLeft = BurstScenario.SharesLeft(local.Simulator, jobs);
         var notOwned = jobs.Count(j => j is { State: CopyJobState.Available, Key.DestinationAccount: { } account } && copies.GetValueOrDefault(j.TargetImageId ?? "")?.OwnerId != account);
         var targetPeaks = burst.AllDestinationKeys.Where(d => d.Account is not null)
             .Select(d => (Peak: local.Simulator.Account(d.Account!).PeakPendingCopies(d.Region), Budget: policy.BudgetFor(d).MaxInFlight)).ToList();
@@ -196,6 +197,7 @@ internal static class BurstCommand
         if (settings.Accounts > 0)
         {
             Row(output, "target copies not owned by their target account", notOwned.ToString(invariant));
+            Row(output, "home copies' shares left with target accounts", sharesLeft.ToString(invariant));
         }
 
         Row(output, "jobs not ending as expected (AVAILABLE, or the failing targets' FAILED with their code)", unexpected.Count == 0 ? "0" : string.Create(invariant,
@@ -213,11 +215,11 @@ internal static class BurstCommand
             $"{logLines.Count(l => l.Contains("\"level\":\"WARN\"", StringComparison.Ordinal))} / {logLines.Count(l => l.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal))}"));
         Row(output, "failed deliveries / poller errors", string.Create(invariant, $"{failedDeliveries} / {run.PollerErrors}{(settings.CopyEvents ? $" (copy events delivered: {run.EventDeliveries})" : "")}"));
 
-        var ok = jobs.Count == jobCount && unexpected.Count == 0 && limitErrors == 0 && duplicates == 0 && notOwned == 0
+        var ok = jobs.Count == jobCount && unexpected.Count == 0 && limitErrors == 0 && duplicates == 0 && notOwned == 0 && sharesLeft == 0
             && counterLeft.Count == 0 && peaksOk && deadLetters == 0 && done;
         output.WriteLine();
         output.WriteLine(ok
-            ? "OK: every job AVAILABLE (the failing targets' FAILED with their codes), no ResourceLimitExceeded, no duplicate copy, peaks within the budgets, every counter at 0, no DLQ message."
+            ? "OK: every job AVAILABLE (the failing targets' FAILED with their codes), no ResourceLimitExceeded, no duplicate copy, no share left, peaks within the budgets, every counter at 0, no DLQ message."
             : "NOT OK: see the table above.");
         if (!naiveBaseline && plotPath is null)
         {

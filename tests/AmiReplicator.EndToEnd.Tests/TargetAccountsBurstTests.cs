@@ -64,6 +64,8 @@ public class TargetAccountsBurstTests(LocalCloudFixture cloud)
             Assert.Equal("available", copy.State);
         }
 
+        Assert.Equal(0, BurstScenario.SharesLeft(h.Simulator, jobs));
+
         var made = jobs.Count(j => j.State == CopyJobState.Available);
         Assert.Equal(made, copies.Count);
         Assert.Equal(made, copies.Values.DistinctBy(i => (i.Region, i.OwnerId, i.SourceRegion, i.SourceImageId)).Count());
