@@ -14,6 +14,9 @@ public static class ProvenanceTags
     /// <summary>The source's CreationDate as EC2 reports it (ISO 8601, UTC).</summary>
     public const string SourceCreated = Prefix + "source-created";
 
+    /// <summary>The account that owns the source: a target account's copy, and a copy of an AMI another account shares, say whose build it is.</summary>
+    public const string SourceAccount = Prefix + "source-account";
+
     /// <summary>The deployment (the stack's prefix) that made the copy.</summary>
     public const string Deployment = Prefix + "deployment";
 
@@ -38,6 +41,11 @@ public static class ProvenanceTags
         if (source.CreationDate is { } created)
         {
             tags[SourceCreated] = TimeText(created);
+        }
+
+        if (source.OwnerId is { } owner)
+        {
+            tags[SourceAccount] = owner;
         }
 
         return tags;
