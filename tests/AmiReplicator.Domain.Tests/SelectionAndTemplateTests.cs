@@ -77,10 +77,11 @@ public class SelectionAndTemplateTests
         Assert.Equal(CopyTags.MaxTagsPerResource, tags.Count);
         Assert.True(tags.ContainsKey(ProvenanceTags.SourceImageId) && tags.ContainsKey(ProvenanceTags.SourceRegion));
         Assert.Equal(("ami-replicator", "platform"), (tags["copied-by"], tags["zz-team"]));
-        // 5 of the 50 places go to provenance (source, region, deployment: this source has no creation date) and the policy: the
-        // source's tags fill the rest in key order.
+        // 6 of the 50 places go to provenance (source, region, source account, deployment: this source has no creation date) and
+        // the policy: the source's tags fill the rest in key order.
         Assert.Equal(ProvenanceTags.DefaultDeployment, tags[ProvenanceTags.Deployment]);
-        Assert.Equal(Enumerable.Range(45, 5).Select(i => $"tag-{i:00}"), leftOut);
+        Assert.True(tags.ContainsKey(ProvenanceTags.SourceAccount));
+        Assert.Equal(Enumerable.Range(44, 6).Select(i => $"tag-{i:00}"), leftOut);
         Assert.Equal(leftOut, CopyTags.For(Image(tags: sourceTags.Reverse().ToDictionary()), policy).LeftOut);
     }
 
