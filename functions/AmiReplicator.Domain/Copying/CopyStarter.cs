@@ -338,7 +338,7 @@ public sealed class CopyStarter(
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
             throw new ShareRefusedException($"the home account's copy {distribution.ImageId} in {distribution.Region} could not be shared with account {account} "
-                + $"({e.Message}){(distribution.Snapshots.Any(s => s.Encrypted) ? "; snapshots encrypted with the aws/ebs key cannot be shared: give the destination a customer managed kmsKeyId whose policy admits the account" : "")}", e);
+                + $"({e.Message}){(distribution.Snapshots.Any(s => s.Encrypted) ? "; snapshots encrypted with the aws/ebs key cannot be shared: name no kmsKeyId for the destination (its copies then use the distribution key) or a customer managed key whose policy admits the account" : "")}", e);
         }
 
         return new CopyImageCommand(key.DestinationRegion, distribution.Region, distribution.ImageId, claimed.Name,
