@@ -32,6 +32,15 @@ public class TargetAccountsTests
         }
     }
 
+    /// <summary>A new source AMI's event, delivered, and the poller run until every job has ended: the source and its jobs.</summary>
+    private static async Task<(string Source, IReadOnlyList<CopyJob> Jobs)> ReplicateOneAsync(WorkflowHarness h)
+    {
+        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
+        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
+        await h.DeliverAsync();
+        return (source, await h.RunPollerUntilDoneAsync());
+    }
+
     [Fact]
     public async Task Each_target_account_gets_a_copy_of_its_own_made_from_the_home_accounts_copy_in_its_region()
     {
@@ -74,11 +83,7 @@ public class TargetAccountsTests
              "targets":[{"accounts":["111111111111","333333333333"],"regions":["eu-west-1","eu-central-1"]}]}
             """);
         SpokeRoles(h, First);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-
-        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var (source, jobs) = await ReplicateOneAsync(h);
 
         Assert.All(jobs.Where(j => j.Key.DestinationAccount != WithoutRole), j => Assert.Equal(CopyJobState.Available, j.State));
         var refused = jobs.Where(j => j.Key.DestinationAccount == WithoutRole).ToList();
@@ -107,11 +112,7 @@ public class TargetAccountsTests
             """);
         SpokeRoles(h, First, Second);
         h.Simulator.Account(First).SetRegionAccess("eu-central-1", RegionAccess.NotOptedIn);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-
-        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var jobs = (await ReplicateOneAsync(h)).Jobs;
 
         var notEnabled = jobs.Single(j => j.Key.Destination == new CopyDestination("eu-central-1", First));
         Assert.Equal((CopyJobState.Failed, FailureCodes.RegionNotEnabled, null), (notEnabled.State, notEnabled.FailureCode, notEnabled.ClaimedAt));
@@ -135,11 +136,7 @@ public class TargetAccountsTests
         var home = h.Simulator.Account(h.Simulator.AccountId);
         var distributionKey = home.CreateKmsKey("eu-west-1", h.Policy.DistributionKeyAlias);
         home.AllowKeyUse(distributionKey, First);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-
-        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var jobs = (await ReplicateOneAsync(h)).Jobs;
 
         Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
         var distributed = jobs.Single(j => j.Key.Destination == CopyDestination.Home("eu-west-1"));
@@ -165,11 +162,7 @@ public class TargetAccountsTests
             {"destinations":[{"region":"eu-west-1","encrypted":true,"kmsKeyId":"alias/aws/ebs"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
             """);
         SpokeRoles(h, First);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-
-        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var jobs = (await ReplicateOneAsync(h)).Jobs;
 
         Assert.Equal(CopyJobState.Available, jobs.Single(j => j.Key.DestinationAccount is null).State);
         var target = jobs.Single(j => j.Key.DestinationAccount == First);
@@ -314,11 +307,7 @@ public class TargetAccountsTests
             """);
         SpokeRoles(h, First);
         h.Simulator.FailNextCopies("eu-west-1", 1);
-        var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
-
-        h.Send(LocalReplication.AvailableEvent("us-east-1", source));
-        await h.DeliverAsync();
-        var jobs = await h.RunPollerUntilDoneAsync();
+        var jobs = (await ReplicateOneAsync(h)).Jobs;
 
         Assert.Equal(CopyJobState.Failed, jobs.Single(j => j.Key.DestinationAccount is null).State);
         var target = jobs.Single(j => j.Key.DestinationAccount == First);
