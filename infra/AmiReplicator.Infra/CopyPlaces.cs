@@ -14,7 +14,7 @@ internal sealed record CopyPlaces(IReadOnlyList<string> Regions, IReadOnlyList<(
     /// alias) where target accounts copy and the policy names none.
     /// </summary>
     public static CopyPlaces Home(DeploymentSettings settings) => new(settings.DestinationRegions,
-        [.. settings.Policy.Destinations.Select(d => d.KmsKeyId is null && settings.TargetRegions.Contains(d.Region) ? d with { KmsKeyId = DistributionKey.AliasFor(settings.Deployment) } : d)
+        [.. settings.Policy.Destinations.Select(d => settings.Policy.UsesDistributionKey(d) ? d with { KmsKeyId = DistributionKey.AliasFor(settings.Deployment) } : d)
             .Where(d => d.KmsKeyId is not null).Select(d => ReplicatorPermissions.KmsKey(d) is var (arn, alias) ? (d.Region, arn, alias) : default)]);
 
     /// <summary>

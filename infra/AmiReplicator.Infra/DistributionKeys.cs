@@ -15,7 +15,7 @@ internal static class DistributionKeys
     /// <summary>Adds the key to <paramref name="stack"/> when its region needs one: a target region whose home destination names no key.</summary>
     public static void AddTo(Stack stack, string region, DeploymentSettings settings)
     {
-        if (!settings.TargetRegions.Contains(region) || settings.Policy.Destinations.Any(d => d.Region == region && d.KmsKeyId is not null))
+        if (!settings.Policy.Destinations.Any(d => d.Region == region && settings.Policy.UsesDistributionKey(d)))
         {
             return;
         }

@@ -49,7 +49,7 @@ internal static class CopyRules
             return (false, null);
         }
 
-        var distribution = destination is { Account: null, KmsKeyId: null } && policy.DistributesIn(destination.Region) ? policy.DistributionKeyAlias : null;
+        var distribution = policy.UsesDistributionKey(destination) ? policy.DistributionKeyAlias : null;
         return destination.Encrypt ? (true, destination.KmsKeyId ?? distribution)
             : distribution is not null && source.Snapshots.Any(s => s.Encrypted) ? (true, distribution)
             : (false, null);

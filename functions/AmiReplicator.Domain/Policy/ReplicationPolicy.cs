@@ -56,10 +56,13 @@ public sealed partial record ReplicationPolicy(
     }
 
     /// <summary>Whether target accounts copy the home account's copies in the region.</summary>
-    public bool DistributesIn(string region) => _targets.Any(t => t.Regions.Contains(region));
+    private bool DistributesIn(string region) => _targets.Any(t => t.Regions.Contains(region));
 
     /// <summary>The key the home account's copies are encrypted with where target accounts copy them and the policy names none.</summary>
     public string DistributionKeyAlias => DistributionKey.AliasFor(Deployment);
+
+    /// <summary>Whether the destination's encrypted copies use the distribution key: a home destination target accounts copy from, naming no key.</summary>
+    public bool UsesDistributionKey(Destination destination) => destination is { Account: null, KmsKeyId: null } && DistributesIn(destination.Region);
 
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];

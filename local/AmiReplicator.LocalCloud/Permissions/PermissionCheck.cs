@@ -179,7 +179,7 @@ public sealed class PermissionCheck : IDisposable
     /// </summary>
     /// <summary>The key the caller's copies in the region are encrypted with: the policy's, or the home account's distribution key there.</summary>
     private string? DestinationKeyOf(Caller caller, string region) => caller.DestinationIn(region) is not { } destination ? null
-        : destination.KmsKeyId ?? (destination.Account is null && _policy.DistributesIn(region) ? _policy.DistributionKeyAlias : null);
+        : _policy.UsesDistributionKey(destination) ? _policy.DistributionKeyAlias : destination.KmsKeyId;
 
     private AwsPermission KmsNeeds(Caller caller, string operation, string region, AmazonWebServiceRequest request)
     {
