@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
@@ -25,8 +23,7 @@ internal sealed class SignedQueryClient(string service, string hostPrefix, Uri? 
             .Select(p => $"{Uri.EscapeDataString(p.Item1)}={Uri.EscapeDataString(p.Item2)}"));
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new StringContent(body, Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") { CharSet = "utf-8" };
-        var identity = await (credentials ?? await Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null)).GetCredentialsAsync();
-        Sign(request, body, region, identity, clock.GetUtcNow());
+        await SigV4.SignAsync(request, body, service, region, credentials, clock.GetUtcNow());
 
         using var response = await _http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -40,36 +37,6 @@ internal sealed class SignedQueryClient(string service, string hostPrefix, Uri? 
 
         return xml;
     }
-
-    /// <summary>Signature Version 4 of a POST whose only signed headers are host, x-amz-date and (with a session) x-amz-security-token.</summary>
-    private void Sign(HttpRequestMessage request, string body, string region, ImmutableCredentials identity, DateTimeOffset now)
-    {
-        var uri = request.RequestUri ?? throw new InvalidOperationException("a request has an address");
-        var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var day = amzDate[..8];
-        var host = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["host"] = host, ["x-amz-date"] = amzDate };
-        if (identity.UseToken)
-        {
-            headers["x-amz-security-token"] = identity.Token;
-        }
-
-        var signedHeaders = string.Join(';', headers.Keys);
-        var canonical = string.Join('\n', "POST", uri.AbsolutePath, "", string.Concat(headers.Select(h => $"{h.Key}:{h.Value}\n")), signedHeaders, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
-        var scope = $"{day}/{region}/{service}/aws4_request";
-        var toSign = string.Join('\n', "AWS4-HMAC-SHA256", amzDate, scope, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))));
-        var key = new[] { day, region, service, "aws4_request" }.Aggregate(Encoding.UTF8.GetBytes("AWS4" + identity.SecretKey), (k, part) => HMACSHA256.HashData(k, Encoding.UTF8.GetBytes(part)));
-        var signature = Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign)));
-
-        foreach (var (name, value) in headers.Where(h => h.Key != "host"))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={identity.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-    }
-
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
 
     public void Dispose() => _http.Dispose();
 }
