@@ -18,8 +18,12 @@ public sealed class SpokeStackSetApp() : SynthesizedApp(Context())
     private static Dictionary<string, object> Context()
     {
         var context = TestContext.WithHomeAccount(IamPolicySimulator.Account, TestContext.WithPolicy(policy => policy["targets"] = new JsonArray(
-            new JsonObject { ["accounts"] = new JsonArray([.. Accounts.Select(a => JsonValue.Create(a))]), ["regions"] = new JsonArray([.. Regions.Select(r => JsonValue.Create(r))]),
-                ["mode"] = "share" })));
+            new JsonObject
+            {
+                ["accounts"] = new JsonArray([.. Accounts.Select(a => JsonValue.Create(a))]),
+                ["regions"] = new JsonArray([.. Regions.Select(r => JsonValue.Create(r))]),
+                ["mode"] = "share"
+            })));
         context[SpokeSettings.Key] = new Dictionary<string, object> { ["stackSet"] = true, ["organizationalUnitIds"] = new object[] { OrganizationalUnit } };
         return context;
     }
