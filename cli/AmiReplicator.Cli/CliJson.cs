@@ -25,7 +25,10 @@ internal static class CliJson
     }
 }
 
-/// <summary>A copy job as the CLI prints it in JSON (<see cref="DestinationAccount"/> null: the home account's).</summary>
+/// <summary>
+/// A copy job as the CLI prints it in JSON (<see cref="DestinationAccount"/> null: the home account's; <see cref="Shared"/>: a target in share
+/// mode, given the home account's copy <see cref="TargetImageId"/>).
+/// </summary>
 internal sealed record JobView(
     string SourceRegion,
     string SourceImageId,
@@ -34,6 +37,7 @@ internal sealed record JobView(
     string State,
     int Attempt,
     string? TargetImageId,
+    bool Shared,
     string Name,
     string RequestedBy,
     string? Reason,
@@ -49,7 +53,7 @@ internal sealed record JobView(
     IReadOnlyList<string> Notes)
 {
     public static JobView Of(CopyJob job) => new(
-        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount, StateName(job.State), job.Attempt, job.TargetImageId, job.Name,
+        job.Key.SourceRegion, job.Key.SourceImageId, job.Key.DestinationRegion, job.Key.DestinationAccount, StateName(job.State), job.Attempt, job.TargetImageId, job.SharedHomeCopy, job.Name,
         job.RequestedBy, job.Reason, job.CreatedAt, job.UpdatedAt, job.State == CopyJobState.Waiting ? job.WaitingSinceOrCreated : null, job.NotBefore,
         job.ClaimedAt, job.CopyStartedAt, job.CompletedAt, job.LastError, job.FailureCode, job.Notes);
 

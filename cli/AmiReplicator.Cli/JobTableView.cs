@@ -15,7 +15,7 @@ internal static class JobTableView
             $"{j.Key.SourceRegion}/{j.Key.SourceImageId}",
             j.Key.Destination.ToString(),
             JobView.StateName(j.State),
-            j.TargetImageId ?? "-",
+            Target(j) ?? "-",
             j.Attempt.ToString(CultureInfo.InvariantCulture),
             Time(j.CreatedAt),
             Time(j.UpdatedAt),
@@ -41,7 +41,7 @@ internal static class JobTableView
 
             Line("name", job.Name);
             Line("attempt", job.Attempt.ToString(CultureInfo.InvariantCulture));
-            Line("target", job.TargetImageId);
+            Line("target", Target(job));
             Line("requested by", job.RequestedBy + (job.Reason is null ? "" : $" ({job.Reason})"));
             Line("created", Time(job.CreatedAt));
             Line("waiting since", job.State == CopyJobState.Waiting ? Time(job.WaitingSinceOrCreated) : null);
@@ -58,6 +58,9 @@ internal static class JobTableView
             }
         }
     }
+
+    /// <summary>The job's image; a target in share mode names the home account's copy it was given, marked as shared.</summary>
+    private static string? Target(CopyJob job) => job.SharedHomeCopy ? $"{job.TargetImageId} (shared)" : job.TargetImageId;
 
     public static void Write(TextWriter output, string[] header, List<string[]> rows)
     {

@@ -49,5 +49,18 @@ internal static class DistributionKeys
             Resources = ["*"],
             Conditions = conditions.Count == 0 ? null : new Dictionary<string, object> { ["StringEquals"] = conditions },
         }));
+        if (settings.Policy.Targets.Any(t => t.SharesHomeCopy && t.Regions.Contains(region)))
+        {
+            // A target in share mode launches the home account's copy itself: EC2 makes its volumes under the key, which needs more than
+            // a copy does (a data key for each volume, re-encryption to it).
+            key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "ShareTargetsLaunchThroughEc2",
+                Principals = principals,
+                Actions = ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo"],
+                Resources = ["*"],
+                Conditions = new Dictionary<string, object> { ["StringEquals"] = viaEc2 },
+            }));
+        }
     }
 }

@@ -61,6 +61,15 @@ public sealed class SimulatedAccount
     /// <summary>Block public access for AMIs: when on, adding Group=all answers OperationNotPermitted.</summary>
     public void SetImageBlockPublicAccess(string region, bool enabled) => _cloud.SetImageBlockPublicAccess(AccountId, region, enabled);
 
+    /// <summary>
+    /// The account's Allowed AMIs setting in the region, as a person (or, with <paramref name="byDeclarativePolicy"/>, an Organizations
+    /// declarative policy, which the account's own calls then cannot change) sets it: <paramref name="state"/> "enabled", "audit-mode" or
+    /// "disabled". Where enabled, DescribeImages returns and RunInstances (<see cref="LaunchInstance"/>) launches only images the account owns
+    /// or a criterion admits.
+    /// </summary>
+    public void SetAllowedImages(string region, string state, IReadOnlyList<AllowedImagesCriterion> criteria, bool byDeclarativePolicy = false) =>
+        _cloud.SetAllowedImages(AccountId, region, new AllowedImagesSetting(state, criteria, byDeclarativePolicy ? "declarative-policy" : "account"));
+
     /// <summary>An Organizations tag policy enforced on create in the region: CopyImage must carry each key (with an allowed value, when
     /// values are given) in its TagSpecifications for the image and for its snapshots, else it answers TagPolicyViolation.</summary>
     public void EnforceTagPolicy(string region, IReadOnlyDictionary<string, IReadOnlyList<string>?> required) =>

@@ -40,7 +40,7 @@ public class CopyJobTests
     [InlineData(CopyJobState.Copying, CopyJobState.Waiting, true)]
     [InlineData(CopyJobState.Failed, CopyJobState.Waiting, true)]
     [InlineData(CopyJobState.Waiting, CopyJobState.Copying, false)]
-    [InlineData(CopyJobState.Waiting, CopyJobState.Available, false)]
+    [InlineData(CopyJobState.Waiting, CopyJobState.Available, true)]
     [InlineData(CopyJobState.Available, CopyJobState.Waiting, true)]
     [InlineData(CopyJobState.Cancelled, CopyJobState.Waiting, true)]
     [InlineData(CopyJobState.Waiting, CopyJobState.Cancelled, true)]

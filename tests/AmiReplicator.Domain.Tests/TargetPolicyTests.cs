@@ -29,6 +29,20 @@ public class TargetPolicyTests
     }
 
     [Fact]
+    public void A_target_copies_unless_its_mode_is_share_and_then_each_of_its_destinations_shares_the_home_copy()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"}],
+             "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]},{"accounts":["222222222222"],"regions":["eu-west-1"],"mode":"copy"},
+                        {"accounts":["333333333333"],"regions":["eu-west-1"],"mode":"share"}]}
+            """);
+
+        Assert.Equal([false, false, true], policy.Targets.Select(t => t.SharesHomeCopy));
+        Assert.Equal([false, false, true], policy.Targets.Select(t => policy.FindDestination(new CopyDestination("eu-west-1", t.Accounts[0]))!.SharesHomeCopy));
+        Assert.False(policy.FindDestination(CopyDestination.Home("eu-west-1"))!.SharesHomeCopy);
+    }
+
+    [Fact]
     public void A_target_region_must_be_a_destination_whose_home_copy_the_accounts_copy()
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(
@@ -77,6 +91,9 @@ public class TargetPolicyTests
     [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]},{"accounts":["111111111111"],"regions":["us-east-1","eu-west-1"]}]}""", "targets[1].accounts")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"account":"x"}]}""", "targets[0].account")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}],"organizationId":"org-1"}""", "organizationId")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"clone"}]}""", "targets[0].mode")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"Share"}]}""", "targets[0].mode")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"share","kmsKeys":{"eu-west-1":"alias/k"}}]}""", "targets[0].kmsKeys")]
     public void An_invalid_target_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));

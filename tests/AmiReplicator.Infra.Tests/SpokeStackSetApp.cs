@@ -5,7 +5,7 @@ namespace AmiReplicator.Infra.Tests;
 
 /// <summary>
 /// Target accounts outside any named organization, with the spoke deployed as the home stack's StackSet into their OU: the bus
-/// policy names each account, and the StackSet only they get.
+/// policy names each account, and the StackSet only they get. They are in share mode: they launch the home account's copies.
 /// </summary>
 public sealed class SpokeStackSetApp() : SynthesizedApp(Context())
 {
@@ -18,7 +18,12 @@ public sealed class SpokeStackSetApp() : SynthesizedApp(Context())
     private static Dictionary<string, object> Context()
     {
         var context = TestContext.WithHomeAccount(IamPolicySimulator.Account, TestContext.WithPolicy(policy => policy["targets"] = new JsonArray(
-            new JsonObject { ["accounts"] = new JsonArray([.. Accounts.Select(a => JsonValue.Create(a))]), ["regions"] = new JsonArray([.. Regions.Select(r => JsonValue.Create(r))]) })));
+            new JsonObject
+            {
+                ["accounts"] = new JsonArray([.. Accounts.Select(a => JsonValue.Create(a))]),
+                ["regions"] = new JsonArray([.. Regions.Select(r => JsonValue.Create(r))]),
+                ["mode"] = "share"
+            })));
         context[SpokeSettings.Key] = new Dictionary<string, object> { ["stackSet"] = true, ["organizationalUnitIds"] = new object[] { OrganizationalUnit } };
         return context;
     }

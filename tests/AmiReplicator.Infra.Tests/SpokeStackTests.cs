@@ -53,6 +53,11 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
             Assert.Equal(SpokeStackSetApp.Accounts.Select(a => $"arn:aws:iam::{a}:root"),
                 Many(use["Principal"]!["AWS"]).Select(p => IamPolicySimulator.Resolve(p)!.ToString()).Order(StringComparer.Ordinal));
             Assert.Equal($"ec2.{region}.amazonaws.com", (string?)use["Condition"]!["StringEquals"]!["kms:ViaService"]);
+            // In share mode the accounts launch the home copies: EC2 makes their volumes under the key.
+            var launch = statements["ShareTargetsLaunchThroughEc2"];
+            Assert.Equal(["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo"], Many(launch["Action"]).Select(a => (string)a!).Order(StringComparer.Ordinal));
+            Assert.Equal(Many(use["Principal"]!["AWS"]).Select(p => p!.ToJsonString()), Many(launch["Principal"]!["AWS"]).Select(p => p!.ToJsonString()));
+            Assert.Equal($"ec2.{region}.amazonaws.com", (string?)launch["Condition"]!["StringEquals"]!["kms:ViaService"]);
         }
 
         // The home region copies for no target account; the functions may use the key, by its alias, only through EC2 there.

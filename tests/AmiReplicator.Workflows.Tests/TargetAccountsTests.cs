@@ -22,7 +22,7 @@ public class TargetAccountsTests
          "targets":[{"accounts":[{{string.Join(',', accounts.Select(a => $"\"{a}\""))}}],"regions":["eu-west-1"],"maxInFlight":1}]}
         """;
 
-    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
+    internal static void SpokeRoles(WorkflowHarness h, params string[] accounts)
     {
         foreach (var account in accounts)
         {
@@ -33,7 +33,7 @@ public class TargetAccountsTests
     }
 
     /// <summary>A new source AMI's event, delivered, and the poller run until every job has ended: the source and its jobs.</summary>
-    private static async Task<(string Source, IReadOnlyList<CopyJob> Jobs)> ReplicateOneAsync(WorkflowHarness h)
+    internal static async Task<(string Source, IReadOnlyList<CopyJob> Jobs)> ReplicateOneAsync(WorkflowHarness h)
     {
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
         h.Send(LocalReplication.AvailableEvent("us-east-1", source));

@@ -144,6 +144,11 @@ internal static class JobItems
             item["ShareToRemove"] = new AttributeValue { BOOL = true };
         }
 
+        if (job.SharedHomeCopy)
+        {
+            item["SharedHomeCopy"] = new AttributeValue { BOOL = true };
+        }
+
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
         // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
@@ -189,6 +194,7 @@ internal static class JobItems
         CancelRequested = Optional(item, "CancelRequested"),
         DisabledWithSource = item.TryGetValue("DisabledWithSource", out var disabled) && disabled.BOOL == true,
         ShareToRemove = item.TryGetValue("ShareToRemove", out var share) && share.BOOL == true,
+        SharedHomeCopy = item.TryGetValue("SharedHomeCopy", out var shared) && shared.BOOL == true,
         CopyStartedAt = OptionalTime(item, "CopyStartedAt"),
         CompletedAt = OptionalTime(item, "CompletedAt"),
         LastError = Optional(item, "LastError"),

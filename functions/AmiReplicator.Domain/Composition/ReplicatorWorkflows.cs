@@ -43,7 +43,7 @@ public sealed class ReplicatorWorkflows
 
         // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work; the targets' answers
         // are shared, so no target is asked twice in one process.
-        var preflight = new TargetPreflight(destinations, policy, clock, logging.CreateLogger<TargetPreflight>());
+        var preflight = new TargetPreflight(destinations, policy, accountId, clock, logging.CreateLogger<TargetPreflight>());
         CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, preflight, metrics, clock,
             logging.CreateLogger<CopyStarter>());
         Dispatcher = new ReplicationDispatcher(store, destinations, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);

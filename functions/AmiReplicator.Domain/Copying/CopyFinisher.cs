@@ -394,7 +394,9 @@ public sealed class CopyFinisher(
     private async Task UnshareHomeCopyAsync(CopyJobKey key, CancellationToken cancellationToken)
     {
         var account = key.DestinationAccount ?? throw new ArgumentException($"{key} is the home account's job", nameof(key));
+        // Asked again meanwhile and shared (the target is in share mode now): the account launches the home copy, its share stays.
         if (lifecycle is null
+            || await store.GetAsync(key, cancellationToken) is { SharedHomeCopy: true }
             || await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is not { TargetImageId: { } homeCopy }
             || await destinations.Home.DescribeImageAsync(key.DestinationRegion, homeCopy, cancellationToken) is not { } image)
         {

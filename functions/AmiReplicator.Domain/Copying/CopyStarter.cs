@@ -205,6 +205,18 @@ public sealed class CopyStarter(
                     continue;
                 }
 
+                if (policy.FindDestination(destination) is { SharesHomeCopy: true })
+                {
+                    // No copy, so no slot: the home account's copy is shared with the account, or the job ends or waits as the preflight says.
+                    if (!await ShareHomeCopyAsync(job, cancellationToken))
+                    {
+                        slots.BackedOff(destination, clock.GetUtcNow() + DistributionRecheck);
+                        return started;
+                    }
+
+                    continue;
+                }
+
                 if (await preflight.CheckAsync(job, cancellationToken) is { } refusal)
                 {
                     // The target cannot be copied into (ended with its code, no slot taken), or it is not known yet: then the whole
@@ -267,6 +279,62 @@ public sealed class CopyStarter(
 
         candidates.Forget(job.Key);
     }
+
+    /// <summary>
+    /// A waiting job of a target in share mode, its home account's copy available: once the preflight finds the account may use that copy
+    /// (its Allowed AMIs setting, the copy's key), the account is given launch permission on it (adding it again changes nothing; its
+    /// snapshots need no share to launch) and the job ends AVAILABLE naming it. No CopyImage, no slot. A refusal ends the job with its
+    /// code before anything is shared. Answers false when the target's answer is not known yet (it waits a minute, as for a copy).
+    /// </summary>
+    private async Task<bool> ShareHomeCopyAsync(CopyJob job, CancellationToken cancellationToken)
+    {
+        var key = job.Key;
+        var account = key.DestinationAccount!;
+        var homeCopy = await DistributionImageAsync(key, cancellationToken);
+        if (homeCopy is not { State: ImageState.Available })
+        {
+            await EndOrSetAsideAsync(job, homeCopy is null or { State: ImageState.Deregistered }
+                ? new(FailureCodes.HomeCopyFailed, $"the home account's copy in {key.DestinationRegion}, which this account is to launch, is gone")
+                : new(null, $"the home account's copy {homeCopy.ImageId} in {key.DestinationRegion} is {homeCopy.State.ToString().ToLowerInvariant()}"), cancellationToken);
+            return true;
+        }
+
+        var notes = new List<string>();
+        if (await preflight.CheckShareAsync(job, homeCopy, notes, cancellationToken) is { } refusal)
+        {
+            await EndOrSetAsideAsync(job, refusal, cancellationToken);
+            return refusal.FailureCode is not null;
+        }
+
+        try
+        {
+            await destinations.Home.AddLaunchPermissionsAsync(homeCopy.Region, homeCopy.ImageId, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
+        {
+            await EndAsync(job, FailureCodes.SourceNotShared, $"the home account's copy {homeCopy.ImageId} in {homeCopy.Region} could not be shared with account {account} ({e.Message})"
+                + (homeCopy.IsEncrypted ? "; " + AwsManagedKeyHint : ""), cancellationToken);
+            return true;
+        }
+        catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Transient)
+        {
+            await EndOrSetAsideAsync(job, new(null, $"sharing {homeCopy.ImageId} with account {account} failed for now: {e.Message}"), cancellationToken);
+            return true;
+        }
+
+        var shared = job.SharedHomeCopyAt(homeCopy.ImageId, clock.GetUtcNow())
+            .WithNotes([.. notes, $"shared: account {account} may launch the home account's copy {homeCopy.ImageId} (target mode share); it has no copy of its own"]);
+        if ((await RecordAsync(job, shared, cancellationToken)).Applied)
+        {
+            log.LogInformation("{Job}: the home account's copy {ImageId} is shared with account {Account}", key, homeCopy.ImageId, account);
+        }
+
+        candidates.Forget(key);
+        return true;
+    }
+
+    private const string AwsManagedKeyHint = "snapshots encrypted with the aws/ebs key cannot be shared: name no kmsKeyId for the destination "
+        + "(its copies then use the distribution key) or a customer managed key whose policy admits the account";
 
     /// <summary>Whether every pair of these source regions into the destination was found with no ready job a moment ago.</summary>
     public bool NothingWaitsFrom(CopyDestination destination, IEnumerable<string> sourceRegions) =>
@@ -338,7 +406,7 @@ public sealed class CopyStarter(
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
             throw new ShareRefusedException($"the home account's copy {distribution.ImageId} in {distribution.Region} could not be shared with account {account} "
-                + $"({e.Message}){(distribution.Snapshots.Any(s => s.Encrypted) ? "; snapshots encrypted with the aws/ebs key cannot be shared: name no kmsKeyId for the destination (its copies then use the distribution key) or a customer managed key whose policy admits the account" : "")}", e);
+                + $"({e.Message}){(distribution.IsEncrypted ? "; " + AwsManagedKeyHint : "")}", e);
         }
 
         return new CopyImageCommand(key.DestinationRegion, distribution.Region, distribution.ImageId, claimed.Name,

@@ -15,9 +15,15 @@ public sealed class DestinationImages(IImageGateway home, ITargetAccountImages? 
     public IImageGateway For(CopyDestination destination) => destination.Account is not { } account ? home : Targets(destination).In(account, policy.RoleNameFor(account));
 
     /// <summary>KMS as a target account sees it (only target accounts: the home account's keys are the composition's own gateway's).</summary>
-    public IKeyGateway KeysFor(CopyDestination destination) =>
-        Targets(destination).KeysIn(destination.Account ?? throw new ArgumentException($"{destination} is the home account's", nameof(destination)),
-            policy.RoleNameFor(destination.Account));
+    public IKeyGateway KeysFor(CopyDestination destination) => InTarget(destination, (targets, account, role) => targets.KeysIn(account, role));
+
+    /// <summary>A target account's AMI settings (Allowed AMIs, block public access), read with its spoke role.</summary>
+    public IImageSettings SettingsFor(CopyDestination destination) => InTarget(destination, (targets, account, role) => targets.SettingsIn(account, role));
+
+    private T InTarget<T>(CopyDestination destination, Func<ITargetAccountImages, string, string, T> get) =>
+        destination.Account is { } account
+            ? get(Targets(destination), account, policy.RoleNameFor(account))
+            : throw new ArgumentException($"{destination} is the home account's", nameof(destination));
 
     private ITargetAccountImages Targets(CopyDestination destination) => targets
         ?? throw new InvalidOperationException($"{destination} is a target account's region, but this composition has no access to target accounts");

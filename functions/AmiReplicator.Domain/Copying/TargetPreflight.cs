@@ -13,8 +13,10 @@ namespace AmiReplicator.Domain.Copying;
 /// cannot is a breaker open for <see cref="BreakerCooldown"/>, during which the jobs of that target end with its failure code and
 /// cost no call at all. A job whose attempt began after the answer (a retry by hand, a new build) asks again at once: that is how a
 /// person closes the breaker after deploying the role.
+/// A target in share mode is asked, before the home account's copy is shared with it, whether it may use that copy: its key (as for a
+/// copy), and its Allowed AMIs setting (<see cref="CheckShareAsync"/>).
 /// </summary>
-public sealed class TargetPreflight(DestinationImages destinations, ReplicationPolicy policy, TimeProvider clock, ILogger<TargetPreflight> log)
+public sealed class TargetPreflight(DestinationImages destinations, ReplicationPolicy policy, string homeAccountId, TimeProvider clock, ILogger<TargetPreflight> log)
 {
     /// <summary>How long a target found usable is trusted without asking again.</summary>
     public static readonly TimeSpan Validity = TimeSpan.FromMinutes(15);
@@ -27,12 +29,80 @@ public sealed class TargetPreflight(DestinationImages destinations, ReplicationP
 
     private readonly ConcurrentDictionary<string, Answer> _roles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(CopyDestination Destination, string? KmsKeyId), Answer> _destinations = new();
+    private readonly ConcurrentDictionary<CopyDestination, (ShareSettings Settings, DateTimeOffset At)> _shareSettings = new();
 
     /// <summary>
     /// Null when the job may take its slots (a home account's job always may); otherwise why not: with a failure code when the
     /// target cannot be copied into, without one when the answer is not known yet (STS or EC2 throttled: the target waits).
     /// </summary>
-    public async Task<Refusal?> CheckAsync(CopyJob job, CancellationToken cancellationToken)
+    public Task<Refusal?> CheckAsync(CopyJob job, CancellationToken cancellationToken) =>
+        CheckAsync(job, job.Encrypt ? job.KmsKeyId : null, cancellationToken);
+
+    /// <summary>
+    /// For a job of a target in share mode, before the home account's copy is shared with it: null when the account may launch
+    /// <paramref name="homeCopy"/> (its role and region as for a copy; the copy's key, which the account must be allowed to use; its
+    /// Allowed AMIs setting, which must admit the home account's image where it is enabled); otherwise why not, as
+    /// <see cref="CheckAsync(CopyJob, CancellationToken)"/> answers. What the job should know but need not fail on (image block public
+    /// access) goes to <paramref name="notes"/>.
+    /// </summary>
+    public async Task<Refusal?> CheckShareAsync(CopyJob job, ImageInfo homeCopy, List<string> notes, CancellationToken cancellationToken)
+    {
+        var destination = job.Key.Destination;
+        // Every key of its snapshots (one, as the replicator makes it): the account launches under each.
+        foreach (var keyId in homeCopy.Snapshots.Where(s => s.Encrypted).Select(s => s.KmsKeyId).Distinct().DefaultIfEmpty(null))
+        {
+            if (await CheckAsync(job, keyId, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        if (!_shareSettings.TryGetValue(destination, out var known) || now - known.At >= Validity || job.WaitingSinceOrCreated > known.At)
+        {
+            try
+            {
+                var settings = destinations.SettingsFor(destination);
+                known = (new ShareSettings(await settings.GetAllowedImagesAsync(destination.Region, cancellationToken),
+                    await settings.GetImageBlockPublicAccessAsync(destination.Region, cancellationToken)), now);
+            }
+            catch (ImageServiceException e) when (e.Kind != Ec2ErrorKind.Transient)
+            {
+                return new Refusal(FailureCodes.RoleDenied, $"the spoke role {policy.RoleNameFor(destination.Account!)} of account {destination.Account} cannot read its "
+                    + $"Allowed AMIs setting in {destination.Region} ({e.Message}): deploy the current spoke stack in the account, then `amirepl retry --failed`");
+            }
+            catch (ImageServiceException e)
+            {
+                return new Refusal(null, $"whether {destination} may use the home account's copy is not known yet: {e.Message}");
+            }
+
+            _shareSettings[destination] = known;
+        }
+
+        if (known.Settings.BlockPublicAccess != "unblocked")
+        {
+            // It blocks sharing with everyone (Group=all), never with one account.
+            notes.Add($"image block public access is {known.Settings.BlockPublicAccess} in account {destination.Account} {destination.Region}: "
+                + "it blocks public sharing only, not this share with the account");
+        }
+
+        return known.Settings.AllowedImages.Admits(homeAccountId, homeCopy.Name) ? null : new Refusal(FailureCodes.ShareNotAllowed, WhyNotAllowed(destination, known.Settings.AllowedImages, homeCopy));
+    }
+
+    private string WhyNotAllowed(CopyDestination destination, AllowedImagesSettings allowed, ImageInfo homeCopy)
+    {
+        var where = $"Allowed AMIs is enabled in {destination.Account} {destination.Region}";
+        var change = allowed.ManagedBy == AllowedImagesSettings.ManagedByAccount
+            ? "in the account's Allowed AMIs settings (ReplaceImageCriteriaInAllowedImagesSettings), or set them to audit-mode"
+            : $"in the declarative policy that manages them (ManagedBy {allowed.ManagedBy}; the account cannot change them)";
+        var naming = allowed.Criteria.Where(c => c.ImageProviders.Contains(homeAccountId, StringComparer.Ordinal)).ToList();
+        return naming.Count == 0
+            ? $"{where} and its ImageProviders do not include the home account {homeAccountId}: add it {change}, then `amirepl retry --failed`"
+            : $"{where} and its criteria naming the home account {homeAccountId} do not admit {homeCopy.ImageId} named {homeCopy.Name} (their image names, or conditions the replicator does not check): "
+              + $"widen them {change}, then `amirepl retry --failed`";
+    }
+
+    private async Task<Refusal?> CheckAsync(CopyJob job, string? keyId, CancellationToken cancellationToken)
     {
         var destination = job.Key.Destination;
         if (destination.Account is not { } account)
@@ -41,7 +111,6 @@ public sealed class TargetPreflight(DestinationImages destinations, ReplicationP
         }
 
         var now = clock.GetUtcNow();
-        var keyId = job.Encrypt ? job.KmsKeyId : null;
         if (Known(_roles, account, job, now) is { Refusal: { } roleRefused })
         {
             return roleRefused;
@@ -119,4 +188,7 @@ public sealed class TargetPreflight(DestinationImages destinations, ReplicationP
     public sealed record Refusal(string? FailureCode, string Reason);
 
     private sealed record Answer(Refusal? Refusal, DateTimeOffset At);
+
+    /// <param name="BlockPublicAccess">"block-new-sharing" or "unblocked".</param>
+    private sealed record ShareSettings(AllowedImagesSettings AllowedImages, string BlockPublicAccess);
 }

@@ -70,6 +70,12 @@ public sealed record CopyJob
     /// </summary>
     public bool ShareToRemove { get; init; }
 
+    /// <summary>
+    /// A target in share mode: the account was given launch permission on the home account's copy, which <see cref="TargetImageId"/>
+    /// names, and has no copy of its own. The share stays as long as the job is AVAILABLE so (no cleanup takes it back).
+    /// </summary>
+    public bool SharedHomeCopy { get; init; }
+
     /// <summary>Whether the ended job still has something to clean up (the poller's cleanup lists it until then).</summary>
     public bool NeedsCleanUp => ImageToRemove is not null || ShareToRemove;
 
@@ -181,10 +187,27 @@ public sealed record CopyJob
             UpdatedAt = now,
             StepFailures = state == State ? StepFailures : 0,
             FailureCode = state == CopyJobState.Failed ? FailureCode : null,
+            // Set by the share itself (<see cref="SharedHomeCopyAt"/>): any other move, a new attempt, is not the share.
+            SharedHomeCopy = state == State && SharedHomeCopy,
             // Only a claim shares the home copy with a target account (just before its CopyImage): whatever way it ends, the share goes.
             ShareToRemove = ShareToRemove || (state.IsTerminal() && Key.DestinationAccount is not null && State is CopyJobState.Claimed or CopyJobState.Copying),
         };
     }
+
+    /// <summary>
+    /// A waiting job of a target in share mode ended AVAILABLE by the share of the home account's copy <paramref name="homeCopyId"/>: no
+    /// slot, no copy. A share left to take back from an earlier attempt is no longer to be taken back: the account uses it now.
+    /// </summary>
+    public CopyJob SharedHomeCopyAt(string homeCopyId, DateTimeOffset now) =>
+        MoveTo(CopyJobState.Available, now) with
+        {
+            TargetImageId = homeCopyId,
+            SharedHomeCopy = true,
+            ShareToRemove = false,
+            CompletedAt = now,
+            NotBefore = null,
+            LastError = null,
+        };
 
     /// <summary>The job ended FAILED, with its code and reason.</summary>
     public CopyJob FailWith(string failureCode, string reason, DateTimeOffset now) =>

@@ -10,7 +10,8 @@ public static class CopyJobStates
     public static bool CanMoveTo(this CopyJobState from, CopyJobState to) => (from, to) switch
     {
         _ when from == to => true,
-        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Failed or CopyJobState.Cancelled) => true,
+        // Available without a copy: a target in share mode given launch permission on the home account's copy.
+        (CopyJobState.Waiting, CopyJobState.Claimed or CopyJobState.Available or CopyJobState.Failed or CopyJobState.Cancelled) => true,
         (CopyJobState.Claimed, CopyJobState.Copying or CopyJobState.Waiting or CopyJobState.Failed or CopyJobState.Cancelled) => true,
         (CopyJobState.Copying, CopyJobState.Available or CopyJobState.Failed or CopyJobState.Waiting or CopyJobState.Cancelled) => true,
         // Asked again: a failed or cancelled job starts over, and so does an available one whose copy a person deregistered.

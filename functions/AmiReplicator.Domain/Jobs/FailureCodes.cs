@@ -20,6 +20,12 @@ public static class FailureCodes
     /// <summary>The home account's copy could not be shared with the target account (e.g. its snapshots use the aws/ebs key).</summary>
     public const string SourceNotShared = "SOURCE_NOT_SHARED";
 
+    /// <summary>
+    /// A target in share mode may not use the home account's copy: its Allowed AMIs setting is enabled and admits no image of the home
+    /// account (the reason names the setting and what to change). Nothing was shared.
+    /// </summary>
+    public const string ShareNotAllowed = "SHARE_NOT_ALLOWED";
+
     /// <summary>The home account's copy a target account copies ended without a copy.</summary>
     public const string HomeCopyFailed = "HOME_COPY_FAILED";
 

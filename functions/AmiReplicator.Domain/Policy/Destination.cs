@@ -14,6 +14,9 @@ public sealed record Destination(string Region, bool Encrypt, string? KmsKeyId, 
 
     public CopyDestination Key => new(Region, Account);
 
+    /// <summary>A target account's region that is given launch permission on the home account's copy there instead of a copy of its own.</summary>
+    public bool SharesHomeCopy { get; init; }
+
     /// <summary>Time-based copies: the completion duration CopyImage is given; null: copies run on a best-effort basis.</summary>
     public int? SnapshotCopyCompletionDurationMinutes { get; init; }
 }

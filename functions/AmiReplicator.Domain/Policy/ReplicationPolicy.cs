@@ -299,9 +299,20 @@ public sealed partial record ReplicationPolicy(
             }
         }
 
+        var shares = (t.Mode ?? Target.CopyMode) switch
+        {
+            Target.CopyMode => false,
+            Target.ShareMode => true,
+            var mode => throw new PolicyException($"{field}.mode", $"'{mode}' is neither \"{Target.CopyMode}\" (a copy of each account's own) nor \"{Target.ShareMode}\" (launch permission on the home account's copy)"),
+        };
+        if (shares && t.KmsKeys is { Count: > 0 })
+        {
+            throw new PolicyException($"{field}.kmsKeys", "a target in share mode makes no copy to encrypt: its accounts launch the home account's copy, under the key of its destination");
+        }
+
         var perDestination = Positive(t.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
         var perSource = Positive(t.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
-        return new Target(accounts, regions, roleName, t.KmsKeys ?? [], new SlotBudget(perDestination, perSource, defaultThroughput));
+        return new Target(accounts, regions, roleName, t.KmsKeys ?? [], new SlotBudget(perDestination, perSource, defaultThroughput)) { SharesHomeCopy = shares };
     }
 
     private static string? ValidateOrganizationId(string? id) => id is null || OrganizationIdPattern().IsMatch(id)

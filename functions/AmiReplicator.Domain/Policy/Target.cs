@@ -8,9 +8,15 @@ public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string
 {
     public const string DefaultRoleName = "AmiReplicatorSpoke";
 
+    public const string CopyMode = "copy";
+    public const string ShareMode = "share";
+
+    /// <summary>The accounts launch the home account's copy in each region, shared with them, and make no copy of their own (mode "share").</summary>
+    public bool SharesHomeCopy { get; init; }
+
     /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
     public IEnumerable<Destination> Destinations() =>
         from account in Accounts
         from region in Regions
-        select new Destination(region, Encrypt: true, KmsKeys.GetValueOrDefault(region), Budget) { Account = account };
+        select new Destination(region, Encrypt: true, KmsKeys.GetValueOrDefault(region), Budget) { Account = account, SharesHomeCopy = SharesHomeCopy };
 }

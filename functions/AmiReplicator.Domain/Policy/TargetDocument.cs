@@ -23,4 +23,10 @@ public sealed class TargetDocument
 
     /// <summary>Of those, copies from one source region (default: the policy's per-source budget).</summary>
     public int? MaxInFlightPerSource { get; set; }
+
+    /// <summary>
+    /// "copy" (default): each account makes a copy of its own. "share": each account is given launch permission on the home account's copy
+    /// in its region and makes none (cheaper, for accounts that only launch).
+    /// </summary>
+    public string? Mode { get; set; }
 }

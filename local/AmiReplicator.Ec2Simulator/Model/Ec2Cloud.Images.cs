@@ -154,7 +154,8 @@ internal sealed partial class Ec2Cloud
                 throw Ec2Errors.AmiNotFound(missing);
             }
 
-            images = input.ImageIds.Distinct(StringComparer.Ordinal).Select(id => region.Images[id]);
+            // Where Allowed AMIs is enabled only allowed images are returned, also when asked by id.
+            images = input.ImageIds.Distinct(StringComparer.Ordinal).Select(id => region.Images[id]).Where(image => IsAllowed(region, image));
         }
         else
         {
@@ -162,6 +163,7 @@ internal sealed partial class Ec2Cloud
             // Disabled images are listed only to their owner, and only when asked (IncludeDisabled).
             images = region.Images.Values.Where(image =>
                 IsVisible(region, image, now)
+                && IsAllowed(region, image)
                 && (image.OwnerId == region.AccountId || input.IncludeDeprecated || !image.IsDeprecatedAt(now))
                 && (image.State != ImageStates.Disabled || (image.OwnerId == region.AccountId && input.IncludeDisabled)));
         }

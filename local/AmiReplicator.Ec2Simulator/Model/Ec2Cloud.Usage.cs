@@ -131,7 +131,8 @@ internal sealed partial class Ec2Cloud
             throw Ec2Errors.AmiGone(imageId);
         }
 
-        if (!Sees(region, image))
+        // An image Allowed AMIs does not admit is refused as one the account may not use (EC2's exact wording for it is not documented).
+        if (!Sees(region, image) || !IsAllowed(region, image))
         {
             throw Ec2Errors.NotAuthorizedForImage(imageId);
         }

@@ -22,6 +22,9 @@ internal sealed class RegionState(SharedRegion shared, string accountId, string 
 
     public bool BlockPublicAccess { get; set; }
 
+    /// <summary>Which images of other accounts the account may discover and launch (see <see cref="Ec2Cloud.GetAllowedImagesSettings"/>).</summary>
+    public AllowedImagesSetting AllowedImages { get; set; } = AllowedImagesSetting.Default;
+
     /// <summary>The account's instances that have not been terminated, by id.</summary>
     public Dictionary<string, SimInstance> Instances { get; } = new(StringComparer.Ordinal);
 

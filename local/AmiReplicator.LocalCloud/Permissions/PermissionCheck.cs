@@ -287,8 +287,9 @@ public sealed class PermissionCheck : IDisposable
 
                 break;
             default:
-                // Describe* have no resource-level permissions; any other call is authorised on the image or snapshot it names.
-                if (operation.StartsWith("Describe", StringComparison.Ordinal))
+                // Describe* and the account's settings (Get*) have no resource-level permissions; any other call is authorised on the
+                // image or snapshot it names.
+                if (operation.StartsWith("Describe", StringComparison.Ordinal) || operation.StartsWith("Get", StringComparison.Ordinal))
                 {
                     yield return new AwsPermission(action, PermissionScope.AnyRegion);
                     break;
