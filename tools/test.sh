@@ -4,7 +4,7 @@
 # and ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh || exit 1
+bash tools/setup.sh test || exit 1
 
 logs=$(mktemp -d)
 pids=()

@@ -1,7 +1,9 @@
+using Amazon.CDK.AWS.Lambda;
+
 namespace AmiReplicator.Infra;
 
 /// <summary>Where each function's deployment package (a folder holding an executable <c>bootstrap</c>) comes from.</summary>
 internal interface ILambdaPackages
 {
-    string DirectoryFor(LambdaFunction function);
+    Code CodeFor(LambdaFunction function);
 }

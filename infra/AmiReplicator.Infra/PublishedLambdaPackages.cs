@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,7 +12,6 @@ namespace AmiReplicator.Infra;
 /// (the function sources, the shared build files and the publish options) are unchanged.
 /// </summary>
 public sealed class PublishedLambdaPackages(string repositoryRoot, string runtimeIdentifier, TextWriter log, LambdaBuild build = LambdaBuild.NativeAot)
-    : ILambdaPackages
 {
     public const string LambdaRuntimeIdentifier = "linux-arm64";
 
@@ -25,6 +23,13 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
 
     public string OutputRoot => Path.Combine(repositoryRoot, "infra", "AmiReplicator.Infra", "obj", "lambda",
         build == LambdaBuild.NativeAot ? runtimeIdentifier : runtimeIdentifier + "-jit");
+
+    /// <summary>
+    /// What the function's package is made from (its sources, the shared build files, the publish options): the asset's hash.
+    /// The checkout's path is left out (a placeholder in the options' path map), so any checkout of one commit gives one hash.
+    /// </summary>
+    public string FingerprintFor(LambdaFunction function) =>
+        $"{function}-{InputFingerprint(PublishOptions("/checkout", runtimeIdentifier, build, CrossCompilingTriple()))}";
 
     public string DirectoryFor(LambdaFunction function)
     {
@@ -60,8 +65,15 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
             : throw new ConfigurationException("app", $"no AmiReplicator.sln in {directory}: run cdk from the repository's root");
 
     /// <summary>The msbuild properties of the publish; part of the fingerprint, so changing one publishes again.</summary>
-    private List<string> PublishOptions()
+    private List<string> PublishOptions() => PublishOptions(repositoryRoot, runtimeIdentifier, build, CrossCompilingTriple());
+
+    /// <summary>
+    /// The options of a publish of the checkout at <paramref name="repositoryRoot"/> (a container's mount, or this machine's path),
+    /// cross-linking for <paramref name="crossTriple"/> when the target is not the building machine's architecture.
+    /// </summary>
+    public static List<string> PublishOptions(string repositoryRoot, string runtimeIdentifier, LambdaBuild build, string? crossTriple)
     {
+        var separator = repositoryRoot.StartsWith('/') ? '/' : Path.DirectorySeparatorChar;
         List<string> options =
         [
             "--configuration", "Release", "--runtime", runtimeIdentifier, "--self-contained", "true",
@@ -70,35 +82,32 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
             // checkout (sources, and the build folder, which names generated sources and so the compiler's file-local
             // types) are mapped to one root; no commit id in the version; no symbol file. ContinuousIntegrationBuild is not
             // used: its mapping numbers the source roots it finds, which differ with and without a git repository.
-            "-p:Deterministic=true", $"-p:PathMap={repositoryRoot}{Path.DirectorySeparatorChar}=/_/",
+            "-p:Deterministic=true", $"-p:PathMap={repositoryRoot}{separator}=/_/",
             "-p:IncludeSourceRevisionInInformationalVersion=false",
             "-p:DebugType=none", "-p:CopyOutputSymbolsToPublishDirectory=false", "-p:GenerateDocumentationFile=false",
         ];
-        if (build == LambdaBuild.NativeAot && CrossCompilingTriple() is { } triple)
+        if (build == LambdaBuild.NativeAot && crossTriple is not null)
         {
             // The system linker links only for this machine; lld links any target, with that target's binutils stripping.
-            options.AddRange(["-p:LinkerFlavor=lld", $"-p:ObjCopyName={triple}-objcopy"]);
+            options.AddRange(["-p:LinkerFlavor=lld", $"-p:ObjCopyName={crossTriple}-objcopy"]);
         }
 
         return options;
     }
 
+    /// <summary>The GNU triple of a Linux runtime identifier's architecture (the prefix of its cross binutils).</summary>
+    public static string GnuTriple(string runtimeIdentifier) => runtimeIdentifier[(runtimeIdentifier.LastIndexOf('-') + 1)..] switch
+    {
+        "arm64" => "aarch64-linux-gnu",
+        "x64" => "x86_64-linux-gnu",
+        _ => throw new ConfigurationException("runtime", $"no cross toolchain known for {runtimeIdentifier}"),
+    };
+
     /// <summary>The GNU triple of the target when it is not this machine's architecture (whose toolchain tools/setup.sh installs).</summary>
     private string? CrossCompilingTriple()
     {
         var target = runtimeIdentifier[(runtimeIdentifier.LastIndexOf('-') + 1)..];
-        var host = RuntimeInformation.OSArchitecture switch
-        {
-            Architecture.X64 => "x64",
-            Architecture.Arm64 => "arm64",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-        return target == host ? null : target switch
-        {
-            "arm64" => "aarch64-linux-gnu",
-            "x64" => "x86_64-linux-gnu",
-            _ => throw new ConfigurationException("runtime", $"no cross toolchain known for {runtimeIdentifier}"),
-        };
+        return target == BuildHost.ThisArchitecture ? null : GnuTriple(runtimeIdentifier);
     }
 
     private void Publish(string project, string output)

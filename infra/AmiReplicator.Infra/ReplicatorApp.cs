@@ -85,8 +85,7 @@ internal static class ReplicatorApp
             var settings = DeploymentSettings.Read(key => app.Node.TryGetContext(key), environment);
             ILambdaPackages packages = environment(PrebuiltLambdaPackages.DirectoryVariable) is { Length: > 0 } prebuilt
                 ? new PrebuiltLambdaPackages(prebuilt)
-                : new PublishedLambdaPackages(PublishedLambdaPackages.RepositoryIn(Directory.GetCurrentDirectory()),
-                    PublishedLambdaPackages.LambdaRuntimeIdentifier, error);
+                : Bundled(environment, error);
             Build(app, settings, packages);
             app.Synth();
             return 0;
@@ -96,6 +95,18 @@ internal static class ReplicatorApp
             error.WriteLine($"AMI replicator configuration (cdk.json) is not valid: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>The functions built here or in the container, whichever this host can do (<see cref="LambdaBundling"/>); says which on stderr.</summary>
+    private static BundledLambdaPackages Bundled(Func<string, string?> environment, TextWriter error)
+    {
+        const string runtime = PublishedLambdaPackages.LambdaRuntimeIdentifier;
+        var repository = PublishedLambdaPackages.RepositoryIn(Directory.GetCurrentDirectory());
+        var bundling = LambdaBundling.Choose(BuildHost.This(environment), runtime);
+        error.WriteLine(bundling.Path == BundlingPath.Local
+            ? $"Building the functions for {runtime} here: {bundling.Reason}"
+            : $"Building the functions for {runtime} in the Amazon Linux 2023 container with {bundling.ContainerRuntime}: {bundling.Reason}");
+        return new BundledLambdaPackages(repository, new PublishedLambdaPackages(repository, runtime, error), bundling, runtime);
     }
 
     private static StackProps StackProps(DeploymentSettings settings, string region, string description) => new()

@@ -259,7 +259,7 @@ internal sealed class ReplicatorStack : Stack
         props.Runtime = Runtime.PROVIDED_AL2023;
         props.Architecture = Architecture.ARM_64;
         props.Handler = "bootstrap";
-        props.Code = Code.FromAsset(packages.DirectoryFor(which));
+        props.Code = packages.CodeFor(which);
         props.Role = role;
         props.LogGroup = logGroup;
         // JSON: Lambda reads each line's level (the functions write Lambda's names) and drops those below ApplicationLogLevel; it

@@ -151,7 +151,10 @@ public sealed class PackagedFunctionTests(LocalCloudFixture cloud)
         {
             var outdir = Path.Combine(scratch, "cdk.out");
             var app = new App(new AppProps { Context = TestContext.FromCdkJson(), Outdir = outdir });
-            ReplicatorApp.Build(app, DeploymentSettings.Read(key => app.Node.TryGetContext(key), _ => null), packages);
+            // As cdk synth builds them on this machine: the CDK's local bundling copies the published packages into the assets.
+            var bundled = new BundledLambdaPackages(TestContext.RepositoryRoot, packages, new LambdaBundling(BundlingPath.Local, null, "the test's"),
+                PublishedLambdaPackages.LambdaRuntimeIdentifier);
+            ReplicatorApp.Build(app, DeploymentSettings.Read(key => app.Node.TryGetContext(key), _ => null), bundled);
             app.Synth();
 
             // The CLI zips each directory asset with packaging "zip" listed in the stack's asset manifest.
