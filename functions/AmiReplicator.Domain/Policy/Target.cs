@@ -8,6 +8,9 @@ public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string
 {
     public const string DefaultRoleName = "AmiReplicatorSpoke";
 
+    /// <summary>Whether the policy's latest-copy parameter is also kept in each of the target's (account, region)s, with the spoke role.</summary>
+    public bool LatestCopyParameter { get; init; }
+
     /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
     public IEnumerable<Destination> Destinations() =>
         from account in Accounts
