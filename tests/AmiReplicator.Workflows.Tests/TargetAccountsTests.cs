@@ -13,8 +13,8 @@ namespace AmiReplicator.Workflows.Tests;
 /// </summary>
 public class TargetAccountsTests
 {
-    private const string First = "111111111111";
-    private const string Second = "222222222222";
+    internal const string First = "111111111111";
+    internal const string Second = "222222222222";
     private const string WithoutRole = "333333333333";
 
     private static string Policy(params string[] accounts) => $$"""
@@ -22,7 +22,7 @@ public class TargetAccountsTests
          "targets":[{"accounts":[{{string.Join(',', accounts.Select(a => $"\"{a}\""))}}],"regions":["eu-west-1"],"maxInFlight":1}]}
         """;
 
-    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
+    internal static void SpokeRoles(WorkflowHarness h, params string[] accounts)
     {
         foreach (var account in accounts)
         {

@@ -15,18 +15,9 @@ namespace AmiReplicator.Workflows.Tests;
 /// </summary>
 public class TargetsKeptLikeHomeTests
 {
-    private const string First = "111111111111";
-    private const string Second = "222222222222";
+    private const string First = TargetAccountsTests.First;
+    private const string Second = TargetAccountsTests.Second;
     private const string Parameter = "/amirepl/latest/golden-";
-
-    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
-    {
-        foreach (var account in accounts)
-        {
-            h.Simulator.Account(account).CreateRole("AmiReplicatorSpoke", new RoleTrust(h.Simulator.AccountId));
-            h.Simulator.Account(account).ForwardCopyEventsTo(h.Simulator.AccountId);
-        }
-    }
 
     /// <summary>Builds of the family, each replicated to its end, oldest first: their jobs.</summary>
     private static async Task<List<IReadOnlyList<CopyJob>>> ReplicateBuildsAsync(WorkflowHarness h, int count, Dictionary<string, string>? tags = null)
@@ -56,7 +47,7 @@ public class TargetsKeptLikeHomeTests
              "lifecycle":{"disableWithSource":true,"deregisterWithSource":true},
              "targets":[{"accounts":["111111111111","222222222222"],"regions":["eu-west-1"]}]}
             """);
-        SpokeRoles(h, First, Second);
+        TargetAccountsTests.SpokeRoles(h, First, Second);
         var jobs = (await ReplicateBuildsAsync(h, 1, new Dictionary<string, string> { ["team"] = "platform" })).Single();
         var source = jobs[0].Key.SourceImageId;
         var targets = jobs.Where(j => j.Key.DestinationAccount is not null).ToList();
@@ -111,7 +102,7 @@ public class TargetsKeptLikeHomeTests
              "retention":{"keepLatest":1,"familyNamePrefixes":["golden-"],"keepIfLaunchedWithinDays":14},
              "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
             """);
-        SpokeRoles(h, First);
+        TargetAccountsTests.SpokeRoles(h, First);
         // Made by a person in the account, older than every build and in the family by name: not the replicator's.
         var theirs = h.Simulator.SeedImage("eu-west-1", new SeedImage { Name = "golden-0", OwnerId = First, CreationDate = h.Clock.GetUtcNow().AddDays(-30) });
         var builds = (await ReplicateBuildsAsync(h, 4)).Select(b => b.Single(j => j.Key.DestinationAccount == First)).ToList();
@@ -141,7 +132,7 @@ public class TargetsKeptLikeHomeTests
              "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"latestCopyParameter":true},
                         {"accounts":["222222222222"],"regions":["eu-west-1"]}]}
             """);
-        SpokeRoles(h, First, Second);
+        TargetAccountsTests.SpokeRoles(h, First, Second);
         var builds = await ReplicateBuildsAsync(h, 2);
         h.Clock.Advance(TimeSpan.FromMinutes(1));
 
@@ -158,7 +149,7 @@ public class TargetsKeptLikeHomeTests
             {"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":60,"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]},
              "targets":[{"accounts":["222222222222","111111111111"],"regions":["eu-west-1"]}]}
             """);
-        SpokeRoles(h, Second, First);
+        TargetAccountsTests.SpokeRoles(h, Second, First);
         var builds = await ReplicateBuildsAsync(h, 2);
 
         // The second account's role now trusts someone else: once the functions' session ends, it refuses them.
