@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Lifecycle;
 
 namespace AmiReplicator.Cli;
@@ -37,7 +38,8 @@ internal static class PruneCommand
             var results = new List<PruneResult>();
             foreach (var destination in destinations)
             {
-                var plan = await retention.PlanAsync(destination, cancellationToken);
+                // The home account's regions: the operator's credentials cannot assume the spoke roles (their trust admits the functions only).
+                var plan = await retention.PlanAsync(CopyDestination.Home(destination), cancellationToken);
                 var removed = dry ? 0 : await retention.ApplyAsync(plan, cancellationToken);
                 results.Add(new PruneResult(destination, removed, [.. plan.Decisions.Select(d => new PruneDecision(
                     d.Family, d.Copy.ImageId, d.Copy.CreationDate, d.Action == RetentionAction.Remove ? dry ? "would remove" : "remove" : "keep", d.Why))]));

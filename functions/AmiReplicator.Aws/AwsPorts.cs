@@ -46,7 +46,8 @@ public sealed class AwsPorts : IDisposable
         // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
         _sts = new(() => Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
             (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config)));
-        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System);
+        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System,
+            endpoints.Ssm);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
         {

@@ -107,8 +107,9 @@ internal static class ReplicatorPermissions
                 break;
             case PermissionScope.LatestCopyParameter:
                 // Only the parameters the policy's template names (any family), only in the destinations (one ARN, narrowed by
-                // aws:RequestedRegion as the EC2 grants are, so the policy stays small however many destinations there are).
-                if (settings.Policy.LatestCopyParameter is { } parameter)
+                // aws:RequestedRegion as the EC2 grants are, so the policy stays small however many destinations there are). A spoke
+                // role (no home resources) only when a target asks for the parameter in its accounts.
+                if (settings.Policy.LatestCopyParameter is { } parameter && (resources is not null || settings.Policy.Targets.Any(t => t.LatestCopyParameter)))
                 {
                     yield return Statement("PointAtLatestCopies", actions, [LatestCopyParameterArn(parameter)], InRegions(places));
                 }

@@ -56,8 +56,8 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduled($"SOURCE#{sourceRegion}", now, interval);
 
-    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
-        TryStartScheduled($"RETENTION#{destinationRegion}", now, interval);
+    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduled($"RETENTION#{destination}", now, interval);
 
     private Task<bool> TryStartScheduled(string key, DateTimeOffset now, TimeSpan interval)
     {

@@ -43,6 +43,23 @@ public class TargetPolicyTests
     }
 
     [Fact]
+    public void The_latest_copy_parameter_is_kept_in_the_home_regions_and_in_the_targets_that_ask_for_it_only()
+    {
+        var policy = ReplicationPolicy.Parse("""
+            {"destinations":[{"region":"eu-west-1"},{"region":"us-east-1"}],"retention":{"keepLatest":2,"familyTag":"family"},"latestCopyParameter":"/latest/{family}",
+             "targets":[{"accounts":["111111111111"],"regions":["eu-west-1","us-east-1"],"latestCopyParameter":true},{"accounts":["222222222222"],"regions":["eu-west-1"]}]}
+            """);
+
+        Assert.True(policy.KeepsLatestCopyParameterIn(CopyDestination.Home("us-east-1")));
+        Assert.True(policy.KeepsLatestCopyParameterIn(new CopyDestination("us-east-1", "111111111111")));
+        Assert.False(policy.KeepsLatestCopyParameterIn(new CopyDestination("eu-west-1", "222222222222")));
+        Assert.False(policy.KeepsLatestCopyParameterIn(new CopyDestination("eu-west-1", "333333333333")));
+        Assert.Equal(
+            [CopyDestination.Home("eu-west-1"), CopyDestination.Home("us-east-1"), new("eu-west-1", "111111111111"), new("us-east-1", "111111111111"), new("eu-west-1", "222222222222")],
+            policy.AllDestinations);
+    }
+
+    [Fact]
     public void A_target_region_must_be_a_destination_whose_home_copy_the_accounts_copy()
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(
@@ -94,6 +111,8 @@ public class TargetPolicyTests
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"clone"}]}""", "targets[0].mode")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"Share"}]}""", "targets[0].mode")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"mode":"share","kmsKeys":{"eu-west-1":"alias/k"}}]}""", "targets[0].kmsKeys")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":2,"familyTag":"family"},"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"latestCopyParameter":true}]}""", "targets[0].latestCopyParameter")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"targets":[{"accounts":["111111111111"],"regions":["eu-west-1"],"latestCopyParameter":"yes"}]}""", "targets[0].latestCopyParameter")]
     public void An_invalid_target_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));

@@ -64,6 +64,9 @@ internal static class ContractRequests
             PermissionScope.AnyKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value, byEc2: false)),
             // The home account's copy's keys (or, copied as they were, its source's), used by EC2 of the region the account copies in.
             PermissionScope.SourceKey => SourceKeys(settings).SelectMany(k => settings.TargetRegions.Select(d => KeyRequest(action, k.Region, k.Arn, ReplicatorPermissions.Ec2Endpoint(d)))),
+            // The parameter in the account itself, in each target region.
+            PermissionScope.LatestCopyParameter => settings.Policy.LatestCopyParameter is null ? []
+                : settings.TargetRegions.Select(d => Request(action, LatestCopyParameter(d, "golden-al2023-"), d)),
             _ => throw new InvalidOperationException($"ContractRequests knows no spoke requests for scope '{scope}': add them"),
         };
     }

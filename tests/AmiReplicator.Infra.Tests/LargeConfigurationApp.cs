@@ -4,8 +4,8 @@ namespace AmiReplicator.Infra.Tests;
 
 /// <summary>
 /// A large deployment: four source regions and seventeen destinations, each encrypting with its own KMS key (one named by
-/// alias), and the 2,000 target accounts a policy may name, in two of them (two spoke role names, one target with its own key,
-/// within an organization; the home account named, as targets need): the size the stack's policies and the functions' environment
+/// alias), and the 2,000 target accounts a policy may name, in two of them (two spoke role names, one target with its own key and
+/// the latest-copy parameter, within an organization; the home account named, as targets need): the size the stack's policies and the functions' environment
 /// must hold without passing IAM's and Lambda's limits.
 /// </summary>
 public sealed class LargeConfigurationApp() : SynthesizedApp(WithAssetMetadata(TestContext.WithHomeAccount(IamPolicySimulator.Account, TestContext.WithPolicy(policy =>
@@ -26,7 +26,14 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(WithAssetMetadata(T
             ["accounts"] = new JsonArray([.. ManyAccounts.Select(a => JsonValue.Create(a))]),
             ["regions"] = new JsonArray("eu-west-1", "ap-south-1"),
         },
-        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke", ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" } });
+        new JsonObject
+        {
+            ["accounts"] = new JsonArray("121212121212"),
+            ["regions"] = new JsonArray("eu-west-1"),
+            ["roleName"] = "GoldenSpoke",
+            ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" },
+            ["latestCopyParameter"] = true,
+        });
 }))))
 {
     public const string Organization = "o-a1b2c3d4e5";

@@ -127,7 +127,7 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
     }
 
     [Fact]
-    public void A_spoke_role_copies_only_into_the_targets_regions_changes_only_the_replicators_copies_and_encrypts_only_with_the_targets_keys()
+    public void A_spoke_role_copies_only_into_the_targets_regions_changes_only_the_replicators_copies_points_only_the_policys_parameter_and_encrypts_only_with_the_targets_keys()
     {
         var iam = new IamPolicySimulator(Spoke, SpokeRole("AmiReplicatorSpoke"));
         foreach (var region in new[] { "us-east-1", "eu-central-1", UnconfiguredRegion })
@@ -139,6 +139,17 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
         Assert.False(iam.Allows(Request("ec2:DeregisterImage", Image("eu-west-1", "ami-0c"), "eu-west-1")), "an image the replicator did not make");
         Assert.False(iam.Allows(Request("ec2:ModifyImageAttribute", Image("eu-west-1", "ami-0c"), "eu-west-1", (ReplicatorPermissions.CopyTagCondition, SourceImage))),
             "sharing: not in the spoke's contract");
+        // Keeping the account's copies like the home account's: each change only on an image or snapshot carrying the provenance tag.
+        foreach (var action in new[] { "ec2:DisableImage", "ec2:EnableImageDeregistrationProtection", "ec2:DisableImageDeprecation", "ec2:DeleteTags" })
+        {
+            Assert.True(iam.Allows(Request(action, Image("eu-west-1", "ami-0c"), "eu-west-1", (ReplicatorPermissions.CopyTagCondition, SourceImage))), action);
+            Assert.False(iam.Allows(Request(action, Image("eu-west-1", "ami-0c"), "eu-west-1")), $"{action} on an image the replicator did not make");
+        }
+
+        Assert.True(iam.Allows(Request("ssm:PutParameter", LatestCopyParameter("eu-west-1", "golden-al2023-"), "eu-west-1")));
+        Assert.False(iam.Allows(Request("ssm:PutParameter", $"arn:aws:ssm:eu-west-1:{IamPolicySimulator.Account}:parameter/other/golden", "eu-west-1")),
+            "a parameter the policy does not name");
+        Assert.False(iam.Allows(Request("ssm:PutParameter", LatestCopyParameter("us-east-1", "golden-al2023-"), "us-east-1")), "outside the targets' regions");
         Assert.True(iam.Allows(KeyRequest("kms:GenerateDataKey", "eu-west-1", "alias/golden")));
         Assert.False(iam.Allows(KeyRequest("kms:GenerateDataKey", "eu-west-1", "alias/other")));
         Assert.False(iam.Allows(KeyRequest("kms:GenerateDataKey", "ap-south-1", "alias/golden")), "the alias is the target's key in eu-west-1 only");

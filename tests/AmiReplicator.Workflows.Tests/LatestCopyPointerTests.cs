@@ -29,9 +29,9 @@ public sealed class LatestCopyPointerTests
         ssm.BeforeNextPut = async () =>
         {
             ec2.Listed.Add(newer);
-            Assert.Null(await other.OnAvailableAsync(newer, CancellationToken.None));
+            Assert.Null(await other.OnAvailableAsync(CopyDestination.Home(Region), newer, CancellationToken.None));
         };
-        Assert.Null(await worker.OnAvailableAsync(older, CancellationToken.None));
+        Assert.Null(await worker.OnAvailableAsync(CopyDestination.Home(Region), older, CancellationToken.None));
 
         Assert.Equal([newer.ImageId, older.ImageId, newer.ImageId], ssm.Writes);
         Assert.Equal(newer.ImageId, ssm.Values[Parameter]);
@@ -51,11 +51,11 @@ public sealed class LatestCopyPointerTests
         ssm.BeforeNextPut = async () =>
         {
             ec2.Listed.Add(newer);
-            Assert.Null(await other.OnAvailableAsync(newer, CancellationToken.None));
+            Assert.Null(await other.OnAvailableAsync(CopyDestination.Home(Region), newer, CancellationToken.None));
             ssm.Land();
             Assert.Equal(newer.ImageId, ssm.Values[Parameter]);
         };
-        Assert.Null(await worker.OnAvailableAsync(older, CancellationToken.None));
+        Assert.Null(await worker.OnAvailableAsync(CopyDestination.Home(Region), older, CancellationToken.None));
         ssm.Land();
 
         Assert.Equal([newer.ImageId, older.ImageId, newer.ImageId], ssm.Writes);
@@ -70,7 +70,7 @@ public sealed class LatestCopyPointerTests
         var ec2 = new Copies { Listed = { older }, Described = { newer } };
         var ssm = new Parameters { Values = { [Parameter] = newer.ImageId } };
 
-        Assert.Null(await Pointer(ec2, ssm).OnAvailableAsync(older, CancellationToken.None));
+        Assert.Null(await Pointer(ec2, ssm).OnAvailableAsync(CopyDestination.Home(Region), older, CancellationToken.None));
 
         Assert.Empty(ssm.Writes);
     }
@@ -84,10 +84,10 @@ public sealed class LatestCopyPointerTests
         var ssm = new Parameters();
         var pointer = Pointer(ec2, ssm);
 
-        await pointer.OnAvailableAsync(newer, CancellationToken.None);
-        await pointer.OnAvailableAsync(newer, CancellationToken.None);
+        await pointer.OnAvailableAsync(CopyDestination.Home(Region), newer, CancellationToken.None);
+        await pointer.OnAvailableAsync(CopyDestination.Home(Region), newer, CancellationToken.None);
         ec2.Listed.Add(older);
-        await pointer.OnAvailableAsync(older, CancellationToken.None);
+        await pointer.OnAvailableAsync(CopyDestination.Home(Region), older, CancellationToken.None);
 
         Assert.Equal([newer.ImageId], ssm.Writes);
     }
@@ -97,7 +97,7 @@ public sealed class LatestCopyPointerTests
         var policy = ReplicationPolicy.Parse("""
             {"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":3,"familyNamePrefixes":["golden-"]},"latestCopyParameter":"/amirepl/latest/{family}"}
             """);
-        return LatestCopyPointer.For(policy, DescribedCopies.Over(ec2), ec2, ssm, NullLoggerFactory.Instance) ?? throw new InvalidOperationException("no pointer");
+        return LatestCopyPointer.For(policy, new DestinationAccounts(DescribedCopies.Over(ec2), ec2, ssm, null, policy), NullLoggerFactory.Instance) ?? throw new InvalidOperationException("no pointer");
     }
 
     private static ImageInfo Copy(string id, string name, DateTimeOffset created) => new(id, Region, name, null, ImageState.Available, null, "123456789012",

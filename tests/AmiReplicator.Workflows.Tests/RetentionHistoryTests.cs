@@ -66,7 +66,7 @@ public class RetentionHistoryTests
         h.ChangePolicy(KeepOne);
         var newer = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-2", CreationDate = h.Clock.GetUtcNow().AddDays(-2) });
         var newerCopy = (await ByHand.ReplicateAsync(h, newer)).Single(j => j.Key.SourceImageId == newer).TargetImageId!;
-        var plan = await RetentionOf(h).PlanAsync(Destination, CancellationToken.None);
+        var plan = await RetentionOf(h).PlanAsync(CopyDestination.Home(Destination), CancellationToken.None);
         Assert.Equal([(newerCopy, RetentionAction.Keep), (job.TargetImageId!, RetentionAction.Remove)], plan.Decisions.Select(d => (d.Copy.ImageId, d.Action)));
 
         // The sweep of its source region tags it as this deployment's copy of its build (its job names it).
@@ -115,7 +115,7 @@ public class RetentionHistoryTests
             Assert.DoesNotContain(image.Tags, t => t.Value == "prod");
         }
 
-        var plan = await RetentionOf(h).PlanAsync(Destination, CancellationToken.None);
+        var plan = await RetentionOf(h).PlanAsync(CopyDestination.Home(Destination), CancellationToken.None);
         Assert.Equal([secondCopy], plan.Decisions.Select(d => d.Copy.ImageId));
     }
 
@@ -139,7 +139,7 @@ public class RetentionHistoryTests
         h.Clock.Advance(TimeSpan.FromDays(3));
         h.ChangePolicy("""{"destinations":[{"region":"eu-west-1"}],"retention":{"keepLatest":1,"familyNamePrefixes":["golden-"]}}""");
 
-        var plan = await RetentionOf(h).PlanAsync(Destination, CancellationToken.None);
+        var plan = await RetentionOf(h).PlanAsync(CopyDestination.Home(Destination), CancellationToken.None);
         Assert.Equal(
             [
                 (copies[3], RetentionAction.Keep, "one of the newest 1 launchable"),
@@ -160,7 +160,7 @@ public class RetentionHistoryTests
 
         // The newest copy disabled: it is kept, and the newest launchable one after it too, whatever keepLatest says.
         h.Simulator.DisableImage(Destination, copies[3]);
-        plan = await RetentionOf(h).PlanAsync(Destination, CancellationToken.None);
+        plan = await RetentionOf(h).PlanAsync(CopyDestination.Home(Destination), CancellationToken.None);
         Assert.Equal((RetentionAction.Keep, "disabled, and not older than the newest 1 launchable (kept should its source be enabled again)"),
             plan.Decisions.Where(d => d.Copy.ImageId == copies[3]).Select(d => (d.Action, d.Why)).Single());
         Assert.Equal((RetentionAction.Keep, "one of the newest 1 launchable"), plan.Decisions.Where(d => d.Copy.ImageId == copies[1]).Select(d => (d.Action, d.Why)).Single());

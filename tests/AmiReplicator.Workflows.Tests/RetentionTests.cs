@@ -35,7 +35,7 @@ public class RetentionTests
 
         // The dry run (what `amirepl prune --dry-run` shows) says what would go and why, and changes nothing.
         var retention = h.Workflows.Retention ?? throw new InvalidOperationException("the policy in force has retention");
-        var plan = await retention.PlanAsync("eu-west-1", CancellationToken.None);
+        var plan = await retention.PlanAsync(CopyDestination.Home("eu-west-1"), CancellationToken.None);
         Assert.Equal(
             [
                 (jobs[4].TargetImageId, RetentionAction.Keep), (jobs[3].TargetImageId, RetentionAction.Keep), (jobs[2].TargetImageId, RetentionAction.Remove),

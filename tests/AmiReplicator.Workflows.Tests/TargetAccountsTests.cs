@@ -13,8 +13,8 @@ namespace AmiReplicator.Workflows.Tests;
 /// </summary>
 public class TargetAccountsTests
 {
-    private const string First = "111111111111";
-    private const string Second = "222222222222";
+    internal const string First = "111111111111";
+    internal const string Second = "222222222222";
     private const string WithoutRole = "333333333333";
 
     private static string Policy(params string[] accounts) => $$"""
@@ -78,8 +78,9 @@ public class TargetAccountsTests
     [Fact]
     public async Task A_target_account_without_the_spoke_role_ends_ROLE_DENIED_in_every_region_for_one_AssumeRole_and_the_others_finish()
     {
+        // No sweep: its lifecycle following would ask each account too (TargetsKeptLikeHomeTests).
         await using var h = await WorkflowHarness.StartAsync("""
-            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],
+            {"destinations":[{"region":"eu-west-1"},{"region":"eu-central-1"}],"sweepIntervalMinutes":0,
              "targets":[{"accounts":["111111111111","333333333333"],"regions":["eu-west-1","eu-central-1"]}]}
             """);
         SpokeRoles(h, First);
@@ -301,8 +302,9 @@ public class TargetAccountsTests
     [Fact]
     public async Task When_the_home_accounts_copy_fails_the_target_accounts_jobs_end_failed_naming_it()
     {
+        // No sweep: its lifecycle following lists the account's copies with the role, which this counts no call of.
         await using var h = await WorkflowHarness.StartAsync("""
-            {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":1},
+            {"destinations":[{"region":"eu-west-1"}],"retries":{"maxAttempts":1},"sweepIntervalMinutes":0,
              "targets":[{"accounts":["111111111111"],"regions":["eu-west-1"]}]}
             """);
         SpokeRoles(h, First);

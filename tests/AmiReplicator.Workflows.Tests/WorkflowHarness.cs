@@ -64,7 +64,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         _parameters = new SsmImageParameters(simulator.Endpoint, LocalReplication.Credentials);
         _sts = new AmazonSecurityTokenServiceClient(LocalReplication.Credentials,
             new AmazonSecurityTokenServiceConfig { ServiceURL = simulator.Endpoint.ToString(), AuthenticationRegion = LocalReplication.Home });
-        _targets = new TargetAccountImages(new Lazy<IAmazonSecurityTokenService>(_sts), simulator.Endpoint, simulator.Endpoint, "aws", clock);
+        _targets = new TargetAccountImages(new Lazy<IAmazonSecurityTokenService>(_sts), simulator.Endpoint, simulator.Endpoint, "aws", clock, simulator.Endpoint);
         _ec2Events = new Ec2EventFeed(simulator);
         var sink = TextWriter.Synchronized(Log);
         _metrics = metrics ?? new EmbeddedMetricWriter(sink, clock);

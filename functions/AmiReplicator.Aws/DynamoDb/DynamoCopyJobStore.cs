@@ -55,8 +55,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduledAsync(SweepKey(sourceRegion), now, interval, cancellationToken);
 
-    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
-        TryStartScheduledAsync(RetentionKey(destinationRegion), now, interval, cancellationToken);
+    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        TryStartScheduledAsync(RetentionKey(destination), now, interval, cancellationToken);
 
     private async Task<bool> TryStartScheduledAsync(Dictionary<string, AttributeValue> key, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
     {

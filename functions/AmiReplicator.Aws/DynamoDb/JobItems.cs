@@ -38,11 +38,11 @@ internal static class JobItems
         [JobTableSchema.SortKey] = S($"SOURCE#{sourceRegion}"),
     };
 
-    /// <summary>When a destination's retention last ran: PK = SWEEP, SK = RETENTION#{region}.</summary>
-    public static Dictionary<string, AttributeValue> RetentionKey(string destinationRegion) => new()
+    /// <summary>When a destination's retention last ran: PK = SWEEP, SK = RETENTION#{region}, RETENTION#{account}#{region} for a target account's.</summary>
+    public static Dictionary<string, AttributeValue> RetentionKey(string destination) => new()
     {
         [JobTableSchema.PartitionKey] = S("SWEEP"),
-        [JobTableSchema.SortKey] = S($"RETENTION#{destinationRegion}"),
+        [JobTableSchema.SortKey] = S($"RETENTION#{destination}"),
     };
 
     public const string CommittedMiBpsAttribute = "CommittedMiBps";

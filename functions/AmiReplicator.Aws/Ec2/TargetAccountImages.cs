@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.SecurityToken;
 using AmiReplicator.Aws.Kms;
+using AmiReplicator.Aws.Ssm;
 using AmiReplicator.Aws.Sts;
 using AmiReplicator.Domain.Images;
 
@@ -8,12 +9,13 @@ namespace AmiReplicator.Aws.Ec2;
 
 /// <summary>
 /// EC2 in target accounts: one gateway per (account, role), its clients signed with the role's credentials (<see cref="SpokeRoleCredentials"/>),
-/// made on first use and kept for the life of the execution environment, so a role is assumed about once an hour per account (EC2's
-/// and KMS's clients of an account share the role's session). STS's client too is made on first use: a deployment without targets
+/// made on first use and kept for the life of the execution environment, so a role is assumed about once an hour per account (EC2's,
+/// KMS's and SSM's clients of an account share the role's session). STS's client too is made on first use: a deployment without targets
 /// never makes it, and no cold start pays for it.
 /// </summary>
-/// <param name="kmsEndpoint">Only for the local cloud, like <paramref name="ec2Endpoint"/>.</param>
-public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, Uri? ec2Endpoint, Uri? kmsEndpoint, string partition, TimeProvider clock)
+/// <param name="kmsEndpoint">Only for the local cloud, like <paramref name="ec2Endpoint"/> and <paramref name="ssmEndpoint"/>.</param>
+public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, Uri? ec2Endpoint, Uri? kmsEndpoint, string partition, TimeProvider clock,
+    Uri? ssmEndpoint = null)
     : ITargetAccountImages, IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Account>> _accounts = new(StringComparer.Ordinal);
@@ -24,12 +26,16 @@ public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, U
 
     public IImageSettings SettingsIn(string account, string roleName) => For(account, roleName).Images;
 
+    public IImageLifecycle LifecycleIn(string account, string roleName) => For(account, roleName).Images;
+
+    public IImageParameters ParametersIn(string account, string roleName) => For(account, roleName).Parameters;
+
     private Account For(string account, string roleName) =>
         _accounts.GetOrAdd($"arn:{partition}:iam::{account}:role/{roleName}", arn => new Lazy<Account>(() =>
         {
             var credentials = new SpokeRoleCredentials(sts.Value, arn, clock);
             var clients = new Ec2Clients(ec2Endpoint, credentials);
-            return new Account(clients, new Ec2ImageGateway(clients), new KmsKeyGateway(kmsEndpoint, credentials));
+            return new Account(clients, new Ec2ImageGateway(clients), new KmsKeyGateway(kmsEndpoint, credentials), new SsmImageParameters(ssmEndpoint, credentials));
         })).Value;
 
     public void Dispose()
@@ -38,8 +44,9 @@ public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, U
         {
             account.Value.Clients.Dispose();
             account.Value.Keys.Dispose();
+            account.Value.Parameters.Dispose();
         }
     }
 
-    private sealed record Account(Ec2Clients Clients, Ec2ImageGateway Images, KmsKeyGateway Keys);
+    private sealed record Account(Ec2Clients Clients, Ec2ImageGateway Images, KmsKeyGateway Keys, SsmImageParameters Parameters);
 }

@@ -29,14 +29,16 @@ public sealed class ReplicatorWorkflows
 
         var steps = new JobSteps(store, policy, options, metrics, clock, logging.CreateLogger<JobSteps>());
         var reconciler = new CounterReconciler(store, options, metrics, logging.CreateLogger<CounterReconciler>());
-        var follower = lifecycle is null ? null
-            : new LifecycleFollower(store, images, lifecycle, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
-        var latestCopy = LatestCopyPointer.For(policy, images, lifecycle, ports.Parameters, logging);
+        // Copies are kept (followed, retained, pointed at) in every destination's account, a target account's through its spoke role.
+        var accounts = lifecycle is null ? null : new DestinationAccounts(images, lifecycle, ports.Parameters, ports.Targets, policy);
+        var follower = accounts is null ? null
+            : new LifecycleFollower(store, accounts, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
+        var latestCopy = LatestCopyPointer.For(policy, accounts, logging);
         var destinations = new DestinationImages(images, ports.Targets, policy);
-        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
+        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), accounts, latestCopy);
         Canceller = new CopyCanceller(store, destinations, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
-        Retention = lifecycle is null || policy.Retention is null ? null
-            : new CopyRetention(store, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
+        Retention = accounts is null || policy.Retention is null ? null
+            : new CopyRetention(store, accounts, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
         SelectedSources = new SelectedSourceImages(store, images, policy, accountId);
         var sweep = ports.Requests is not { } requests ? null : new SourceSweep(store, images, requests, policy,
             policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion], accountId, clock, logging.CreateLogger<SourceSweep>());

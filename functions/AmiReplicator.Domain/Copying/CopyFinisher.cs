@@ -22,7 +22,7 @@ public sealed class CopyFinisher(
     JobSteps steps,
     TimeProvider clock,
     ILogger<CopyFinisher> log,
-    IImageLifecycle? lifecycle = null,
+    DestinationAccounts? accounts = null,
     LatestCopyPointer? latestCopy = null)
 {
     private readonly CopySharing _sharing = new(destinations.Home, policy);
@@ -138,8 +138,7 @@ public sealed class CopyFinisher(
     /// <summary>The source's deregistration protection (as read when the copy was asked for) on the copy, cooldown and all.</summary>
     private async Task ProtectAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        // A target account's copies are kept by the account's own lifecycle for now: only the home account's are protected.
-        if (lifecycle is null || job.Key.DestinationAccount is not null || !policy.Lifecycle.CopyDeregistrationProtection
+        if (accounts is null || !policy.Lifecycle.CopyDeregistrationProtection
             || job.SourceDeregistrationProtection == DeregistrationProtection.Disabled || target.Protection == job.SourceDeregistrationProtection)
         {
             return;
@@ -147,7 +146,7 @@ public sealed class CopyFinisher(
 
         try
         {
-            await lifecycle.EnableDeregistrationProtectionAsync(target.Region, target.ImageId,
+            await accounts.LifecycleIn(job.Key.Destination).EnableDeregistrationProtectionAsync(target.Region, target.ImageId,
                 job.SourceDeregistrationProtection == DeregistrationProtection.EnabledWithCooldown, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
@@ -239,8 +238,8 @@ public sealed class CopyFinisher(
     /// </summary>
     private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
-        // The latest-copy parameter is the home account's (a target account's is not written yet).
-        if (latestCopy is null || job.Key.DestinationAccount is not null)
+        // In each home region; in a target account's only where its target asks for it.
+        if (latestCopy is null || !policy.KeepsLatestCopyParameterIn(job.Key.Destination))
         {
             return;
         }
@@ -252,7 +251,7 @@ public sealed class CopyFinisher(
             tags[key] = value;
         }
 
-        if (await latestCopy.OnAvailableAsync(target with { Tags = tags }, cancellationToken) is { } problem)
+        if (await latestCopy.OnAvailableAsync(job.Key.Destination, target with { Tags = tags }, cancellationToken) is { } problem)
         {
             notes.Add(problem);
         }
@@ -395,7 +394,7 @@ public sealed class CopyFinisher(
     {
         var account = key.DestinationAccount ?? throw new ArgumentException($"{key} is the home account's job", nameof(key));
         // Asked again meanwhile and shared (the target is in share mode now): the account launches the home copy, its share stays.
-        if (lifecycle is null
+        if (accounts is null
             || await store.GetAsync(key, cancellationToken) is { SharedHomeCopy: true }
             || await store.GetAsync(key with { DestinationAccount = null }, cancellationToken) is not { TargetImageId: { } homeCopy }
             || await destinations.Home.DescribeImageAsync(key.DestinationRegion, homeCopy, cancellationToken) is not { } image)
@@ -403,6 +402,7 @@ public sealed class CopyFinisher(
             return;
         }
 
+        var lifecycle = accounts.LifecycleIn(CopyDestination.Home(key.DestinationRegion));
         await lifecycle.RemoveLaunchPermissionsAsync(key.DestinationRegion, homeCopy, [new LaunchPermission(LaunchPermissionKind.UserId, account)], cancellationToken);
         foreach (var snapshot in image.Snapshots)
         {

@@ -14,4 +14,10 @@ public interface ITargetAccountImages
 
     /// <summary>The account's AMI settings (Allowed AMIs, block public access), with the same role's credentials.</summary>
     IImageSettings SettingsIn(string account, string roleName);
+
+    /// <summary>The calls that keep the account's copies after they are made (following their sources, retention), with the same role's credentials.</summary>
+    IImageLifecycle LifecycleIn(string account, string roleName);
+
+    /// <summary>SSM's parameters in the account (the latest-copy parameter of a target that asks for one), with the same role's credentials.</summary>
+    IImageParameters ParametersIn(string account, string roleName);
 }

@@ -16,8 +16,8 @@ public interface ICopyJobStore
     /// </summary>
     Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
 
-    /// <summary>As <see cref="TryStartSweepAsync"/>, for the retention run of a destination region.</summary>
-    Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
+    /// <summary>As <see cref="TryStartSweepAsync"/>, for the retention run of a destination (as <see cref="CopyDestination.KeyText"/> names it).</summary>
+    Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the

@@ -15,21 +15,25 @@ namespace AmiReplicator.Domain.Lifecycle;
 /// is never removed), and an older copy with deregistration protection, named in the keep list, or still in use (referenced by
 /// instances or launch templates, or launched recently) is kept, with the reason noted on its job. A removal is noted on the job of the
 /// copy first, then made: a worker dying between the two leaves a copy the next run removes again. With a latest-copy parameter, each
-/// family's is pointed at its newest remaining copy after the removals (which also mends one a person changed).
+/// family's is pointed at its newest remaining copy after the removals (which also mends one a person changed). In a target account the
+/// same is done with its spoke role (<see cref="DestinationAccounts"/>), among the account's own copies and what uses them there.
 /// </summary>
 public sealed class CopyRetention(
     ICopyJobStore store,
-    IImageGateway images,
-    IImageLifecycle lifecycle,
+    DestinationAccounts accounts,
     ReplicationPolicy policy,
     IMetrics metrics,
     TimeProvider clock,
     ILogger<CopyRetention> log,
     LatestCopyPointer? latestCopy = null)
 {
-    private readonly FamilyBuilds _builds = new(images);
+    private readonly FamilyBuilds _builds = new(accounts.Home);
 
-    /// <summary>Each destination's run when due (every sweepIntervalMinutes, one poller at a time); answers the copies removed.</summary>
+    /// <summary>
+    /// Each destination's run when due (every sweepIntervalMinutes, one poller at a time), the home account's regions and the targets'
+    /// (account, region)s; answers the copies removed. A destination refused (a target account's spoke role missing or denied) is
+    /// skipped and counted, and holds back no other.
+    /// </summary>
     public async Task<int> RunIfDueAsync(CancellationToken cancellationToken)
     {
         if (policy.Retention is null || policy.SweepInterval is not { } interval)
@@ -38,13 +42,17 @@ public sealed class CopyRetention(
         }
 
         var removed = 0;
-        await EachDestination.RunAsync(policy.Destinations.Select(d => d.Region), "retention", log, async destination =>
+        var skipped = await EachDestination.RunAsync(accounts.All, "retention", log, async destination =>
         {
-            if (await store.TryStartRetentionAsync(destination, clock.GetUtcNow(), interval, cancellationToken))
+            if (await store.TryStartRetentionAsync(destination.KeyText, clock.GetUtcNow(), interval, cancellationToken))
             {
                 removed += await ApplyAsync(await PlanAsync(destination, cancellationToken), cancellationToken);
             }
         });
+        if (skipped > 0)
+        {
+            log.LogWarning("Retention skipped {Skipped} destinations it was refused in (named above); they are tried again at the next run", skipped);
+        }
 
         return removed;
     }
@@ -53,11 +61,11 @@ public sealed class CopyRetention(
     /// What retention keeps and removes in the destination now, and why; nothing is changed. A copy whose use cannot be read (EC2
     /// refuses DescribeImageReferences, say) fails the plan: nothing is removed.
     /// </summary>
-    public async Task<RetentionPlan> PlanAsync(string destinationRegion, CancellationToken cancellationToken)
+    public async Task<RetentionPlan> PlanAsync(CopyDestination destination, CancellationToken cancellationToken)
     {
         var retention = policy.Retention ?? throw new InvalidOperationException("The policy has no retention.");
         var copies = new List<ImageInfo>();
-        await foreach (var copy in lifecycle.ListOwnCopiesAsync(destinationRegion, null, cancellationToken))
+        await foreach (var copy in accounts.LifecycleIn(destination).ListOwnCopiesAsync(destination.Region, null, cancellationToken))
         {
             if (ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment) && copy.State is ImageState.Available or ImageState.Disabled && retention.FamilyOf(copy) is not null)
             {
@@ -70,7 +78,7 @@ public sealed class CopyRetention(
             .Select(g => (Family: g.Key, NewestFirst: g.NewestFirst().ToList()))
             .ToList();
         var older = families.SelectMany(f => OlderThanKept(f.NewestFirst, retention.KeepLatest)).ToHashSet();
-        var inUse = await InUseAsync(destinationRegion, [.. older.Where(c => !IsProtected(c) && !IsListed(c, retention))], retention, cancellationToken);
+        var inUse = await InUseAsync(destination, [.. older.Where(c => !IsProtected(c) && !IsListed(c, retention))], retention, cancellationToken);
 
         var decisions = new List<RetentionDecision>();
         foreach (var (family, newestFirst) in families)
@@ -86,7 +94,7 @@ public sealed class CopyRetention(
             }
         }
 
-        return new RetentionPlan(destinationRegion, decisions);
+        return new RetentionPlan(destination, decisions);
     }
 
     /// <summary>
@@ -125,20 +133,21 @@ public sealed class CopyRetention(
         retention.Keep.Contains(copy.ImageId) || retention.Keep.Contains(copy.Tags[ProvenanceTags.SourceImageId]);
 
     /// <summary>
-    /// Why each of these copies is still in use, if it is: referenced by the account's instances or launch templates (one
+    /// Why each of these copies is still in use, if it is: referenced by the destination account's instances or launch templates (one
     /// DescribeImageReferences for all of them), or launched within the policy's window (one DescribeImageAttribute each, for those
     /// nothing references).
     /// </summary>
-    private async Task<Dictionary<string, string>> InUseAsync(string destinationRegion, IReadOnlyList<ImageInfo> candidates, RetentionPolicy retention,
+    private async Task<Dictionary<string, string>> InUseAsync(CopyDestination destination, IReadOnlyList<ImageInfo> candidates, RetentionPolicy retention,
         CancellationToken cancellationToken)
     {
+        var lifecycle = accounts.LifecycleIn(destination);
         var why = new Dictionary<string, string>(StringComparer.Ordinal);
         if (candidates.Count == 0)
         {
             return why;
         }
 
-        foreach (var (imageId, references) in await lifecycle.GetImageReferencesAsync(destinationRegion, [.. candidates.Select(c => c.ImageId)], cancellationToken))
+        foreach (var (imageId, references) in await lifecycle.GetImageReferencesAsync(destination.Region, [.. candidates.Select(c => c.ImageId)], cancellationToken))
         {
             if (references.Count > 0)
             {
@@ -155,7 +164,7 @@ public sealed class CopyRetention(
         var since = clock.GetUtcNow().AddDays(-retention.KeepIfLaunchedWithinDays);
         foreach (var copy in candidates.Where(c => !why.ContainsKey(c.ImageId)))
         {
-            if (await lifecycle.GetLastLaunchedTimeAsync(destinationRegion, copy.ImageId, cancellationToken) is { } launched && launched >= since)
+            if (await lifecycle.GetLastLaunchedTimeAsync(destination.Region, copy.ImageId, cancellationToken) is { } launched && launched >= since)
             {
                 why[copy.ImageId] = $"in use: last launched {launched:u}, within retention.keepIfLaunchedWithinDays ({retention.KeepIfLaunchedWithinDays})";
             }
@@ -177,27 +186,27 @@ public sealed class CopyRetention(
             {
                 if (decision.Action == RetentionAction.Remove)
                 {
-                    removed += await RemoveAsync(plan.DestinationRegion, decision, cancellationToken) ? 1 : 0;
+                    removed += await RemoveAsync(plan.Destination, decision, cancellationToken) ? 1 : 0;
                     continue;
                 }
 
                 log.LogInformation("Retention keeps {TargetImageId} ({Name}) of family {Family} in {Destination}: {Why}",
-                    decision.Copy.ImageId, decision.Copy.Name, decision.Family, plan.DestinationRegion, decision.Why);
+                    decision.Copy.ImageId, decision.Copy.Name, decision.Family, plan.Destination, decision.Why);
                 if (decision.Action == RetentionAction.KeepInUse)
                 {
-                    await NoteOnJobAsync(plan.DestinationRegion, decision.Copy, $"{decision.Copy.ImageId} kept by retention: family {decision.Family}, {decision.Why}", cancellationToken);
+                    await NoteOnJobAsync(plan.Destination, decision.Copy, $"{decision.Copy.ImageId} kept by retention: family {decision.Family}, {decision.Why}", cancellationToken);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 log.LogError(e, "Retention could not {Action} {TargetImageId} ({Name}) in {Destination}; the next run tries again",
-                    decision.Action == RetentionAction.Remove ? "remove" : "note why it keeps", decision.Copy.ImageId, decision.Copy.Name, plan.DestinationRegion);
+                    decision.Action == RetentionAction.Remove ? "remove" : "note why it keeps", decision.Copy.ImageId, decision.Copy.Name, plan.Destination);
             }
         }
 
         await PointAsync(plan, cancellationToken);
         log.LogInformation("Retention in {Destination}: {Removed} copies removed, {Kept} older copies kept, {Count} looked at",
-            plan.DestinationRegion, removed, plan.Decisions.Count(d => d.Action is not (RetentionAction.Keep or RetentionAction.Remove)), plan.Decisions.Count);
+            plan.Destination, removed, plan.Decisions.Count(d => d.Action is not (RetentionAction.Keep or RetentionAction.Remove)), plan.Decisions.Count);
         return removed;
     }
 
@@ -212,27 +221,32 @@ public sealed class CopyRetention(
         try
         {
             // Refusals are logged by the pointer; nothing here to note them on.
-            await latestCopy.PointAsync(plan.DestinationRegion, families, justAvailable: null, cancellationToken);
+            await latestCopy.PointAsync(plan.Destination, families, justAvailable: null, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogError(e, "Retention could not point the latest-copy parameters in {Destination}; the next run tries again", plan.DestinationRegion);
+            log.LogError(e, "Retention could not point the latest-copy parameters in {Destination}; the next run tries again", plan.Destination);
         }
     }
 
-    private async Task<bool> RemoveAsync(string destinationRegion, RetentionDecision decision, CancellationToken cancellationToken)
+    private async Task<bool> RemoveAsync(CopyDestination destination, RetentionDecision decision, CancellationToken cancellationToken)
     {
         var copy = decision.Copy;
         // Recorded before it is done, so the copy never vanishes without its job saying why.
-        if (!await NoteOnJobAsync(destinationRegion, copy, $"{copy.ImageId} removed by retention with its snapshots: family {decision.Family}, {decision.Why}", cancellationToken))
+        if (!await NoteOnJobAsync(destination, copy, $"{copy.ImageId} removed by retention with its snapshots: family {decision.Family}, {decision.Why}", cancellationToken))
         {
             return false;
         }
 
-        await images.DeregisterImageAsync(destinationRegion, copy.ImageId, cancellationToken);
-        metrics.Record(ReplicatorMetrics.CopiesRemovedByRetention, 1, destinationRegion);
+        await accounts.ImagesIn(destination).DeregisterImageAsync(destination.Region, copy.ImageId, cancellationToken);
+        // Metrics are per region of the home account: a target account's removals are in the log and on its jobs.
+        if (destination.IsHome)
+        {
+            metrics.Record(ReplicatorMetrics.CopiesRemovedByRetention, 1, destination.Region);
+        }
+
         log.LogWarning("Retention removed {TargetImageId} ({Name}) of family {Family} in {Destination} with its snapshots: {Why}",
-            copy.ImageId, copy.Name, decision.Family, destinationRegion, decision.Why);
+            copy.ImageId, copy.Name, decision.Family, destination, decision.Why);
         return true;
     }
 
@@ -240,9 +254,9 @@ public sealed class CopyRetention(
     /// Notes on the job whose copy this is (once); answers false when another worker moved the job meanwhile (retention looks at the
     /// copy again next run). A copy no job names (an older copy of a source asked for again, a lost job) has nowhere to note it.
     /// </summary>
-    private async Task<bool> NoteOnJobAsync(string destinationRegion, ImageInfo copy, string note, CancellationToken cancellationToken)
+    private async Task<bool> NoteOnJobAsync(CopyDestination destination, ImageInfo copy, string note, CancellationToken cancellationToken)
     {
-        var key = new CopyJobKey(copy.Tags.GetValueOrDefault(ProvenanceTags.SourceRegion, ""), copy.Tags[ProvenanceTags.SourceImageId], destinationRegion);
+        var key = CopyJobKey.Into(copy.Tags.GetValueOrDefault(ProvenanceTags.SourceRegion, ""), copy.Tags[ProvenanceTags.SourceImageId], destination);
         if (key.SourceRegion.Length == 0 || await store.GetAsync(key, cancellationToken) is not { } job || job.TargetImageId != copy.ImageId || job.Notes.Contains(note))
         {
             return true;

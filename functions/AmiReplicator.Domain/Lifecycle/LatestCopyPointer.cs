@@ -13,56 +13,61 @@ namespace AmiReplicator.Domain.Lifecycle;
 /// available, and the copy the parameter holds when that is a newer available copy of the family, which EC2's listing may not show
 /// yet), then lists again, and writes again while a newer one has appeared. Once it has written, its own write (still landing) is
 /// what it compares with, not what SSM shows: a worker whose older write lands after another's newer one has written the newer one
-/// again by then. Every write is of an available copy, and one already held is not written again.
+/// again by then. Every write is of an available copy, and one already held is not written again. In a target account that asks for
+/// the parameter (<see cref="ReplicationPolicy.KeepsLatestCopyParameterIn"/>) the same is done with its spoke role, among its own copies.
 /// </summary>
-public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle lifecycle, IImageParameters parameters, LatestCopyParameterPolicy parameter,
-    ReplicationPolicy policy, ILogger<LatestCopyPointer> log)
+public sealed class LatestCopyPointer(DestinationAccounts accounts, LatestCopyParameterPolicy parameter, ReplicationPolicy policy, ILogger<LatestCopyPointer> log)
 {
     private readonly RetentionPolicy _families = policy.Retention ?? throw new ArgumentException("The latest-copy parameter needs the families of retention.", nameof(policy));
-    private readonly FamilyBuilds _builds = new(images);
+    private readonly FamilyBuilds _builds = new(accounts.Home);
 
     /// <summary>The pointer, when the policy asks for one (it needs the families of retention) and its calls are given.</summary>
-    public static LatestCopyPointer? For(ReplicationPolicy policy, IImageGateway images, IImageLifecycle? lifecycle, IImageParameters? parameters, ILoggerFactory logging) =>
-        policy is { LatestCopyParameter: { } parameter, Retention: not null } && lifecycle is not null && parameters is not null
-            ? new LatestCopyPointer(images, lifecycle, parameters, parameter, policy, logging.CreateLogger<LatestCopyPointer>())
+    public static LatestCopyPointer? For(ReplicationPolicy policy, DestinationAccounts? accounts, ILoggerFactory logging) =>
+        policy is { LatestCopyParameter: { } parameter, Retention: not null } && accounts is { KeepsParameters: true }
+            ? new LatestCopyPointer(accounts, parameter, policy, logging.CreateLogger<LatestCopyPointer>())
             : null;
 
     /// <summary>Listings of one call before it gives up on a family whose newest copy keeps changing (the next finish or run points again).</summary>
     public const int MaxRounds = 5;
 
-    /// <summary>Points the family of <paramref name="copy"/>, just available, at its newest copy; answers why its parameter was not written, if it was not.</summary>
-    public async Task<string?> OnAvailableAsync(ImageInfo copy, CancellationToken cancellationToken) =>
+    /// <summary>Points the family of <paramref name="copy"/>, just available in the destination, at its newest copy; answers why its parameter was not written, if it was not.</summary>
+    public async Task<string?> OnAvailableAsync(CopyDestination destination, ImageInfo copy, CancellationToken cancellationToken) =>
         _families.FamilyOf(copy) is { } family
-            ? (await PointAsync(copy.Region, [family], copy, cancellationToken)).GetValueOrDefault(family)
+            ? (await PointAsync(destination, [family], copy, cancellationToken)).GetValueOrDefault(family)
             : null;
 
     /// <summary>
     /// Points each family's parameter in the destination at the family's newest available copy (<paramref name="justAvailable"/>
     /// counted even when EC2 does not list it yet); a family without one keeps its parameter. Answers, per family, why its
-    /// parameter could not be written (SSM refused it for good).
+    /// parameter could not be written (SSM refused it for good). Nothing where the parameter is not kept (a target not asking for it).
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> PointAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
+    public async Task<IReadOnlyDictionary<string, string>> PointAsync(CopyDestination destination, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
         CancellationToken cancellationToken)
     {
         var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (accounts.ParametersIn(destination) is not { } parameters)
+        {
+            return refused;
+        }
+
         var written = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var round = 0; round < MaxRounds; round++)
         {
             var changed = false;
-            var listed = await ListAsync(destinationRegion, familiesToPoint, justAvailable, cancellationToken);
+            var listed = await ListAsync(destination, familiesToPoint, justAvailable, cancellationToken);
             foreach (var family in familiesToPoint.Where(f => !refused.ContainsKey(f)))
             {
                 var (name, problem) = parameter.NameFor(family);
                 if (name is null)
                 {
-                    log.LogWarning("No latest-copy parameter for family {Family} in {Destination}: {Problem}", family, destinationRegion, problem);
+                    log.LogWarning("No latest-copy parameter for family {Family} in {Destination}: {Problem}", family, destination, problem);
                     refused[family] = $"latest-copy parameter not written for family {family}: {problem}";
                     continue;
                 }
 
-                var held = await parameters.GetImageIdAsync(destinationRegion, name, cancellationToken);
+                var held = await parameters.GetImageIdAsync(destination.Region, name, cancellationToken);
                 var candidates = listed.GetValueOrDefault(family) ?? [];
-                if (held is not null && candidates.All(c => c.ImageId != held) && await HeldCopyAsync(destinationRegion, held, family, cancellationToken) is { } heldCopy)
+                if (held is not null && candidates.All(c => c.ImageId != held) && await HeldCopyAsync(destination, held, family, cancellationToken) is { } heldCopy)
                 {
                     candidates = [.. candidates, .. await _builds.WithBuildsAsync([heldCopy], cancellationToken)];
                 }
@@ -83,13 +88,13 @@ public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle life
                 changed = true;
                 try
                 {
-                    await parameters.PutImageIdAsync(destinationRegion, name, newest.ImageId, cancellationToken);
+                    await parameters.PutImageIdAsync(destination.Region, name, newest.ImageId, cancellationToken);
                     written[family] = newest.ImageId;
-                    log.LogInformation("Latest-copy parameter {Parameter} in {Destination} points at {TargetImageId} ({Name})", name, destinationRegion, newest.ImageId, newest.Name);
+                    log.LogInformation("Latest-copy parameter {Parameter} in {Destination} points at {TargetImageId} ({Name})", name, destination, newest.ImageId, newest.Name);
                 }
                 catch (ParameterRefusedException e)
                 {
-                    log.LogWarning("Latest-copy parameter {Parameter} in {Destination} refused: {Reason}", name, destinationRegion, e.Message);
+                    log.LogWarning("Latest-copy parameter {Parameter} in {Destination} refused: {Reason}", name, destination, e.Message);
                     refused[family] = $"latest-copy parameter {name} refused: {e.Message}";
                 }
             }
@@ -101,18 +106,18 @@ public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle life
         }
 
         throw new InvalidOperationException(
-            $"the newest copy of {string.Join(", ", familiesToPoint)} in {destinationRegion} changed on each of {MaxRounds} listings; its latest-copy parameter is pointed again next time");
+            $"the newest copy of {string.Join(", ", familiesToPoint)} in {destination} changed on each of {MaxRounds} listings; its latest-copy parameter is pointed again next time");
     }
 
     /// <summary>The image the parameter holds, when it is an available copy of the family made by this deployment.</summary>
-    private async Task<ImageInfo?> HeldCopyAsync(string destinationRegion, string held, string family, CancellationToken cancellationToken) =>
-        await images.DescribeImageAsync(destinationRegion, held, cancellationToken) is { State: ImageState.Available } copy
+    private async Task<ImageInfo?> HeldCopyAsync(CopyDestination destination, string held, string family, CancellationToken cancellationToken) =>
+        await accounts.ImagesIn(destination).DescribeImageAsync(destination.Region, held, cancellationToken) is { State: ImageState.Available } copy
             && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment) && _families.FamilyOf(copy) == family
             ? copy
             : null;
 
     /// <summary>This deployment's available copies of each family, as EC2 lists them now, with the one just available.</summary>
-    private async Task<Dictionary<string, List<ImageInfo>>> ListAsync(string destinationRegion, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
+    private async Task<Dictionary<string, List<ImageInfo>>> ListAsync(CopyDestination destination, IReadOnlyCollection<string> familiesToPoint, ImageInfo? justAvailable,
         CancellationToken cancellationToken)
     {
         var copies = new Dictionary<string, ImageInfo>(StringComparer.Ordinal);
@@ -121,7 +126,7 @@ public sealed class LatestCopyPointer(IImageGateway images, IImageLifecycle life
             copies[justAvailable.ImageId] = justAvailable;
         }
 
-        await foreach (var copy in lifecycle.ListOwnCopiesAsync(destinationRegion, null, cancellationToken))
+        await foreach (var copy in accounts.LifecycleIn(destination).ListOwnCopiesAsync(destination.Region, null, cancellationToken))
         {
             if (copy.State == ImageState.Available && ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
             {

@@ -31,12 +31,12 @@ public sealed partial class LifecycleFollower
             // Taken off first, so that the new ones find room within EC2's 50.
             if (taken.Count > 0)
             {
-                await lifecycle.DeleteTagsAsync(copy.Region, resources, taken, cancellationToken);
+                await LifecycleOf(job).DeleteTagsAsync(copy.Region, resources, taken, cancellationToken);
             }
 
             if (put.Count > 0)
             {
-                await images.CreateTagsAsync(copy.Region, resources, put, cancellationToken);
+                await ImagesOf(job).CreateTagsAsync(copy.Region, resources, put, cancellationToken);
             }
 
             notes.Add($"tags follow the source: {change}");
@@ -60,12 +60,13 @@ public sealed partial class LifecycleFollower
     /// The copy's launch permissions follow the source's, as far as the policy copies them (<see cref="CopySharing"/>): those the
     /// source gained are added, those it lost are taken off, and with shareSnapshots the copy's snapshots follow for the accounts.
     /// Only a source of the account's own (only an AMI's owner can read whom it is shared with), and only an available one: a
-    /// disabled source lost its shares by being disabled, which its copies follow only with disableWithSource.
+    /// disabled source lost its shares by being disabled, which its copies follow only with disableWithSource. Not a target account's
+    /// copy: it is the account's own, for its own use, and gets no launch permissions.
     /// </summary>
     private async Task<CopyJob> FollowLaunchPermissionsAsync(CopyJob job, ImageInfo copy, ImageInfo source, SourcePermissions sourcePermissions, List<string> notes,
         LifecycleReport report, CancellationToken cancellationToken)
     {
-        if (source.OwnerId != ownAccountId || source.State != ImageState.Available || await sourcePermissions.ReadAsync(source, cancellationToken) is not { } now)
+        if (!job.Key.Destination.IsHome || source.OwnerId != ownAccountId || source.State != ImageState.Available || await sourcePermissions.ReadAsync(source, cancellationToken) is not { } now)
         {
             return job;
         }
@@ -81,14 +82,14 @@ public sealed partial class LifecycleFollower
         var taken = removed.Where(_sharing.Copies).ToList();
         if (taken.Count > 0)
         {
-            await lifecycle.RemoveLaunchPermissionsAsync(copy.Region, copy.ImageId, taken, cancellationToken);
+            await LifecycleOf(job).RemoveLaunchPermissionsAsync(copy.Region, copy.ImageId, taken, cancellationToken);
         }
 
         await _sharing.ShareImageAsync(copy, added, notes, cancellationToken);
         var unshared = _sharing.SnapshotAccounts(copy, removed);
         foreach (var snapshot in unshared.Count == 0 ? [] : copy.Snapshots)
         {
-            await lifecycle.RemoveCreateVolumePermissionsAsync(copy.Region, snapshot.SnapshotId, unshared, cancellationToken);
+            await LifecycleOf(job).RemoveCreateVolumePermissionsAsync(copy.Region, snapshot.SnapshotId, unshared, cancellationToken);
         }
 
         await _sharing.ShareSnapshotsAsync(copy, added, notes, cancellationToken);

@@ -15,12 +15,12 @@ namespace AmiReplicator.Domain.Lifecycle;
 /// leaves a difference the next sweep applies again); a destructive one is recorded first and applied after (the next sweep
 /// repeats the call), so a copy never vanishes or stops working without its job saying why. Its cost: a listing per destination,
 /// a DescribeImages and a read per 100 copies, a DescribeImageAttribute per source of the account's own, and calls only where
-/// something changed.
+/// something changed. A target account's copies are followed the same way with its spoke role (<see cref="DestinationAccounts"/>),
+/// but for launch permissions (a target account's copy has none of its own); only images carrying the provenance tags are touched.
 /// </summary>
 public sealed partial class LifecycleFollower(
     ICopyJobStore store,
-    IImageGateway images,
-    IImageLifecycle lifecycle,
+    DestinationAccounts accounts,
     ReplicationPolicy policy,
     string ownAccountId,
     TimeProvider clock,
@@ -28,16 +28,17 @@ public sealed partial class LifecycleFollower(
 {
     private const int CopiesPerRead = 100;
 
-    private readonly CopySharing _sharing = new(images, policy);
+    // The home account's copies only: a target account's jobs carry no launch permissions, so nothing of theirs is shared.
+    private readonly CopySharing _sharing = new(accounts.Home, policy);
 
     public async Task<LifecycleReport> FollowAsync(string sourceRegion, CancellationToken cancellationToken)
     {
         var report = new LifecycleReport();
-        var sourcePermissions = new SourcePermissions(images, log);
-        await EachDestination.RunAsync(policy.Destinations.Where(d => d.Region != sourceRegion).Select(d => d.Region), "following the sources' lifecycle", log, async destination =>
+        var sourcePermissions = new SourcePermissions(accounts.Home, log);
+        report.Skipped = await EachDestination.RunAsync(accounts.All.Where(d => d.Region != sourceRegion), "following the sources' lifecycle", log, async destination =>
         {
             var batch = new List<ImageInfo>();
-            await foreach (var copy in lifecycle.ListOwnCopiesAsync(destination, sourceRegion, cancellationToken))
+            await foreach (var copy in accounts.LifecycleIn(destination).ListOwnCopiesAsync(destination.Region, sourceRegion, cancellationToken))
             {
                 if (copy.State is not (ImageState.Available or ImageState.Disabled) || !ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
                 {
@@ -59,7 +60,7 @@ public sealed partial class LifecycleFollower(
         return report;
     }
 
-    private async Task FollowBatchAsync(string sourceRegion, string destinationRegion, List<ImageInfo> copies, SourcePermissions sourcePermissions, LifecycleReport report,
+    private async Task FollowBatchAsync(string sourceRegion, CopyDestination destination, List<ImageInfo> copies, SourcePermissions sourcePermissions, LifecycleReport report,
         CancellationToken cancellationToken)
     {
         if (copies.Count == 0)
@@ -68,8 +69,8 @@ public sealed partial class LifecycleFollower(
         }
 
         var sourceIds = copies.Select(c => c.Tags[ProvenanceTags.SourceImageId]).Distinct(StringComparer.Ordinal).ToList();
-        var sources = await images.DescribeImagesAsync(sourceRegion, sourceIds, cancellationToken);
-        var jobs = (await store.GetManyAsync([.. sourceIds.Select(id => new CopyJobKey(sourceRegion, id, destinationRegion))], cancellationToken))
+        var sources = await accounts.Home.DescribeImagesAsync(sourceRegion, sourceIds, cancellationToken);
+        var jobs = (await store.GetManyAsync([.. sourceIds.Select(id => CopyJobKey.Into(sourceRegion, id, destination))], cancellationToken))
             .ToDictionary(j => j.Key.SourceImageId, StringComparer.Ordinal);
         foreach (var copy in copies)
         {
@@ -132,14 +133,16 @@ public sealed partial class LifecycleFollower(
     public async Task<LifecycleReport> FollowSourceAsync(string sourceRegion, string sourceImageId, ImageInfo? source, CancellationToken cancellationToken)
     {
         var report = new LifecycleReport();
-        var keys = policy.Destinations.Where(d => d.Region != sourceRegion).Select(d => new CopyJobKey(sourceRegion, sourceImageId, d.Region)).ToList();
+        var keys = accounts.All.Where(d => d.Region != sourceRegion).Select(d => CopyJobKey.Into(sourceRegion, sourceImageId, d)).ToList();
         var jobs = (await store.GetManyAsync(keys, cancellationToken)).Where(j => j is { State: CopyJobState.Available, TargetImageId: not null }).ToList();
         foreach (var job in jobs)
         {
             report.Looked++;
             try
             {
-                if (await images.DescribeImageAsync(job.Key.DestinationRegion, job.RequireTargetImageId(), cancellationToken) is not { State: ImageState.Available or ImageState.Disabled } copy)
+                // Only a copy of the replicator's (its provenance tags say so), as the sweep lists them.
+                if (await ImagesOf(job).DescribeImageAsync(job.Key.DestinationRegion, job.RequireTargetImageId(), cancellationToken)
+                    is not { State: ImageState.Available or ImageState.Disabled } copy || !ProvenanceTags.BelongsTo(copy.Tags, policy.Deployment))
                 {
                     continue;
                 }
@@ -184,7 +187,7 @@ public sealed partial class LifecycleFollower(
             const string why = "its source was disabled, so the copy is disabled (lifecycle.disableWithSource; EC2 removes its shares)";
             if (await RecordAsync(job, recorded.WithNotes(notes) with { DisabledWithSource = true }, why, cancellationToken))
             {
-                await lifecycle.DisableImageAsync(copy.Region, copy.ImageId, cancellationToken);
+                await LifecycleOf(job).DisableImageAsync(copy.Region, copy.ImageId, cancellationToken);
                 log.LogWarning("{Job}: {TargetImageId} disabled, as its source {SourceImageId} is", job.Key, copy.ImageId, job.Key.SourceImageId);
                 report.Disabled++;
             }
@@ -201,7 +204,7 @@ public sealed partial class LifecycleFollower(
 
         if (copy.State == ImageState.Disabled)
         {
-            await lifecycle.EnableImageAsync(copy.Region, copy.ImageId, cancellationToken);
+            await LifecycleOf(job).EnableImageAsync(copy.Region, copy.ImageId, cancellationToken);
         }
 
         var permissions = job.LaunchPermissions ?? [];
@@ -224,13 +227,13 @@ public sealed partial class LifecycleFollower(
 
         if (source.Protection != DeregistrationProtection.Disabled)
         {
-            await lifecycle.EnableDeregistrationProtectionAsync(copy.Region, copy.ImageId, source.Protection == DeregistrationProtection.EnabledWithCooldown, cancellationToken);
+            await LifecycleOf(job).EnableDeregistrationProtectionAsync(copy.Region, copy.ImageId, source.Protection == DeregistrationProtection.EnabledWithCooldown, cancellationToken);
             notes.Add($"deregistration protection follows the source: {Describe(source.Protection)}");
             report.Protection++;
         }
         else if (job.SourceDeregistrationProtection != DeregistrationProtection.Disabled)
         {
-            await lifecycle.DisableDeregistrationProtectionAsync(copy.Region, copy.ImageId, cancellationToken);
+            await LifecycleOf(job).DisableDeregistrationProtectionAsync(copy.Region, copy.ImageId, cancellationToken);
             notes.Add("deregistration protection follows the source: disabled");
             report.Protection++;
         }
@@ -246,7 +249,7 @@ public sealed partial class LifecycleFollower(
             var at = LifecyclePolicy.DeprecationEc2Takes(wanted, now);
             if (at == wanted ? !SameMinute(copy.DeprecationTime, at) : copy.DeprecationTime is not { } current || current > at)
             {
-                await images.EnableDeprecationAsync(copy.Region, copy.ImageId, at, cancellationToken);
+                await ImagesOf(job).EnableDeprecationAsync(copy.Region, copy.ImageId, at, cancellationToken);
                 notes.Add(at == wanted ? $"deprecation follows the source: {at:u}" : $"deprecation follows the source: {wanted:u} is past, so deprecated at {at:u}, the earliest EC2 takes");
                 report.Deprecation++;
             }
@@ -254,7 +257,7 @@ public sealed partial class LifecycleFollower(
         else if (policy.Lifecycle.CopyDeprecation && copy.DeprecationTime is not null && job.SourceDeprecationTime is not null)
         {
             // The source's deprecation was withdrawn, and the copy's was the one carried from it (not one a person set).
-            await lifecycle.DisableDeprecationAsync(copy.Region, copy.ImageId, cancellationToken);
+            await LifecycleOf(job).DisableDeprecationAsync(copy.Region, copy.ImageId, cancellationToken);
             notes.Add("deprecation follows the source: withdrawn");
             report.Deprecation++;
         }
@@ -288,7 +291,7 @@ public sealed partial class LifecycleFollower(
         {
             try
             {
-                await images.DeregisterImageAsync(copy.Region, copy.ImageId, cancellationToken);
+                await ImagesOf(job).DeregisterImageAsync(copy.Region, copy.ImageId, cancellationToken);
             }
             catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
             {
@@ -332,6 +335,11 @@ public sealed partial class LifecycleFollower(
 
         return result.Applied;
     }
+
+    /// <summary>EC2 as the account of the job's destination sees it: the home account's, or a target account's through its spoke role.</summary>
+    private IImageGateway ImagesOf(CopyJob job) => accounts.ImagesIn(job.Key.Destination);
+
+    private IImageLifecycle LifecycleOf(CopyJob job) => accounts.LifecycleIn(job.Key.Destination);
 
     private static bool SameMinute(DateTimeOffset? a, DateTimeOffset b) =>
         a is { } time && Math.Abs((time - b).TotalSeconds) < 60;

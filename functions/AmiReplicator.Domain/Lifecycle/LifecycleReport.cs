@@ -14,6 +14,9 @@ public sealed class LifecycleReport
     public int Kept { get; set; }
     public int Errors { get; set; }
 
+    /// <summary>Destinations skipped as refused (a target account's spoke role missing or denied, a region not enabled).</summary>
+    public int Skipped { get; set; }
+
     public override string ToString() =>
-        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Enabled} enabled again, {Deregistered} deregistered, {Kept} kept, {Errors} errors";
+        $"{Looked} copies looked at, tags changed on {Tags}, launch permissions on {LaunchPermissions}, deprecation on {Deprecation}, protection on {Protection}, {Disabled} disabled, {Enabled} enabled again, {Deregistered} deregistered, {Kept} kept, {Errors} errors, {Skipped} destinations skipped as refused";
 }

@@ -18,8 +18,8 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken);
 
-    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
-        inner.TryStartRetentionAsync(destinationRegion, now, interval, cancellationToken);
+    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        inner.TryStartRetentionAsync(destination, now, interval, cancellationToken);
 
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {

@@ -52,8 +52,16 @@ public sealed partial record ReplicationPolicy(
             _targets = value;
             _targetDestinations = value.SelectMany(t => t.Destinations()).ToDictionary(d => d.Key);
             _roleNames = value.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName))).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
+            _pointedTargetDestinations = [.. value.Where(t => t.LatestCopyParameter).SelectMany(t => t.Destinations()).Select(d => d.Key)];
         }
     }
+
+    /// <summary>Every destination copies are kept in: the home account's regions, then each target's (account, region)s.</summary>
+    public IEnumerable<CopyDestination> AllDestinations => Destinations.Select(d => d.Key).Concat(_targetDestinations.Keys);
+
+    /// <summary>Whether the latest-copy parameter is kept in the destination: in each home region, and in a target's that asks for it.</summary>
+    public bool KeepsLatestCopyParameterIn(CopyDestination destination) =>
+        LatestCopyParameter is not null && (destination.IsHome || _pointedTargetDestinations.Contains(destination));
 
     /// <summary>Whether target accounts copy the home account's copies in the region.</summary>
     private bool DistributesIn(string region) => _targets.Any(t => t.Regions.Contains(region));
@@ -67,6 +75,7 @@ public sealed partial record ReplicationPolicy(
     private readonly IReadOnlyList<Target> _targets = [];
     private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
     private readonly Dictionary<string, string> _roleNames = new(StringComparer.Ordinal);
+    private readonly HashSet<CopyDestination> _pointedTargetDestinations = [];
 
     /// <summary>Refuses a target naming the home account: its regions are the destinations, and a copy of its own copy would be a second job on one image.</summary>
     public void RefuseHomeAccountAsTarget(string homeAccountId)
@@ -137,6 +146,13 @@ public sealed partial record ReplicationPolicy(
             {
                 throw new PolicyException($"targets[{i}].regions",
                     $"'{alone}' is not one of the destinations: target accounts copy the home account's copy in their region, so it must be one");
+            }
+
+            // The accounts' parameters are the policy's: its name template, its families.
+            if (targets[i].LatestCopyParameter && document.LatestCopyParameter is null)
+            {
+                throw new PolicyException($"targets[{i}].latestCopyParameter",
+                    "asks for the latest-copy parameter in the target's accounts, which the policy's latestCopyParameter names: add it");
             }
         }
 
@@ -312,7 +328,11 @@ public sealed partial record ReplicationPolicy(
 
         var perDestination = Positive(t.MaxInFlight, $"{field}.maxInFlight") ?? defaultPerDestination;
         var perSource = Positive(t.MaxInFlightPerSource, $"{field}.maxInFlightPerSource") ?? Math.Min(defaultPerSource, perDestination);
-        return new Target(accounts, regions, roleName, t.KmsKeys ?? [], new SlotBudget(perDestination, perSource, defaultThroughput)) { SharesHomeCopy = shares };
+        return new Target(accounts, regions, roleName, t.KmsKeys ?? [], new SlotBudget(perDestination, perSource, defaultThroughput))
+        {
+            SharesHomeCopy = shares,
+            LatestCopyParameter = t.LatestCopyParameter == true,
+        };
     }
 
     private static string? ValidateOrganizationId(string? id) => id is null || OrganizationIdPattern().IsMatch(id)

@@ -14,6 +14,9 @@ public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string
     /// <summary>The accounts launch the home account's copy in each region, shared with them, and make no copy of their own (mode "share").</summary>
     public bool SharesHomeCopy { get; init; }
 
+    /// <summary>Whether the policy's latest-copy parameter is also kept in each of the target's (account, region)s, with the spoke role.</summary>
+    public bool LatestCopyParameter { get; init; }
+
     /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
     public IEnumerable<Destination> Destinations() =>
         from account in Accounts

@@ -18,6 +18,12 @@ public sealed class TargetDocument
     /// </summary>
     public Dictionary<string, string>? KmsKeys { get; set; }
 
+    /// <summary>
+    /// Whether each account keeps the policy's latestCopyParameter (same name) in each of the target's regions, pointing at the newest
+    /// copy of the family there that is the account's own (default false: the home account's only).
+    /// </summary>
+    public bool? LatestCopyParameter { get; set; }
+
     /// <summary>Copies in flight into each (account, region) at once (default: the policy's per-destination budget).</summary>
     public int? MaxInFlight { get; set; }
 

@@ -57,8 +57,7 @@ public sealed class SlotView
 
     /// <summary>Every destination the view knows of: the policy's, its targets', and those with counters (a destination since removed, say).</summary>
     public IEnumerable<CopyDestination> Destinations =>
-        _policy.Destinations.Select(d => d.Key).Concat(_policy.Targets.SelectMany(t => t.Destinations()).Select(d => d.Key))
-            .Concat(Counters.Select(c => c.Scope.Destination)).Distinct();
+        _policy.AllDestinations.Concat(Counters.Select(c => c.Scope.Destination)).Distinct();
 
     /// <summary>Source regions whose jobs may wait for the destination: the policy's, and any with a pair counter there.</summary>
     public IReadOnlyCollection<string> SourcesOf(CopyDestination destination)

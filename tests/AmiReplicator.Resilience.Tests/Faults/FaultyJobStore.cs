@@ -18,8 +18,8 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TryStartSweepAsync), "", () => inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken));
 
-    public Task<bool> TryStartRetentionAsync(string destinationRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(TryStartRetentionAsync), "", () => inner.TryStartRetentionAsync(destinationRegion, now, interval, cancellationToken));
+    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(TryStartRetentionAsync), "", () => inner.TryStartRetentionAsync(destination, now, interval, cancellationToken));
 
     public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(CreateAllIfAbsentAsync), "", () => inner.CreateAllIfAbsentAsync(jobs, cancellationToken));
