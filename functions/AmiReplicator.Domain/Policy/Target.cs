@@ -8,6 +8,12 @@ public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string
 {
     public const string DefaultRoleName = "AmiReplicatorSpoke";
 
+    /// <summary>
+    /// The organizational units (or root) whose accounts are targets too. <see cref="Accounts"/> holds the accounts listed, and once the
+    /// policy uses a resolved <see cref="TargetList"/>, those of these units beside them.
+    /// </summary>
+    public IReadOnlyList<string> OrganizationalUnits { get; init; } = [];
+
     /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
     public IEnumerable<Destination> Destinations() =>
         from account in Accounts
