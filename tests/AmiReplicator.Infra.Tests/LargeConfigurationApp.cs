@@ -26,7 +26,7 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(WithAssetMetadata(T
             ["accounts"] = new JsonArray([.. ManyAccounts.Select(a => JsonValue.Create(a))]),
             ["regions"] = new JsonArray("eu-west-1", "ap-south-1"),
         },
-        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke", ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" } });
+        new JsonObject { ["accounts"] = new JsonArray("121212121212"), ["organizationalUnits"] = new JsonArray("ou-a1b2-12345678"), ["regions"] = new JsonArray("eu-west-1"), ["roleName"] = "GoldenSpoke", ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" } });
 }))))
 {
     public const string Organization = "o-a1b2c3d4e5";
