@@ -182,8 +182,15 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private void Compose()
     {
         var images = new Ec2ImageGateway(_ec2);
-        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this), Targets = _targets,
-            TargetLists = TargetLists, Organization = new CheckedOrganization(Organization, Permissions) };
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms)
+        {
+            Lifecycle = images,
+            Parameters = _parameters,
+            Requests = new InMemoryRequestQueue(this),
+            Targets = _targets,
+            TargetLists = TargetLists,
+            Organization = new CheckedOrganization(Organization, Permissions)
+        };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
     }
