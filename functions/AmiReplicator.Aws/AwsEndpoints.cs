@@ -7,4 +7,7 @@ namespace AmiReplicator.Aws;
 public sealed record AwsEndpoints(Uri? DynamoDb = null, Uri? Sqs = null, Uri? Ec2 = null, Uri? Kms = null, Uri? Ssm = null, Uri? Sts = null)
 {
     public static readonly AwsEndpoints Aws = new();
+
+    /// <summary>AWS Organizations (one endpoint per partition in AWS: <see cref="Organizations.OrganizationsClient.EndpointOf"/>).</summary>
+    public Uri? Organizations { get; init; }
 }

@@ -6,6 +6,7 @@ using Amazon.SQS;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Aws.Ec2;
 using AmiReplicator.Aws.Kms;
+using AmiReplicator.Aws.Organizations;
 using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Aws.Ssm;
 using AmiReplicator.Domain.Composition;
@@ -29,6 +30,7 @@ public sealed class AwsPorts : IDisposable
     private readonly SsmImageParameters _parameters;
     private readonly Lazy<IAmazonSecurityTokenService> _sts;
     private readonly TargetAccountImages _targets;
+    private readonly OrganizationsClient _organization;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
     /// <param name="clock">When target accounts' role sessions end (the machine's clock unless the local cloud's).</param>
@@ -48,6 +50,7 @@ public sealed class AwsPorts : IDisposable
             (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config)));
         _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System,
             endpoints.Ssm);
+        _organization = new OrganizationsClient(RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", endpoints.Organizations, credentials, clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
         {
@@ -55,6 +58,8 @@ public sealed class AwsPorts : IDisposable
             Parameters = _parameters,
             Requests = requestQueueUrl is null ? null : new SqsRequestQueue(_sqs, requestQueueUrl),
             Targets = _targets,
+            TargetLists = new DynamoTargetListStore(_dynamo, tableName),
+            Organization = _organization,
         };
         Inspection = new CopyJobInspection(_dynamo, tableName);
     }
@@ -98,6 +103,7 @@ public sealed class AwsPorts : IDisposable
         _kms.Dispose();
         _parameters.Dispose();
         _targets.Dispose();
+        _organization.Dispose();
         if (_sts.IsValueCreated)
         {
             _sts.Value.Dispose();

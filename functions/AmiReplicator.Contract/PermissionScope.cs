@@ -48,6 +48,12 @@ public static class PermissionScope
     /// </summary>
     public const string SpokeRole = "spoke-role";
 
+    /// <summary>
+    /// AWS Organizations' read calls (DescribeOrganization, ListOrganizationalUnitsForParent, ListAccountsForParent): the poller resolves
+    /// the targets' organizational units with them. Granted only when a target names organizationalUnits.
+    /// </summary>
+    public const string Organization = "organization";
+
     /// <summary>The function's own log group (Lambda writes it with the function's role).</summary>
     public const string OwnLogGroup = "own-log-group";
 

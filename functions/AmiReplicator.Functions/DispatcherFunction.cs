@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Slots;
+using AmiReplicator.Domain.Targets;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -21,8 +22,16 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         return JsonSerializer.Serialize(response, MessagesJsonContext.Default.SqsBatchResponse);
     }
 
+    /// <summary>The target list, loaded once per batch: every record of it sees the same target accounts.</summary>
+    public TargetListSync? Targets { get; init; }
+
     public async Task<SqsBatchResponse> HandleAsync(SqsEvent sqsEvent, CancellationToken cancellationToken)
     {
+        if (Targets is not null)
+        {
+            await Targets.LoadAsync(cancellationToken);
+        }
+
         var response = new SqsBatchResponse();
         var slots = dispatcher.NewInvocation();
         foreach (var record in sqsEvent.Records)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AmiReplicator.Domain.Copying;
+using AmiReplicator.Domain.Targets;
 using AmiReplicator.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -14,8 +15,16 @@ public sealed class PollerFunction(CopyPoller poller, ILogger<PollerFunction> lo
         return JsonSerializer.Serialize(report.ToString(), MessagesJsonContext.Default.String);
     }
 
+    /// <summary>The target list: loaded before each pass, synced with Organizations when due (its failure is logged and keeps the list).</summary>
+    public TargetListSync? Targets { get; init; }
+
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
     {
+        if (Targets is not null)
+        {
+            await Targets.LoadAndSyncIfDueAsync(cancellationToken);
+        }
+
         var report = await poller.RunAsync(cancellationToken);
         log.LogInformation("Poller pass: {Report}", report);
         if (report.Errors.Count > 0)

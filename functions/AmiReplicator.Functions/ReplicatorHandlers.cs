@@ -8,6 +8,6 @@ namespace AmiReplicator.Functions;
 public sealed record ReplicatorHandlers(DispatcherFunction Dispatcher, PollerFunction Poller)
 {
     public static ReplicatorHandlers Over(ReplicatorWorkflows workflows, IDeadLetterQueue deadLetters, ILoggerFactory logging) => new(
-        new DispatcherFunction(workflows.Dispatcher, deadLetters, logging.CreateLogger<DispatcherFunction>()),
-        new PollerFunction(workflows.Poller, logging.CreateLogger<PollerFunction>()));
+        new DispatcherFunction(workflows.Dispatcher, deadLetters, logging.CreateLogger<DispatcherFunction>()) { Targets = workflows.Targets },
+        new PollerFunction(workflows.Poller, logging.CreateLogger<PollerFunction>()) { Targets = workflows.Targets });
 }

@@ -148,6 +148,16 @@ internal static class ReplicatorPermissions
                 }
 
                 break;
+            case PermissionScope.Organization:
+                // Organizations' read calls take no resource the replicator can name ahead (ListAccountsForParent's parent is any OU
+                // below the units); granted only when a target names units. The organization still decides: the home account must be its
+                // management account or a delegated administrator.
+                if (settings.Policy.NamesOrganizationalUnits)
+                {
+                    yield return Statement("ReadOrganization", actions, ["*"]);
+                }
+
+                break;
             default:
                 throw new InvalidOperationException(
                     $"The permission contract lists {string.Join(", ", actions)} on '{scope}', for which ReplicatorPermissions has no grant: add one.");

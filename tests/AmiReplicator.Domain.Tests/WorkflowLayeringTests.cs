@@ -17,6 +17,7 @@ public sealed class WorkflowLayeringTests
     private static readonly Dictionary<string, string[]> MayUse = new()
     {
         ["Copying"] = [.. Foundations, "Slots", "Lifecycle", "Sweep"],
+        ["Targets"] = [.. Foundations, "Sweep"],
         ["Slots"] = Foundations,
         ["Lifecycle"] = Foundations,
         ["Sweep"] = Foundations,

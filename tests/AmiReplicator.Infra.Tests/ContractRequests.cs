@@ -39,6 +39,7 @@ internal static class ContractRequests
             PermissionScope.SourceKey => SourceKeys(settings).SelectMany(k => settings.DestinationRegions.Select(d => KeyRequest(action, k.Region, k.Arn, ReplicatorPermissions.Ec2Endpoint(d)))),
             PermissionScope.SpokeRole => settings.Policy.Targets.SelectMany(t => t.Accounts.Take(2).Select(a => Request(action, $"arn:aws:iam::{a}:role/{t.RoleName}", settings.HomeRegion,
                 [.. settings.Policy.OrganizationId is { } organization ? new[] { ("aws:ResourceOrgID", organization) } : []]))),
+            PermissionScope.Organization => settings.Policy.NamesOrganizationalUnits ? [Request(action, "*", "us-east-1")] : [],
             PermissionScope.OwnLogGroup => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::Logs::LogGroup", Capitalized(function) + "Logs")), settings.HomeRegion)],
             PermissionScope.RequestQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")), settings.HomeRegion)],
             PermissionScope.DeadLetterQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue")), settings.HomeRegion)],

@@ -29,6 +29,7 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(WithAssetMetadata(T
         new JsonObject
         {
             ["accounts"] = new JsonArray("121212121212"),
+            ["organizationalUnits"] = new JsonArray("ou-a1b2-12345678"),
             ["regions"] = new JsonArray("eu-west-1"),
             ["roleName"] = "GoldenSpoke",
             ["kmsKeys"] = new JsonObject { ["eu-west-1"] = "alias/golden" },

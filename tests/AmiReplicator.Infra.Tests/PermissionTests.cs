@@ -45,6 +45,7 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
             .Where(p => p.Scope != PermissionScope.DestinationKey || app.Settings.Policy.Destinations.Any(d => d.KmsKeyId is not null))
             .Where(p => p.Scope != PermissionScope.LatestCopyParameter || app.Settings.Policy.LatestCopyParameter is not null)
             .Where(p => p.Scope != PermissionScope.SpokeRole || app.Settings.Policy.Targets.Count > 0)
+            .Where(p => p.Scope != PermissionScope.Organization || app.Settings.Policy.NamesOrganizationalUnits)
             .Select(p => p.Action).ToHashSet();
         Assert.Equal(listed.Order(), new IamPolicySimulator(app.MainJson, app.RoleOf(function)).AllowedActions.Order());
     }
@@ -127,6 +128,15 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
 
         // Without targets in the configuration, no role at all.
         Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(function)).AllowedActions, a => a.StartsWith("sts:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Only_the_poller_reads_the_organization_and_only_when_a_target_names_organizational_units()
+    {
+        var organizationReads = new[] { "organizations:DescribeOrganization", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent" };
+        Assert.All(organizationReads, a => Assert.True(new IamPolicySimulator(large.MainJson, large.RoleOf(ReplicatorFunctions.Poller)).Allows(Request(a, "*", "us-east-1")), a));
+        Assert.DoesNotContain(new IamPolicySimulator(large.MainJson, large.RoleOf(ReplicatorFunctions.Dispatcher)).AllowedActions, a => a.StartsWith("organizations:", StringComparison.Ordinal));
+        Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(ReplicatorFunctions.Poller)).AllowedActions, a => a.StartsWith("organizations:", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -75,6 +75,12 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     public FakeTimeProvider Clock { get; }
     public Ec2Simulator.Ec2Simulator Simulator { get; }
     public InMemoryCopyJobStore Store { get; } = new();
+
+    /// <summary>The organization the targets' units are in; the home account is its management account unless a test says otherwise.</summary>
+    public InMemoryOrganization Organization { get; } = new("999999999999");
+
+    /// <summary>The target list the functions keep (one item of the table in AWS).</summary>
+    public InMemoryTargetListStore TargetLists { get; } = new();
     public StringWriter Log { get; } = new();
 
     /// <summary>The policy the functions read now.</summary>
@@ -176,7 +182,15 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private void Compose()
     {
         var images = new Ec2ImageGateway(_ec2);
-        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this), Targets = _targets };
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms)
+        {
+            Lifecycle = images,
+            Parameters = _parameters,
+            Requests = new InMemoryRequestQueue(this),
+            Targets = _targets,
+            TargetLists = TargetLists,
+            Organization = new CheckedOrganization(Organization, Permissions)
+        };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
     }

@@ -1,5 +1,6 @@
 using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Targets;
 
 namespace AmiReplicator.Domain.Composition;
 
@@ -17,6 +18,12 @@ public sealed record ReplicatorPorts(ICopyJobStore Store, IImageGateway Images, 
 
     /// <summary>EC2 in target accounts, through their spoke roles; without it, copies go only into the home account's regions.</summary>
     public ITargetAccountImages? Targets { get; init; }
+
+    /// <summary>Where the target list (the accounts of the targets' organizational units) is kept; without it, only listed accounts are targets.</summary>
+    public ITargetListStore? TargetLists { get; init; }
+
+    /// <summary>AWS Organizations, read by the target list's sync; without it a sync fails and the list in force stays.</summary>
+    public IOrganization? Organization { get; init; }
 
     /// <summary>Where the sweep, a backfill and a request by hand send replication requests.</summary>
     public IRequestQueue? Requests { get; init; }

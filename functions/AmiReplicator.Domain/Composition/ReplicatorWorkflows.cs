@@ -5,6 +5,7 @@ using AmiReplicator.Domain.Observability;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.Domain.Sweep;
+using AmiReplicator.Domain.Targets;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Domain.Composition;
@@ -40,8 +41,11 @@ public sealed class ReplicatorWorkflows
         Retention = accounts is null || policy.Retention is null ? null
             : new CopyRetention(store, accounts, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);
         SelectedSources = new SelectedSourceImages(store, images, policy, accountId);
+        var sourceRegions = policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion];
         var sweep = ports.Requests is not { } requests ? null : new SourceSweep(store, images, requests, policy,
-            policy.SourceRegions.Count > 0 ? policy.SourceRegions : [homeRegion], accountId, clock, logging.CreateLogger<SourceSweep>());
+            sourceRegions, accountId, clock, logging.CreateLogger<SourceSweep>());
+        Targets = ports.TargetLists is not { } targetLists ? null : new TargetListSync(ports.Organization, targetLists, SelectedSources, ports.Requests, policy,
+            sourceRegions, accountId, clock, logging.CreateLogger<TargetListSync>());
 
         // One each: in Lambda the two functions are two processes, each with its own read-ahead of waiting work; the targets' answers
         // are shared, so no target is asked twice in one process.
@@ -72,6 +76,9 @@ public sealed class ReplicatorWorkflows
 
     /// <summary>The source AMIs the policy selects, with their jobs (`amirepl backfill`, and the sweep).</summary>
     public SelectedSourceImages SelectedSources { get; }
+
+    /// <summary>The target list of the policy's organizational units: loaded once per invocation, synced by the poller and `amirepl targets sync`.</summary>
+    public TargetListSync? Targets { get; }
 
     /// <summary>Where requests are sent, when the caller has the queue.</summary>
     public IRequestQueue? Requests { get; }

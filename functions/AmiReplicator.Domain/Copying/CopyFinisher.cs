@@ -323,6 +323,22 @@ public sealed class CopyFinisher(
         return EndAsync(job, job.MoveTo(CopyJobState.Cancelled, now) with { CompletedAt = now, LastError = reason }, cancellationToken);
     }
 
+    /// <summary>
+    /// Ends an open job of an account that left the target: CANCELLED with <see cref="FailureCodes.TargetRemoved"/>, its slots released,
+    /// and nothing of the account's removed (a copy it made or is making stays the account's). The home copy's share is taken back.
+    /// </summary>
+    public Task<CopyOutcome> EndTargetRemovedAsync(CopyJob job, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return EndAsync(job, job.MoveTo(CopyJobState.Cancelled, now) with
+        {
+            CompletedAt = now,
+            LastError = reason,
+            FailureCode = FailureCodes.TargetRemoved,
+            ImageToRemove = null,
+        }, cancellationToken);
+    }
+
     private async Task<CopyOutcome> EndAsync(CopyJob job, CopyJob ended, CancellationToken cancellationToken)
     {
         if (!await MoveAsync(job, ended, cancellationToken))

@@ -60,6 +60,12 @@ public sealed class CopyPoller(
     private async Task PollDestinationAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
         var where = destination.ToString();
+        if (destination.Account is { } account && policy.FindDestination(destination) is null && policy.TargetList.HasLeft(account))
+        {
+            await PartAsync(where, "ending the jobs of an account that left its target", report, () => EndRemovedTargetAsync(destination, slots, report, cancellationToken));
+            return;
+        }
+
         IReadOnlyList<CopyJob> active = [];
         await PartAsync(where, "checking copies", report, async () =>
         {
@@ -276,6 +282,33 @@ public sealed class CopyPoller(
     /// A destination draining, or no longer in the policy, starts no new copies: its waiting jobs end CANCELLED with the reason
     /// (its copies in flight are finished as usual). Asking for the copy again once the destination takes copies starts it over.
     /// </summary>
+    /// <summary>
+    /// Ends every open job of an account that left its target's organizational units (<see cref="CopyFinisher.EndTargetRemovedAsync"/>):
+    /// copying, claimed and waiting; ended jobs still holding a share of the home copy have it taken back.
+    /// </summary>
+    private async Task EndRemovedTargetAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
+    {
+        var left = policy.TargetList.Changes.Last(c => c.Account == destination.Account);
+        var reason = $"account {destination.Account} left the target at {left.At:yyyy-MM-dd HH:mm}Z ({left.Why}): no further copies go there, its copies stay";
+        var waiting = new List<CopyJob>();
+        foreach (var source in slots.SourcesOf(destination))
+        {
+            waiting.AddRange(await store.ListWaitingAsync(destination, source, readyBy: null, options.PageSize, cancellationToken));
+        }
+
+        foreach (var job in (await store.ListActiveAsync(destination, options.PageSize, cancellationToken)).Concat(waiting))
+        {
+            var outcome = job.State.IsTerminal()
+                ? await finisher.CleanUpAsync(job, cancellationToken)
+                : await finisher.EndTargetRemovedAsync(job, reason, cancellationToken);
+            report.Count(outcome);
+            if (outcome.ReleasedSlots())
+            {
+                slots.Released(job.Key);
+            }
+        }
+    }
+
     private async Task CancelWaitingAsync(CopyDestination destination, SlotView slots, PollReport report, CancellationToken cancellationToken)
     {
         var reason = policy.FindDestination(destination) is null

@@ -130,6 +130,14 @@ public sealed class TargetPreflight(DestinationImages destinations, ReplicationP
         catch (ImageServiceException e) when (e.Kind != Ec2ErrorKind.Transient)
         {
             var code = FailureCodes.OfTargetRefusal(e) ?? FailureCodes.RoleDenied;
+            if (code == FailureCodes.RoleDenied && policy.TargetList.JoinedWithinGrace(account, now))
+            {
+                // Not remembered: each recheck asks again, and the first that can assume the role lets the job start.
+                return new Refusal(null, $"account {account} joined the target at {policy.TargetList.JoinedAt(account):yyyy-MM-dd HH:mm}Z and its spoke role "
+                    + $"cannot be assumed yet ({e.Message}): the StackSet's auto-deployment takes minutes, so its jobs wait for it until "
+                    + $"{policy.TargetList.JoinedAt(account) + TargetList.SpokeGrace:yyyy-MM-dd HH:mm}Z");
+            }
+
             var refusal = new Refusal(code, code == FailureCodes.RegionNotEnabled
                 ? $"account {account} has not enabled {destination.Region} ({e.Message}): enable the region in the account, or remove it from the account's target"
                 : $"the spoke role {policy.RoleNameFor(account)} of account {account} cannot be used ({e.Message}): deploy the spoke stack in the account "

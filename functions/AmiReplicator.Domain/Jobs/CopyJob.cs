@@ -105,7 +105,10 @@ public sealed record CopyJob
     public DateTimeOffset? CompletedAt { get; init; }
     public string? LastError { get; init; }
 
-    /// <summary>Why a FAILED job failed, as one of <see cref="FailureCodes"/> (null in every other state, and on jobs ended before codes).</summary>
+    /// <summary>
+    /// Why a FAILED job failed, as one of <see cref="FailureCodes"/> (null in every other state, and on jobs ended before codes), or
+    /// <see cref="FailureCodes.TargetRemoved"/> on a job CANCELLED because its account left the target.
+    /// </summary>
     public string? FailureCode { get; init; }
 
     /// <summary>The replicator disabled the copy because its source was disabled: it enables it again (shares put back) when the source is.</summary>

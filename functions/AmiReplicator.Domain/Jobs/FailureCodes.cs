@@ -39,6 +39,12 @@ public static class FailureCodes
     public const string StepFailed = "STEP_FAILED";
 
     /// <summary>
+    /// The target account left the target's organizational units (moved out, suspended, closed, removed from the organization): its
+    /// open jobs end CANCELLED with this code (nothing failed and nothing is to be retried), their copies kept.
+    /// </summary>
+    public const string TargetRemoved = "TARGET_REMOVED";
+
+    /// <summary>
     /// The code for an error a target account's EC2 (through its spoke role) answered for good, or null when the error says nothing
     /// about the target itself. STS answers AccessDenied (EC2's own denial is UnauthorizedOperation); a region the account has not
     /// enabled answers AuthFailure or OptInRequired; KMS's refusals name KMS.

@@ -43,28 +43,44 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
-    /// <summary>Other accounts' regions that get copies of their own (none: every copy is the home account's).</summary>
+    /// <summary>
+    /// Other accounts' regions that get copies of their own (none: every copy is the home account's): each target's listed accounts, and
+    /// the accounts of its organizational units as the target list in use resolved them (<see cref="UseTargetList"/>).
+    /// </summary>
     public IReadOnlyList<Target> Targets
     {
-        get => _targets;
+        get => _resolved.Targets;
         init
         {
-            _targets = value;
-            _targetDestinations = value.SelectMany(t => t.Destinations()).ToDictionary(d => d.Key);
-            _roleNames = value.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName))).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
-            _pointedTargetDestinations = [.. value.Where(t => t.LatestCopyParameter).SelectMany(t => t.Destinations()).Select(d => d.Key)];
+            _declared = value;
+            _resolved = new ResolvedTargets(value, TargetList.Empty);
         }
     }
 
+    /// <summary>The targets as the policy declares them: the accounts listed, and the organizational units not yet resolved.</summary>
+    public IReadOnlyList<Target> DeclaredTargets => _declared;
+
+    /// <summary>Whether a target names organizational units, whose accounts the target list resolves.</summary>
+    public bool NamesOrganizationalUnits => _declared.Any(t => t.OrganizationalUnits.Count > 0);
+
+    /// <summary>The accounts of the targets' organizational units in use, with when each joined and what changed.</summary>
+    public TargetList TargetList => _resolved.List;
+
+    /// <summary>
+    /// Uses the target list as last resolved: the policy document is fixed, the accounts of its organizational units are not. Loaded once
+    /// per invocation (<c>TargetAccounts</c>), swapped in whole, so a reader sees the old list or the new one, never a mix.
+    /// </summary>
+    public void UseTargetList(TargetList list) => _resolved = new ResolvedTargets(list.Apply(_declared), list);
+
     /// <summary>Every destination copies are kept in: the home account's regions, then each target's (account, region)s.</summary>
-    public IEnumerable<CopyDestination> AllDestinations => Destinations.Select(d => d.Key).Concat(_targetDestinations.Keys);
+    public IEnumerable<CopyDestination> AllDestinations => Destinations.Select(d => d.Key).Concat(_resolved.Destinations.Keys);
 
     /// <summary>Whether the latest-copy parameter is kept in the destination: in each home region, and in a target's that asks for it.</summary>
     public bool KeepsLatestCopyParameterIn(CopyDestination destination) =>
-        LatestCopyParameter is not null && (destination.IsHome || _pointedTargetDestinations.Contains(destination));
+        LatestCopyParameter is not null && (destination.IsHome || _resolved.PointedDestinations.Contains(destination));
 
     /// <summary>Whether target accounts copy the home account's copies in the region.</summary>
-    private bool DistributesIn(string region) => _targets.Any(t => t.Regions.Contains(region));
+    private bool DistributesIn(string region) => _declared.Any(t => t.Regions.Contains(region));
 
     /// <summary>The key the home account's copies are encrypted with where target accounts copy them and the policy names none.</summary>
     public string DistributionKeyAlias => DistributionKey.AliasFor(Deployment);
@@ -72,17 +88,26 @@ public sealed partial record ReplicationPolicy(
     /// <summary>Whether the destination's encrypted copies use the distribution key: a home destination target accounts copy from, naming no key.</summary>
     public bool UsesDistributionKey(Destination destination) => destination is { Account: null, KmsKeyId: null } && DistributesIn(destination.Region);
 
-    private readonly IReadOnlyList<Target> _targets = [];
-    private readonly Dictionary<CopyDestination, Destination> _targetDestinations = [];
-    private readonly Dictionary<string, string> _roleNames = new(StringComparer.Ordinal);
-    private readonly HashSet<CopyDestination> _pointedTargetDestinations = [];
+    private readonly IReadOnlyList<Target> _declared = [];
+    private ResolvedTargets _resolved = new([], TargetList.Empty);
+
+    /// <summary>The targets with their accounts resolved, indexed for the lookups every job makes.</summary>
+    private sealed class ResolvedTargets(IReadOnlyList<Target> targets, TargetList list)
+    {
+        public IReadOnlyList<Target> Targets { get; } = targets;
+        public TargetList List { get; } = list;
+        public Dictionary<CopyDestination, Destination> Destinations { get; } = targets.SelectMany(t => t.Destinations()).ToDictionary(d => d.Key);
+        public Dictionary<string, string> RoleNames { get; } = targets.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName)))
+            .DistinctBy(a => a.Account).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
+        public HashSet<CopyDestination> PointedDestinations { get; } = [.. targets.Where(t => t.LatestCopyParameter).SelectMany(t => t.Destinations()).Select(d => d.Key)];
+    }
 
     /// <summary>Refuses a target naming the home account: its regions are the destinations, and a copy of its own copy would be a second job on one image.</summary>
     public void RefuseHomeAccountAsTarget(string homeAccountId)
     {
-        for (var i = 0; i < Targets.Count; i++)
+        for (var i = 0; i < _declared.Count; i++)
         {
-            if (Targets[i].Accounts.ToList().IndexOf(homeAccountId) is var j and >= 0)
+            if (_declared[i].Accounts.ToList().IndexOf(homeAccountId) is var j and >= 0)
             {
                 throw new PolicyException($"targets[{i}].accounts[{j}]", $"{homeAccountId} is the account the replicator runs in: its regions are the destinations");
             }
@@ -90,14 +115,14 @@ public sealed partial record ReplicationPolicy(
     }
 
     /// <summary>The spoke role of an account's target (the default name for an account no target names any longer).</summary>
-    public string RoleNameFor(string account) => _roleNames.GetValueOrDefault(account, Target.DefaultRoleName);
+    public string RoleNameFor(string account) => _resolved.RoleNames.GetValueOrDefault(account, Target.DefaultRoleName);
 
     /// <summary>The organization of the target accounts (o-...), when the policy names it: spoke roles are assumed only within it.</summary>
     public string? OrganizationId { get; init; }
 
     /// <summary>The policy's entry for a destination: one of its destinations (the home account's regions) or a target's (account, region).</summary>
     public Destination? FindDestination(CopyDestination destination) =>
-        destination.IsHome ? Destinations.FirstOrDefault(d => d.Region == destination.Region) : _targetDestinations.GetValueOrDefault(destination);
+        destination.IsHome ? Destinations.FirstOrDefault(d => d.Region == destination.Region) : _resolved.Destinations.GetValueOrDefault(destination);
 
     /// <summary>The destination, if it is in the policy and not draining: the ones new copies go to.</summary>
     public Destination? FindOpenDestination(CopyDestination destination) => FindDestination(destination) is { TakesNewCopies: true } open ? open : null;
@@ -175,6 +200,14 @@ public sealed partial record ReplicationPolicy(
 
         var templates = document.Templates ?? new TemplatesDocument();
         var extraTags = ValidateExtraTags(document.Tags ?? []);
+
+        // The accounts of units are not known when the stack is made: the spoke's trust, the event bus and the distribution key admit
+        // them as members of the organization.
+        if (document.OrganizationId is null && targets.FindIndex(t => t.OrganizationalUnits.Count > 0) is var withUnits and >= 0)
+        {
+            throw new PolicyException($"targets[{withUnits}].organizationalUnits",
+                "needs organizationId (o-...): the accounts of organizational units are admitted as members of the organization");
+        }
 
         var retentionPolicy = document.Retention is { } retention ? RetentionPolicy.FromDocument(retention, document.SweepIntervalMinutes) : null;
         return new ReplicationPolicy(
@@ -271,12 +304,20 @@ public sealed partial record ReplicationPolicy(
             throw new PolicyException(field, "must be an object with accounts and regions");
         }
 
-        if (t.Accounts is not { Count: > 0 })
+        if (t.Accounts is not { Count: > 0 } && t.OrganizationalUnits is not { Count: > 0 })
         {
-            throw new PolicyException($"{field}.accounts", "at least one account is required");
+            throw new PolicyException($"{field}.accounts", "at least one account, or an organizational unit in organizationalUnits, is required");
         }
 
-        var accounts = t.Accounts.Select((a, i) => a is not null && AccountIdPattern().IsMatch(a)
+        var units = (t.OrganizationalUnits ?? []).Select((u, i) => u is not null && OrganizationalUnitPattern().IsMatch(u)
+            ? u
+            : throw new PolicyException($"{field}.organizationalUnits[{i}]", $"'{u}' is not an organizational unit id (ou-...) or the organization's root id (r-...)")).ToList();
+        if (units.GroupBy(u => u).FirstOrDefault(g => g.Count() > 1) is { } unitTwice)
+        {
+            throw new PolicyException($"{field}.organizationalUnits", $"{unitTwice.Key} is listed more than once");
+        }
+
+        var accounts = (t.Accounts ?? []).Select((a, i) => a is not null && AccountIdPattern().IsMatch(a)
             ? a
             : throw new PolicyException($"{field}.accounts[{i}]", $"'{a}' is not a 12-digit account id")).ToList();
         if (accounts.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -332,6 +373,7 @@ public sealed partial record ReplicationPolicy(
         {
             SharesHomeCopy = shares,
             LatestCopyParameter = t.LatestCopyParameter == true,
+            OrganizationalUnits = units,
         };
     }
 
@@ -456,6 +498,9 @@ public sealed partial record ReplicationPolicy(
 
     [GeneratedRegex("^[\\w+=,.@-]{1,64}$")]
     private static partial Regex RoleNamePattern();
+
+    [GeneratedRegex("^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")]
+    private static partial Regex OrganizationalUnitPattern();
 
     [GeneratedRegex("^o-[a-z0-9]{10,32}$")]
     private static partial Regex OrganizationIdPattern();

@@ -17,6 +17,12 @@ public sealed record Target(IReadOnlyList<string> Accounts, IReadOnlyList<string
     /// <summary>Whether the policy's latest-copy parameter is also kept in each of the target's (account, region)s, with the spoke role.</summary>
     public bool LatestCopyParameter { get; init; }
 
+    /// <summary>
+    /// The organizational units (or root) whose accounts are targets too. <see cref="Accounts"/> holds the accounts listed, and once the
+    /// policy uses a resolved <see cref="TargetList"/>, those of these units beside them.
+    /// </summary>
+    public IReadOnlyList<string> OrganizationalUnits { get; init; } = [];
+
     /// <summary>Every (account, region) of the target, with what a copy there is made with.</summary>
     public IEnumerable<Destination> Destinations() =>
         from account in Accounts

@@ -7,6 +7,12 @@ namespace AmiReplicator.Domain.Policy;
 public sealed class TargetDocument
 {
     public List<string>? Accounts { get; set; }
+
+    /// <summary>
+    /// Organizational units (ou-...) or the organization's root (r-...) whose accounts, child OUs' included, are targets too: resolved every
+    /// 15 minutes and by <c>amirepl targets sync</c>, without the management account and suspended or closed accounts.
+    /// </summary>
+    public List<string>? OrganizationalUnits { get; set; }
     public List<string>? Regions { get; set; }
 
     /// <summary>The spoke role's name in each account (default "AmiReplicatorSpoke").</summary>

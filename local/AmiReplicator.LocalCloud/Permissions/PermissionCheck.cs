@@ -86,20 +86,29 @@ public sealed class PermissionCheck : IDisposable
     {
         var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
         var caller = CallerFor(function, accessKeyId is null ? _simulator.AccountId : _simulator.AccountOfAccessKey(accessKeyId));
-        foreach (var permission in Needs(caller, service, operation, region, request))
-        {
-            if (!caller.Allowed.Contains(permission))
-            {
-                var violation = $"the {caller.Name} called {service} {operation} in {region}, which needs \"{permission}\": "
-                    + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {caller.Name}";
-                _violations.Enqueue(violation);
-                return violation;
-            }
+        return Needs(caller, service, operation, region, request).Select(permission => Allow(caller, permission, $"{service} {operation} in {region}")).FirstOrDefault(v => v is not null);
+    }
 
-            _observed.AddOrUpdate((caller.Name, permission), 1, (_, n) => n + 1);
-            Record(caller.Name, permission);
+    /// <summary>
+    /// A call of the function in scope (<see cref="FunctionScope"/>) to AWS Organizations, made over the signed JSON client that no SDK
+    /// pipeline sees (<see cref="CheckedOrganization"/> reports it): authorised as <c>organizations:{operation} organization</c>.
+    /// </summary>
+    public string? AuthorizeOrganizations(string operation) => FunctionScope.Current is not { } function ? null
+        : Allow(CallerFor(function, _simulator.AccountId), new AwsPermission($"organizations:{operation}", PermissionScope.Organization), $"organizations {operation}");
+
+    /// <summary>Records the permission the caller used, or the violation (answered) when the contract does not list it.</summary>
+    private string? Allow(Caller caller, AwsPermission permission, string call)
+    {
+        if (!caller.Allowed.Contains(permission))
+        {
+            var violation = $"the {caller.Name} called {call}, which needs \"{permission}\": "
+                + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {caller.Name}";
+            _violations.Enqueue(violation);
+            return violation;
         }
 
+        _observed.AddOrUpdate((caller.Name, permission), 1, (_, n) => n + 1);
+        Record(caller.Name, permission);
         return null;
     }
 
