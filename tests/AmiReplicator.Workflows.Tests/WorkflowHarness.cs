@@ -176,7 +176,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private void Compose()
     {
         var images = new Ec2ImageGateway(_ec2);
-        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this), Targets = _targets };
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, LaunchTemplates = images, Requests = new InMemoryRequestQueue(this), Targets = _targets };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
     }

@@ -22,6 +22,8 @@ public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, U
 
     public IKeyGateway KeysIn(string account, string roleName) => For(account, roleName).Keys;
 
+    public ILaunchTemplates LaunchTemplatesIn(string account, string roleName) => For(account, roleName).Images;
+
     private Account For(string account, string roleName) =>
         _accounts.GetOrAdd($"arn:{partition}:iam::{account}:role/{roleName}", arn => new Lazy<Account>(() =>
         {

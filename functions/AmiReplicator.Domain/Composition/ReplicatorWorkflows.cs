@@ -32,8 +32,12 @@ public sealed class ReplicatorWorkflows
         var follower = lifecycle is null ? null
             : new LifecycleFollower(store, images, lifecycle, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
         var latestCopy = LatestCopyPointer.For(policy, images, lifecycle, ports.Parameters, logging);
-        var destinations = new DestinationImages(images, ports.Targets, policy);
-        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy);
+        var destinations = new DestinationImages(images, ports.Targets, policy, ports.LaunchTemplates);
+        var launchTemplates = policy.LaunchTemplates is { } templates
+            ? new LaunchTemplateFollower(images, templates, metrics, logging.CreateLogger<LaunchTemplateFollower>())
+            : null;
+        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), lifecycle, latestCopy,
+            launchTemplates);
         Canceller = new CopyCanceller(store, destinations, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
         Retention = lifecycle is null || policy.Retention is null ? null
             : new CopyRetention(store, images, lifecycle, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);

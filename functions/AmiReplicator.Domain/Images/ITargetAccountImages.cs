@@ -11,4 +11,7 @@ public interface ITargetAccountImages
 
     /// <summary>KMS as the account sees it, with the same role's credentials: whether the account may use a key for its copies.</summary>
     IKeyGateway KeysIn(string account, string roleName);
+
+    /// <summary>The account's launch templates, with the same role's credentials.</summary>
+    ILaunchTemplates LaunchTemplatesIn(string account, string roleName);
 }
