@@ -340,7 +340,7 @@ public sealed class PermissionCheck : IDisposable
     /// <see cref="PermissionScope.TrackedLaunchTemplate"/> for a template of the caller's account in one of its destinations that carries
     /// the track tag (as IAM reads it, before the call), or one the simulator does not know (EC2 answers NotFound); otherwise where it is.
     /// </summary>
-    private string LaunchTemplateScope(Caller caller, string region, string? launchTemplateId)
+    private static string LaunchTemplateScope(Caller caller, string region, string? launchTemplateId)
     {
         if (caller.DestinationIn(region) is null)
         {
