@@ -26,23 +26,15 @@ public sealed class LaunchTemplateTests
         Assert.Matches("^lt-[0-9a-f]{17}$", id);
         Assert.Equal((1L, 1L), (created.LaunchTemplate.DefaultVersionNumber, created.LaunchTemplate.LatestVersionNumber));
 
-        var version = await client.CreateLaunchTemplateVersionAsync(new CreateLaunchTemplateVersionRequest
-        {
-            LaunchTemplateId = id, SourceVersion = "1", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = second }, ClientToken = "token-1",
-        });
+        CreateLaunchTemplateVersionRequest FromFirst(string image) =>
+            new() { LaunchTemplateId = id, SourceVersion = "1", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = image }, ClientToken = "token-1" };
+        var version = await client.CreateLaunchTemplateVersionAsync(FromFirst(second));
         Assert.Equal((2L, second, false), (version.LaunchTemplateVersion.VersionNumber, version.LaunchTemplateVersion.LaunchTemplateData.ImageId,
             version.LaunchTemplateVersion.DefaultVersion));
 
         // The same token answers the same version; another version is another call.
-        var repeated = await client.CreateLaunchTemplateVersionAsync(new CreateLaunchTemplateVersionRequest
-        {
-            LaunchTemplateId = id, SourceVersion = "1", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = second }, ClientToken = "token-1",
-        });
-        Assert.Equal(2L, repeated.LaunchTemplateVersion.VersionNumber);
-        await Ec2Assert.ErrorAsync("IdempotentParameterMismatch", () => client.CreateLaunchTemplateVersionAsync(new CreateLaunchTemplateVersionRequest
-        {
-            LaunchTemplateId = id, SourceVersion = "1", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = first }, ClientToken = "token-1",
-        }));
+        Assert.Equal(2L, (await client.CreateLaunchTemplateVersionAsync(FromFirst(second))).LaunchTemplateVersion.VersionNumber);
+        await Ec2Assert.ErrorAsync("IdempotentParameterMismatch", () => client.CreateLaunchTemplateVersionAsync(FromFirst(first)));
 
         Assert.Equal(second, await ImageOfAsync(client, id, "$Latest"));
         Assert.Equal(first, await ImageOfAsync(client, id, "$Default"));
@@ -95,7 +87,8 @@ public sealed class LaunchTemplateTests
             () => client.ModifyLaunchTemplateAsync(new ModifyLaunchTemplateRequest { LaunchTemplateId = id, DefaultVersion = "2" }));
         await Ec2Assert.ErrorAsync("InvalidLaunchTemplateName.AlreadyExistsException", () => client.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
         {
-            LaunchTemplateName = "web", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = image },
+            LaunchTemplateName = "web",
+            LaunchTemplateData = new RequestLaunchTemplateData { ImageId = image },
         }));
 
         for (var version = 2; version <= 10_000; version++)
