@@ -56,6 +56,7 @@ public sealed class AwsPorts : IDisposable
         {
             Lifecycle = images,
             Parameters = _parameters,
+            LaunchTemplates = images,
             Requests = requestQueueUrl is null ? null : new SqsRequestQueue(_sqs, requestQueueUrl),
             Targets = _targets,
             TargetLists = new DynamoTargetListStore(_dynamo, tableName),

@@ -43,6 +43,12 @@ public static class PermissionScope
     public const string LatestCopyParameter = "latest-copy-parameter";
 
     /// <summary>
+    /// A launch template carrying the tag <c>amireplicator:track</c> (one that asks to follow a family), in a destination region: the
+    /// functions give it versions naming new copies and make them its default. Granted only when the policy has <c>launchTemplates</c>.
+    /// </summary>
+    public const string TrackedLaunchTemplate = "tracked-launch-template";
+
+    /// <summary>
     /// A target account's spoke role (the policy's role names, in any account; within the policy's organization when it names one):
     /// the functions assume it to copy into the account. Granted only when the policy has targets.
     /// </summary>

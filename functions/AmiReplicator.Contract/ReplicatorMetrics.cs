@@ -53,4 +53,10 @@ public static class ReplicatorMetrics
 
     /// <summary>A copy older than its family's newest ones was deregistered with its snapshots by retention.</summary>
     public static readonly MetricDefinition CopiesRemovedByRetention = new("CopiesRemovedByRetention", Count, true);
+
+    /// <summary>A launch template tracking a family got a version launching the family's new copy.</summary>
+    public static readonly MetricDefinition LaunchTemplatesUpdated = new("LaunchTemplatesUpdated", Count, true);
+
+    /// <summary>EC2 refused to list or move a launch template tracking a family (noted on the copy's job, which still finishes).</summary>
+    public static readonly MetricDefinition LaunchTemplateUpdatesRefused = new("LaunchTemplateUpdatesRefused", Count, true);
 }

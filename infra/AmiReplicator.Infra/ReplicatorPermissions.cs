@@ -17,6 +17,9 @@ internal static class ReplicatorPermissions
     /// <summary>Only copies carry this tag (set at creation): changing or deregistering an image needs it.</summary>
     public const string CopyTagCondition = "aws:ResourceTag/" + ProvenanceTags.SourceImageId;
 
+    /// <summary>Only launch templates that ask to follow a family carry this tag: versioning one needs it.</summary>
+    public const string TrackTagCondition = "aws:ResourceTag/" + LaunchTemplatePolicy.TrackTag;
+
     private const string GrantAction = "kms:CreateGrant";
 
     /// <summary>Statements allowing every call the contract lists for <paramref name="function"/>, and nothing else.</summary>
@@ -48,6 +51,9 @@ internal static class ReplicatorPermissions
                 "An encrypted source's keys (the account's own, or those of the account sharing the AMI) are known only at run time, in any region: "
                 + "they are used only via EC2 (kms:ViaService), or described (kms:DescribeKey, metadata only), and each key's own policy still decides.",
                 "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):kms:\\*:\\*:key\\/\\*$/"));
+        nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
+            "Launch templates are found at run time by their tag: only those carrying amireplicator:track (aws:ResourceTag), in the regions copies are made in, get versions.",
+            "regex:/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):ec2:\\*:(<AWS::AccountId>|\\d{12}):launch-template\\/\\*$/"));
         if (places.Keys.Any(k => k.Alias is not null))
         {
             nag.Suppress(policy, new NagSuppression("AwsSolutions-IAM5",
@@ -112,6 +118,14 @@ internal static class ReplicatorPermissions
                 if (settings.Policy.LatestCopyParameter is { } parameter && (resources is not null || settings.Policy.Targets.Any(t => t.LatestCopyParameter)))
                 {
                     yield return Statement("PointAtLatestCopies", actions, [LatestCopyParameterArn(parameter)], InRegions(places));
+                }
+
+                break;
+            case PermissionScope.TrackedLaunchTemplate:
+                // The account's launch templates that carry the track tag, only in the regions copies are made in.
+                if (settings.Policy.LaunchTemplates is not null)
+                {
+                    yield return Statement("MoveTrackedLaunchTemplates", actions, [LaunchTemplateArn], InRegions(places, ("Null", TrackTagCondition, "false")));
                 }
 
                 break;
@@ -247,6 +261,9 @@ internal static class ReplicatorPermissions
 
     /// <summary>How EC2 of a region appears in kms:ViaService.</summary>
     public static string Ec2Endpoint(string region) => $"ec2.{region}.{(region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}";
+
+    /// <summary>Every launch template of the account the role is in, of any region.</summary>
+    public static string LaunchTemplateArn => $"arn:{Aws.PARTITION}:ec2:*:{Aws.ACCOUNT_ID}:launch-template/*";
 
     /// <summary>Every image and every snapshot, of any region (image and snapshot ARNs have no account field).</summary>
     public static string[] ImagesAndSnapshots => [$"arn:{Aws.PARTITION}:ec2:*::image/*", $"arn:{Aws.PARTITION}:ec2:*::snapshot/*"];

@@ -170,7 +170,8 @@ public sealed class Ec2Simulator : IAsyncDisposable
     public void TerminateInstance(string region, string instanceId) => DefaultAccount.TerminateInstance(region, instanceId);
 
     /// <inheritdoc cref="SimulatedAccount.CreateLaunchTemplate"/>
-    public string CreateLaunchTemplate(string region, string imageId) => DefaultAccount.CreateLaunchTemplate(region, imageId);
+    public string CreateLaunchTemplate(string region, string? imageId, IReadOnlyDictionary<string, string>? tags = null, string? name = null) =>
+        DefaultAccount.CreateLaunchTemplate(region, imageId, tags, name);
 
     /// <inheritdoc cref="SimulatedAccount.DeleteLaunchTemplate"/>
     public void DeleteLaunchTemplate(string region, string launchTemplateId) => DefaultAccount.DeleteLaunchTemplate(region, launchTemplateId);

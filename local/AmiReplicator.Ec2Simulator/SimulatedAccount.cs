@@ -100,11 +100,25 @@ public sealed class SimulatedAccount
     });
 
     /// <summary>
-    /// Creates a launch template of the account whose version (1, its only one) launches the image; answers its id ("lt-..."). As in
-    /// EC2, the image is not checked until an instance is launched from the template: it may be disabled, deregistered or another
-    /// account's.
+    /// Creates a launch template of the account whose version 1 launches the image (an AMI id, a <c>resolve:ssm:</c> parameter, or null
+    /// for none), with the tags, as CreateLaunchTemplate does; answers its id ("lt-..."). As in EC2, the image is not checked until an
+    /// instance is launched from the template: it may be disabled, deregistered or another account's.
     /// </summary>
-    public string CreateLaunchTemplate(string region, string imageId) => _cloud.CreateLaunchTemplate(AccountId, region, imageId);
+    /// <param name="name">Unique in the account and region; by default one made up.</param>
+    /// <exception cref="Ec2RefusedException">As CreateLaunchTemplate refuses: a name taken or malformed, an aws: tag.</exception>
+    public string CreateLaunchTemplate(string region, string? imageId, IReadOnlyDictionary<string, string>? tags = null, string? name = null) => Refusing(() =>
+        _cloud.CreateLaunchTemplate(AccountId, region, new CreateLaunchTemplateInput(
+            name ?? $"template-{System.Security.Cryptography.RandomNumberGenerator.GetHexString(8, lowercase: true)}",
+            imageId,
+            tags is null ? [] : [new TagSpecificationInput("launch-template", [.. tags])])).Id);
+
+    /// <summary>A person's CreateLaunchTemplateVersion: the latest version with the image changed; answers the new version's number.</summary>
+    /// <exception cref="Ec2RefusedException">As EC2 refuses: the template does not exist, or has its 10,000 versions.</exception>
+    public long CreateLaunchTemplateVersion(string region, string launchTemplateId, string? imageId) => Refusing(() =>
+        _cloud.CreateLaunchTemplateVersion(AccountId, region, new CreateLaunchTemplateVersionInput(launchTemplateId, null, "$Latest", imageId, null)).Version);
+
+    /// <summary>The account's launch templates in the region as they are now: versions, default, tags.</summary>
+    public IReadOnlyList<SimulatedLaunchTemplate> LaunchTemplates(string region) => _cloud.LaunchTemplates(AccountId, region);
 
     /// <summary>Deletes the launch template with all its versions: it no longer references their images.</summary>
     /// <exception cref="Ec2RefusedException">InvalidLaunchTemplateId.NotFound for a template that does not exist.</exception>

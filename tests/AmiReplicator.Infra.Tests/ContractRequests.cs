@@ -31,6 +31,7 @@ internal static class ContractRequests
             PermissionScope.Copy => settings.DestinationRegions.SelectMany(d => ChangeCopyRequests(action, d)),
             PermissionScope.LatestCopyParameter => settings.Policy.LatestCopyParameter is null ? []
                 : settings.DestinationRegions.Select(d => Request(action, LatestCopyParameter(d, "golden-al2023-"), d)),
+            PermissionScope.TrackedLaunchTemplate => TrackedLaunchTemplateRequests(action, settings, settings.DestinationRegions),
             PermissionScope.DestinationKey => settings.Policy.Destinations.Where(d => d.KmsKeyId is not null).Select(d => KeyRequest(action, d.Region, d.KmsKeyId!)),
             // Asked about directly: a source's keys, of any account and region, and the destinations' keys.
             PermissionScope.AnyKey => SourceKeys(settings).Select(k => KeyRequest(action, k.Region, k.Arn, byEc2: false))
@@ -60,6 +61,7 @@ internal static class ContractRequests
             PermissionScope.DestinationRegion => settings.TargetRegions.SelectMany(d => CopyImageRequests(action, d, [d])),
             PermissionScope.NewCopy => settings.TargetRegions.SelectMany(d => TagAtCreationRequests(action, d)),
             PermissionScope.Copy => settings.TargetRegions.SelectMany(d => ChangeCopyRequests(action, d)),
+            PermissionScope.TrackedLaunchTemplate => TrackedLaunchTemplateRequests(action, settings, settings.TargetRegions),
             PermissionScope.DestinationKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value)),
             // Asked about directly by the preflight: the targets' keys, not through EC2.
             PermissionScope.AnyKey => settings.Policy.Targets.SelectMany(t => t.KmsKeys).Select(k => KeyRequest(action, k.Key, k.Value, byEc2: false)),
@@ -79,6 +81,13 @@ internal static class ContractRequests
 
     private static IEnumerable<IamRequest> TagAtCreationRequests(string action, string region) =>
         new[] { Image(region, "ami-0bbbbbbbbbbbbbbbb"), Snapshot(region, "snap-0bbbbbbbbbbbbbbbb") }.Select(resource => Request(action, resource, region, ("ec2:CreateAction", "CopyImage")));
+
+    /// <summary>A version of a template tracking a family, in each region (none without launchTemplates in the policy).</summary>
+    private static IEnumerable<IamRequest> TrackedLaunchTemplateRequests(string action, DeploymentSettings settings, IEnumerable<string> regions) =>
+        settings.Policy.LaunchTemplates is null ? []
+            : regions.Select(r => Request(action, LaunchTemplate(r, "lt-0aaaaaaaaaaaaaaaa"), r, (ReplicatorPermissions.TrackTagCondition, "golden-al2023")));
+
+    public static string LaunchTemplate(string region, string id) => $"arn:aws:ec2:{region}:{IamPolicySimulator.Account}:launch-template/{id}";
 
     private static IEnumerable<IamRequest> ChangeCopyRequests(string action, string region) =>
         CopyResources(action, region).Select(resource => Request(action, resource, region, (ReplicatorPermissions.CopyTagCondition, SourceImage)));

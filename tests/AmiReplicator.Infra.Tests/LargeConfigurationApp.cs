@@ -19,6 +19,7 @@ public sealed class LargeConfigurationApp() : SynthesizedApp(WithAssetMetadata(T
     })]);
     policy["retention"] = new JsonObject { ["keepLatest"] = 3.0, ["familyNamePrefixes"] = new JsonArray("golden-al2023-") };
     policy["latestCopyParameter"] = "/amirepl/latest/{family}";
+    policy["launchTemplates"] = new JsonObject();
     policy["organizationId"] = Organization;
     policy["targets"] = new JsonArray(
         new JsonObject

@@ -46,6 +46,7 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
             .Where(p => p.Scope != PermissionScope.LatestCopyParameter || app.Settings.Policy.LatestCopyParameter is not null)
             .Where(p => p.Scope != PermissionScope.SpokeRole || app.Settings.Policy.Targets.Count > 0)
             .Where(p => p.Scope != PermissionScope.Organization || app.Settings.Policy.NamesOrganizationalUnits)
+            .Where(p => p.Scope != PermissionScope.TrackedLaunchTemplate || app.Settings.Policy.LaunchTemplates is not null)
             .Select(p => p.Action).ToHashSet();
         Assert.Equal(listed.Order(), new IamPolicySimulator(app.MainJson, app.RoleOf(function)).AllowedActions.Order());
     }
@@ -152,6 +153,25 @@ public sealed class PermissionTests(SynthesizedApp shipped, LargeConfigurationAp
 
         // Without latestCopyParameter in the configuration, no SSM action at all.
         Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(function)).AllowedActions, a => a.StartsWith("ssm:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(ReplicatorFunctions.Dispatcher)]
+    [InlineData(ReplicatorFunctions.Poller)]
+    public void Only_launch_templates_tracking_a_family_in_the_destinations_get_versions(string function)
+    {
+        var iam = new IamPolicySimulator(large.MainJson, large.RoleOf(function));
+        (string, string) tracked = (ReplicatorPermissions.TrackTagCondition, "golden-al2023");
+        foreach (var action in new[] { "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate" })
+        {
+            Assert.True(iam.Allows(Request(action, LaunchTemplate("eu-west-1", "lt-0b"), "eu-west-1", tracked)), action);
+            Assert.False(iam.Allows(Request(action, LaunchTemplate("eu-west-1", "lt-0b"), "eu-west-1")), $"{action} on a template that tracks nothing");
+            Assert.False(iam.Allows(Request(action, LaunchTemplate("us-west-2", "lt-0b"), "us-west-2", tracked)), $"{action} in a source region");
+        }
+
+        Assert.False(iam.Allows(Request("ec2:DeleteLaunchTemplate", LaunchTemplate("eu-west-1", "lt-0b"), "eu-west-1", tracked)));
+        // Without launchTemplates in the configuration, no template is changed.
+        Assert.DoesNotContain(new IamPolicySimulator(shipped.MainJson, shipped.RoleOf(function)).AllowedActions, a => a is "ec2:CreateLaunchTemplateVersion" or "ec2:ModifyLaunchTemplate");
     }
 
     [Theory]

@@ -186,6 +186,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         {
             Lifecycle = images,
             Parameters = _parameters,
+            LaunchTemplates = images,
             Requests = new InMemoryRequestQueue(this),
             Targets = _targets,
             TargetLists = TargetLists,

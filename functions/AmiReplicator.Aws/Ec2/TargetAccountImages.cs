@@ -30,6 +30,8 @@ public sealed class TargetAccountImages(Lazy<IAmazonSecurityTokenService> sts, U
 
     public IImageParameters ParametersIn(string account, string roleName) => For(account, roleName).Parameters;
 
+    public ILaunchTemplates LaunchTemplatesIn(string account, string roleName) => For(account, roleName).Images;
+
     private Account For(string account, string roleName) =>
         _accounts.GetOrAdd($"arn:{partition}:iam::{account}:role/{roleName}", arn => new Lazy<Account>(() =>
         {

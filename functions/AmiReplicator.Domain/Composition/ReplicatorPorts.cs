@@ -16,6 +16,9 @@ public sealed record ReplicatorPorts(ICopyJobStore Store, IImageGateway Images, 
 
     public IImageParameters? Parameters { get; init; }
 
+    /// <summary>The home account's launch templates; without it, only target accounts' templates follow their family.</summary>
+    public ILaunchTemplates? LaunchTemplates { get; init; }
+
     /// <summary>EC2 in target accounts, through their spoke roles; without it, copies go only into the home account's regions.</summary>
     public ITargetAccountImages? Targets { get; init; }
 

@@ -35,8 +35,12 @@ public sealed class ReplicatorWorkflows
         var follower = accounts is null ? null
             : new LifecycleFollower(store, accounts, policy, accountId, clock, logging.CreateLogger<LifecycleFollower>());
         var latestCopy = LatestCopyPointer.For(policy, accounts, logging);
-        var destinations = new DestinationImages(images, ports.Targets, policy);
-        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), accounts, latestCopy);
+        var destinations = new DestinationImages(images, ports.Targets, policy, ports.LaunchTemplates);
+        var launchTemplates = policy.LaunchTemplates is { } templates
+            ? new LaunchTemplateFollower(images, templates, metrics, logging.CreateLogger<LaunchTemplateFollower>())
+            : null;
+        var finisher = new CopyFinisher(store, destinations, keys, policy, options, steps, clock, logging.CreateLogger<CopyFinisher>(), accounts, latestCopy,
+            launchTemplates);
         Canceller = new CopyCanceller(store, destinations, finisher, policy, options, clock, logging.CreateLogger<CopyCanceller>());
         Retention = accounts is null || policy.Retention is null ? null
             : new CopyRetention(store, accounts, policy, metrics, clock, logging.CreateLogger<CopyRetention>(), latestCopy);

@@ -8,7 +8,7 @@ namespace AmiReplicator.Domain.Copying;
 
 /// <summary>
 /// Moves a copying job on from what EC2 says of its target: finishes an available copy (launch permissions, tags,
-/// deprecation, the latest-copy parameter, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
+/// deprecation, the latest-copy parameter, the launch templates tracking its family, then AVAILABLE and the slots released), retries or fails a failed one, and ends one that is gone.
 /// Every step can be repeated: a worker that dies half way leaves the job COPYING and the next pass does it again. What EC2
 /// refuses for good (a deprecation time in the past, a tag over the limit, sharing what cannot be shared) is noted on the job
 /// and never retried; any other error is one failed pass of the job's step.
@@ -23,7 +23,8 @@ public sealed class CopyFinisher(
     TimeProvider clock,
     ILogger<CopyFinisher> log,
     DestinationAccounts? accounts = null,
-    LatestCopyPointer? latestCopy = null)
+    LatestCopyPointer? latestCopy = null,
+    LaunchTemplateFollower? launchTemplates = null)
 {
     private readonly CopySharing _sharing = new(destinations.Home, policy);
 
@@ -77,8 +78,11 @@ public sealed class CopyFinisher(
             await TagSnapshotsLikeSourceAsync(job, target, notes, cancellationToken);
             part = "sharing the copy's snapshots";
             await _sharing.ShareSnapshotsAsync(target, job.LaunchPermissions ?? [], notes, cancellationToken);
+            var tagged = AsTagged(job, target);
             part = "pointing the latest-copy parameter";
-            await PointAsync(job, target, notes, cancellationToken);
+            await PointAsync(job, tagged, notes, cancellationToken);
+            part = "moving the launch templates of its family";
+            await FollowLaunchTemplatesAsync(job, tagged, notes, cancellationToken);
             return await CompleteAsync(job, target, notes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -236,7 +240,7 @@ public sealed class CopyFinisher(
     /// The family's latest-copy parameter on the copy, unless a newer copy of the family is there. Before the job is AVAILABLE:
     /// a worker dying between the two points again on the next pass.
     /// </summary>
-    private async Task PointAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    private async Task PointAsync(CopyJob job, ImageInfo tagged, List<string> notes, CancellationToken cancellationToken)
     {
         // In each home region; in a target account's only where its target asks for it.
         if (latestCopy is null || !policy.KeepsLatestCopyParameterIn(job.Key.Destination))
@@ -244,17 +248,34 @@ public sealed class CopyFinisher(
             return;
         }
 
-        // The copy as tagged just now: a family named by a tag the copy got after its creation counts.
+        if (await latestCopy.OnAvailableAsync(job.Key.Destination, tagged, cancellationToken) is { } problem)
+        {
+            notes.Add(problem);
+        }
+    }
+
+    /// <summary>
+    /// The launch templates of the copy's account and region that track its family, moved onto it unless they launch a newer build.
+    /// Before the job is AVAILABLE, so a worker dying between the two moves them on the next pass; what EC2 refuses is only noted.
+    /// </summary>
+    private async Task FollowLaunchTemplatesAsync(CopyJob job, ImageInfo tagged, List<string> notes, CancellationToken cancellationToken)
+    {
+        if (launchTemplates is not null && destinations.LaunchTemplatesFor(job.Key.Destination) is { } templates)
+        {
+            await launchTemplates.FollowAsync(templates, destinations.For(job.Key.Destination), tagged, notes, cancellationToken);
+        }
+    }
+
+    /// <summary>The copy as tagged just now: a family named by a tag the copy got after its creation counts.</summary>
+    private static ImageInfo AsTagged(CopyJob job, ImageInfo target)
+    {
         var tags = new Dictionary<string, string>(target.Tags, StringComparer.Ordinal);
         foreach (var (key, value) in job.Tags)
         {
             tags[key] = value;
         }
 
-        if (await latestCopy.OnAvailableAsync(job.Key.Destination, target with { Tags = tags }, cancellationToken) is { } problem)
-        {
-            notes.Add(problem);
-        }
+        return target with { Tags = tags };
     }
 
     private async Task<CopyOutcome> RetryOrFailAsync(CopyJob job, string reason, CancellationToken cancellationToken)

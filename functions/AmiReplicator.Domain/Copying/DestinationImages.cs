@@ -8,7 +8,8 @@ namespace AmiReplicator.Domain.Copying;
 /// EC2 where a destination's copies are made and kept: the home account's own, or a target account's through its spoke role. Sources
 /// and the home account's copies are always read with <see cref="Home"/>.
 /// </summary>
-public sealed class DestinationImages(IImageGateway home, ITargetAccountImages? targets, ReplicationPolicy policy)
+/// <param name="homeTemplates">The home account's launch templates, where the caller has their calls.</param>
+public sealed class DestinationImages(IImageGateway home, ITargetAccountImages? targets, ReplicationPolicy policy, ILaunchTemplates? homeTemplates = null)
 {
     public IImageGateway Home => home;
 
@@ -24,6 +25,10 @@ public sealed class DestinationImages(IImageGateway home, ITargetAccountImages? 
         destination.Account is { } account
             ? get(Targets(destination), account, policy.RoleNameFor(account))
             : throw new ArgumentException($"{destination} is the home account's", nameof(destination));
+
+    /// <summary>The launch templates of the destination's account; null for the home account when the caller has not their calls.</summary>
+    public ILaunchTemplates? LaunchTemplatesFor(CopyDestination destination) =>
+        destination.Account is not { } account ? homeTemplates : Targets(destination).LaunchTemplatesIn(account, policy.RoleNameFor(account));
 
     private ITargetAccountImages Targets(CopyDestination destination) => targets
         ?? throw new InvalidOperationException($"{destination} is a target account's region, but this composition has no access to target accounts");

@@ -20,4 +20,7 @@ public interface ITargetAccountImages
 
     /// <summary>SSM's parameters in the account (the latest-copy parameter of a target that asks for one), with the same role's credentials.</summary>
     IImageParameters ParametersIn(string account, string roleName);
+
+    /// <summary>The account's launch templates, with the same role's credentials.</summary>
+    ILaunchTemplates LaunchTemplatesIn(string account, string roleName);
 }

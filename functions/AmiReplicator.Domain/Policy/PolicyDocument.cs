@@ -38,4 +38,7 @@ public sealed class PolicyDocument
 
     /// <summary>An SSM parameter per destination and image family holding the newest copy's id, e.g. "/amirepl/latest/{family}".</summary>
     public string? LatestCopyParameter { get; set; }
+
+    /// <summary>Launch templates tagged amireplicator:track=&lt;family&gt; get a version naming each newer build's copy.</summary>
+    public LaunchTemplatesDocument? LaunchTemplates { get; set; }
 }

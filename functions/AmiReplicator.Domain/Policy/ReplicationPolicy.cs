@@ -43,6 +43,9 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
+    /// <summary>Which launch templates follow their family's newest build; null: none does.</summary>
+    public LaunchTemplatePolicy? LaunchTemplates { get; init; }
+
     /// <summary>
     /// Other accounts' regions that get copies of their own (none: every copy is the home account's): each target's listed accounts, and
     /// the accounts of its organizational units as the target list in use resolved them (<see cref="UseTargetList"/>).
@@ -230,6 +233,7 @@ public sealed partial record ReplicationPolicy(
             Targets = targets,
             OrganizationId = ValidateOrganizationId(document.OrganizationId),
             LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
+            LaunchTemplates = document.LaunchTemplates is { } launchTemplates ? LaunchTemplatePolicy.FromDocument(launchTemplates, retentionPolicy) : null,
         };
     }
 

@@ -18,9 +18,7 @@ public sealed partial record RetentionPolicy(int KeepLatest, string? FamilyTag, 
     public const int MaxKeepIfLaunchedWithinDays = 3650;
 
     /// <summary>The family of a copy, or null when it belongs to none (it is never removed).</summary>
-    public string? FamilyOf(ImageInfo copy) => FamilyTag is { } tag
-        ? copy.Tags.TryGetValue(tag, out var value) && value.Length > 0 ? value : null
-        : FamilyNamePrefixes.Where(p => copy.Name.StartsWith(p, StringComparison.Ordinal)).MaxBy(p => p.Length);
+    public string? FamilyOf(ImageInfo copy) => ImageFamilies.Of(copy, FamilyTag, FamilyNamePrefixes);
 
     public static RetentionPolicy FromDocument(RetentionDocument document, int? sweepIntervalMinutes)
     {
@@ -35,23 +33,7 @@ public sealed partial record RetentionPolicy(int KeepLatest, string? FamilyTag, 
         }
 
         var prefixes = document.FamilyNamePrefixes ?? [];
-        if ((document.FamilyTag is null) == (prefixes.Count == 0))
-        {
-            throw new PolicyException("retention", "name exactly one of familyTag (a tag whose value names the family) and familyNamePrefixes");
-        }
-
-        if (document.FamilyTag is { } tag && (string.IsNullOrWhiteSpace(tag) || tag.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new PolicyException("retention.familyTag", $"'{tag}' is not a tag key a copy can carry");
-        }
-
-        for (var i = 0; i < prefixes.Count; i++)
-        {
-            if (string.IsNullOrEmpty(prefixes[i]))
-            {
-                throw new PolicyException($"retention.familyNamePrefixes[{i}]", "must not be empty");
-            }
-        }
+        ImageFamilies.Validate("retention", document.FamilyTag, prefixes);
 
         var kept = (document.Keep ?? []).Select((id, i) => ImageIdPattern().IsMatch(id)
             ? id

@@ -186,6 +186,7 @@ internal sealed partial class Ec2QueryEndpoint(Ec2Cloud cloud)
 
             default:
                 return HandleLifecycle(action, account, region, p) ?? HandleUsage(action, account, region, p) ?? HandleAllowedImages(action, account, region, p)
+                    ?? HandleLaunchTemplates(action, account, region, p)
                     ?? throw Ec2Errors.InvalidAction(action);
         }
     }

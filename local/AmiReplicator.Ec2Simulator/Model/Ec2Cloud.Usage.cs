@@ -43,33 +43,6 @@ internal sealed partial class Ec2Cloud
         }
     });
 
-    /// <summary>
-    /// A template whose version 1 launches the image. EC2 checks a template's image only when an instance is launched from it
-    /// (CreateLaunchTemplate at most warns), so a template may name an image that is disabled, deregistered or not visible.
-    /// </summary>
-    public string CreateLaunchTemplate(string accountId, string regionName, string imageId) => Run(() =>
-    {
-        var region = Region(accountId, regionName);
-        if (!ResourceIds.IsImageId(imageId))
-        {
-            throw new ArgumentException($"'{imageId}' is not an image id.", nameof(imageId));
-        }
-
-        var template = new SimLaunchTemplate { Id = NewId(ResourceIds.NewLaunchTemplateId, (r, id) => r.LaunchTemplates.ContainsKey(id)), Region = region.Name };
-        template.Versions.Add(new LaunchTemplateVersion(imageId));
-        region.LaunchTemplates.Add(template.Id, template);
-        return template.Id;
-    });
-
-    public void DeleteLaunchTemplate(string accountId, string regionName, string launchTemplateId) => Run(() =>
-    {
-        if (!Region(accountId, regionName).LaunchTemplates.Remove(launchTemplateId))
-        {
-            throw new Ec2Exception(
-                "InvalidLaunchTemplateId.NotFound", $"The specified launch template, with template ID {launchTemplateId}, does not exist.");
-        }
-    });
-
     public (IReadOnlyList<ImageReference> References, string? NextToken) DescribeImageReferences(
         string accountId, string regionName, DescribeImageReferencesInput input) =>
         Run(() =>

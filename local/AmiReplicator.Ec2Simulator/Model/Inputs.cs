@@ -89,3 +89,14 @@ internal sealed record ResourceTypeOptionInput(string? Name, IReadOnlyList<strin
 
 /// <summary>A resource of the account that references an image, as DescribeImageReferences answers it.</summary>
 internal sealed record ImageReference(string ImageId, string ResourceType, string Arn);
+
+/// <param name="ImageId">LaunchTemplateData.ImageId: an AMI id or a resolve:ssm: parameter; null, none.</param>
+internal sealed record CreateLaunchTemplateInput(string? Name, string? ImageId, IReadOnlyList<TagSpecificationInput> TagSpecifications);
+
+internal sealed record CreateLaunchTemplateVersionInput(string? Id, string? Name, string? SourceVersion, string? ImageId, string? ClientToken);
+
+internal sealed record DescribeLaunchTemplatesInput(
+    IReadOnlyList<string> Ids, IReadOnlyList<string> Names, IReadOnlyList<FilterInput> Filters, int? MaxResults, string? NextToken);
+
+internal sealed record DescribeLaunchTemplateVersionsInput(
+    string? Id, string? Name, IReadOnlyList<string> Versions, string? MinVersion, string? MaxVersion, bool ResolveAlias);

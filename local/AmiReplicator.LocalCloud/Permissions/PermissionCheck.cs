@@ -295,6 +295,12 @@ public sealed class PermissionCheck : IDisposable
                 }
 
                 break;
+            case CreateLaunchTemplateVersionRequest version:
+                yield return new AwsPermission(action, LaunchTemplateScope(caller, region, version.LaunchTemplateId));
+                break;
+            case ModifyLaunchTemplateRequest modify:
+                yield return new AwsPermission(action, LaunchTemplateScope(caller, region, modify.LaunchTemplateId));
+                break;
             default:
                 // Describe* and the account's settings (Get*) have no resource-level permissions; any other call is authorised on the
                 // image or snapshot it names.
@@ -338,6 +344,22 @@ public sealed class PermissionCheck : IDisposable
 
         var kind = resourceId.StartsWith("snap-", StringComparison.Ordinal) ? "snapshot" : "image";
         return inDestination ? $"untagged-{kind}" : $"{kind}-outside-destinations";
+    }
+
+    /// <summary>
+    /// <see cref="PermissionScope.TrackedLaunchTemplate"/> for a template of the caller's account in one of its destinations that carries
+    /// the track tag (as IAM reads it, before the call), or one the simulator does not know (EC2 answers NotFound); otherwise where it is.
+    /// </summary>
+    private static string LaunchTemplateScope(Caller caller, string region, string? launchTemplateId)
+    {
+        if (caller.DestinationIn(region) is null)
+        {
+            return $"launch-template-outside-destinations/{launchTemplateId}";
+        }
+
+        return caller.Account.LaunchTemplates(region).FirstOrDefault(t => t.LaunchTemplateId == launchTemplateId) is not { } template || template.Tags.ContainsKey(LaunchTemplatePolicy.TrackTag)
+            ? PermissionScope.TrackedLaunchTemplate
+            : $"untracked-launch-template/{launchTemplateId}";
     }
 
     private static void Record(string caller, AwsPermission permission)
