@@ -1,10 +1,10 @@
 using System.Text.Json;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
-using RoleTrust = AmiReplicator.Ec2Simulator.RoleTrust;
-using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 using AmiReplicator.LocalCloud;
 using AmiReplicator.TestSupport;
+using RoleTrust = AmiReplicator.Ec2Simulator.RoleTrust;
+using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 
 namespace AmiReplicator.EndToEnd.Tests;
 
