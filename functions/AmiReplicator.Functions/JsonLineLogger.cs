@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Domain.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace AmiReplicator.Functions;
@@ -7,8 +10,9 @@ namespace AmiReplicator.Functions;
 /// <summary>
 /// One JSON object per line on stdout, written before the call returns: Lambda may freeze the process right after
 /// the response, so a queued logger could lose the very line that says why a message failed. Levels carry Lambda's
-/// names (INFO, WARN, ERROR, ...), so the function's ApplicationLogLevel filters them; fields of the enclosing scopes
-/// (a job's id, source image and regions) are written on every line logged inside them.
+/// names (INFO, WARN, ERROR, ...), so the function's ApplicationLogLevel filters them. The message's and the enclosing scopes'
+/// fields are written as JSON fields (the invocation's <c>requestId</c>, a job's fields wherever a <see cref="CopyJobKey"/> is named:
+/// <see cref="JobLogScope.Fields"/>), numbers as numbers; a field without a value is left out.
 /// </summary>
 public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum = LogLevel.Information) : ILoggerProvider, ISupportExternalScope
 {
@@ -68,13 +72,19 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
             using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartObject();
-                json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
                 json.WriteString("level", LevelName(logLevel));
                 json.WriteString("logger", category);
                 json.WriteString("message", formatter(state, exception));
                 var written = new HashSet<string>(StringComparer.Ordinal) { "timestamp", "level", "logger", "message" };
                 WriteFields(json, state, written);
-                provider._scopes.ForEachScope((scope, fields) => WriteFields(fields.Json, scope, fields.Written), (Json: json, Written: written));
+                var scopes = new List<object?>();
+                provider._scopes.ForEachScope((scope, list) => list.Add(scope), scopes);
+                for (var i = scopes.Count - 1; i >= 0; i--)
+                {
+                    WriteFields(json, scopes[i], written);
+                }
+
                 if (exception is not null)
                 {
                     json.WriteString("errorType", exception.GetType().FullName);
@@ -92,7 +102,7 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
             }
         }
 
-        /// <summary>The fields of a message or scope; the innermost wins when two name the same field.</summary>
+        /// <summary>The fields of a message or scope; the message's, then the innermost scope's win when two name the same field.</summary>
         private static void WriteFields(Utf8JsonWriter json, object? fields, HashSet<string> written)
         {
             if (fields is not IEnumerable<KeyValuePair<string, object?>> pairs)
@@ -102,10 +112,49 @@ public sealed class JsonLineLoggerProvider(TextWriter output, LogLevel minimum =
 
             foreach (var (key, value) in pairs)
             {
-                if (key != "{OriginalFormat}" && written.Add(key))
+                if (value is CopyJobKey job)
                 {
-                    json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                    WriteFields(json, JobLogScope.Fields(job), written);
                 }
+                else if (key != "{OriginalFormat}" && HasValue(value) && written.Add(key))
+                {
+                    WriteValue(json, key, value!);
+                }
+            }
+        }
+
+        private static bool HasValue(object? value) => value switch
+        {
+            null => false,
+            string text => !string.IsNullOrWhiteSpace(text),
+            _ => !string.IsNullOrWhiteSpace(Convert.ToString(value, CultureInfo.InvariantCulture)),
+        };
+
+        private static void WriteValue(Utf8JsonWriter json, string key, object value)
+        {
+            switch (value)
+            {
+                case bool flag:
+                    json.WriteBoolean(key, flag);
+                    break;
+                case byte or sbyte or short or ushort or int or uint or long:
+                    json.WriteNumber(key, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                    break;
+                case ulong large:
+                    json.WriteNumber(key, large);
+                    break;
+                case decimal exact:
+                    json.WriteNumber(key, exact);
+                    break;
+                case double or float when double.IsFinite(Convert.ToDouble(value, CultureInfo.InvariantCulture)):
+                    json.WriteNumber(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                    break;
+                case DateTimeOffset instant:
+                    json.WriteString(key, instant.ToString("O", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture));
+                    break;
             }
         }
     }

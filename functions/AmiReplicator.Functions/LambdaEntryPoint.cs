@@ -13,6 +13,10 @@ public static class LambdaEntryPoint
             var logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(minimum).AddProvider(new JsonLineLoggerProvider(Console.Out, minimum)));
             var replicator = new Replicator(ReplicatorSettings.FromEnvironment(Environment.GetEnvironmentVariable), TimeProvider.System, logging, metrics: Console.Out);
             var handle = handlerOf(replicator);
-            return Task.FromResult<LambdaHandler>((invocation, cancellationToken) => handle(invocation.Payload, cancellationToken));
+            return Task.FromResult<LambdaHandler>(async (invocation, cancellationToken) =>
+            {
+                using var scope = replicator.BeginInvocation(invocation.RequestId);
+                return await handle(invocation.Payload, cancellationToken);
+            });
         });
 }

@@ -12,12 +12,14 @@ namespace AmiReplicator.Functions;
 public sealed class Replicator : IDisposable
 {
     private readonly AwsPorts _aws;
+    private readonly ILogger _invocationLog;
 
     /// <param name="metrics">Where embedded-metric-format lines go: stdout in Lambda; nowhere when not given.</param>
     public Replicator(ReplicatorSettings settings, TimeProvider clock, ILoggerFactory logging, TrackingOptions? options = null,
         AWSCredentials? localCredentials = null, TextWriter? metrics = null)
     {
         Settings = settings;
+        _invocationLog = logging.CreateLogger<Replicator>();
         _aws = new AwsPorts(settings.HomeRegion, settings.TableName, settings.RequestQueueUrl,
             // Locally the EC2 simulator answers KMS too, on the same endpoint.
             new AwsEndpoints(settings.DynamoDbEndpoint, settings.SqsEndpoint, settings.Ec2Endpoint, settings.Ec2Endpoint, settings.SsmEndpoint, settings.Ec2Endpoint), localCredentials, logging,
@@ -44,6 +46,16 @@ public sealed class Replicator : IDisposable
 
     /// <summary>The adapters the workflows work through.</summary>
     public AwsPorts Aws => _aws;
+
+    /// <summary>
+    /// Every line logged until the scope ends carries the invocation's Lambda request id (<c>requestId</c>, as in Lambda's own JSON
+    /// log lines), so a job's lines lead to the invocation that wrote them and to its other lines.
+    /// </summary>
+    public IDisposable? BeginInvocation(string requestId) =>
+        _invocationLog.BeginScope(new Dictionary<string, object?> { [RequestIdField] = requestId });
+
+    /// <summary>The name Lambda's JSON log format gives the request id.</summary>
+    public const string RequestIdField = "requestId";
 
     public void Dispose() => _aws.Dispose();
 

@@ -57,6 +57,12 @@ internal sealed class AlarmNotifications : Construct
             nag.Suppress(topic.Node.FindAll().OfType<Subscription>().Single(), new NagSuppression("Serverless-SNSRedrivePolicy",
                 "An e-mail delivery that fails is retried by SNS; a dead-letter queue of alarm e-mails would be read by nobody, while the alarm itself stays in ALARM."));
         }
+        else if (subscribeEmail)
+        {
+            Annotations.Of(stack).AddWarningV2("amireplicator:alarm-topic-unsubscribed",
+                $"No one is subscribed to the alarm topic of {stack.StackName} ({stack.Region}): its alarms notify nobody. Set \"alarmEmail\", "
+                + $"or name a topic of yours for {stack.Region} in \"alarmTopicArns\", or subscribe to the stack's AlarmTopicArn output.");
+        }
 
         return topic;
     }

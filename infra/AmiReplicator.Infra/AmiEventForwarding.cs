@@ -15,10 +15,22 @@ namespace AmiReplicator.Infra;
 /// </summary>
 internal static class AmiEventForwarding
 {
-    public static Rule AddTo(Stack stack, Nag nag, AlarmNotifications alarms, string homeBusArn, AmiEventPatterns forwarded, string description, string lostEvents)
+    /// <summary>One event that could not be forwarded is an alarm (and the home stack's dashboard draws the line there).</summary>
+    public const double DeadLetterThreshold = 1;
+
+    /// <summary>
+    /// The forwarding stack's dead-letter queue's name, fixed so that the home stack's dashboard can graph it in its region (a name
+    /// CloudFormation generates is not known to another region's stack).
+    /// </summary>
+    public static string DeadLetterQueueName(string forwardingStackName) => $"{forwardingStackName}-DLQ";
+
+    /// <param name="deadLetterQueueName">Null: CloudFormation names it (the spoke's, deployed into every target account).</param>
+    public static Rule AddTo(Stack stack, Nag nag, AlarmNotifications alarms, string homeBusArn, AmiEventPatterns forwarded, string description, string lostEvents,
+        string? deadLetterQueueName = null)
     {
         var deadLetterQueue = new Queue(stack, "ForwardingDeadLetterQueue", new QueueProps
         {
+            QueueName = deadLetterQueueName,
             Encryption = QueueEncryption.SQS_MANAGED,
             EnforceSSL = true,
             RetentionPeriod = Duration.Days(14),
@@ -37,7 +49,7 @@ internal static class AmiEventForwarding
         forwardRule.AddTarget(new EventBusTarget(homeBus, new Amazon.CDK.AWS.Events.Targets.EventBusProps { DeadLetterQueue = deadLetterQueue }));
 
         alarms.CreateAlarm(stack, "ForwardingDeadLetters", lostEvents,
-            deadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = "Maximum", Period = Duration.Minutes(5) }), 1,
+            deadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = "Maximum", Period = Duration.Minutes(5) }), DeadLetterThreshold,
             ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
         return forwardRule;
     }

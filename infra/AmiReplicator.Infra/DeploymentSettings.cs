@@ -92,7 +92,43 @@ internal sealed partial record DeploymentSettings(
                 + "when a copy request names them (README: AMIs of other accounts)");
         }
 
+        warnings.AddRange(BudgetWarnings());
+        // The source region is never a destination: a source whose only destination is itself has its AMIs copied nowhere.
+        var copiedInto = Policy.Destinations.Select(d => d.Region).Concat(Policy.Targets.SelectMany(t => t.Regions)).ToHashSet(StringComparer.Ordinal);
+        foreach (var source in SourceRegions.Where(s => copiedInto.SetEquals([s])))
+        {
+            warnings.Add($"{PolicyKey}.sourceRegions names {source}, and {source} is its only destination: a source region is never a destination "
+                + "of its own AMIs, so they are copied nowhere; add another destination or remove the source region");
+        }
+
         return warnings;
+    }
+
+    /// <summary>
+    /// EC2's documented limit of concurrent AMI copies into one destination region (time-based copies included), shared with every other
+    /// copy in the account (/work/shared/DOMAIN.md, "Concurrency limits"): a budget above it never fills, EC2 refuses first.
+    /// </summary>
+    public const int Ec2ConcurrentCopiesPerDestination = 300;
+
+    private IEnumerable<string> BudgetWarnings()
+    {
+        var budgets = Policy.Destinations.Select(d => (Field: $"{PolicyKey}.destinations ({d.Region})", d.Budget))
+            .Concat(Policy.Targets.Select((t, i) => (Field: $"{PolicyKey}.targets[{i}]", t.Budget)));
+        foreach (var (field, budget) in budgets)
+        {
+            if (budget.MaxInFlight > Ec2ConcurrentCopiesPerDestination)
+            {
+                yield return $"{field} allows {budget.MaxInFlight} copies in flight (maxInFlight): EC2 documents at most "
+                    + $"{Ec2ConcurrentCopiesPerDestination} concurrent AMI copies per destination region, shared with every other copy in the "
+                    + "account, so the copies above it meet ResourceLimitExceeded and the destination backs off instead";
+            }
+
+            if (budget.MaxInFlightPerSource > budget.MaxInFlight)
+            {
+                yield return $"{field} allows {budget.MaxInFlightPerSource} copies in flight from one source region (maxInFlightPerSource), "
+                    + $"more than its {budget.MaxInFlight} in all (maxInFlight): the per-source budget never binds";
+            }
+        }
     }
 
     /// <param name="context">A context value by key (app.Node.TryGetContext), null when absent.</param>

@@ -23,7 +23,8 @@ internal sealed class ForwardingStack : Stack
                 (true, false) => $"New and withdrawn AMIs in {Region}: forward to the replicator in {settings.HomeRegion}.",
                 _ => $"Copies finishing in {Region}: forward to the replicator in {settings.HomeRegion}.",
             },
-            $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: new AMIs in them were not replicated; send copy requests for them by hand.");
+            $"AMI events of {Region} could not be forwarded to {settings.HomeRegion}: new AMIs in them were not replicated; send copy requests for them by hand.",
+            AmiEventForwarding.DeadLetterQueueName(StackName));
         DistributionKeys.AddTo(this, props.Env?.Region ?? throw new ArgumentException("a forwarding stack names its region", nameof(props)), settings);
     }
 }

@@ -38,40 +38,52 @@ internal sealed class ReplicatorMonitoring : Construct
             Period = Duration.Minutes(5),
         });
 
-        Alarms =
-        [
-            notifications.CreateAlarm(this, "DeadLetters",
-                "Copy requests failed for good and wait in the DLQ: read them, fix the cause, redrive them to the request queue.",
-                deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
-            notifications.CreateAlarm(this, "CopiesFailed",
-                "Copies failed for good (retries used up, or refused): the job table says why; a manual request retries them.",
-                copiesFailed, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
-            notifications.CreateAlarm(this, "OldestWaitingJob",
-                $"A copy has waited for a budget slot more than {OldestWaitingJobLimit.TotalHours} hours: budgets too small, or slots held by copies that never finish. "
-                + "INSUFFICIENT_DATA: the poller has not finished a pass for a while (every pass publishes this metric): see PollerErrors and its logs.",
-                oldestWaiting, OldestWaitingJobLimit.TotalSeconds, ComparisonOperator.GREATER_THAN_THRESHOLD,
-                // Any period above the limit alarms; only a whole window without a pass (several of the schedule's intervals) is silence.
-                periods: silencePeriods, datapointsToAlarm: 1,
-                // No data means the poller is not publishing: left as INSUFFICIENT_DATA, which notifies too.
-                missingData: TreatMissingData.MISSING),
-            notifications.CreateAlarm(this, "OldestRequest",
-                $"A copy request has waited in the queue more than {RequestAgeLimit.TotalMinutes} minutes: the dispatcher is not keeping up or keeps failing.",
-                oldestRequest, RequestAgeLimit.TotalSeconds, ComparisonOperator.GREATER_THAN_THRESHOLD),
-            notifications.CreateAlarm(this, "PollerErrors",
-                "Poller passes keep failing (a destination region could not be polled): copies are not being finished or started.",
-                props.Poller.MetricErrors(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }), 3,
-                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
-            notifications.CreateAlarm(this, "DispatcherErrors",
-                "Dispatcher invocations failed as a whole (not single messages): every message of those batches is redelivered.",
-                props.Dispatcher.MetricErrors(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }), 1,
-                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
-        ];
+        var deadLettersAlarm = notifications.CreateAlarm(this, "DeadLetters",
+            "Copy requests failed for good and wait in the DLQ: read them, fix the cause, redrive them to the request queue.",
+            deadLetters, AmiEventForwarding.DeadLetterThreshold, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+        var copiesFailedAlarm = notifications.CreateAlarm(this, "CopiesFailed",
+            "Copies failed for good (retries used up, or refused): the job table says why; a manual request retries them.",
+            copiesFailed, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+        var oldestWaitingAlarm = notifications.CreateAlarm(this, "OldestWaitingJob",
+            $"A copy has waited for a budget slot more than {OldestWaitingJobLimit.TotalHours} hours: budgets too small, or slots held by copies that never finish. "
+            + "INSUFFICIENT_DATA: the poller has not finished a pass for a while (every pass publishes this metric): see PollerErrors and its logs.",
+            oldestWaiting, OldestWaitingJobLimit.TotalSeconds, ComparisonOperator.GREATER_THAN_THRESHOLD,
+            // Any period above the limit alarms; only a whole window without a pass (several of the schedule's intervals) is silence.
+            periods: silencePeriods, datapointsToAlarm: 1,
+            // No data means the poller is not publishing: left as INSUFFICIENT_DATA, which notifies too.
+            missingData: TreatMissingData.MISSING);
+        var oldestRequestAlarm = notifications.CreateAlarm(this, "OldestRequest",
+            $"A copy request has waited in the queue more than {RequestAgeLimit.TotalMinutes} minutes: the dispatcher is not keeping up or keeps failing.",
+            oldestRequest, RequestAgeLimit.TotalSeconds, ComparisonOperator.GREATER_THAN_THRESHOLD);
+        var pollerErrorsAlarm = notifications.CreateAlarm(this, "PollerErrors",
+            "Poller passes keep failing (a destination region could not be polled): copies are not being finished or started.",
+            props.Poller.MetricErrors(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }), 3,
+            ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+        var dispatcherErrorsAlarm = notifications.CreateAlarm(this, "DispatcherErrors",
+            "Dispatcher invocations failed as a whole (not single messages): every message of those batches is redelivered.",
+            props.Dispatcher.MetricErrors(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }), 1,
+            ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+        Alarms = [deadLettersAlarm, copiesFailedAlarm, oldestWaitingAlarm, oldestRequestAlarm, pollerErrorsAlarm, dispatcherErrorsAlarm];
 
+        // On-call reads it top down: which alarm is on, then what it watches (the alarm's threshold drawn), per destination, then the rest.
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps
         {
             DefaultInterval = Duration.Hours(6),
             Widgets =
             [
+                [new AlarmStatusWidget(new AlarmStatusWidgetProps { Title = "Alarms", Alarms = [.. Alarms], Width = 24, Height = 3 })],
+                [
+                    Graph("Dead letters", [deadLettersAlarm.ToAnnotation()], [deadLetters.With(new MetricOptions { Label = $"requests ({Stack.Of(this).Region})" }),
+                        .. props.ForwardingDeadLetterQueues.Select(q => ForwardingDeadLetters(q.Key, q.Value))]),
+                    Graph("Copies failed per destination", [copiesFailedAlarm.ToAnnotation()],
+                        [copiesFailed.With(new MetricOptions { Label = "all destinations" }),
+                            .. PerDestination(props, ReplicatorMetrics.CopiesFailed, "Sum")]),
+                    Graph("Oldest waiting job per destination (s)", [oldestWaitingAlarm.ToAnnotation()],
+                        [oldestWaiting.With(new MetricOptions { Label = "all destinations" }),
+                            .. PerDestination(props, ReplicatorMetrics.OldestWaitingJobAge, "Maximum")]),
+                    Graph("Request queue", [oldestRequestAlarm.ToAnnotation()],
+                        [oldestRequest, props.Requests.Queue.MetricApproximateNumberOfMessagesVisible()]),
+                ],
                 .. InFlightAgainstBudget(props.MetricsNamespace, props.DestinationRegions),
                 [
                     Graph("Copies", [.. new[]
@@ -85,17 +97,11 @@ internal sealed class ReplicatorMonitoring : Construct
                         ReplicatorMetric(props.MetricsNamespace, ReplicatorMetrics.CopyDuration, "Maximum")),
                     JobsWaiting(props.MetricsNamespace, props.DestinationRegions),
                 ],
-                [new AlarmStatusWidget(new AlarmStatusWidgetProps { Title = "Alarms", Alarms = [.. Alarms], Width = 24, Height = 3 })],
                 [
-                    Graph("Copies failed", copiesFailed),
-                    Graph("Oldest waiting job (s)", oldestWaiting),
-                    Graph("Request queue", props.Requests.Queue.MetricApproximateNumberOfMessagesVisible(), oldestRequest),
-                    Graph("Dead letters", deadLetters),
-                ],
-                [
-                    Graph("Dispatcher", props.Dispatcher.MetricInvocations(), props.Dispatcher.MetricErrors(), props.Dispatcher.MetricThrottles()),
+                    Graph("Dispatcher", [dispatcherErrorsAlarm.ToAnnotation()],
+                        [props.Dispatcher.MetricInvocations(), props.Dispatcher.MetricErrors(), props.Dispatcher.MetricThrottles()]),
                     Graph("Dispatcher duration (ms)", props.Dispatcher.MetricDuration(new MetricOptions { Statistic = "p99" })),
-                    Graph("Poller", props.Poller.MetricInvocations(), props.Poller.MetricErrors(), props.Poller.MetricThrottles()),
+                    Graph("Poller", [pollerErrorsAlarm.ToAnnotation()], [props.Poller.MetricInvocations(), props.Poller.MetricErrors(), props.Poller.MetricThrottles()]),
                     Graph("Poller duration (ms)", props.Poller.MetricDuration(new MetricOptions { Statistic = "p99" })),
                 ],
             ],
@@ -160,6 +166,29 @@ internal sealed class ReplicatorMonitoring : Construct
         DimensionsMap = destinationRegion is null ? null : new Dictionary<string, string> { [ReplicatorMetrics.DestinationDimension] = destinationRegion },
     });
 
-    private static GraphWidget Graph(string title, params IMetric[] metrics) =>
-        new(new GraphWidgetProps { Title = title, Left = metrics, Width = 6, Height = 6 });
+    /// <summary>A line per destination of one of the functions' metrics.</summary>
+    private static IEnumerable<IMetric> PerDestination(ReplicatorMonitoringProps props, MetricDefinition metric, string statistic) =>
+        props.DestinationRegions.Select(region => ReplicatorMetric(props.MetricsNamespace, metric, statistic, region)
+            .With(new MetricOptions { Label = region }));
+
+    /// <summary>
+    /// A forwarding stack's dead letters, read in its region (the dashboard's widgets name the region of a metric of another one), by the
+    /// name the forwarding stack gives the queue.
+    /// </summary>
+    private static Metric ForwardingDeadLetters(string region, string queueName) => new(new MetricProps
+    {
+        Namespace = "AWS/SQS",
+        MetricName = "ApproximateNumberOfMessagesVisible",
+        DimensionsMap = new Dictionary<string, string> { ["QueueName"] = queueName },
+        Statistic = "Maximum",
+        Period = Duration.Minutes(5),
+        Region = region,
+        Label = $"forwarding ({region})",
+    });
+
+    private static GraphWidget Graph(string title, params IMetric[] metrics) => Graph(title, [], metrics);
+
+    /// <summary>A graph with the thresholds of the alarms on its metrics drawn across it.</summary>
+    private static GraphWidget Graph(string title, IHorizontalAnnotation[] thresholds, IMetric[] metrics) =>
+        new(new GraphWidgetProps { Title = title, Left = metrics, LeftAnnotations = thresholds, Width = 6, Height = 6 });
 }

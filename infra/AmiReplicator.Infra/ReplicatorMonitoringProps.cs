@@ -9,7 +9,8 @@ namespace AmiReplicator.Infra;
 /// <param name="Notifications">The topic every alarm notifies.</param>
 /// <param name="MetricsNamespace">Where the functions publish their metrics (<see cref="DeploymentSettings.MetricsNamespace"/>).</param>
 /// <param name="Schedule">The poller's schedule: how long without a pass is silence.</param>
-/// <param name="DestinationRegions">A graph of copies in flight and a line of jobs waiting per destination.</param>
+/// <param name="DestinationRegions">A graph of copies in flight and a line of jobs waiting, waiting age and failures per destination.</param>
+/// <param name="ForwardingDeadLetterQueues">The forwarding stacks' dead-letter queues by region, graphed beside the request queue's.</param>
 internal sealed record ReplicatorMonitoringProps(
     IFunction Dispatcher,
     IFunction Poller,
@@ -17,4 +18,5 @@ internal sealed record ReplicatorMonitoringProps(
     AlarmNotifications Notifications,
     string MetricsNamespace,
     string Schedule,
-    IReadOnlyList<string> DestinationRegions);
+    IReadOnlyList<string> DestinationRegions,
+    IReadOnlyDictionary<string, string> ForwardingDeadLetterQueues);

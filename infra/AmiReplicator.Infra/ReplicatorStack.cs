@@ -44,7 +44,8 @@ internal sealed class ReplicatorStack : Stack
 
         Monitoring = new ReplicatorMonitoring(this, "Monitoring", new ReplicatorMonitoringProps(
             Dispatcher, Poller, requests, new AlarmNotifications(this, "Alarms", nag, settings),
-            settings.MetricsNamespace, settings.Policy.Schedule, settings.DestinationRegions));
+            settings.MetricsNamespace, settings.Policy.Schedule, settings.DestinationRegions,
+            settings.ForwardingRegions.ToDictionary(r => r, r => AmiEventForwarding.DeadLetterQueueName(ReplicatorApp.ForwardingStackName(r, settings.StackPrefix)))));
 
         // Once everything that grants to the roles is made.
         foreach (var (function, name) in new[] { (Dispatcher, ReplicatorFunctions.Dispatcher), (Poller, ReplicatorFunctions.Poller) })

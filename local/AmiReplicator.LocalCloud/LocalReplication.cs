@@ -179,7 +179,9 @@ public sealed class LocalReplication : IAsyncDisposable
         var delivered = 0;
         for (var i = 0; i < maxBatches; i++)
         {
-            var outcome = await EventSource.PollOnceAsync(Replicator.Dispatcher.HandleJsonAsync, CancellationToken.None);
+            var outcome = await EventSource.PollOnceAsync(
+                (payload, cancellationToken) => AsInvocationAsync(() => Replicator.Dispatcher.HandleJsonAsync(payload, cancellationToken)),
+                CancellationToken.None);
             if (outcome.Delivered == 0)
             {
                 break;
@@ -202,7 +204,14 @@ public sealed class LocalReplication : IAsyncDisposable
 
     /// <summary>One poller pass, as the schedule invokes it.</summary>
     public Task<PollReport> RunPollerAsync(CancellationToken cancellationToken = default) =>
-        FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => Replicator.Poller.RunAsync(cancellationToken));
+        FunctionScope.RunAsync(ReplicatorFunctions.Poller, () => AsInvocationAsync(() => Replicator.Poller.RunAsync(cancellationToken)));
+
+    /// <summary>Runs one function invocation as Lambda does: its log lines carry a request id of their own.</summary>
+    private async Task<T> AsInvocationAsync<T>(Func<Task<T>> invocation)
+    {
+        using var scope = Replicator.BeginInvocation(Guid.NewGuid().ToString());
+        return await invocation();
+    }
 
     public Task<IReadOnlyList<SlotCounter>> CountersAsync() => Inspection.ListCountersAsync(CancellationToken.None);
 

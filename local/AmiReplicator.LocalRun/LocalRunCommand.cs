@@ -24,11 +24,17 @@ internal static class LocalRunCommand
     private static readonly string[] Destinations = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
     private static readonly string[] Sources = ["us-east-1", "us-west-2"];
 
+    /// <summary>After the run, without --pace: a copy (5 virtual minutes) takes a few real seconds.</summary>
+    private static readonly TimeSpan KeepRunningMinute = TimeSpan.FromSeconds(1);
+
     public static Command Create()
     {
         var amis = new Option<int>("--amis") { Description = "Sample AMIs to register in each source region.", DefaultValueFactory = _ => 3 };
         var pace = new Option<double>("--pace") { Description = "Real seconds per virtual minute (0: as fast as it goes), to watch it or ask amirepl during the run.", DefaultValueFactory = _ => 0 };
-        var keepRunning = new Option<bool>("--keep-running") { Description = "Keep the local cloud up after the run, until Ctrl-C, for amirepl." };
+        var keepRunning = new Option<bool>("--keep-running")
+        {
+            Description = "After the run, keep the functions handling requests (a virtual minute per real second, or per --pace) until Ctrl-C, for amirepl.",
+        };
         var command = new Command("run", "Replicate sample AMIs through the real handlers on the local cloud (DynamoDB Local, moto, the EC2 simulator), "
             + "showing progress per destination, and print what happened.") { amis, pace, keepRunning };
         command.SetAction((parse, cancellationToken) =>
@@ -42,13 +48,7 @@ internal static class LocalRunCommand
         await using var servers = await LocalCloudServers.StartAsync();
         await using var local = await LocalReplication.StartAsync(servers, Policy);
         using var http = new HttpClient();
-        // EC2's events from every source region arrive on the home region's bus (the stack forwards them there; moto's
-        // own bus-to-bus forwarding drops the events' resources, so the local run puts them on the home bus directly).
-        var bus = await LocalEventBus.CreateAsync(http, servers.MotoUrl, LocalReplication.Home, local.Replicator.Settings.TableName);
-        // The stack's two rules: new AMIs of the sources to the request queue; copies ending in the destinations to the poller,
-        // here through the same queue (the dispatcher finishes a copy on its own event as the poller does).
-        await bus.RouteToQueueAsync("new-ami", AmiEventPatterns.SourceChanged.ToJson(Sources), local.Queues.QueueArn);
-        await bus.RouteToQueueAsync("copy-finished", AmiEventPatterns.CopyFinished.ToJson(Destinations), local.Queues.QueueArn);
+        var triggers = await LocalTriggers.StartAsync(local, http, servers.MotoUrl, Sources, Destinations);
 
         output.WriteLine($"DynamoDB Local {servers.DynamoDbUrl}, moto {servers.MotoUrl}, EC2 simulator {local.Simulator.Endpoint}, table {local.Replicator.Settings.TableName}");
         output.WriteLine($"Policy: {Policy.ReplaceLineEndings(" ")}");
@@ -67,21 +67,13 @@ internal static class LocalRunCommand
             }
         }
 
-        var forwarded = 0;
         var minute = 0;
         var view = new WatchView(local.Replicator.Settings.Policy, AccountFilter.Any);
         view.Update([], [], local.Clock.GetUtcNow());
         await WatchDisplay.RunAsync(output, CliConsole.IsTerminal(output), view, async () =>
         {
-            // EC2's events (the AMIs registered, and the copies' own) go to the bus; the rule decides what is enqueued.
-            var changes = local.Simulator.StateChanges();
-            foreach (var change in changes.Skip(forwarded))
-            {
-                await bus.PutAsync(change.ToEventBridgeJson());
-            }
-
-            forwarded = changes.Count;
-            await local.DeliverAsync();
+            // EC2's events (the AMIs registered, and the copies' own) go to the bus; the rules decide what is enqueued.
+            await triggers.DeliverAsync();
             var jobs = await local.JobsAsync();
             view.Update(jobs, await local.CountersAsync(), local.Clock.GetUtcNow());
             if ((jobs.Count > 0 && jobs.All(j => j.State.IsTerminal())) || ++minute > 180)
@@ -90,8 +82,7 @@ internal static class LocalRunCommand
             }
 
             await Task.Delay(pace, cancellationToken);
-            local.Clock.Advance(TimeSpan.FromMinutes(1));
-            await local.RunPollerAsync(cancellationToken);
+            await triggers.NextMinuteAsync(cancellationToken);
             return true;
         });
 
@@ -114,15 +105,10 @@ internal static class LocalRunCommand
 
         if (keepRunning)
         {
-            output.WriteLine("The local cloud stays up for amirepl (the command above) until Ctrl-C.");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C: stop the servers.
-            }
+            var virtualMinute = pace > TimeSpan.Zero ? pace : KeepRunningMinute;
+            output.WriteLine($"The functions keep running for amirepl (the command above: replicate, retry, cancel, backfill, watch, ...), a virtual "
+                + $"minute every {virtualMinute.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s, until Ctrl-C.");
+            await triggers.RunUntilStoppedAsync(virtualMinute, output, cancellationToken);
         }
 
         return ok ? 0 : 1;

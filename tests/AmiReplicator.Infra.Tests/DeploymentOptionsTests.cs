@@ -101,6 +101,50 @@ public sealed partial class DeploymentOptionsTests
     }
 
     [Fact]
+    public void Budgets_EC2_cannot_honour_and_a_source_region_that_is_its_own_only_destination_draw_warnings()
+    {
+        var context = TestContext.WithPolicy(policy =>
+        {
+            policy["sourceRegions"] = new JsonArray("us-east-1", "eu-west-1");
+            policy["destinations"] = new JsonArray(
+                new JsonObject { ["region"] = "eu-west-1", ["maxInFlight"] = 301.0 },
+                new JsonObject { ["region"] = "us-east-1", ["maxInFlight"] = 300.0, ["maxInFlightPerSource"] = 300.0 },
+                new JsonObject { ["region"] = "eu-central-1", ["maxInFlight"] = 20.0, ["maxInFlightPerSource"] = 21.0 });
+        });
+        Assert.Equal(
+            [
+                "amiReplicator.destinations (eu-west-1) allows 301 copies in flight (maxInFlight): EC2 documents at most 300 concurrent AMI copies "
+                + "per destination region, shared with every other copy in the account, so the copies above it meet ResourceLimitExceeded and the destination backs off instead",
+                "amiReplicator.destinations (eu-central-1) allows 21 copies in flight from one source region (maxInFlightPerSource), more than its 20 in all "
+                + "(maxInFlight): the per-source budget never binds",
+            ],
+            TestContext.Settings(context).Warnings());
+
+        // us-east-1's only destination other than itself is gone: its AMIs would be copied nowhere.
+        context = TestContext.WithPolicy(policy =>
+        {
+            policy["sourceRegions"] = new JsonArray("us-east-1", "us-west-2");
+            policy["destinations"] = new JsonArray(new JsonObject { ["region"] = "us-east-1" });
+        });
+        var warning = Assert.Single(TestContext.Settings(context).Warnings());
+        Assert.StartsWith("amiReplicator.sourceRegions names us-east-1, and us-east-1 is its only destination", warning, StringComparison.Ordinal);
+
+        // A target's budget is held to the same limit.
+        context = TestContext.WithHomeAccount("111122223333", TestContext.WithPolicy(policy =>
+            policy["targets"] = new JsonArray(new JsonObject { ["accounts"] = new JsonArray("444455556666"), ["regions"] = new JsonArray("eu-west-1"), ["maxInFlight"] = 500.0 })));
+        Assert.StartsWith("amiReplicator.targets[0] allows 500 copies in flight", Assert.Single(TestContext.Settings(context).Warnings()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_alarm_email_or_topic_silences_the_unsubscribed_topic_warning()
+    {
+        var context = TestContext.FromCdkJson();
+        context[DeploymentSettings.AlarmEmailKey] = "oncall@example.com";
+        var (_, _, _, annotations) = TestContext.Synthesize(context);
+        Assert.Empty(annotations.FindWarning("*", Match.StringLikeRegexp("No one is subscribed")));
+    }
+
+    [Fact]
     public void The_dispatcher_timing_follows_from_the_sdk_retries_the_functions_really_use()
     {
         using var clients = new Ec2Clients(credentials: new Amazon.Runtime.BasicAWSCredentials("test", "test"));

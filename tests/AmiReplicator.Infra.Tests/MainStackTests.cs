@@ -332,6 +332,72 @@ public sealed class MainStackTests(SynthesizedApp app)
         }, m => Assert.Contains(m.Name, graphed));
     }
 
+    /// <summary>The dashboard's widgets, each reference in its body (queue names, the region) read as "ref".</summary>
+    private List<JsonObject> DashboardWidgets()
+    {
+        var join = app.MainResources("AWS::CloudWatch::Dashboard").Values.Single()["Properties"]!["DashboardBody"]!["Fn::Join"]!.AsArray();
+        var body = JsonNode.Parse(string.Concat(join[1]!.AsArray().Select(p => p is JsonValue v ? v.GetValue<string>() : "ref")))!;
+        return [.. body["widgets"]!.AsArray().Select(w => w!.AsObject())];
+    }
+
+    [Fact]
+    public void The_dashboard_shows_the_alarm_states_first_then_what_they_watch_with_their_thresholds_drawn()
+    {
+        var widgets = DashboardWidgets();
+        var first = widgets[0];
+        Assert.Equal(("alarm", 0, 0), ((string)first["type"]!, (int)first["x"]!, (int)first["y"]!));
+        Assert.Equal(6, first["properties"]!["alarms"]!.AsArray().Count);
+        Assert.All(widgets.Skip(1), w => Assert.True((int)w["y"]! >= (int)first["height"]!));
+
+        var graphs = widgets.Select(w => w["properties"]!.AsObject()).Where(p => p["metrics"] is not null).ToDictionary(p => (string)p["title"]!);
+        double[] Thresholds(string title) => [.. graphs[title]["annotations"]?["horizontal"]?.AsArray().Select(a => (double)a!["value"]!) ?? []];
+        Assert.Equal([1.0], Thresholds("Dead letters"));
+        Assert.Equal([1.0], Thresholds("Copies failed per destination"));
+        Assert.Equal([ReplicatorMonitoring.OldestWaitingJobLimit.TotalSeconds], Thresholds("Oldest waiting job per destination (s)"));
+        Assert.Equal([ReplicatorMonitoring.RequestAgeLimit.TotalSeconds], Thresholds("Request queue"));
+        Assert.Equal([1.0], Thresholds("Dispatcher"));
+        Assert.Equal([3.0], Thresholds("Poller"));
+
+        // Failures and waiting age per destination, beside the total the alarm reads.
+        string[][] Lines(string title) =>
+            [.. graphs[title]["metrics"]!.AsArray().Select(m => m!.AsArray().Where(x => x is JsonValue).Select(x => x!.ToString()).ToArray())];
+        foreach (var (title, metric) in new[] { ("Copies failed per destination", ReplicatorMetrics.CopiesFailed), ("Oldest waiting job per destination (s)", ReplicatorMetrics.OldestWaitingJobAge) })
+        {
+            Assert.Equal(
+                [
+                    [app.Settings.MetricsNamespace, metric.Name],
+                    .. app.Settings.Policy.Destinations.Select(d => new[] { app.Settings.MetricsNamespace, metric.Name, ReplicatorMetrics.DestinationDimension, d.Region }),
+                ],
+                Lines(title));
+        }
+    }
+
+    [Fact]
+    public void The_dashboard_graphs_every_dead_letter_queue_the_forwarding_stacks_in_their_own_regions()
+    {
+        var deadLetters = DashboardWidgets().Select(w => w["properties"]!).Single(p => (string?)p["title"] == "Dead letters")["metrics"]!.AsArray()
+            .Select(m => m!.AsArray()).ToList();
+        Assert.Equal(1 + app.Settings.ForwardingRegions.Count, deadLetters.Count);
+        foreach (var region in app.Settings.ForwardingRegions)
+        {
+            var queueName = $"AmiReplicator-Forward-{region}-DLQ";
+            var line = Assert.Single(deadLetters, m => m.Any(x => x is JsonValue && x.ToString() == queueName));
+            Assert.Equal(region, (string?)line.OfType<JsonObject>().Single()["region"]);
+            app.Forwarding[region].HasResourceProperties("AWS::SQS::Queue", Obj(("QueueName", queueName)));
+        }
+    }
+
+    [Fact]
+    public void Synth_warns_for_each_stack_whose_alarm_topic_no_one_is_subscribed_to()
+    {
+        // The shipped cdk.json names no alarmEmail and no alarmTopicArns.
+        foreach (var stack in app.Stacks.Forwarding.Cast<Amazon.CDK.Stack>().Prepend(app.Stacks.Main))
+        {
+            Assert.Single(Annotations.FromStack(stack).FindWarning("*",
+                Match.StringLikeRegexp($"No one is subscribed to the alarm topic of {stack.StackName} \\({stack.Region}\\)")));
+        }
+    }
+
     /// <summary>Matches the images of these regions by ARN prefix, as the rules do.</summary>
     internal static object[] ImagesIn(params string[] regions) =>
         [.. regions.Select(r => Obj(("prefix", Obj(("Fn::Join", new object[] { "", new object[] { "arn:", Ref("AWS::Partition"), $":ec2:{r}::image/" } })))))];
