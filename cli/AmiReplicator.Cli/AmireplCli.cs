@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using QueueDoesNotExistException = Amazon.SQS.Model.QueueDoesNotExistException;
@@ -28,6 +29,8 @@ internal static class AmireplCli
             "amirepl list --state FAILED --output text --query 'jobs[].[sourceImageId,destinationRegion,lastError]'",
             "amirepl dlq list",
             "amirepl --version");
+        // The version of amirepl, not of whatever process hosts it (the entry assembly, which the parser's own --version prints).
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
         foreach (var option in GlobalOptions.All)
         {
             root.Options.Add(option);
@@ -80,4 +83,16 @@ internal static class AmireplCli
         // What no case above explains is still said in one line, and without .NET's names for it.
         _ => (ExitCodes.Error, $"unexpected error: {e.Message}"),
     };
+}
+
+/// <summary>`--version`: amirepl's version, as its package has it.</summary>
+internal sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public static string Version => typeof(AmireplCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+    public override int Invoke(ParseResult parseResult)
+    {
+        parseResult.InvocationConfiguration.Output.WriteLine(Version);
+        return ExitCodes.Done;
+    }
 }

@@ -87,6 +87,9 @@ internal static class TextOutput
     {
         switch (node)
         {
+            case JsonArray { Count: 0 }:
+                // As the AWS CLI: an empty list prints nothing.
+                break;
             case JsonArray array when array.All(IsScalar):
                 Line(output, prefix, array.Select(Scalar));
                 break;

@@ -22,10 +22,10 @@ internal static class RequestCommands
 
     static RequestCommands() => WaitSeconds.Validators.Add(result =>
     {
-        // Else a negative wait would end at once as if the dispatcher were late (exit 5).
-        if (result.GetValueOrDefault<int>() < 0)
+        // Else a negative wait would end at once as if the dispatcher were late (exit 5). A value that is no number at all the parser reports itself.
+        if (result.Tokens is [.., var last] && last.Value is var given && int.TryParse(given, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds < 0)
         {
-            result.AddError($"--wait-seconds: {result.GetValueOrDefault<int>().ToString(CultureInfo.InvariantCulture)} is not a number of seconds (0 or more)");
+            result.AddError($"--wait-seconds: {seconds.ToString(CultureInfo.InvariantCulture)} is not a number of seconds (0 or more)");
         }
     });
 
