@@ -63,7 +63,7 @@ internal static class RequestCommands
             var before = await JobsOfAsync(aws.Ports(deployment), source, imageId, expected, cancellationToken);
             var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, await Requester.ResolveAsync(parse, aws, cancellationToken),
                 parse.GetValue(Reason), RequestOrigin.Manual);
-            return await SendAndAwaitAsync(parse, output, aws, deployment, [new Asked(request, before, expected)], [], cancellationToken);
+            return await SendAndAwaitAsync(parse, output, aws, deployment, [new Asked(request, before, expected)], [], [], cancellationToken);
         });
         return command;
     }
@@ -130,7 +130,8 @@ internal static class RequestCommands
                     .ToDictionary(j => j.Key.Destination), request.Destinations));
             }
 
-            return await SendAndAwaitAsync(parse, output, aws, deployment, asked, refused, cancellationToken);
+            var retried = jobs.Where(j => asked.Any(a => a.Request.SourceRegion == j.Key.SourceRegion && a.Request.SourceImageId == j.Key.SourceImageId)).ToList();
+            return await SendAndAwaitAsync(parse, output, aws, deployment, asked, refused, retried, cancellationToken);
         });
         return command;
     }
@@ -141,15 +142,16 @@ internal static class RequestCommands
     /// <summary>
     /// Sends the requests, then (unless --no-wait) waits until the dispatcher answered each one: its jobs, or the request given to the
     /// DLQ (found there by its message id) with the reason; prints requests, refusals and jobs. Exits 6 when any request was refused
-    /// (<paramref name="refused"/>: already, without sending), 5 when the dispatcher had not answered every one in time.
+    /// (<paramref name="refused"/>: already, without sending), 5 when the dispatcher had not answered every one in time. With --no-wait
+    /// the jobs printed are <paramref name="asWere"/> (those asked for again, as they were).
     /// </summary>
     private static async Task<int> SendAndAwaitAsync(ParseResult parse, TextWriter output, AwsSession aws, Deployment deployment, List<Asked> asked,
-        List<Refusal> refused, CancellationToken cancellationToken)
+        List<Refusal> refused, List<CopyJob> asWere, CancellationToken cancellationToken)
     {
         var total = asked.Count + refused.Count;
         var ids = asked.Count == 0 ? [] : await aws.Requests(deployment).SendReturningIdsAsync([.. asked.Select(a => a.Request)], cancellationToken);
         var open = asked.Zip(ids, (a, id) => (Asked: a, MessageId: id)).ToList();
-        var jobs = new List<CopyJob>();
+        var jobs = parse.GetValue(NoWait) ? asWere : [];
         var timedOut = false;
         if (!parse.GetValue(NoWait) && open.Count > 0)
         {
