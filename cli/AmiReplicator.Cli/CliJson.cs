@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using DevLab.JmesPath;
 using AmiReplicator.Domain.Jobs;
+using DevLab.JmesPath;
 
 namespace AmiReplicator.Cli;
 

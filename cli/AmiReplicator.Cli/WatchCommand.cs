@@ -47,7 +47,12 @@ internal static class WatchCommand
                 {
                     CliJson.WriteLine(parse, output, new
                     {
-                        readAt = view.ReadAt, destinations = view.Destinations, accounts = view.Accounts, pairsHoldingWork = view.PairsHoldingWork, queues = view.Queues, events,
+                        readAt = view.ReadAt,
+                        destinations = view.Destinations,
+                        accounts = view.Accounts,
+                        pairsHoldingWork = view.PairsHoldingWork,
+                        queues = view.Queues,
+                        events,
                     });
                 }
 
