@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using QueueDoesNotExistException = Amazon.SQS.Model.QueueDoesNotExistException;
@@ -21,7 +22,15 @@ internal static class AmireplCli
             RequestCommands.Retry(output),
             CancelCommand.Create(output),
             PruneCommand.Create(output),
+            DeadLetterCommands.Create(output),
         };
+        CliHelp.Examples(root,
+            "amirepl status --region us-east-1",
+            "amirepl list --state FAILED --output text --query 'jobs[].[sourceImageId,destinationRegion,lastError]'",
+            "amirepl dlq list",
+            "amirepl --version");
+        // The version of amirepl, not of whatever process hosts it (the entry assembly, which the parser's own --version prints).
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
         foreach (var option in GlobalOptions.All)
         {
             root.Options.Add(option);
@@ -33,7 +42,7 @@ internal static class AmireplCli
             foreach (var parseError in parse.Errors)
             {
                 // One line per error, as every other error has (the parser puts the values it accepts on lines of their own).
-                await error.WriteLineAsync($"amirepl: {string.Join(' ', parseError.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
+                await error.WriteLineAsync($"amirepl: {CliHelp.Plain(string.Join(' ', parseError.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))}");
             }
 
             await error.WriteLineAsync("Run 'amirepl --help' (or 'amirepl COMMAND --help') for usage.");
@@ -42,6 +51,7 @@ internal static class AmireplCli
 
         try
         {
+            CliJson.CheckQuery(parse);
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (Exception e) when (Explain(e) is var (code, message))
@@ -70,6 +80,19 @@ internal static class AmireplCli
         OperationCanceledException => (ExitCodes.Error, "interrupted"),
         // The EC2 adapter wraps what AWS answered (ImageServiceException): that answer says what went wrong, e.g. access denied.
         { InnerException: { } cause and (AmazonServiceException or AmazonClientException or HttpRequestException) } => Explain(cause),
-        _ => (ExitCodes.Error, $"{e.GetType().Name}: {e.Message}"),
+        // What no case above explains is still said in one line, and without .NET's names for it.
+        _ => (ExitCodes.Error, $"unexpected error: {e.Message}"),
     };
+}
+
+/// <summary>`--version`: amirepl's version, as its package has it.</summary>
+internal sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public static string Version => typeof(AmireplCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+    public override int Invoke(ParseResult parseResult)
+    {
+        parseResult.InvocationConfiguration.Output.WriteLine(Version);
+        return ExitCodes.Done;
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Policy;
 using AmiReplicator.Domain.Sweep;
@@ -13,6 +14,9 @@ namespace AmiReplicator.Cli;
 /// </summary>
 internal static class BackfillCommand
 {
+    /// <summary>Copies above which backfill asks before it sends (or needs --yes).</summary>
+    public const int ConfirmAbove = 100;
+
     /// <summary>Requests sent between two steps of the progress bar.</summary>
     private const int RequestsPerStep = 50;
 
@@ -25,13 +29,14 @@ internal static class BackfillCommand
         var owners = new Option<string[]>("--owner") { Description = "Only AMIs of these owners: self or an account id (repeatable)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the AMIs with what would be copied where and what is already done; enqueue nothing." };
         var accountId = new Option<string?>("--account-id") { Description = "The deployment's account (what owner 'self' means), when the deployment parameter is not read." };
-        var requestedBy = new Option<string>("--requested-by") { Description = "Who asks (recorded on the jobs).", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded on the jobs).", DefaultValueFactory = _ => "backfill" };
         var command = new Command("backfill", "Enqueue a copy request for every existing available AMI of the source regions that the policy selects and the "
             + "options match (never the replicator's own copies) and that lacks a job for some destination; print a summary.")
         {
-            from, since, tags, names, owners, dryRun, accountId, requestedBy, reason,
+            from, since, tags, names, owners, dryRun, accountId, Requester.RequestedBy, reason, Confirmation.Yes,
         };
+        command.Description += $" Above {ConfirmAbove} copies it asks first on a terminal and needs --yes elsewhere.";
+        CliHelp.Examples(command, "amirepl backfill --dry-run --since 30d", "amirepl backfill --tag team=platform --name 'golden-*' --yes");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var filter = new ImageFilter(
@@ -50,7 +55,7 @@ internal static class BackfillCommand
             IReadOnlyList<string> regions = asked.Count > 0 ? [.. asked] : policy.SourceRegions.Count > 0 ? policy.SourceRegions : [deployment.HomeRegion];
             var selected = aws.Workflows(deployment, "backfill", account).SelectedSources;
             var draw = CliConsole.CanDraw(output, parse);
-            var json = GlobalOptions.Json(parse);
+            var json = GlobalOptions.Structured(parse);
 
             var found = new List<SelectedImage>();
             var listed = 0;
@@ -73,7 +78,14 @@ internal static class BackfillCommand
             var dry = parse.GetValue(dryRun);
             if (!dry)
             {
-                var requests = toRequest.Select(i => new ReplicationRequest(i.Image.Region, i.Image.ImageId, null, parse.GetRequiredValue(requestedBy),
+                var copies = toRequest.Sum(i => i.Missing.Count);
+                if (copies > ConfirmAbove)
+                {
+                    Confirmation.Require(parse, output, $"backfill requests {toRequest.Count} AMIs ({copies} copies)");
+                }
+
+                var requestedBy = await Requester.ResolveAsync(parse, aws, cancellationToken);
+                var requests = toRequest.Select(i => new ReplicationRequest(i.Image.Region, i.Image.ImageId, null, requestedBy,
                     parse.GetValue(reason), RequestOrigin.Sweep)).ToList();
                 await SendAsync(aws.Requests(deployment), requests, draw ? null : json ? TextWriter.Null : output, cancellationToken);
             }
@@ -81,7 +93,7 @@ internal static class BackfillCommand
             var summary = new BackfillSummary(regions, listed, found.Count, found.Count - toRequest.Count, dry ? 0 : toRequest.Count, toRequest.Sum(i => i.Missing.Count));
             if (json)
             {
-                CliJson.Write(output, new { dryRun = dry, images = found.Select(BackfillImage.Of), summary });
+                CliJson.Write(parse, output, new { dryRun = dry, images = found.Select(BackfillImage.Of), summary });
                 return ExitCodes.Done;
             }
 
@@ -104,7 +116,7 @@ internal static class BackfillCommand
     }
 
     /// <summary>Sends the requests a step at a time: a progress bar on a terminal, else a line per step to <paramref name="plain"/>.</summary>
-    private static async Task SendAsync(IRequestQueue queue, List<ReplicationRequest> requests, TextWriter? plain, CancellationToken cancellationToken)
+    private static async Task SendAsync(SqsRequestQueue queue, List<ReplicationRequest> requests, TextWriter? plain, CancellationToken cancellationToken)
     {
         if (plain is not null)
         {

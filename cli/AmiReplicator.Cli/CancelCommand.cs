@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
 
 namespace AmiReplicator.Cli;
 
@@ -18,18 +19,24 @@ internal static class CancelCommand
     {
         var image = new Argument<string>("source-ami") { Description = "The source AMI whose copies to stop (ami-...)." };
         var to = new Option<string[]>("--to") { Description = "Only its jobs into these destinations (repeatable)." };
-        var requestedBy = new Option<string>("--requested-by") { Description = "Who cancels (recorded in the jobs' LastError).", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the jobs' LastError)." };
         var account = AccountFilter.CreateOption("its jobs");
         var command = new Command("cancel", "Cancel a source AMI's unfinished jobs: waiting ones without an EC2 call; copies in flight are deregistered "
             + "with their snapshots (how a pending copy is stopped) and their slots released; a claim whose CopyImage call may be in flight keeps its "
             + "slots until that copy is found and removed (CANCELLING). Each job ends CANCELLED; one that had already ended makes the command exit 1.")
         {
-            image, to, account, requestedBy, reason,
+            image, to, account, Requester.RequestedBy, reason, Confirmation.Yes,
         };
+        command.Description += " Cancelling more than one job asks first on a terminal and needs --yes elsewhere.";
+        CliHelp.Examples(command, "amirepl cancel ami-0123456789abcdef0 --to eu-west-1", "amirepl cancel ami-0123456789abcdef0 --reason 'bad build' --yes");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetRequiredValue(image);
+            if (!InboundMessage.IsImageId(imageId))
+            {
+                throw new CliException(ExitCodes.Usage, $"source-ami: '{imageId}' is not an AMI id (ami- and 8 or 17 hex digits)");
+            }
+
             var destinations = ListCommands.Regions(parse.GetValue(to), "--to");
             var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
@@ -43,8 +50,14 @@ internal static class CancelCommand
                     $"no copy job for {imageId}{(destinations.Count == 0 ? "" : $" into {string.Join(", ", destinations)}")}{accounts.Described}");
             }
 
+            var unfinished = jobs.Count(j => !j.State.IsTerminal());
+            if (unfinished > 1)
+            {
+                Confirmation.Require(parse, output, $"cancel {unfinished} unfinished jobs of {imageId}");
+            }
+
             var canceller = aws.Workflows(deployment, "cancel").Canceller;
-            var why = $"cancelled by {parse.GetValue(requestedBy)}{(parse.GetValue(reason) is { } r ? $": {r}" : "")}";
+            var why = $"cancelled by {await Requester.ResolveAsync(parse, aws, cancellationToken)}{(parse.GetValue(reason) is { } r ? $": {r}" : "")}";
 
             var results = new List<CancelResult>();
             foreach (var job in jobs)
@@ -52,9 +65,9 @@ internal static class CancelCommand
                 results.Add(await CancelAsync(job, canceller, why, cancellationToken));
             }
 
-            if (GlobalOptions.Json(parse))
+            if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(output, new { sourceImageId = imageId, jobs = results });
+                CliJson.Write(parse, output, new { sourceImageId = imageId, jobs = results });
             }
             else
             {

@@ -3,10 +3,13 @@ using System.Text.Json;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using AmiReplicator.Aws;
 using AmiReplicator.Aws.CloudWatch;
+using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Contract;
 using AmiReplicator.Domain.Composition;
 using AmiReplicator.Domain.Jobs;
@@ -32,7 +35,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string[]> EndpointUrl = new("--endpoint-url")
     {
-        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm, cloudwatch), repeatable. "
+        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm, cloudwatch, sts), repeatable. "
             + "Without --profile or AWS_ACCESS_KEY_ID, fixed test credentials are used (the local cloud checks none).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
@@ -55,22 +58,36 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> DeadLetterQueueUrl = new("--dlq-url")
+    {
+        Description = "The request queue's DLQ, instead of the one its redrive policy names.",
+        Recursive = true,
+    };
+
     public static readonly Option<string> Output = new("--output", "-o")
     {
-        Description = "table (for people) or json (for scripts; stable field names).",
+        Description = "table (for people), json (one document, stable camelCase field names) or text (tab-separated, a line per item, as the AWS CLI prints).",
         DefaultValueFactory = _ => "table",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Query = new("--query")
+    {
+        Description = "A JMESPath expression over the JSON document (as with --output json), e.g. 'jobs[?state==`FAILED`].sourceImageId'; "
+            + "printed as JSON, or tab-separated with --output text.",
         Recursive = true,
     };
 
     static GlobalOptions()
     {
-        Output.AcceptOnlyFromAmong("table", "json");
+        Output.AcceptOnlyFromAmong("table", "json", "text");
         PolicyFile.AcceptExistingOnly();
     }
 
-    public static IEnumerable<Option> All => [Region, Profile, EndpointUrl, Parameter, Table, QueueUrl, PolicyFile, Output];
+    public static IEnumerable<Option> All => [Region, Profile, EndpointUrl, Parameter, Table, QueueUrl, DeadLetterQueueUrl, PolicyFile, Output, Query];
 
-    public static bool Json(ParseResult parse) => parse.GetValue(Output) == "json";
+    /// <summary>Whether the command prints its JSON document (--output json or text, or a --query over it) instead of its tables.</summary>
+    public static bool Structured(ParseResult parse) => parse.GetValue(Output) is "json" or "text" || parse.GetValue(Query) is not null;
 }
 
 /// <summary>Where the replicator is deployed: its table, its request queue, its home region, and the policy it runs with and its account (if known).</summary>
@@ -87,7 +104,7 @@ internal sealed record Deployment(string TableName, string? RequestQueueUrl, str
 /// <summary>The AWS clients of one command, made from the global options with the caller's credentials.</summary>
 internal sealed class AwsSession : IAsyncDisposable
 {
-    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm", "cloudwatch"];
+    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm", "cloudwatch", "sts"];
 
     private readonly AWSCredentials? _credentials;
     private readonly Dictionary<string, Uri> _endpoints;
@@ -107,7 +124,7 @@ internal sealed class AwsSession : IAsyncDisposable
 
     /// <summary>The deployment's adapters, as the functions have them (one deployment per command).</summary>
     public AwsPorts Ports(Deployment deployment) => _ports ??= new AwsPorts(Region, deployment.TableName, deployment.RequestQueueUrl,
-        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm")), _credentials, NullLoggerFactory.Instance);
+        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm"), Endpoint("sts")), _credentials, NullLoggerFactory.Instance);
 
     /// <summary>
     /// The replicator's workflows over the deployment's adapters, composed as the functions compose them: what a command does to a
@@ -122,11 +139,27 @@ internal sealed class AwsSession : IAsyncDisposable
             new WorkflowContext(new TrackingOptions(), _metrics, TimeProvider.System, NullLoggerFactory.Instance));
     }
 
-    /// <summary>The deployment's request queue, as the sweep sends to it.</summary>
-    public IRequestQueue Requests(Deployment deployment)
+    /// <summary>The deployment's request queue, as the sweep sends to it (answering each message's id).</summary>
+    public SqsRequestQueue Requests(Deployment deployment) => new(Ports(deployment).Sqs, deployment.RequireQueueUrl());
+
+    /// <summary>The request queue and its DLQ (<see cref="GlobalOptions.DeadLetterQueueUrl"/>, else the one the queue's redrive policy names).</summary>
+    public async Task<RequestQueues> QueuesAsync(ParseResult parse, Deployment deployment, CancellationToken cancellationToken)
     {
-        deployment.RequireQueueUrl();
-        return Ports(deployment).Ports.Requests ?? throw new InvalidOperationException("a deployment with a queue has its request queue");
+        var sqs = Ports(deployment).Sqs;
+        var queueUrl = deployment.RequireQueueUrl();
+        return new RequestQueues(sqs, queueUrl,
+            parse.GetValue(GlobalOptions.DeadLetterQueueUrl) ?? await RequestQueues.DeadLetterQueueOfAsync(sqs, queueUrl, cancellationToken));
+    }
+
+    /// <summary>
+    /// Who runs the command, as AWS knows the credentials (STS GetCallerIdentity, which needs no permission): what
+    /// <c>--requested-by</c> records by default.
+    /// </summary>
+    public async Task<string> CallerAsync(CancellationToken cancellationToken)
+    {
+        using var sts = Create(new AmazonSecurityTokenServiceConfig(), "sts",
+            (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config));
+        return (await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken)).Arn;
     }
 
     private Uri? Endpoint(string service) => _endpoints.GetValueOrDefault(service);

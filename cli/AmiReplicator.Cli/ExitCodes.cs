@@ -22,6 +22,12 @@ internal static class ExitCodes
 
     /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time.</summary>
     public const int TimedOut = 5;
+
+    /// <summary>`replicate`, `retry`: a request was refused (the dispatcher gave it to the DLQ with a reason, or the CLI knew it would).</summary>
+    public const int Refused = 6;
+
+    /// <summary>A bulk or destructive command was not confirmed: no --yes where nothing can ask, or the operator answered no.</summary>
+    public const int NotConfirmed = 7;
 }
 
 /// <summary>An error the CLI explains itself, with the exit code it ends with.</summary>

@@ -15,12 +15,18 @@ internal static class ListCommands
         var image = new Option<string[]>("--image") { Description = "Only jobs of these source AMIs (repeatable)." };
         var since = Since("Only jobs created or changed since then");
         var account = AccountFilter.CreateOption("jobs");
-        var command = new Command("list", "List copy jobs: source, destination (account/region for a target account's), state, target image, attempt, times, last error.")
+        var maxItems = new Option<int?>("--max-items") { Description = "Print at most this many jobs, and a token (nextToken) to pass to --starting-token for the rest." };
+        var startingToken = new Option<string?>("--starting-token") { Description = "Go on from where the list that printed this token (its nextToken) stopped." };
+        var command = new Command("list", "List copy jobs: source, destination (account/region for a target account's), state, target image, attempt, times, last error; "
+            + "in the order of their keys (source region, AMI, destination), so that --max-items and --starting-token page through them.")
         {
-            states, to, from, image, since, account,
+            states, to, from, image, since, account, maxItems, startingToken,
         };
+        CliHelp.Examples(command, "amirepl list --state FAILED --since 12h", "amirepl list --max-items 100 --output json",
+            "amirepl list --max-items 100 --starting-token TOKEN", "amirepl list --output text --query 'jobs[].[sourceImageId,destinationRegion,state]'");
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var page = ListPage.Parse(parse.GetValue(maxItems), parse.GetValue(startingToken));
             var wantedStates = (parse.GetValue(states) ?? []).Select(ParseState).ToHashSet();
             var destinations = Regions(parse.GetValue(to), "--to");
             var sources = Regions(parse.GetValue(from), "--from");
@@ -35,13 +41,18 @@ internal static class ListCommands
                 .Where(j => images.Count == 0 || images.Contains(j.Key.SourceImageId))
                 .Where(j => after is null || j.UpdatedAt >= after)
                 .ToList();
-            if (GlobalOptions.Json(parse))
+            var (shown, nextToken) = page.Of(jobs);
+            if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(output, new { jobs = jobs.Select(JobView.Of) });
+                CliJson.Write(parse, output, new JobList([.. shown.Select(JobView.Of)], nextToken));
             }
             else
             {
-                JobTableView.WriteJobs(output, jobs);
+                JobTableView.WriteJobs(output, shown);
+                if (nextToken is not null)
+                {
+                    output.WriteLine($"More jobs: --starting-token {nextToken}");
+                }
             }
 
             return ExitCodes.Done;
@@ -58,6 +69,7 @@ internal static class ListCommands
         {
             image, from, account,
         };
+        CliHelp.Examples(command, "amirepl show ami-0123456789abcdef0", "amirepl show ami-0123456789abcdef0 --output json --query 'jobs[?state==`FAILED`]'");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var imageId = parse.GetRequiredValue(image);
@@ -71,9 +83,9 @@ internal static class ListCommands
                 throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(source is null ? "" : $" from {source}")}{accounts.Described}");
             }
 
-            if (GlobalOptions.Json(parse))
+            if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(output, new { sourceImageId = imageId, jobs = jobs.Select(JobView.Of) });
+                CliJson.Write(parse, output, new { sourceImageId = imageId, jobs = jobs.Select(JobView.Of) });
             }
             else
             {

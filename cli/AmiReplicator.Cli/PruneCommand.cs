@@ -14,8 +14,10 @@ internal static class PruneCommand
         var command = new Command("prune", "Apply the policy's retention now: keep the newest copies of each family per destination, deregister older "
             + "replicator copies with their snapshots (protected and keep-listed ones are kept and reported). The poller does the same with each sweep.")
         {
-            to, dryRun,
+            to, dryRun, Confirmation.Yes,
         };
+        command.Description += " Removing copies asks first on a terminal and needs --yes elsewhere.";
+        CliHelp.Examples(command, "amirepl prune --dry-run", "amirepl prune --to eu-west-1 --yes");
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var aws = AwsSession.From(parse);
@@ -35,19 +37,30 @@ internal static class PruneCommand
 
             var retention = aws.Workflows(deployment, "prune").Retention ?? throw new InvalidOperationException("a policy with retention has its retention");
             var dry = parse.GetValue(dryRun);
-            var results = new List<PruneResult>();
+            var plans = new List<(string Destination, RetentionPlan Plan)>();
             foreach (var destination in destinations)
             {
                 // The home account's regions: the operator's credentials cannot assume the spoke roles (their trust admits the functions only).
-                var plan = await retention.PlanAsync(CopyDestination.Home(destination), cancellationToken);
+                plans.Add((destination, await retention.PlanAsync(CopyDestination.Home(destination), cancellationToken)));
+            }
+
+            var removals = plans.Sum(p => p.Plan.Decisions.Count(d => d.Action == RetentionAction.Remove));
+            if (!dry && removals > 0)
+            {
+                Confirmation.Require(parse, output, $"prune deregisters {removals} copies with their snapshots in {string.Join(", ", plans.Where(p => p.Plan.Decisions.Any(d => d.Action == RetentionAction.Remove)).Select(p => p.Destination))}");
+            }
+
+            var results = new List<PruneResult>();
+            foreach (var (destination, plan) in plans)
+            {
                 var removed = dry ? 0 : await retention.ApplyAsync(plan, cancellationToken);
                 results.Add(new PruneResult(destination, removed, [.. plan.Decisions.Select(d => new PruneDecision(
                     d.Family, d.Copy.ImageId, d.Copy.CreationDate, d.Action == RetentionAction.Remove ? dry ? "would remove" : "remove" : "keep", d.Why))]));
             }
 
-            if (GlobalOptions.Json(parse))
+            if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(output, new { dryRun = dry, destinations = results });
+                CliJson.Write(parse, output, new { dryRun = dry, destinations = results });
             }
             else
             {

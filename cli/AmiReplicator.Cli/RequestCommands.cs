@@ -1,82 +1,69 @@
 using System.CommandLine;
 using System.Globalization;
 using AmiReplicator.Aws;
+using AmiReplicator.Domain.Images;
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Messages;
 
 namespace AmiReplicator.Cli;
 
 /// <summary>`amirepl replicate` and `amirepl retry`: copy requests by hand, through the request queue the dispatcher reads.</summary>
 internal static class RequestCommands
 {
-    private static readonly Option<string> RequestedBy = new("--requested-by") { Description = "Who asks (recorded on the jobs).", DefaultValueFactory = _ => Environment.UserName };
     private static readonly Option<string?> Reason = new("--reason") { Description = "Why (recorded on the jobs)." };
+
+    private static readonly Option<bool> NoWait = new("--no-wait") { Description = "Enqueue and return, without waiting for the dispatcher's answer." };
+
+    private static readonly Option<int> WaitSeconds = new("--wait-seconds")
+    {
+        Description = "How long to wait for the dispatcher's answer: the jobs it made, or the request given to the DLQ with its reason.",
+        DefaultValueFactory = _ => 120,
+    };
+
+    static RequestCommands() => WaitSeconds.Validators.Add(result =>
+    {
+        // Else a negative wait would end at once as if the dispatcher were late (exit 5). A value that is no number at all the parser reports itself.
+        if (result.Tokens is [.., var last] && last.Value is var given && int.TryParse(given, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds < 0)
+        {
+            result.AddError($"--wait-seconds: {seconds.ToString(CultureInfo.InvariantCulture)} is not a number of seconds (0 or more)");
+        }
+    });
 
     public static Command Replicate(TextWriter output)
     {
         var image = new Argument<string>("source-ami") { Description = "The AMI to replicate (ami-...)." };
         var from = new Option<string?>("--from") { Description = "Its region (default: the home region)." };
         var to = new Option<string[]>("--to") { Description = "Only these destinations (repeatable; default: every destination of the policy)." };
-        var noWait = new Option<bool>("--no-wait") { Description = "Enqueue and return, without waiting for the jobs." };
-        var waitSeconds = new Option<int>("--wait-seconds") { Description = "How long to wait for the dispatcher's jobs.", DefaultValueFactory = _ => 120 };
-        waitSeconds.Validators.Add(result =>
-        {
-            // Else a negative wait would end at once as if the dispatcher were late (exit 5).
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError($"--wait-seconds: {result.GetValueOrDefault<int>().ToString(CultureInfo.InvariantCulture)} is not a number of seconds (0 or more)");
-            }
-        });
         var command = new Command("replicate", "Enqueue a copy request for one AMI (the policy's selection is not applied; a failed or cancelled job starts over) "
-            + "and print the jobs the dispatcher made.") { image, from, to, noWait, waitSeconds, RequestedBy, Reason };
+            + "and print the jobs the dispatcher made; a request the dispatcher refuses (it goes to the DLQ) is reported with its reason and exits 6.")
+        {
+            image, from, to, NoWait, WaitSeconds, Requester.RequestedBy, Reason,
+        };
+        CliHelp.Examples(command, "amirepl replicate ami-0123456789abcdef0", "amirepl replicate ami-0123456789abcdef0 --to eu-west-1 --reason 'hotfix' --no-wait");
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var imageId = RequireImageId(parse.GetRequiredValue(image), "source-ami");
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : deployment.HomeRegion;
-            var imageId = parse.GetRequiredValue(image);
             var asked = ListCommands.Regions(parse.GetValue(to), "--to");
             if (deployment.Policy is { } policy && asked.FirstOrDefault(r => policy.FindOpenDestination(CopyDestination.Home(r)) is null) is { } outside)
             {
                 throw new CliException(ExitCodes.Usage, $"--to: {outside} is not a destination of the policy, or it is draining");
             }
 
-            if (await aws.Ports(deployment).Ports.Images.DescribeImageAsync(source, imageId, cancellationToken) is null)
+            if (await WhyNotCopyableAsync(aws.Ports(deployment), source, imageId, cancellationToken) is { } why)
             {
-                throw new CliException(ExitCodes.NotFound, $"no AMI {imageId} in {source}");
+                throw new CliException(why.Missing ? ExitCodes.NotFound : ExitCodes.Refused, why.Text);
             }
 
             // The destinations whose jobs to wait for: those asked, else the policy's (unknown without it: any job of the AMI).
             IReadOnlyList<string>? expected = asked.Count > 0 ? [.. asked]
                 : deployment.Policy?.Destinations.Where(d => d.TakesNewCopies && d.Region != source).Select(d => d.Region).ToList();
             var before = await JobsOfAsync(aws.Ports(deployment), source, imageId, expected, cancellationToken);
-
-            var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason), RequestOrigin.Manual);
-            await aws.Requests(deployment).SendAsync([request], cancellationToken);
-            if (parse.GetValue(noWait))
-            {
-                Print(parse, output, [request], []);
-                return ExitCodes.Done;
-            }
-
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(parse.GetValue(waitSeconds));
-            while (true)
-            {
-                var now = await JobsOfAsync(aws.Ports(deployment), source, imageId, expected, cancellationToken);
-                if (Answered(before, now, expected))
-                {
-                    Print(parse, output, [request], now.Values.ToList());
-                    return ExitCodes.Done;
-                }
-
-                if (DateTimeOffset.UtcNow >= deadline)
-                {
-                    Print(parse, output, [request], now.Values.ToList());
-                    throw new CliException(ExitCodes.TimedOut,
-                        "the request is queued, but the dispatcher had not written every job in time (see the DLQ if it never does; --wait-seconds waits longer)");
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
+            var request = new ReplicationRequest(source, imageId, asked.Count > 0 ? [.. asked] : null, await Requester.ResolveAsync(parse, aws, cancellationToken),
+                parse.GetValue(Reason), RequestOrigin.Manual);
+            return await SendAndAwaitAsync(parse, output, aws, deployment, [new Asked(request, before, expected)], [], [], cancellationToken);
         });
         return command;
     }
@@ -90,13 +77,16 @@ internal static class RequestCommands
         var account = AccountFilter.CreateOption("the jobs");
         var command = new Command("retry", "Ask again for failed (and, for one AMI, cancelled) jobs: one request per source AMI through the queue; "
             + "each job starts over with a new attempt. A request cannot name a target account's destination yet: for target accounts' jobs it asks "
-            + "for every destination of the AMI, refused when that would start over others of its failed or cancelled jobs too.")
+            + "for every destination of the AMI, refused when that would start over others of its failed or cancelled jobs too. A request that would be "
+            + "refused (its source AMI gone or not available, a destination the policy no longer copies to) is not sent; one the dispatcher refuses "
+            + "is reported with its reason; either exits 6.")
         {
-            image, to, failed, since, account, RequestedBy, Reason,
+            image, to, failed, since, account, NoWait, WaitSeconds, Requester.RequestedBy, Reason,
         };
+        CliHelp.Examples(command, "amirepl retry ami-0123456789abcdef0", "amirepl retry --failed --since 12h", "amirepl retry --failed --no-wait --output json");
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var imageId = parse.GetValue(image);
+            var imageId = parse.GetValue(image) is { } given ? RequireImageId(given, "source-ami") : null;
             var all = parse.GetValue(failed);
             if ((imageId is null) == !all)
             {
@@ -123,15 +113,112 @@ internal static class RequestCommands
                     (imageId is null ? "no FAILED job to retry" : $"no failed or cancelled job of {imageId} to retry") + accounts.Described);
             }
 
-            var requests = jobs.GroupBy(j => (j.Key.SourceRegion, j.Key.SourceImageId))
-                .Select(g => RetryRequest(g.Key.SourceRegion, g.Key.SourceImageId, [.. g], table, parse.GetRequiredValue(RequestedBy), parse.GetValue(Reason) ?? "retry"))
-                .ToList();
-            await aws.Requests(deployment).SendAsync(requests, cancellationToken);
-            Print(parse, output, requests, jobs);
-            return ExitCodes.Done;
+            var requestedBy = await Requester.ResolveAsync(parse, aws, cancellationToken);
+            var asked = new List<Asked>();
+            var refused = new List<Refusal>();
+            foreach (var ami in jobs.GroupBy(j => (j.Key.SourceRegion, j.Key.SourceImageId)))
+            {
+                var request = RetryRequest(ami.Key.SourceRegion, ami.Key.SourceImageId, [.. ami], table, requestedBy, parse.GetValue(Reason) ?? "retry");
+                var why = WhyRefused(deployment, request) ?? (await WhyNotCopyableAsync(aws.Ports(deployment), request.SourceRegion, request.SourceImageId, cancellationToken))?.Text;
+                if (why is not null)
+                {
+                    refused.Add(Refusal.Of(request, $"not sent: {why}"));
+                    continue;
+                }
+
+                asked.Add(new Asked(request, table.Where(j => j.Key.SourceRegion == request.SourceRegion && j.Key.SourceImageId == request.SourceImageId)
+                    .ToDictionary(j => j.Key.Destination), request.Destinations));
+            }
+
+            var retried = jobs.Where(j => asked.Any(a => a.Request.SourceRegion == j.Key.SourceRegion && a.Request.SourceImageId == j.Key.SourceImageId)).ToList();
+            return await SendAndAwaitAsync(parse, output, aws, deployment, asked, refused, retried, cancellationToken);
         });
         return command;
     }
+
+    /// <summary>A request about to be sent: the AMI's jobs before it, and the destinations whose jobs answer it (null: any job of the AMI that moves).</summary>
+    private sealed record Asked(ReplicationRequest Request, Dictionary<CopyDestination, CopyJob> Before, IReadOnlyList<string>? Expected);
+
+    /// <summary>
+    /// Sends the requests, then (unless --no-wait) waits until the dispatcher answered each one: its jobs, or the request given to the
+    /// DLQ (found there by its message id) with the reason; prints requests, refusals and jobs. Exits 6 when any request was refused
+    /// (<paramref name="refused"/>: already, without sending), 5 when the dispatcher had not answered every one in time. With --no-wait
+    /// the jobs printed are <paramref name="asWere"/> (those asked for again, as they were).
+    /// </summary>
+    private static async Task<int> SendAndAwaitAsync(ParseResult parse, TextWriter output, AwsSession aws, Deployment deployment, List<Asked> asked,
+        List<Refusal> refused, List<CopyJob> asWere, CancellationToken cancellationToken)
+    {
+        var total = asked.Count + refused.Count;
+        var ids = asked.Count == 0 ? [] : await aws.Requests(deployment).SendReturningIdsAsync([.. asked.Select(a => a.Request)], cancellationToken);
+        var open = asked.Zip(ids, (a, id) => (Asked: a, MessageId: id)).ToList();
+        var jobs = parse.GetValue(NoWait) ? asWere : [];
+        var timedOut = false;
+        if (!parse.GetValue(NoWait) && open.Count > 0)
+        {
+            var queues = await aws.QueuesAsync(parse, deployment, cancellationToken);
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(parse.GetValue(WaitSeconds));
+            while (true)
+            {
+                foreach (var pending in open.ToList())
+                {
+                    var (request, before, expected) = pending.Asked;
+                    var now = await JobsOfAsync(aws.Ports(deployment), request.SourceRegion, request.SourceImageId, expected, cancellationToken);
+                    if (Answered(before, now, expected) || DateTimeOffset.UtcNow >= deadline)
+                    {
+                        jobs.AddRange(now.Values);
+                        open.Remove(pending);
+                        timedOut |= !Answered(before, now, expected);
+                    }
+                }
+
+                var dead = open.Count == 0 ? [] : await queues.DeadLettersOfAsync([.. open.Select(o => o.MessageId)], cancellationToken);
+                foreach (var pending in open.Where(o => dead.ContainsKey(o.MessageId)).ToList())
+                {
+                    refused.Add(Refusal.Of(pending.Asked.Request, $"refused by the dispatcher (in the DLQ as {dead[pending.MessageId].MessageId}): {dead[pending.MessageId].Reason}"));
+                    open.Remove(pending);
+                }
+
+                if (open.Count == 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        Print(parse, output, [.. asked.Select(a => a.Request).Where(r => !refused.Any(f => f.Request == r))], jobs, refused);
+        if (refused.Count > 0)
+        {
+            throw new CliException(ExitCodes.Refused, total == 1
+                ? $"{refused[0].SourceImageId}: {refused[0].Reason}"
+                : $"{refused.Count} of {total} requests were refused (see each one's reason)");
+        }
+
+        return timedOut
+            ? throw new CliException(ExitCodes.TimedOut,
+                "the request is queued, but the dispatcher had not written every job in time (see the DLQ if it never does; --wait-seconds waits longer)")
+            : ExitCodes.Done;
+    }
+
+    /// <summary>Why the dispatcher would refuse <paramref name="request"/> for its destinations: one the policy no longer copies to (null: it would not).</summary>
+    private static string? WhyRefused(Deployment deployment, ReplicationRequest request) =>
+        deployment.Policy is { } policy && request.Destinations?.FirstOrDefault(r => policy.FindOpenDestination(CopyDestination.Home(r)) is null) is { } gone
+            ? $"{gone} is no longer a destination of the policy, or it is draining: the dispatcher refuses a request naming it"
+            : null;
+
+    /// <summary>Why EC2 cannot copy the source (null: it can, or will once pending ends); <c>Missing</c>: it does not exist.</summary>
+    private static async Task<(string Text, bool Missing)?> WhyNotCopyableAsync(AwsPorts aws, string source, string imageId, CancellationToken cancellationToken) =>
+        await aws.Ports.Images.DescribeImageAsync(source, imageId, cancellationToken) switch
+        {
+            null => ($"no AMI {imageId} in {source}", true),
+            { State: ImageState.Available or ImageState.Pending } => null,
+            { State: var state } => ($"source AMI {imageId} in {source} is {state.ToString().ToLowerInvariant()}: EC2 copies only available AMIs", false),
+        };
+
+    private static string RequireImageId(string text, string input) => InboundMessage.IsImageId(text)
+        ? text
+        : throw new CliException(ExitCodes.Usage, $"{input}: '{text}' is not an AMI id (ami- and 8 or 17 hex digits)");
 
     /// <summary>
     /// The request that asks again for <paramref name="jobs"/>, one AMI's: naming their regions when they are all the home account's.
@@ -186,13 +273,14 @@ internal static class RequestCommands
                 .All(d => before.TryGetValue(d, out var old) && old.State is not (CopyJobState.Failed or CopyJobState.Cancelled) || Moved(d));
     }
 
-    private static void Print(ParseResult parse, TextWriter output, IReadOnlyList<ReplicationRequest> requests, List<CopyJob> jobs)
+    private static void Print(ParseResult parse, TextWriter output, IReadOnlyList<ReplicationRequest> requests, List<CopyJob> jobs, List<Refusal> refused)
     {
-        if (GlobalOptions.Json(parse))
+        if (GlobalOptions.Structured(parse))
         {
-            CliJson.Write(output, new
+            CliJson.Write(parse, output, new
             {
                 requests = requests.Select(r => new { sourceRegion = r.SourceRegion, sourceImageId = r.SourceImageId, destinations = r.Destinations, requestedBy = r.RequestedBy, reason = r.Reason }),
+                refused,
                 jobs = jobs.Select(JobView.Of),
             });
             return;
@@ -203,9 +291,23 @@ internal static class RequestCommands
             output.WriteLine($"Enqueued: {r.SourceRegion}/{r.SourceImageId} -> {(r.Destinations is null ? "every destination of the policy" : string.Join(", ", r.Destinations))}");
         }
 
+        foreach (var r in refused)
+        {
+            output.WriteLine($"Refused: {r.SourceRegion}/{r.SourceImageId}: {r.Reason}");
+        }
+
         if (jobs.Count > 0)
         {
             JobTableView.WriteJobs(output, jobs);
         }
     }
+}
+
+/// <summary>A request refused: not sent (the CLI knew the dispatcher would refuse it), or given to the DLQ by the dispatcher, and why.</summary>
+internal sealed record Refusal(string SourceRegion, string SourceImageId, IReadOnlyList<string>? Destinations, string Reason)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ReplicationRequest? Request { get; private init; }
+
+    public static Refusal Of(ReplicationRequest request, string reason) => new(request.SourceRegion, request.SourceImageId, request.Destinations, reason) { Request = request };
 }

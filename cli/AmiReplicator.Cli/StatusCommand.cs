@@ -13,12 +13,17 @@ namespace AmiReplicator.Cli;
 /// </summary>
 internal static class StatusCommand
 {
+    /// <summary>The dead letters `status` and `watch` read for their reasons (the count of all is SQS's).</summary>
+    public const int ReasonsCounted = 100;
+
     public static Command Create(TextWriter output)
     {
         var account = AccountFilter.CreateOption("the destinations");
         var command = new Command("status", "Per destination, then per source->destination pair: waiting, claimed, copying, available, failed and cancelled jobs, "
             + "copies in flight against the budget, and the oldest waiting job with its age. The home account's destinations per region and each target "
-            + "account on one line; with --account, those accounts' destinations per region.") { account };
+            + "account on one line; with --account, those accounts' destinations per region. Above them, the requests waiting in the request queue and "
+            + "the dead letters in its DLQ, per reason.") { account };
+        CliHelp.Examples(command, "amirepl status", "amirepl status --account 111111111111", "amirepl status --output json --query 'queues.deadLetters'");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var accounts = AccountFilter.Parse(parse.GetValue(account));
@@ -28,14 +33,20 @@ internal static class StatusCommand
             var jobs = await inspection.ListJobsAsync(cancellationToken);
             var counters = await inspection.ListCountersAsync(cancellationToken);
             var lines = Lines(jobs, counters, deployment.Policy, accounts.For(deployment), DateTimeOffset.UtcNow);
+            var queues = await (await aws.QueuesAsync(parse, deployment, cancellationToken)).StateAsync(ReasonsCounted, cancellationToken);
 
-            if (GlobalOptions.Json(parse))
+            if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(output, new { tableName = deployment.TableName, destinations = lines.Destinations, pairs = lines.Pairs, accounts = lines.Accounts });
+                CliJson.Write(parse, output, new { tableName = deployment.TableName, destinations = lines.Destinations, pairs = lines.Pairs, accounts = lines.Accounts, queues });
             }
             else
             {
                 output.WriteLine($"Table {deployment.TableName} in {deployment.HomeRegion}");
+                foreach (var line in queues.Lines())
+                {
+                    output.WriteLine(line);
+                }
+
                 output.WriteLine();
                 WriteTables(output, lines);
             }

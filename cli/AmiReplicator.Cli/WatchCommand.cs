@@ -14,7 +14,9 @@ internal static class WatchCommand
         var command = new Command("watch", "A live view until Ctrl-C: per destination the copies in flight against the budget and the jobs by state, "
             + "and each copy that starts, finishes, fails or is cancelled as it happens. Plain lines when the output is not a terminal; "
             + "with --output json one JSON document per reading, one a line. The home account's destinations per region and each target account on one line; with "
-            + "--account, those accounts' destinations per region and only their jobs' news.") { interval, once, account };
+            + "--account, those accounts' destinations per region and only their jobs' news. Also the requests waiting in the request queue, the DLQ's "
+            + "dead letters per reason, and each source->destination pair whose own budget holds work back while its destination has room.") { interval, once, account };
+        CliHelp.Examples(command, "amirepl watch", "amirepl watch --once --output json", "amirepl watch --interval 30 > watch.log");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var every = parse.GetValue(interval);
@@ -27,8 +29,9 @@ internal static class WatchCommand
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = aws.Ports(deployment).Inspection;
+            var queues = await aws.QueuesAsync(parse, deployment, cancellationToken);
             var view = new WatchView(deployment.Policy, accounts.For(deployment));
-            var json = GlobalOptions.Json(parse);
+            var json = GlobalOptions.Structured(parse);
             var first = true;
             async Task<bool> StepAsync()
             {
@@ -38,10 +41,19 @@ internal static class WatchCommand
                 }
 
                 first = false;
-                var events = view.Update(await inspection.ListJobsAsync(cancellationToken), await inspection.ListCountersAsync(cancellationToken), DateTimeOffset.UtcNow);
+                var events = view.Update(await inspection.ListJobsAsync(cancellationToken), await inspection.ListCountersAsync(cancellationToken), DateTimeOffset.UtcNow,
+                    await queues.StateAsync(StatusCommand.ReasonsCounted, cancellationToken));
                 if (json)
                 {
-                    CliJson.WriteLine(output, new { readAt = view.ReadAt, destinations = view.Destinations, accounts = view.Accounts, events });
+                    CliJson.WriteLine(parse, output, new
+                    {
+                        readAt = view.ReadAt,
+                        destinations = view.Destinations,
+                        accounts = view.Accounts,
+                        pairsHoldingWork = view.PairsHoldingWork,
+                        queues = view.Queues,
+                        events,
+                    });
                 }
 
                 return !parse.GetValue(once);

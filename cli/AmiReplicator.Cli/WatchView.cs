@@ -24,13 +24,26 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
 
     public IReadOnlyList<StatusLine> Destinations { get; private set; } = [];
     public IReadOnlyList<AccountLine> Accounts { get; private set; } = [];
+
+    /// <summary>
+    /// The source->destination pairs whose own budget (maxInFlightPerSource) is what holds their waiting jobs back: full, while
+    /// their destination has room.
+    /// </summary>
+    public IReadOnlyList<StatusLine> PairsHoldingWork { get; private set; } = [];
+
+    /// <summary>The request queue and its DLQ at the last reading (null: not read, as in the local run).</summary>
+    public QueueState? Queues { get; private set; }
+
     public DateTimeOffset ReadAt { get; private set; }
 
     /// <summary>Takes a new reading; answers the events since the last one (none for the first: what happened before is not news).</summary>
-    public IReadOnlyList<WatchEvent> Update(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, DateTimeOffset now)
+    public IReadOnlyList<WatchEvent> Update(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, DateTimeOffset now, QueueState? queues = null)
     {
         var lines = StatusCommand.Lines(jobs, counters, policy, accounts, now);
-        (Destinations, Accounts) = (lines.Destinations, lines.Accounts);
+        (Destinations, Accounts, Queues) = (lines.Destinations, lines.Accounts, queues);
+        var destinations = lines.Destinations.ToDictionary(l => l.Destination);
+        PairsHoldingWork = [.. lines.Pairs.Where(p => p is { Waiting: > 0, Budget: { } budget } && p.InFlight >= budget
+            && (!destinations.TryGetValue(p.Destination, out var d) || d.Budget is not { } all || d.InFlight < all))];
         ReadAt = now;
         var events = new List<WatchEvent>();
         if (_previous is not null)
@@ -80,19 +93,25 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
         }
 
         _unwritten.Clear();
-        foreach (var line in Lines)
+        var texts = Lines.Select(line => (line.Label, Text: $"{line.Label}: in flight {InFlight(line)}, waiting {line.Waiting}, copying {line.Copying + line.Claimed}, "
+                + $"available {line.Available}, failed {line.Failed}, cancelled {line.Cancelled}"))
+            .Concat(PairsHoldingWork.Select(HoldingWork).Select(text => (Label: text, Text: text)))
+            .Concat((Queues?.Lines() ?? []).Select((text, i) => (Label: $"queue {i}", Text: text)));
+        foreach (var (label, text) in texts)
         {
-            var text = $"{line.Label}: in flight {InFlight(line)}, waiting {line.Waiting}, copying {line.Copying + line.Claimed}, "
-                + $"available {line.Available}, failed {line.Failed}, cancelled {line.Cancelled}";
-            if (_writtenLines.GetValueOrDefault(line.Label) != text)
+            if (_writtenLines.GetValueOrDefault(label) != text)
             {
                 output.WriteLine(text);
-                _writtenLines[line.Label] = text;
+                _writtenLines[label] = text;
             }
         }
 
         output.Flush();
     }
+
+    /// <summary>A pair whose own budget holds its work back, in words.</summary>
+    private static string HoldingWork(StatusLine pair) =>
+        $"{((IStatusCounts)pair).Label}: pair budget full ({StatusCommand.InFlight(pair)} in flight, maxInFlightPerSource), {pair.Waiting} waiting while the destination has room";
 
     /// <summary>The live view: the destinations' table (a bar of the budget in use) and the latest events.</summary>
     public IRenderable Render()
@@ -114,6 +133,18 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
                 new Markup(line.Failed > 0 ? $"[red]{line.Failed}[/]" : "0"),
                 new Text(StatusCommand.Number(line.Cancelled)),
                 new Text(line.OldestWaitingAgeSeconds is { } age ? StatusCommand.Age(age) : "-"));
+        }
+
+        foreach (var pair in PairsHoldingWork)
+        {
+            table.AddRow(new Text($"  {((IStatusCounts)pair).Label}"), new Markup($"[yellow]{Markup.Escape(StatusCommand.InFlight(pair))} pair budget full[/]"),
+                new Text(StatusCommand.Number(pair.Waiting)), new Text(""), new Text(""), new Text(""), new Text(""),
+                new Text(pair.OldestWaitingAgeSeconds is { } age ? StatusCommand.Age(age) : "-"));
+        }
+
+        if (Queues is { } queues)
+        {
+            table.Caption(string.Join(Environment.NewLine, queues.Lines().Select(Markup.Escape)));
         }
 
         var events = new Table().Border(TableBorder.Simple).Title("Latest").AddColumn("Time").AddColumn("Job").AddColumn("State").AddColumn("What");

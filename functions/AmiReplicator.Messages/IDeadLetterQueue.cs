@@ -10,4 +10,10 @@ public interface IDeadLetterQueue
     Task SendAsync(SqsMessage message, string reason, CancellationToken cancellationToken);
 
     public const string ReasonAttribute = "FailureReason";
+
+    /// <summary>The message attribute naming the request queue's message it is a copy of.</summary>
+    public const string OriginalMessageIdAttribute = "OriginalMessageId";
+
+    /// <summary>The message attribute counting the deliveries of the request queue's message before it was given up.</summary>
+    public const string ReceiveCountAttribute = "ReceiveCount";
 }

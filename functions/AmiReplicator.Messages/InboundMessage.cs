@@ -123,6 +123,9 @@ public abstract partial record InboundMessage
     private static string? RegionOfImageArn(string arn) =>
         arn.Split(':') is ["arn", _, "ec2", var region, _, var resource] && resource.StartsWith("image/", StringComparison.Ordinal) ? region : null;
 
+    /// <summary>Whether <paramref name="text"/> is an AMI id as EC2 gives them (ami- and 8 or 17 hex digits).</summary>
+    public static bool IsImageId(string text) => ImageIdPattern().IsMatch(text);
+
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex ImageIdPattern();
 }

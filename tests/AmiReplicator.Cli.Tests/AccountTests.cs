@@ -146,7 +146,7 @@ public sealed class AccountTests(LocalCloudFixture cloud)
         Assert.Empty((await h.Replication.Sqs.ReceiveMessageAsync(h.Replication.Queues.QueueUrl)).Messages ?? []);
 
         SpokeRoles(h, Second, Third);
-        var retried = await h.JsonAsync("retry", imageId, "--account", Second, "--account", Third);
+        var retried = await h.JsonAsync("retry", imageId, "--account", Second, "--account", Third, "--no-wait");
 
         var request = Assert.Single(retried["requests"]!.AsArray())!;
         Assert.Null(request["destinations"]);
@@ -180,7 +180,7 @@ public sealed class AccountTests(LocalCloudFixture cloud)
         // Delivered, not yet polled: the home copies run, the target accounts' jobs wait for them.
         var imageId = await h.NewSourceAsync("golden-1");
 
-        var cancelled = Assert.Single(Jobs(await h.JsonAsync("cancel", imageId, "--account", First)));
+        var cancelled = Assert.Single(Jobs(await h.JsonAsync("cancel", imageId, "--account", First, "--yes")));
 
         Assert.Equal(("eu-west-1", First, "WAITING", "CANCELLED"),
             ((string)cancelled["destinationRegion"]!, (string?)cancelled["destinationAccount"], (string?)cancelled["previousState"], (string?)cancelled["state"]));
@@ -189,6 +189,6 @@ public sealed class AccountTests(LocalCloudFixture cloud)
             (await h.Replication.JobsAsync()).Select(j => (j.Key.DestinationAccount, j.State)).Order());
         (await h.RunAsync("cancel", imageId, "--to", "eu-west-1", "--account", Nobody)).AssertError(ExitCodes.NotFound,
             $"no copy job for {imageId} into eu-west-1 in account {Nobody}");
-        Assert.Contains($"{First}/eu-west-1", (await h.RunAsync("cancel", imageId, "--account", First)).Output, StringComparison.Ordinal);
+        Assert.Contains($"{First}/eu-west-1", (await h.RunAsync("cancel", imageId, "--account", First, "--yes")).Output, StringComparison.Ordinal);
     }
 }

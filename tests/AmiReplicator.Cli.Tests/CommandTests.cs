@@ -138,7 +138,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         var waiting = await h.NewSourceAsync("golden-2");
         var targets = (await h.Replication.JobsAsync()).Where(j => j.Key.SourceImageId == copying).ToDictionary(j => j.Key.DestinationRegion, j => j.TargetImageId!);
 
-        var cancelled = Jobs(await h.JsonAsync("cancel", copying, "--requested-by", "alice", "--reason", "wrong build"));
+        var cancelled = Jobs(await h.JsonAsync("cancel", copying, "--yes", "--requested-by", "alice", "--reason", "wrong build"));
         Assert.All(cancelled, c =>
         {
             Assert.Equal("COPYING", (string?)c["previousState"]);
@@ -168,7 +168,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
 
         // The other AMI's waiting jobs take the freed slots at the next start; cancelled while waiting, they need no EC2 call.
         var ec2Calls = h.Replication.Simulator.CallCount("eu-west-1", "DeregisterImage");
-        Assert.All(Jobs(await h.JsonAsync("cancel", waiting)), c => Assert.Equal(("WAITING", "CANCELLED"), ((string)c["previousState"]!, (string)c["state"]!)));
+        Assert.All(Jobs(await h.JsonAsync("cancel", waiting, "--yes")), c => Assert.Equal(("WAITING", "CANCELLED"), ((string)c["previousState"]!, (string)c["state"]!)));
         Assert.Equal(ec2Calls, h.Replication.Simulator.CallCount("eu-west-1", "DeregisterImage"));
         Assert.All(await h.Replication.CountersAsync(), c => Assert.Equal(0, c.InFlight));
     }
@@ -183,7 +183,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         var copying = await h.NewSourceAsync("golden-2");
         await h.JsonAsync("cancel", copying, "--to", "eu-west-1");
 
-        var partly = await h.RunAsync("cancel", copying, "--output", "json");
+        var partly = await h.RunAsync("cancel", copying, "--yes", "--output", "json");
 
         partly.AssertError(ExitCodes.Error, $"1 of 2 jobs of {copying} could not be cancelled: see each one's problem");
         Assert.Equal(
@@ -191,7 +191,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
             Jobs(partly.Json).Select(c => ((string)c["destinationRegion"]!, (string)c["previousState"]!, (string)c["state"]!, (string?)c["problem"]))
                 .OrderBy(c => c.Item1, StringComparer.Ordinal));
 
-        var none = await h.RunAsync("cancel", ended);
+        var none = await h.RunAsync("cancel", ended, "--yes");
 
         none.AssertError(ExitCodes.Error, $"2 of 2 jobs of {ended} could not be cancelled: see each one's problem");
         Assert.Contains("already AVAILABLE: nothing to cancel", none.Output, StringComparison.Ordinal);
@@ -213,7 +213,7 @@ public sealed class CommandTests(LocalCloudFixture cloud)
         (await h.RunAsync("retry", "ami-0123456789abcdef0")).AssertError(ExitCodes.NotFound, "no failed or cancelled job of ami-0123456789abcdef0 to retry");
         (await h.RunAsync("retry")).AssertError(ExitCodes.Usage, "retry: name a source AMI, or pass --failed (not both)");
 
-        var retried = await h.JsonAsync("retry", "--failed", "--since", "2000-01-01T00:00:00Z");
+        var retried = await h.JsonAsync("retry", "--failed", "--since", "2000-01-01T00:00:00Z", "--no-wait");
         var request = Assert.Single(retried["requests"]!.AsArray())!;
         Assert.Equal(failing, (string?)request["sourceImageId"]);
         Assert.Equal(["eu-west-1"], request["destinations"]!.AsArray().Select(d => (string)d!));

@@ -82,7 +82,7 @@ public sealed class ExitCodeTests(ExitCodeDeployment deployment) : IClassFixture
     public static TheoryData<string, string[]> CommandLinesTheParserRefuses => new()
     {
         { "frobnicate", ["Required command was not provided.", "Unrecognized command or argument 'frobnicate'."] },
-        { "list --output yaml", ["Argument 'yaml' not recognized. Must be one of: 'table' 'json'"] },
+        { "list --output yaml", ["Argument 'yaml' not recognized. Must be one of: 'table' 'json' 'text'"] },
         { "status --policy-file /amirepl-tests/no-such-policy.json", ["File does not exist: '/amirepl-tests/no-such-policy.json'."] },
         { $"replicate {NoSuchAmi} --wait-seconds -1", ["--wait-seconds: -1 is not a number of seconds (0 or more)"] },
     };

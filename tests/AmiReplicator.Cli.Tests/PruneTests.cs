@@ -55,7 +55,7 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             Assert.EndsWith($"in use: referenced by arn:aws:ec2:eu-west-1:{h.Replication.Simulator.AccountId}:launch-template/{template}", (string)decisions[2]!["why"]!,
                 StringComparison.Ordinal);
 
-            var run = await h.RunAsync("prune", "--policy-file", policyFile);
+            var run = await h.RunAsync("prune", "--policy-file", policyFile, "--yes");
             Assert.True(run.ExitCode == 0, run.Error);
             Assert.Equal(["available", "deregistered", "available"], copies.AsEnumerable().Reverse().Select(c => h.Replication.Simulator.FindImage("eu-west-1", c)!.State));
         }
@@ -91,7 +91,7 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             (await h.RunAsync("prune")).AssertError(ExitCodes.Usage, "the policy has no retention: every copy is kept");
 
             var snapshots = h.Replication.Simulator.FindImage("eu-west-1", older)!.BlockDevices.Select(d => d.SnapshotId).ToList();
-            var run = await h.RunAsync("prune", "--to", "eu-west-1", "--policy-file", policyFile);
+            var run = await h.RunAsync("prune", "--to", "eu-west-1", "--policy-file", policyFile, "--yes");
             Assert.True(run.ExitCode == 0, run.Error);
             Assert.Contains("eu-west-1: 1 removed with their snapshots", run.Output, StringComparison.Ordinal);
             Assert.Contains(older, run.Output, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class PruneTests(LocalCloudFixture cloud)
             var job = (await h.Replication.JobsAsync()).Single(j => j.Key == jobs[0].Key);
             Assert.Contains($"{older} removed by retention with its snapshots: family golden-, 1 older than the newest 1", job.Notes);
 
-            var after = await h.JsonAsync("prune", "--policy-file", policyFile);
+            var after = await h.JsonAsync("prune", "--policy-file", policyFile, "--yes");
             Assert.Equal(0, (int)after["destinations"]![0]!["removed"]!);
         }
         finally

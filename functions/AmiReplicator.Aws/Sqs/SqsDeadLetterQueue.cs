@@ -19,8 +19,8 @@ public sealed class SqsDeadLetterQueue(IAmazonSQS sqs, string queueUrl) : IDeadL
             MessageAttributes = new Dictionary<string, MessageAttributeValue>
             {
                 [IDeadLetterQueue.ReasonAttribute] = Text(reason.Length <= MaxReasonLength ? reason : reason[..MaxReasonLength]),
-                ["OriginalMessageId"] = Text(message.MessageId),
-                ["ReceiveCount"] = new MessageAttributeValue { DataType = "Number", StringValue = message.ReceiveCount.ToString(CultureInfo.InvariantCulture) },
+                [IDeadLetterQueue.OriginalMessageIdAttribute] = Text(message.MessageId),
+                [IDeadLetterQueue.ReceiveCountAttribute] = new MessageAttributeValue { DataType = "Number", StringValue = message.ReceiveCount.ToString(CultureInfo.InvariantCulture) },
             },
         }, cancellationToken);
 
