@@ -29,7 +29,7 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
     /// <summary>Takes a new reading; answers the events since the last one (none for the first: what happened before is not news).</summary>
     public IReadOnlyList<WatchEvent> Update(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, DateTimeOffset now)
     {
-        var lines = StatusCommand.Lines(jobs, counters, policy, accounts, now);
+        var lines = StatusCommand.Lines(JobCensus.Of(jobs), counters, policy, accounts, now);
         (Destinations, Accounts) = (lines.Destinations, lines.Accounts);
         ReadAt = now;
         var events = new List<WatchEvent>();
