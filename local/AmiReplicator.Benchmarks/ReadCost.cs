@@ -23,6 +23,9 @@ internal static class ReadCost
 {
     private static readonly string[] Sources = ["us-east-1", "us-west-2"];
     private static readonly string[] Destinations = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
+    /// <summary>Above this many jobs the scan is not measured: its cost grows with the table (at 100,000 it took 91 s on DynamoDB Local).</summary>
+    private const int MaxScanned = 100_000;
+
     private static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static async Task RunAsync(string[] args)
@@ -55,8 +58,11 @@ internal static class ReadCost
         await MeasureAsync("list --state AVAILABLE --to eu-west-1, first page of 100", calls, async () =>
             (await inspection.ListJobsAsync(CopyJobState.Available, CopyDestination.Home("eu-west-1"), null, null, 100, now, CancellationToken.None)).Jobs.Count);
         await MeasureAsync("show AMI (2 source regions x home)", calls, async () =>
-            (await inspection.ListJobsOfImageAsync(ImageId(jobs / 2), Sources, [null], now, CancellationToken.None)).Count);
-        await MeasureAsync("before: the whole-table scan every read made", calls, async () => (await inspection.ListJobsAsync(CancellationToken.None)).Count);
+            (await inspection.ListJobsOfImageAsync(ImageId(jobs / Destinations.Length / 2), Sources, [null], now, CancellationToken.None)).Count);
+        if (jobs <= MaxScanned)
+        {
+            await MeasureAsync("before: the whole-table scan every read made", calls, async () => (await inspection.ListJobsAsync(CancellationToken.None)).Count);
+        }
     }
 
     private static async Task MeasureAsync(string what, CallCounter calls, Func<Task<int>> read)

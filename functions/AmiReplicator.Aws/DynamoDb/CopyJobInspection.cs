@@ -39,6 +39,7 @@ public sealed class CopyJobInspection(IAmazonDynamoDB dynamo, string tableName) 
                 ExpressionAttributeValues = new() { [":job"] = S(JobPrefix) },
                 ConsistentRead = true,
                 ExclusiveStartKey = start,
+                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             }, cancellationToken);
             jobs.AddRange((response.Items ?? []).Select(FromItem));
             start = NextStart(response.LastEvaluatedKey);

@@ -45,7 +45,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             };
             while (pending.Count > 0)
             {
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
+                    cancellationToken);
                 jobs.AddRange((response.Responses?.GetValueOrDefault(tableName) ?? []).Select(FromItem));
                 // DynamoDB answers part of a batch under load: the rest is asked again (the SDK backs off between calls).
                 pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
