@@ -38,6 +38,9 @@ internal sealed partial class AccountFilter
         ? new([.. _accounts.Select(a => a == home ? null : a)])
         : this;
 
+    /// <summary>The accounts named, the home account as null (empty: none named, every account).</summary>
+    public IReadOnlyCollection<string?> Named => _accounts;
+
     /// <summary>Whether no account was named.</summary>
     public bool IsAny => _accounts.Count == 0;
 

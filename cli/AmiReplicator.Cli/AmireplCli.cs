@@ -23,6 +23,7 @@ internal static class AmireplCli
             CancelCommand.Create(output),
             PruneCommand.Create(output),
             DeadLetterCommands.Create(output),
+            UpgradeTableCommand.Create(output),
         };
         CliHelp.Examples(root,
             "amirepl status --region us-east-1",

@@ -41,8 +41,8 @@ internal static class CancelCommand
             var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var jobs = (await ListCommands.ReadJobsAsync(aws, deployment, accounts, cancellationToken))
-                .Where(j => j.Key.SourceImageId == imageId && (destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion)))
+            var jobs = (await ListCommands.JobsOfImagesAsync(aws, deployment, [imageId], [], accounts.For(deployment), cancellationToken))
+                .Where(j => destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion))
                 .ToList();
             if (jobs.Count == 0)
             {

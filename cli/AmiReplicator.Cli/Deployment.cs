@@ -124,7 +124,8 @@ internal sealed class AwsSession : IAsyncDisposable
 
     /// <summary>The deployment's adapters, as the functions have them (one deployment per command).</summary>
     public AwsPorts Ports(Deployment deployment) => _ports ??= new AwsPorts(Region, deployment.TableName, deployment.RequestQueueUrl,
-        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm"), Endpoint("sts")), _credentials, NullLoggerFactory.Instance);
+        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm"), Endpoint("sts")), _credentials, NullLoggerFactory.Instance,
+        jobRetention: deployment.Policy?.JobRetention);
 
     /// <summary>
     /// The replicator's workflows over the deployment's adapters, composed as the functions compose them: what a command does to a

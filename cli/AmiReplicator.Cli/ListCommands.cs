@@ -34,12 +34,27 @@ internal static class ListCommands
             var after = parse.GetValue(since) is { } s ? ParseSince(s, "--since") : (DateTimeOffset?)null;
             var accounts = AccountFilter.Parse(parse.GetValue(account));
 
-            var jobs = (await ReadJobsAsync(parse, accounts, cancellationToken))
+            await using var aws = AwsSession.From(parse);
+            var deployment = await aws.DeploymentAsync(parse, cancellationToken);
+            var kept = accounts.For(deployment);
+            var inspection = aws.Ports(deployment).Inspection;
+            var now = DateTimeOffset.UtcNow;
+            // Some AMIs: their partitions, by key. Otherwise each (state, destination) of the index: no scan of the table.
+            var read = images.Count > 0
+                ? await JobsOfImagesAsync(aws, deployment, images, sources, kept, cancellationToken)
+                : await TableReads.JobsInStatesAsync(inspection,
+                    wantedStates.Count > 0 ? [.. wantedStates.Order()] : Enum.GetValues<CopyJobState>(),
+                    [.. TableReads.Destinations(deployment.Policy, await inspection.ListCountersAsync(cancellationToken), kept)
+                        .Where(d => destinations.Count == 0 || destinations.Contains(d.Region))],
+                    after, now, cancellationToken);
+            var jobs = read
+                .Where(j => kept.Covers(j.Key.Destination))
                 .Where(j => wantedStates.Count == 0 || wantedStates.Contains(j.State))
                 .Where(j => destinations.Count == 0 || destinations.Contains(j.Key.DestinationRegion))
                 .Where(j => sources.Count == 0 || sources.Contains(j.Key.SourceRegion))
                 .Where(j => images.Count == 0 || images.Contains(j.Key.SourceImageId))
                 .Where(j => after is null || j.UpdatedAt >= after)
+                .OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)
                 .ToList();
             var (shown, nextToken) = page.Of(jobs);
             if (GlobalOptions.Structured(parse))
@@ -75,9 +90,9 @@ internal static class ListCommands
             var imageId = parse.GetRequiredValue(image);
             var source = parse.GetValue(from) is { } f ? AwsSession.RequireKnownRegion(f, "--from") : null;
             var accounts = AccountFilter.Parse(parse.GetValue(account));
-            var jobs = (await ReadJobsAsync(parse, accounts, cancellationToken))
-                .Where(j => j.Key.SourceImageId == imageId && (source is null || j.Key.SourceRegion == source))
-                .ToList();
+            await using var aws = AwsSession.From(parse);
+            var deployment = await aws.DeploymentAsync(parse, cancellationToken);
+            var jobs = await JobsOfImagesAsync(aws, deployment, [imageId], source is null ? [] : [source], accounts.For(deployment), cancellationToken);
             if (jobs.Count == 0)
             {
                 throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(source is null ? "" : $" from {source}")}{accounts.Described}");
@@ -97,19 +112,22 @@ internal static class ListCommands
         return command;
     }
 
-    /// <summary>The jobs of the accounts <paramref name="accounts"/> keeps to.</summary>
-    private static async Task<List<CopyJob>> ReadJobsAsync(ParseResult parse, AccountFilter accounts, CancellationToken cancellationToken)
+    /// <summary>
+    /// The jobs of <paramref name="imageIds"/> from <paramref name="sources"/> (none: wherever the policy and the counters say jobs come
+    /// from) into the accounts <paramref name="accounts"/> keeps to, read by key (see <see cref="TableReads.PartitionsOfImage"/>).
+    /// </summary>
+    public static async Task<List<CopyJob>> JobsOfImagesAsync(AwsSession aws, Deployment deployment, IReadOnlyCollection<string> imageIds,
+        IReadOnlyCollection<string> sources, AccountFilter accounts, CancellationToken cancellationToken)
     {
-        await using var aws = AwsSession.From(parse);
-        var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-        return await ReadJobsAsync(aws, deployment, accounts, cancellationToken);
-    }
+        var inspection = aws.Ports(deployment).Inspection;
+        var (sourceRegions, accountsRead) = TableReads.PartitionsOfImage(sources, deployment.Policy, await inspection.ListCountersAsync(cancellationToken), accounts);
+        var jobs = new List<CopyJob>();
+        foreach (var imageId in imageIds)
+        {
+            jobs.AddRange(await inspection.ListJobsOfImageAsync(imageId, sourceRegions, accountsRead, DateTimeOffset.UtcNow, cancellationToken));
+        }
 
-    /// <summary>The deployment's jobs of the accounts <paramref name="accounts"/> keeps to (its home account's id standing for home).</summary>
-    public static async Task<List<CopyJob>> ReadJobsAsync(AwsSession aws, Deployment deployment, AccountFilter accounts, CancellationToken cancellationToken)
-    {
-        var kept = accounts.For(deployment);
-        return [.. (await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken)).Where(j => kept.Covers(j.Key.Destination))];
+        return jobs;
     }
 
     public static Option<string?> Since(string what) => new("--since")

@@ -98,7 +98,13 @@ internal static class RequestCommands
             var accounts = AccountFilter.Parse(parse.GetValue(account));
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
-            var table = await aws.Ports(deployment).Inspection.ListJobsAsync(cancellationToken);
+            // What a retry may start over, every account's (see RetryRequest): the AMI's jobs by key, or the failed and cancelled ones by the index.
+            var inspection = aws.Ports(deployment).Inspection;
+            var table = imageId is null
+                ? await TableReads.JobsInStatesAsync(inspection, [CopyJobState.Failed, CopyJobState.Cancelled],
+                    TableReads.Destinations(deployment.Policy, await inspection.ListCountersAsync(cancellationToken), AccountFilter.Any), null, DateTimeOffset.UtcNow,
+                    cancellationToken)
+                : await ListCommands.JobsOfImagesAsync(aws, deployment, [imageId], [], AccountFilter.Any, cancellationToken);
             var kept = accounts.For(deployment);
             var jobs = table
                 .Where(j => kept.Covers(j.Key.Destination))

@@ -30,9 +30,12 @@ internal static class StatusCommand
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var inspection = aws.Ports(deployment).Inspection;
-            var jobs = await inspection.ListJobsAsync(cancellationToken);
+            var kept = accounts.For(deployment);
+            var now = DateTimeOffset.UtcNow;
+            // The counters say which destinations have held slots; the index counts each one's jobs per state: no scan of the table.
             var counters = await inspection.ListCountersAsync(cancellationToken);
-            var lines = Lines(jobs, counters, deployment.Policy, accounts.For(deployment), DateTimeOffset.UtcNow);
+            var census = await TableReads.CountAsync(inspection, TableReads.Destinations(deployment.Policy, counters, kept), now, cancellationToken);
+            var lines = Lines(census, counters, deployment.Policy, kept, now);
             var queues = await (await aws.QueuesAsync(parse, deployment, cancellationToken)).StateAsync(ReasonsCounted, cancellationToken);
 
             if (GlobalOptions.Structured(parse))
@@ -57,31 +60,30 @@ internal static class StatusCommand
     }
 
     /// <summary>
-    /// The lines of `status`: each destination (of the jobs, the counters and the policy) and each source->destination pair, per
-    /// region of the home account (of the accounts <paramref name="accounts"/> names, when it names any), and each target account
+    /// The lines of `status`: each destination (of the jobs counted, the counters and the policy) and each source->destination pair,
+    /// per region of the home account (of the accounts <paramref name="accounts"/> names, when it names any), and each target account
     /// <paramref name="accounts"/> covers summed over its regions: hundreds of accounts stay one line each.
     /// </summary>
-    public static StatusLines Lines(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, ReplicationPolicy? policy, AccountFilter accounts,
+    public static StatusLines Lines(JobCensus census, IReadOnlyList<SlotCounter> counters, ReplicationPolicy? policy, AccountFilter accounts,
         DateTimeOffset now)
     {
         var byScope = counters.ToDictionary(c => c.Scope);
-        var byDestination = jobs.ToLookup(j => j.Key.Destination);
         bool PerRegion(CopyDestination destination) => accounts.IsAny ? destination.IsHome : accounts.Covers(destination);
 
-        var destinations = byDestination.Select(g => g.Key)
+        var destinations = census.Destinations
             .Concat(byScope.Keys.Select(s => s.Destination))
             .Concat(policy?.Destinations.Select(d => CopyDestination.Home(d.Region)) ?? [])
             .Concat(policy?.Targets.SelectMany(t => t.Destinations()).Select(d => d.Key) ?? [])
             .Distinct().Where(accounts.Covers)
             .OrderBy(d => d.Account, StringComparer.Ordinal).ThenBy(d => d.Region, StringComparer.Ordinal)
-            .Select(d => StatusLine.Of(SlotScope.All(d), byDestination[d], byScope, policy?.BudgetFor(d).MaxInFlight, now))
+            .Select(d => StatusLine.Of(SlotScope.All(d), census, byScope, policy?.BudgetFor(d).MaxInFlight, now))
             .ToList();
-        var pairs = jobs.Select(j => SlotScope.Pair(j.Key.SourceRegion, j.Key.Destination))
+        var pairs = census.Pairs
             .Concat(byScope.Keys.Where(s => s.SourceRegion is not null))
             .Distinct().Where(p => PerRegion(p.Destination))
             .OrderBy(p => p.Destination.Account, StringComparer.Ordinal).ThenBy(p => p.Destination.Region, StringComparer.Ordinal)
             .ThenBy(p => p.SourceRegion, StringComparer.Ordinal)
-            .Select(p => StatusLine.Of(p, byDestination[p.Destination], byScope, policy?.BudgetFor(p.Destination).MaxInFlightPerSource, now))
+            .Select(p => StatusLine.Of(p, census, byScope, policy?.BudgetFor(p.Destination).MaxInFlightPerSource, now))
             .ToList();
         var targetAccounts = destinations.Where(l => l.DestinationAccount is not null).GroupBy(l => l.DestinationAccount!)
             .Select(g => new AccountLine(g.Key, [.. g])).ToList();
@@ -179,12 +181,11 @@ internal sealed record StatusLine(
 
     string? IStatusCounts.BackOff => BackOffUntil is { } until ? $"backing off until {JobTableView.Time(until)}" : null;
 
-    /// <summary>The line of <paramref name="scope"/>: its jobs (of <paramref name="jobs"/>, its destination's) by state, its counter's slots in use against <paramref name="budget"/>, its oldest waiting job.</summary>
-    public static StatusLine Of(SlotScope scope, IEnumerable<CopyJob> jobs, Dictionary<SlotScope, SlotCounter> counters, int? budget, DateTimeOffset now)
+    /// <summary>The line of <paramref name="scope"/>: its jobs (of <paramref name="census"/>) by state, its counter's slots in use against <paramref name="budget"/>, its oldest waiting job.</summary>
+    public static StatusLine Of(SlotScope scope, JobCensus census, Dictionary<SlotScope, SlotCounter> counters, int? budget, DateTimeOffset now)
     {
-        var covered = jobs.Where(j => scope.Covers(j.Key)).ToList();
-        int Count(CopyJobState state) => covered.Count(j => j.State == state);
-        var oldest = covered.Where(j => j.State == CopyJobState.Waiting).Select(j => (DateTimeOffset?)j.WaitingSinceOrCreated).Min();
+        int Count(CopyJobState state) => census.Count(scope, state);
+        var oldest = census.OldestWaiting(scope);
         var counter = counters.GetValueOrDefault(scope);
         return new StatusLine(
             scope.SourceRegion, scope.Destination.Region, scope.Destination.Account,

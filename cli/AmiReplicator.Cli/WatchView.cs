@@ -39,7 +39,7 @@ internal sealed class WatchView(ReplicationPolicy? policy, AccountFilter account
     /// <summary>Takes a new reading; answers the events since the last one (none for the first: what happened before is not news).</summary>
     public IReadOnlyList<WatchEvent> Update(IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters, DateTimeOffset now, QueueState? queues = null)
     {
-        var lines = StatusCommand.Lines(jobs, counters, policy, accounts, now);
+        var lines = StatusCommand.Lines(JobCensus.Of(jobs), counters, policy, accounts, now);
         (Destinations, Accounts, Queues) = (lines.Destinations, lines.Accounts, queues);
         var destinations = lines.Destinations.ToDictionary(l => l.Destination);
         PairsHoldingWork = [.. lines.Pairs.Where(p => p is { Waiting: > 0, Budget: { } budget } && p.InFlight >= budget

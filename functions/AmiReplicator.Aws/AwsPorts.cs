@@ -34,8 +34,9 @@ public sealed class AwsPorts : IDisposable
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
     /// <param name="clock">When target accounts' role sessions end (the machine's clock unless the local cloud's).</param>
+    /// <param name="jobRetention">How long the job store keeps ended jobs (the policy's <c>jobRetentionDays</c>); null: forever.</param>
     public AwsPorts(string homeRegion, string tableName, string? requestQueueUrl, AwsEndpoints endpoints, AWSCredentials? credentials, ILoggerFactory logging,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null, TimeSpan? jobRetention = null)
     {
         // DynamoDB retries more than the SDK's default: a claim's transaction meets throttling under a burst, and a retry is cheap.
         _dynamo = Client(endpoints.DynamoDb, homeRegion, credentials, new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 8 },
@@ -52,7 +53,7 @@ public sealed class AwsPorts : IDisposable
             endpoints.Ssm);
         _organization = new OrganizationsClient(RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", endpoints.Organizations, credentials, clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
-        Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
+        Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()) { JobRetention = jobRetention }, images, _kms)
         {
             Lifecycle = images,
             Parameters = _parameters,

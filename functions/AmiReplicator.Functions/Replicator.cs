@@ -24,7 +24,7 @@ public sealed class Replicator : IDisposable
             // Locally the EC2 simulator answers KMS too, on the same endpoint.
             new AwsEndpoints(settings.DynamoDbEndpoint, settings.SqsEndpoint, settings.Ec2Endpoint, settings.Ec2Endpoint, settings.SsmEndpoint, settings.Ec2Endpoint), localCredentials, logging,
             // The role sessions' ends are read on the replicator's clock, which STS's answers follow (a virtual one locally).
-            clock);
+            clock, settings.Policy.JobRetention);
         Workflows = new ReplicatorWorkflows(_aws.Ports, settings.Policy, settings.AccountId, settings.HomeRegion,
             new WorkflowContext(options ?? new TrackingOptions(), new EmbeddedMetricWriter(metrics ?? TextWriter.Null, clock, settings.MetricsNamespace), clock, logging));
         (Dispatcher, Poller) = ReplicatorHandlers.Over(Workflows,

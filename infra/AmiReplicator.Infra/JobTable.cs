@@ -7,7 +7,7 @@ using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 namespace AmiReplicator.Infra;
 
 /// <summary>
-/// The table of copy jobs and budget counters, with the index of the jobs not done yet, as <see cref="JobTableSchema"/>
+/// The table of copy jobs and budget counters, with the index of the jobs not done yet and the one of every job by state, as <see cref="JobTableSchema"/>
 /// names them. Nothing about it is configurable: the functions' code fixes its keys and index.
 /// </summary>
 internal sealed class JobTable : Construct
@@ -27,6 +27,8 @@ internal sealed class JobTable : Construct
             // The table says which copies exist and which budget slots they hold: it outlives the stack.
             RemovalPolicy = RemovalPolicy.RETAIN,
             DeletionProtection = true,
+            // Ended jobs carry an expiry when the policy sets jobRetentionDays; DynamoDB deletes them up to days after it.
+            TimeToLiveAttribute = JobTableSchema.ExpiresAtAttribute,
         });
         table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
         {
@@ -34,6 +36,15 @@ internal sealed class JobTable : Construct
             PartitionKey = new Attribute { Name = JobTableSchema.ActiveIndexPartitionKey, Type = AttributeType.STRING },
             SortKey = new Attribute { Name = JobTableSchema.ActiveIndexSortKey, Type = AttributeType.STRING },
             ProjectionType = ProjectionType.ALL,
+        });
+        // Every job by state and destination, for the operator's reads: keys and what the reads filter on, so counting stays cheap.
+        table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+        {
+            IndexName = JobTableSchema.StateIndexName,
+            PartitionKey = new Attribute { Name = JobTableSchema.StateIndexPartitionKey, Type = AttributeType.STRING },
+            SortKey = new Attribute { Name = JobTableSchema.StateIndexSortKey, Type = AttributeType.STRING },
+            ProjectionType = ProjectionType.INCLUDE,
+            NonKeyAttributes = [.. JobTableSchema.StateIndexProjection],
         });
         Table = table;
     }

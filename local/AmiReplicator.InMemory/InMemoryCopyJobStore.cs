@@ -15,6 +15,9 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     private readonly Dictionary<SlotScope, Counter> _counters = [];
     private readonly Dictionary<string, DateTimeOffset> _sweeps = new(StringComparer.Ordinal);
 
+    /// <summary>How long an ended job is kept (the policy's <c>jobRetentionDays</c>); null: forever. Expired jobs stay stored, as TTL's late deletes leave them, and the reads that take a time leave them out.</summary>
+    public TimeSpan? JobRetention { get; init; }
+
     /// <summary>A counter item: InFlight and Holders exist together (null: no counter); a back-off may be recorded on its own.</summary>
     private sealed class Counter
     {
@@ -322,6 +325,54 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)]);
         }
     }
+
+    public Task<IReadOnlyList<CopyJob>> ListJobsOfImageAsync(string sourceImageId, IReadOnlyCollection<string> sourceRegions, IReadOnlyCollection<string?> accounts,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. Current(now)
+                .Where(j => j.Key.SourceImageId == sourceImageId && sourceRegions.Contains(j.Key.SourceRegion) && accounts.Contains(j.Key.DestinationAccount))
+                .OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)]);
+        }
+    }
+
+    public Task<CopyJobPage> ListJobsAsync(CopyJobState state, CopyDestination destination, DateTimeOffset? changedSince, string? startingToken, int maxItems,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        lock (_gate)
+        {
+            // The token is the last job's place in the order, as the DynamoDB store's index sorts: by time, then by key.
+            var ordered = InState(state, destination, now)
+                .Where(j => changedSince is not { } since || j.UpdatedAt >= since)
+                .Select(j => (Place: StatePlace(j), Job: j))
+                .Where(j => startingToken is null || string.CompareOrdinal(j.Place, startingToken) > 0)
+                .ToList();
+            var page = ordered.Take(maxItems).ToList();
+            return Task.FromResult(new CopyJobPage([.. page.Select(j => j.Job)], ordered.Count > maxItems ? page[^1].Place : null));
+        }
+    }
+
+    public Task<IReadOnlyList<StateCount>> CountJobsAsync(CopyJobState state, CopyDestination destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<StateCount>>([.. InState(state, destination, now)
+                .GroupBy(j => j.Key.SourceRegion)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new StateCount(g.Key, g.Count(), g.Min(j => j.StateSortTime)))]);
+        }
+    }
+
+    /// <summary>A destination's jobs in one state, oldest first; call under the gate.</summary>
+    private IEnumerable<CopyJob> InState(CopyJobState state, CopyDestination destination, DateTimeOffset now) =>
+        Current(now).Where(j => j.State == state && j.Key.Destination == destination).OrderBy(StatePlace, StringComparer.Ordinal);
+
+    /// <summary>The jobs whose retention has not passed at <paramref name="now"/>; call under the gate.</summary>
+    private IEnumerable<CopyJob> Current(DateTimeOffset now) => _jobs.Values.Where(j => !(j.ExpiresAt(JobRetention) <= now));
+
+    private static string StatePlace(CopyJob job) => $"{job.StateSortTime.UtcTicks:D19}#{job.Key}";
 
     private Counter CounterFor(SlotScope scope)
     {

@@ -20,6 +20,8 @@ public static class JobTable
             new(JobTableSchema.SortKey, ScalarAttributeType.S),
             new(JobTableSchema.ActiveIndexPartitionKey, ScalarAttributeType.S),
             new(JobTableSchema.ActiveIndexSortKey, ScalarAttributeType.S),
+            new(JobTableSchema.StateIndexPartitionKey, ScalarAttributeType.S),
+            new(JobTableSchema.StateIndexSortKey, ScalarAttributeType.S),
         ],
         KeySchema = [new(JobTableSchema.PartitionKey, KeyType.HASH), new(JobTableSchema.SortKey, KeyType.RANGE)],
         GlobalSecondaryIndexes =
@@ -29,6 +31,12 @@ public static class JobTable
                 IndexName = JobTableSchema.ActiveIndexName,
                 KeySchema = [new(JobTableSchema.ActiveIndexPartitionKey, KeyType.HASH), new(JobTableSchema.ActiveIndexSortKey, KeyType.RANGE)],
                 Projection = new Projection { ProjectionType = ProjectionType.ALL },
+            },
+            new GlobalSecondaryIndex
+            {
+                IndexName = JobTableSchema.StateIndexName,
+                KeySchema = [new(JobTableSchema.StateIndexPartitionKey, KeyType.HASH), new(JobTableSchema.StateIndexSortKey, KeyType.RANGE)],
+                Projection = new Projection { ProjectionType = ProjectionType.INCLUDE, NonKeyAttributes = [.. JobTableSchema.StateIndexProjection] },
             },
         ],
     };

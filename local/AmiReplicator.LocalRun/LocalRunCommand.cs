@@ -91,7 +91,7 @@ internal static class LocalRunCommand
         output.WriteLine();
         JobTableView.WriteJobs(output, final);
         output.WriteLine();
-        StatusCommand.WriteTables(output, StatusCommand.Lines(final, counters, local.Replicator.Settings.Policy, AccountFilter.Any, local.Clock.GetUtcNow()));
+        StatusCommand.WriteTables(output, StatusCommand.Lines(JobCensus.Of(final), counters, local.Replicator.Settings.Policy, AccountFilter.Any, local.Clock.GetUtcNow()));
         output.WriteLine();
         var peaks = string.Join(", ", Destinations.Select(d => $"{d} {local.Simulator.PeakPendingCopies(d)}"));
         output.WriteLine($"Most copies in flight at once: {peaks}. ResourceLimitExceeded answered: {Destinations.Sum(d => local.Simulator.ErrorCount(d, "ResourceLimitExceeded"))}.");

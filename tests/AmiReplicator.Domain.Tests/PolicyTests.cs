@@ -92,6 +92,8 @@ public class PolicyTests
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"amireplicator:source-image-id":"x"}}""", "tags.amireplicator:source-image-id")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"tags":{"":"x"}}""", "tags.")]
     [InlineData("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":-1}""", "sweepIntervalMinutes")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"jobRetentionDays":0}""", "jobRetentionDays")]
+    [InlineData("""{"destinations":[{"region":"eu-west-1"}],"jobRetentionDays":1826}""", "jobRetentionDays")]
     public void An_invalid_policy_is_refused_with_the_field_named(string json, string field)
     {
         var error = Assert.Throws<PolicyException>(() => ReplicationPolicy.Parse(json));
@@ -125,6 +127,13 @@ public class PolicyTests
         Assert.Equal(TimeSpan.FromHours(1), ReplicationPolicy.Parse(Minimal).SweepInterval);
         Assert.Equal(TimeSpan.FromMinutes(15), ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":15}""").SweepInterval);
         Assert.Null(ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"sweepIntervalMinutes":0}""").SweepInterval);
+    }
+
+    [Fact]
+    public void Ended_jobs_are_kept_forever_unless_jobRetentionDays_says_how_long()
+    {
+        Assert.Null(ReplicationPolicy.Parse(Minimal).JobRetention);
+        Assert.Equal(TimeSpan.FromDays(90), ReplicationPolicy.Parse("""{"destinations":[{"region":"eu-west-1"}],"jobRetentionDays":90}""").JobRetention);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
+using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
@@ -12,7 +13,8 @@ namespace AmiReplicator.EndToEnd.Tests;
 /// <summary>
 /// A table the replicator wrote before target accounts existed (before issue 23) is carried on by today's functions as it is: the
 /// items below are written attribute by attribute as that version wrote them (no DestinationAccount, FailureCode or ShareToRemove),
-/// not through today's store, so a change of key or attribute that breaks an existing table fails here.
+/// not through today's store, so a change of key or attribute that breaks an existing table fails here. They carry no state index
+/// attributes (GSI2PK, GSI2SK) either: what was written before the index is found once the backfill ran.
 /// </summary>
 [Collection(LocalCloudFixture.Collection)]
 public class UpgradeTests(LocalCloudFixture cloud)
@@ -68,6 +70,18 @@ public class UpgradeTests(LocalCloudFixture cloud)
         Assert.Equal(CopyJobState.Cancelled, jobs[sources["cancelled"]].State);
         Assert.All(await h.Replicator.Store.ListCountersAsync(CancellationToken.None), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));
         Assert.Equal(1, h.Simulator.Account(h.Simulator.AccountId).Images(Destination).Count(i => i.SourceImageId == sources["claimed"]));
+
+        // The jobs the poller moved are in the state index (each write sets it); those ended before it, only once the backfill
+        // (`amirepl upgrade-table`) has given them its attributes.
+        var inspection = h.Replicator.Aws.Inspection;
+        var home = CopyDestination.Home(Destination);
+        async Task<IEnumerable<string>> ListedAsync(CopyJobState state) =>
+            (await inspection.ListJobsAsync(state, home, null, null, 100, h.Clock.GetUtcNow(), CancellationToken.None)).Jobs.Select(j => j.Key.SourceImageId).Order();
+        Assert.Equal(Finishing.Select(s => sources[s]).Order(), await ListedAsync(CopyJobState.Available));
+        Assert.Empty(await ListedAsync(CopyJobState.Failed));
+        Assert.Equal(2, await new JobIndexBackfill(h.Replicator.DynamoDb, table).RunAsync(jobRetention: null, CancellationToken.None));
+        Assert.Equal([sources["failed"]], await ListedAsync(CopyJobState.Failed));
+        Assert.Equal([sources["cancelled"]], await ListedAsync(CopyJobState.Cancelled));
 
         // A job ended before failure codes is asked for again like any other.
         await h.SendAsync($$"""{"sourceRegion":"{{Source}}","sourceImageId":"{{sources["failed"]}}","requestedBy":"alice","reason":"after the upgrade"}""");

@@ -37,6 +37,8 @@ public sealed class MainStackTests(SynthesizedApp app)
                 Obj(("AttributeName", JobTableSchema.SortKey), ("AttributeType", "S")),
                 Obj(("AttributeName", JobTableSchema.ActiveIndexPartitionKey), ("AttributeType", "S")),
                 Obj(("AttributeName", JobTableSchema.ActiveIndexSortKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.StateIndexPartitionKey), ("AttributeType", "S")),
+                Obj(("AttributeName", JobTableSchema.StateIndexSortKey), ("AttributeType", "S")),
             })),
             ("GlobalSecondaryIndexes", new object[]
             {
@@ -48,7 +50,22 @@ public sealed class MainStackTests(SynthesizedApp app)
                         Obj(("AttributeName", JobTableSchema.ActiveIndexSortKey), ("KeyType", "RANGE")),
                     }),
                     ("Projection", Obj(("ProjectionType", "ALL")))),
+                Obj(
+                    ("IndexName", JobTableSchema.StateIndexName),
+                    ("KeySchema", new object[]
+                    {
+                        Obj(("AttributeName", JobTableSchema.StateIndexPartitionKey), ("KeyType", "HASH")),
+                        Obj(("AttributeName", JobTableSchema.StateIndexSortKey), ("KeyType", "RANGE")),
+                    }),
+                    ("Projection", Obj(("ProjectionType", "INCLUDE"), ("NonKeyAttributes", new object[] { "ExpiresAt", "UpdatedAt" })))),
             })));
+    }
+
+    [Fact]
+    public void Ended_jobs_expire_through_the_tables_time_to_live_attribute()
+    {
+        Main.HasResourceProperties("AWS::DynamoDB::Table", Obj(
+            ("TimeToLiveSpecification", Obj(("AttributeName", JobTableSchema.ExpiresAtAttribute), ("Enabled", true)))));
     }
 
     [Fact]

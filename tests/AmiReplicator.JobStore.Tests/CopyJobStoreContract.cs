@@ -19,7 +19,8 @@ public abstract class CopyJobStoreContract
     /// or a few counters span pages.</summary>
     protected const int SmallCountPage = 3;
 
-    protected abstract Task<ICopyJobStore> NewStoreAsync();
+    /// <param name="jobRetention">How long the store keeps ended jobs (the policy's jobRetentionDays); null: forever.</param>
+    protected abstract Task<ICopyJobStore> NewStoreAsync(TimeSpan? jobRetention = null);
 
     /// <summary>The whole-table reads over the same data as <paramref name="store"/>.</summary>
     protected abstract ICopyJobInspection InspectionOf(ICopyJobStore store);
@@ -433,5 +434,122 @@ public abstract class CopyJobStoreContract
         Assert.Equal(
             [SlotScope.All(Ireland), SlotScope.Pair("us-east-1", Ireland)],
             (await inspection.ListCountersAsync(CancellationToken.None)).Select(c => c.Scope).OrderBy(c => c.ToString(), StringComparer.Ordinal));
+    }
+
+    private static Task<TransitionResult> EndAsync(ICopyJobStore store, CopyJob job, CopyJobState state, DateTimeOffset at) =>
+        store.TransitionAsync(job, job.MoveTo(state, at) with { CompletedAt = at }, Budget, CancellationToken.None);
+
+    [Fact]
+    public async Task One_AMIs_jobs_are_read_by_its_partitions_into_the_accounts_asked_for()
+    {
+        var store = await NewStoreAsync();
+        foreach (var job in new[]
+        {
+            Job("ami-0000000000000000a"), Job("ami-0000000000000000a", destination: "eu-central-1"), Job("ami-0000000000000000a", account: "111111111111"),
+            Job("ami-0000000000000000a", source: "us-west-2"), Job("ami-0000000000000000b"),
+        })
+        {
+            await CreateAsync(store, job);
+        }
+
+        var inspection = InspectionOf(store);
+        async Task<IEnumerable<string>> ReadAsync(string[] sources, string?[] accounts) =>
+            (await inspection.ListJobsOfImageAsync("ami-0000000000000000a", sources, accounts, Now, CancellationToken.None)).Select(j => j.Key.ToString());
+
+        Assert.Equal(["us-east-1/ami-0000000000000000a->eu-central-1", "us-east-1/ami-0000000000000000a->eu-west-1"], await ReadAsync(["us-east-1"], [null]));
+        Assert.Equal(
+            ["us-east-1/ami-0000000000000000a->111111111111/eu-west-1", "us-east-1/ami-0000000000000000a->eu-central-1", "us-east-1/ami-0000000000000000a->eu-west-1",
+             "us-west-2/ami-0000000000000000a->eu-west-1"],
+            await ReadAsync(["us-east-1", "us-west-2"], [null, "111111111111"]));
+        Assert.Empty(await ReadAsync(["eu-west-1"], [null, "111111111111"]));
+    }
+
+    [Fact]
+    public async Task A_destinations_jobs_in_one_state_are_listed_oldest_first_page_by_page_and_move_with_their_state()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var jobs = new List<CopyJob>();
+        for (var i = 0; i < 5; i++)
+        {
+            // Created newest first: the listing's order is the time they began to wait, not the key's.
+            jobs.Add(await CreateAsync(store, Job($"ami-000000000000000{i}", at: Now.AddMinutes(-i))));
+        }
+
+        await CreateAsync(store, Job("ami-000000000000000f", destination: "eu-central-1"));
+        await CreateAsync(store, Job("ami-000000000000000f", account: "111111111111"));
+        var inspection = InspectionOf(store);
+
+        var pages = new List<IReadOnlyList<string>>();
+        string? token = null;
+        do
+        {
+            var page = await inspection.ListJobsAsync(CopyJobState.Waiting, Ireland, null, token, 2, Now, CancellationToken.None);
+            pages.Add([.. page.Jobs.Select(j => j.Key.SourceImageId)]);
+            token = page.NextToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(
+            [["ami-0000000000000004", "ami-0000000000000003"], ["ami-0000000000000002", "ami-0000000000000001"], ["ami-0000000000000000"]],
+            pages);
+
+        Assert.Equal(CopyJobState.Claimed, (await ClaimAsync(store, jobs[0])).Job!.State);
+        var waiting = await inspection.ListJobsAsync(CopyJobState.Waiting, Ireland, null, null, 10, Now, CancellationToken.None);
+        var claimed = await inspection.ListJobsAsync(CopyJobState.Claimed, Ireland, null, null, 10, Now, CancellationToken.None);
+        Assert.Equal((4, null), (waiting.Jobs.Count, waiting.NextToken));
+        Assert.Equal([jobs[0].Key], claimed.Jobs.Select(j => j.Key));
+        Assert.Equal([jobs[0].Key], (await inspection.ListJobsAsync(CopyJobState.Claimed, Ireland, Now, null, 10, Now, CancellationToken.None)).Jobs.Select(j => j.Key));
+        Assert.Empty((await inspection.ListJobsAsync(CopyJobState.Claimed, Ireland, Now.AddSeconds(1), null, 10, Now, CancellationToken.None)).Jobs);
+        Assert.Equal([jobs[1].Key], (await inspection.ListJobsAsync(CopyJobState.Waiting, Ireland, Now.AddMinutes(-1), null, 10, Now, CancellationToken.None)).Jobs.Select(j => j.Key));
+    }
+
+    [Fact]
+    public async Task The_index_counts_a_destinations_jobs_per_state_and_source_with_the_earliest()
+    {
+        var store = await NewStoreAsync();
+        foreach (var job in new[]
+        {
+            Job("ami-0000000000000000a", at: Now.AddMinutes(-5)), Job("ami-0000000000000000b", at: Now.AddMinutes(-9)), Job("ami-0000000000000000c"),
+            Job("ami-0000000000000000d", source: "us-west-2", at: Now.AddMinutes(-1)), Job("ami-0000000000000000e", destination: "eu-central-1"),
+            Job("ami-0000000000000000f", account: "111111111111"),
+        })
+        {
+            await CreateAsync(store, job);
+        }
+
+        var cancelled = await CreateAsync(store, Job("ami-00000000000000010"));
+        await EndAsync(store, cancelled, CopyJobState.Cancelled, Now);
+        var inspection = InspectionOf(store);
+
+        Assert.Equal(
+            [new StateCount("us-east-1", 3, Now.AddMinutes(-9)), new StateCount("us-west-2", 1, Now.AddMinutes(-1))],
+            await inspection.CountJobsAsync(CopyJobState.Waiting, Ireland, Now, CancellationToken.None));
+        Assert.Equal([new StateCount("us-east-1", 1, Now)], await inspection.CountJobsAsync(CopyJobState.Cancelled, Ireland, Now, CancellationToken.None));
+        Assert.Equal([new StateCount("us-east-1", 1, Now)], await inspection.CountJobsAsync(CopyJobState.Waiting, TargetIreland, Now, CancellationToken.None));
+        Assert.Empty(await inspection.CountJobsAsync(CopyJobState.Available, Ireland, Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Ended_jobs_past_their_retention_are_left_out_of_the_reads_but_one_with_cleanup_left_never_expires()
+    {
+        var store = await NewStoreAsync(TimeSpan.FromDays(1));
+        var old = await CreateAsync(store, Job("ami-0000000000000000a"));
+        var recent = await CreateAsync(store, Job("ami-0000000000000000b"));
+        var cleanup = await CreateAsync(store, Job("ami-0000000000000000c"));
+        var waiting = await CreateAsync(store, Job("ami-0000000000000000d", at: Now.AddDays(-30)));
+        await EndAsync(store, old, CopyJobState.Failed, Now.AddDays(-2));
+        await EndAsync(store, recent, CopyJobState.Failed, Now.AddHours(-2));
+        await store.TransitionAsync(cleanup, cleanup.MoveTo(CopyJobState.Failed, Now.AddDays(-2)) with { CompletedAt = Now.AddDays(-2), ImageToRemove = "ami-0123" },
+            Budget, CancellationToken.None);
+        var inspection = InspectionOf(store);
+
+        var failed = await inspection.ListJobsAsync(CopyJobState.Failed, Ireland, null, null, 10, Now, CancellationToken.None);
+        Assert.Equal(["ami-0000000000000000c", "ami-0000000000000000b"], failed.Jobs.Select(j => j.Key.SourceImageId));
+        Assert.Equal([new StateCount("us-east-1", 2, Now.AddDays(-2))], await inspection.CountJobsAsync(CopyJobState.Failed, Ireland, Now, CancellationToken.None));
+        Assert.Empty(await inspection.ListJobsOfImageAsync(old.Key.SourceImageId, ["us-east-1"], [null], Now, CancellationToken.None));
+        // Before its expiry it reads as any other, and a job not ended never expires.
+        Assert.Single(await inspection.ListJobsOfImageAsync(old.Key.SourceImageId, ["us-east-1"], [null], Now.AddDays(-1.5), CancellationToken.None));
+        Assert.Single(await inspection.ListJobsOfImageAsync(waiting.Key.SourceImageId, ["us-east-1"], [null], Now.AddDays(3650), CancellationToken.None));
     }
 }

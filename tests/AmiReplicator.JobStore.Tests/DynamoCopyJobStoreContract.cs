@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using AmiReplicator.Aws.DynamoDb;
+using AmiReplicator.Contract;
 using AmiReplicator.Domain.Jobs;
 using AmiReplicator.Domain.Slots;
 using AmiReplicator.LocalCloud;
@@ -19,16 +20,16 @@ public sealed class DynamoCopyJobStoreContract(LocalCloudFixture cloud) : CopyJo
 
     private readonly Dictionary<ICopyJobStore, string> _tables = [];
 
-    protected override async Task<ICopyJobStore> NewStoreAsync()
+    protected override async Task<ICopyJobStore> NewStoreAsync(TimeSpan? jobRetention = null)
     {
         var table = $"contract-{Guid.NewGuid():N}"[..24];
         await JobTable.CreateIfMissingAsync(_client, table, CancellationToken.None);
-        var store = new DynamoCopyJobStore(_client, table, NullLogger<DynamoCopyJobStore>.Instance) { PageSize = SmallCountPage };
+        var store = new DynamoCopyJobStore(_client, table, NullLogger<DynamoCopyJobStore>.Instance) { PageSize = SmallCountPage, JobRetention = jobRetention };
         _tables[store] = table;
         return store;
     }
 
-    protected override ICopyJobInspection InspectionOf(ICopyJobStore store) => new CopyJobInspection(_client, _tables[store]);
+    protected override ICopyJobInspection InspectionOf(ICopyJobStore store) => new CopyJobInspection(_client, _tables[store]) { PageSize = SmallCountPage };
 
     /// <summary>
     /// A table written before targets existed keeps working: the home account's items are keyed exactly as they were then, and a
@@ -59,6 +60,52 @@ public sealed class DynamoCopyJobStoreContract(LocalCloudFixture cloud) : CopyJo
             ("SLOT", "PAIR#us-east-1#111111111111#eu-west-1", null, null),
             ("SLOT", "PAIR#us-east-1#eu-west-1", null, null),
         ], items);
+    }
+
+    /// <summary>
+    /// Jobs written before the state index existed (no GSI2PK, GSI2SK, ExpiresAt) are found by the reads by state once the backfill ran;
+    /// it updates each once, and a job moved meanwhile keeps the write that moved it.
+    /// </summary>
+    [Fact]
+    public async Task The_backfill_indexes_jobs_written_before_the_state_index_once()
+    {
+        var store = (DynamoCopyJobStore)await NewStoreAsync(TimeSpan.FromDays(1));
+        var table = _tables[store];
+        var waiting = Waiting(new CopyJobKey("us-east-1", "ami-0000000000000000a", "eu-west-1"));
+        var ended = Waiting(new CopyJobKey("us-east-1", "ami-0000000000000000b", "eu-west-1")).MoveTo(CopyJobState.Cancelled, Now.AddDays(-3)) with
+        {
+            CompletedAt = Now.AddDays(-3),
+        };
+        var target = Waiting(new CopyJobKey("us-east-1", "ami-0000000000000000c", "eu-west-1") { DestinationAccount = "111111111111" });
+        foreach (var job in new[] { waiting, ended, target })
+        {
+            var item = JobItemAsOlderVersionsWroteIt(job);
+            await _client.PutItemAsync(new PutItemRequest { TableName = table, Item = item }, CancellationToken.None);
+        }
+
+        var inspection = InspectionOf(store);
+        var home = CopyDestination.Home("eu-west-1");
+        Assert.Empty(await inspection.CountJobsAsync(CopyJobState.Waiting, home, Now, CancellationToken.None));
+
+        var backfill = new JobIndexBackfill(_client, table);
+        Assert.Equal(3, await backfill.RunAsync(TimeSpan.FromDays(1), CancellationToken.None));
+        Assert.Equal(0, await backfill.RunAsync(TimeSpan.FromDays(1), CancellationToken.None));
+
+        Assert.Equal([new StateCount("us-east-1", 1, Now)], await inspection.CountJobsAsync(CopyJobState.Waiting, home, Now, CancellationToken.None));
+        Assert.Equal([target.Key], (await inspection.ListJobsAsync(CopyJobState.Waiting, target.Key.Destination, null, null, 10, Now, CancellationToken.None)).Jobs.Select(j => j.Key));
+        // Ended three days ago with a day's retention: expired, though still in the table.
+        Assert.Empty(await inspection.CountJobsAsync(CopyJobState.Cancelled, home, Now, CancellationToken.None));
+        Assert.Equal([new StateCount("us-east-1", 1, Now.AddDays(-3))], await inspection.CountJobsAsync(CopyJobState.Cancelled, home, Now.AddDays(-2.5), CancellationToken.None));
+        Assert.NotNull(await store.GetAsync(ended.Key, CancellationToken.None));
+    }
+
+    /// <summary>A job's item as versions before the state index wrote it: today's attributes but the index's and the expiry.</summary>
+    private static Dictionary<string, AttributeValue> JobItemAsOlderVersionsWroteIt(CopyJob job)
+    {
+        var item = JobItems.ToItem(job, retention: null);
+        item.Remove(JobTableSchema.StateIndexPartitionKey);
+        item.Remove(JobTableSchema.StateIndexSortKey);
+        return item;
     }
 
     private static CopyJob Waiting(CopyJobKey key) => new()

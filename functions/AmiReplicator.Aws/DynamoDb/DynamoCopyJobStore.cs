@@ -18,6 +18,9 @@ namespace AmiReplicator.Aws.DynamoDb;
 public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName, ILogger<DynamoCopyJobStore> log) : ICopyJobStore
 {
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
+
+    /// <summary>How long an ended job is kept before it expires (the policy's <c>jobRetentionDays</c>); null: forever.</summary>
+    public TimeSpan? JobRetention { get; init; }
     private const string TransactionConflict = "TransactionConflict";
 
     public async Task<CopyJob?> GetAsync(CopyJobKey key, CancellationToken cancellationToken)
@@ -42,7 +45,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             };
             while (pending.Count > 0)
             {
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
+                    cancellationToken);
                 jobs.AddRange((response.Responses?.GetValueOrDefault(tableName) ?? []).Select(FromItem));
                 // DynamoDB answers part of a batch under load: the rest is asked again (the SDK backs off between calls).
                 pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
@@ -105,7 +109,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                     Put = new Put
                     {
                         TableName = tableName,
-                        Item = ToItem(job),
+                        Item = ToItem(job, JobRetention),
                         ConditionExpression = "attribute_not_exists(PK)",
                         ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                     },
@@ -136,7 +140,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = tableName,
-                Item = ToItem(job),
+                Item = ToItem(job, JobRetention),
                 ConditionExpression = "attribute_not_exists(PK)",
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
@@ -174,7 +178,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = tableName,
-                Item = ToItem(next),
+                Item = ToItem(next, JobRetention),
                 ConditionExpression = VersionCondition,
                 ExpressionAttributeNames = VersionNames,
                 ExpressionAttributeValues = VersionValues(from),
@@ -505,7 +509,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         Put = new Put
         {
             TableName = tableName,
-            Item = ToItem(next),
+            Item = ToItem(next, JobRetention),
             ConditionExpression = VersionCondition,
             ExpressionAttributeNames = VersionNames,
             ExpressionAttributeValues = VersionValues(from),

@@ -19,11 +19,33 @@ internal static class JobItems
     /// </summary>
     public static Dictionary<string, AttributeValue> Key(CopyJobKey key) => new()
     {
-        [JobTableSchema.PartitionKey] = S(key.DestinationAccount is { } account
-            ? $"JOB#{key.SourceRegion}#{key.SourceImageId}@{account}"
-            : $"JOB#{key.SourceRegion}#{key.SourceImageId}"),
-        [JobTableSchema.SortKey] = S($"DEST#{key.DestinationRegion}"),
+        [JobTableSchema.PartitionKey] = S(JobPartition(key.SourceRegion, key.SourceImageId, key.DestinationAccount)),
+        [JobTableSchema.SortKey] = S($"{DestinationPrefix}{key.DestinationRegion}"),
     };
+
+    /// <summary>The partition of one source AMI's jobs into one account (null: the home account).</summary>
+    public static string JobPartition(string sourceRegion, string sourceImageId, string? account) =>
+        account is null ? $"{JobPrefix}{sourceRegion}#{sourceImageId}" : $"{JobPrefix}{sourceRegion}#{sourceImageId}@{account}";
+
+    /// <summary>The job a <see cref="Key"/> names.</summary>
+    public static CopyJobKey KeyFrom(Dictionary<string, AttributeValue> key)
+    {
+        var partition = key[JobTableSchema.PartitionKey].S[JobPrefix.Length..];
+        var at = partition.IndexOf('@', StringComparison.Ordinal);
+        var (sourceAndImage, account) = at >= 0 ? (partition[..at], partition[(at + 1)..]) : (partition, null);
+        var hash = sourceAndImage.IndexOf('#', StringComparison.Ordinal);
+        return new CopyJobKey(sourceAndImage[..hash], sourceAndImage[(hash + 1)..], key[JobTableSchema.SortKey].S[DestinationPrefix.Length..])
+        {
+            DestinationAccount = account,
+        };
+    }
+
+    public const string JobPrefix = "JOB#";
+    private const string DestinationPrefix = "DEST#";
+
+    /// <summary>Whether the item's <see cref="JobTableSchema.ExpiresAtAttribute"/> has passed at <paramref name="now"/>: TTL may not have deleted it yet.</summary>
+    public static bool HasExpired(Dictionary<string, AttributeValue> item, DateTimeOffset now) =>
+        item.TryGetValue(JobTableSchema.ExpiresAtAttribute, out var expires) && long.Parse(expires.N, CultureInfo.InvariantCulture) <= now.ToUnixTimeSeconds();
 
     public static Dictionary<string, AttributeValue> CounterKey(SlotScope scope) => new()
     {
@@ -84,14 +106,44 @@ internal static class JobItems
 
     private static string MinuteText(DateTimeOffset minute) => minute.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
 
-    public static Dictionary<string, AttributeValue> ToItem(CopyJob job)
+    /// <summary>Every job by state and destination: one partition per (state, destination), in <see cref="CopyJob.StateSortTime"/> order.</summary>
+    public static string StatePartition(CopyJobState state, CopyDestination destination) => $"STATE#{StateName(state)}#{destination.KeyText}";
+
+    public static string StateSortKey(CopyJob job) => $"{Time(job.StateSortTime)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}";
+
+    /// <summary>The time and the source region a <see cref="StateSortKey"/> holds.</summary>
+    public static (DateTimeOffset Time, string SourceRegion) ParseStateSortKey(string key)
+    {
+        var parts = key.Split('#');
+        return (ParseTime(parts[0]), parts[1]);
+    }
+
+    private static string StateName(CopyJobState state) => state.ToString().ToUpperInvariant();
+
+    /// <summary>The index attributes and the expiry of <paramref name="job"/>, kept with <paramref name="retention"/> once ended: what every write of it sets.</summary>
+    public static Dictionary<string, AttributeValue> StateIndexAttributes(CopyJob job, TimeSpan? retention)
+    {
+        var attributes = new Dictionary<string, AttributeValue>
+        {
+            [JobTableSchema.StateIndexPartitionKey] = S(StatePartition(job.State, job.Key.Destination)),
+            [JobTableSchema.StateIndexSortKey] = S(StateSortKey(job)),
+        };
+        if (job.ExpiresAt(retention) is { } expires)
+        {
+            attributes[JobTableSchema.ExpiresAtAttribute] = N(expires.ToUnixTimeSeconds());
+        }
+
+        return attributes;
+    }
+
+    public static Dictionary<string, AttributeValue> ToItem(CopyJob job, TimeSpan? retention)
     {
         var item = Key(job.Key);
         item["SourceRegion"] = S(job.Key.SourceRegion);
         item["SourceImageId"] = S(job.Key.SourceImageId);
         item["DestinationRegion"] = S(job.Key.DestinationRegion);
         SetIfPresent(item, "DestinationAccount", job.Key.DestinationAccount);
-        item["State"] = S(job.State.ToString().ToUpperInvariant());
+        item["State"] = S(StateName(job.State));
         item["Version"] = N(job.Version);
         item["Name"] = S(job.Name);
         item["Description"] = S(job.Description);
@@ -161,6 +213,11 @@ internal static class JobItems
         {
             item[JobTableSchema.ActiveIndexPartitionKey] = S(ActivePartition(job.Key.Destination));
             item[JobTableSchema.ActiveIndexSortKey] = S($"{Time(job.CreatedAt)}#{job.Key.SourceRegion}#{job.Key.SourceImageId}");
+        }
+
+        foreach (var (name, value) in StateIndexAttributes(job, retention))
+        {
+            item[name] = value;
         }
 
         return item;
@@ -235,6 +292,6 @@ internal static class JobItems
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset ParseTime(string text) =>
+    public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }

@@ -79,6 +79,17 @@ public sealed record CopyJob
     /// <summary>Whether the ended job still has something to clean up (the poller's cleanup lists it until then).</summary>
     public bool NeedsCleanUp => ImageToRemove is not null || ShareToRemove;
 
+    /// <summary>The time a listing by state orders the job by: since when it waits, for a waiting job; its last change otherwise.</summary>
+    public DateTimeOffset StateSortTime => State == CopyJobState.Waiting ? WaitingSinceOrCreated : UpdatedAt;
+
+    /// <summary>
+    /// When the job's record may be forgotten, kept <paramref name="retention"/> after it ended (null: kept forever, or not ended).
+    /// A job with something left to clean up is never forgotten: the cleanup must find it, so it only expires from the write that
+    /// says the cleanup is done.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt(TimeSpan? retention) =>
+        retention is { } keep && State.IsTerminal() && !NeedsCleanUp ? (CompletedAt ?? UpdatedAt) + keep : null;
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 

@@ -30,6 +30,9 @@ public sealed class PolicyDocument
     /// <summary>Minutes between sweeps of the source regions for selected AMIs with no job (EC2's events are best effort); 0: no sweep.</summary>
     public int? SweepIntervalMinutes { get; set; }
 
+    /// <summary>Days an ended job's record is kept before DynamoDB's TTL may delete it; absent: kept forever.</summary>
+    public int? JobRetentionDays { get; set; }
+
     /// <summary>What copies carry and follow of their source's lifecycle after they exist.</summary>
     public LifecycleDocument? Lifecycle { get; set; }
 

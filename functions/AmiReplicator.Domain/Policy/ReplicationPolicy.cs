@@ -40,6 +40,12 @@ public sealed partial record ReplicationPolicy(
     /// <summary>How many copies of each family each destination keeps; null: every copy is kept.</summary>
     public RetentionPolicy? Retention { get; init; }
 
+    /// <summary>How long an ended job's record is kept (from <c>jobRetentionDays</c>); null: kept forever.</summary>
+    public TimeSpan? JobRetention { get; init; }
+
+    /// <summary>The most days <c>jobRetentionDays</c> takes: DynamoDB's TTL ignores expiry times more than five years past.</summary>
+    public const int MaxJobRetentionDays = 5 * 365;
+
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
@@ -230,6 +236,7 @@ public sealed partial record ReplicationPolicy(
         {
             Lifecycle = LifecyclePolicy.FromDocument(document.Lifecycle ?? new LifecycleDocument()),
             Retention = retentionPolicy,
+            JobRetention = ValidateJobRetention(document.JobRetentionDays),
             Targets = targets,
             OrganizationId = ValidateOrganizationId(document.OrganizationId),
             LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
@@ -404,6 +411,14 @@ public sealed partial record ReplicationPolicy(
             : throw new PolicyException($"selection.ownerAccounts[{i}]", $"'{o}' is not a 12-digit account id or \"self\"")).ToList();
         return new Selection(tags, patterns, owners);
     }
+
+    private static TimeSpan? ValidateJobRetention(int? days) => days switch
+    {
+        null => null,
+        < 1 or > MaxJobRetentionDays => throw new PolicyException("jobRetentionDays",
+            $"must be 1 to {MaxJobRetentionDays} days, or left out to keep ended jobs forever (got {days})"),
+        _ => TimeSpan.FromDays(days.Value),
+    };
 
     private static TimeSpan? ValidateSweepInterval(int? minutes) => minutes switch
     {
