@@ -21,6 +21,7 @@ internal static class AmireplCli
             RequestCommands.Retry(output),
             CancelCommand.Create(output),
             PruneCommand.Create(output),
+            TargetsCommands.Create(output),
         };
         foreach (var option in GlobalOptions.All)
         {
