@@ -30,14 +30,16 @@ public sealed class OrganizationsThrottlingTests
     }
 
     [Fact]
-    public async Task Throttling_that_does_not_end_fails_the_call_with_organizations_answer_after_six_attempts()
+    public async Task Throttling_that_does_not_end_fails_the_sync_not_the_pass_naming_organizations_answer_after_six_attempts()
     {
         await using var stub = OrganizationsStub.Start(Enumerable.Repeat((HttpStatusCode.BadRequest, Throttled), 6).Append((HttpStatusCode.OK, Organization)));
         using var client = new OrganizationsClient("aws", stub.Url, new BasicAWSCredentials("test", "test"), TimeProvider.System);
 
-        var failed = await Assert.ThrowsAsync<AmazonServiceException>(() => client.DescribeAsync(CancellationToken.None));
+        var failed = await Assert.ThrowsAsync<OrganizationAccessException>(() => client.DescribeAsync(CancellationToken.None));
 
-        Assert.Equal("TooManyRequestsException", failed.ErrorCode);
+        Assert.Equal("TooManyRequestsException", failed.Code);
+        Assert.Equal("AWS Organizations answered DescribeOrganization with TooManyRequestsException 6 times in a row (You have sent too many requests in too short "
+            + "a period of time.): the next sync tries again", failed.Message);
         Assert.Equal(6, stub.Targets.Count);
     }
 
