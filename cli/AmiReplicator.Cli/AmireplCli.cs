@@ -24,6 +24,7 @@ internal static class AmireplCli
             PruneCommand.Create(output),
             DeadLetterCommands.Create(output),
             UpgradeTableCommand.Create(output),
+            TargetsCommands.Create(output),
         };
         CliHelp.Examples(root,
             "amirepl status --region us-east-1",

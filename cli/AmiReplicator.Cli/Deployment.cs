@@ -35,7 +35,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string[]> EndpointUrl = new("--endpoint-url")
     {
-        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm, cloudwatch, sts), repeatable. "
+        Description = "Send calls to this endpoint instead of AWS's: URL for every service, or SERVICE=URL (dynamodb, sqs, ec2, kms, ssm, cloudwatch, sts, organizations), repeatable. "
             + "Without --profile or AWS_ACCESS_KEY_ID, fixed test credentials are used (the local cloud checks none).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
@@ -104,7 +104,7 @@ internal sealed record Deployment(string TableName, string? RequestQueueUrl, str
 /// <summary>The AWS clients of one command, made from the global options with the caller's credentials.</summary>
 internal sealed class AwsSession : IAsyncDisposable
 {
-    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm", "cloudwatch", "sts"];
+    private static readonly string[] Services = ["dynamodb", "sqs", "ec2", "kms", "ssm", "cloudwatch", "sts", "organizations"];
 
     private readonly AWSCredentials? _credentials;
     private readonly Dictionary<string, Uri> _endpoints;
@@ -124,8 +124,8 @@ internal sealed class AwsSession : IAsyncDisposable
 
     /// <summary>The deployment's adapters, as the functions have them (one deployment per command).</summary>
     public AwsPorts Ports(Deployment deployment) => _ports ??= new AwsPorts(Region, deployment.TableName, deployment.RequestQueueUrl,
-        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm"), Endpoint("sts")), _credentials, NullLoggerFactory.Instance,
-        jobRetention: deployment.Policy?.JobRetention);
+        new AwsEndpoints(Endpoint("dynamodb"), Endpoint("sqs"), Endpoint("ec2"), Endpoint("kms"), Endpoint("ssm"), Endpoint("sts")) { Organizations = Endpoint("organizations") },
+        _credentials, NullLoggerFactory.Instance, jobRetention: deployment.Policy?.JobRetention);
 
     /// <summary>
     /// The replicator's workflows over the deployment's adapters, composed as the functions compose them: what a command does to a
@@ -196,8 +196,22 @@ internal sealed class AwsSession : IAsyncDisposable
         ? region
         : throw new CliException(ExitCodes.Usage, $"{option}: '{region}' is not a known AWS region");
 
-    /// <summary>The deployment: the flags where given, the rest from the stack's parameter.</summary>
+    /// <summary>
+    /// The deployment: the flags where given, the rest from the stack's parameter; its policy with the accounts of the targets'
+    /// organizational units as the last sync left them in the table, so every command sees the targets the functions see.
+    /// </summary>
     public async Task<Deployment> DeploymentAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadDeploymentAsync(parse, cancellationToken);
+        if (deployment.Policy is { NamesOrganizationalUnits: true } policy && Ports(deployment).Ports.TargetLists is { } lists)
+        {
+            policy.UseTargetList(await lists.GetAsync(cancellationToken));
+        }
+
+        return deployment;
+    }
+
+    private async Task<Deployment> ReadDeploymentAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var table = parse.GetValue(GlobalOptions.Table);
         var queue = parse.GetValue(GlobalOptions.QueueUrl);

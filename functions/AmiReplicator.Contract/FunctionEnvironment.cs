@@ -38,4 +38,7 @@ public static class FunctionEnvironment
 
     /// <summary>Only for the local cloud: an SQS endpoint.</summary>
     public const string SqsEndpoint = "AMIREPL_SQS_ENDPOINT";
+
+    /// <summary>Only for the local cloud: an AWS Organizations endpoint (moto's), where the targets' organizational units are read.</summary>
+    public const string OrganizationsEndpoint = "AMIREPL_ORGANIZATIONS_ENDPOINT";
 }

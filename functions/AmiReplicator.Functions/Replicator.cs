@@ -22,7 +22,11 @@ public sealed class Replicator : IDisposable
         _invocationLog = logging.CreateLogger<Replicator>();
         _aws = new AwsPorts(settings.HomeRegion, settings.TableName, settings.RequestQueueUrl,
             // Locally the EC2 simulator answers KMS too, on the same endpoint.
-            new AwsEndpoints(settings.DynamoDbEndpoint, settings.SqsEndpoint, settings.Ec2Endpoint, settings.Ec2Endpoint, settings.SsmEndpoint, settings.Ec2Endpoint), localCredentials, logging,
+            new AwsEndpoints(settings.DynamoDbEndpoint, settings.SqsEndpoint, settings.Ec2Endpoint, settings.Ec2Endpoint, settings.SsmEndpoint, settings.Ec2Endpoint)
+            {
+                Organizations = settings.OrganizationsEndpoint,
+            },
+            localCredentials, logging,
             // The role sessions' ends are read on the replicator's clock, which STS's answers follow (a virtual one locally).
             clock, settings.Policy.JobRetention);
         Workflows = new ReplicatorWorkflows(_aws.Ports, settings.Policy, settings.AccountId, settings.HomeRegion,

@@ -16,7 +16,8 @@ public sealed record ReplicatorSettings(
     string? DeadLetterQueueUrl = null,
     Uri? SqsEndpoint = null,
     string? RequestQueueUrl = null,
-    Uri? SsmEndpoint = null)
+    Uri? SsmEndpoint = null,
+    Uri? OrganizationsEndpoint = null)
 {
     /// <summary>Reads and validates the settings; a missing or invalid one fails the start with a message naming it.</summary>
     public static ReplicatorSettings FromEnvironment(Func<string, string?> variable)
@@ -51,7 +52,8 @@ public sealed record ReplicatorSettings(
             variable(FunctionEnvironment.DeadLetterQueueUrl) is { Length: > 0 } dlq ? dlq : null,
             variable(FunctionEnvironment.SqsEndpoint) is { Length: > 0 } sqs ? new Uri(sqs) : null,
             variable(FunctionEnvironment.RequestQueueUrl) is { Length: > 0 } requests ? requests : null,
-            variable(FunctionEnvironment.SsmEndpoint) is { Length: > 0 } ssm ? new Uri(ssm) : null);
+            variable(FunctionEnvironment.SsmEndpoint) is { Length: > 0 } ssm ? new Uri(ssm) : null,
+            variable(FunctionEnvironment.OrganizationsEndpoint) is { Length: > 0 } organizations ? new Uri(organizations) : null);
     }
 
     private static string ReadPolicyFile(string path)

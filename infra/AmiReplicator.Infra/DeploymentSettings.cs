@@ -183,7 +183,8 @@ internal sealed partial record DeploymentSettings(
 
         return new DeploymentSettings(homeRegion, account, policy, policyJson, prefix, ReadTopics(context(AlarmTopicArnsKey)), email,
             ReadReservedConcurrency(context(PollerReservedConcurrencyKey)), ReadLogLevel(context(LogLevelKey)),
-            SpokeSettings.Read(context(SpokeSettings.Key), policy.Targets.Count > 0));
+            SpokeSettings.Read(context(SpokeSettings.Key), policy.Targets.Count > 0,
+                [.. policy.DeclaredTargets.SelectMany(t => t.OrganizationalUnits).Distinct(StringComparer.Ordinal)]));
     }
 
     private static (ReplicationPolicy Policy, string Json) ReadPolicy(object? value)

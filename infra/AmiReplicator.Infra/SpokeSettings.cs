@@ -8,8 +8,11 @@ namespace AmiReplicator.Infra;
 /// each account (the default), or as a service-managed StackSet of the home stack into the accounts of the organizational units.
 /// </summary>
 /// <param name="StackSet">The home stack deploys the spoke as a service-managed StackSet.</param>
-/// <param name="OrganizationalUnitIds">Where the StackSet deploys: OUs (<c>ou-...</c>) or the organization's root (<c>r-...</c>).</param>
-/// <param name="AllAccounts">Every account of the units (and those joining them later); otherwise only the accounts the targets name.</param>
+/// <param name="OrganizationalUnitIds">
+/// Where the StackSet deploys: OUs (<c>ou-...</c>) or the organization's root (<c>r-...</c>); by default the targets' organizational
+/// units, whose every account is a target (so the StackSet deploys to every account of them, those joining later too).
+/// </param>
+/// <param name="AllAccounts">Every account of the units (and those joining them later); otherwise only the accounts the targets list.</param>
 /// <param name="CallAs"><c>SELF</c> from the management account, <c>DELEGATED_ADMIN</c> from a delegated administrator account.</param>
 internal sealed partial record SpokeSettings(bool StackSet, IReadOnlyList<string> OrganizationalUnitIds, bool AllAccounts, string CallAs)
 {
@@ -22,7 +25,8 @@ internal sealed partial record SpokeSettings(bool StackSet, IReadOnlyList<string
     public static SpokeSettings None { get; } = new(false, [], false, "SELF");
 
     /// <summary>Reads the <c>spoke</c> context value (an object, or its JSON text from <c>-c spoke=...</c>); null: no StackSet.</summary>
-    public static SpokeSettings Read(object? value, bool hasTargets)
+    /// <param name="targetUnits">The organizational units the policy's targets name, each once.</param>
+    public static SpokeSettings Read(object? value, bool hasTargets, IReadOnlyList<string> targetUnits)
     {
         if (value is null)
         {
@@ -51,19 +55,30 @@ internal sealed partial record SpokeSettings(bool StackSet, IReadOnlyList<string
 
         var stackSet = Flag(spoke, "stackSet");
         var units = Units(spoke);
-        var settings = new SpokeSettings(stackSet, units, Flag(spoke, "allAccounts"), CallAsOf(spoke));
+        var allAccounts = Flag(spoke, "allAccounts");
         if (stackSet && !hasTargets)
         {
             throw new ConfigurationException($"{Key}.stackSet", $"the policy ({DeploymentSettings.PolicyKey}) has no targets: there is no account to deploy the spoke to");
         }
 
-        if (stackSet && units.Count == 0)
+        if (stackSet && units.Count == 0 && targetUnits.Count == 0)
         {
             throw new ConfigurationException($"{Key}.organizationalUnitIds",
                 "a service-managed StackSet deploys to organizational units: name the OUs of the target accounts (ou-...) or the organization's root (r-...)");
         }
 
-        return settings;
+        // Accounts joining the targets' units are targets the StackSet must reach: only auto-deployment to every account of the units does
+        // (INTERSECTION names accounts, and cannot name those that join later).
+        if (stackSet && targetUnits.Count > 0 && units.Count > 0 && !allAccounts)
+        {
+            throw new ConfigurationException($"{Key}.allAccounts",
+                "the targets name organizationalUnits, whose accounts only a StackSet deploying to every account of its units reaches: set allAccounts to true, "
+                + "or leave organizationalUnitIds out to deploy to the targets' units");
+        }
+
+        return units.Count == 0 && stackSet
+            ? new SpokeSettings(stackSet, targetUnits, AllAccounts: true, CallAsOf(spoke))
+            : new SpokeSettings(stackSet, units, allAccounts, CallAsOf(spoke));
     }
 
     private static bool Flag(JsonElement spoke, string name) => !spoke.TryGetProperty(name, out var value) ? false : value.ValueKind switch

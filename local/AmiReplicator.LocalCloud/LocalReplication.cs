@@ -93,7 +93,7 @@ public sealed class LocalReplication : IAsyncDisposable
         var queues = await LocalQueues.CreateAsync(sqs, name, maxReceiveCount, TimeSpan.Zero);
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(policyJson) with { Deployment = deployment }, simulator.AccountId, Home,
             simulator.Endpoint, cloud.DynamoDbUrl, DeadLetterQueueUrl: queues.DeadLetterQueueUrl, SqsEndpoint: cloud.MotoUrl,
-            RequestQueueUrl: queues.QueueUrl, SsmEndpoint: simulator.Endpoint);
+            RequestQueueUrl: queues.QueueUrl, SsmEndpoint: simulator.Endpoint, OrganizationsEndpoint: cloud.MotoUrl);
         var permissions = PermissionCheck.Start(settings.Policy, name, simulator, permissionContract, QueueScopes(queues));
         var log = new StringWriter();
         var sink = TextWriter.Synchronized(log);
@@ -146,6 +146,7 @@ public sealed class LocalReplication : IAsyncDisposable
             [FunctionEnvironment.SsmEndpoint] = Url(settings.SsmEndpoint),
             [FunctionEnvironment.DynamoDbEndpoint] = Url(settings.DynamoDbEndpoint),
             [FunctionEnvironment.SqsEndpoint] = Url(settings.SqsEndpoint),
+            [FunctionEnvironment.OrganizationsEndpoint] = Url(settings.OrganizationsEndpoint),
             ["AWS_REGION"] = settings.HomeRegion,
             ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
             ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,

@@ -62,6 +62,7 @@ internal sealed class CliHarness : IAsyncDisposable
         "--endpoint-url", $"sqs={Cloud.MotoUrl}",
         "--endpoint-url", $"cloudwatch={Cloud.MotoUrl}",
         "--endpoint-url", $"sts={Cloud.MotoUrl}",
+        "--endpoint-url", $"organizations={Cloud.MotoUrl}",
         "--endpoint-url", $"ssm={Replication.Simulator.Endpoint}",
         "--endpoint-url", $"ec2={Replication.Simulator.Endpoint}",
         .. args.Contains("--region") ? [] : (string[])["--region", LocalReplication.Home],

@@ -1,10 +1,9 @@
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using AmiReplicator.Aws.Organizations;
 using AmiReplicator.Domain.Targets;
+using AmiReplicator.LocalCloud;
 using AmiReplicator.TestSupport;
 
 namespace AmiReplicator.EndToEnd.Tests;
@@ -18,33 +17,27 @@ public partial class OrganizationsClientTests(LocalCloudFixture cloud)
 {
     private static readonly HttpClient Http = new();
 
-    /// <summary>An unsigned call to moto as the account (moto reads the service from the credential scope, the account from a header).</summary>
-    private async Task<string> CallAsync(string account, string service, string? target, string body, string contentType)
+    /// <summary>An unsigned IAM call to moto as the account (moto reads the service from the credential scope, the account from a header).</summary>
+    private async Task<string> IamAsync(string account, string query)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, cloud.Servers.MotoUrl) { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0");
-        request.Headers.TryAddWithoutValidation("x-moto-account-id", account);
-        if (target is not null)
+        using var request = new HttpRequestMessage(HttpMethod.Post, cloud.Servers.MotoUrl)
         {
-            request.Headers.TryAddWithoutValidation("X-Amz-Target", $"AWSOrganizationsV20161128.{target}");
-        }
-
+            Content = new StringContent($"{query}&Version=2010-05-08", Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0");
+        request.Headers.TryAddWithoutValidation("x-moto-account-id", account);
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return text;
     }
 
-    private async Task<JsonNode> OrganizationsAsync(string account, string operation, JsonObject request) =>
-        JsonNode.Parse(await CallAsync(account, "organizations", operation, request.ToJsonString(), "application/x-amz-json-1.1"))!;
-
     /// <summary>A fresh account with an IAM user's access key: the client's credentials as that account.</summary>
     private async Task<(string Account, AWSCredentials Credentials)> NewAccountAsync()
     {
         var account = $"5{Random.Shared.NextInt64(10_000_000_000, 99_999_999_999)}";
-        await CallAsync(account, "iam", null, "Action=CreateUser&UserName=amirepl&Version=2010-05-08", "application/x-www-form-urlencoded");
-        var key = await CallAsync(account, "iam", null, "Action=CreateAccessKey&UserName=amirepl&Version=2010-05-08", "application/x-www-form-urlencoded");
+        await IamAsync(account, "Action=CreateUser&UserName=amirepl");
+        var key = await IamAsync(account, "Action=CreateAccessKey&UserName=amirepl");
         return (account, new BasicAWSCredentials(AccessKey().Match(key).Groups[1].Value, SecretKey().Match(key).Groups[1].Value));
     }
 
@@ -54,16 +47,10 @@ public partial class OrganizationsClientTests(LocalCloudFixture cloud)
     public async Task A_tree_of_3_levels_is_listed_every_page_with_each_accounts_state_and_the_management_account()
     {
         var (management, credentials) = await NewAccountAsync();
-        await OrganizationsAsync(management, "CreateOrganization", new JsonObject { ["FeatureSet"] = "ALL" });
-        var root = (await OrganizationsAsync(management, "ListRoots", []))["Roots"]![0]!["Id"]!.GetValue<string>();
-        async Task<string> UnitAsync(string parent, string name) =>
-            (await OrganizationsAsync(management, "CreateOrganizationalUnit", new JsonObject { ["ParentId"] = parent, ["Name"] = name }))["OrganizationalUnit"]!["Id"]!.GetValue<string>();
-        async Task<string> AccountAsync(string parent, int i)
-        {
-            var id = (await OrganizationsAsync(management, "CreateAccount", new JsonObject { ["AccountName"] = $"a{i}", ["Email"] = $"a{i}@example.com" }))["CreateAccountStatus"]!["AccountId"]!.GetValue<string>();
-            await OrganizationsAsync(management, "MoveAccount", new JsonObject { ["AccountId"] = id, ["SourceParentId"] = root, ["DestinationParentId"] = parent });
-            return id;
-        }
+        var organization = await MotoOrganization.OpenAsync(cloud.Servers.MotoUrl, management);
+        var root = organization.RootId;
+        Task<string> UnitAsync(string parent, string name) => organization.CreateUnitAsync(parent, name);
+        Task<string> AccountAsync(string parent, int i) => organization.CreateAccountAsync(parent, $"a{i}");
 
         var workloads = await UnitAsync(root, "workloads");
         var prod = await UnitAsync(workloads, "prod");
@@ -80,14 +67,14 @@ public partial class OrganizationsClientTests(LocalCloudFixture cloud)
         }
 
         var closed = await AccountAsync(units[0], 99);
-        await OrganizationsAsync(management, "CloseAccount", new JsonObject { ["AccountId"] = closed });
+        await organization.CloseAccountAsync(closed);
 
         using var client = Client(credentials);
-        var organization = await client.DescribeAsync(CancellationToken.None);
+        var described = await client.DescribeAsync(CancellationToken.None);
         var children = await client.ListUnitsAsync(prod, CancellationToken.None);
         var accounts = await client.ListAccountsAsync(units[0], CancellationToken.None);
 
-        Assert.Equal(management, organization.ManagementAccountId);
+        Assert.Equal(management, described.ManagementAccountId);
         Assert.Equal(units.Order(StringComparer.Ordinal), children.Select(u => u.Id).Order(StringComparer.Ordinal));
         Assert.Equal(many.Append(closed).Order(StringComparer.Ordinal), accounts.Select(a => a.Id).Order(StringComparer.Ordinal));
         Assert.Equal("SUSPENDED", accounts.Single(a => a.Id == closed).State);

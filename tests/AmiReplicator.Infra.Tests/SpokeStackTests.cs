@@ -240,6 +240,54 @@ public sealed class SpokeStackTests(SynthesizedApp shipped, LargeConfigurationAp
         Assert.Equal("DELEGATED_ADMIN", (string?)properties["CallAs"]);
     }
 
+    /// <summary>A policy whose second target names two units and lists an account, and whose first lists one, with the spoke as a StackSet.</summary>
+    private static Dictionary<string, object> WithUnitTargets(string spoke)
+    {
+        var context = TestContext.WithHomeAccount(IamPolicySimulator.Account, TestContext.WithPolicy(policy =>
+        {
+            policy["organizationId"] = "o-a1b2c3d4e5";
+            policy["targets"] = new JsonArray(
+                new JsonObject { ["accounts"] = new JsonArray("111111111111"), ["regions"] = new JsonArray("eu-west-1") },
+                new JsonObject
+                {
+                    ["organizationalUnits"] = new JsonArray("ou-a1b2-22222222", "ou-a1b2-11111111"),
+                    ["accounts"] = new JsonArray("333333333333"),
+                    ["regions"] = new JsonArray("eu-central-1"),
+                });
+        }));
+        context[SpokeSettings.Key] = spoke;
+        return context;
+    }
+
+    [Fact]
+    public void Targets_naming_units_have_the_stack_set_deploy_to_every_account_of_those_units_with_auto_deployment_unless_the_spoke_names_units()
+    {
+        using var app = new AppOf(WithUnitTargets("""{"stackSet": true}"""));
+
+        var properties = Assert.Single(app.MainResources("AWS::CloudFormation::StackSet")).Value["Properties"]!;
+        var instances = Assert.Single(Many(properties["StackInstancesGroup"]));
+        var targets = instances["DeploymentTargets"]!;
+        Assert.Equal(["ou-a1b2-22222222", "ou-a1b2-11111111"], Many(targets["OrganizationalUnitIds"]).Select(u => (string)u!));
+        Assert.Null(targets["Accounts"]);
+        Assert.Null(targets["AccountFilterType"]);
+        Assert.Equal((true, false), ((bool)properties["AutoDeployment"]!["Enabled"]!, (bool)properties["AutoDeployment"]!["RetainStacksOnAccountRemoval"]!));
+        Assert.Equal(["eu-central-1", "eu-west-1"], Many(instances["Regions"]).Select(r => (string)r!).Order(StringComparer.Ordinal));
+
+        using var named = new AppOf(WithUnitTargets("""{"stackSet": true, "organizationalUnitIds": ["r-ab12"], "allAccounts": true}"""));
+        var namedTargets = Assert.Single(Many(Assert.Single(named.MainResources("AWS::CloudFormation::StackSet")).Value["Properties"]!["StackInstancesGroup"]))["DeploymentTargets"]!;
+        Assert.Equal(["r-ab12"], Many(namedTargets["OrganizationalUnitIds"]).Select(u => (string)u!));
+        Assert.Null(namedTargets["AccountFilterType"]);
+    }
+
+    [Fact]
+    public void Targets_naming_units_with_a_stack_set_keeping_to_the_listed_accounts_fail_synth_naming_allAccounts()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => TestContext.Settings(WithUnitTargets("""{"stackSet": true, "organizationalUnitIds": ["r-ab12"]}""")));
+
+        Assert.Equal("spoke.allAccounts", error.Field);
+        Assert.Contains("leave organizationalUnitIds out", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"stackSet": true}""", "spoke.organizationalUnitIds")]
     [InlineData("""{"stackSet": true, "organizationalUnitIds": ["ou-1"]}""", "spoke.organizationalUnitIds[0]")]

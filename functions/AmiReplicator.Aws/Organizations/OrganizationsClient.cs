@@ -9,8 +9,9 @@ namespace AmiReplicator.Aws.Organizations;
 /// AWS Organizations' read calls the target list needs (DescribeOrganization, ListOrganizationalUnitsForParent,
 /// ListAccountsForParent, every page by NextToken), over <see cref="SignedJsonClient"/> because AWSSDK.Organizations is not available
 /// here. Organizations has one endpoint per partition, signed for its region (<see cref="EndpointOf"/>). TooManyRequestsException
-/// (Organizations' throttling) and 5xx answers are retried with jittered exponential backoff; AccessDenied, AWSOrganizationsNotInUse and
-/// a unit not found become <see cref="OrganizationAccessException"/>, with one line saying what to set up.
+/// (Organizations' throttling) and 5xx answers are retried with jittered exponential backoff (<see cref="MaxAttempts"/> attempts, then
+/// an <see cref="OrganizationAccessException"/> naming the answer); AccessDenied, AWSOrganizationsNotInUse and a unit not found become
+/// <see cref="OrganizationAccessException"/>, with one line saying what to set up.
 /// <para>
 /// To swap it for the AWSSDK.Organizations package: implement <see cref="IOrganization"/> over <c>IAmazonOrganizationsClient</c>
 /// (<c>DescribeOrganizationAsync</c>, <c>Paginators.ListOrganizationalUnitsForParent</c>, <c>Paginators.ListAccountsForParent</c>),
@@ -98,6 +99,12 @@ public sealed class OrganizationsClient : IOrganization, IDisposable
             {
                 var backoff = FirstBackoff * Math.Pow(2, attempt - 1) * (0.5 + Random.Shared.NextDouble() / 2);
                 await Task.Delay(backoff, _clock, cancellationToken);
+            }
+            catch (AmazonServiceException e) when (IsRetryable(e))
+            {
+                // Given up for this sync, not for good: the sync records it and keeps the list in force, and the poller's pass goes on.
+                throw new OrganizationAccessException(e.ErrorCode,
+                    $"AWS Organizations answered {operation} with {e.ErrorCode} {MaxAttempts} times in a row ({e.Message}): the next sync tries again");
             }
             catch (AmazonServiceException e) when (RefusalOf(operation, request, e) is { } refusal)
             {

@@ -29,7 +29,9 @@ public sealed record OrganizationAccount(string Id, string Name, string State)
     public bool IsActive => State == Active;
 }
 
-/// <summary>Organizations refused to answer for good (not throttling: the client retries that): the sync fails, the list in force stays.</summary>
+/// <summary>
+/// Organizations refused to answer (or kept throttling after the client's retries): the sync fails with this message, the list in force stays.
+/// </summary>
 public sealed class OrganizationAccessException(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;

@@ -71,7 +71,7 @@ public sealed class TargetListSync(
                 e.Code, e.Message, current.Accounts.Count, current.ResolvedAt);
             var failed = current with { AttemptedAt = now, LastError = e.Message };
             await store.TryPutAsync(failed, cancellationToken);
-            return new TargetSyncResult(current, [], e.Message, 0);
+            return new TargetSyncResult(current, [], e.Message, 0) { ErrorCode = e.Code };
         }
 
         var previous = current.Accounts.ToDictionary(a => (a.Target, a.Account));
@@ -211,4 +211,8 @@ public sealed class TargetListSync(
 }
 
 /// <summary>What a sync did: the list in force after it, the changes it made, why it failed (null: it did not), the builds it asked for.</summary>
-public sealed record TargetSyncResult(TargetList List, IReadOnlyList<TargetListChange> Changes, string? Error, int Requested);
+public sealed record TargetSyncResult(TargetList List, IReadOnlyList<TargetListChange> Changes, string? Error, int Requested)
+{
+    /// <summary>Organizations' error code when it refused (<see cref="OrganizationAccessException.Code"/>): what <c>amirepl</c> exits by.</summary>
+    public string? ErrorCode { get; init; }
+}
