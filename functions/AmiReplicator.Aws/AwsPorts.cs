@@ -5,6 +5,7 @@ using Amazon.SecurityToken;
 using Amazon.SQS;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Events;
 using AmiReplicator.Aws.Kms;
 using AmiReplicator.Aws.Sqs;
 using AmiReplicator.Aws.Ssm;
@@ -29,6 +30,7 @@ public sealed class AwsPorts : IDisposable
     private readonly SsmImageParameters _parameters;
     private readonly Lazy<IAmazonSecurityTokenService> _sts;
     private readonly TargetAccountImages _targets;
+    private readonly EventBridgeDistributionEvents _events;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
     /// <param name="clock">When target accounts' role sessions end (the machine's clock unless the local cloud's).</param>
@@ -46,7 +48,9 @@ public sealed class AwsPorts : IDisposable
         // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
         _sts = new(() => Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
             (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config)));
-        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System);
+        var partition = RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws";
+        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, partition, clock ?? TimeProvider.System);
+        _events = new EventBridgeDistributionEvents(homeRegion, partition, endpoints.Events, credentials, clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()), images, _kms)
         {
@@ -54,6 +58,7 @@ public sealed class AwsPorts : IDisposable
             Parameters = _parameters,
             Requests = requestQueueUrl is null ? null : new SqsRequestQueue(_sqs, requestQueueUrl),
             Targets = _targets,
+            Events = _events,
         };
         Inspection = new CopyJobInspection(_dynamo, tableName);
     }
@@ -97,6 +102,7 @@ public sealed class AwsPorts : IDisposable
         _kms.Dispose();
         _parameters.Dispose();
         _targets.Dispose();
+        _events.Dispose();
         if (_sts.IsValueCreated)
         {
             _sts.Value.Dispose();

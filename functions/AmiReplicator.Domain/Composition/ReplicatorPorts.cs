@@ -18,6 +18,9 @@ public sealed record ReplicatorPorts(ICopyJobStore Store, IImageGateway Images, 
     /// <summary>EC2 in target accounts, through their spoke roles; without it, copies go only into the home account's regions.</summary>
     public ITargetAccountImages? Targets { get; init; }
 
+    /// <summary>Where a distribution's completed event goes (the home account's default bus); without it, none is sent.</summary>
+    public IDistributionEvents? Events { get; init; }
+
     /// <summary>Where the sweep, a backfill and a request by hand send replication requests.</summary>
     public IRequestQueue? Requests { get; init; }
 }

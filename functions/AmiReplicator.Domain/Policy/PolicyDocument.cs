@@ -38,4 +38,7 @@ public sealed class PolicyDocument
 
     /// <summary>An SSM parameter per destination and image family holding the newest copy's id, e.g. "/amirepl/latest/{family}".</summary>
     public string? LatestCopyParameter { get; set; }
+
+    /// <summary>The target accounts in waves (none: every target starts at once).</summary>
+    public RolloutDocument? Rollout { get; set; }
 }

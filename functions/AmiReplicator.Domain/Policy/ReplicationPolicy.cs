@@ -43,6 +43,9 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
+    /// <summary>The order new builds reach the target accounts in; null: every target starts at once.</summary>
+    public RolloutPolicy? Rollout { get; init; }
+
     /// <summary>Other accounts' regions that get copies of their own (none: every copy is the home account's).</summary>
     public IReadOnlyList<Target> Targets
     {
@@ -140,6 +143,11 @@ public sealed partial record ReplicationPolicy(
             }
         }
 
+        if (document.Rollout is not null && targets.Count == 0)
+        {
+            throw new PolicyException("rollout", "waves order the target accounts, and the policy has no targets");
+        }
+
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
@@ -181,6 +189,7 @@ public sealed partial record ReplicationPolicy(
             Targets = targets,
             OrganizationId = ValidateOrganizationId(document.OrganizationId),
             LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
+            Rollout = document.Rollout is { } rollout ? RolloutPolicy.FromDocument(rollout) : null,
         };
     }
 
