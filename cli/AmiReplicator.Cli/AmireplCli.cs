@@ -21,6 +21,8 @@ internal static class AmireplCli
             RequestCommands.Retry(output),
             CancelCommand.Create(output),
             PruneCommand.Create(output),
+            DistributionCommands.Wait(output),
+            DistributionCommands.Rollout(output),
         };
         foreach (var option in GlobalOptions.All)
         {

@@ -20,8 +20,11 @@ internal static class ExitCodes
     /// <summary>No usable credentials, or AWS refused them (expired, access denied).</summary>
     public const int Credentials = 4;
 
-    /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time.</summary>
+    /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time; `wait`: the distribution had not ended in time.</summary>
     public const int TimedOut = 5;
+
+    /// <summary>`wait`: the distribution ended, and some copies FAILED or were CANCELLED.</summary>
+    public const int NotAllAvailable = 6;
 }
 
 /// <summary>An error the CLI explains itself, with the exit code it ends with.</summary>

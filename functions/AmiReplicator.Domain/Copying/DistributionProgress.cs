@@ -158,7 +158,7 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
 
     /// <summary>
     /// A person lets the waves after a failed one go (`amirepl rollout resume`): recorded on the distribution with who and why, and
-    /// acted on at once.
+    /// made due, so the poller's next pass lets the later waves go (the person needs no more than a write of the record).
     /// </summary>
     public async Task<ResumeResult> ResumeAsync(DistributionId key, string requestedBy, string? reason, CancellationToken cancellationToken)
     {
@@ -180,11 +180,11 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
             var wave = progress.OpenedWave;
             var by = $"{requestedBy} at {clock.GetUtcNow().ToString("u", CultureInfo.InvariantCulture)}" + (reason is null ? "" : $" ({reason})");
             var resumed = read with { WavesResumed = new Dictionary<int, string>(read.WavesResumed) { [wave] = by }, InspectAt = clock.GetUtcNow() };
-            if (await store.SaveDistributionAsync(read, resumed, cancellationToken) is { } saved)
+            if (await store.SaveDistributionAsync(read, resumed, cancellationToken) is not null)
             {
                 log.LogInformation("Distribution {Distribution}: wave {Wave} resumed past its failed targets by {By}", key, wave + 1, by);
-                await InspectAsync(saved, cancellationToken);
-                return new ResumeResult(ResumeStatus.Resumed, wave + 1, $"wave {wave + 1} resumed past its failed targets by {by}: later waves start");
+                return new ResumeResult(ResumeStatus.Resumed, wave + 1,
+                    $"wave {wave + 1} resumed past its failed targets by {by}: the next waves start with the poller's next pass (within a minute)");
             }
         }
 
