@@ -86,7 +86,23 @@ public sealed class PermissionCheck : IDisposable
     {
         var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
         var caller = CallerFor(function, accessKeyId is null ? _simulator.AccountId : _simulator.AccountOfAccessKey(accessKeyId));
-        foreach (var permission in Needs(caller, service, operation, region, request))
+        return Authorize(caller, service, operation, region, Needs(caller, service, operation, region, request));
+    }
+
+    /// <summary>
+    /// A call made without the AWS SDK (the signed JSON client: EventBridge's PutEvents), with the function's own credentials: seen
+    /// by <see cref="PermissionRecorder"/> as it leaves (it cannot be refused there, so a violation fails the test at its end).
+    /// </summary>
+    internal void ObserveSigned(string function, string service, string operation, string region)
+    {
+        var caller = CallerFor(function, _simulator.AccountId);
+        var needs = service == "events" ? [new AwsPermission($"events:{operation}", PermissionScope.DefaultEventBus)] : new[] { new AwsPermission($"{service}:{operation}", "*") };
+        Authorize(caller, service, operation, region, needs);
+    }
+
+    private string? Authorize(Caller caller, string service, string operation, string region, IEnumerable<AwsPermission> needs)
+    {
+        foreach (var permission in needs)
         {
             if (!caller.Allowed.Contains(permission))
             {
