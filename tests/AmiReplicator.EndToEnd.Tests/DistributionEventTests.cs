@@ -22,7 +22,15 @@ public class DistributionEventTests(LocalCloudFixture cloud)
         var imageId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-events" });
         var queueUrl = (await h.Sqs.CreateQueueAsync($"pipeline-{imageId}")).QueueUrl;
         var queueArn = (await h.Sqs.GetQueueAttributesAsync(queueUrl, ["QueueArn"])).QueueARN;
-        await LocalEventBus.RouteCompletedEventsAsync(cloud.Servers, imageId, queueArn, CancellationToken.None);
+        // The pipeline's rule on the default bus (shared by every test on moto: it names this AMI, so it gets this test's event only).
+        using var http = new HttpClient();
+        var pattern = new JsonObject
+        {
+            ["source"] = new JsonArray(DistributionCompleted.Source),
+            ["detail-type"] = new JsonArray(DistributionCompleted.DetailType),
+            ["detail"] = new JsonObject { ["sourceImageId"] = new JsonArray(imageId) },
+        };
+        await new LocalEventBus(http, cloud.Servers.MotoUrl, LocalReplication.Home, "default").RouteToQueueAsync($"completed-{imageId}", pattern.ToJsonString(), queueArn);
 
         await h.SendAsync(LocalReplication.AvailableEvent("us-east-1", imageId));
         await h.DeliverAsync();

@@ -473,8 +473,12 @@ public abstract class CopyJobStoreContract
         var ended = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal(new Dictionary<string, long>
         {
-            ["FAILED:ROLE_DENIED"] = 1, ["FAILED:ROLE_DENIED~W1"] = 1, ["FAILED:ROLE_DENIED@111111111111"] = 1,
-            ["FAILED:COPY_FAILED"] = 1, ["FAILED:COPY_FAILED~W0"] = 1, ["FAILED:COPY_FAILED@home"] = 1,
+            ["FAILED:ROLE_DENIED"] = 1,
+            ["FAILED:ROLE_DENIED~W1"] = 1,
+            ["FAILED:ROLE_DENIED@111111111111"] = 1,
+            ["FAILED:COPY_FAILED"] = 1,
+            ["FAILED:COPY_FAILED~W0"] = 1,
+            ["FAILED:COPY_FAILED@home"] = 1,
         }, NonZero(ended));
         Assert.Equal((true, 0L, Now.AddMinutes(2)), (ended.HasEnded, ended.Round, ended.InspectAt));
 

@@ -23,15 +23,6 @@ public class RolloutTests
          "targets":[{"accounts":["{{First}}","{{Second}}","{{WithoutRole}}"],"regions":["eu-west-1"],"maxInFlight":1}]{{rollout}}}
         """;
 
-    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
-    {
-        foreach (var account in accounts)
-        {
-            h.Simulator.Account(account).CreateRole("AmiReplicatorSpoke", new RoleTrust(h.Simulator.AccountId));
-            h.Simulator.Account(account).ForwardCopyEventsTo(h.Simulator.AccountId);
-        }
-    }
-
     private static async Task<string> NewBuildAsync(WorkflowHarness h)
     {
         var source = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-1" });
@@ -61,7 +52,7 @@ public class RolloutTests
     public async Task One_completed_event_goes_when_the_last_target_ends_with_the_counts_by_state_failure_code_and_account()
     {
         await using var h = await WorkflowHarness.StartAsync(Policy());
-        SpokeRoles(h, First, Second);
+        TargetAccountsTests.SpokeRoles(h, First, Second);
         var source = await NewBuildAsync(h);
 
         // Sent in the pass that ended the last copy, and never again.
@@ -87,7 +78,7 @@ public class RolloutTests
     {
         var dying = new DiesAfterTheLastEnd();
         await using var h = await WorkflowHarness.StartAsync(Policy(), storeAround: dying.Around);
-        SpokeRoles(h, First, Second, WithoutRole);
+        TargetAccountsTests.SpokeRoles(h, First, Second, WithoutRole);
         var source = await NewBuildAsync(h);
         dying.Armed = true;
         h.EventBusDown = true;
@@ -128,7 +119,7 @@ public class RolloutTests
         await using var h = await WorkflowHarness.StartAsync(Policy($$"""
             ,"rollout":{"waves":[{"accounts":["{{First}}"],"soakMinutes":30},{"accounts":["{{Second}}","{{WithoutRole}}"]}]}
             """));
-        SpokeRoles(h, First, Second, WithoutRole);
+        TargetAccountsTests.SpokeRoles(h, First, Second, WithoutRole);
         var source = await NewBuildAsync(h);
 
         var held = await JobOfAsync(h, Second);
@@ -158,13 +149,8 @@ public class RolloutTests
     [Fact]
     public async Task A_failed_target_holds_the_later_waves_visibly_until_a_person_resumes_the_rollout()
     {
-        await using var h = await WorkflowHarness.StartAsync(Policy($$"""
-            ,"rollout":{"waves":[{"accounts":["{{WithoutRole}}","{{First}}"]},{"accounts":["{{Second}}"]}]}
-            """));
-        SpokeRoles(h, First, Second);
-        var source = await NewBuildAsync(h);
-
-        await RunUntilAsync(h, jobs => jobs.Count(j => j.State.IsTerminal()) == 3);
+        var (h, source) = await HeldByAFailedTargetAsync();
+        await using var _ = h;
         for (var minute = 0; minute < 10; minute++)
         {
             h.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -192,15 +178,11 @@ public class RolloutTests
     [Fact]
     public async Task A_failed_target_retried_with_success_lets_the_later_waves_go()
     {
-        await using var h = await WorkflowHarness.StartAsync(Policy($$"""
-            ,"rollout":{"waves":[{"accounts":["{{WithoutRole}}","{{First}}"]},{"accounts":["{{Second}}"]}]}
-            """));
-        SpokeRoles(h, First, Second);
-        var source = await NewBuildAsync(h);
-        await RunUntilAsync(h, jobs => jobs.Count(j => j.State.IsTerminal()) == 3);
+        var (h, source) = await HeldByAFailedTargetAsync();
+        await using var _ = h;
         Assert.True((await JobOfAsync(h, Second)).Held);
 
-        SpokeRoles(h, WithoutRole);
+        TargetAccountsTests.SpokeRoles(h, WithoutRole);
         h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{source}}","requestedBy":"alice","reason":"role deployed"}""");
         await h.DeliverAsync();
         await RunUntilAsync(h, jobs => jobs.All(j => j.State == CopyJobState.Available));
@@ -209,6 +191,18 @@ public class RolloutTests
         await RunUntilAsync(h, _ => h.CompletedEvents.Count > 0);
         var completed = Assert.Single(h.CompletedEvents);
         Assert.Equal((1L, 4L), (completed.Round, completed.ByState["AVAILABLE"]));
+    }
+
+    /// <summary>Two waves, the first with an account without the spoke role: a new build run until the first wave has ended.</summary>
+    private static async Task<(WorkflowHarness H, string Source)> HeldByAFailedTargetAsync()
+    {
+        var h = await WorkflowHarness.StartAsync(Policy($$"""
+            ,"rollout":{"waves":[{"accounts":["{{WithoutRole}}","{{First}}"]},{"accounts":["{{Second}}"]}]}
+            """));
+        TargetAccountsTests.SpokeRoles(h, First, Second);
+        var source = await NewBuildAsync(h);
+        await RunUntilAsync(h, jobs => jobs.Count(j => j.State.IsTerminal()) == 3);
+        return (h, source);
     }
 
     /// <summary>The job store, whose caller dies (throws) right after the write that ends the last open job of a distribution.</summary>

@@ -22,7 +22,7 @@ public class TargetAccountsTests
          "targets":[{"accounts":[{{string.Join(',', accounts.Select(a => $"\"{a}\""))}}],"regions":["eu-west-1"],"maxInFlight":1}]}
         """;
 
-    private static void SpokeRoles(WorkflowHarness h, params string[] accounts)
+    internal static void SpokeRoles(WorkflowHarness h, params string[] accounts)
     {
         foreach (var account in accounts)
         {

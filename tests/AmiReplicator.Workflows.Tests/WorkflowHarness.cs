@@ -181,8 +181,14 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     private void Compose()
     {
         var images = new Ec2ImageGateway(_ec2);
-        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms) { Lifecycle = images, Parameters = _parameters, Requests = new InMemoryRequestQueue(this), Targets = _targets,
-            Events = new RecordingEventBus(this) };
+        var ports = new ReplicatorPorts(_storeAround(Store), images, _kms)
+        {
+            Lifecycle = images,
+            Parameters = _parameters,
+            Requests = new InMemoryRequestQueue(this),
+            Targets = _targets,
+            Events = new RecordingEventBus(this)
+        };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
     }
