@@ -25,6 +25,8 @@ internal static class AmireplCli
             DeadLetterCommands.Create(output),
             UpgradeTableCommand.Create(output),
             TargetsCommands.Create(output),
+            DistributionCommands.Wait(output),
+            DistributionCommands.Rollout(output),
         };
         CliHelp.Examples(root,
             "amirepl status --region us-east-1",

@@ -20,7 +20,7 @@ internal static class ExitCodes
     /// <summary>No usable credentials, or AWS refused them (expired, access denied).</summary>
     public const int Credentials = 4;
 
-    /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time.</summary>
+    /// <summary>`replicate` waited and the dispatcher had not answered for every destination in time; `wait`: the distribution had not ended in time.</summary>
     public const int TimedOut = 5;
 
     /// <summary>`replicate`, `retry`: a request was refused (the dispatcher gave it to the DLQ with a reason, or the CLI knew it would).</summary>
@@ -28,6 +28,9 @@ internal static class ExitCodes
 
     /// <summary>A bulk or destructive command was not confirmed: no --yes where nothing can ask, or the operator answered no.</summary>
     public const int NotConfirmed = 7;
+
+    /// <summary>`wait`: the distribution ended, and some copies FAILED or were CANCELLED.</summary>
+    public const int NotAllAvailable = 8;
 }
 
 /// <summary>An error the CLI explains itself, with the exit code it ends with.</summary>

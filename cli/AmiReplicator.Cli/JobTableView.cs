@@ -41,6 +41,7 @@ internal static class JobTableView
 
             Line("name", job.Name);
             Line("attempt", job.Attempt.ToString(CultureInfo.InvariantCulture));
+            Line("wave", job.Wave is { } wave ? (wave + 1).ToString(CultureInfo.InvariantCulture) + (job.Held ? " (held: the wave has not started)" : "") : null);
             Line("target", Target(job));
             Line("requested by", job.RequestedBy + (job.Reason is null ? "" : $" ({job.Reason})"));
             Line("created", Time(job.CreatedAt));

@@ -80,7 +80,8 @@ internal static class ListCommands
         var image = new Argument<string>("source-ami") { Description = "The source AMI id (ami-...)." };
         var from = new Option<string?>("--from") { Description = "Its source region, when the same id could be meant in several (it cannot: AMI ids are unique)." };
         var account = AccountFilter.CreateOption("its jobs");
-        var command = new Command("show", "Show each destination's job of one source AMI: state with its times, attempts, target image, notes, last error.")
+        var command = new Command("show", "Show one source AMI's copies: per account its jobs by state and failure codes (and its rollout, held or not), "
+            + "then each destination's job: state with its times, attempts, wave, target image, notes, last error.")
         {
             image, from, account,
         };
@@ -98,12 +99,33 @@ internal static class ListCommands
                 throw new CliException(ExitCodes.NotFound, $"no copy job for {imageId}{(source is null ? "" : $" from {source}")}{accounts.Described}");
             }
 
+            var accountsSummary = DistributionCommands.PerAccount(jobs);
+            var distributions = new List<DistributionCommands.Summary>();
+            foreach (var region in jobs.Select(j => j.Key.SourceRegion).Distinct())
+            {
+                if (await aws.Ports(deployment).Ports.Store.GetDistributionAsync(new DistributionId(region, imageId), cancellationToken) is { } distribution)
+                {
+                    distributions.Add(DistributionCommands.Summary.Of(distribution));
+                }
+            }
+
             if (GlobalOptions.Structured(parse))
             {
-                CliJson.Write(parse, output, new { sourceImageId = imageId, jobs = jobs.Select(JobView.Of) });
+                CliJson.Write(parse, output, new { sourceImageId = imageId, distributions, accounts = accountsSummary, jobs = jobs.Select(JobView.Of) });
             }
             else
             {
+                foreach (var distribution in distributions)
+                {
+                    output.WriteLine($"{distribution.SourceRegion}/{distribution.SourceImageId}: {distribution.Describe()}");
+                }
+
+                foreach (var account in accountsSummary)
+                {
+                    output.WriteLine($"  {account}");
+                }
+
+                output.WriteLine();
                 JobTableView.WriteDetails(output, jobs);
             }
 

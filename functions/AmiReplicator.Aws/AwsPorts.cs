@@ -5,6 +5,7 @@ using Amazon.SecurityToken;
 using Amazon.SQS;
 using AmiReplicator.Aws.DynamoDb;
 using AmiReplicator.Aws.Ec2;
+using AmiReplicator.Aws.Events;
 using AmiReplicator.Aws.Kms;
 using AmiReplicator.Aws.Organizations;
 using AmiReplicator.Aws.Sqs;
@@ -31,6 +32,7 @@ public sealed class AwsPorts : IDisposable
     private readonly Lazy<IAmazonSecurityTokenService> _sts;
     private readonly TargetAccountImages _targets;
     private readonly OrganizationsClient _organization;
+    private readonly EventBridgeDistributionEvents _events;
 
     /// <param name="credentials">Whose calls these are; null: the SDK's default chain (Lambda's role, the operator's profile).</param>
     /// <param name="clock">When target accounts' role sessions end (the machine's clock unless the local cloud's).</param>
@@ -49,9 +51,10 @@ public sealed class AwsPorts : IDisposable
         // The home region's STS endpoint: its tokens are valid in every region, opt-in ones included (the global endpoint's are not).
         _sts = new(() => Client(endpoints.Sts, homeRegion, credentials, new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard },
             (c, config) => c is null ? new AmazonSecurityTokenServiceClient(config) : new AmazonSecurityTokenServiceClient(c, config)));
-        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", clock ?? TimeProvider.System,
-            endpoints.Ssm);
-        _organization = new OrganizationsClient(RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws", endpoints.Organizations, credentials, clock ?? TimeProvider.System);
+        var partition = RegionEndpoint.GetBySystemName(homeRegion).PartitionName ?? "aws";
+        _targets = new TargetAccountImages(_sts, endpoints.Ec2, endpoints.Kms, partition, clock ?? TimeProvider.System, endpoints.Ssm);
+        _organization = new OrganizationsClient(partition, endpoints.Organizations, credentials, clock ?? TimeProvider.System);
+        _events = new EventBridgeDistributionEvents(homeRegion, partition, endpoints.Events, credentials, clock ?? TimeProvider.System);
         var images = new Ec2ImageGateway(_ec2);
         Ports = new ReplicatorPorts(new DynamoCopyJobStore(_dynamo, tableName, logging.CreateLogger<DynamoCopyJobStore>()) { JobRetention = jobRetention }, images, _kms)
         {
@@ -62,6 +65,7 @@ public sealed class AwsPorts : IDisposable
             Targets = _targets,
             TargetLists = new DynamoTargetListStore(_dynamo, tableName),
             Organization = _organization,
+            Events = _events,
         };
         Inspection = new CopyJobInspection(_dynamo, tableName);
     }
@@ -106,6 +110,7 @@ public sealed class AwsPorts : IDisposable
         _parameters.Dispose();
         _targets.Dispose();
         _organization.Dispose();
+        _events.Dispose();
         if (_sts.IsValueCreated)
         {
             _sts.Value.Dispose();

@@ -66,6 +66,9 @@ public static class PermissionScope
     /// <summary>The request queue (Lambda's event source mapping reads it with the dispatcher's role; the poller's sweep sends to it).</summary>
     public const string RequestQueue = "request-queue";
 
+    /// <summary>The home account's default event bus, in the home region: the poller puts each distribution's completed event there.</summary>
+    public const string DefaultEventBus = "default-event-bus";
+
     /// <summary>The request queue's DLQ (the dispatcher sends a message that can never succeed there at once, with its reason).</summary>
     public const string DeadLetterQueue = "dead-letter-queue";
 }

@@ -21,10 +21,11 @@ public sealed class Replicator : IDisposable
         Settings = settings;
         _invocationLog = logging.CreateLogger<Replicator>();
         _aws = new AwsPorts(settings.HomeRegion, settings.TableName, settings.RequestQueueUrl,
-            // Locally the EC2 simulator answers KMS too, on the same endpoint.
+            // Locally the EC2 simulator answers KMS too, on the same endpoint, and moto EventBridge beside SQS.
             new AwsEndpoints(settings.DynamoDbEndpoint, settings.SqsEndpoint, settings.Ec2Endpoint, settings.Ec2Endpoint, settings.SsmEndpoint, settings.Ec2Endpoint)
             {
                 Organizations = settings.OrganizationsEndpoint,
+                Events = settings.SqsEndpoint,
             },
             localCredentials, logging,
             // The role sessions' ends are read on the replicator's clock, which STS's answers follow (a virtual one locally).

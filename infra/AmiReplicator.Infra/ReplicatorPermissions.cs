@@ -93,6 +93,10 @@ internal static class ReplicatorPermissions
             case PermissionScope.RequestQueue:
                 yield return Statement("RequestQueue", actions, [Home().RequestQueueArn]);
                 break;
+            case PermissionScope.DefaultEventBus:
+                // The distribution completed event: only the home account's default bus, in the home region.
+                yield return Statement("SendDistributionEvents", actions, [$"arn:{Aws.PARTITION}:events:{settings.HomeRegion}:{Aws.ACCOUNT_ID}:event-bus/default"]);
+                break;
             case PermissionScope.DeadLetterQueue:
                 yield return Statement("DeadLetterQueue", actions, [Home().DeadLetterQueueArn]);
                 break;

@@ -14,6 +14,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
     private readonly Dictionary<CopyJobKey, CopyJob> _jobs = [];
     private readonly Dictionary<SlotScope, Counter> _counters = [];
     private readonly Dictionary<string, DateTimeOffset> _sweeps = new(StringComparer.Ordinal);
+    private readonly Dictionary<DistributionId, Distribution> _distributions = [];
 
     /// <summary>How long an ended job is kept (the policy's <c>jobRetentionDays</c>); null: forever. Expired jobs stay stored, as TTL's late deletes leave them, and the reads that take a time leave them out.</summary>
     public TimeSpan? JobRetention { get; init; }
@@ -90,6 +91,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                 else
                 {
                     _jobs[job.Key] = job;
+                    Tally(job.Key, DistributionTally.Change(null, job), job.UpdatedAt);
                     results.Add((job, true));
                 }
             }
@@ -148,6 +150,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
             }
 
             _jobs[from.Key] = next;
+            Tally(from.Key, DistributionTally.Change(stored, next), next.UpdatedAt);
             return Task.FromResult(new TransitionResult(TransitionStatus.Applied, next));
         }
     }
@@ -205,9 +208,72 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         }
     }
 
-    /// <summary>The waiting jobs of one pair, as the DynamoDB store's waiting index partitions them; call under the gate.</summary>
+    /// <summary>The waiting jobs of one pair, as the DynamoDB store's waiting index partitions them (held ones are not in it); call under the gate.</summary>
     private IEnumerable<CopyJob> WaitingOf(CopyDestination destination, string sourceRegion) =>
-        _jobs.Values.Where(j => j.State == CopyJobState.Waiting && j.Key.Destination == destination && j.Key.SourceRegion == sourceRegion);
+        _jobs.Values.Where(j => j.State == CopyJobState.Waiting && !j.Held && j.Key.Destination == destination && j.Key.SourceRegion == sourceRegion);
+
+    /// <summary>Adds a job write's change to its distribution's counts and makes it due, as the DynamoDB store does in the job's write; call under the gate.</summary>
+    private void Tally(CopyJobKey job, IReadOnlyDictionary<string, long> change, DateTimeOffset now)
+    {
+        if (change.Count == 0)
+        {
+            return;
+        }
+
+        var key = DistributionId.Of(job);
+        var distribution = _distributions.GetValueOrDefault(key) ?? new Distribution { Key = key };
+        var counts = distribution.Counts.ToDictionary(StringComparer.Ordinal);
+        foreach (var (name, delta) in change)
+        {
+            counts[name] = counts.GetValueOrDefault(name) + delta;
+        }
+
+        _distributions[key] = distribution with { Counts = counts, Version = distribution.Version + 1, InspectAt = now };
+    }
+
+    public Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_distributions.GetValueOrDefault(key));
+        }
+    }
+
+    public Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Distribution>>([.. _distributions.Values
+                .Where(d => d.InspectAt <= dueBy).OrderBy(d => d.InspectAt).Take(limit)]);
+        }
+    }
+
+    public Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_distributions.GetValueOrDefault(from.Key) is not { } stored || stored.Version != from.Version)
+            {
+                return Task.FromResult<Distribution?>(null);
+            }
+
+            // Only job writes change the counts.
+            var saved = to with { Key = from.Key, Counts = stored.Counts, Version = stored.Version + 1 };
+            _distributions[from.Key] = saved;
+            return Task.FromResult<Distribution?>(saved);
+        }
+    }
+
+    public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<CopyJob>>([.. _jobs.Values
+                .Where(j => j is { State: CopyJobState.Waiting, Held: true } && j.Wave <= throughWave && DistributionId.Of(j.Key) == key)
+                .OrderBy(j => j.Wave).ThenBy(j => j.Key.ToString(), StringComparer.Ordinal)
+                .Take(limit)]);
+        }
+    }
 
     public Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {

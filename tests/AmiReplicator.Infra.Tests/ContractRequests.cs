@@ -44,6 +44,7 @@ internal static class ContractRequests
             PermissionScope.OwnLogGroup => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::Logs::LogGroup", Capitalized(function) + "Logs")), settings.HomeRegion)],
             PermissionScope.RequestQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue")), settings.HomeRegion)],
             PermissionScope.DeadLetterQueue => [Request(action, IamPolicySimulator.ArnOf(app.MainLogicalId("AWS::SQS::Queue", "DeadLetterQueue")), settings.HomeRegion)],
+            PermissionScope.DefaultEventBus => [Request(action, $"arn:aws:events:{settings.HomeRegion}:{IamPolicySimulator.Account}:event-bus/default", settings.HomeRegion)],
             _ => throw new InvalidOperationException($"ContractRequests knows no requests for scope '{scope}': add them"),
         };
     }

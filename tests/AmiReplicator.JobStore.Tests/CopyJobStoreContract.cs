@@ -552,4 +552,171 @@ public abstract class CopyJobStoreContract
         Assert.Single(await inspection.ListJobsOfImageAsync(old.Key.SourceImageId, ["us-east-1"], [null], Now.AddDays(-1.5), CancellationToken.None));
         Assert.Single(await inspection.ListJobsOfImageAsync(waiting.Key.SourceImageId, ["us-east-1"], [null], Now.AddDays(3650), CancellationToken.None));
     }
+
+    private static readonly DistributionId Distributed = new("us-east-1", "ami-0000000000000000a");
+
+    /// <summary>What the distribution's counts must be: each job's tally as if new, and the rounds counted by the caller.</summary>
+    private static Dictionary<string, long> ExpectedCounts(IEnumerable<CopyJob> jobs, long rounds)
+    {
+        var expected = DistributionTally.Sum(jobs.Select(j => DistributionTally.Change(null, j))).ToDictionary(StringComparer.Ordinal);
+        if (rounds > 0)
+        {
+            expected[DistributionTally.RoundName] = rounds;
+        }
+
+        return expected;
+    }
+
+    private static Dictionary<string, long> NonZero(Distribution distribution) =>
+        distribution.Counts.Where(c => c.Value != 0).ToDictionary(StringComparer.Ordinal);
+
+    [Fact]
+    public async Task A_distribution_counts_its_jobs_by_outcome_wave_and_problem_account_in_the_writes_that_change_them()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, TargetIreland, "us-east-1");
+        var home = await CreateAsync(store, Job("ami-0000000000000000a") with { Wave = 0 });
+        var target = Assert.Single(await store.CreateAllIfAbsentAsync([Job("ami-0000000000000000a", account: "111111111111") with { Wave = 1, Held = true }], CancellationToken.None)).Job;
+        var created = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        Assert.Equal(new Dictionary<string, long> { ["OPEN"] = 2, ["OPEN~W0"] = 1, ["OPEN~W1"] = 1 }, NonZero(created));
+        Assert.Equal((Now, false), (created.InspectAt, created.HasEnded));
+
+        // A copy's way (claimed, copying) changes no count and does not touch the record; its end does.
+        var claimed = (await store.TransitionAsync(target, target with { Held = false }, Budget, CancellationToken.None)).Job!;
+        claimed = (await ClaimAsync(store, claimed)).Job!;
+        Assert.Equal(created.Version, (await store.GetDistributionAsync(Distributed, CancellationToken.None))!.Version);
+        var failed = (await store.TransitionAsync(claimed, claimed.FailWith(FailureCodes.RoleDenied, "denied", Now.AddMinutes(1)), Budget, CancellationToken.None)).Job!;
+        await store.TransitionAsync(home, home.FailWith(FailureCodes.CopyFailed, "failed", Now.AddMinutes(2)), Budget, CancellationToken.None);
+
+        var ended = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        Assert.Equal(new Dictionary<string, long>
+        {
+            ["FAILED:ROLE_DENIED"] = 1,
+            ["FAILED:ROLE_DENIED~W1"] = 1,
+            ["FAILED:ROLE_DENIED@111111111111"] = 1,
+            ["FAILED:COPY_FAILED"] = 1,
+            ["FAILED:COPY_FAILED~W0"] = 1,
+            ["FAILED:COPY_FAILED@home"] = 1,
+        }, NonZero(ended));
+        Assert.Equal((true, 0L, Now.AddMinutes(2)), (ended.HasEnded, ended.Round, ended.InspectAt));
+
+        // Asked for again: open once more, in a new round.
+        await store.TransitionAsync(failed, failed.MoveTo(CopyJobState.Waiting, Now.AddMinutes(3)), Budget, CancellationToken.None);
+        var reopened = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        Assert.Equal((1L, 1L, false), (reopened.Open, reopened.Round, reopened.HasEnded));
+        Assert.Equal(0, (await store.GetDistributionAsync(new DistributionId("us-east-1", "ami-0000000000000000b"), CancellationToken.None))?.Total ?? 0);
+    }
+
+    /// <summary>
+    /// Property: whatever legal moves jobs make, in whatever order, with stale writes among them (a conflict writes nothing), retries
+    /// after an end included, the distribution's counts are exactly the jobs' tallies: they never drift.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_distributions_counts_never_drift_from_its_jobs_through_any_sequence_of_moves(int seed)
+    {
+        var store = await NewStoreAsync();
+        var random = new Random(seed);
+        var accounts = new[] { null, "111111111111", "222222222222" };
+        foreach (var account in accounts.OfType<string>())
+        {
+            await CountersForAsync(store, new CopyDestination("eu-west-1", account), "us-east-1");
+        }
+
+        await CountersForAsync(store, Ireland, "us-east-1");
+        var jobs = (await store.CreateAllIfAbsentAsync(
+            [.. accounts.Select((a, i) => Job("ami-0000000000000000a", account: a) with { Wave = i, Held = i > 0 })], CancellationToken.None)).Select(r => r.Job).ToList();
+        var rounds = 0L;
+        var stale = jobs.ToList();
+        string[] codes = [FailureCodes.RoleDenied, FailureCodes.CopyFailed, FailureCodes.KmsDenied];
+        for (var step = 0; step < 60; step++)
+        {
+            var i = random.Next(jobs.Count);
+            var job = random.Next(5) == 0 ? stale[i] : jobs[i];
+            var at = Now.AddMinutes(step);
+            CopyJob to = job.State switch
+            {
+                CopyJobState.Waiting when job.Held => job with { Held = false, UpdatedAt = at },
+                CopyJobState.Waiting => random.Next(3) == 0 ? job.FailWith(codes[random.Next(codes.Length)], "refused", at) : job.MoveTo(CopyJobState.Claimed, at),
+                CopyJobState.Claimed => job.MoveTo(CopyJobState.Copying, at) with { TargetImageId = "ami-0000000000000000f" },
+                CopyJobState.Copying => random.Next(3) switch
+                {
+                    0 => job.FailWith(codes[random.Next(codes.Length)], "failed", at),
+                    1 => job.MoveTo(CopyJobState.Cancelled, at),
+                    _ => job.MoveTo(CopyJobState.Available, at),
+                },
+                _ => job.MoveTo(CopyJobState.Waiting, at) with { Attempt = job.Attempt + 1, Wave = random.Next(3) },
+            };
+            var result = await store.TransitionAsync(job, to, Budget, CancellationToken.None);
+            if (result.Applied)
+            {
+                rounds += job.State.IsTerminal() && !to.State.IsTerminal() ? 1 : 0;
+                stale[i] = jobs[i];
+                jobs[i] = result.Job!;
+            }
+
+            var distribution = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+            Assert.Equal(ExpectedCounts(jobs, rounds), NonZero(distribution));
+            Assert.Equal(jobs.All(j => j.State.IsTerminal()), distribution.HasEnded);
+        }
+    }
+
+    [Fact]
+    public async Task A_distributions_progress_is_saved_only_over_the_record_as_read_and_a_job_write_makes_it_due_again()
+    {
+        var store = await NewStoreAsync();
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+        await CreateAsync(store, Job("ami-0000000000000000b", at: Now.AddMinutes(5)));
+        var read = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        Assert.Equal([Distributed], (await store.ListDistributionsToInspectAsync(Now, 10, CancellationToken.None)).Select(d => d.Key));
+
+        var saved = await store.SaveDistributionAsync(read, read with
+        {
+            OpenedWave = 2,
+            WavesAvailableAt = new Dictionary<int, DateTimeOffset> { [0] = Now },
+            WavesResumed = new Dictionary<int, string> { [1] = "alice" },
+            HeldReason = "held",
+            EventSentRound = 0,
+            InspectAt = null,
+            Counts = new Dictionary<string, long> { ["OPEN"] = 99 },
+        }, CancellationToken.None);
+
+        Assert.NotNull(saved);
+        Assert.Null(await store.SaveDistributionAsync(read, read with { OpenedWave = 5 }, CancellationToken.None));
+        var stored = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        Assert.Equal((2, Now, "alice", "held", 0L, 1L), (stored.OpenedWave, stored.WavesAvailableAt[0], stored.WavesResumed[1], stored.HeldReason, stored.EventSentRound, stored.Open));
+        Assert.Equal((saved!.Version, (DateTimeOffset?)null), (stored.Version, stored.InspectAt));
+        Assert.DoesNotContain(Distributed, (await store.ListDistributionsToInspectAsync(Now.AddHours(1), 10, CancellationToken.None)).Select(d => d.Key));
+
+        // Another distribution stays due as its job left it; this one is due again from the write that ended its job, in order.
+        var other = new DistributionId("us-east-1", "ami-0000000000000000b");
+        await store.TransitionAsync(job, job.FailWith(FailureCodes.CopyRefused, "no", Now.AddMinutes(7)), Budget, CancellationToken.None);
+        Assert.Equal([other], (await store.ListDistributionsToInspectAsync(Now.AddMinutes(6), 10, CancellationToken.None)).Select(d => d.Key));
+        Assert.Equal([other, Distributed], (await store.ListDistributionsToInspectAsync(Now.AddMinutes(7), 10, CancellationToken.None)).Select(d => d.Key));
+    }
+
+    [Fact]
+    public async Task A_held_job_is_not_among_the_waiting_until_it_is_let_go_and_held_jobs_are_listed_by_wave()
+    {
+        var store = await NewStoreAsync();
+        var jobs = (await store.CreateAllIfAbsentAsync(
+        [
+            Job("ami-0000000000000000a", account: "111111111111") with { Wave = 1, Held = true },
+            Job("ami-0000000000000000a", account: "222222222222") with { Wave = 2, Held = true },
+            Job("ami-0000000000000000a", account: "333333333333") with { Wave = 1 },
+        ], CancellationToken.None)).Select(r => r.Job).ToList();
+
+        Assert.Empty(await store.ListWaitingAsync(TargetIreland, "us-east-1", readyBy: null, 10, CancellationToken.None));
+        Assert.Equal(0, await store.CountWaitingAsync(TargetIreland, "us-east-1", CancellationToken.None));
+        Assert.Equal([jobs[0].Key], (await store.ListHeldAsync(Distributed, 1, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Equal([jobs[0].Key, jobs[1].Key], (await store.ListHeldAsync(Distributed, 2, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Empty(await store.ListHeldAsync(new DistributionId("us-east-1", "ami-0000000000000000b"), 5, 10, CancellationToken.None));
+
+        var letGo = (await store.TransitionAsync(jobs[0], jobs[0] with { Held = false }, Budget, CancellationToken.None)).Job!;
+        Assert.Equal([letGo.Key], (await store.ListWaitingAsync(TargetIreland, "us-east-1", Now, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Equal([jobs[1].Key], (await store.ListHeldAsync(Distributed, 2, 10, CancellationToken.None)).Select(j => j.Key));
+        Assert.Equal((1, false), (letGo.Wave, letGo.Held));
+    }
 }

@@ -53,6 +53,8 @@ public sealed class DynamoCopyJobStoreContract(LocalCloudFixture cloud) : CopyJo
             .Order().ToList();
         Assert.Equal(
         [
+            // Their one distribution, beside them (due to be looked at: its jobs were just written).
+            ("DIST#us-east-1#ami-0000000000000000a", "DIST", "DISTRIBUTION", null),
             ("JOB#us-east-1#ami-0000000000000000a", "DEST#eu-west-1", "WAITING#eu-west-1#us-east-1", null),
             ("JOB#us-east-1#ami-0000000000000000a@111111111111", "DEST#eu-west-1", "WAITING#111111111111#eu-west-1#us-east-1", "111111111111"),
             ("SLOT", "DEST#111111111111#eu-west-1", null, null),

@@ -93,8 +93,9 @@ public sealed class ConcurrentReplication : IAsyncDisposable
             MaxConcurrentCopiesPerSourceRegion = Ec2Limit,
         });
         var name = $"amirepl-{Guid.NewGuid():N}"[..24];
+        // moto serves the functions' SQS and EventBridge calls (the distribution completed events) locally.
         var settings = new ReplicatorSettings(name, ReplicationPolicy.Parse(scenario.PolicyJson()), ec2.AccountId, LocalReplication.Home,
-            ec2.Endpoint, servers.DynamoDbUrl);
+            ec2.Endpoint, servers.DynamoDbUrl, SqsEndpoint: servers.MotoUrl);
         var permissions = PermissionCheck.Start(settings.Policy, name, ec2);
         var log = new StringWriter();
         var logging = LoggerFactory.Create(b => b.AddProvider(new JsonLineLoggerProvider(TextWriter.Synchronized(log))));

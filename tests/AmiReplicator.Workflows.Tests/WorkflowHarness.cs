@@ -92,6 +92,11 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     /// <summary>The permission contract applied to the functions' calls; a call outside it fails <see cref="DisposeAsync"/>.</summary>
     public PermissionCheck Permissions { get; private set; }
 
+    /// <summary>The distribution completed events the functions sent, in order; while <see cref="EventBusDown"/>, sending fails.</summary>
+    public List<DistributionCompleted> CompletedEvents { get; } = [];
+
+    public bool EventBusDown { get; set; }
+
     /// <summary>What the dispatcher sent to the DLQ, with the reason.</summary>
     public List<(SqsMessage Message, string Reason)> DeadLetters { get; } = [];
 
@@ -190,10 +195,25 @@ internal sealed class WorkflowHarness : IAsyncDisposable
             Requests = new InMemoryRequestQueue(this),
             Targets = _targets,
             TargetLists = TargetLists,
-            Organization = new CheckedOrganization(Organization, Permissions)
+            Organization = new CheckedOrganization(Organization, Permissions),
+            Events = new RecordingEventBus(this)
         };
         Workflows = new ReplicatorWorkflows(ports, Policy, Simulator.AccountId, LocalReplication.Home, new WorkflowContext(_pollerOptions, _metrics, Clock, _logging));
         _handlers = ReplicatorHandlers.Over(Workflows, new RecordingDeadLetterQueue(DeadLetters), _logging);
+    }
+
+    private sealed class RecordingEventBus(WorkflowHarness harness) : IDistributionEvents
+    {
+        public Task PublishCompletedAsync(DistributionCompleted completed, CancellationToken cancellationToken)
+        {
+            if (harness.EventBusDown)
+            {
+                throw new InvalidOperationException("PutEvents did not take the event: InternalFailure");
+            }
+
+            harness.CompletedEvents.Add(completed);
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class RecordingDeadLetterQueue(List<(SqsMessage Message, string Reason)> sent) : IDeadLetterQueue

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using AmiReplicator.Contract;
@@ -87,9 +88,9 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)
     {
-        // An AMI with many target accounts has more jobs than a transaction takes: a transaction per hundred.
+        // An AMI with many target accounts has more jobs than a transaction takes: a transaction per 99, and their distribution's count.
         var results = new List<(CopyJob, bool)>(jobs.Count);
-        foreach (var chunk in jobs.Chunk(MaxTransactionItems))
+        foreach (var chunk in jobs.Chunk(MaxTransactionItems - 1))
         {
             results.AddRange(await CreateChunkIfAbsentAsync(chunk, cancellationToken));
         }
@@ -104,16 +105,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             // All in one call: a new AMI's jobs are new together. A duplicate event finds them all there and writes nothing.
             await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
             {
-                TransactItems = [.. jobs.Select(job => new TransactWriteItem
-                {
-                    Put = new Put
-                    {
-                        TableName = tableName,
-                        Item = ToItem(job, JobRetention),
-                        ConditionExpression = "attribute_not_exists(PK)",
-                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                    },
-                })],
+                TransactItems = [.. jobs.Select(PutIfAbsent), .. Tally(jobs, DistributionTally.Sum(jobs.Select(job => DistributionTally.Change(null, job))))],
             }, cancellationToken);
             return [.. jobs.Select(job => (job, true))];
         }
@@ -137,20 +129,71 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     {
         try
         {
-            await dynamo.PutItemAsync(new PutItemRequest
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
             {
-                TableName = tableName,
-                Item = ToItem(job, JobRetention),
-                ConditionExpression = "attribute_not_exists(PK)",
-                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                TransactItems = [PutIfAbsent(job), .. Tally([job], DistributionTally.Change(null, job))],
             }, cancellationToken);
             return (job, true);
         }
-        catch (ConditionalCheckFailedException e)
+        catch (TransactionCanceledException e) when (FailedConditions(e).Contains(0))
         {
-            var existing = e.Item is { Count: > 0 } item ? FromItem(item) : await GetAsync(job.Key, cancellationToken);
+            var existing = e.CancellationReasons[0].Item is { Count: > 0 } item ? FromItem(item) : await GetAsync(job.Key, cancellationToken);
             return (existing ?? throw new InvalidOperationException($"Copy job {job.Key} exists and then does not: it was deleted meanwhile."), false);
         }
+    }
+
+    private TransactWriteItem PutIfAbsent(CopyJob job) => new()
+    {
+        Put = new Put
+        {
+            TableName = tableName,
+            Item = ToItem(job, JobRetention),
+            ConditionExpression = "attribute_not_exists(PK)",
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        },
+    };
+
+    /// <summary>
+    /// The update of the jobs' distribution a job write carries (none when its counts do not change): the counts added to, the
+    /// version moved on, and the distribution due to be looked at now (write-first: the write that ends its last job makes its
+    /// completed event due).
+    /// </summary>
+    private IEnumerable<TransactWriteItem> Tally(CopyJob[] jobs, IReadOnlyDictionary<string, long> change)
+    {
+        if (change.Count == 0)
+        {
+            yield break;
+        }
+
+        var key = DistributionId.Of(jobs[0].Key);
+        var names = new Dictionary<string, string> { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":region"] = S(key.SourceRegion),
+            [":image"] = S(key.SourceImageId),
+            [":due"] = S(DistributionPartition),
+            [":now"] = S(Time(jobs.Max(j => j.UpdatedAt))),
+            [":one"] = N(1),
+        };
+        var adds = new List<string> { "Version :one" };
+        foreach (var ((name, delta), i) in change.Select((c, i) => (c, i)))
+        {
+            names[$"#c{i}"] = CountPrefix + name;
+            values[$":c{i}"] = N(delta);
+            adds.Add($"#c{i} :c{i}");
+        }
+
+        yield return new TransactWriteItem
+        {
+            Update = new Update
+            {
+                TableName = tableName,
+                Key = DistributionItemKey(key),
+                UpdateExpression = $"SET SourceRegion = :region, SourceImageId = :image, #pk = :due, #sk = :now ADD {string.Join(", ", adds)}",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            },
+        };
     }
 
     public async Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken)
@@ -163,14 +206,21 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         var next = to with { Version = from.Version + 1 };
         var takes = !from.State.HoldsSlot() && to.State.HoldsSlot();
         var releases = from.State.HoldsSlot() && !to.State.HoldsSlot();
+        var tally = Tally([next], DistributionTally.Change(from, next)).ToList();
         if (takes)
         {
-            return await TakeSlotsAsync(from, next, budget, cancellationToken);
+            return await TakeSlotsAsync(from, next, budget, tally, cancellationToken);
         }
 
         if (releases)
         {
-            return await ReleaseSlotsAsync(from, next, cancellationToken);
+            return await ReleaseSlotsAsync(from, next, tally, cancellationToken);
+        }
+
+        if (tally.Count > 0)
+        {
+            // The distribution's count never refuses: the transaction is applied, or the job had changed.
+            return (await TransactAsync(from, next, tally, cancellationToken)).Done!;
         }
 
         try
@@ -192,7 +242,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
     }
 
-    private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, CancellationToken cancellationToken)
+    private async Task<TransitionResult> TakeSlotsAsync(CopyJob from, CopyJob next, SlotBudget budget, IReadOnlyList<TransactWriteItem> tally, CancellationToken cancellationToken)
     {
         var holder = from.Key.HolderId;
         SlotScope[] scopes = [SlotScope.All(from.Key.Destination), SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination)];
@@ -201,6 +251,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt),
             Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null,
                 new Throughput(next.SnapshotCopyMiBps, budget.MaxSnapshotCopyMiBpsPerSource)),
+            .. tally,
         ], cancellationToken);
         if (outcome.Done is { } done)
         {
@@ -223,14 +274,15 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return new TransitionResult(status, from, scope);
     }
 
-    private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, CancellationToken cancellationToken)
+    private async Task<TransitionResult> ReleaseSlotsAsync(CopyJob from, CopyJob next, IReadOnlyList<TransactWriteItem> tally, CancellationToken cancellationToken)
     {
         var pair = CounterKey(SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination));
         var counters = SlotScope.HeldBy(from.Key).Select(CounterKey).ToList();
         while (true)
         {
+            // The tally goes after the counters, whose positions the refusals name; it never refuses.
             var outcome = await TransactAsync(from, next,
-                counters.Select(c => Release(c, from.Key.HolderId, c[JobTableSchema.SortKey].S == pair[JobTableSchema.SortKey].S ? from.SnapshotCopyMiBps : 0)).ToList(),
+                [.. counters.Select(c => Release(c, from.Key.HolderId, c[JobTableSchema.SortKey].S == pair[JobTableSchema.SortKey].S ? from.SnapshotCopyMiBps : 0)), .. tally],
                 cancellationToken);
             if (outcome.Done is { } done)
             {
@@ -355,6 +407,84 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             ExpressionAttributeValues = values,
         };
     }
+
+    public async Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = DistributionItemKey(key), ConsistentRead = true }, cancellationToken);
+        return response.IsItemSet ? DistributionFromItem(response.Item) : null;
+    }
+
+    public async Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken)
+    {
+        var query = IndexQuery(DistributionPartition, Time(dueBy.AddMilliseconds(1)));
+        query.Limit = limit;
+        var response = await dynamo.QueryAsync(query, cancellationToken);
+        return [.. (response.Items ?? []).Select(DistributionFromItem)];
+    }
+
+    public async Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string> { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":version"] = N(from.Version),
+            [":next"] = N(from.Version + 1),
+            [":opened"] = N(to.OpenedWave),
+            [":available"] = new AttributeValue { M = to.WavesAvailableAt.ToDictionary(w => w.Key.ToString(CultureInfo.InvariantCulture), w => S(Time(w.Value))), IsMSet = true },
+            [":resumed"] = new AttributeValue { M = to.WavesResumed.ToDictionary(w => w.Key.ToString(CultureInfo.InvariantCulture), w => S(w.Value)), IsMSet = true },
+        };
+        var sets = new List<string> { "Version = :next", "OpenedWave = :opened", "WavesAvailableAt = :available", "WavesResumed = :resumed" };
+        var removes = new List<string>();
+        if (to.HeldReason is { } held)
+        {
+            values[":held"] = S(held);
+            sets.Add("HeldReason = :held");
+        }
+        else
+        {
+            removes.Add("HeldReason");
+        }
+
+        if (to.EventSentRound is { } round)
+        {
+            values[":round"] = N(round);
+            sets.Add("EventSentRound = :round");
+        }
+
+        if (to.InspectAt is { } due)
+        {
+            values[":due"] = S(DistributionPartition);
+            values[":at"] = S(Time(due));
+            sets.Add("#pk = :due");
+            sets.Add("#sk = :at");
+        }
+        else
+        {
+            removes.Add("#pk");
+            removes.Add("#sk");
+        }
+
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = DistributionItemKey(from.Key),
+                UpdateExpression = $"SET {string.Join(", ", sets)}" + (removes.Count > 0 ? $" REMOVE {string.Join(", ", removes)}" : ""),
+                ConditionExpression = "Version = :version",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            }, cancellationToken);
+            return to with { Key = from.Key, Counts = from.Counts, Version = from.Version + 1 };
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
+
+    public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
+        QueryIndexAsync(HeldPartition(key), HeldSortKey(throughWave + 1), limit, cancellationToken);
 
     public async Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken)
     {

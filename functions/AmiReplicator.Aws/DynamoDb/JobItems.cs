@@ -87,6 +87,42 @@ internal static class JobItems
         CommittedMiBps = item.TryGetValue(CommittedMiBpsAttribute, out var committed) ? int.Parse(committed.N, CultureInfo.InvariantCulture) : 0,
     };
 
+    /// <summary>A distribution's record: PK = DIST#{sourceRegion}#{sourceImageId}, SK = DIST, beside (not among) its jobs' partitions.</summary>
+    public static Dictionary<string, AttributeValue> DistributionItemKey(DistributionId key) => new()
+    {
+        [JobTableSchema.PartitionKey] = S($"DIST#{key.SourceRegion}#{key.SourceImageId}"),
+        [JobTableSchema.SortKey] = S("DIST"),
+    };
+
+    /// <summary>Distributions due to be looked at, sorted by when (the index's sparse partition: the others are not in it).</summary>
+    public const string DistributionPartition = "DISTRIBUTION";
+
+    /// <summary>A count of a distribution's jobs is an attribute of its own (added to in the jobs' writes): C#{tally name}.</summary>
+    public const string CountPrefix = "C#";
+
+    /// <summary>Held jobs of a distribution, by wave: letting waves go is one range read.</summary>
+    public static string HeldPartition(DistributionId key) => $"HELD#{key.SourceRegion}#{key.SourceImageId}";
+
+    public static string HeldSortKey(int wave) => $"W{wave.ToString("D4", CultureInfo.InvariantCulture)}";
+
+    public static Distribution DistributionFromItem(Dictionary<string, AttributeValue> item) => new()
+    {
+        Key = new DistributionId(item["SourceRegion"].S, item["SourceImageId"].S),
+        Counts = item.Where(a => a.Key.StartsWith(CountPrefix, StringComparison.Ordinal))
+            .ToDictionary(a => a.Key[CountPrefix.Length..], a => long.Parse(a.Value.N, CultureInfo.InvariantCulture), StringComparer.Ordinal),
+        Version = item.TryGetValue("Version", out var version) ? long.Parse(version.N, CultureInfo.InvariantCulture) : 0,
+        OpenedWave = item.TryGetValue("OpenedWave", out var opened) ? int.Parse(opened.N, CultureInfo.InvariantCulture) : 0,
+        WavesAvailableAt = item.TryGetValue("WavesAvailableAt", out var available) && available.M is not null
+            ? available.M.ToDictionary(w => int.Parse(w.Key, CultureInfo.InvariantCulture), w => ParseTime(w.Value.S))
+            : [],
+        WavesResumed = item.TryGetValue("WavesResumed", out var resumed) && resumed.M is not null
+            ? resumed.M.ToDictionary(w => int.Parse(w.Key, CultureInfo.InvariantCulture), w => w.Value.S)
+            : [],
+        HeldReason = Optional(item, "HeldReason"),
+        EventSentRound = item.TryGetValue("EventSentRound", out var sent) ? long.Parse(sent.N, CultureInfo.InvariantCulture) : null,
+        InspectAt = item.ContainsKey(JobTableSchema.ActiveIndexPartitionKey) ? OptionalTime(item, JobTableSchema.ActiveIndexSortKey) : null,
+    };
+
     /// <summary>Waiting jobs, one partition per source->destination pair, sorted in start order (<see cref="StartOrderKey"/>).</summary>
     public static string WaitingPartition(CopyDestination destination, string sourceRegion) => $"WAITING#{destination.KeyText}#{sourceRegion}";
 
@@ -203,8 +239,20 @@ internal static class JobItems
 
         SetIfPresent(item, "CopyStartedAt", job.CopyStartedAt is { } started ? Time(started) : null);
         SetIfPresent(item, "CompletedAt", job.CompletedAt is { } completed ? Time(completed) : null);
-        // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove).
-        if (job.State == CopyJobState.Waiting)
+        if (job.Wave is { } wave)
+        {
+            item["Wave"] = N(wave);
+        }
+
+        // Sparse index: only jobs the poller still has to look at (waiting; holding slots; done with an image left to remove); a held
+        // job is under its distribution's held jobs instead, where no worker looking for waiting work reads.
+        if (job is { State: CopyJobState.Waiting, Held: true })
+        {
+            item["Held"] = new AttributeValue { BOOL = true };
+            item[JobTableSchema.ActiveIndexPartitionKey] = S(HeldPartition(DistributionId.Of(job.Key)));
+            item[JobTableSchema.ActiveIndexSortKey] = S($"{HeldSortKey(job.Wave ?? 0)}#{job.Key.Destination.KeyText}");
+        }
+        else if (job.State == CopyJobState.Waiting)
         {
             item[JobTableSchema.ActiveIndexPartitionKey] = S(WaitingPartition(job.Key.Destination, job.Key.SourceRegion));
             item[JobTableSchema.ActiveIndexSortKey] = S(StartOrderKey(job));
@@ -270,6 +318,8 @@ internal static class JobItems
             ? Enum.Parse<DeregistrationProtection>(protection)
             : DeregistrationProtection.Disabled,
         SourceOwnerId = Optional(item, "SourceOwnerId"),
+        Wave = item.TryGetValue("Wave", out var wave) ? int.Parse(wave.N, CultureInfo.InvariantCulture) : null,
+        Held = item.TryGetValue("Held", out var held) && held.BOOL == true,
     };
 
     public static AttributeValue S(string value) => new() { S = value };

@@ -28,6 +28,9 @@ public sealed record ReplicatorPorts(ICopyJobStore Store, IImageGateway Images, 
     /// <summary>AWS Organizations, read by the target list's sync; without it a sync fails and the list in force stays.</summary>
     public IOrganization? Organization { get; init; }
 
+    /// <summary>Where a distribution's completed event goes (the home account's default bus); without it, none is sent.</summary>
+    public IDistributionEvents? Events { get; init; }
+
     /// <summary>Where the sweep, a backfill and a request by hand send replication requests.</summary>
     public IRequestQueue? Requests { get; init; }
 }

@@ -57,8 +57,9 @@ public sealed class ReplicatorWorkflows
         CopyStarter Starter() => new(store, destinations, policy, steps, reconciler, new WaitingCandidates(store, policy, clock), finisher, preflight, metrics, clock,
             logging.CreateLogger<CopyStarter>());
         Dispatcher = new ReplicationDispatcher(store, destinations, keys, Starter(), finisher, policy, accountId, clock, logging.CreateLogger<ReplicationDispatcher>(), follower);
+        Distributions = new DistributionProgress(store, policy, ports.Events, clock, logging.CreateLogger<DistributionProgress>());
         Poller = new CopyPoller(store, destinations, Starter(), finisher, Canceller, reconciler, steps, sweep, policy, options, metrics, clock,
-            logging.CreateLogger<CopyPoller>(), Retention, follower);
+            logging.CreateLogger<CopyPoller>(), Retention, follower, Distributions);
     }
 
     public ReplicationPolicy Policy { get; }
@@ -74,6 +75,9 @@ public sealed class ReplicatorWorkflows
 
     /// <summary>Cancels jobs by hand (`amirepl cancel`), as exactly as the replicator ends one.</summary>
     public CopyCanceller Canceller { get; }
+
+    /// <summary>Distributions followed: rollout waves let go, completed events sent, a held rollout resumed (`amirepl rollout resume`).</summary>
+    public DistributionProgress Distributions { get; }
 
     /// <summary>Retention now (`amirepl prune`), when the policy has one and the lifecycle calls are given.</summary>
     public CopyRetention? Retention { get; }

@@ -31,7 +31,8 @@ public sealed class CopyPoller(
     TimeProvider clock,
     ILogger<CopyPoller> log,
     CopyRetention? retention = null,
-    LifecycleFollower? follower = null)
+    LifecycleFollower? follower = null,
+    DistributionProgress? distributions = null)
 {
     public async Task<PollReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -40,6 +41,13 @@ public sealed class CopyPoller(
         foreach (var destination in slots.Destinations.ToList())
         {
             await PollDestinationAsync(destination, slots, report, cancellationToken);
+        }
+
+        if (distributions is not null)
+        {
+            // After the copies were checked: a distribution whose last copy ended in this pass has its event sent in this pass.
+            await PartAsync("distributions", "following distributions", report, async () =>
+                report.DistributionsInspected += await distributions.InspectDueAsync(cancellationToken));
         }
 
         if (sweep is not null)

@@ -19,6 +19,9 @@ public sealed class PollReport
     /// <summary>Copies older than their family's newest that retention deregistered with their snapshots.</summary>
     public int RemovedByRetention { get; set; }
 
+    /// <summary>Distributions looked at (a wave let go, a completed event sent, or nothing yet to do).</summary>
+    public int DistributionsInspected { get; set; }
+
     /// <summary>Since when the longest-waiting job left waiting after the pass has waited for its attempt (null: none waits).</summary>
     public DateTimeOffset? OldestWaiting { get; set; }
 

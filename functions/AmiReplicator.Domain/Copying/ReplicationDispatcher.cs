@@ -250,8 +250,9 @@ public sealed class ReplicationDispatcher(
             }
         }
 
-        // Each new job starts now if its destination and pair have room and no older job of its pair waits for it.
-        var ready = jobs.Where(j => j.State == CopyJobState.Waiting && j.IsReadyAt(now)).ToList();
+        // Each new job starts now if its destination and pair have room and no older job of its pair waits for it. A job held for its
+        // rollout wave goes along unstarted, so its pair has its counters: that is how the passes find it once its wave starts.
+        var ready = jobs.Where(j => j.State == CopyJobState.Waiting && (j.IsReadyAt(now) || j.Held)).ToList();
         var started = new HashSet<CopyJobKey>();
         foreach (var destination in ready.GroupBy(j => j.Key.Destination))
         {

@@ -96,6 +96,15 @@ public sealed record CopyJob
     /// <summary>When the current attempt began to wait for a slot: back-pressure does not reset it, a new attempt does.</summary>
     public DateTimeOffset? WaitingSince { get; init; }
 
+    /// <summary>The rollout wave of the job's account (see <see cref="Policy.RolloutPolicy"/>); null: the policy has no rollout.</summary>
+    public int? Wave { get; init; }
+
+    /// <summary>
+    /// A waiting job whose wave has not started: no worker picks it (it is not among the waiting jobs of its destination) until its
+    /// distribution's progress lets its wave go (<see cref="Copying.DistributionProgress"/>).
+    /// </summary>
+    public bool Held { get; init; }
+
     /// <summary>A waiting job is not started before this time (back-pressure, retry backoff).</summary>
     public DateTimeOffset? NotBefore { get; init; }
 
@@ -160,7 +169,7 @@ public sealed record CopyJob
         : FloorMinute(WaitingSinceOrCreated);
 
     /// <summary>Whether a waiting job may be started at <paramref name="now"/>.</summary>
-    public bool IsReadyAt(DateTimeOffset now) => ReadyMinute <= now;
+    public bool IsReadyAt(DateTimeOffset now) => !Held && ReadyMinute <= now;
 
     public static DateTimeOffset FloorMinute(DateTimeOffset time) =>
         new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
@@ -203,6 +212,7 @@ public sealed record CopyJob
             FailureCode = state == CopyJobState.Failed ? FailureCode : null,
             // Set by the share itself (<see cref="SharedHomeCopyAt"/>): any other move, a new attempt, is not the share.
             SharedHomeCopy = state == State && SharedHomeCopy,
+            Held = Held && state == CopyJobState.Waiting,
             // Only a claim shares the home copy with a target account (just before its CopyImage): whatever way it ends, the share goes.
             ShareToRemove = ShareToRemove || (state.IsTerminal() && Key.DestinationAccount is not null && State is CopyJobState.Claimed or CopyJobState.Copying),
         };

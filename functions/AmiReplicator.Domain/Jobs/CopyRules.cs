@@ -82,10 +82,20 @@ internal static class CopyRules
             notes.Add($"source tags left out, EC2 allows {CopyTags.MaxTagsPerResource} per image: {string.Join(", ", leftOut)}");
         }
 
+        // The account's OU membership is not known here yet (OU targets resolve it): accounts are placed in waves by id.
+        var wave = policy.Rollout?.WaveOf(destination.Account, RolloutPolicy.NoMembership);
+        var held = refusal is null && wave > 0;
+        if (held && wave is { } heldFor)
+        {
+            notes.Add(RolloutPolicy.HeldNote(heldFor));
+        }
+
         return new CopyJob
         {
             Key = CopyJobKey.Into(source.Region, source.ImageId, destination.Key),
             State = refusal is null ? CopyJobState.Waiting : CopyJobState.Failed,
+            Wave = wave,
+            Held = held,
             Name = policy.Templates.NameFor(source, destination.Region),
             Description = policy.Templates.DescriptionFor(source, destination.Region),
             Encrypt = encrypt,

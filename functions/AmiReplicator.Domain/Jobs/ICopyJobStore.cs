@@ -21,7 +21,7 @@ public interface ICopyJobStore
 
     /// <summary>
     /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the
-    /// stored job and whether it is the new one.
+    /// stored job and whether it is the new one. Each job written is counted on its distribution in the same write.
     /// </summary>
     Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken);
 
@@ -31,7 +31,9 @@ public interface ICopyJobStore
     /// <paramref name="budget"/> in the same transaction (refused while the destination backs off, or when a counter is missing);
     /// moving out of one releases both. A time-based copy's <see cref="CopyJob.SnapshotCopyMiBps"/> is committed on the
     /// source->destination counter with its slot, within the budget's <see cref="SlotBudget.MaxSnapshotCopyMiBpsPerSource"/>
-    /// (refused as <see cref="TransitionStatus.PairFull"/>), and given back with it. On a conflict the result carries the job as stored now.
+    /// (refused as <see cref="TransitionStatus.PairFull"/>), and given back with it. A move that changes the job's outcome or wave
+    /// changes its distribution's counts in the same write (<see cref="DistributionTally.Change"/>) and asks for the distribution to be
+    /// looked at (<see cref="Distribution.InspectAt"/> now). On a conflict the result carries the job as stored now.
     /// </summary>
     Task<TransitionResult> TransitionAsync(CopyJob from, CopyJob to, SlotBudget budget, CancellationToken cancellationToken);
 
@@ -55,6 +57,21 @@ public interface ICopyJobStore
     Task<int> CountWaitingAsync(CopyDestination destination, string sourceRegion, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
+
+    /// <summary>The distribution of a source AMI (consistent read), or null when no job of it was recorded since distributions were.</summary>
+    Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken);
+
+    /// <summary>Distributions whose <see cref="Distribution.InspectAt"/> is due by <paramref name="dueBy"/> (a sparse index: the rest cost nothing).</summary>
+    Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a distribution's progress (everything but its counts, which only job writes change) if it is still as
+    /// <paramref name="from"/> was read (same version); answers it as written, or null when it changed meanwhile.
+    /// </summary>
+    Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken);
+
+    /// <summary>Held jobs (<see cref="CopyJob.Held"/>) of the distribution in waves up to <paramref name="throughWave"/>, lowest wave first.</summary>
+    Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken);
 
     /// <summary>Writes the counter (its holders and their number) unless it exists; answers whether it was written.</summary>
     Task<bool> CreateCounterAsync(SlotCounter counter, CancellationToken cancellationToken);

@@ -15,6 +15,17 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
         inner.GetManyAsync(keys, cancellationToken);
 
+    public Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken) => inner.GetDistributionAsync(key, cancellationToken);
+
+    public Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken) =>
+        inner.ListDistributionsToInspectAsync(dueBy, limit, cancellationToken);
+
+    public Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken) =>
+        inner.SaveDistributionAsync(from, to, cancellationToken);
+
+    public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
+        inner.ListHeldAsync(key, throughWave, limit, cancellationToken);
+
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken);
 

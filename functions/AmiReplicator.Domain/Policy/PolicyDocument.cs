@@ -44,4 +44,7 @@ public sealed class PolicyDocument
 
     /// <summary>Launch templates tagged amireplicator:track=&lt;family&gt; get a version naming each newer build's copy.</summary>
     public LaunchTemplatesDocument? LaunchTemplates { get; set; }
+
+    /// <summary>The target accounts in waves (none: every target starts at once).</summary>
+    public RolloutDocument? Rollout { get; set; }
 }

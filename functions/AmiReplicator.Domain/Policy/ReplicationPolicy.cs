@@ -49,6 +49,9 @@ public sealed partial record ReplicationPolicy(
     /// <summary>The parameter pointing at each family's newest copy in each destination; null: none is kept.</summary>
     public LatestCopyParameterPolicy? LatestCopyParameter { get; init; }
 
+    /// <summary>The order new builds reach the target accounts in; null: every target starts at once.</summary>
+    public RolloutPolicy? Rollout { get; init; }
+
     /// <summary>Which launch templates follow their family's newest build; null: none does.</summary>
     public LaunchTemplatePolicy? LaunchTemplates { get; init; }
 
@@ -190,6 +193,11 @@ public sealed partial record ReplicationPolicy(
             }
         }
 
+        if (document.Rollout is not null && targets.Count == 0)
+        {
+            throw new PolicyException("rollout", "waves order the target accounts, and the policy has no targets");
+        }
+
         var duplicate = destinations.GroupBy(d => d.Region).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
@@ -241,6 +249,7 @@ public sealed partial record ReplicationPolicy(
             OrganizationId = ValidateOrganizationId(document.OrganizationId),
             LatestCopyParameter = document.LatestCopyParameter is { } template ? LatestCopyParameterPolicy.FromDocument(template, retentionPolicy) : null,
             LaunchTemplates = document.LaunchTemplates is { } launchTemplates ? LaunchTemplatePolicy.FromDocument(launchTemplates, retentionPolicy) : null,
+            Rollout = document.Rollout is { } rollout ? RolloutPolicy.FromDocument(rollout) : null,
         };
     }
 

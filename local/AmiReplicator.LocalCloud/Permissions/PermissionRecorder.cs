@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -19,6 +20,7 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
     private static readonly Lazy<bool> Registered = new(() =>
     {
         RuntimePipelineCustomizerRegistry.Instance.Register(new PermissionRecorder());
+        DiagnosticListener.AllListeners.Subscribe(new SignedCallObserver());
         return true;
     });
 
@@ -33,6 +35,8 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
         {
             Checks[QueueKey(queue)] = check;
         }
+
+        SignedChecks[check] = 0;
     }
 
     public static void Unregister(PermissionCheck check)
@@ -42,6 +46,54 @@ internal sealed class PermissionRecorder : IRuntimePipelineCustomizer
         foreach (var queue in check.QueueUrls)
         {
             Checks.TryRemove(KeyValuePair.Create(QueueKey(queue), check));
+        }
+
+        SignedChecks.TryRemove(check, out _);
+    }
+
+    /// <summary>Deployments whose functions' calls without the SDK are observed (they go to moto, which every deployment shares).</summary>
+    private static readonly ConcurrentDictionary<PermissionCheck, byte> SignedChecks = new();
+
+    /// <summary>
+    /// The calls the functions make without the AWS SDK (EventBridge's PutEvents over the signed JSON client), seen through
+    /// HttpClient's diagnostic events as they leave, inside a function's scope: the X-Amz-Target header names the operation, the
+    /// signature's credential scope the region.
+    /// </summary>
+    private sealed class SignedCallObserver : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>
+    {
+        public void OnNext(DiagnosticListener listener)
+        {
+            if (listener.Name == "HttpHandlerDiagnosticListener")
+            {
+                listener.Subscribe(this);
+            }
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+            if (value.Key != "System.Net.Http.Request" || FunctionScope.Current is not { } function
+                || value.Value?.GetType().GetProperty("Request")?.GetValue(value.Value) is not HttpRequestMessage request
+                || !request.Headers.TryGetValues("X-Amz-Target", out var targets)
+                || targets.FirstOrDefault()?.Split('.') is not ["AWSEvents", var operation])
+            {
+                return;
+            }
+
+            // Credential=KEY/DATE/REGION/SERVICE/aws4_request
+            var scope = request.Headers.Authorization?.Parameter?.Split("Credential=")[^1].Split(',')[0].Split('/') ?? [];
+            var region = scope.Length > 2 ? scope[2] : "unknown";
+            foreach (var check in SignedChecks.Keys)
+            {
+                check.ObserveSigned(function, "events", operation, region);
+            }
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
         }
     }
 

@@ -15,6 +15,18 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(GetManyAsync), "", () => inner.GetManyAsync(keys, cancellationToken));
 
+    public Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(GetDistributionAsync), "", () => inner.GetDistributionAsync(key, cancellationToken));
+
+    public Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListDistributionsToInspectAsync), "", () => inner.ListDistributionsToInspectAsync(dueBy, limit, cancellationToken));
+
+    public Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(SaveDistributionAsync), "", () => inner.SaveDistributionAsync(from, to, cancellationToken));
+
+    public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(ListHeldAsync), "", () => inner.ListHeldAsync(key, throughWave, limit, cancellationToken));
+
     public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TryStartSweepAsync), "", () => inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken));
 
