@@ -86,31 +86,17 @@ public sealed class PermissionCheck : IDisposable
     {
         var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
         var caller = CallerFor(function, accessKeyId is null ? _simulator.AccountId : _simulator.AccountOfAccessKey(accessKeyId));
-        return Authorize(caller, service, operation, region, Needs(caller, service, operation, region, request));
+        return Needs(caller, service, operation, region, request).Select(permission => Allow(caller, permission, $"{service} {operation} in {region}")).FirstOrDefault(v => v is not null);
     }
 
     /// <summary>
     /// A call made without the AWS SDK (the signed JSON client: EventBridge's PutEvents), with the function's own credentials: seen
     /// by <see cref="PermissionRecorder"/> as it leaves (it cannot be refused there, so a violation fails the test at its end).
     /// </summary>
-    internal void ObserveSigned(string function, string service, string operation, string region)
-    {
-        var caller = CallerFor(function, _simulator.AccountId);
-        var needs = service == "events" ? [new AwsPermission($"events:{operation}", PermissionScope.DefaultEventBus)] : new[] { new AwsPermission($"{service}:{operation}", "*") };
-        Authorize(caller, service, operation, region, needs);
-    }
-
-    private string? Authorize(Caller caller, string service, string operation, string region, IEnumerable<AwsPermission> needs)
-    {
-        foreach (var permission in needs)
-        {
-            if (!caller.Allowed.Contains(permission))
-            {
-                var violation = $"the {caller.Name} called {service} {operation} in {region}, which needs \"{permission}\": "
-                    + $"functions/AmiReplicator.Contract/{PermissionContract.FileName} does not list it for the {caller.Name}";
-                _violations.Enqueue(violation);
-                return violation;
-            }
+    internal void ObserveSigned(string function, string service, string operation, string region) =>
+        Allow(CallerFor(function, _simulator.AccountId),
+            service == "events" ? new AwsPermission($"events:{operation}", PermissionScope.DefaultEventBus) : new AwsPermission($"{service}:{operation}", "*"),
+            $"{service} {operation} in {region}");
 
     /// <summary>
     /// A call of the function in scope (<see cref="FunctionScope"/>) to AWS Organizations, made over the signed JSON client that no SDK
