@@ -15,6 +15,8 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
 {
     public const string LambdaRuntimeIdentifier = "linux-arm64";
 
+    private readonly Lazy<byte[]> _sources = new(() => SourcesDigestOf(repositoryRoot));
+
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode Executable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
@@ -157,20 +159,28 @@ public sealed class PublishedLambdaPackages(string repositoryRoot, string runtim
 
     private string InputFingerprint(IEnumerable<string> options)
     {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Join('\n', options)));
+        hash.AppendData(_sources.Value);
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    /// <summary>The digest of what a publish reads, read once: each function's asset hash and its publish stamp both need it.</summary>
+    private static byte[] SourcesDigestOf(string repositoryRoot)
+    {
         var files = Directory.EnumerateFiles(Path.Combine(repositoryRoot, "functions"), "*", SearchOption.AllDirectories)
             // Every source file, not only code: a project may embed any of them (the permission contract is a .json resource).
             .Where(f => !IsBuildOutput(f))
             .Concat(SharedBuildFiles.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists))
             .Order(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(string.Join('\n', options)));
         foreach (var file in files)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(repositoryRoot, file)));
             hash.AppendData(File.ReadAllBytes(file));
         }
 
-        return Convert.ToHexString(hash.GetHashAndReset());
+        return hash.GetHashAndReset();
     }
 
     private static bool IsBuildOutput(string path) =>
