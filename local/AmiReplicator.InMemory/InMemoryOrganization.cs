@@ -37,6 +37,15 @@ public sealed class InMemoryOrganization : IOrganization
         }
     }
 
+    /// <summary>The OU (or root) a unit is in.</summary>
+    public string ParentOf(string unitId)
+    {
+        lock (_gate)
+        {
+            return _units[unitId].Parent;
+        }
+    }
+
     /// <summary>Creates (or invites) an account into the parent; answers its id.</summary>
     public string AddAccount(string parentId)
     {

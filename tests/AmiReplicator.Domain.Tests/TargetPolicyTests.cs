@@ -123,4 +123,28 @@ public class TargetPolicyTests
         Assert.Equal(field, error.Field);
         Assert.StartsWith(field + ": ", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_account_of_a_unit_is_in_the_wave_that_names_its_own_or_a_parent_OU_and_a_listed_account_by_its_id()
+    {
+        const string Root = "ou-a1b2-00000000", Canary = "ou-a1b2-11111111", Prod = "ou-a1b2-22222222", Web = "ou-a1b2-33333333";
+        var policy = ReplicationPolicy.Parse($$$"""
+            {"destinations":[{"region":"eu-west-1"}],"organizationId":"o-a1b2c3d4e5",
+             "targets":[{"organizationalUnits":["{{{Root}}}"],"accounts":["444444444444"],"regions":["eu-west-1"]}],
+             "rollout":{"waves":[{"organizationalUnits":["{{{Canary}}}"]},{"accounts":["444444444444"],"organizationalUnits":["{{{Prod}}}"]}]}}
+            """);
+        TargetAccount Found(string account, string path, params string[] units) => new(0, account, path, DateTimeOffset.UnixEpoch) { Units = units };
+        policy.UseTargetList(new TargetList([
+            Found("111111111111", $"{Root}/canary", Root, Canary),
+            Found("222222222222", $"{Root}/prod/web", Root, Prod, Web),
+            Found("333333333333", Root, Root)], []));
+        var image = SelectionAndTemplateTests.Image();
+
+        int? WaveOf(string? account) => CopyRules.NewJob(image, policy.FindDestination(new CopyDestination("eu-west-1", account))!, policy,
+            new ReplicationRequest("us-east-1", image.ImageId, null, "test", null, RequestOrigin.Manual), "123456789012", SourceSharing.Read([]), [],
+            DateTimeOffset.UnixEpoch).Wave;
+
+        // Home first; the canary OU; a child of prod; listed by id; an account of the root only: the implicit last wave.
+        Assert.Equal([0, 0, 1, 1, 2], new[] { WaveOf(null), WaveOf("111111111111"), WaveOf("222222222222"), WaveOf("444444444444"), WaveOf("333333333333") });
+    }
 }

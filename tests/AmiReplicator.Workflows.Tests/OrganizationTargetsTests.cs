@@ -13,9 +13,9 @@ namespace AmiReplicator.Workflows.Tests;
 /// </summary>
 public class OrganizationTargetsTests
 {
-    private static string Policy(string unit, int maxInFlight = 5) => $$"""
+    private static string Policy(string unit, int maxInFlight = 5, string rollout = "") => $$"""
         {"destinations":[{"region":"eu-west-1"}],"organizationId":"{{InMemoryOrganization.Id}}","retention":{"keepLatest":5,"familyNamePrefixes":["golden-"]},
-         "targets":[{"organizationalUnits":["{{unit}}"],"regions":["eu-west-1"],"maxInFlight":{{maxInFlight}}}]}
+         "targets":[{"organizationalUnits":["{{unit}}"],"regions":["eu-west-1"],"maxInFlight":{{maxInFlight}}}]{{rollout}}}
         """;
 
     /// <summary>A unit with two child OUs, each with two of their own (3 levels), and <paramref name="accounts"/> accounts spread over the 7 OUs.</summary>
@@ -68,6 +68,30 @@ public class OrganizationTargetsTests
         Assert.Equal(201, jobs.Count);
         Assert.All(jobs, j => Assert.Equal((source, CopyJobState.Available), (j.Key.SourceImageId, j.State)));
         Assert.Equal(accounts.Order(StringComparer.Ordinal), jobs.Select(j => j.Key.DestinationAccount).OfType<string>().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_wave_naming_a_child_OU_takes_the_accounts_below_it_first_and_the_others_wait_for_it()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy(InMemoryOrganization.Root));
+        var (unit, leaves, accounts) = ThreeLevels(h.Organization, 14);
+        var prod = h.Organization.ParentOf(leaves[0]);
+        h.ChangePolicy(Policy(unit, rollout: $$""","rollout":{"waves":[{"organizationalUnits":["{{prod}}"]}]}"""));
+        Spokes(h, accounts);
+        await h.RunPollerAsync();
+        var list = await h.TargetLists.GetAsync(CancellationToken.None);
+        var belowProd = list.Accounts.Where(a => a.Source.StartsWith($"{unit}/prod", StringComparison.Ordinal)).Select(a => a.Account).ToHashSet();
+        Assert.Equal(6, belowProd.Count);
+
+        await NewBuildAsync(h, "golden-1");
+        var made = await h.JobsAsync();
+        Assert.All(made.Where(j => j.Key.DestinationAccount is { } account), j =>
+            Assert.Equal(!belowProd.Contains(j.Key.DestinationAccount!), j.Held));
+
+        var jobs = await h.RunPollerUntilDoneAsync(eachMinute: async () => await h.DeliverAsync());
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Available, j.State));
+        var lastOfProd = jobs.Where(j => j.Key.DestinationAccount is { } a && belowProd.Contains(a)).Max(j => j.CompletedAt);
+        Assert.All(jobs.Where(j => j.Key.DestinationAccount is { } a && !belowProd.Contains(a)), j => Assert.True(j.ClaimedAt >= lastOfProd, $"{j.Key} claimed at {j.ClaimedAt}, before wave 1 ended at {lastOfProd}"));
     }
 
     [Fact]

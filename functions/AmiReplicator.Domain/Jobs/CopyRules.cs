@@ -82,8 +82,7 @@ internal static class CopyRules
             notes.Add($"source tags left out, EC2 allows {CopyTags.MaxTagsPerResource} per image: {string.Join(", ", leftOut)}");
         }
 
-        // The account's OU membership is not known here yet (OU targets resolve it): accounts are placed in waves by id.
-        var wave = policy.Rollout?.WaveOf(destination.Account, RolloutPolicy.NoMembership);
+        var wave = policy.Rollout?.WaveOf(destination.Account, destination.Account is { } account ? policy.TargetList.UnitsOf(account) : RolloutPolicy.NoMembership);
         var held = refusal is null && wave > 0;
         if (held && wave is { } heldFor)
         {

@@ -66,6 +66,13 @@ public sealed record TargetList(IReadOnlyList<TargetAccount> Accounts, IReadOnly
         })];
     }
 
+    /// <summary>
+    /// The organizational units the account was found in, each target's unit and the child OUs down to the account's own (empty: an
+    /// account listed by hand, or one of a list written before units were recorded), which waves may name (<c>RolloutPolicy.WaveOf</c>).
+    /// </summary>
+    public IReadOnlySet<string> UnitsOf(string account) =>
+        Accounts.Where(a => a.Account == account).SelectMany(a => a.Units).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>When the account joined one of the units (null: it is not an account of the units).</summary>
     public DateTimeOffset? JoinedAt(string account) => Accounts.FirstOrDefault(a => a.Account == account)?.JoinedAt;
 
@@ -78,7 +85,14 @@ public sealed record TargetList(IReadOnlyList<TargetAccount> Accounts, IReadOnly
 /// <param name="Target">The target's index in the policy's <c>targets</c>.</param>
 /// <param name="Source">Where it was found: the unit the policy names and the path of child OUs below it ("ou-ab12-34567890/prod/web").</param>
 /// <param name="JoinedAt">When a sync first found it (its spoke may take minutes to arrive: see <see cref="TargetList.JoinedAt"/>).</param>
-public sealed record TargetAccount(int Target, string Account, string Source, DateTimeOffset JoinedAt);
+public sealed record TargetAccount(int Target, string Account, string Source, DateTimeOffset JoinedAt)
+{
+    /// <summary>
+    /// The ids of the OUs on its path: the unit the policy names, then each child OU down to the account's parent (a list written before
+    /// units were recorded reads as none until the next sync).
+    /// </summary>
+    public IReadOnlyList<string> Units { get; init; } = [];
+}
 
 /// <summary>One account joining or leaving a target's units, as a sync saw it.</summary>
 public sealed record TargetListChange(DateTimeOffset At, string Account, int Target, TargetChangeKind Kind, string Why);

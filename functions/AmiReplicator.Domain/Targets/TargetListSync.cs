@@ -76,7 +76,7 @@ public sealed class TargetListSync(
 
         var previous = current.Accounts.ToDictionary(a => (a.Target, a.Account));
         var accounts = found.Accounts
-            .Select(f => previous.TryGetValue((f.Target, f.Account), out var was) ? was with { Source = f.Source } : new TargetAccount(f.Target, f.Account, f.Source, now))
+            .Select(f => previous.TryGetValue((f.Target, f.Account), out var was) ? was with { Source = f.Source, Units = f.Units } : new TargetAccount(f.Target, f.Account, f.Source, now) { Units = f.Units })
             .ToList();
         var joined = accounts.Where(a => !previous.ContainsKey((a.Target, a.Account)))
             .Select(a => new TargetListChange(now, a.Account, a.Target, TargetChangeKind.Joined, $"found in {a.Source}"));
@@ -114,8 +114,8 @@ public sealed class TargetListSync(
     private async Task<Resolution> ResolveAsync(IOrganization org, CancellationToken cancellationToken)
     {
         var info = await org.DescribeAsync(cancellationToken);
-        var walked = new Dictionary<string, IReadOnlyList<(OrganizationAccount Account, string Path)>>(StringComparer.Ordinal);
-        var accounts = new List<(int Target, string Account, string Source)>();
+        var walked = new Dictionary<string, IReadOnlyList<FoundAccount>>(StringComparer.Ordinal);
+        var accounts = new List<(int Target, string Account, string Source, IReadOnlyList<string> Units)>();
         var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < policy.DeclaredTargets.Count; i++)
         {
@@ -126,7 +126,7 @@ public sealed class TargetListSync(
                     walked[unit] = below = await WalkAsync(org, unit, cancellationToken);
                 }
 
-                foreach (var (account, path) in below)
+                foreach (var (account, path, units) in below)
                 {
                     if (WhyExcluded(account, info) is { } why)
                     {
@@ -134,7 +134,7 @@ public sealed class TargetListSync(
                     }
                     else if (!accounts.Any(a => a.Target == i && a.Account == account.Id))
                     {
-                        accounts.Add((i, account.Id, path));
+                        accounts.Add((i, account.Id, path, units));
                     }
                 }
             }
@@ -150,22 +150,27 @@ public sealed class TargetListSync(
         : !account.IsActive ? $"its state is {account.State}: only ACTIVE accounts are targets"
         : null;
 
-    /// <summary>The accounts of the unit and of every OU below it, breadth first, each with its path from the unit (by OU names).</summary>
-    private static async Task<IReadOnlyList<(OrganizationAccount Account, string Path)>> WalkAsync(IOrganization org, string unit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The accounts of the unit and of every OU below it, breadth first, each with its path from the unit (by OU names, for people) and
+    /// the ids of the OUs on that path (for waves naming a child OU).
+    /// </summary>
+    private static async Task<IReadOnlyList<FoundAccount>> WalkAsync(IOrganization org, string unit, CancellationToken cancellationToken)
     {
-        var found = new List<(OrganizationAccount, string)>();
-        var parents = new Queue<(string Id, string Path)>([(unit, unit)]);
+        var found = new List<FoundAccount>();
+        var parents = new Queue<(string Id, string Path, IReadOnlyList<string> Units)>([(unit, unit, [unit])]);
         while (parents.TryDequeue(out var parent))
         {
-            found.AddRange((await org.ListAccountsAsync(parent.Id, cancellationToken)).Select(a => (a, parent.Path)));
+            found.AddRange((await org.ListAccountsAsync(parent.Id, cancellationToken)).Select(a => new FoundAccount(a, parent.Path, parent.Units)));
             foreach (var child in await org.ListUnitsAsync(parent.Id, cancellationToken))
             {
-                parents.Enqueue((child.Id, $"{parent.Path}/{child.Name}"));
+                parents.Enqueue((child.Id, $"{parent.Path}/{child.Name}", [.. parent.Units, child.Id]));
             }
         }
 
         return found;
     }
+
+    private sealed record FoundAccount(OrganizationAccount Account, string Path, IReadOnlyList<string> Units);
 
     /// <summary>
     /// Asks for the current builds, so the accounts that joined get them at once (the dispatcher makes the jobs only destinations
@@ -207,7 +212,7 @@ public sealed class TargetListSync(
         : [.. images.GroupBy(i => retention.FamilyOf(i) ?? i.ImageId, StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(i => i.CreationDate ?? DateTimeOffset.MinValue).ThenByDescending(i => i.ImageId, StringComparer.Ordinal).First())];
 
-    private sealed record Resolution(IReadOnlyList<(int Target, string Account, string Source)> Accounts, IReadOnlyDictionary<string, string> Excluded);
+    private sealed record Resolution(IReadOnlyList<(int Target, string Account, string Source, IReadOnlyList<string> Units)> Accounts, IReadOnlyDictionary<string, string> Excluded);
 }
 
 /// <summary>What a sync did: the list in force after it, the changes it made, why it failed (null: it did not), the builds it asked for.</summary>
