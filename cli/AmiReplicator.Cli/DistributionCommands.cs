@@ -39,12 +39,12 @@ internal static class DistributionCommands
             await using var aws = AwsSession.From(parse);
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var key = new DistributionId(SourceRegionOf(parse, deployment), imageId);
-            var store = aws.Ports(deployment).Ports.Store;
+            var inspection = aws.Ports(deployment).Inspection;
             var clock = Stopwatch.StartNew();
             Distribution? seen;
             while (true)
             {
-                seen = await store.GetDistributionAsync(key, cancellationToken);
+                seen = await inspection.GetDistributionAsync(key, cancellationToken);
                 if (seen is { HasEnded: true } || clock.Elapsed.TotalSeconds >= limit)
                 {
                     break;
@@ -93,7 +93,7 @@ internal static class DistributionCommands
             var deployment = await aws.DeploymentAsync(parse, cancellationToken);
             var key = new DistributionId(SourceRegionOf(parse, deployment), parse.GetRequiredValue(image));
             var result = await aws.Workflows(deployment, "rollout resume").Distributions
-                .ResumeAsync(key, parse.GetRequiredValue(requestedBy), parse.GetValue(reason), cancellationToken);
+                .ResumeAsync(aws.Ports(deployment).Inspection, key, parse.GetRequiredValue(requestedBy), parse.GetValue(reason), cancellationToken);
             if (GlobalOptions.Structured(parse))
             {
                 CliJson.Write(parse, output, new { sourceRegion = key.SourceRegion, sourceImageId = key.SourceImageId, status = result.Status.ToString().ToUpperInvariant(), wave = result.Wave, message = result.Message });

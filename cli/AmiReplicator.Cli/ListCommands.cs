@@ -103,7 +103,7 @@ internal static class ListCommands
             var distributions = new List<DistributionCommands.Summary>();
             foreach (var region in jobs.Select(j => j.Key.SourceRegion).Distinct())
             {
-                if (await aws.Ports(deployment).Ports.Store.GetDistributionAsync(new DistributionId(region, imageId), cancellationToken) is { } distribution)
+                if (await aws.Ports(deployment).Inspection.GetDistributionAsync(new DistributionId(region, imageId), cancellationToken) is { } distribution)
                 {
                     distributions.Add(DistributionCommands.Summary.Of(distribution));
                 }

@@ -577,18 +577,18 @@ public abstract class CopyJobStoreContract
         await CountersForAsync(store, TargetIreland, "us-east-1");
         var home = await CreateAsync(store, Job("ami-0000000000000000a") with { Wave = 0 });
         var target = Assert.Single(await store.CreateAllIfAbsentAsync([Job("ami-0000000000000000a", account: "111111111111") with { Wave = 1, Held = true }], CancellationToken.None)).Job;
-        var created = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        var created = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal(new Dictionary<string, long> { ["OPEN"] = 2, ["OPEN~W0"] = 1, ["OPEN~W1"] = 1 }, NonZero(created));
         Assert.Equal((Now, false), (created.InspectAt, created.HasEnded));
 
         // A copy's way (claimed, copying) changes no count and does not touch the record; its end does.
         var claimed = (await store.TransitionAsync(target, target with { Held = false }, Budget, CancellationToken.None)).Job!;
         claimed = (await ClaimAsync(store, claimed)).Job!;
-        Assert.Equal(created.Version, (await store.GetDistributionAsync(Distributed, CancellationToken.None))!.Version);
+        Assert.Equal(created.Version, (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!.Version);
         var failed = (await store.TransitionAsync(claimed, claimed.FailWith(FailureCodes.RoleDenied, "denied", Now.AddMinutes(1)), Budget, CancellationToken.None)).Job!;
         await store.TransitionAsync(home, home.FailWith(FailureCodes.CopyFailed, "failed", Now.AddMinutes(2)), Budget, CancellationToken.None);
 
-        var ended = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        var ended = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal(new Dictionary<string, long>
         {
             ["FAILED:ROLE_DENIED"] = 1,
@@ -602,9 +602,9 @@ public abstract class CopyJobStoreContract
 
         // Asked for again: open once more, in a new round.
         await store.TransitionAsync(failed, failed.MoveTo(CopyJobState.Waiting, Now.AddMinutes(3)), Budget, CancellationToken.None);
-        var reopened = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        var reopened = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal((1L, 1L, false), (reopened.Open, reopened.Round, reopened.HasEnded));
-        Assert.Equal(0, (await store.GetDistributionAsync(new DistributionId("us-east-1", "ami-0000000000000000b"), CancellationToken.None))?.Total ?? 0);
+        Assert.Equal(0, (await InspectionOf(store).GetDistributionAsync(new DistributionId("us-east-1", "ami-0000000000000000b"), CancellationToken.None))?.Total ?? 0);
     }
 
     /// <summary>
@@ -657,7 +657,7 @@ public abstract class CopyJobStoreContract
                 jobs[i] = result.Job!;
             }
 
-            var distribution = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+            var distribution = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
             Assert.Equal(ExpectedCounts(jobs, rounds), NonZero(distribution));
             Assert.Equal(jobs.All(j => j.State.IsTerminal()), distribution.HasEnded);
         }
@@ -669,7 +669,7 @@ public abstract class CopyJobStoreContract
         var store = await NewStoreAsync();
         var job = await CreateAsync(store, Job("ami-0000000000000000a"));
         await CreateAsync(store, Job("ami-0000000000000000b", at: Now.AddMinutes(5)));
-        var read = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        var read = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal([Distributed], (await store.ListDistributionsToInspectAsync(Now, 10, CancellationToken.None)).Select(d => d.Key));
 
         var saved = await store.SaveDistributionAsync(read, read with
@@ -685,7 +685,7 @@ public abstract class CopyJobStoreContract
 
         Assert.NotNull(saved);
         Assert.Null(await store.SaveDistributionAsync(read, read with { OpenedWave = 5 }, CancellationToken.None));
-        var stored = (await store.GetDistributionAsync(Distributed, CancellationToken.None))!;
+        var stored = (await InspectionOf(store).GetDistributionAsync(Distributed, CancellationToken.None))!;
         Assert.Equal((2, Now, "alice", "held", 0L, 1L), (stored.OpenedWave, stored.WavesAvailableAt[0], stored.WavesResumed[1], stored.HeldReason, stored.EventSentRound, stored.Open));
         Assert.Equal((saved!.Version, (DateTimeOffset?)null), (stored.Version, stored.InspectAt));
         Assert.DoesNotContain(Distributed, (await store.ListDistributionsToInspectAsync(Now.AddHours(1), 10, CancellationToken.None)).Select(d => d.Key));

@@ -129,7 +129,15 @@ public class CrashAnywhereTests(LocalCloudFixture cloud, ITestOutputHelper outpu
         Check(jobs.Single(j => j.Key == CrashScenario.RefusedJob).LastError?.Contains("CopyImage refused", StringComparison.Ordinal) == true,
             $"{CrashScenario.RefusedJob} failed for another reason than EC2's refusal");
         PeaksWithinBudgets(h.Simulator, Policy, [CrashScenario.Source]);
-        foreach (var job in jobs.Where(j => j.State == CopyJobState.Available))
+        foreach (var job in jobs.Where(j => j is { State: CopyJobState.Available, Key.DestinationAccount: not null }))
+        {
+            var copies = h.Simulator.Account(job.Key.DestinationAccount!).Images(job.Key.DestinationRegion)
+                .Where(i => i.OwnerId == job.Key.DestinationAccount && i.State is "available" or "pending" && i.Tags.GetValueOrDefault("amireplicator:source-image-id") == job.Key.SourceImageId).ToList();
+            Check(copies.Count == 1 && copies[0].ImageId == job.TargetImageId && copies[0].State == "available",
+                $"target job {job.Key} ({job.TargetImageId}) has copies [{string.Join(", ", copies.Select(i => $"{i.ImageId} ({i.State})"))}] in its account");
+        }
+
+        foreach (var job in jobs.Where(j => j is { State: CopyJobState.Available, Key.DestinationAccount: null }))
         {
             var copy = h.Simulator.FindImage(job.Key.DestinationRegion, job.TargetImageId!)!;
             Check(job.Tags.All(t => copy.Tags.GetValueOrDefault(t.Key) == t.Value), $"copy {copy.ImageId} of {job.Key} lacks tags: has {string.Join(", ", copy.Tags)}");

@@ -31,6 +31,9 @@ namespace AmiReplicator.Resilience.Tests;
 /// <item>a tag is removed from the pending copies in eu-central-1 and the finisher puts it back;</item>
 /// <item>copies into eu-west-1 are finished by their own EC2 event through the dispatcher, those into eu-central-1 by the poller;</item>
 /// <item>A and B have the same name: the second copy into each destination finds it taken and is renamed.</item>
+/// <item>a target account copies A and B into eu-central-1 in the rollout's last wave: its jobs are held until the home account's
+/// copies (wave 1, with a canary account that is not a target here) are available, then let go by the poller, then copied from
+/// the home copy through the account's spoke role.</item>
 /// </list>
 /// </summary>
 public sealed class CrashScenario : IAsyncDisposable
@@ -38,8 +41,12 @@ public sealed class CrashScenario : IAsyncDisposable
     public const string PolicyJson = """
         {"destinations":[{"region":"eu-west-1","maxInFlight":1},{"region":"eu-central-1","maxInFlight":2}],
          "tags":{"copied-by":"ami-replicator"},"retries":{"maxAttempts":3,"backoffSeconds":60},"shareSnapshots":true,
-         "retention":{"keepLatest":50,"familyTag":"copied-by"}}
+         "retention":{"keepLatest":50,"familyTag":"copied-by"},
+         "targets":[{"accounts":["111111111111"],"regions":["eu-central-1"],"maxInFlight":1}],
+         "rollout":{"waves":[{"accounts":["222222222222"]}]}}
         """;
+
+    public const string TargetAccount = "111111111111";
 
     public const string Source = "us-east-1";
     public const int MaxMinutes = 40;
@@ -83,7 +90,7 @@ public sealed class CrashScenario : IAsyncDisposable
             new FaultyJobStore(local.Replicator.Store, plan),
             new FaultyImageGateway(_lostAnswer, plan),
             local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging,
-            lifecycle: new Ec2ImageGateway(_clients));
+            lifecycle: new Ec2ImageGateway(_clients), targets: local.Replicator.Aws.Ports.Targets);
         _clean = Workers.Of(local.Replicator);
         // EventBridge forwards the available events of eu-west-1 only: the copies into eu-central-1 are left to the poller.
         local.Simulator.ImageStateChanged += (_, change) =>
@@ -104,8 +111,11 @@ public sealed class CrashScenario : IAsyncDisposable
     /// <summary>The job whose CopyImage answer was lost before any crash (its claim must be repaired), if that happened.</summary>
     public CopyJobKey? LostAnswerJob => _lostAnswer.Struck;
 
+    /// <summary>The target account's jobs: held for the last wave when made.</summary>
+    public static IEnumerable<CopyJobKey> TargetJobs => Replicated.Select(id => CopyJobKey.Into(Source, id, new CopyDestination("eu-central-1", TargetAccount)));
+
     public static IEnumerable<CopyJobKey> ExpectedJobs =>
-        Replicated.SelectMany(id => Destinations.Select(d => new CopyJobKey(Source, id, d))).Append(RefusedJob);
+        Replicated.SelectMany(id => Destinations.Select(d => new CopyJobKey(Source, id, d))).Append(RefusedJob).Concat(TargetJobs);
 
     public static async Task<CrashScenario> StartAsync(LocalCloudServers servers, CrashPlan plan)
     {
@@ -141,6 +151,7 @@ public sealed class CrashScenario : IAsyncDisposable
             StorageReadable = false,
             LaunchPermissions = [LaunchPermissionEntry.ForAccount(h.Simulator.AccountId)],
         });
+        h.Simulator.Account(TargetAccount).CreateRole("AmiReplicatorSpoke", new RoleTrust(h.Simulator.AccountId));
         await SeedDriftAsync();
         h.Simulator.FailNextCopies("eu-central-1", 1);
         _otherTools = h.Simulator.OccupyCopySlots("eu-west-1", Ec2Limit);

@@ -87,8 +87,8 @@ public static class Invariants
 
     /// <summary>
     /// After recovery: every job available (or, if named in <paramref name="failing"/>, failed, or in <paramref name="cancelled"/>,
-    /// cancelled, with no copy at all), exactly one available copy per available job (its target), nothing pending, no failed copy
-    /// left behind, every counter at zero with no holder.
+    /// cancelled, with no copy at all), exactly one available copy per available job of the home account (its target), nothing pending
+    /// there, no failed copy left behind, every counter at zero with no holder.
     /// </summary>
     public static void Settled(Ec2Simulator.Ec2Simulator ec2, IReadOnlyList<CopyJob> jobs, IReadOnlyList<SlotCounter> counters,
         IEnumerable<string> destinations, IReadOnlySet<CopyJobKey>? failing = null, IReadOnlySet<CopyJobKey>? cancelled = null)
@@ -106,7 +106,7 @@ public static class Invariants
             var copies = Copies(ec2, destination);
             Check(!copies.Any(i => i.State is "pending" or "failed"),
                 $"{destination} still has copies {string.Join(", ", copies.Where(i => i.State is "pending" or "failed").Select(i => $"{i.ImageId} ({i.State})"))}");
-            foreach (var job in jobs.Where(j => j.Key.DestinationRegion == destination))
+            foreach (var job in jobs.Where(j => j.Key.DestinationAccount is null && j.Key.DestinationRegion == destination))
             {
                 var available = copies.Where(i => JobOf(i) == job.Key && i.State == "available").ToList();
                 Check(job.State == CopyJobState.Available

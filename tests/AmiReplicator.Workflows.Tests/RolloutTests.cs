@@ -163,7 +163,7 @@ public class RolloutTests
         Assert.Contains("wave 2 and later are held: wave 1 has 1 FAILED:ROLE_DENIED", distribution.HeldReason, StringComparison.Ordinal);
         Assert.Empty(h.CompletedEvents);
 
-        var resumed = await h.Workflows.Distributions.ResumeAsync(distribution.Key, "alice", "333333333333 is being retired", CancellationToken.None);
+        var resumed = await h.Workflows.Distributions.ResumeAsync(h.Store, distribution.Key, "alice", "333333333333 is being retired", CancellationToken.None);
 
         Assert.Equal((ResumeStatus.Resumed, 1), (resumed.Status, resumed.Wave));
         await RunUntilAsync(h, _ => h.CompletedEvents.Count > 0);
@@ -172,7 +172,7 @@ public class RolloutTests
         Assert.Contains(second.Notes, n => n.StartsWith("wave 2 started: wave 1 was resumed past its failed targets by alice at", StringComparison.Ordinal)
             && n.EndsWith("(333333333333 is being retired)", StringComparison.Ordinal));
         Assert.Equal(new Dictionary<string, long> { [FailureCodes.RoleDenied] = 1 }, Assert.Single(h.CompletedEvents).ByFailureCode);
-        Assert.Equal(ResumeStatus.NotHeld, (await h.Workflows.Distributions.ResumeAsync(distribution.Key, "bob", null, CancellationToken.None)).Status);
+        Assert.Equal(ResumeStatus.NotHeld, (await h.Workflows.Distributions.ResumeAsync(h.Store, distribution.Key, "bob", null, CancellationToken.None)).Status);
     }
 
     [Fact]
@@ -237,7 +237,8 @@ public class RolloutTests
             {
                 var result = await transition;
                 if (_owner.Armed && !_owner.Died && result is { Applied: true, Job: { } job } && job.State.IsTerminal()
-                    && await _inner.GetDistributionAsync(DistributionId.Of(job.Key), CancellationToken.None) is { HasEnded: true })
+                    && _inner is ICopyJobInspection reads
+                    && await reads.GetDistributionAsync(DistributionId.Of(job.Key), CancellationToken.None) is { HasEnded: true })
                 {
                     _owner.Died = true;
                     throw new OperationCanceledException("the worker died after its write");

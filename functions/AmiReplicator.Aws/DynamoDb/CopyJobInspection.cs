@@ -218,4 +218,10 @@ public sealed class CopyJobInspection(IAmazonDynamoDB dynamo, string tableName) 
         lastEvaluated is { Count: > 0 } last ? last : null;
 
     private static List<CopyJob> InKeyOrder(IEnumerable<CopyJob> jobs) => [.. jobs.OrderBy(j => j.Key.ToString(), StringComparer.Ordinal)];
+
+    public async Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = DistributionItemKey(key), ConsistentRead = true }, cancellationToken);
+        return response.IsItemSet ? DistributionFromItem(response.Item) : null;
+    }
 }

@@ -408,12 +408,6 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         };
     }
 
-    public async Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken)
-    {
-        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = DistributionItemKey(key), ConsistentRead = true }, cancellationToken);
-        return response.IsItemSet ? DistributionFromItem(response.Item) : null;
-    }
-
     public async Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken)
     {
         var query = IndexQuery(DistributionPartition, Time(dueBy.AddMilliseconds(1)));

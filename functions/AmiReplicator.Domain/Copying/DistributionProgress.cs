@@ -158,13 +158,14 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
 
     /// <summary>
     /// A person lets the waves after a failed one go (`amirepl rollout resume`): recorded on the distribution with who and why, and
-    /// made due, so the poller's next pass lets the later waves go (the person needs no more than a write of the record).
+    /// made due, so the poller's next pass lets the later waves go (the person needs no more than a write of the record). The record
+    /// is read as people read it (<paramref name="reads"/>); its one write is conditional on the version read.
     /// </summary>
-    public async Task<ResumeResult> ResumeAsync(DistributionId key, string requestedBy, string? reason, CancellationToken cancellationToken)
+    public async Task<ResumeResult> ResumeAsync(ICopyJobInspection reads, DistributionId key, string requestedBy, string? reason, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (await store.GetDistributionAsync(key, cancellationToken) is not { } read)
+            if (await reads.GetDistributionAsync(key, cancellationToken) is not { } read)
             {
                 return new ResumeResult(ResumeStatus.NotFound, null, $"no distribution of {key} is recorded");
             }

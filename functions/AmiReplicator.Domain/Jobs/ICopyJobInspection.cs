@@ -30,6 +30,12 @@ public interface ICopyJobInspection
     Task<CopyJobPage> ListJobsAsync(CopyJobState state, CopyDestination destination, DateTimeOffset? changedSince, string? startingToken, int maxItems,
         DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The distribution of a source AMI (consistent read), or null when no job of it was recorded since distributions were: what
+    /// people read (`amirepl show`, `wait`, `rollout resume`); the workers find the distributions they act on through the index.
+    /// </summary>
+    Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken);
+
     /// <summary>How many of a destination's jobs are in a state, per source region, counted by the index without reading the jobs.</summary>
     Task<IReadOnlyList<StateCount>> CountJobsAsync(CopyJobState state, CopyDestination destination, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -58,9 +58,6 @@ public interface ICopyJobStore
 
     Task<IReadOnlyList<SlotCounter>> ListCountersAsync(CancellationToken cancellationToken);
 
-    /// <summary>The distribution of a source AMI (consistent read), or null when no job of it was recorded since distributions were.</summary>
-    Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken);
-
     /// <summary>Distributions whose <see cref="Distribution.InspectAt"/> is due by <paramref name="dueBy"/> (a sparse index: the rest cost nothing).</summary>
     Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken);
 

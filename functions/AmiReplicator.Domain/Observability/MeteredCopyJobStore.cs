@@ -15,8 +15,6 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
         inner.GetManyAsync(keys, cancellationToken);
 
-    public Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken) => inner.GetDistributionAsync(key, cancellationToken);
-
     public Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken) =>
         inner.ListDistributionsToInspectAsync(dueBy, limit, cancellationToken);
 

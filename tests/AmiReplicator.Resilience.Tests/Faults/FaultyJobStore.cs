@@ -15,9 +15,6 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<IReadOnlyList<CopyJob>> GetManyAsync(IReadOnlyCollection<CopyJobKey> keys, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(GetManyAsync), "", () => inner.GetManyAsync(keys, cancellationToken));
 
-    public Task<Distribution?> GetDistributionAsync(DistributionId key, CancellationToken cancellationToken) =>
-        faults.AroundAsync(Port, nameof(GetDistributionAsync), "", () => inner.GetDistributionAsync(key, cancellationToken));
-
     public Task<IReadOnlyList<Distribution>> ListDistributionsToInspectAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListDistributionsToInspectAsync), "", () => inner.ListDistributionsToInspectAsync(dueBy, limit, cancellationToken));
 
