@@ -23,7 +23,7 @@ internal sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpa
     /// How long the event source gathers messages before invoking with fewer than a batch: what a lone AMI's copies wait before
     /// they start (they start within 10 s of its event), and the burst's events arriving meanwhile join its batch.
     /// </summary>
-    public static readonly TimeSpan BatchingWindow = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan BatchingWindow = TimeSpan.FromSeconds(2);
 
     /// <summary>The EC2 clients' retries (functions/AmiReplicator.Ec2/Ec2Clients.cs; a test reads them there).</summary>
     public const int Ec2MaxErrorRetry = 5;

@@ -96,21 +96,21 @@ public sealed class BurstScenario : IAsyncDisposable
         var sourceOfHomeCopy = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, pollerOptions: new TrackingOptions { PageSize = settings.PollerPageSize },
             simulatorOptions: o => o with
-        {
-            Regions = [.. Sources, .. AllDestinations],
-            MaxConcurrentCopiesPerDestination = SeedLimits.MaxInFlight,
-            MaxConcurrentCopiesPerSourceRegion = SeedLimits.MaxInFlightPerSource,
-            CopyDurationFor = copy =>
             {
-                if (durations.TryGetValue((copy.SourceImageId, copy.DestinationRegion), out var homeCopy))
+                Regions = [.. Sources, .. AllDestinations],
+                MaxConcurrentCopiesPerDestination = SeedLimits.MaxInFlight,
+                MaxConcurrentCopiesPerSourceRegion = SeedLimits.MaxInFlightPerSource,
+                CopyDurationFor = copy =>
                 {
-                    sourceOfHomeCopy[copy.ImageId] = copy.SourceImageId;
-                    return homeCopy;
-                }
+                    if (durations.TryGetValue((copy.SourceImageId, copy.DestinationRegion), out var homeCopy))
+                    {
+                        sourceOfHomeCopy[copy.ImageId] = copy.SourceImageId;
+                        return homeCopy;
+                    }
 
-                return durations[(sourceOfHomeCopy[copy.SourceImageId], copy.DestinationRegion)];
-            },
-        });
+                    return durations[(sourceOfHomeCopy[copy.SourceImageId], copy.DestinationRegion)];
+                },
+            });
         SetUpTargetAccounts(local, settings);
 
         // As in EC2, a copy takes longer the more snapshot GiB it moves: sizes log-uniform, durations growing with them, 10% noise.

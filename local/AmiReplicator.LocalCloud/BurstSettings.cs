@@ -50,7 +50,7 @@ public sealed record BurstSettings(
     public const int StackBatchSize = 100;
 
     /// <summary>The dispatcher's batching window as the stack deploys it.</summary>
-    public const int StackBatchingWindowSeconds = 5;
+    public const int StackBatchingWindowSeconds = 2;
 
     /// <summary>What is out of range, or null.</summary>
     public string? Problem =>

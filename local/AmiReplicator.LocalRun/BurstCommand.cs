@@ -291,7 +291,7 @@ internal static class BurstCommand
         var sent = productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value);
         var ec2 = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
         return new BurstOutcome(name, made, limitErrors, makespan, sent, ec2, settings.Destinations.Max(local.Simulator.PeakPendingCopies),
-            InFlightSeries.FromSimulator(name, budgeted, local.Simulator, settings.Destinations, startedAt));
+            InFlightSeries.FromSimulator(name, budgeted, made, limitErrors, local.Simulator, settings.Destinations, startedAt));
     }
 
     private static void SideBySide(TextWriter output, IReadOnlyList<BurstOutcome> runs, int asked, int budget)

@@ -169,7 +169,7 @@ public sealed class MainStackTests(SynthesizedApp app)
             ("EventSourceArn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "Arn")),
             ("FunctionName", Ref(app.MainLogicalId("AWS::Lambda::Function", "Dispatcher"))),
             ("BatchSize", DispatcherTiming.ShippedBatchSize),
-            ("MaximumBatchingWindowInSeconds", 5),
+            ("MaximumBatchingWindowInSeconds", 2),
             ("FunctionResponseTypes", new object[] { "ReportBatchItemFailures" }),
             ("ScalingConfig", Obj(("MaximumConcurrency", ReplicatorStack.DispatcherMaxConcurrency)))));
     }
