@@ -165,9 +165,9 @@ internal static class BurstCommand
 
         Row(output, "a free slot idled while work waited", string.Create(invariant,
             $"{idle.Count} of {idle.Checked} (pass, destination, source) checks{(idle.Count == 0 ? "" : $"; first {idle.First}")}"));
-        var idleTime = IdleSlotTime(jobs, policy);
-        Row(output, "slot time idle while work waited (continuous)", string.Create(invariant,
-            $"{idleTime.Idle.TotalMinutes:F1} slot-min = {idleTime.Idle / idleTime.Busy:P2} of the {idleTime.Busy.TotalMinutes:F0} slot-min the copies held"));
+        var idleTime = IdleSlotTime(jobs, copies, policy);
+        Row(output, "copy capacity idle while work waited (continuous, EC2's view)", string.Create(invariant,
+            $"{idleTime.Idle.TotalMinutes:F1} slot-min = {idleTime.Idle / idleTime.Busy:P2} of the {idleTime.Busy.TotalMinutes:F0} slot-min the copies ran"));
         var firstStarts = jobs.Where(j => j.Key.DestinationAccount is null).GroupBy(j => j.Key.SourceImageId)
             .Select(g => g.Min(j => j.CopyStartedAt)).OfType<DateTimeOffset>().Select(t => (t - startedAt).TotalSeconds).Order().ToList();
         Row(output, "an AMI's first copy started after its event (virtual)", firstStarts.Count == 0 ? "-" : string.Create(invariant,
@@ -358,15 +358,19 @@ internal static class BurstCommand
     }
 
     /// <summary>
-    /// The slot time lost in continuous time (not only at pass instants): per destination, integrated over every moment, the slots
-    /// that were free in the destination and in a pair while a job of that pair was ready and not yet claimed (a home account's job
-    /// is ready from its creation); against the slot time the copies held (claim to end).
+    /// The copy capacity lost in continuous time (not only at pass instants): per destination, integrated over every moment, the
+    /// places free in the destination and in a pair while a job of that pair was ready and not yet claimed (a home account's job is
+    /// ready from its creation). A copy holds its place from its claim to its end in EC2 (the simulator's): the time between a
+    /// copy's end and its job's release (the poller's next pass, or the copy's event in its batching window) counts as idle.
+    /// Against the time the copies held.
     /// </summary>
-    private static (TimeSpan Idle, TimeSpan Busy) IdleSlotTime(IReadOnlyList<CopyJob> jobs, ReplicationPolicy policy)
+    private static (TimeSpan Idle, TimeSpan Busy) IdleSlotTime(IReadOnlyList<CopyJob> jobs, IReadOnlyDictionary<string, Ec2Simulator.ImageInfo> copies, ReplicationPolicy policy)
     {
         var (idle, busy) = (0.0, 0.0);
         var ended = jobs.Where(j => j.Key.DestinationAccount is null)
-            .Select(j => j.CompletedAt is { } end ? new SlotSpan(j.Key.Destination, j.Key.SourceRegion, j.CreatedAt, j.ClaimedAt ?? j.CopyStartedAt ?? end, end) : null)
+            .Select(j => (copies.GetValueOrDefault(j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt) is { } end
+                ? new SlotSpan(j.Key.Destination, j.Key.SourceRegion, j.CreatedAt, j.ClaimedAt ?? j.CopyStartedAt ?? end, end)
+                : null)
             .OfType<SlotSpan>();
         foreach (var destination in ended.GroupBy(j => j.Destination))
         {
