@@ -54,6 +54,12 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
     /// </summary>
     private async Task StartTogetherAsync(InvocationSlots slots, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            log.LogWarning("Near the deadline: the batch's new jobs wait for the poller's next pass");
+            return;
+        }
+
         try
         {
             var started = await dispatcher.StartTogetherAsync(slots, cancellationToken);
