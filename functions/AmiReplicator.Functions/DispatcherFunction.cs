@@ -33,16 +33,42 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         }
 
         var response = new SqsBatchResponse();
-        var slots = dispatcher.NewInvocation();
+        // A batch (the event source's batching window gathers a burst into one) starts its new jobs together, largest first.
+        var slots = dispatcher.NewInvocation(startsTogether: true);
         foreach (var record in sqsEvent.Records)
         {
-            if (!await HandleRecordAsync(record, slots, cancellationToken))
+            // Near the deadline, the records not handled yet are handed back for redelivery rather than cut off half way.
+            if (cancellationToken.IsCancellationRequested || !await HandleRecordAsync(record, slots, cancellationToken))
             {
                 response.BatchItemFailures.Add(new BatchItemFailure { ItemIdentifier = record.MessageId });
             }
         }
 
+        await StartTogetherAsync(slots, cancellationToken);
         return response;
+    }
+
+    /// <summary>
+    /// Starts what the batch recorded. Its messages are handled already: jobs that cannot start now (an error, the deadline) wait, and
+    /// the poller's next pass starts them.
+    /// </summary>
+    private async Task StartTogetherAsync(InvocationSlots slots, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            log.LogWarning("Near the deadline: the batch's new jobs wait for the poller's next pass");
+            return;
+        }
+
+        try
+        {
+            var started = await dispatcher.StartTogetherAsync(slots, cancellationToken);
+            log.LogInformation("{Started} new jobs of the batch started", started);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            log.LogError(e, "Starting the batch's new jobs failed; they wait for the poller's next pass");
+        }
     }
 
     /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
@@ -61,7 +87,7 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
                 _ => throw new InvalidOperationException("Unknown message kind."),
             };
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
             log.LogError(e, "Message {MessageId} (delivery {ReceiveCount}) failed; it will be redelivered", record.MessageId, record.ReceiveCount);
             return false;

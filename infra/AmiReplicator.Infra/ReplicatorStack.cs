@@ -114,6 +114,7 @@ internal sealed class ReplicatorStack : Stack
         dispatcher.AddEventSource(new SqsEventSource(requests.Queue, new SqsEventSourceProps
         {
             BatchSize = Timing.BatchSize,
+            MaxBatchingWindow = Duration.Seconds(DispatcherTiming.BatchingWindow.TotalSeconds),
             ReportBatchItemFailures = true,
             MaxConcurrency = DispatcherMaxConcurrency,
         }));

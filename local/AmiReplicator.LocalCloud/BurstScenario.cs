@@ -94,22 +94,23 @@ public sealed class BurstScenario : IAsyncDisposable
         var durations = new Dictionary<(string SourceImageId, string Destination), TimeSpan>();
         // A target account's copy is made from the home account's copy in the region, of the same size: it takes as long.
         var sourceOfHomeCopy = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, o => o with
-        {
-            Regions = [.. Sources, .. AllDestinations],
-            MaxConcurrentCopiesPerDestination = SeedLimits.MaxInFlight,
-            MaxConcurrentCopiesPerSourceRegion = SeedLimits.MaxInFlightPerSource,
-            CopyDurationFor = copy =>
+        var local = await LocalReplication.StartAsync(servers, settings.PolicyJson, pollerOptions: new TrackingOptions { PageSize = settings.PollerPageSize },
+            simulatorOptions: o => o with
             {
-                if (durations.TryGetValue((copy.SourceImageId, copy.DestinationRegion), out var homeCopy))
+                Regions = [.. Sources, .. AllDestinations],
+                MaxConcurrentCopiesPerDestination = SeedLimits.MaxInFlight,
+                MaxConcurrentCopiesPerSourceRegion = SeedLimits.MaxInFlightPerSource,
+                CopyDurationFor = copy =>
                 {
-                    sourceOfHomeCopy[copy.ImageId] = copy.SourceImageId;
-                    return homeCopy;
-                }
+                    if (durations.TryGetValue((copy.SourceImageId, copy.DestinationRegion), out var homeCopy))
+                    {
+                        sourceOfHomeCopy[copy.ImageId] = copy.SourceImageId;
+                        return homeCopy;
+                    }
 
-                return durations[(sourceOfHomeCopy[copy.SourceImageId], copy.DestinationRegion)];
-            },
-        });
+                    return durations[(sourceOfHomeCopy[copy.SourceImageId], copy.DestinationRegion)];
+                },
+            });
         SetUpTargetAccounts(local, settings);
 
         // As in EC2, a copy takes longer the more snapshot GiB it moves: sizes log-uniform, durations growing with them, 10% noise.
@@ -139,9 +140,10 @@ public sealed class BurstScenario : IAsyncDisposable
         var scenario = new BurstScenario(settings, local, images, durations, harnessCalls ?? (() => new NoScope()));
         using (scenario._harnessCalls())
         {
-            if (settings.Concurrency > 1)
+            if (settings.Concurrency > 1 || settings.BatchSize > 10)
             {
-                // Concurrent consumers need what Lambda's queue has: a message being handled is hidden from the others.
+                // Concurrent consumers, and a batch gathered from several receives, need what Lambda's queue has: a message received is
+                // hidden from the other receives.
                 await local.Sqs.SetQueueAttributesAsync(local.Queues.QueueUrl, new Dictionary<string, string> { ["VisibilityTimeout"] = "60" });
             }
 
@@ -162,7 +164,8 @@ public sealed class BurstScenario : IAsyncDisposable
     /// Hands the queue's messages to the dispatcher as Lambda does, <see cref="BurstSettings.Concurrency"/> invocations at once,
     /// until none is left visible; answers the invocations made, the messages delivered and those failed.
     /// </summary>
-    /// <param name="advanceClock">A second of virtual time per invocation, so the jobs of different batches have their own CreatedAt.</param>
+    /// <param name="advanceClock">A second of virtual time per invocation, so the jobs of different batches have their own CreatedAt; and the
+    /// batching window before a batch short of <see cref="BurstSettings.BatchSize"/> (without it, the caller has waited the window out).</param>
     /// <param name="function">The function the queue triggers: the replicator's dispatcher unless another is given (a baseline to compare with).</param>
     public async Task<(int Invocations, int Delivered, int Failed)> DispatchAllAsync(bool advanceClock, CancellationToken cancellationToken,
         Func<string, CancellationToken, Task<string>>? function = null)
@@ -173,7 +176,7 @@ public sealed class BurstScenario : IAsyncDisposable
         {
             while (true)
             {
-                var outcome = await Local.EventSource.PollOnceAsync(handler, cancellationToken, Settings.BatchSize);
+                var outcome = await Local.EventSource.PollOnceAsync(handler, cancellationToken, Settings.BatchSize, advanceClock ? WaitOutWindow : null);
                 if (outcome.Delivered == 0)
                 {
                     return;
@@ -194,6 +197,19 @@ public sealed class BurstScenario : IAsyncDisposable
     }
 
     /// <summary>
+    /// A batch short of <see cref="BurstSettings.BatchSize"/> is handed over only when the batching window has passed since its first
+    /// message; every message of a batch was in the queue when it was read (the burst enqueues first, copy events are enqueued when
+    /// their window is over), so the window passes with the batch waiting.
+    /// </summary>
+    private void WaitOutWindow(int gathered)
+    {
+        if (gathered < Settings.BatchSize && Settings.BatchingWindowSeconds > 0)
+        {
+            Local.Clock.Advance(TimeSpan.FromSeconds(Settings.BatchingWindowSeconds));
+        }
+    }
+
+    /// <summary>
     /// A poller pass every virtual minute until no job is active (or <see cref="BurstSettings.MaxMinutes"/> have passed). With
     /// <see cref="BurstSettings.CopyEvents"/>, virtual time also stops at every copy's end and its event is delivered then.
     /// </summary>
@@ -209,9 +225,11 @@ public sealed class BurstScenario : IAsyncDisposable
         while (!done && Local.Clock.GetUtcNow() - startedAt < TimeSpan.FromMinutes(Settings.MaxMinutes))
         {
             var nextPass = Local.Clock.GetUtcNow() + TimeSpan.FromMinutes(1);
-            while (Settings.CopyEvents && NextCompletion() is { } completion && completion < nextPass)
+            // A copy's event opens the batching window: the dispatcher gets it, with every event of the window, when the window closes.
+            var window = TimeSpan.FromSeconds(Settings.BatchingWindowSeconds);
+            while (Settings.CopyEvents && NextCompletion() is { } completion && completion + window < nextPass)
             {
-                Local.Clock.SetUtcNow(completion);
+                Local.Clock.SetUtcNow(completion + window);
                 var (delivered, failed) = await DeliverCopyEventsAsync(cancellationToken);
                 eventDeliveries += delivered;
                 failedDeliveries += failed;
@@ -234,7 +252,7 @@ public sealed class BurstScenario : IAsyncDisposable
                 return pass.Elapsed;
             }
 
-            if (Settings.CopyEvents)
+            if (Settings.CopyEvents && window == TimeSpan.Zero)
             {
                 // With concurrent invocations the poller's pass also runs while the events are being dispatched.
                 var deliveries = DeliverCopyEventsAsync(cancellationToken);

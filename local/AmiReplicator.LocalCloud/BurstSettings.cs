@@ -9,7 +9,10 @@ namespace AmiReplicator.LocalCloud;
 /// <param name="MaxCopyMinutes">The longest copy: a copy takes longer the larger its AMI, give or take 10%.</param>
 /// <param name="MinGiB">The smallest AMI (snapshot GiB); sizes are drawn log-uniformly.</param>
 /// <param name="MaxGiB">The largest AMI.</param>
-/// <param name="BatchSize">SQS messages per dispatcher invocation (Lambda's batch size).</param>
+/// <param name="BatchSize">SQS messages per dispatcher invocation at most (Lambda's batch size: up to 10,000, above 10 with a batching window).</param>
+/// <param name="BatchingWindowSeconds">How long the event source gathers messages before it invokes the dispatcher with fewer than a
+/// batch (Lambda's MaximumBatchingWindowInSeconds): a copy's event, or a lone AMI's, waits this long.</param>
+/// <param name="PollerPageSize">Most jobs the poller reads per destination and state in one pass (<see cref="Domain.Jobs.TrackingOptions.PageSize"/>).</param>
 /// <param name="Concurrency">Dispatcher invocations running at once (Lambda's concurrency for the SQS trigger).</param>
 /// <param name="CopyEvents">Also deliver each copy's own EC2 event to the dispatcher when the copy ends, as the stack's rule does.</param>
 /// <param name="BySource">All of the first source's AMIs in the queue, then the second's (else they alternate).</param>
@@ -28,7 +31,9 @@ public sealed record BurstSettings(
     int MaxCopyMinutes = 20,
     int MinGiB = 8,
     int MaxGiB = 512,
-    int BatchSize = 10,
+    int BatchSize = BurstSettings.StackBatchSize,
+    int BatchingWindowSeconds = BurstSettings.StackBatchingWindowSeconds,
+    int PollerPageSize = 1000,
     int Concurrency = 1,
     bool CopyEvents = false,
     bool BySource = false,
@@ -41,12 +46,20 @@ public sealed record BurstSettings(
     /// <summary>The key alias <see cref="AccountRefusingKey"/>'s copies name in the first destination, which the account does not have.</summary>
     public const string MissingKeyAlias = "alias/golden";
 
+    /// <summary>The dispatcher's batch size as the stack deploys it (infra's DispatcherTiming; a test holds the two together).</summary>
+    public const int StackBatchSize = 100;
+
+    /// <summary>The dispatcher's batching window as the stack deploys it.</summary>
+    public const int StackBatchingWindowSeconds = 2;
+
     /// <summary>What is out of range, or null.</summary>
     public string? Problem =>
-        Amis < 1 || MinCopyMinutes < 1 || MaxCopyMinutes < MinCopyMinutes || BatchSize is < 1 or > 10 || Concurrency < 1
+        Amis < 1 || MinCopyMinutes < 1 || MaxCopyMinutes < MinCopyMinutes || BatchSize is < 1 or > 10_000 || BatchingWindowSeconds is < 0 or > 300
+        || (BatchSize > 10 && BatchingWindowSeconds < 1) || PollerPageSize < 1 || Concurrency < 1
         || DestinationCount < 1 || DestinationCount > BurstScenario.AllDestinations.Count || MinGiB < 1 || MaxGiB < MinGiB
         || Accounts < 0 || (FailingTargets && (Accounts < 3 || DestinationCount < 2)) || TargetBudget is ( < 1, _) or (_, < 1)
-            ? $"amis >= 1, 1 <= min copy minutes <= max copy minutes, 1 <= batch size <= 10, concurrency >= 1, 1 <= destinations <= {BurstScenario.AllDestinations.Count}, 1 <= min GiB <= max GiB, "
+            ? $"amis >= 1, 1 <= min copy minutes <= max copy minutes, 1 <= batch size <= 10000 (above 10 with a batching window of at least 1 s, as Lambda asks), "
+              + $"0 <= batching window <= 300 s, poller page size >= 1, concurrency >= 1, 1 <= destinations <= {BurstScenario.AllDestinations.Count}, 1 <= min GiB <= max GiB, "
               + "accounts >= 0 (at least 3, and 2 destinations, with failing targets), target budgets >= 1"
             : null;
 

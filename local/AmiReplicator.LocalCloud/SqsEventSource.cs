@@ -17,22 +17,41 @@ namespace AmiReplicator.LocalCloud;
 public sealed class SqsEventSource(IAmazonSQS sqs, string queueUrl, string queueArn, string region)
 {
     /// <summary>One poll: answers how many messages were handed to the function (0 when the queue had none visible).</summary>
-    public async Task<BatchOutcome> PollOnceAsync(Func<string, CancellationToken, Task<string>> function, CancellationToken cancellationToken, int batchSize = 10)
+    /// <param name="batchSize">Messages per invocation at most: above SQS's 10 per receive, gathered from several receives, as Lambda's poller does.</param>
+    /// <param name="gathered">Told how many messages the batch holds before the function gets them (a fuller batch waits no window).</param>
+    public async Task<BatchOutcome> PollOnceAsync(Func<string, CancellationToken, Task<string>> function, CancellationToken cancellationToken, int batchSize = 10,
+        Action<int>? gathered = null)
     {
-        var received = await FunctionScope.RunAsLambdaAsync(() => sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        var messages = new List<Message>();
+        while (messages.Count < batchSize)
         {
-            QueueUrl = queueUrl,
-            MaxNumberOfMessages = batchSize,
-            WaitTimeSeconds = 0,
-            MessageSystemAttributeNames = ["All"],
-            MessageAttributeNames = ["All"],
-        }, cancellationToken));
-        var messages = received.Messages ?? [];
+            var asked = Math.Min(10, batchSize - messages.Count);
+            var received = await FunctionScope.RunAsLambdaAsync(() => sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = queueUrl,
+                MaxNumberOfMessages = asked,
+                WaitTimeSeconds = 0,
+                MessageSystemAttributeNames = ["All"],
+                MessageAttributeNames = ["All"],
+            }, cancellationToken));
+            if (received.Messages is not { Count: > 0 } batch)
+            {
+                break;
+            }
+
+            messages.AddRange(batch);
+            if (batch.Count < asked)
+            {
+                break;
+            }
+        }
+
         if (messages.Count == 0)
         {
             return new BatchOutcome(0, new HashSet<string>());
         }
 
+        gathered?.Invoke(messages.Count);
         var sqsEvent = new SqsEvent { Records = messages.Select(ToRecord).ToList() };
         var payload = JsonSerializer.Serialize(sqsEvent, MessagesJsonContext.Default.SqsEvent);
         var answer = await FunctionScope.RunAsync(ReplicatorFunctions.Dispatcher, () => function(payload, cancellationToken));

@@ -36,7 +36,9 @@ internal static class BurstCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the sizes and copy durations.", DefaultValueFactory = _ => defaults.Seed };
         var minMinutes = new Option<int>("--min-copy-minutes") { Description = "Shortest copy.", DefaultValueFactory = _ => defaults.MinCopyMinutes };
         var maxMinutes = new Option<int>("--max-copy-minutes") { Description = "Longest copy (durations are uniform between the two).", DefaultValueFactory = _ => defaults.MaxCopyMinutes };
-        var batch = new Option<int>("--batch-size") { Description = "SQS messages per dispatcher invocation (Lambda's batch size).", DefaultValueFactory = _ => defaults.BatchSize };
+        var batch = new Option<int>("--batch-size") { Description = "SQS messages per dispatcher invocation at most (Lambda's batch size, up to 10000; above 10 with a batching window). Default: the stack's.", DefaultValueFactory = _ => defaults.BatchSize };
+        var window = new Option<int>("--batching-window") { Description = "Seconds the event source gathers messages before invoking the dispatcher with fewer than a batch (Lambda's MaximumBatchingWindowInSeconds). Default: the stack's.", DefaultValueFactory = _ => defaults.BatchingWindowSeconds };
+        var pageSize = new Option<int>("--poller-page-size") { Description = "Most jobs the poller reads per destination and state in one pass.", DefaultValueFactory = _ => defaults.PollerPageSize };
         var events = new Option<bool>("--copy-events") { Description = "Also deliver each copy's own 'EC2 AMI State Change' to the dispatcher when the copy ends (as the stack's rule does)." };
         var limit = new Option<int>("--max-minutes") { Description = "Give up after this many virtual minutes.", DefaultValueFactory = _ => defaults.MaxMinutes };
         var order = new Option<string>("--order") { Description = "interleaved: the sources' AMIs alternate in the queue; by-source: all of us-east-1's, then all of us-west-2's.", DefaultValueFactory = _ => "interleaved" };
@@ -52,11 +54,12 @@ internal static class BurstCommand
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the copies in flight per destination over virtual time against the budget (one panel per run), and the series as CSV beside it." };
         var command = new Command("burst", "Benchmark: a burst of AMIs from two source regions to four destinations through the real handlers on the local cloud.")
         {
-            amis, seed, minMinutes, maxMinutes, batch, events, limit, concurrency, order, destinations, minGiB, maxGiB, accounts, failingTargets, baseline, plot,
+            amis, seed, minMinutes, maxMinutes, batch, window, pageSize, events, limit, concurrency, order, destinations, minGiB, maxGiB, accounts, failingTargets, baseline, plot,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new BurstSettings(Amis: parse.GetValue(amis), DestinationCount: parse.GetValue(destinations), MinCopyMinutes: parse.GetValue(minMinutes),
                 MaxCopyMinutes: parse.GetValue(maxMinutes), MinGiB: parse.GetValue(minGiB), MaxGiB: parse.GetValue(maxGiB), BatchSize: parse.GetValue(batch),
+                BatchingWindowSeconds: parse.GetValue(window), PollerPageSize: parse.GetValue(pageSize),
                 Concurrency: parse.GetValue(concurrency), CopyEvents: parse.GetValue(events), BySource: parse.GetValue(order) == "by-source",
                 MaxMinutes: parse.GetValue(limit), Seed: parse.GetValue(seed), Accounts: parse.GetValue(accounts), FailingTargets: parse.GetValue(failingTargets)),
             parse.GetValue(baseline) == "naive", parse.GetValue(plot), Console.Out, cancellationToken));
@@ -95,7 +98,7 @@ internal static class BurstCommand
             + (settings.Accounts == 0 ? "" : $" x (the home account + {settings.Accounts} target accounts{(settings.FailingTargets ? ", 3 of them failing" : "")}, target budgets {burst.TargetBudget?.MaxInFlight}/{burst.TargetBudget?.MaxInFlightPerSource})")
             + $" = {jobCount} jobs; budgets {budgets.MaxInFlight}/{budgets.MaxInFlightPerSource}, " +
             $"EC2 limits {limits.MaxInFlight}/{limits.MaxInFlightPerSource}; copies {settings.MinCopyMinutes}..{settings.MaxCopyMinutes} min (seed {settings.Seed}); " +
-            $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of {settings.BatchSize}, {settings.Concurrency} at once; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
+            $"AMIs {settings.MinGiB}..{settings.MaxGiB} GiB; dispatcher batches of up to {settings.BatchSize} (window {settings.BatchingWindowSeconds} s), {settings.Concurrency} at once; poller pages of {settings.PollerPageSize}; AMIs {(settings.BySource ? "by source" : "interleaved")}; copy events {(settings.CopyEvents ? "delivered" : "not delivered (poller only)")}");
         calls.Reset();
         var startedAt = local.Clock.GetUtcNow();
         var wall = Stopwatch.StartNew();
@@ -162,6 +165,13 @@ internal static class BurstCommand
 
         Row(output, "a free slot idled while work waited", string.Create(invariant,
             $"{idle.Count} of {idle.Checked} (pass, destination, source) checks{(idle.Count == 0 ? "" : $"; first {idle.First}")}"));
+        var idleTime = IdleSlotTime(jobs, copies, policy);
+        Row(output, "copy capacity idle while work waited (continuous, EC2's view)", string.Create(invariant,
+            $"{idleTime.Idle.TotalMinutes:F1} slot-min = {idleTime.Idle / idleTime.Busy:P2} of the {idleTime.Busy.TotalMinutes:F0} slot-min the copies ran"));
+        var firstStarts = jobs.Where(j => j.Key.DestinationAccount is null).GroupBy(j => j.Key.SourceImageId)
+            .Select(g => g.Min(j => j.CopyStartedAt)).OfType<DateTimeOffset>().Select(t => (t - startedAt).TotalSeconds).Order().ToList();
+        Row(output, "an AMI's first copy started after its event (virtual)", firstStarts.Count == 0 ? "-" : string.Create(invariant,
+            $"min {firstStarts[0]:F0} s, median {firstStarts[firstStarts.Count / 2]:F0} s, max {firstStarts[^1]:F0} s"));
         Row(output, "DynamoDB calls (product)", string.Create(invariant, $"{dynamoCalls} ({(double)dynamoCalls / jobCount:F1} per job; dispatch {dispatchCalls}): {Breakdown(productCalls, calls, "DynamoDB")}"));
         Row(output, "items read by the product's Queries", string.Create(invariant, $"{calls.ItemsQueried} ({(double)calls.ItemsQueried / jobCount:F0} per job)"));
         var rest = wall.Elapsed - calls.ProductTime("DynamoDB") - calls.ProductTime("EC2") - calls.ProductTime("SQS");
@@ -174,7 +184,9 @@ internal static class BurstCommand
             Row(output, $"{other} calls (product)", string.Create(invariant, $"{productCalls.Where(c => c.Key.Service == other).Sum(c => c.Value)}: {Breakdown(productCalls, calls, other)}"));
         }
 
-        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant, $"{(double)sentCalls / jobCount:F2}"));
+        var perCopyByService = string.Join(", ", productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal))
+            .GroupBy(c => c.Key.Service).OrderByDescending(g => g.Sum(c => c.Value)).Select(g => string.Create(invariant, $"{g.Key} {(double)g.Sum(c => c.Value) / jobCount:F2}")));
+        Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant, $"{(double)sentCalls / jobCount:F2}: {perCopyByService}"));
         if (settings.Accounts > 0)
         {
             var targetCopies = jobs.Count(j => j is { State: CopyJobState.Available, Key.DestinationAccount: not null });
@@ -279,7 +291,7 @@ internal static class BurstCommand
         var sent = productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal)).Sum(c => c.Value);
         var ec2 = productCalls.Where(c => c.Key.Service == "EC2").Sum(c => c.Value);
         return new BurstOutcome(name, made, limitErrors, makespan, sent, ec2, settings.Destinations.Max(local.Simulator.PeakPendingCopies),
-            InFlightSeries.FromSimulator(name, budgeted, local.Simulator, settings.Destinations, startedAt));
+            InFlightSeries.FromSimulator(name, budgeted, made, limitErrors, local.Simulator, settings.Destinations, startedAt));
     }
 
     private static void SideBySide(TextWriter output, IReadOnlyList<BurstOutcome> runs, int asked, int budget)
@@ -344,6 +356,43 @@ internal static class BurstCommand
 
         return (count, checkedCount, first);
     }
+
+    /// <summary>
+    /// The copy capacity lost in continuous time (not only at pass instants): per destination, integrated over every moment, the
+    /// places free in the destination and in a pair while a job of that pair was ready and not yet claimed (a home account's job is
+    /// ready from its creation). A copy holds its place from its claim to its end in EC2 (the simulator's): the time between a
+    /// copy's end and its job's release (the poller's next pass, or the copy's event in its batching window) counts as idle.
+    /// Against the time the copies held.
+    /// </summary>
+    private static (TimeSpan Idle, TimeSpan Busy) IdleSlotTime(IReadOnlyList<CopyJob> jobs, IReadOnlyDictionary<string, Ec2Simulator.ImageInfo> copies, ReplicationPolicy policy)
+    {
+        var (idle, busy) = (0.0, 0.0);
+        var ended = jobs.Where(j => j.Key.DestinationAccount is null)
+            .Select(j => (copies.GetValueOrDefault(j.TargetImageId ?? "")?.CompletesAt ?? j.CompletedAt) is { } end
+                ? new SlotSpan(j.Key.Destination, j.Key.SourceRegion, j.CreatedAt, j.ClaimedAt ?? j.CopyStartedAt ?? end, end)
+                : null)
+            .OfType<SlotSpan>();
+        foreach (var destination in ended.GroupBy(j => j.Destination))
+        {
+            var budget = policy.BudgetFor(destination.Key);
+            var spans = destination.ToList();
+            var instants = spans.SelectMany(j => new[] { j.Ready, j.Claimed, j.End }).Distinct().Order().ToList();
+            foreach (var (from, to) in instants.Zip(instants.Skip(1)))
+            {
+                var holding = spans.Where(j => j.Claimed <= from && from < j.End).ToList();
+                var free = budget.MaxInFlight - holding.Count;
+                var startable = spans.Where(j => j.Ready <= from && from < j.Claimed).GroupBy(j => j.SourceRegion)
+                    .Sum(pair => Math.Min(pair.Count(), budget.MaxInFlightPerSource - holding.Count(j => j.SourceRegion == pair.Key)));
+                idle += Math.Max(0, Math.Min(free, startable)) * (to - from).TotalSeconds;
+                busy += holding.Count * (to - from).TotalSeconds;
+            }
+        }
+
+        return (TimeSpan.FromSeconds(idle), TimeSpan.FromSeconds(busy));
+    }
+
+    /// <summary>A job's time in a destination: ready to start from <paramref name="Ready"/>, holding its slots from <paramref name="Claimed"/> to <paramref name="End"/>.</summary>
+    private sealed record SlotSpan(CopyDestination Destination, string SourceRegion, DateTimeOffset Ready, DateTimeOffset Claimed, DateTimeOffset End);
 
     /// <summary>
     /// From the first event to the last copy's end, against the exact lower bound for the copy durations drawn: no schedule can

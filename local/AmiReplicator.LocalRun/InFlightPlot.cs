@@ -5,14 +5,17 @@ namespace AmiReplicator.LocalRun;
 
 /// <summary>
 /// Copies in flight per destination over virtual time, as EC2 (the simulator) saw them: one series per destination.
-/// <paramref name="Budgeted"/>: the run kept to the policy's budget (the naive baseline has none, only EC2's limit).
+/// <paramref name="Budgeted"/>: the run kept to the policy's budget (the naive baseline has none, only EC2's limit). <paramref name="Made"/>
+/// and <paramref name="Refused"/>: the copies the run made, and those EC2 refused with ResourceLimitExceeded (never made by a run
+/// that does not ask again), which its panel names.
 /// </summary>
-internal sealed record InFlightSeries(string Title, bool Budgeted, IReadOnlyDictionary<string, IReadOnlyList<(double Minute, int InFlight)>> ByDestination)
+internal sealed record InFlightSeries(string Title, bool Budgeted, int Made, int Refused, IReadOnlyDictionary<string, IReadOnlyList<(double Minute, int InFlight)>> ByDestination)
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
 
     /// <summary>From each copy's start (its creation) to its end, sampled every 30 virtual seconds from the burst's start.</summary>
-    public static InFlightSeries FromSimulator(string title, bool budgeted, Ec2Simulator.Ec2Simulator simulator, IReadOnlyList<string> destinations, DateTimeOffset startedAt)
+    public static InFlightSeries FromSimulator(string title, bool budgeted, int made, int refused, Ec2Simulator.Ec2Simulator simulator, IReadOnlyList<string> destinations,
+        DateTimeOffset startedAt)
     {
         var series = new Dictionary<string, IReadOnlyList<(double, int)>>();
         foreach (var destination in destinations)
@@ -30,7 +33,7 @@ internal sealed record InFlightSeries(string Title, bool Budgeted, IReadOnlyDict
             series[destination] = points;
         }
 
-        return new InFlightSeries(title, budgeted, series);
+        return new InFlightSeries(title, budgeted, made, refused, series);
     }
 
     /// <summary>The series as CSV: run, destination, minute, copies in flight.</summary>
@@ -64,7 +67,8 @@ internal static class InFlightPlot
             ceiling.Color = Colors.Black;
             ceiling.LegendText = !runs[i].Budgeted ? $"EC2 limit ({ec2Limit}), no budget"
                 : budget == ec2Limit ? $"budget = EC2 limit ({budget})" : $"budget ({budget})";
-            plot.Title(runs[i].Title);
+            plot.Title(string.Create(CultureInfo.InvariantCulture,
+                $"{runs[i].Title}: {runs[i].Made} copies made, {runs[i].Refused} refused with ResourceLimitExceeded{(runs[i].Refused > 0 ? " and never made" : "")}"));
             plot.XLabel("virtual minutes since the burst");
             plot.YLabel("copies in flight");
             plot.Axes.SetLimits(0, lastMinute, 0, Math.Max(budget, ec2Limit) * 1.2);

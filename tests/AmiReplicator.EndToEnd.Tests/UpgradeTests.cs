@@ -32,7 +32,11 @@ public class UpgradeTests(LocalCloudFixture cloud)
     public async Task Jobs_in_every_state_written_before_targets_finish_or_stay_ended_and_the_counters_come_back_to_zero()
     {
         await using var h = await LocalReplication.StartAsync(cloud.Servers, """{"destinations":[{"region":"eu-west-1"}]}""");
-        var sources = States.ToDictionary(state => state, state => h.Simulator.SeedImage(Source, new SeedImage { Name = $"golden-{state}" }));
+        var sources = States.ToDictionary(state => state, state => h.Simulator.SeedImage(Source, new SeedImage
+        {
+            Name = $"golden-{state}",
+            Volumes = [new SeedVolume("/dev/xvda") { Tags = new Dictionary<string, string> { ["backup"] = "daily" } }],
+        }));
         // The available job's copy is done and the copying one's under way: both made by EC2 as the replicator asked for them.
         var available = await CopyAsync(h, sources["available"]);
         h.Clock.Advance(TimeSpan.FromHours(2));
@@ -66,6 +70,9 @@ public class UpgradeTests(LocalCloudFixture cloud)
             Assert.Equal("available", h.Simulator.FindImage(Destination, job.TargetImageId!)?.State);
         });
         Assert.Equal(copying, jobs[sources["copying"]].TargetImageId);
+        // Written before the source's snapshot tags were kept on the job: finishing reads them from the source.
+        var copiedSnapshot = Assert.Single(h.Simulator.FindImage(Destination, copying)!.BlockDevices).SnapshotId;
+        Assert.Equal("daily", h.Simulator.Snapshots(Destination).Single(s => s.SnapshotId == copiedSnapshot).Tags["backup"]);
         Assert.Equal((CopyJobState.Failed, null), (jobs[sources["failed"]].State, jobs[sources["failed"]].FailureCode));
         Assert.Equal(CopyJobState.Cancelled, jobs[sources["cancelled"]].State);
         Assert.All(await h.Replicator.Store.ListCountersAsync(CancellationToken.None), c => Assert.Equal((0, 0), (c.InFlight, c.Holders.Count)));

@@ -155,12 +155,20 @@ public sealed partial class DeploymentOptionsTests
         // 6 attempts of 2 s and waits of 1 + 2 + 4 + 8 + 16 s.
         Assert.Equal(TimeSpan.FromSeconds(43), DispatcherTiming.WorstEc2Call);
         var shipped = DispatcherTiming.For(TestContext.Settings(TestContext.FromCdkJson()).Policy);
-        Assert.Equal(1, shipped.BatchSize);
+        Assert.Equal(100, shipped.BatchSize);
         Assert.Equal(10, shipped.Ec2CallsPerMessage);
         Assert.True(shipped.Fits);
         Assert.True(shipped.WorstMessage + DispatcherTiming.Margin <= shipped.Timeout);
         Assert.Equal(TimeSpan.FromMinutes(8), shipped.Timeout);
         Assert.Equal(shipped.Timeout * 6, shipped.VisibilityTimeout);
+    }
+
+    [Fact]
+    public void The_burst_benchmark_batches_the_dispatchers_messages_as_the_stack_does()
+    {
+        var defaults = new AmiReplicator.LocalCloud.BurstSettings();
+        Assert.Equal(DispatcherTiming.ShippedBatchSize, defaults.BatchSize);
+        Assert.Equal(DispatcherTiming.BatchingWindow, TimeSpan.FromSeconds(defaults.BatchingWindowSeconds));
     }
 
     [Fact]

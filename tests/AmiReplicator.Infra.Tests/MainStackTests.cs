@@ -168,7 +168,8 @@ public sealed class MainStackTests(SynthesizedApp app)
         Main.HasResourceProperties("AWS::Lambda::EventSourceMapping", Obj(
             ("EventSourceArn", GetAtt(app.MainLogicalId("AWS::SQS::Queue", "RequestQueue"), "Arn")),
             ("FunctionName", Ref(app.MainLogicalId("AWS::Lambda::Function", "Dispatcher"))),
-            ("BatchSize", 1),
+            ("BatchSize", DispatcherTiming.ShippedBatchSize),
+            ("MaximumBatchingWindowInSeconds", 2),
             ("FunctionResponseTypes", new object[] { "ReportBatchItemFailures" }),
             ("ScalingConfig", Obj(("MaximumConcurrency", ReplicatorStack.DispatcherMaxConcurrency)))));
     }

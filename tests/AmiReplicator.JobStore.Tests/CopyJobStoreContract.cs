@@ -73,6 +73,32 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
+    public async Task The_source_snapshot_tags_a_job_carries_are_read_back_as_written_and_none_recorded_stays_apart_from_none_to_give()
+    {
+        var store = await NewStoreAsync();
+        var tagged = Job("ami-0000000000000000a") with
+        {
+            SourceSnapshotTags =
+            [
+                new SourceSnapshotTags("/dev/xvda", "snap-0a", new Dictionary<string, string> { ["backup"] = "daily" }),
+                new SourceSnapshotTags("/dev/xvdb", "snap-0b", new Dictionary<string, string>()),
+            ],
+        };
+        var nothingToGive = Job("ami-0000000000000000b") with { SourceSnapshotTags = [] };
+        var notRecorded = Job("ami-0000000000000000c");
+        await store.CreateAllIfAbsentAsync([tagged, nothingToGive, notRecorded], CancellationToken.None);
+
+        var read = (await store.GetManyAsync([tagged.Key, nothingToGive.Key, notRecorded.Key], CancellationToken.None)).ToDictionary(j => j.Key.SourceImageId);
+
+        var snapshots = read[tagged.Key.SourceImageId].SourceSnapshotTags!;
+        Assert.Equal([("/dev/xvda", "snap-0a"), ("/dev/xvdb", "snap-0b")], snapshots.Select(t => (t.DeviceName, t.SnapshotId)));
+        Assert.Equal(new Dictionary<string, string> { ["backup"] = "daily" }, snapshots[0].Tags);
+        Assert.Empty(snapshots[1].Tags);
+        Assert.Equal(0, read[nothingToGive.Key.SourceImageId].SourceSnapshotTags?.Count);
+        Assert.Null(read[notRecorded.Key.SourceImageId].SourceSnapshotTags);
+    }
+
+    [Fact]
     public async Task An_AMIs_jobs_into_hundreds_of_target_accounts_are_created_all_and_created_once()
     {
         var store = await NewStoreAsync();

@@ -61,7 +61,9 @@ public class BudgetsAndPolicyChangesTests
 
         h.Clock.Advance(TimeSpan.FromHours(1));
         _long = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = "golden-long" });
+        // Two batches: the long copy takes the destination's one slot before the failed job is asked for again.
         h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{_long}}","requestedBy":"alice"}""");
+        await h.DeliverAsync();
         h.Send($$"""{"sourceRegion":"us-east-1","sourceImageId":"{{failing}}","requestedBy":"alice","reason":"retry"}""");
         await h.DeliverAsync();
         h.Clock.Advance(TimeSpan.FromMinutes(1));

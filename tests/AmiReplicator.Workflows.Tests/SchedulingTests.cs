@@ -68,4 +68,84 @@ public class SchedulingTests
 
         Assert.Equal([blocker, large, medium, small], jobs.OrderBy(j => j.CopyStartedAt).Select(j => j.Key.SourceImageId));
     }
+
+    [Fact]
+    public async Task The_new_jobs_of_one_batch_start_together_largest_first_whatever_order_their_messages_came_in()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":2}]}""",
+            o => o with { CopyDuration = TimeSpan.FromMinutes(10) });
+        var sizes = new[] { 8, 20, 500, 30, 300 };
+        var images = sizes.Select((size, i) => h.Simulator.SeedImage("us-east-1", new SeedImage { Name = $"golden-{i}", Volumes = [new SeedVolume("/dev/xvda", size)] })).ToList();
+        foreach (var imageId in images)
+        {
+            h.Send(LocalReplication.AvailableEvent("us-east-1", imageId, imageId));
+        }
+
+        await h.DeliverAsync();
+
+        var copying = (await h.JobsAsync()).Where(j => j.State == CopyJobState.Copying).Select(j => j.Key.SourceImageId).Order().ToList();
+        Assert.Equal([.. new[] { images[2], images[4] }.Order()], copying);
+    }
+
+    [Fact]
+    public async Task A_larger_job_recorded_after_the_waiting_list_was_read_goes_before_the_smaller_jobs_read_then()
+    {
+        // Budget 3, a short copy under way: a batch starts its two largest (long copies) and keeps the next of the list it read; a
+        // larger job recorded later in the same minute takes the slot the short copy frees, before the smaller one kept.
+        var durations = new Dictionary<string, TimeSpan>();
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":3}]}""",
+            o => o with { CopyDurationFor = c => durations[c.SourceImageId] });
+        // Every message is the AMI's own event, as EC2 emits it: each is delivered once.
+        string Seed(string name, int sizeGiB, TimeSpan duration)
+        {
+            var imageId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = name, Volumes = [new SeedVolume("/dev/xvda", sizeGiB)] });
+            durations[imageId] = duration;
+            return imageId;
+        }
+
+        async Task DeliverEventsAsync()
+        {
+            h.SendEc2Events();
+            await h.DeliverAsync();
+        }
+
+        var shortCopy = Seed("golden-short", 8, TimeSpan.FromMinutes(10));
+        await DeliverEventsAsync();
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        foreach (var size in new[] { 400, 300, 10, 20 })
+        {
+            Seed($"golden-{size}", size, TimeSpan.FromMinutes(size > 100 ? 60 : 10));
+        }
+
+        await DeliverEventsAsync();
+        var late = Seed("golden-late", 200, TimeSpan.FromMinutes(10));
+        await DeliverEventsAsync();
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        await DeliverEventsAsync();
+
+        var jobs = await h.RunPollerUntilDoneAsync(maxMinutes: 300);
+
+        var freed = jobs.Single(j => j.Key.SourceImageId == shortCopy).CompletedAt;
+        Assert.Equal(late, jobs.Single(j => j.CopyStartedAt == freed).Key.SourceImageId);
+    }
+
+    [Fact]
+    public async Task A_batch_at_its_deadline_hands_back_the_messages_it_has_not_handled_and_they_are_handled_on_redelivery()
+    {
+        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");
+        var imageIds = Enumerable.Range(0, 3).Select(i => h.Simulator.SeedImage("us-east-1", new SeedImage { Name = $"golden-{i}" })).ToList();
+        foreach (var imageId in imageIds)
+        {
+            h.Send(LocalReplication.AvailableEvent("us-east-1", imageId, imageId));
+        }
+
+        using var deadline = new CancellationTokenSource();
+        await deadline.CancelAsync();
+        Assert.Equal(3, await h.DeliverAsync(deadline.Token));
+        Assert.Empty(await h.JobsAsync());
+
+        Assert.Equal(3, await h.DeliverAsync());
+        Assert.Equal(0, await h.DeliverAsync());
+        Assert.Equal(imageIds.Order(), (await h.JobsAsync()).Where(j => j.State == CopyJobState.Copying).Select(j => j.Key.SourceImageId).Order());
+    }
 }

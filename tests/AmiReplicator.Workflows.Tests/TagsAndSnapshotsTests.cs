@@ -76,5 +76,7 @@ public class TagsAndSnapshotsTests
         var encrypted = jobs.Single(j => j.Key.DestinationRegion == "eu-central-1");
         Assert.Contains(encrypted.Notes, n => n.Contains("Encrypted snapshots with EBS default key cannot be shared", StringComparison.Ordinal));
         Assert.All(h.Simulator.Snapshots("eu-central-1"), s => Assert.Empty(s.CreateVolumePermissions));
+        // The source's snapshot tags were read once, when its copies were asked for, not once per destination as each copy finished.
+        Assert.Equal(1, h.Simulator.CallCount("us-east-1", "DescribeSnapshots"));
     }
 }

@@ -144,7 +144,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     }
 
     /// <summary>Hands the queued messages to the dispatcher in one batch; those it lists as failed stay queued. Answers how many were handed.</summary>
-    public async Task<int> DeliverAsync()
+    /// <param name="cancellationToken">The invocation's, cancelled as the Lambda host cancels it near the deadline.</param>
+    public async Task<int> DeliverAsync(CancellationToken cancellationToken = default)
     {
         var batch = _queue.ToList();
         if (batch.Count == 0)
@@ -153,7 +154,7 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         }
 
         var response = await FunctionScope.RunAsync(ReplicatorFunctions.Dispatcher,
-            () => _handlers.Dispatcher.HandleAsync(new SqsEvent { Records = batch }, CancellationToken.None));
+            () => _handlers.Dispatcher.HandleAsync(new SqsEvent { Records = batch }, cancellationToken));
         var failed = response.BatchItemFailures.Select(f => f.ItemIdentifier).ToHashSet();
         _queue.RemoveAll(m => !failed.Contains(m.MessageId));
         return batch.Count;

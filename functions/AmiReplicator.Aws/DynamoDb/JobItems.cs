@@ -207,6 +207,24 @@ internal static class JobItems
             };
         }
 
+        if (job.SourceSnapshotTags is { } snapshotTags)
+        {
+            // IsLSet: an empty list (nothing to give the copy's snapshots) is stored as one, not left out like "not recorded".
+            item["SourceSnapshotTags"] = new AttributeValue
+            {
+                L = snapshotTags.Select(t => new AttributeValue
+                {
+                    M = new()
+                    {
+                        ["DeviceName"] = S(t.DeviceName),
+                        ["SnapshotId"] = S(t.SnapshotId),
+                        ["Tags"] = new AttributeValue { M = t.Tags.ToDictionary(tag => tag.Key, tag => S(tag.Value)), IsMSet = true },
+                    },
+                }).ToList(),
+                IsLSet = true,
+            };
+        }
+
         SetIfPresent(item, "SourceDeprecationTime", job.SourceDeprecationTime is { } deprecation ? Time(deprecation) : null);
         SetIfPresent(item, "SourceDeregistrationProtection",
             job.SourceDeregistrationProtection == DeregistrationProtection.Disabled ? null : job.SourceDeregistrationProtection.ToString());
@@ -312,6 +330,10 @@ internal static class JobItems
         SnapshotCopyMiBps = item.TryGetValue("SnapshotCopyMiBps", out var throughput) ? int.Parse(throughput.N, CultureInfo.InvariantCulture) : 0,
         LaunchPermissions = item.TryGetValue("LaunchPermissions", out var permissions) && permissions.IsLSet
             ? (permissions.L ?? []).Select(p => new LaunchPermission(Enum.Parse<LaunchPermissionKind>(p.M["Kind"].S), p.M["Value"].S)).ToList()
+            : null,
+        SourceSnapshotTags = item.TryGetValue("SourceSnapshotTags", out var snapshotTags) && snapshotTags.IsLSet
+            ? (snapshotTags.L ?? []).Select(t => new SourceSnapshotTags(t.M["DeviceName"].S, t.M["SnapshotId"].S,
+                t.M.TryGetValue("Tags", out var tags) && tags.M is not null ? tags.M.ToDictionary(tag => tag.Key, tag => tag.Value.S, StringComparer.Ordinal) : [])).ToList()
             : null,
         SourceDeprecationTime = OptionalTime(item, "SourceDeprecationTime"),
         SourceDeregistrationProtection = Optional(item, "SourceDeregistrationProtection") is { } protection

@@ -183,8 +183,8 @@ public sealed class CopyFinisher(
 
     /// <summary>
     /// A copy's snapshots are new snapshots, without their source's tags: each gets the tags of the source's snapshot of the same
-    /// device, as the source has them now. The account's own sources only (the copy's owner): another account's snapshot tags
-    /// are that account's.
+    /// device, as recorded on the job when the copy was asked for (read once per source AMI, not once per destination). The
+    /// account's own sources only (the copy's owner): another account's snapshot tags are that account's.
     /// </summary>
     private async Task TagSnapshotsLikeSourceAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
     {
@@ -193,28 +193,15 @@ public sealed class CopyFinisher(
             return;
         }
 
-        var source = await destinations.Home.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
-        if (source is null || source.State == ImageState.Deregistered)
-        {
-            notes.Add("source snapshot tags not copied: the source is gone");
-            return;
-        }
-
-        if (source.OwnerId != target.OwnerId || source.Snapshots.Count == 0)
-        {
-            return;
-        }
-
-        var sourceTags = await destinations.Home.GetSnapshotTagsAsync(source.Region, [.. source.Snapshots.Select(s => s.SnapshotId)], cancellationToken);
+        var sourceSnapshots = job.SourceSnapshotTags ?? await ReadSourceSnapshotTagsAsync(job, target, notes, cancellationToken);
         foreach (var snapshot in target.Snapshots)
         {
-            if (source.Snapshots.FirstOrDefault(s => s.DeviceName == snapshot.DeviceName) is not { } from
-                || !sourceTags.TryGetValue(from.SnapshotId, out var tags))
+            if (sourceSnapshots.FirstOrDefault(s => s.DeviceName == snapshot.DeviceName) is not { } from)
             {
                 continue;
             }
 
-            var (extra, leftOut) = CopyTags.ForSnapshot(job.Tags, tags);
+            var (extra, leftOut) = CopyTags.ForSnapshot(job.Tags, from.Tags);
             if (leftOut.Count > 0)
             {
                 notes.Add($"tags of source snapshot {from.SnapshotId} left out of {snapshot.SnapshotId}, EC2 allows {CopyTags.MaxTagsPerResource}: {string.Join(", ", leftOut)}");
@@ -234,6 +221,19 @@ public sealed class CopyFinisher(
                 notes.Add($"tags of source snapshot {from.SnapshotId} refused on {snapshot.SnapshotId}: {e.Message}");
             }
         }
+    }
+
+    /// <summary>The source's snapshot tags as they are now, for a job recorded before they were kept on it.</summary>
+    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSourceSnapshotTagsAsync(CopyJob job, ImageInfo target, List<string> notes, CancellationToken cancellationToken)
+    {
+        var source = await destinations.Home.DescribeImageAsync(job.Key.SourceRegion, job.Key.SourceImageId, cancellationToken);
+        if (source is null || source.State == ImageState.Deregistered)
+        {
+            notes.Add("source snapshot tags not copied: the source is gone");
+            return [];
+        }
+
+        return source.OwnerId == target.OwnerId ? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken) : [];
     }
 
     /// <summary>

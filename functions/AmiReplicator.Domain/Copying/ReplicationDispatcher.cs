@@ -21,7 +21,12 @@ public sealed class ReplicationDispatcher(
     LifecycleFollower? follower = null)
 {
     /// <summary>A new view of the slots for one invocation, read the first time a message needs it.</summary>
-    public InvocationSlots NewInvocation() => new(store, policy);
+    /// <param name="startsTogether">The new jobs of the invocation's messages wait for <see cref="StartTogetherAsync"/> (see <see cref="InvocationSlots.StartsTogether"/>).</param>
+    public InvocationSlots NewInvocation(bool startsTogether = false) => new(store, policy, startsTogether);
+
+    /// <summary>Starts the new jobs the invocation's messages put aside, in start order across all of them; answers how many started.</summary>
+    public async Task<int> StartTogetherAsync(InvocationSlots slots, CancellationToken cancellationToken) =>
+        (await StartNewAsync(slots.TakeJobsToStart(), slots, cancellationToken)).Count;
 
     /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
     public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, InvocationSlots slots, CancellationToken cancellationToken)
@@ -230,8 +235,9 @@ public sealed class ReplicationDispatcher(
         var now = clock.GetUtcNow();
         var sharing = await ReadSharingAsync(source, cancellationToken);
         var unusableKeys = await UnusableKeysAsync(source, cancellationToken);
+        var snapshotTags = await ReadSnapshotTagsAsync(source, destinations, cancellationToken);
         var recorded = await store.CreateAllIfAbsentAsync(
-            [.. destinations.Select(d => CopyRules.NewJob(source, d, policy, request, ownAccountId, sharing, unusableKeys, now))], cancellationToken);
+            [.. destinations.Select(d => NewJob(source, d, request, sharing, unusableKeys, snapshotTags, now))], cancellationToken);
         var jobs = new List<CopyJob>();
         foreach (var ((job, created), destination) in recorded.Zip(destinations))
         {
@@ -250,9 +256,22 @@ public sealed class ReplicationDispatcher(
             }
         }
 
-        // Each new job starts now if its destination and pair have room and no older job of its pair waits for it. A job held for its
-        // rollout wave goes along unstarted, so its pair has its counters: that is how the passes find it once its wave starts.
+        // A job held for its rollout wave goes along unstarted, so its pair has its counters: that is how the passes find it once its
+        // wave starts.
         var ready = jobs.Where(j => j.State == CopyJobState.Waiting && (j.IsReadyAt(now) || j.Held)).ToList();
+        if (slots.StartsTogether)
+        {
+            slots.StartLater(ready);
+            return new DispatchReport(jobs, null);
+        }
+
+        var started = await StartNewAsync(ready, slots, cancellationToken);
+        return new DispatchReport([.. jobs.Select(j => started.Contains(j.Key) ? j with { State = CopyJobState.Copying } : j)], null);
+    }
+
+    /// <summary>Each new job starts now if its destination and pair have room and no job of its pair that goes before it waits.</summary>
+    private async Task<HashSet<CopyJobKey>> StartNewAsync(IReadOnlyList<CopyJob> ready, InvocationSlots slots, CancellationToken cancellationToken)
+    {
         var started = new HashSet<CopyJobKey>();
         foreach (var destination in ready.GroupBy(j => j.Key.Destination))
         {
@@ -260,8 +279,25 @@ public sealed class ReplicationDispatcher(
             started.UnionWith((await starter.StartWaitingAsync(destination.Key, view, [.. destination], cancellationToken)).Select(j => j.Key));
         }
 
-        return new DispatchReport([.. jobs.Select(j => started.Contains(j.Key) ? j with { State = CopyJobState.Copying } : j)], null);
+        return started;
     }
+
+    /// <summary>A new job for one destination, carrying the source's snapshot tags its copy gets (a home copy of the account's own source only).</summary>
+    private CopyJob NewJob(ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing, IReadOnlyList<string> unusableKeys,
+        IReadOnlyList<SourceSnapshotTags> snapshotTags, DateTimeOffset now) =>
+        CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, unusableKeys, now) with
+        {
+            SourceSnapshotTags = destination.Account is null ? snapshotTags : [],
+        };
+
+    /// <summary>
+    /// The tags of the source's snapshots, read once for all its destinations (one DescribeSnapshots), when a home copy of the
+    /// account's own source will get them; another account's snapshot tags are that account's, and a target account's copy gets none.
+    /// </summary>
+    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSnapshotTagsAsync(ImageInfo source, IReadOnlyList<Destination> copiedTo, CancellationToken cancellationToken) =>
+        source.OwnerId == ownAccountId && copiedTo.Any(d => d.Account is null)
+            ? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken)
+            : [];
 
     /// <summary>The source's launch permissions, read once for all its destinations; only the owner of an AMI may read them.</summary>
     private async Task<SourceSharing> ReadSharingAsync(ImageInfo source, CancellationToken cancellationToken)
@@ -352,7 +388,7 @@ public sealed class ReplicationDispatcher(
         IReadOnlyList<string> unusableKeys, Again why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
-        var again = CopyRules.NewJob(source, destination, policy, request, ownAccountId, sharing, unusableKeys, now);
+        var again = NewJob(source, destination, request, sharing, unusableKeys, await ReadSnapshotTagsAsync(source, [destination], cancellationToken), now);
         var retry = again with
         {
             // A copy made before that stays keeps its name (a copy stands on its own): the new one takes the name that says its source.

@@ -25,6 +25,13 @@ public sealed record CopyJob
     /// </summary>
     public IReadOnlyList<Images.LaunchPermission>? LaunchPermissions { get; init; }
 
+    /// <summary>
+    /// The tags of the source's snapshots, by device, as read when the copy was asked for: what the copy's snapshots are given when it
+    /// is finished. Empty: nothing to give (another account's source, no snapshot, or a target account's copy). Null: not recorded
+    /// (a job recorded before they were kept), so finishing reads the source's snapshots then.
+    /// </summary>
+    public IReadOnlyList<SourceSnapshotTags>? SourceSnapshotTags { get; init; }
+
     /// <summary>The source's deprecation time when the copy was asked for, carried to the copy.</summary>
     public DateTimeOffset? SourceDeprecationTime { get; init; }
 
