@@ -88,48 +88,6 @@ public class SchedulingTests
     }
 
     [Fact]
-    public async Task A_larger_job_recorded_after_the_waiting_list_was_read_goes_before_the_smaller_jobs_read_then()
-    {
-        // Budget 3, a short copy under way: a batch starts its two largest (long copies) and keeps the next of the list it read; a
-        // larger job recorded later in the same minute takes the slot the short copy frees, before the smaller one kept.
-        var durations = new Dictionary<string, TimeSpan>();
-        await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1","maxInFlight":3,"maxInFlightPerSource":3}]}""",
-            o => o with { CopyDurationFor = c => durations[c.SourceImageId] });
-        // Every message is the AMI's own event, as EC2 emits it: each is delivered once.
-        string Seed(string name, int sizeGiB, TimeSpan duration)
-        {
-            var imageId = h.Simulator.SeedImage("us-east-1", new SeedImage { Name = name, Volumes = [new SeedVolume("/dev/xvda", sizeGiB)] });
-            durations[imageId] = duration;
-            return imageId;
-        }
-
-        async Task DeliverEventsAsync()
-        {
-            h.SendEc2Events();
-            await h.DeliverAsync();
-        }
-
-        var shortCopy = Seed("golden-short", 8, TimeSpan.FromMinutes(10));
-        await DeliverEventsAsync();
-        h.Clock.Advance(TimeSpan.FromSeconds(1));
-        foreach (var size in new[] { 400, 300, 10, 20 })
-        {
-            Seed($"golden-{size}", size, TimeSpan.FromMinutes(size > 100 ? 60 : 10));
-        }
-
-        await DeliverEventsAsync();
-        var late = Seed("golden-late", 200, TimeSpan.FromMinutes(10));
-        await DeliverEventsAsync();
-        h.Clock.Advance(TimeSpan.FromMinutes(10));
-        await DeliverEventsAsync();
-
-        var jobs = await h.RunPollerUntilDoneAsync(maxMinutes: 300);
-
-        var freed = jobs.Single(j => j.Key.SourceImageId == shortCopy).CompletedAt;
-        Assert.Equal(late, jobs.Single(j => j.CopyStartedAt == freed).Key.SourceImageId);
-    }
-
-    [Fact]
     public async Task A_batch_at_its_deadline_hands_back_the_messages_it_has_not_handled_and_they_are_handled_on_redelivery()
     {
         await using var h = await WorkflowHarness.StartAsync("""{"destinations":[{"region":"eu-west-1"}]}""");

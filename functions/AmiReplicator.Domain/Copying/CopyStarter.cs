@@ -162,7 +162,6 @@ public sealed class CopyStarter(
             slots.Learn(await counters.RebuildAsync(scope, cancellationToken));
         }
 
-        candidates.Recorded(justRecorded);
         var started = new List<CopyJob>();
         var tried = new HashSet<CopyJobKey>();
         var distributions = new Dictionary<CopyJobKey, CopyJob?>();

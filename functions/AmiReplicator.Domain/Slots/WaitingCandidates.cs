@@ -6,9 +6,9 @@ namespace AmiReplicator.Domain.Slots;
 /// <summary>
 /// The ready waiting jobs of each source->destination pair, read a budget's worth at a time and kept, so that a worker starting one
 /// job per freed slot (a copy's own event does) does not read the list each time: the cost of finding the next job stays a
-/// fraction of a call, and the items read per job stay flat however long the list. What is kept are the first ready jobs in start order when
-/// read; a job that becomes ready in a later minute sorts after them, and one this worker records in the same minute is merged
-/// in its place (<see cref="Recorded"/>), so the start order holds however long they are kept (a quarter of an hour at most); a kept job another worker started or changed meanwhile costs one refused claim and is dropped. A pair found empty is
+/// fraction of a call, and the items read per job stay flat however long the list. What is kept are the oldest ready jobs when
+/// read, and every job that becomes ready later sorts after them, so oldest-first holds however long they are kept (a quarter of
+/// an hour at most); a kept job another worker started or changed meanwhile costs one refused claim and is dropped. A pair found empty is
 /// trusted for half a minute only (<see cref="EmptyFor"/>): a job another worker recorded since, which could not start then, is
 /// found by the next read or the poller's next pass, at worst after a younger one of this worker's took a slot.
 /// </summary>
@@ -53,28 +53,6 @@ public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy pol
         {
             return _byPair.TryGetValue((destination, sourceRegion), out var kept)
                 && kept.Jobs.Count == 0 && clock.GetUtcNow() - kept.ReadAt < EmptyFor;
-        }
-    }
-
-    /// <summary>
-    /// Jobs this worker just recorded as waiting join what is kept of their pairs where they belong in start order: a job ready in the
-    /// same minute as the kept ones but larger goes before them, so a batch recorded after a read is not passed by the smaller jobs
-    /// read before it. A job that sorts after the last kept one is left to the next read (jobs not read may come before it).
-    /// </summary>
-    public void Recorded(IEnumerable<CopyJob> jobs)
-    {
-        lock (_gate)
-        {
-            foreach (var job in jobs.Where(j => j.State == CopyJobState.Waiting))
-            {
-                if (_byPair.TryGetValue((job.Key.Destination, job.Key.SourceRegion), out var kept)
-                    && kept.Jobs.TrueForAll(k => k.Key != job.Key)
-                    && (kept.All || (kept.Jobs.Count > 0 && CopyJob.StartOrder.Compare(job, kept.Jobs[^1]) < 0)))
-                {
-                    var at = kept.Jobs.FindIndex(k => CopyJob.StartOrder.Compare(job, k) < 0);
-                    kept.Jobs.Insert(at < 0 ? kept.Jobs.Count : at, job);
-                }
-            }
         }
     }
 
