@@ -264,6 +264,24 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         }
     }
 
+    public Task<bool> SaveDistributionsAsync(IReadOnlyList<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!saves.All(s => _distributions.GetValueOrDefault(s.From.Key)?.Version == s.From.Version))
+            {
+                return Task.FromResult(false);
+            }
+
+            foreach (var (from, to) in saves)
+            {
+                _distributions[from.Key] = to with { Key = from.Key, Counts = _distributions[from.Key].Counts, Version = from.Version + 1 };
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -724,6 +724,36 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
+    public async Task Distributions_saved_together_are_all_written_or_none_when_one_changed_since_it_was_read()
+    {
+        var store = await NewStoreAsync();
+        var job = await CreateAsync(store, Job("ami-0000000000000000a"));
+        await CreateAsync(store, Job("ami-0000000000000000b", at: Now.AddMinutes(5)));
+        var due = await store.ListDistributionsToInspectAsync(Now.AddHours(1), 10, CancellationToken.None);
+        Assert.Equal(2, due.Count);
+
+        // One of them changes after the read (its job ends): neither is written.
+        await store.TransitionAsync(job, job.FailWith(FailureCodes.CopyRefused, "no", Now.AddMinutes(7)), Budget, CancellationToken.None);
+        Assert.False(await store.SaveDistributionsAsync([.. due.Select(d => (d, d with { InspectAt = null, HeldReason = "quiet" }))], CancellationToken.None));
+        var reads = InspectionOf(store);
+        foreach (var read in due)
+        {
+            Assert.Null((await reads.GetDistributionAsync(read.Key, CancellationToken.None))!.HeldReason);
+        }
+
+        // Read again: both are written, each over its version, and leave the due list.
+        var again = await store.ListDistributionsToInspectAsync(Now.AddHours(1), 10, CancellationToken.None);
+        Assert.True(await store.SaveDistributionsAsync([.. again.Select(d => (d, d with { InspectAt = null, HeldReason = "quiet" }))], CancellationToken.None));
+        foreach (var read in again)
+        {
+            var stored = (await reads.GetDistributionAsync(read.Key, CancellationToken.None))!;
+            Assert.Equal(("quiet", read.Version + 1, read.Total), (stored.HeldReason, stored.Version, stored.Total));
+        }
+
+        Assert.Empty(await store.ListDistributionsToInspectAsync(Now.AddHours(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_held_job_is_not_among_the_waiting_until_it_is_let_go_and_held_jobs_are_listed_by_wave()
     {
         var store = await NewStoreAsync();

@@ -418,6 +418,51 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
 
     public async Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken)
     {
+        var update = DistributionUpdate(from, to);
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = update.TableName,
+                Key = update.Key,
+                UpdateExpression = update.UpdateExpression,
+                ConditionExpression = update.ConditionExpression,
+                ExpressionAttributeNames = update.ExpressionAttributeNames,
+                ExpressionAttributeValues = update.ExpressionAttributeValues,
+            }, cancellationToken);
+            return to with { Key = from.Key, Counts = from.Counts, Version = from.Version + 1 };
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> SaveDistributionsAsync(IReadOnlyList<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken)
+    {
+        if (saves.Count is 0 or > MaxTransactionItems)
+        {
+            throw new ArgumentOutOfRangeException(nameof(saves), saves.Count, $"1 to {MaxTransactionItems} distributions are saved at once");
+        }
+
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [.. saves.Select(s => new TransactWriteItem { Update = DistributionUpdate(s.From, s.To) })],
+            }, cancellationToken);
+            return true;
+        }
+        catch (TransactionCanceledException)
+        {
+            // A job's write (or another worker) changed one of them meanwhile, or wrote beside this transaction: none was written.
+            return false;
+        }
+    }
+
+    /// <summary>The write of a distribution's progress over the record as read (its version), leaving its counts to the job writes.</summary>
+    private Update DistributionUpdate(Distribution from, Distribution to)
+    {
         var names = new Dictionary<string, string> { ["#pk"] = JobTableSchema.ActiveIndexPartitionKey, ["#sk"] = JobTableSchema.ActiveIndexSortKey };
         var values = new Dictionary<string, AttributeValue>
         {
@@ -458,23 +503,15 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             removes.Add("#sk");
         }
 
-        try
+        return new Update
         {
-            await dynamo.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = tableName,
-                Key = DistributionItemKey(from.Key),
-                UpdateExpression = $"SET {string.Join(", ", sets)}" + (removes.Count > 0 ? $" REMOVE {string.Join(", ", removes)}" : ""),
-                ConditionExpression = "Version = :version",
-                ExpressionAttributeNames = names,
-                ExpressionAttributeValues = values,
-            }, cancellationToken);
-            return to with { Key = from.Key, Counts = from.Counts, Version = from.Version + 1 };
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return null;
-        }
+            TableName = tableName,
+            Key = DistributionItemKey(from.Key),
+            UpdateExpression = $"SET {string.Join(", ", sets)}" + (removes.Count > 0 ? $" REMOVE {string.Join(", ", removes)}" : ""),
+            ConditionExpression = "Version = :version",
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        };
     }
 
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>

@@ -19,13 +19,34 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
     /// <summary>Looks at every distribution due (the poller's pass); one's error stays with it. Answers how many were looked at.</summary>
     public async Task<int> InspectDueAsync(CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
         var inspected = 0;
-        foreach (var distribution in await store.ListDistributionsToInspectAsync(clock.GetUtcNow(), PageSize, cancellationToken))
+        // A distribution with waves to let go is inspected on its own (its waves are written before its jobs are). The others, most of
+        // them (a copy ended and others are still open, or the last one ended), have at most their event to send: it is sent (at least
+        // once, as InspectAsync sends it: before the write that records it), and then all of them are written in one call, not one each.
+        var settling = new List<(Distribution From, Distribution To)>();
+        foreach (var distribution in await store.ListDistributionsToInspectAsync(now, PageSize, cancellationToken))
         {
             try
             {
-                await InspectAsync(distribution, cancellationToken);
-                inspected++;
+                var step = StepOf(distribution, now);
+                if (step.LetGo)
+                {
+                    await InspectAsync(distribution, cancellationToken);
+                    inspected++;
+                    continue;
+                }
+
+                if (step.Completes)
+                {
+                    await SendCompletedAsync(distribution, now, cancellationToken);
+                }
+
+                settling.Add((distribution, step.Progress with
+                {
+                    EventSentRound = step.Completes ? distribution.Round : distribution.EventSentRound,
+                    InspectAt = step.Next,
+                }));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -33,45 +54,95 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
             }
         }
 
-        return inspected;
+        if (settling.Count > 0 && !await TrySaveAllAsync(settling, cancellationToken))
+        {
+            // One changed since it was read (a job of it was written, which makes it due again): each is written on its own.
+            foreach (var (from, to) in settling)
+            {
+                try
+                {
+                    await store.SaveDistributionAsync(from, to, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Distribution {Distribution}: {Error}; the next pass looks again", from.Key, e.Message);
+                }
+            }
+        }
+
+        return inspected + settling.Count;
+    }
+
+    private async Task<bool> TrySaveAllAsync(List<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.SaveDistributionsAsync(saves, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Saving {Count} distributions at once failed ({Error}); each is saved on its own", saves.Count, e.Message);
+            return false;
+        }
+    }
+
+    private async Task SendCompletedAsync(Distribution distribution, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (events is not null)
+        {
+            await events.PublishCompletedAsync(DistributionCompleted.Of(distribution, now), cancellationToken);
+        }
+
+        log.LogInformation("Distribution {Distribution} completed (round {Round}): {Counts}", distribution.Key, distribution.Round,
+            string.Join(", ", DistributionTally.Outcomes(distribution.Counts).Select(c => $"{c.Key} {c.Value}")));
     }
 
     /// <summary>Lets go the waves that may start and sends the completed event when due. Answers the distribution as left, or null when it changed meanwhile.</summary>
     public async Task<Distribution?> InspectAsync(Distribution read, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (progress, next) = Advance(read, now);
-        var completes = read.HasEnded && read.EventSentRound != read.Round;
-        var letGo = progress.OpenedWave > 0;
-        // The waves let go are written before their jobs are, and the distribution stays due until they are and its event is sent.
-        var saved = await store.SaveDistributionAsync(read, progress with { InspectAt = completes || letGo ? now : next }, cancellationToken);
+        var step = StepOf(read, now);
+        var saved = await store.SaveDistributionAsync(read, step.Progress, cancellationToken);
         if (saved is null)
         {
             return null;
         }
 
-        var allLetGo = !letGo || await LetGoAsync(saved, now, cancellationToken);
-        if (completes)
+        var allLetGo = !step.LetGo || await LetGoAsync(saved, now, cancellationToken);
+        if (step.Completes)
         {
-            if (events is not null)
-            {
-                await events.PublishCompletedAsync(DistributionCompleted.Of(saved, now), cancellationToken);
-            }
-
-            log.LogInformation("Distribution {Distribution} completed (round {Round}): {Counts}", saved.Key, saved.Round,
-                string.Join(", ", DistributionTally.Outcomes(saved.Counts).Select(c => $"{c.Key} {c.Value}")));
+            await SendCompletedAsync(saved, now, cancellationToken);
         }
 
-        if (!completes && !letGo)
+        if (step.Quiet)
         {
             return saved;
         }
 
         return await store.SaveDistributionAsync(saved, saved with
         {
-            EventSentRound = completes ? saved.Round : saved.EventSentRound,
-            InspectAt = allLetGo ? next : now,
+            EventSentRound = step.Completes ? saved.Round : saved.EventSentRound,
+            InspectAt = allLetGo ? step.Next : now,
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// What an inspection of the distribution does: its progress to write first (the waves let go are written before their jobs are,
+    /// and it stays due until they are and its event is sent), whether its completed event is due, whether it has waves to let go,
+    /// and when to look again otherwise.
+    /// </summary>
+    private Step StepOf(Distribution read, DateTimeOffset now)
+    {
+        var (progress, next) = Advance(read, now);
+        var completes = read.HasEnded && read.EventSentRound != read.Round;
+        var letGo = progress.OpenedWave > 0;
+        return new Step(progress with { InspectAt = completes || letGo ? now : next }, completes, letGo, next);
+    }
+
+    private sealed record Step(Distribution Progress, bool Completes, bool LetGo, DateTimeOffset? Next)
+    {
+        /// <summary>Nothing to send and no wave to let go: writing its progress is all there is to do.</summary>
+        public bool Quiet => !Completes && !LetGo;
     }
 
     /// <summary>

@@ -67,6 +67,12 @@ public interface ICopyJobStore
     /// </summary>
     Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes the progress of several distributions at once (at most 100), each only if still as read: answers false, having written
+    /// none of them, when any changed meanwhile (the caller saves each on its own then). One call for a pass's quiet distributions.
+    /// </summary>
+    Task<bool> SaveDistributionsAsync(IReadOnlyList<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken);
+
     /// <summary>Held jobs (<see cref="CopyJob.Held"/>) of the distribution in waves up to <paramref name="throughWave"/>, lowest wave first.</summary>
     Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken);
 

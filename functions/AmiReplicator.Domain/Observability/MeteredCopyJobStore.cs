@@ -21,6 +21,9 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken) =>
         inner.SaveDistributionAsync(from, to, cancellationToken);
 
+    public Task<bool> SaveDistributionsAsync(IReadOnlyList<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken) =>
+        inner.SaveDistributionsAsync(saves, cancellationToken);
+
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
         inner.ListHeldAsync(key, throughWave, limit, cancellationToken);
 

@@ -21,6 +21,9 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<Distribution?> SaveDistributionAsync(Distribution from, Distribution to, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(SaveDistributionAsync), "", () => inner.SaveDistributionAsync(from, to, cancellationToken));
 
+    public Task<bool> SaveDistributionsAsync(IReadOnlyList<(Distribution From, Distribution To)> saves, CancellationToken cancellationToken) =>
+        faults.AroundAsync(Port, nameof(SaveDistributionsAsync), "", () => inner.SaveDistributionsAsync(saves, cancellationToken));
+
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListHeldAsync), "", () => inner.ListHeldAsync(key, throughWave, limit, cancellationToken));
 
