@@ -187,6 +187,8 @@ internal static class BurstCommand
         var perCopyByService = string.Join(", ", productCalls.Where(c => c.Key.Service != "SQS" || c.Key.Operation.StartsWith("Send", StringComparison.Ordinal))
             .GroupBy(c => c.Key.Service).OrderByDescending(g => g.Sum(c => c.Value)).Select(g => string.Create(invariant, $"{g.Key} {(double)g.Sum(c => c.Value) / jobCount:F2}")));
         Row(output, "AWS calls per copy (DynamoDB + EC2 + SQS sent by the product)", string.Create(invariant, $"{(double)sentCalls / jobCount:F2}: {perCopyByService}"));
+        Row(output, "errors AWS answered the product (of the calls above)", calls.ProductErrors.IsEmpty ? "none"
+            : string.Join(", ", calls.ProductErrors.OrderByDescending(e => e.Value).Select(e => string.Create(invariant, $"{e.Key} {e.Value}"))));
         if (settings.Accounts > 0)
         {
             var targetCopies = jobs.Count(j => j is { State: CopyJobState.Available, Key.DestinationAccount: not null });
@@ -450,6 +452,7 @@ internal static class BurstCommand
         private static readonly AsyncLocal<bool> InHarness = new();
         private readonly ConcurrentDictionary<(string Service, string Operation, bool Harness), int> _calls = new();
         private readonly ConcurrentDictionary<(string Service, string Operation, bool Harness), TimeSpan> _time = new();
+        private readonly ConcurrentDictionary<string, int> _productErrors = new(StringComparer.Ordinal);
 
         private long _itemsQueried;
 
@@ -469,10 +472,17 @@ internal static class BurstCommand
         public void Customize(Type type, RuntimePipeline pipeline) =>
             pipeline.AddHandler(new CountingHandler(this, type.Name.Replace("Amazon", "", StringComparison.Ordinal).Replace("Client", "", StringComparison.Ordinal)));
 
+        /// <summary>
+        /// The errors AWS answered the product, by service, operation and code; a cancelled transaction by the first item that refused
+        /// it (the job's own write is item 0, the slot counters follow it in a claim).
+        /// </summary>
+        public ConcurrentDictionary<string, int> ProductErrors => _productErrors;
+
         public void Reset()
         {
             _calls.Clear();
             _time.Clear();
+            _productErrors.Clear();
             Interlocked.Exchange(ref _itemsQueried, 0);
         }
 
@@ -510,6 +520,16 @@ internal static class BurstCommand
                     }
 
                     return response;
+                }
+                catch (AmazonServiceException e) when (!InHarness.Value)
+                {
+                    var operation = executionContext.RequestContext.OriginalRequest.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+                    var refusal = e is TransactionCanceledException cancelled
+                        && cancelled.CancellationReasons?.FindIndex(r => r.Code is not (null or "None")) is >= 0 and var item
+                        ? $" (item {item}: {cancelled.CancellationReasons[item].Code})"
+                        : "";
+                    counter._productErrors.AddOrUpdate($"{service} {operation} {e.ErrorCode}{refusal}", 1, (_, n) => n + 1);
+                    throw;
                 }
                 finally
                 {
