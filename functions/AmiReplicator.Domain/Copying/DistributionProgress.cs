@@ -98,7 +98,7 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
     }
 
     /// <summary>Lets go the waves that may start and sends the completed event when due. Answers the distribution as left, or null when it changed meanwhile.</summary>
-    public async Task<Distribution?> InspectAsync(Distribution read, CancellationToken cancellationToken)
+    private async Task<Distribution?> InspectAsync(Distribution read, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var step = StepOf(read, now);

@@ -15,9 +15,6 @@ public sealed partial record RolloutPolicy(IReadOnlyList<Wave> Waves)
 {
     public const int MaxSoakMinutes = 7 * 24 * 60;
 
-    /// <summary>An account whose organizational units are not known: placed by its id alone.</summary>
-    public static readonly IReadOnlySet<string> NoMembership = new HashSet<string>();
-
     /// <summary>The implicit wave of the accounts no wave names.</summary>
     public int LastWave => Waves.Count;
 
