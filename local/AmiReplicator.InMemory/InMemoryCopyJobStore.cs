@@ -29,6 +29,9 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         public Dictionary<CopyJobKey, int> HolderMiBps { get; } = [];
         public int CommittedMiBps { get; set; }
 
+        /// <summary>Claims taken in all (not a repair's holder added), as the DynamoDB store counts them.</summary>
+        public long Claims { get; set; }
+
         public DateTimeOffset? BackOffUntil { get; set; }
 
         public void Commit(CopyJobKey holder, int miBps)
@@ -57,23 +60,23 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         }
     }
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduled($"SOURCE#{sourceRegion}", now, interval);
 
-    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduled($"RETENTION#{destination}", now, interval);
 
-    private Task<bool> TryStartScheduled(string key, DateTimeOffset now, TimeSpan interval)
+    private Task<ScheduledTurn> TryStartScheduled(string key, DateTimeOffset now, TimeSpan interval)
     {
         lock (_gate)
         {
             if (_sweeps.TryGetValue(key, out var last) && last > now - interval)
             {
-                return Task.FromResult(false);
+                return Task.FromResult(new ScheduledTurn(false, last + interval));
             }
 
             _sweeps[key] = now;
-            return Task.FromResult(true);
+            return Task.FromResult(new ScheduledTurn(true, now + interval));
         }
     }
 
@@ -128,6 +131,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                     var counter = _counters[scope];
                     counter.InFlight++;
                     counter.Holders.Add(from.Key);
+                    counter.Claims++;
                 }
 
                 _counters[scopes[1]].Commit(from.Key, next.SnapshotCopyMiBps);
@@ -302,6 +306,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                 {
                     HolderMiBps = c.Value.HolderMiBps.ToDictionary(),
                     CommittedMiBps = c.Value.CommittedMiBps,
+                    Claims = c.Value.Claims,
                 })]);
         }
     }

@@ -150,6 +150,25 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
+    public async Task Both_counters_count_every_claim_they_take_and_a_refused_claim_or_a_release_leaves_the_count()
+    {
+        var store = await NewStoreAsync();
+        await CountersForAsync(store, "us-east-1");
+        var (a, b) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")));
+        async Task<(long?, long?)> ClaimsAsync() =>
+            ((await CounterAsync(store, SlotScope.All(Ireland))).Claims, (await CounterAsync(store, SlotScope.Pair("us-east-1", Ireland))).Claims);
+        Assert.Equal((0, 0), await ClaimsAsync());
+
+        var claimed = (await ClaimAsync(store, a)).Job!;
+        Assert.Equal(TransitionStatus.PairFull, (await ClaimAsync(store, b)).Status);
+        Assert.Equal((1, 1), await ClaimsAsync());
+        Assert.True((await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None)).Applied);
+        Assert.Equal((1, 1), await ClaimsAsync());
+        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, b)).Status);
+        Assert.Equal((2, 2), await ClaimsAsync());
+    }
+
+    [Fact]
     public async Task A_target_accounts_copy_is_a_job_of_its_own_with_slots_of_its_own_beside_the_home_accounts_in_the_same_region()
     {
         var store = await NewStoreAsync();
@@ -431,15 +450,17 @@ public abstract class CopyJobStoreContract
     {
         var store = await NewStoreAsync();
 
-        Assert.True(await store.TryStartSweepAsync("us-east-1", Now, TimeSpan.FromHours(1), CancellationToken.None));
-        Assert.False(await store.TryStartSweepAsync("us-east-1", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
-        Assert.True(await store.TryStartSweepAsync("us-west-2", Now.AddMinutes(59), TimeSpan.FromHours(1), CancellationToken.None));
-        Assert.True(await store.TryStartSweepAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
+        var hour = TimeSpan.FromHours(1);
+        Assert.Equal(new ScheduledTurn(true, Now.AddHours(1)), await store.TryStartSweepAsync("us-east-1", Now, hour, CancellationToken.None));
+        // Refused, the answer says when the turn taken is over: when to ask again.
+        Assert.Equal(new ScheduledTurn(false, Now.AddHours(1)), await store.TryStartSweepAsync("us-east-1", Now.AddMinutes(59), hour, CancellationToken.None));
+        Assert.True((await store.TryStartSweepAsync("us-west-2", Now.AddMinutes(59), hour, CancellationToken.None)).Taken);
+        Assert.Equal(new ScheduledTurn(true, Now.AddHours(2)), await store.TryStartSweepAsync("us-east-1", Now.AddHours(1), hour, CancellationToken.None));
 
         // A destination's retention run is taken apart from any sweep, even of a region that is both.
-        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1), TimeSpan.FromHours(1), CancellationToken.None));
-        Assert.False(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1.5), TimeSpan.FromHours(1), CancellationToken.None));
-        Assert.True(await store.TryStartRetentionAsync("us-east-1", Now.AddHours(2), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.True((await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1), hour, CancellationToken.None)).Taken);
+        Assert.Equal(new ScheduledTurn(false, Now.AddHours(2)), await store.TryStartRetentionAsync("us-east-1", Now.AddHours(1.5), hour, CancellationToken.None));
+        Assert.True((await store.TryStartRetentionAsync("us-east-1", Now.AddHours(2), hour, CancellationToken.None)).Taken);
     }
 
     [Fact]

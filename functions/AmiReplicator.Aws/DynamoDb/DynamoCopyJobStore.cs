@@ -57,13 +57,13 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         return jobs;
     }
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduledAsync(SweepKey(sourceRegion), now, interval, cancellationToken);
 
-    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         TryStartScheduledAsync(RetentionKey(destination), now, interval, cancellationToken);
 
-    private async Task<bool> TryStartScheduledAsync(Dictionary<string, AttributeValue> key, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
+    private async Task<ScheduledTurn> TryStartScheduledAsync(Dictionary<string, AttributeValue> key, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken)
     {
         try
         {
@@ -74,12 +74,14 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
                 UpdateExpression = "SET LastSweptAt = :now",
                 ConditionExpression = "attribute_not_exists(LastSweptAt) OR LastSweptAt <= :due",
                 ExpressionAttributeValues = new() { [":now"] = S(Time(now)), [":due"] = S(Time(now - interval)) },
+                // Refused, the item tells when the turn was last taken: the caller need not ask again before the next is due.
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
-            return true;
+            return new ScheduledTurn(true, now + interval);
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException e)
         {
-            return false;
+            return new ScheduledTurn(false, (OptionalTime(e.Item ?? [], "LastSweptAt") ?? now) + interval);
         }
     }
 
@@ -248,8 +250,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         SlotScope[] scopes = [SlotScope.All(from.Key.Destination), SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination)];
         var outcome = await TransactAsync(from, next,
         [
-            Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt),
-            Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null,
+            Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt, countsClaim: true),
+            Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null, countsClaim: true,
                 new Throughput(next.SnapshotCopyMiBps, budget.MaxSnapshotCopyMiBpsPerSource)),
             .. tally,
         ], cancellationToken);
@@ -614,7 +616,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         // A holder added commits its job's throughput (on a pair's counter); one removed leaves the total to RepairInFlightAsync,
         // which sets it from the holders that remain.
         var fix = job?.State.HoldsSlot() == true
-            ? Acquire(CounterKey(scope), holder.HolderId, max: null, notBackingOffAt: null,
+            ? Acquire(CounterKey(scope), holder.HolderId, max: null, notBackingOffAt: null, countsClaim: false,
                 scope.SourceRegion is null ? null : new Throughput(job.SnapshotCopyMiBps, MaxMiBps: null))
             : Release(CounterKey(scope), holder.HolderId, releasedMiBps: 0);
         try
@@ -688,7 +690,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
     /// <paramref name="throughput"/>, commits it beside the slot (the holder's own attribute and the counter's total). A claim
     /// larger than the whole budget needs the pair to commit nothing else.
     /// </summary>
-    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max, DateTimeOffset? notBackingOffAt, Throughput? throughput = null)
+    private TransactWriteItem Acquire(Dictionary<string, AttributeValue> counter, string holder, int? max, DateTimeOffset? notBackingOffAt, bool countsClaim,
+        Throughput? throughput = null)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -730,7 +733,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             {
                 TableName = tableName,
                 Key = counter,
-                UpdateExpression = update + " ADD Holders :holders",
+                // A claim is counted (a repair adding a holder is not): see SlotCounter.Claims.
+                UpdateExpression = update + " ADD Holders :holders" + (countsClaim ? $", {ClaimsAttribute} :one" : ""),
                 ConditionExpression = string.Join(" AND ", conditions),
                 ExpressionAttributeNames = names,
                 ExpressionAttributeValues = values,

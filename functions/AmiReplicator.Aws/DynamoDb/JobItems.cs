@@ -69,6 +69,9 @@ internal static class JobItems
 
     public const string CommittedMiBpsAttribute = "CommittedMiBps";
 
+    /// <summary>How many claims a counter has taken in all (<see cref="SlotCounter.Claims"/>).</summary>
+    public const string ClaimsAttribute = "Claims";
+
     /// <summary>A source->destination counter records each holder's committed throughput in an attribute of its own, beside the slot.</summary>
     public static string HolderMiBpsAttribute(string holderId) => $"{HolderMiBpsPrefix}{holderId}";
 
@@ -85,6 +88,7 @@ internal static class JobItems
         HolderMiBps = item.Where(a => a.Key.StartsWith(HolderMiBpsPrefix, StringComparison.Ordinal))
             .ToDictionary(a => CopyJobKey.FromHolderId(a.Key[HolderMiBpsPrefix.Length..]), a => int.Parse(a.Value.N, CultureInfo.InvariantCulture)),
         CommittedMiBps = item.TryGetValue(CommittedMiBpsAttribute, out var committed) ? int.Parse(committed.N, CultureInfo.InvariantCulture) : 0,
+        Claims = item.TryGetValue(ClaimsAttribute, out var claims) ? long.Parse(claims.N, CultureInfo.InvariantCulture) : 0,
     };
 
     /// <summary>A distribution's record: PK = DIST#{sourceRegion}#{sourceImageId}, SK = DIST, beside (not among) its jobs' partitions.</summary>
@@ -359,7 +363,7 @@ internal static class JobItems
     private static string? Optional(Dictionary<string, AttributeValue> item, string name) =>
         item.TryGetValue(name, out var value) ? value.S : null;
 
-    private static DateTimeOffset? OptionalTime(Dictionary<string, AttributeValue> item, string name) =>
+    public static DateTimeOffset? OptionalTime(Dictionary<string, AttributeValue> item, string name) =>
         Optional(item, name) is { } text ? ParseTime(text) : null;
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

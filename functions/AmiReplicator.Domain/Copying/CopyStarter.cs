@@ -56,6 +56,7 @@ public sealed class CopyStarter(
         {
             case { Status: TransitionStatus.Applied, Job: { } claimed }:
                 slots.Took(waiting.Key);
+                candidates.Claimed(waiting.Key);
                 var outcome = await CallCopyImageAsync(claimed, cancellationToken);
                 if (outcome == StartOutcome.Ended)
                 {
@@ -179,7 +180,7 @@ public sealed class CopyStarter(
                 var free = Math.Min(destinationFree, slots.Free(SlotScope.Pair(source, destination)));
                 if (free > 0)
                 {
-                    ready.AddRange(await candidates.TakeAsync(destination, source, free + tried.Count, cancellationToken));
+                    ready.AddRange(await candidates.TakeAsync(destination, source, free + tried.Count, slots, cancellationToken));
                 }
             }
 
@@ -346,7 +347,7 @@ public sealed class CopyStarter(
         DateTimeOffset? oldest = null;
         foreach (var source in slots.SourcesOf(destination))
         {
-            foreach (var job in await candidates.TakeAsync(destination, source, 1, cancellationToken))
+            foreach (var job in await candidates.TakeAsync(destination, source, 1, slots, cancellationToken))
             {
                 oldest = oldest is null || job.WaitingSinceOrCreated < oldest ? job.WaitingSinceOrCreated : oldest;
             }

@@ -12,12 +12,13 @@ public interface ICopyJobStore
 
     /// <summary>
     /// Takes the sweep of a source region if none was taken within <paramref name="interval"/> before <paramref name="now"/> (one
-    /// conditional write, so overlapping pollers never sweep the same region twice); answers whether this caller took it.
+    /// conditional write, so overlapping pollers never sweep the same region twice); answers whether this caller took it, and when
+    /// the next sweep is due.
     /// </summary>
-    Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
+    Task<ScheduledTurn> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
 
     /// <summary>As <see cref="TryStartSweepAsync"/>, for the retention run of a destination (as <see cref="CopyDestination.KeyText"/> names it).</summary>
-    Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
+    Task<ScheduledTurn> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes each job unless one exists for its key (the jobs of one source AMI, written together); answers, in order, the

@@ -28,6 +28,7 @@ public sealed class CopyRetention(
     LatestCopyPointer? latestCopy = null)
 {
     private readonly FamilyBuilds _builds = new(accounts.Home);
+    private readonly ScheduledTurns _turns = new(clock);
 
     /// <summary>
     /// Each destination's run when due (every sweepIntervalMinutes, one poller at a time), the home account's regions and the targets'
@@ -44,7 +45,7 @@ public sealed class CopyRetention(
         var removed = 0;
         var skipped = await EachDestination.RunAsync(accounts.All, "retention", log, async destination =>
         {
-            if (await store.TryStartRetentionAsync(destination.KeyText, clock.GetUtcNow(), interval, cancellationToken))
+            if (await _turns.TryTakeAsync(destination.KeyText, now => store.TryStartRetentionAsync(destination.KeyText, now, interval, cancellationToken)))
             {
                 removed += await ApplyAsync(await PlanAsync(destination, cancellationToken), cancellationToken);
             }

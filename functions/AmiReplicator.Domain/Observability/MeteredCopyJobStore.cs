@@ -27,10 +27,10 @@ public sealed class MeteredCopyJobStore(ICopyJobStore inner, IMetrics metrics) :
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
         inner.ListHeldAsync(key, throughWave, limit, cancellationToken);
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken);
 
-    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         inner.TryStartRetentionAsync(destination, now, interval, cancellationToken);
 
     public async Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken)

@@ -12,6 +12,13 @@ public sealed record SlotCounter(SlotScope Scope, int InFlight, IReadOnlySet<Cop
     /// <summary>On a source->destination counter: the throughput committed in all, what a claim is checked against.</summary>
     public int CommittedMiBps { get; init; }
 
+    /// <summary>
+    /// How many claims the counter has taken in all (it never goes down; a counter rebuilt starts again); null where not read (a
+    /// counter a worker only infers). A worker's read-ahead of a pair's waiting jobs is current while the pair's count is what it
+    /// was when read plus the worker's own claims (<see cref="WaitingCandidates"/>).
+    /// </summary>
+    public long? Claims { get; init; }
+
     public bool BacksOffAt(DateTimeOffset now) => BackOffUntil > now;
 
     /// <summary>Whether InFlight and the committed throughput agree with the holders.</summary>

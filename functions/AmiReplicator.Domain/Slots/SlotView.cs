@@ -12,6 +12,7 @@ public sealed class SlotView
 {
     private readonly ReplicationPolicy _policy;
     private readonly Dictionary<SlotScope, int> _inFlight = [];
+    private readonly Dictionary<SlotScope, long> _claims = [];
     private readonly Dictionary<CopyDestination, DateTimeOffset> _backOffUntil = [];
     private readonly Dictionary<CopyDestination, SortedSet<string>> _sources = [];
 
@@ -22,6 +23,11 @@ public sealed class SlotView
         foreach (var counter in counters)
         {
             _inFlight[counter.Scope] = counter.InFlight;
+            if (counter.Claims is { } claims)
+            {
+                _claims[counter.Scope] = claims;
+            }
+
             if (counter.Scope.SourceRegion is { } source)
             {
                 SourcesSet(counter.Scope.Destination).Add(source);
@@ -76,6 +82,10 @@ public sealed class SlotView
         foreach (var counter in counters)
         {
             _inFlight[counter.Scope] = counter.InFlight;
+            if (counter.Claims is { } claims)
+            {
+                _claims[counter.Scope] = claims;
+            }
         }
     }
 
@@ -89,6 +99,9 @@ public sealed class SlotView
         }
     }
 
+    /// <summary>The claims the scope's counter had taken when read, with this worker's since (<see cref="SlotCounter.Claims"/>); null when not read.</summary>
+    public long? Claims(SlotScope scope) => _claims.TryGetValue(scope, out var claims) ? claims : null;
+
     public int InFlight(CopyDestination destination) => _inFlight.GetValueOrDefault(SlotScope.All(destination));
 
     /// <summary>Free slots of the scope by the policy's current budget (a counter not read yet counts as empty: its claim rebuilds it).</summary>
@@ -101,7 +114,14 @@ public sealed class SlotView
 
     public bool BacksOffAt(CopyDestination destination, DateTimeOffset now) => _backOffUntil.GetValueOrDefault(destination) > now;
 
-    public void Took(CopyJobKey key) => Add(key, 1);
+    public void Took(CopyJobKey key)
+    {
+        Add(key, 1);
+        foreach (var scope in SlotScope.HeldBy(key).Where(_claims.ContainsKey))
+        {
+            _claims[scope]++;
+        }
+    }
 
     public void Released(CopyJobKey key) => Add(key, -1);
 

@@ -23,6 +23,7 @@ public sealed class SourceSweep(
     ILogger<SourceSweep> log)
 {
     private readonly SelectedSourceImages _selected = new(store, images, policy, ownAccountId);
+    private readonly ScheduledTurns _turns = new(clock);
 
     /// <summary>
     /// Sweeps each source region whose sweep is due (and not taken by another poller), then runs <paramref name="afterRegion"/> for
@@ -38,7 +39,7 @@ public sealed class SourceSweep(
         var sent = 0;
         foreach (var region in sourceRegions)
         {
-            if (await store.TryStartSweepAsync(region, clock.GetUtcNow(), interval, cancellationToken))
+            if (await _turns.TryTakeAsync(region, now => store.TryStartSweepAsync(region, now, interval, cancellationToken)))
             {
                 sent += await SweepAsync(region, cancellationToken);
                 await afterRegion(region);

@@ -27,10 +27,10 @@ public sealed class FaultyJobStore(ICopyJobStore inner, IFaultInjector faults) :
     public Task<IReadOnlyList<CopyJob>> ListHeldAsync(DistributionId key, int throughWave, int limit, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(ListHeldAsync), "", () => inner.ListHeldAsync(key, throughWave, limit, cancellationToken));
 
-    public Task<bool> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartSweepAsync(string sourceRegion, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TryStartSweepAsync), "", () => inner.TryStartSweepAsync(sourceRegion, now, interval, cancellationToken));
 
-    public Task<bool> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
+    public Task<ScheduledTurn> TryStartRetentionAsync(string destination, DateTimeOffset now, TimeSpan interval, CancellationToken cancellationToken) =>
         faults.AroundAsync(Port, nameof(TryStartRetentionAsync), "", () => inner.TryStartRetentionAsync(destination, now, interval, cancellationToken));
 
     public Task<IReadOnlyList<(CopyJob Job, bool Created)>> CreateAllIfAbsentAsync(IReadOnlyList<CopyJob> jobs, CancellationToken cancellationToken) =>
