@@ -33,18 +33,21 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         }
 
         var response = new SqsBatchResponse();
-        // A batch (the event source's batching window gathers a burst into one) starts its new jobs together, largest first.
-        var slots = dispatcher.NewInvocation(startsTogether: true);
-        foreach (var record in sqsEvent.Records)
+        // A batch (the event source's batching window gathers a burst into one) starts its new jobs together, largest first, and
+        // reads the images its messages name together first.
+        var invocation = dispatcher.NewInvocation(startsTogether: true);
+        var messages = sqsEvent.Records.Select(r => (Record: r, Message: InboundMessage.Parse(r.Body ?? ""))).ToList();
+        await ReadAheadAsync(messages.Select(m => m.Message).ToList(), invocation, cancellationToken);
+        foreach (var (record, message) in messages)
         {
             // Near the deadline, the records not handled yet are handed back for redelivery rather than cut off half way.
-            if (cancellationToken.IsCancellationRequested || !await HandleRecordAsync(record, slots, cancellationToken))
+            if (cancellationToken.IsCancellationRequested || !await HandleRecordAsync(record, message, invocation, cancellationToken))
             {
                 response.BatchItemFailures.Add(new BatchItemFailure { ItemIdentifier = record.MessageId });
             }
         }
 
-        await StartTogetherAsync(slots, cancellationToken);
+        await StartTogetherAsync(invocation, cancellationToken);
         return response;
     }
 
@@ -52,7 +55,7 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
     /// Starts what the batch recorded. Its messages are handled already: jobs that cannot start now (an error, the deadline) wait, and
     /// the poller's next pass starts them.
     /// </summary>
-    private async Task StartTogetherAsync(InvocationSlots slots, CancellationToken cancellationToken)
+    private async Task StartTogetherAsync(DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -62,7 +65,7 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
 
         try
         {
-            var started = await dispatcher.StartTogetherAsync(slots, cancellationToken);
+            var started = await dispatcher.StartTogetherAsync(invocation, cancellationToken);
             log.LogInformation("{Started} new jobs of the batch started", started);
         }
         catch (Exception e) when (e is not OperationCanceledException || cancellationToken.IsCancellationRequested)
@@ -71,19 +74,33 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         }
     }
 
-    /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
-    private async Task<bool> HandleRecordAsync(SqsMessage record, InvocationSlots slots, CancellationToken cancellationToken)
+    /// <summary>The images the messages name, read together; a failure leaves each message to read its own.</summary>
+    private async Task ReadAheadAsync(IReadOnlyList<InboundMessage> messages, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         try
         {
-            return InboundMessage.Parse(record.Body ?? "") switch
+            await dispatcher.ReadAheadAsync(messages.OfType<InboundMessage.Replicate>().Select(m => m.Request),
+                messages.OfType<InboundMessage.ImageChanged>().Select(m => m.Event), invocation, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            log.LogWarning(e, "Reading the batch's images ahead failed; each message reads its own");
+        }
+    }
+
+    /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
+    private async Task<bool> HandleRecordAsync(SqsMessage record, InboundMessage message, DispatchInvocation invocation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return message switch
             {
                 InboundMessage.Malformed malformed => await DeadLetterAsync(record, $"malformed message: {malformed.Reason}", cancellationToken),
                 InboundMessage.Ignore ignore => Ignored(record, ignore.Reason),
                 InboundMessage.Replicate replicate => await DispatchAsync(record, replicate.Request.SourceImageId,
-                    () => dispatcher.DispatchAsync(replicate.Request, slots, cancellationToken), cancellationToken),
+                    () => dispatcher.DispatchAsync(replicate.Request, invocation, cancellationToken), cancellationToken),
                 InboundMessage.ImageChanged changed => await DispatchAsync(record, changed.Event.ImageId,
-                    () => dispatcher.OnImageChangedAsync(changed.Event, slots, cancellationToken), cancellationToken),
+                    () => dispatcher.OnImageChangedAsync(changed.Event, invocation, cancellationToken), cancellationToken),
                 _ => throw new InvalidOperationException("Unknown message kind."),
             };
         }

@@ -20,22 +20,73 @@ public sealed class ReplicationDispatcher(
     ILogger<ReplicationDispatcher> log,
     LifecycleFollower? follower = null)
 {
-    /// <summary>A new view of the slots for one invocation, read the first time a message needs it.</summary>
-    /// <param name="startsTogether">The new jobs of the invocation's messages wait for <see cref="StartTogetherAsync"/> (see <see cref="InvocationSlots.StartsTogether"/>).</param>
-    public InvocationSlots NewInvocation(bool startsTogether = false) => new(store, policy, startsTogether);
+    /// <summary>A new invocation: its view of the slots is read the first time a message needs it.</summary>
+    /// <param name="startsTogether">The new jobs of the invocation's messages wait for <see cref="StartTogetherAsync"/> (see <see cref="DispatchInvocation.StartsTogether"/>).</param>
+    public DispatchInvocation NewInvocation(bool startsTogether = false) => new(store, policy, startsTogether);
+
+    /// <summary>Most ids one DescribeImages (an image-id filter) or DescribeSnapshots of the read-ahead names.</summary>
+    private const int IdsPerRead = 100;
+
+    /// <summary>
+    /// Reads the images a batch's messages name (the home account's, by region) with one DescribeImages per region, and the
+    /// snapshot tags of the account's own sources among them with one DescribeSnapshots per region, rather than each message its
+    /// own: a burst's AMIs gathered in one batch are read in a few calls. Best effort: what a read-ahead call could not read (an
+    /// error, an image not visible yet), each message reads itself as before, with its own error, so one bad message holds back no
+    /// other.
+    /// </summary>
+    public async Task ReadAheadAsync(IEnumerable<ReplicationRequest> requests, IEnumerable<ImageEvent> changes, DispatchInvocation invocation, CancellationToken cancellationToken)
+    {
+        // A target account's AMIs are read with its role, one event at a time: they are not read ahead.
+        var named = requests.Select(r => (Region: r.SourceRegion, ImageId: r.SourceImageId))
+            .Concat(changes.Where(c => c.Account is null || c.Account == ownAccountId).Select(c => (c.Region, c.ImageId)));
+        foreach (var region in named.Distinct().GroupBy(n => n.Region, StringComparer.Ordinal))
+        {
+            foreach (var ids in region.Select(n => n.ImageId).Chunk(IdsPerRead))
+            {
+                if (await ReadAheadOrNullAsync(() => destinations.Home.DescribeImagesAsync(region.Key, ids, cancellationToken), "images", region.Key) is not { } images)
+                {
+                    continue;
+                }
+
+                invocation.ReadAhead(images.Values);
+                var sources = images.Values.Where(i => i.OwnerId == ownAccountId && i.State == ImageState.Available && !ProvenanceTags.IsReplicatorCopy(i.Tags));
+                foreach (var snapshotIds in sources.SelectMany(SourceSnapshotTagReader.SnapshotIds).Distinct(StringComparer.Ordinal).Chunk(IdsPerRead))
+                {
+                    if (await ReadAheadOrNullAsync(() => destinations.Home.GetSnapshotTagsAsync(region.Key, snapshotIds, cancellationToken), "snapshot tags", region.Key) is { } tags)
+                    {
+                        invocation.ReadAhead(region.Key, tags);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<T?> ReadAheadOrNullAsync<T>(Func<Task<T>> read, string what, string region)
+        where T : class
+    {
+        try
+        {
+            return await read();
+        }
+        catch (ImageServiceException e)
+        {
+            log.LogWarning("Reading the batch's {What} in {Region} ahead failed ({Error}); each message reads its own", what, region, e.Message);
+            return null;
+        }
+    }
 
     /// <summary>Starts the new jobs the invocation's messages put aside, in start order across all of them; answers how many started.</summary>
-    public async Task<int> StartTogetherAsync(InvocationSlots slots, CancellationToken cancellationToken) =>
-        (await StartNewAsync(slots.TakeJobsToStart(), slots, cancellationToken)).Count;
+    public async Task<int> StartTogetherAsync(DispatchInvocation invocation, CancellationToken cancellationToken) =>
+        (await StartNewAsync(invocation.TakeJobsToStart(), invocation, cancellationToken)).Count;
 
     /// <summary>A replication asked for by hand (or an available AMI's event, once known not to be a copy of ours).</summary>
-    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, InvocationSlots slots, CancellationToken cancellationToken)
+    public async Task<DispatchReport> DispatchAsync(ReplicationRequest request, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
         var destinations = DestinationsFor(request);
-        var source = await ReadSourceAsync(request.SourceRegion, request.SourceImageId, cancellationToken)
+        var source = await ReadSourceAsync(request.SourceRegion, request.SourceImageId, invocation, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
-        return await ReplicateAsync(source, request, destinations, slots, cancellationToken);
+        return await ReplicateAsync(source, request, destinations, invocation, cancellationToken);
     }
 
     /// <summary>
@@ -43,14 +94,14 @@ public sealed class ReplicationDispatcher(
     /// (and frees its slot for waiting work) instead of starting new copies; any other available AMI is replicated by the policy, and
     /// a source withdrawn (or enabled again) is followed by its copies as the policy's lifecycle asks.
     /// </summary>
-    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, InvocationSlots slots, CancellationToken cancellationToken)
+    public async Task<DispatchReport> OnImageChangedAsync(ImageEvent change, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         if (change.Account is { } account && account != ownAccountId)
         {
-            return await OnTargetAccountImageChangedAsync(change, new CopyDestination(change.Region, account), slots, cancellationToken);
+            return await OnTargetAccountImageChangedAsync(change, new CopyDestination(change.Region, account), invocation, cancellationToken);
         }
 
-        var image = await ReadSourceAsync(change.Region, change.ImageId, cancellationToken);
+        var image = await ReadSourceAsync(change.Region, change.ImageId, invocation, cancellationToken);
         if (change.IsWithdrawal)
         {
             return await OnWithdrawnAsync(change, image, cancellationToken);
@@ -65,7 +116,7 @@ public sealed class ReplicationDispatcher(
 
         if (OwnCopyJobKey(image) is { } key)
         {
-            return await FinishOwnCopyAsync(key, image, slots, cancellationToken);
+            return await FinishOwnCopyAsync(key, image, invocation, cancellationToken);
         }
 
         if (!change.IsAvailable)
@@ -73,7 +124,7 @@ public sealed class ReplicationDispatcher(
             return DispatchReport.Ignored($"{change.ImageId} in {change.Region} failed; it is not a copy made by the replicator");
         }
 
-        var report = await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), slots, cancellationToken);
+        var report = await ReplicateAsync(image, change.AsRequest(), DestinationsFor(change.AsRequest()), invocation, cancellationToken);
         if (follower is not null && report.Jobs.Any(j => j.DisabledWithSource))
         {
             // Enabled again (EnableImage raises 'available'): the copies disabled with it come back.
@@ -87,7 +138,7 @@ public sealed class ReplicationDispatcher(
     /// An AMI of another account changed: a target account's spoke forwards its AMIs' ends to the home account's bus. One of the
     /// replicator's copies there finishes its job, read with the account's credentials; nothing of another account is ever a source.
     /// </summary>
-    private async Task<DispatchReport> OnTargetAccountImageChangedAsync(ImageEvent change, CopyDestination target, InvocationSlots slots,
+    private async Task<DispatchReport> OnTargetAccountImageChangedAsync(ImageEvent change, CopyDestination target, DispatchInvocation invocation,
         CancellationToken cancellationToken)
     {
         if (policy.FindDestination(target) is null)
@@ -98,7 +149,7 @@ public sealed class ReplicationDispatcher(
 
         var image = change.IsWithdrawal ? null : await destinations.For(target).DescribeImageAsync(target.Region, change.ImageId, cancellationToken);
         return image is not null && OwnCopyJobKey(image) is { } key
-            ? await FinishOwnCopyAsync(key with { DestinationAccount = target.Account }, image, slots, cancellationToken)
+            ? await FinishOwnCopyAsync(key with { DestinationAccount = target.Account }, image, invocation, cancellationToken)
             : DispatchReport.Ignored($"{change.ImageId} of account {target.Account} in {target.Region} is now {change.State}; "
                 + "only the replicator's copies in a target account concern it");
     }
@@ -126,11 +177,11 @@ public sealed class ReplicationDispatcher(
     /// The source as EC2 describes it (null: unknown). EC2 refusing to describe it (a region the account has not enabled answers
     /// AuthFailure or OptInRequired; a denied one UnauthorizedOperation) is for good: no redelivery changes that.
     /// </summary>
-    private async Task<ImageInfo?> ReadSourceAsync(string region, string imageId, CancellationToken cancellationToken)
+    private async Task<ImageInfo?> ReadSourceAsync(string region, string imageId, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         try
         {
-            return await destinations.Home.DescribeImageAsync(region, imageId, cancellationToken);
+            return invocation.ImageRead(region, imageId) ?? await destinations.Home.DescribeImageAsync(region, imageId, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {
@@ -155,7 +206,7 @@ public sealed class ReplicationDispatcher(
             : null;
     }
 
-    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, InvocationSlots slots, CancellationToken cancellationToken)
+    private async Task<DispatchReport> FinishOwnCopyAsync(CopyJobKey key, ImageInfo copy, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         var job = await store.GetAsync(key, cancellationToken);
         if (job is null || job.TargetImageId != copy.ImageId)
@@ -168,7 +219,7 @@ public sealed class ReplicationDispatcher(
             }
 
             var request = new ReplicationRequest(copy.Region, copy.ImageId, null, "eventbridge", "EC2 AMI State Change: available", RequestOrigin.Event);
-            return await ReplicateAsync(copy, request, DestinationsFor(request), slots, cancellationToken);
+            return await ReplicateAsync(copy, request, DestinationsFor(request), invocation, cancellationToken);
         }
 
         if (job.State != CopyJobState.Copying)
@@ -183,12 +234,12 @@ public sealed class ReplicationDispatcher(
         {
             // The slots this copy held are free now: waiting work takes them at once, not at the poller's next pass. The copy's own
             // pair goes first (no counter read needed for that); only if it has nothing ready are the counters read for another pair.
-            slots.Released(key);
-            started = (await starter.StartWaitingAsync(key.Destination, slots.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
-            if (started == 0 && slots.Loaded is null
+            invocation.Released(key);
+            started = (await starter.StartWaitingAsync(key.Destination, invocation.Loaded ?? SlotView.JustFreed(key, policy), [], cancellationToken)).Count;
+            if (started == 0 && invocation.Loaded is null
                 && !starter.NothingWaitsFrom(key.Destination, policy.SourceRegions.Where(s => s != key.DestinationRegion)))
             {
-                started = (await starter.StartWaitingAsync(key.Destination, await slots.GetAsync(cancellationToken), [], cancellationToken)).Count;
+                started = (await starter.StartWaitingAsync(key.Destination, await invocation.GetAsync(cancellationToken), [], cancellationToken)).Count;
             }
         }
 
@@ -197,7 +248,7 @@ public sealed class ReplicationDispatcher(
     }
 
     private async Task<DispatchReport> ReplicateAsync(ImageInfo source, ReplicationRequest request, List<Destination> destinations,
-        InvocationSlots slots, CancellationToken cancellationToken)
+        DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         if (ProvenanceTags.IsReplicatorCopy(source.Tags))
         {
@@ -235,7 +286,7 @@ public sealed class ReplicationDispatcher(
         var now = clock.GetUtcNow();
         var sharing = await ReadSharingAsync(source, cancellationToken);
         var unusableKeys = await UnusableKeysAsync(source, cancellationToken);
-        var snapshotTags = await ReadSnapshotTagsAsync(source, destinations, cancellationToken);
+        var snapshotTags = await ReadSnapshotTagsAsync(source, destinations, invocation, cancellationToken);
         var recorded = await store.CreateAllIfAbsentAsync(
             [.. destinations.Select(d => NewJob(source, d, request, sharing, unusableKeys, snapshotTags, now))], cancellationToken);
         var jobs = new List<CopyJob>();
@@ -259,23 +310,23 @@ public sealed class ReplicationDispatcher(
         // A job held for its rollout wave goes along unstarted, so its pair has its counters: that is how the passes find it once its
         // wave starts.
         var ready = jobs.Where(j => j.State == CopyJobState.Waiting && (j.IsReadyAt(now) || j.Held)).ToList();
-        if (slots.StartsTogether)
+        if (invocation.StartsTogether)
         {
-            slots.StartLater(ready);
+            invocation.StartLater(ready);
             return new DispatchReport(jobs, null);
         }
 
-        var started = await StartNewAsync(ready, slots, cancellationToken);
+        var started = await StartNewAsync(ready, invocation, cancellationToken);
         return new DispatchReport([.. jobs.Select(j => started.Contains(j.Key) ? j with { State = CopyJobState.Copying } : j)], null);
     }
 
     /// <summary>Each new job starts now if its destination and pair have room and no job of its pair that goes before it waits.</summary>
-    private async Task<HashSet<CopyJobKey>> StartNewAsync(IReadOnlyList<CopyJob> ready, InvocationSlots slots, CancellationToken cancellationToken)
+    private async Task<HashSet<CopyJobKey>> StartNewAsync(IReadOnlyList<CopyJob> ready, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         var started = new HashSet<CopyJobKey>();
         foreach (var destination in ready.GroupBy(j => j.Key.Destination))
         {
-            var view = await slots.GetAsync(cancellationToken);
+            var view = await invocation.GetAsync(cancellationToken);
             started.UnionWith((await starter.StartWaitingAsync(destination.Key, view, [.. destination], cancellationToken)).Select(j => j.Key));
         }
 
@@ -294,9 +345,10 @@ public sealed class ReplicationDispatcher(
     /// The tags of the source's snapshots, read once for all its destinations (one DescribeSnapshots), when a home copy of the
     /// account's own source will get them; another account's snapshot tags are that account's, and a target account's copy gets none.
     /// </summary>
-    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSnapshotTagsAsync(ImageInfo source, IReadOnlyList<Destination> copiedTo, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSnapshotTagsAsync(ImageInfo source, IReadOnlyList<Destination> copiedTo, DispatchInvocation? invocation,
+        CancellationToken cancellationToken) =>
         source.OwnerId == ownAccountId && copiedTo.Any(d => d.Account is null)
-            ? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken)
+            ? invocation?.SnapshotTagsRead(source) ?? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken)
             : [];
 
     /// <summary>The source's launch permissions, read once for all its destinations; only the owner of an AMI may read them.</summary>
@@ -388,7 +440,7 @@ public sealed class ReplicationDispatcher(
         IReadOnlyList<string> unusableKeys, Again why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
-        var again = NewJob(source, destination, request, sharing, unusableKeys, await ReadSnapshotTagsAsync(source, [destination], cancellationToken), now);
+        var again = NewJob(source, destination, request, sharing, unusableKeys, await ReadSnapshotTagsAsync(source, [destination], invocation: null, cancellationToken), now);
         var retry = again with
         {
             // A copy made before that stays keeps its name (a copy stands on its own): the new one takes the name that says its source.
