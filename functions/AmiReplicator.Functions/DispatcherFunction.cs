@@ -36,8 +36,8 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         // A batch (the event source's batching window gathers a burst into one) starts its new jobs together, largest first, and
         // reads the images its messages name together first.
         var invocation = dispatcher.NewInvocation(startsTogether: true);
-        var messages = sqsEvent.Records.Select(r => (Record: r, Message: InboundMessage.Parse(r.Body ?? ""))).ToList();
-        await ReadAheadAsync(messages.Select(m => m.Message).ToList(), invocation, cancellationToken);
+        var messages = sqsEvent.Records.Select(r => (Record: r, Message: Parse(r))).ToList();
+        await ReadAheadAsync([.. messages.Select(m => m.Message).OfType<InboundMessage>()], invocation, cancellationToken);
         foreach (var (record, message) in messages)
         {
             // Near the deadline, the records not handled yet are handed back for redelivery rather than cut off half way.
@@ -74,6 +74,20 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
         }
     }
 
+    /// <summary>The record's message, or null when reading it failed unexpectedly (the record is redelivered, the others go on).</summary>
+    private InboundMessage? Parse(SqsMessage record)
+    {
+        try
+        {
+            return InboundMessage.Parse(record.Body ?? "");
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Message {MessageId} (delivery {ReceiveCount}) could not be read; it will be redelivered", record.MessageId, record.ReceiveCount);
+            return null;
+        }
+    }
+
     /// <summary>The images the messages name, read together; a failure leaves each message to read its own.</summary>
     private async Task ReadAheadAsync(IReadOnlyList<InboundMessage> messages, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
@@ -89,12 +103,13 @@ public sealed class DispatcherFunction(ReplicationDispatcher dispatcher, IDeadLe
     }
 
     /// <summary>Answers whether the record is done with (handled, ignored, or dead-lettered); false has it redelivered.</summary>
-    private async Task<bool> HandleRecordAsync(SqsMessage record, InboundMessage message, DispatchInvocation invocation, CancellationToken cancellationToken)
+    private async Task<bool> HandleRecordAsync(SqsMessage record, InboundMessage? message, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         try
         {
             return message switch
             {
+                null => false,
                 InboundMessage.Malformed malformed => await DeadLetterAsync(record, $"malformed message: {malformed.Reason}", cancellationToken),
                 InboundMessage.Ignore ignore => Ignored(record, ignore.Reason),
                 InboundMessage.Replicate replicate => await DispatchAsync(record, replicate.Request.SourceImageId,

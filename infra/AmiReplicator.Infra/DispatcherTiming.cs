@@ -1,3 +1,4 @@
+using AmiReplicator.Domain.Copying;
 using AmiReplicator.Domain.Policy;
 
 namespace AmiReplicator.Infra;
@@ -8,7 +9,7 @@ namespace AmiReplicator.Infra;
 /// "Dispatcher timing", has the reasoning).
 /// </summary>
 /// <param name="Ec2CallsPerMessage">EC2 calls one message can make, at most.</param>
-/// <param name="WorstMessage">How long those calls can take when each one uses every SDK retry.</param>
+/// <param name="WorstMessage">How long those calls can take when each one uses every SDK retry, after the batch's read-ahead of its images at most.</param>
 internal sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpan VisibilityTimeout, int Ec2CallsPerMessage, TimeSpan WorstMessage)
 {
     /// <summary>
@@ -65,7 +66,7 @@ internal sealed record DispatcherTiming(int BatchSize, TimeSpan Timeout, TimeSpa
     {
         var destinations = policy.Destinations.Count;
         var calls = Math.Max(1 + (2 * destinations), FinishingCalls);
-        var worst = (WorstEc2Call * calls) + (DynamoDbTimePerDestination * destinations);
+        var worst = ReplicationDispatcher.ReadAheadBudget + (WorstEc2Call * calls) + (DynamoDbTimePerDestination * destinations);
         var minutes = Math.Ceiling((worst + Margin).TotalMinutes);
         var timeout = TimeSpan.FromMinutes(Math.Min(minutes, MaxTimeout.TotalMinutes));
         return new DispatcherTiming(ShippedBatchSize, timeout, timeout * VisibilityTimeoutFactor, calls, worst);

@@ -29,7 +29,7 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
         public Dictionary<CopyJobKey, int> HolderMiBps { get; } = [];
         public int CommittedMiBps { get; set; }
 
-        /// <summary>Claims taken in all (not a repair's holder added), as the DynamoDB store counts them.</summary>
+        /// <summary>A pair's counter: claims taken in all (not a repair's holder added), as the DynamoDB store counts them.</summary>
         public long Claims { get; set; }
 
         public DateTimeOffset? BackOffUntil { get; set; }
@@ -131,9 +131,9 @@ public sealed class InMemoryCopyJobStore : ICopyJobStore, ICopyJobInspection
                     var counter = _counters[scope];
                     counter.InFlight++;
                     counter.Holders.Add(from.Key);
-                    counter.Claims++;
                 }
 
+                _counters[scopes[1]].Claims++;
                 _counters[scopes[1]].Commit(from.Key, next.SnapshotCopyMiBps);
             }
             else if (from.State.HoldsSlot() && !to.State.HoldsSlot())

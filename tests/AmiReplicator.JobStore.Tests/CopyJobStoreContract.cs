@@ -150,22 +150,31 @@ public abstract class CopyJobStoreContract
     }
 
     [Fact]
-    public async Task Both_counters_count_every_claim_they_take_and_a_refused_claim_or_a_release_leaves_the_count()
+    public async Task A_pairs_counter_counts_every_claim_it_takes_and_a_refused_claim_a_release_or_a_repair_leaves_the_count()
     {
         var store = await NewStoreAsync();
-        await CountersForAsync(store, "us-east-1");
+        await CountersForAsync(store, "us-east-1", "us-west-2");
         var (a, b) = (await CreateAsync(store, Job("ami-0000000000000000a")), await CreateAsync(store, Job("ami-0000000000000000b")));
-        async Task<(long?, long?)> ClaimsAsync() =>
-            ((await CounterAsync(store, SlotScope.All(Ireland))).Claims, (await CounterAsync(store, SlotScope.Pair("us-east-1", Ireland))).Claims);
-        Assert.Equal((0, 0), await ClaimsAsync());
+        var pair = SlotScope.Pair("us-east-1", Ireland);
+        async Task<long?> ClaimsAsync() => (await CounterAsync(store, pair)).Claims;
+        Assert.Equal(0, await ClaimsAsync());
 
         var claimed = (await ClaimAsync(store, a)).Job!;
         Assert.Equal(TransitionStatus.PairFull, (await ClaimAsync(store, b)).Status);
-        Assert.Equal((1, 1), await ClaimsAsync());
-        Assert.True((await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Failed, Now), Budget, CancellationToken.None)).Applied);
-        Assert.Equal((1, 1), await ClaimsAsync());
-        Assert.Equal(TransitionStatus.Applied, (await ClaimAsync(store, b)).Status);
-        Assert.Equal((2, 2), await ClaimsAsync());
+        Assert.Equal(1, await ClaimsAsync());
+        var released = (await store.TransitionAsync(claimed, claimed.MoveTo(CopyJobState.Waiting, Now), Budget, CancellationToken.None)).Job!;
+        Assert.Equal(1, await ClaimsAsync());
+
+        var holding = (await ClaimAsync(store, released)).Job!;
+        Assert.Equal(2, await ClaimsAsync());
+
+        // A holder a repair adds (to a counter that lost it) is no claim.
+        var other = SlotScope.Pair("us-west-2", Ireland);
+        Assert.True(await store.RepairHolderAsync(other, holding.Key, holding, CancellationToken.None));
+        var repaired = await CounterAsync(store, other);
+        Assert.Equal(1, repaired.InFlight);
+        Assert.Equal(0, repaired.Claims);
+        Assert.Equal(2, await ClaimsAsync());
     }
 
     [Fact]

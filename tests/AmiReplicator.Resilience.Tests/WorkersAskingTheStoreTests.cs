@@ -114,8 +114,9 @@ public class WorkersAskingTheStoreTests(LocalCloudFixture cloud)
             local.Clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        // Each region swept at 0, 30 and 60 minutes; each worker asks once when due, and once more when it first runs (it does not
-        // know yet), so never more than 2 workers x 2 regions x 3 turns.
+        // Each region swept at 0, 30 and 60 minutes. Each turn is asked for by the worker that takes it and at most once by the other
+        // (at its first pass after the turn is due, which tells it when the next one is): never more than 2 workers x 2 regions x 3
+        // turns, where asking at every pass would be 360.
         var asked = calls.Calls.Where(c => c.Method == "TryStartSweepAsync").Select(c => (ScheduledTurn)c.Answer!).ToList();
         Assert.Equal(6, asked.Count(t => t.Taken));
         Assert.InRange(asked.Count, 6, 12);

@@ -1,4 +1,5 @@
 using AmiReplicator.Domain.Jobs;
+using AmiReplicator.Ec2Simulator;
 using AmiReplicator.LocalCloud;
 using SeedImage = AmiReplicator.Ec2Simulator.SeedImage;
 using SeedVolume = AmiReplicator.Ec2Simulator.SeedVolume;
@@ -65,5 +66,45 @@ public class BatchReadsTests
         Assert.All(await h.JobsAsync(), j => Assert.Equal(known, j.Key.SourceImageId));
         Assert.Equal(2, (await h.JobsAsync()).Count);
         Assert.Equal(1, await h.DeliverAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_whose_read_ahead_EC2_refuses_handles_every_message_with_its_own_reads()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy);
+        var images = Enumerable.Range(0, 3).Select(i => Seed(h, "us-east-1", i)).ToList();
+        foreach (var imageId in images)
+        {
+            h.Send(LocalReplication.AvailableEvent("us-east-1", imageId, imageId));
+        }
+
+        // The batch's DescribeImages fails with every retry the SDK makes (six attempts); the messages' own reads get answers.
+        h.Simulator.InjectFault("us-east-1", "DescribeImages", 6, ApiFault.InternalError);
+        await h.DeliverAsync();
+
+        Assert.Equal(0, await h.DeliverAsync());
+        var jobs = await h.JobsAsync();
+        Assert.Equal(6, jobs.Count);
+        Assert.All(jobs, j => Assert.Equal(CopyJobState.Copying, j.State));
+        Assert.All(jobs, j => Assert.Equal("root-" + images.IndexOf(j.Key.SourceImageId), Assert.Single(j.SourceSnapshotTags!, t => t.DeviceName == "/dev/xvda").Tags["Backup"]));
+        Assert.Contains("each message reads its own", h.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deregistered_AMIs_event_is_handled_on_the_batchs_read_alone()
+    {
+        await using var h = await WorkflowHarness.StartAsync(Policy);
+        var gone = Seed(h, "us-east-1", 0);
+        Assert.Equal(1, h.SendEc2Events());
+        await h.DeliverAsync();
+        h.Simulator.DeregisterImage("us-east-1", gone);
+        Assert.Equal(1, h.SendEc2Events());
+        var describedBefore = h.Simulator.CallCount("us-east-1", "DescribeImages");
+
+        await h.DeliverAsync();
+
+        // The batch's read found it gone, which its event says: no second DescribeImages to be told so again.
+        Assert.Equal(describedBefore + 1, h.Simulator.CallCount("us-east-1", "DescribeImages"));
+        Assert.Equal(0, await h.DeliverAsync());
     }
 }

@@ -81,7 +81,8 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         }
         catch (ConditionalCheckFailedException e)
         {
-            return new ScheduledTurn(false, (OptionalTime(e.Item ?? [], "LastSweptAt") ?? now) + interval);
+            // Refused, the item has the time (the condition fails only on it); were it missing, the turn is asked for again next time.
+            return new ScheduledTurn(false, OptionalTime(e.Item ?? [], "LastSweptAt") is { } last ? last + interval : now);
         }
     }
 
@@ -250,7 +251,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
         SlotScope[] scopes = [SlotScope.All(from.Key.Destination), SlotScope.Pair(from.Key.SourceRegion, from.Key.Destination)];
         var outcome = await TransactAsync(from, next,
         [
-            Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt, countsClaim: true),
+            Acquire(CounterKey(scopes[0]), holder, budget.MaxInFlight, notBackingOffAt: next.UpdatedAt, countsClaim: false),
             Acquire(CounterKey(scopes[1]), holder, budget.MaxInFlightPerSource, notBackingOffAt: null, countsClaim: true,
                 new Throughput(next.SnapshotCopyMiBps, budget.MaxSnapshotCopyMiBpsPerSource)),
             .. tally,
@@ -733,7 +734,7 @@ public sealed class DynamoCopyJobStore(IAmazonDynamoDB dynamo, string tableName,
             {
                 TableName = tableName,
                 Key = counter,
-                // A claim is counted (a repair adding a holder is not): see SlotCounter.Claims.
+                // A claim is counted on its pair's counter (a repair adding a holder is not): see SlotCounter.Claims.
                 UpdateExpression = update + " ADD Holders :holders" + (countsClaim ? $", {ClaimsAttribute} :one" : ""),
                 ConditionExpression = string.Join(" AND ", conditions),
                 ExpressionAttributeNames = names,

@@ -14,7 +14,7 @@ namespace AmiReplicator.Domain.Copying;
 public sealed class DispatchInvocation(ICopyJobStore store, ReplicationPolicy policy, bool startsTogether = false)
 {
     private readonly List<CopyJob> _toStart = [];
-    private readonly Dictionary<(string Region, string ImageId), ImageInfo> _images = [];
+    private readonly Dictionary<(string Region, string ImageId), ImageInfo?> _images = [];
     private readonly Dictionary<(string Region, string SnapshotId), IReadOnlyDictionary<string, string>> _snapshotTags = [];
     private SlotView? _view;
 
@@ -45,12 +45,12 @@ public sealed class DispatchInvocation(ICopyJobStore store, ReplicationPolicy po
         return jobs;
     }
 
-    /// <summary>Images read ahead for the batch's messages.</summary>
-    public void ReadAhead(IEnumerable<ImageInfo> images)
+    /// <summary>What one read ahead answered for the images asked (one it did not answer is absent: deregistered, or not visible yet).</summary>
+    public void ReadAhead(string region, IEnumerable<string> asked, IReadOnlyDictionary<string, ImageInfo> answered)
     {
-        foreach (var image in images)
+        foreach (var imageId in asked)
         {
-            _images[(image.Region, image.ImageId)] = image;
+            _images[(region, imageId)] = answered.GetValueOrDefault(imageId);
         }
     }
 
@@ -63,8 +63,9 @@ public sealed class DispatchInvocation(ICopyJobStore store, ReplicationPolicy po
         }
     }
 
-    /// <summary>The image as read ahead, or null: not read ahead (or not found then), so the message reads it itself.</summary>
-    public ImageInfo? ImageRead(string region, string imageId) => _images.GetValueOrDefault((region, imageId));
+    /// <summary>Whether the image was asked for by a read ahead that was answered, and what it answered (null: absent).</summary>
+    public (bool Asked, ImageInfo? Image) ImageRead(string region, string imageId) =>
+        _images.TryGetValue((region, imageId), out var image) ? (true, image) : (false, null);
 
     /// <summary>The source's snapshot tags as read ahead, or null when any of its snapshots' were not.</summary>
     public IReadOnlyList<SourceSnapshotTags>? SnapshotTagsRead(ImageInfo source)

@@ -28,13 +28,33 @@ public sealed class ReplicationDispatcher(
     private const int IdsPerRead = 100;
 
     /// <summary>
+    /// How long a batch's read-ahead may take at most (a few calls of a fraction of a second each, unless EC2 throttles them):
+    /// past it, each message reads its own, which is what the dispatcher's timeout is sized for (infra's DispatcherTiming adds it).
+    /// </summary>
+    public static readonly TimeSpan ReadAheadBudget = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Reads the images a batch's messages name (the home account's, by region) with one DescribeImages per region, and the
     /// snapshot tags of the account's own sources among them with one DescribeSnapshots per region, rather than each message its
     /// own: a burst's AMIs gathered in one batch are read in a few calls. Best effort: what a read-ahead call could not read (an
-    /// error, an image not visible yet), each message reads itself as before, with its own error, so one bad message holds back no
-    /// other.
+    /// error, an image not visible yet, the <see cref="ReadAheadBudget"/> spent), each message reads itself as before, with its own
+    /// error, so one bad message holds back no other.
     /// </summary>
     public async Task ReadAheadAsync(IEnumerable<ReplicationRequest> requests, IEnumerable<ImageEvent> changes, DispatchInvocation invocation, CancellationToken cancellationToken)
+    {
+        using var budget = new CancellationTokenSource(ReadAheadBudget, clock);
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        try
+        {
+            await ReadImagesAheadAsync(requests, changes, invocation, readAhead.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            log.LogWarning("Reading the batch's images ahead took longer than {Budget}; the messages not read ahead read their own", ReadAheadBudget);
+        }
+    }
+
+    private async Task ReadImagesAheadAsync(IEnumerable<ReplicationRequest> requests, IEnumerable<ImageEvent> changes, DispatchInvocation invocation, CancellationToken cancellationToken)
     {
         // A target account's AMIs are read with its role, one event at a time: they are not read ahead.
         var named = requests.Select(r => (Region: r.SourceRegion, ImageId: r.SourceImageId))
@@ -48,8 +68,10 @@ public sealed class ReplicationDispatcher(
                     continue;
                 }
 
-                invocation.ReadAhead(images.Values);
-                var sources = images.Values.Where(i => i.OwnerId == ownAccountId && i.State == ImageState.Available && !ProvenanceTags.IsReplicatorCopy(i.Tags));
+                invocation.ReadAhead(region.Key, ids, images);
+                // The snapshot tags a home copy gets: of the account's own sources the policy copies (a request by hand for another reads its own).
+                var sources = images.Values.Where(i => i.OwnerId == ownAccountId && i.State == ImageState.Available && !ProvenanceTags.IsReplicatorCopy(i.Tags)
+                    && (policy.SourceRegions.Count == 0 || policy.SourceRegions.Contains(i.Region)) && policy.Selection.Excludes(i, ownAccountId) is null);
                 foreach (var snapshotIds in sources.SelectMany(SourceSnapshotTagReader.SnapshotIds).Distinct(StringComparer.Ordinal).Chunk(IdsPerRead))
                 {
                     if (await ReadAheadOrNullAsync(() => destinations.Home.GetSnapshotTagsAsync(region.Key, snapshotIds, cancellationToken), "snapshot tags", region.Key) is { } tags)
@@ -84,7 +106,7 @@ public sealed class ReplicationDispatcher(
     {
         // The whole request is checked before anything is written: a request that cannot be done in full writes nothing.
         var destinations = DestinationsFor(request);
-        var source = await ReadSourceAsync(request.SourceRegion, request.SourceImageId, invocation, cancellationToken)
+        var source = await ReadSourceAsync(request.SourceRegion, request.SourceImageId, invocation, absentIsGone: false, cancellationToken)
             ?? throw new RequestFailedException($"source AMI {request.SourceImageId} does not exist in {request.SourceRegion}", permanent: true);
         return await ReplicateAsync(source, request, destinations, invocation, cancellationToken);
     }
@@ -101,7 +123,7 @@ public sealed class ReplicationDispatcher(
             return await OnTargetAccountImageChangedAsync(change, new CopyDestination(change.Region, account), invocation, cancellationToken);
         }
 
-        var image = await ReadSourceAsync(change.Region, change.ImageId, invocation, cancellationToken);
+        var image = await ReadSourceAsync(change.Region, change.ImageId, invocation, absentIsGone: !change.IsAvailable, cancellationToken);
         if (change.IsWithdrawal)
         {
             return await OnWithdrawnAsync(change, image, cancellationToken);
@@ -174,14 +196,22 @@ public sealed class ReplicationDispatcher(
     }
 
     /// <summary>
-    /// The source as EC2 describes it (null: unknown). EC2 refusing to describe it (a region the account has not enabled answers
-    /// AuthFailure or OptInRequired; a denied one UnauthorizedOperation) is for good: no redelivery changes that.
+    /// The source as EC2 describes it (null: unknown), as the batch read it ahead if it did. One the read ahead did not find is read
+    /// again (EC2 may show a new AMI a moment after its event) unless <paramref name="absentIsGone"/> (the event says it was
+    /// deregistered). EC2 refusing to describe it (a region the account has not enabled answers AuthFailure or OptInRequired; a
+    /// denied one UnauthorizedOperation) is for good: no redelivery changes that.
     /// </summary>
-    private async Task<ImageInfo?> ReadSourceAsync(string region, string imageId, DispatchInvocation invocation, CancellationToken cancellationToken)
+    private async Task<ImageInfo?> ReadSourceAsync(string region, string imageId, DispatchInvocation invocation, bool absentIsGone, CancellationToken cancellationToken)
     {
+        var (asked, image) = invocation.ImageRead(region, imageId);
+        if (image is not null || (asked && absentIsGone))
+        {
+            return image;
+        }
+
         try
         {
-            return invocation.ImageRead(region, imageId) ?? await destinations.Home.DescribeImageAsync(region, imageId, cancellationToken);
+            return await destinations.Home.DescribeImageAsync(region, imageId, cancellationToken);
         }
         catch (ImageServiceException e) when (e.Kind == Ec2ErrorKind.Refused)
         {

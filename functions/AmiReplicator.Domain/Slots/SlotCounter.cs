@@ -13,9 +13,10 @@ public sealed record SlotCounter(SlotScope Scope, int InFlight, IReadOnlySet<Cop
     public int CommittedMiBps { get; init; }
 
     /// <summary>
-    /// How many claims the counter has taken in all (it never goes down; a counter rebuilt starts again); null where not read (a
-    /// counter a worker only infers). A worker's read-ahead of a pair's waiting jobs is current while the pair's count is what it
-    /// was when read plus the worker's own claims (<see cref="WaitingCandidates"/>).
+    /// On a source->destination counter: how many claims it has taken in all (it never goes down; a counter rebuilt after a person
+    /// deleted it counts from 0 again); null where not read (a counter a worker only infers). A worker's read-ahead of the pair's
+    /// waiting jobs has lost none to another worker's claim while the count is what it was when read plus the worker's own
+    /// (<see cref="WaitingCandidates"/>).
     /// </summary>
     public long? Claims { get; init; }
 

@@ -117,9 +117,10 @@ public sealed class SlotView
     public void Took(CopyJobKey key)
     {
         Add(key, 1);
-        foreach (var scope in SlotScope.HeldBy(key).Where(_claims.ContainsKey))
+        var pair = SlotScope.Pair(key.SourceRegion, key.Destination);
+        if (_claims.TryGetValue(pair, out var claims))
         {
-            _claims[scope]++;
+            _claims[pair] = claims + 1;
         }
     }
 

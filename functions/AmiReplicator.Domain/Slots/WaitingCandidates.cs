@@ -8,11 +8,12 @@ namespace AmiReplicator.Domain.Slots;
 /// job per freed slot (a copy's own event does) does not read the list each time: the cost of finding the next job stays a
 /// fraction of a call, and the items read per job stay flat however long the list. What is kept are the oldest ready jobs when
 /// read, and every job that becomes ready later sorts after them, so oldest-first holds however long they are kept (a quarter of
-/// an hour at most). What goes stale is a kept job another worker started meanwhile: the pair's counter counts every claim
+/// an hour at most). A kept job goes stale when another worker starts it (the common case: the poller and the dispatcher each keep
+/// their own) or changes it otherwise (a cancel, a retry, a source withdrawn). The pair's counter counts every claim
 /// (<see cref="SlotCounter.Claims"/>), so a worker that has read the counters since (a poller's pass, a dispatcher's batch) reads the
 /// list again when the count is not what it was at the read plus its own claims, rather than trying the started jobs one refused
-/// claim each. A worker that knows only the slot its copy freed (a copy's event) keeps its list; a kept job another worker started or
-/// changed then costs one refused claim and is dropped. A pair found empty is
+/// claim each. A job changed without a claim, or started while the worker knows only the slot its copy freed (a copy's event), still
+/// costs one refused claim and is dropped. A pair found empty is
 /// trusted for half a minute only (<see cref="EmptyFor"/>): a job another worker recorded since, which could not start then, is
 /// found by the next read or the poller's next pass, at worst after a younger one of this worker's took a slot.
 /// </summary>
@@ -25,8 +26,11 @@ public sealed class WaitingCandidates(ICopyJobStore store, ReplicationPolicy pol
     private readonly Dictionary<(CopyDestination Destination, string Source), Kept> _byPair = [];
 
     /// <summary>A pair's jobs as read, and the claims its counter had taken then, with this worker's since (null: not known).</summary>
-    private sealed record Kept(DateTimeOffset ReadAt, List<CopyJob> Jobs, bool All)
+    private sealed class Kept(DateTimeOffset readAt, List<CopyJob> jobs, bool all)
     {
+        public DateTimeOffset ReadAt { get; } = readAt;
+        public List<CopyJob> Jobs { get; } = jobs;
+        public bool All { get; } = all;
         public long? Claims { get; set; }
     }
 
