@@ -42,10 +42,13 @@ public class WorkersAskingTheStoreTests(LocalCloudFixture cloud)
             CopyDurationFor = copy => copyDurations?.GetValueOrDefault(copy.SourceImageId) ?? TimeSpan.FromMinutes(10),
         });
         var calls = new StoreCalls();
-        var workers = Workers.Compose(new FaultyJobStore(local.Replicator.Store, calls), new Ec2ImageGateway(new Ec2Clients(local.Simulator.Endpoint, LocalReplication.Credentials)),
-            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
-        return (local, workers, calls);
+        return (local, Compose(local, calls), calls);
     }
+
+    /// <summary>A worker process of its own (its own read-ahead and memory of turns), its store calls recorded in <paramref name="calls"/>.</summary>
+    private static Workers Compose(LocalReplication local, StoreCalls calls) =>
+        Workers.Compose(new FaultyJobStore(local.Replicator.Store, calls), new Ec2ImageGateway(new Ec2Clients(local.Simulator.Endpoint, LocalReplication.Credentials)),
+            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
 
     private static Task DispatchAsync(LocalReplication local, Workers workers) =>
         Actor.RunAsync(Actor.Dispatcher, async () =>
@@ -105,8 +108,7 @@ public class WorkersAskingTheStoreTests(LocalCloudFixture cloud)
         await using var _ = local;
 
         // Two workers a pass, as two poller processes (one of which another pass finds sweeping), for an hour and a half.
-        var other = Workers.Compose(new FaultyJobStore(local.Replicator.Store, calls), new Ec2ImageGateway(new Ec2Clients(local.Simulator.Endpoint, LocalReplication.Credentials)),
-            local.DeadLetterQueue, local.RequestQueue, local.Replicator.Settings, local.Clock, local.Logging);
+        var other = Compose(local, calls);
         for (var minute = 0; minute < 90; minute++)
         {
             await PollAsync(workers);
