@@ -329,7 +329,7 @@ public sealed class ReplicationDispatcher(
             }
             else if (request.Origin == RequestOrigin.Manual && await WhyAgainAsync(job, source, destination, cancellationToken) is { } why)
             {
-                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, unusableKeys, why, now, cancellationToken) ?? job);
+                jobs.Add(await StartOverAsync(job, source, destination, request, sharing, unusableKeys, snapshotTags, why, now, cancellationToken) ?? job);
             }
             else
             {
@@ -375,10 +375,10 @@ public sealed class ReplicationDispatcher(
     /// The tags of the source's snapshots, read once for all its destinations (one DescribeSnapshots), when a home copy of the
     /// account's own source will get them; another account's snapshot tags are that account's, and a target account's copy gets none.
     /// </summary>
-    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSnapshotTagsAsync(ImageInfo source, IReadOnlyList<Destination> copiedTo, DispatchInvocation? invocation,
+    private async Task<IReadOnlyList<SourceSnapshotTags>> ReadSnapshotTagsAsync(ImageInfo source, IReadOnlyList<Destination> copiedTo, DispatchInvocation invocation,
         CancellationToken cancellationToken) =>
         source.OwnerId == ownAccountId && copiedTo.Any(d => d.Account is null)
-            ? invocation?.SnapshotTagsRead(source) ?? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken)
+            ? invocation.SnapshotTagsRead(source) ?? await SourceSnapshotTagReader.ReadAsync(destinations.Home, source, cancellationToken)
             : [];
 
     /// <summary>The source's launch permissions, read once for all its destinations; only the owner of an AMI may read them.</summary>
@@ -467,10 +467,10 @@ public sealed class ReplicationDispatcher(
     private sealed record Again(string Why, bool CopyStays = false);
 
     private async Task<CopyJob?> StartOverAsync(CopyJob ended, ImageInfo source, Destination destination, ReplicationRequest request, SourceSharing sharing,
-        IReadOnlyList<string> unusableKeys, Again why, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<string> unusableKeys, IReadOnlyList<SourceSnapshotTags> snapshotTags, Again why, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Planned afresh: the source or the policy may have changed since, and a refusal is checked again.
-        var again = NewJob(source, destination, request, sharing, unusableKeys, await ReadSnapshotTagsAsync(source, [destination], invocation: null, cancellationToken), now);
+        // Planned afresh from the source as read for this request: it or the policy may have changed since, and a refusal is checked again.
+        var again = NewJob(source, destination, request, sharing, unusableKeys, snapshotTags, now);
         var retry = again with
         {
             // A copy made before that stays keeps its name (a copy stands on its own): the new one takes the name that says its source.
