@@ -23,7 +23,7 @@ internal static class DistributionCommands
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait at most (exit 5 when not ended by then).", DefaultValueFactory = _ => 3600 };
         var interval = new Option<double>("--interval") { Description = "Seconds between reads of the distribution.", DefaultValueFactory = _ => 10 };
         var command = new Command("wait", "Block until every copy of a source AMI (home and target accounts) has ended. Exit 0: every copy AVAILABLE; "
-            + "6: some FAILED or CANCELLED (counts by state and failure code printed); 5: not ended within --timeout; 3: no job of the AMI recorded by then.")
+            + "8: some FAILED or CANCELLED (counts by state and failure code printed); 5: not ended within --timeout; 3: no job of the AMI recorded by then.")
         {
             image, SourceRegion, timeout, interval,
         };

@@ -11,8 +11,8 @@ namespace AmiReplicator.Aws.DynamoDb;
 
 /// <summary>
 /// The target list as one item of the job table (PK <c>TARGETS</c>, SK <c>LIST</c>): the list as JSON in <c>Document</c> and its
-/// <c>Version</c>, written only over the version read. One item is one read per invocation; at about 120 bytes an account it holds
-/// the policy's 2,000 accounts well within DynamoDB's 400 KB.
+/// <c>Version</c>, written only over the version read. One item is one read per invocation; at about 120 bytes an account, plus
+/// about 20 for each OU on its path, 2,000 accounts in OUs three levels deep come near DynamoDB's 400 KB (docs/known-issues.md).
 /// </summary>
 public sealed class DynamoTargetListStore(IAmazonDynamoDB dynamo, string tableName) : ITargetListStore
 {

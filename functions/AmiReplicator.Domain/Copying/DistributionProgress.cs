@@ -23,7 +23,7 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
         var inspected = 0;
         // A distribution with waves to let go is inspected on its own (its waves are written before its jobs are). The others, most of
         // them (a copy ended and others are still open, or the last one ended), have at most their event to send: it is sent (at least
-        // once, as InspectAsync sends it: before the write that records it), and then all of them are written in one call, not one each.
+        // once, as LetGoWavesAsync sends it: before the write that records it), and then all of them are written in one call, not one each.
         var settling = new List<(Distribution From, Distribution To)>();
         foreach (var distribution in await store.ListDistributionsToInspectAsync(now, PageSize, cancellationToken))
         {
@@ -32,7 +32,7 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
                 var step = StepOf(distribution, now);
                 if (step.LetGo)
                 {
-                    await InspectAsync(distribution, cancellationToken);
+                    await LetGoWavesAsync(distribution, step, now, cancellationToken);
                     inspected++;
                     continue;
                 }
@@ -97,29 +97,24 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
             string.Join(", ", DistributionTally.Outcomes(distribution.Counts).Select(c => $"{c.Key} {c.Value}")));
     }
 
-    /// <summary>Lets go the waves that may start and sends the completed event when due. Answers the distribution as left, or null when it changed meanwhile.</summary>
-    private async Task<Distribution?> InspectAsync(Distribution read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lets go the waves the step opens (their progress written first, then their jobs) and sends the completed event when due; then
+    /// records both. A distribution changed meanwhile is left to the next pass.
+    /// </summary>
+    private async Task LetGoWavesAsync(Distribution read, Step step, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var step = StepOf(read, now);
-        var saved = await store.SaveDistributionAsync(read, step.Progress, cancellationToken);
-        if (saved is null)
+        if (await store.SaveDistributionAsync(read, step.Progress, cancellationToken) is not { } saved)
         {
-            return null;
+            return;
         }
 
-        var allLetGo = !step.LetGo || await LetGoAsync(saved, now, cancellationToken);
+        var allLetGo = await LetGoAsync(saved, now, cancellationToken);
         if (step.Completes)
         {
             await SendCompletedAsync(saved, now, cancellationToken);
         }
 
-        if (step.Quiet)
-        {
-            return saved;
-        }
-
-        return await store.SaveDistributionAsync(saved, saved with
+        await store.SaveDistributionAsync(saved, saved with
         {
             EventSentRound = step.Completes ? saved.Round : saved.EventSentRound,
             InspectAt = allLetGo ? step.Next : now,
@@ -139,11 +134,7 @@ public sealed class DistributionProgress(ICopyJobStore store, ReplicationPolicy 
         return new Step(progress with { InspectAt = completes || letGo ? now : next }, completes, letGo, next);
     }
 
-    private sealed record Step(Distribution Progress, bool Completes, bool LetGo, DateTimeOffset? Next)
-    {
-        /// <summary>Nothing to send and no wave to let go: writing its progress is all there is to do.</summary>
-        public bool Quiet => !Completes && !LetGo;
-    }
+    private sealed record Step(Distribution Progress, bool Completes, bool LetGo, DateTimeOffset? Next);
 
     /// <summary>
     /// The waves that may start now, from the first not started: a wave is passed when every copy of it is available and its soak

@@ -82,7 +82,7 @@ internal static class CopyRules
             notes.Add($"source tags left out, EC2 allows {CopyTags.MaxTagsPerResource} per image: {string.Join(", ", leftOut)}");
         }
 
-        var wave = policy.Rollout?.WaveOf(destination.Account, policy.TargetList.UnitsOf(destination.Account));
+        var wave = policy.Rollout?.WaveOf(destination.Account, policy.UnitsOf(destination.Account));
         var held = refusal is null && wave > 0;
         if (held && wave is { } heldFor)
         {

@@ -112,6 +112,8 @@ public sealed partial record ReplicationPolicy(
         public Dictionary<string, string> RoleNames { get; } = targets.SelectMany(t => t.Accounts.Select(a => (Account: a, t.RoleName)))
             .DistinctBy(a => a.Account).ToDictionary(a => a.Account, a => a.RoleName, StringComparer.Ordinal);
         public HashSet<CopyDestination> PointedDestinations { get; } = [.. targets.Where(t => t.LatestCopyParameter).SelectMany(t => t.Destinations()).Select(d => d.Key)];
+        public Dictionary<string, IReadOnlySet<string>> Units { get; } = list.Accounts.GroupBy(a => a.Account, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlySet<string>)g.SelectMany(a => a.Units).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
     }
 
     /// <summary>Refuses a target naming the home account: its regions are the destinations, and a copy of its own copy would be a second job on one image.</summary>
@@ -125,6 +127,16 @@ public sealed partial record ReplicationPolicy(
             }
         }
     }
+
+    /// <summary>
+    /// The organizational units the account was found in by the target list in use, each target's unit and the child OUs down to the
+    /// account's own (empty: an account no target's unit holds, the home account (null), or one of a list written before units were
+    /// recorded), which rollout waves may name (<c>RolloutPolicy.WaveOf</c>).
+    /// </summary>
+    public IReadOnlySet<string> UnitsOf(string? account) =>
+        account is not null && _resolved.Units.TryGetValue(account, out var units) ? units : NoUnits;
+
+    private static readonly IReadOnlySet<string> NoUnits = new HashSet<string>();
 
     /// <summary>The spoke role of an account's target (the default name for an account no target names any longer).</summary>
     public string RoleNameFor(string account) => _resolved.RoleNames.GetValueOrDefault(account, Target.DefaultRoleName);

@@ -66,14 +66,6 @@ public sealed record TargetList(IReadOnlyList<TargetAccount> Accounts, IReadOnly
         })];
     }
 
-    /// <summary>
-    /// The organizational units the account was found in, each target's unit and the child OUs down to the account's own (empty: an
-    /// account listed by hand, the home account (null), or one of a list written before units were recorded), which waves may name
-    /// (<c>RolloutPolicy.WaveOf</c>).
-    /// </summary>
-    public IReadOnlySet<string> UnitsOf(string? account) =>
-        Accounts.Where(a => a.Account == account).SelectMany(a => a.Units).ToHashSet(StringComparer.Ordinal);
-
     /// <summary>When the account joined one of the units (null: it is not an account of the units).</summary>
     public DateTimeOffset? JoinedAt(string account) => Accounts.FirstOrDefault(a => a.Account == account)?.JoinedAt;
 
